@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+
+namespace GuardedAI;
+
+/// <summary>
+/// An immutable budget: a name (the scope usage is counted under), an optional default model, window limits,
+/// per-request caps, alert thresholds and breaker settings. Build one with <see cref="Create(string)"/> or
+/// <see cref="ForTier(string, BudgetTier)"/>; <see cref="BudgetPolicyBuilder.Build"/> validates it.
+/// </summary>
+public sealed class BudgetPolicy
+{
+    internal BudgetPolicy(
+        string name, string? model, BudgetTier tier, ImmutableArray<BudgetLimit> limits,
+        int? maxInputTokens, int? maxOutputTokens, decimal? maxRequestCostUsd,
+        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone)
+    {
+        Name = name;
+        Model = model;
+        Tier = tier;
+        Limits = limits;
+        MaxInputTokens = maxInputTokens;
+        MaxOutputTokens = maxOutputTokens;
+        MaxRequestCostUsd = maxRequestCostUsd;
+        Thresholds = thresholds;
+        Breaker = breaker;
+        TimeZone = timeZone;
+    }
+
+    /// <summary>Starts a policy with no limits.</summary>
+    public static BudgetPolicyBuilder Create(string name) => new(name);
+
+    /// <summary>Starts a policy with the limits of <paramref name="tier"/>.</summary>
+    public static BudgetPolicyBuilder ForTier(string name, BudgetTier tier) => new BudgetPolicyBuilder(name).WithTier(tier);
+
+    /// <summary>The scope name usage is counted under.</summary>
+    public string Name { get; }
+
+    /// <summary>The default model id for counting and pricing, when a call names none.</summary>
+    public string? Model { get; }
+
+    /// <summary>The tier the limits started from.</summary>
+    public BudgetTier Tier { get; }
+
+    /// <summary>The window limits, at most one per (dimension, window).</summary>
+    public ImmutableArray<BudgetLimit> Limits { get; }
+
+    /// <summary>Largest prompt of one request, in tokens.</summary>
+    public int? MaxInputTokens { get; }
+
+    /// <summary>Largest completion of one request, in tokens; also the <c>MaxOutputTokens</c> the guard sets
+    /// when a call leaves it empty.</summary>
+    public int? MaxOutputTokens { get; }
+
+    /// <summary>Largest estimated cost of one request, in USD.</summary>
+    public decimal? MaxRequestCostUsd { get; }
+
+    /// <summary>Alert and trip thresholds.</summary>
+    public BudgetThresholds Thresholds { get; }
+
+    /// <summary>Circuit breaker behaviour.</summary>
+    public BreakerSettings Breaker { get; }
+
+    /// <summary>The time zone calendar windows are aligned to.</summary>
+    public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>The limit for (<paramref name="dimension"/>, <paramref name="window"/>), if any.</summary>
+    public decimal? GetLimit(BudgetDimension dimension, BudgetWindow window)
+    {
+        foreach (var limit in Limits)
+        {
+            if (limit.Dimension == dimension && limit.Window == window) return limit.Amount;
+        }
+        return null;
+    }
+
+    /// <summary>A builder that starts from this policy, for variations such as a tenant's copy.</summary>
+    public BudgetPolicyBuilder ToBuilder() => new(this);
+
+    /// <summary>A copy of this policy under another name (used for per-tenant budgets).</summary>
+    public BudgetPolicy WithName(string name) => new BudgetPolicyBuilder(this).WithName(name).Build();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Tier}): {string.Join(", ", Limits)}";
+}

@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+
+namespace GuardedAI;
+
+/// <summary>Builds a <see cref="BudgetPolicy"/>. Later settings override earlier ones; explicit limits override a tier's.</summary>
+public sealed class BudgetPolicyBuilder
+{
+    private readonly Dictionary<(BudgetDimension, BudgetWindow), decimal> _limits = new();
+    private string _name;
+    private string? _model;
+    private BudgetTier _tier;
+    private int? _maxInputTokens;
+    private int? _maxOutputTokens;
+    private decimal? _maxRequestCostUsd;
+    private BudgetThresholds _thresholds = BudgetThresholds.Default;
+    private BreakerSettings _breaker = BreakerSettings.Default;
+    private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
+
+    internal BudgetPolicyBuilder(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A budget needs a non-empty name.", nameof(name));
+        _name = name;
+    }
+
+    internal BudgetPolicyBuilder(BudgetPolicy policy)
+    {
+        _name = policy.Name;
+        _model = policy.Model;
+        _tier = policy.Tier;
+        foreach (var limit in policy.Limits) _limits[(limit.Dimension, limit.Window)] = limit.Amount;
+        _maxInputTokens = policy.MaxInputTokens;
+        _maxOutputTokens = policy.MaxOutputTokens;
+        _maxRequestCostUsd = policy.MaxRequestCostUsd;
+        _thresholds = policy.Thresholds;
+        _breaker = policy.Breaker;
+        _timeZone = policy.TimeZone;
+    }
+
+    /// <summary>Renames the policy.</summary>
+    public BudgetPolicyBuilder WithName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A budget needs a non-empty name.", nameof(name));
+        _name = name;
+        return this;
+    }
+
+    /// <summary>Sets the default model id.</summary>
+    public BudgetPolicyBuilder ForModel(string? model)
+    {
+        _model = string.IsNullOrWhiteSpace(model) ? null : model;
+        return this;
+    }
+
+    /// <summary>Applies a tier's limits and per-request caps (explicit settings made afterwards override them).</summary>
+    public BudgetPolicyBuilder WithTier(BudgetTier tier)
+    {
+        _tier = tier;
+        var definition = BudgetTierDefaults.Get(tier);
+        foreach (var limit in definition.Limits()) _limits[(limit.Dimension, limit.Window)] = limit.Amount;
+        if (definition.MaxInputTokens > 0) _maxInputTokens = definition.MaxInputTokens;
+        if (definition.MaxOutputTokens > 0) _maxOutputTokens = definition.MaxOutputTokens;
+        if (definition.MaxRequestCostUsd > 0) _maxRequestCostUsd = definition.MaxRequestCostUsd;
+        return this;
+    }
+
+    /// <summary>Sets the limit for (<paramref name="dimension"/>, <paramref name="window"/>).</summary>
+    public BudgetPolicyBuilder WithLimit(BudgetDimension dimension, BudgetWindow window, decimal amount)
+    {
+        _limits[(dimension, window)] = amount;
+        return this;
+    }
+
+    /// <summary>Removes the limit for (<paramref name="dimension"/>, <paramref name="window"/>), e.g. one a tier set.</summary>
+    public BudgetPolicyBuilder WithoutLimit(BudgetDimension dimension, BudgetWindow window)
+    {
+        _limits.Remove((dimension, window));
+        return this;
+    }
+
+    /// <summary>Caps the prompt of one request.</summary>
+    public BudgetPolicyBuilder WithMaxInputTokens(int? tokens) { _maxInputTokens = tokens; return this; }
+
+    /// <summary>Caps the completion of one request.</summary>
+    public BudgetPolicyBuilder WithMaxOutputTokens(int? tokens) { _maxOutputTokens = tokens; return this; }
+
+    /// <summary>Caps the estimated cost of one request.</summary>
+    public BudgetPolicyBuilder WithMaxRequestCostUsd(decimal? usd) { _maxRequestCostUsd = usd; return this; }
+
+    /// <summary>Sets the alert thresholds; a null keeps that threshold as it is.</summary>
+    public BudgetPolicyBuilder WithThresholds(double? warnAtPercent = null, double? criticalAtPercent = null, double? tripAtPercent = null)
+    {
+        _thresholds = new BudgetThresholds(
+            warnAtPercent ?? _thresholds.WarnAtPercent,
+            criticalAtPercent ?? _thresholds.CriticalAtPercent,
+            tripAtPercent ?? _thresholds.TripAtPercent);
+        return this;
+    }
+
+    /// <summary>Sets the breaker behaviour.</summary>
+    public BudgetPolicyBuilder WithBreaker(BreakerSettings settings) { _breaker = settings ?? throw new ArgumentNullException(nameof(settings)); return this; }
+
+    /// <summary>Aligns calendar windows to <paramref name="timeZone"/> instead of UTC.</summary>
+    public BudgetPolicyBuilder InTimeZone(TimeZoneInfo timeZone) { _timeZone = timeZone ?? throw new ArgumentNullException(nameof(timeZone)); return this; }
+
+    /// <summary>Aligns calendar windows to the time zone with id <paramref name="timeZoneId"/> (IANA or Windows id).</summary>
+    public BudgetPolicyBuilder InTimeZone(string timeZoneId)
+    {
+        try
+        {
+            _timeZone = TimeZoneInfo.FindSystemTimeZoneById(timeZoneId);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new BudgetPolicyException(_name, $"time zone '{timeZoneId}' is not known on this machine");
+        }
+        return this;
+    }
+
+    /// <summary>Validates and builds the policy.</summary>
+    /// <exception cref="BudgetPolicyException">A limit, cap or threshold is invalid; the message says which.</exception>
+    public BudgetPolicy Build()
+    {
+        var limits = _limits
+            .Select(kv => new BudgetLimit(kv.Key.Item1, kv.Key.Item2, kv.Value))
+            .OrderBy(l => l.Window).ThenBy(l => l.Dimension)
+            .ToImmutableArray();
+        BudgetPolicyValidator.Validate(_name, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker);
+        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone);
+    }
+}
