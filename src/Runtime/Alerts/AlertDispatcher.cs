@@ -9,11 +9,14 @@ namespace GuardedAI;
 /// Delivers alerts off the call path: <see cref="Publish"/> only enqueues, and one background loop hands each
 /// alert to every sink, so a slow webhook never slows a call. Alerts are de-duplicated by a key (scope,
 /// dimension, level, window instance) so each level fires once per window. The queue is bounded; when a flood
-/// overflows it, the oldest waiting alerts are dropped and counted in <see cref="Dropped"/>.
+/// overflows it, the oldest waiting alerts are dropped and counted in <see cref="Dropped"/>. With an
+/// <see cref="IAlertDedupStore"/> (Redis), instances share the de-duplication: the delivery loop claims each key
+/// in the store first, so an alert fires once per window across every instance.
 /// </summary>
 public sealed class AlertDispatcher : IAsyncDisposable
 {
-    private readonly Channel<object> _queue; // BudgetAlert, or a TaskCompletionSource flush marker
+    private readonly Channel<object> _queue; // QueuedAlert, or a TaskCompletionSource flush marker
+    private readonly IAlertDedupStore? _dedupStore;
     private readonly ConcurrentDictionary<string, byte> _sent = new(StringComparer.Ordinal);
     private readonly List<IBudgetAlertSink> _sinks;
     private readonly ILogger _logger;
@@ -21,10 +24,16 @@ public sealed class AlertDispatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private long _delivered;
     private long _dropped;
+    private long _suppressed;
 
     /// <summary>Creates the dispatcher and starts its delivery loop.</summary>
     public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, ILogger? logger = null, int capacity = 1024)
+        : this(sinks, logger, capacity, dedupStore: null) { }
+
+    /// <summary>Creates the dispatcher with a shared de-duplication store and starts its delivery loop.</summary>
+    public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, ILogger? logger, int capacity, IAlertDedupStore? dedupStore)
     {
+        _dedupStore = dedupStore;
         _sinks = sinks.ToList();
         _logger = logger ?? NullLogger.Instance;
         _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(capacity)
@@ -44,12 +53,15 @@ public sealed class AlertDispatcher : IAsyncDisposable
     /// <summary>Alerts dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>Alerts not delivered because another instance already delivered the same key.</summary>
+    public long SuppressedByOtherInstances => Interlocked.Read(ref _suppressed);
+
     /// <summary>Queues <paramref name="alert"/> unless an alert with the same <paramref name="dedupKey"/> was already published.</summary>
     /// <returns>Whether it was queued.</returns>
     public bool Publish(BudgetAlert alert, string? dedupKey = null)
     {
         if (dedupKey is not null && !_sent.TryAdd(dedupKey, 0)) return false;
-        if (!_queue.Writer.TryWrite(alert)) Interlocked.Increment(ref _dropped);
+        if (!_queue.Writer.TryWrite(new QueuedAlert(alert, dedupKey))) Interlocked.Increment(ref _dropped);
         return true;
     }
 
@@ -91,7 +103,12 @@ public sealed class AlertDispatcher : IAsyncDisposable
                     marker.TrySetResult();
                     continue;
                 }
-                var alert = (BudgetAlert)item;
+                var (alert, key) = (QueuedAlert)item;
+                if (key is not null && _dedupStore is not null && !await ClaimAsync(key, alert).ConfigureAwait(false))
+                {
+                    Interlocked.Increment(ref _suppressed);
+                    continue;
+                }
                 foreach (var sink in _sinks)
                 {
                     try
@@ -111,6 +128,23 @@ public sealed class AlertDispatcher : IAsyncDisposable
         {
         }
     }
+
+    private async Task<bool> ClaimAsync(string key, BudgetAlert alert)
+    {
+        var expiresAt = AlertKeys.WindowEndTicks(key) is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : alert.Timestamp.AddDays(1);
+        try
+        {
+            return await _dedupStore!.TryClaimAsync(key, expiresAt, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+        {
+            // Better twice than never: an unreachable dedup store does not silence alerts.
+            _logger.LogWarning(ex, "GuardedAI could not check the shared alert de-duplication; delivering the {Level} alert for {Scope}.", alert.Level, alert.Scope);
+            return true;
+        }
+    }
+
+    private sealed record QueuedAlert(BudgetAlert Alert, string? Key);
 
     /// <summary>Delivers what is queued (up to a few seconds), then stops the loop.</summary>
     public async ValueTask DisposeAsync()

@@ -15,6 +15,7 @@ public sealed class CircuitBreaker
     private DateTimeOffset _openUntil;
     private int _consecutiveFailures;
     private bool _probeInFlight;
+    private DateTimeOffset _changedAt = DateTimeOffset.MinValue;
 
     internal CircuitBreaker(string scope, TimeProvider timeProvider)
     {
@@ -59,6 +60,7 @@ public sealed class CircuitBreaker
             _state = CircuitBreakerState.EmergencyStopped;
             Reason = reason;
             _openUntil = DateTimeOffset.MaxValue;
+            _changedAt = _timeProvider.GetUtcNow();
         }
         StateChanged?.Invoke(this, CircuitBreakerState.EmergencyStopped);
     }
@@ -74,6 +76,7 @@ public sealed class CircuitBreaker
             _consecutiveFailures = 0;
             _probeInFlight = false;
             Reason = null;
+            if (changed) _changedAt = _timeProvider.GetUtcNow();
         }
         if (changed) StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -126,6 +129,7 @@ public sealed class CircuitBreaker
             if (_state != CircuitBreakerState.HalfOpen) return;
             _state = CircuitBreakerState.Closed;
             Reason = null;
+            _changedAt = _timeProvider.GetUtcNow();
         }
         StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -162,7 +166,48 @@ public sealed class CircuitBreaker
             _openUntil = until;
             Reason = reason;
             _probeInFlight = false;
+            _changedAt = _timeProvider.GetUtcNow();
         }
         StateChanged?.Invoke(this, CircuitBreakerState.Open);
+    }
+
+    /// <summary>The state to persist (half-open is stored as open with its time up).</summary>
+    internal BreakerSnapshot ToSnapshot()
+    {
+        lock (_gate)
+        {
+            var state = _state == CircuitBreakerState.HalfOpen ? CircuitBreakerState.Open : _state;
+            return new BreakerSnapshot(Scope, state, state == CircuitBreakerState.Closed ? DateTimeOffset.MinValue : _openUntil, Reason, _changedAt);
+        }
+    }
+
+    /// <summary>Takes a stored state that is newer than this breaker's last change, without raising <see cref="StateChanged"/>.</summary>
+    /// <returns>Whether the state was applied.</returns>
+    internal bool Apply(BreakerSnapshot snapshot)
+    {
+        lock (_gate)
+        {
+            if (snapshot.UpdatedAt <= _changedAt) return false;
+            _changedAt = snapshot.UpdatedAt;
+            Reason = snapshot.Reason;
+            _openUntil = snapshot.OpenUntil;
+            _probeInFlight = false;
+            switch (snapshot.State)
+            {
+                case CircuitBreakerState.Open:
+                case CircuitBreakerState.HalfOpen:
+                    _state = CircuitBreakerState.Open;
+                    break;
+                case CircuitBreakerState.EmergencyStopped:
+                    _state = CircuitBreakerState.EmergencyStopped;
+                    break;
+                default:
+                    _state = CircuitBreakerState.Closed;
+                    _consecutiveFailures = 0;
+                    Reason = null;
+                    break;
+            }
+            return true;
+        }
     }
 }

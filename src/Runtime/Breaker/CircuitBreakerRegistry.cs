@@ -1,23 +1,49 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GuardedAI;
 
-/// <summary>The circuit breakers of an engine, one per scope, created on first use.</summary>
-public sealed class CircuitBreakerRegistry
+/// <summary>
+/// The circuit breakers of an engine, one per scope, created on first use. With an
+/// <see cref="IBreakerStateStore"/>, every state change is saved off the call path, and the stored state is loaded
+/// at start and re-read periodically, so breakers survive restarts and are shared by instances.
+/// </summary>
+public sealed class CircuitBreakerRegistry : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, CircuitBreaker> _breakers = new(StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
+    private readonly IBreakerStateStore? _stateStore;
+    private readonly ILogger _logger;
+    private readonly Channel<object>? _saves; // BreakerSnapshot or a TaskCompletionSource flush marker
+    private readonly Task _saveLoop = Task.CompletedTask;
+    private readonly object _globalGate = new();
+    private DateTimeOffset _globalChangedAt = DateTimeOffset.MinValue;
 
-    internal CircuitBreakerRegistry(TimeProvider timeProvider) => _timeProvider = timeProvider;
+    internal CircuitBreakerRegistry(TimeProvider timeProvider, IBreakerStateStore? stateStore = null, ILogger? logger = null)
+    {
+        _timeProvider = timeProvider;
+        _stateStore = stateStore;
+        _logger = logger ?? NullLogger.Instance;
+        if (stateStore is not null)
+        {
+            _saves = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+            _saveLoop = Task.Run(SaveLoopAsync);
+        }
+    }
 
-    /// <summary>Raised after any breaker changes state.</summary>
+    /// <summary>Raised after any breaker changes state (not when a state is taken from the store).</summary>
     public event Action<CircuitBreaker, CircuitBreakerState>? StateChanged;
+
+    /// <summary>The store breaker state is kept in, if any.</summary>
+    public IBreakerStateStore? StateStore => _stateStore;
 
     /// <summary>The breaker of <paramref name="scope"/>.</summary>
     public CircuitBreaker Get(string scope) => _breakers.GetOrAdd(scope, s =>
     {
         var breaker = new CircuitBreaker(s, _timeProvider);
-        breaker.StateChanged += (b, state) => StateChanged?.Invoke(b, state);
+        breaker.StateChanged += OnBreakerChanged;
         return breaker;
     });
 
@@ -27,17 +53,98 @@ public sealed class CircuitBreakerRegistry
     /// <summary>Stops every scope, now and any created later, until <see cref="ResetAll"/>.</summary>
     public void EmergencyStopAll(string reason)
     {
-        GlobalStopReason = reason;
+        SetGlobal(reason);
         foreach (var breaker in _breakers.Values) breaker.EmergencyStop(reason);
     }
 
     /// <summary>Closes every breaker and lifts a global emergency stop.</summary>
     public void ResetAll()
     {
-        GlobalStopReason = null;
+        SetGlobal(null);
         foreach (var breaker in _breakers.Values) breaker.Reset();
     }
 
     /// <summary>Why every scope is stopped, or null.</summary>
     public string? GlobalStopReason { get; private set; }
+
+    /// <summary>Reads the stored state and applies what is newer than each breaker's last change.</summary>
+    /// <returns>How many breakers changed.</returns>
+    public async ValueTask<int> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stateStore is null) return 0;
+        var snapshots = await _stateStore.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var applied = 0;
+        foreach (var snapshot in snapshots)
+        {
+            if (snapshot.Scope == BreakerSnapshot.GlobalScope)
+            {
+                lock (_globalGate)
+                {
+                    if (snapshot.UpdatedAt <= _globalChangedAt) continue;
+                    _globalChangedAt = snapshot.UpdatedAt;
+                    GlobalStopReason = snapshot.State == CircuitBreakerState.EmergencyStopped ? snapshot.Reason ?? "emergency stop" : null;
+                }
+                applied++;
+                continue;
+            }
+            if (Get(snapshot.Scope).Apply(snapshot)) applied++;
+        }
+        return applied;
+    }
+
+    /// <summary>Completes once every state change made before the call is saved.</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_saves is null) return Task.CompletedTask;
+        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_saves.Writer.TryWrite(marker)) return Task.CompletedTask;
+        return marker.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Saves what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _saves?.Writer.TryComplete();
+        await _saveLoop.ConfigureAwait(false);
+    }
+
+    private void SetGlobal(string? reason)
+    {
+        BreakerSnapshot snapshot;
+        lock (_globalGate)
+        {
+            GlobalStopReason = reason;
+            _globalChangedAt = _timeProvider.GetUtcNow();
+            snapshot = new BreakerSnapshot(BreakerSnapshot.GlobalScope, reason is null ? CircuitBreakerState.Closed : CircuitBreakerState.EmergencyStopped,
+                reason is null ? DateTimeOffset.MinValue : DateTimeOffset.MaxValue, reason, _globalChangedAt);
+        }
+        _saves?.Writer.TryWrite(snapshot);
+    }
+
+    private void OnBreakerChanged(CircuitBreaker breaker, CircuitBreakerState state)
+    {
+        _saves?.Writer.TryWrite(breaker.ToSnapshot());
+        StateChanged?.Invoke(breaker, state);
+    }
+
+    private async Task SaveLoopAsync()
+    {
+        await foreach (var item in _saves!.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            if (item is TaskCompletionSource marker)
+            {
+                marker.TrySetResult();
+                continue;
+            }
+            var snapshot = (BreakerSnapshot)item;
+            try
+            {
+                await _stateStore!.SaveAsync(snapshot).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "GuardedAI could not save the state of circuit breaker {Scope} ({State}); it holds in this instance.", snapshot.Scope, snapshot.State);
+            }
+        }
+    }
 }

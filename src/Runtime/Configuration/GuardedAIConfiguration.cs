@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace GuardedAI;
 
@@ -44,11 +45,41 @@ public static class GuardedAIConfiguration
             target.MaxPromptCharacters = max;
         }
         target.StoreFailureMode = source.StoreFailureMode;
+        if (source.FallbackLimitFraction is { } fraction)
+        {
+            if (fraction is <= 0 or > 1) throw new InvalidOperationException($"GuardedAI:FallbackLimitFraction must be in (0, 1], but is {fraction}.");
+            target.FallbackLimitFraction = fraction;
+        }
         target.LogAlerts = source.Alerts.Log;
         if (!string.IsNullOrWhiteSpace(source.Alerts.WebhookUrl))
         {
             var http = services?.GetService<HttpClient>() ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             target.AlertSinks.Add(new WebhookAlertSink(http, new Uri(source.Alerts.WebhookUrl, UriKind.Absolute)));
+        }
+        ApplyStore(source, target, services);
+    }
+
+    /// <summary>Sets up the ledger, breaker store and counter store that <see cref="GuardedAIOptions.Store"/> selects.</summary>
+    private static void ApplyStore(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider? services)
+    {
+        var logger = target.LoggerFactory?.CreateLogger("GuardedAI.Ledger");
+        if (source.Store is GuardedAIStoreKind.Sqlite or GuardedAIStoreKind.Redis && target.Ledger is null)
+        {
+            var ledger = new SqliteUsageLedger(source.Sqlite.ToLedgerOptions(), logger);
+            target.Ledger = ledger;
+            if (source.Store == GuardedAIStoreKind.Sqlite) target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path);
+        }
+        if (source.Store == GuardedAIStoreKind.Redis)
+        {
+            var provider = services?.GetServices<IGuardedAIStoreProvider>().LastOrDefault(p => p.Kind == GuardedAIStoreKind.Redis)
+                ?? throw new InvalidOperationException(
+                    "GuardedAI:Store is 'redis', but the Redis store is not registered: add the GuardedAI.Redis package and call services.AddGuardedAIRedis() before resolving the engine.");
+            provider.Configure(source, target, services!);
+        }
+        if (!string.IsNullOrWhiteSpace(source.AuditLog.Directory))
+        {
+            var audit = new JsonlUsageLedger(source.AuditLog.Directory, source.AuditLog.FlushToDisk, logger);
+            target.Ledger = new CompositeUsageLedger(target.Ledger ?? new InMemoryUsageLedger(), [audit], logger);
         }
     }
 }

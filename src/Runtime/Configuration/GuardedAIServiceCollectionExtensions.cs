@@ -11,7 +11,9 @@ public static class GuardedAIServiceCollectionExtensions
     /// <summary>
     /// Registers a singleton <see cref="BudgetEngine"/> built from the <c>GuardedAI</c> section of
     /// <paramref name="configuration"/> (when given) and <paramref name="configure"/>. Bad configuration fails
-    /// when the engine is first resolved, with a message naming the budget and value.
+    /// when the engine is first resolved, with a message naming the budget and value. The engine is built with
+    /// <see cref="BudgetEngine.CreateAsync"/>, so with a durable store (<c>GuardedAI:Store</c> = sqlite or redis) its
+    /// counters and breakers are restored when it is first resolved.
     /// </summary>
     public static IServiceCollection AddGuardedAI(this IServiceCollection services, IConfiguration? configuration = null, Action<BudgetEngineOptions>? configure = null)
     {
@@ -30,7 +32,8 @@ public static class GuardedAIServiceCollectionExtensions
                 GuardedAIConfiguration.Apply(bound, options, provider);
             }
             configure?.Invoke(options);
-            return new BudgetEngine(options);
+            // Resolution is synchronous; restoring reads the ledger once, at start.
+            return BudgetEngine.CreateAsync(options).GetAwaiter().GetResult();
         });
         return services;
     }

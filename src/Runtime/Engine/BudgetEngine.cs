@@ -20,6 +20,9 @@ public sealed partial class BudgetEngine : IAsyncDisposable
     private readonly IBudgetCounterStore _fallbackStore;
     private readonly ILogger _logger;
     private readonly ITimer _sweepTimer;
+    private readonly ITimer? _breakerSyncTimer;
+    private readonly ConcurrentQueue<(string Id, CounterCharge[] Charges)> _settledOnFallback = new();
+    private int _draining;
     private long _storeDownUntilTicks;
     private int _storeDown;
 
@@ -40,18 +43,26 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         if (options.LoggerFactory is not null) Prices.Logger = options.LoggerFactory.CreateLogger("GuardedAI.Pricing");
         Prices.UnknownModel += OnUnknownModel;
         Tokenizers = options.Tokenizers ?? new TokenCounterRegistry();
-        Breakers = new CircuitBreakerRegistry(TimeProvider);
+        if (options.FallbackLimitFraction is <= 0 or > 1 or double.NaN)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FallbackLimitFraction, "FallbackLimitFraction must be in (0, 1].");
+        }
+        Breakers = new CircuitBreakerRegistry(TimeProvider, options.BreakerStateStore, _logger);
         Breakers.StateChanged += OnBreakerStateChanged;
 
         var sinks = new List<IBudgetAlertSink>(options.AlertSinks);
         if (options.LogAlerts) sinks.Insert(0, new LoggerAlertSink(options.LoggerFactory?.CreateLogger("GuardedAI.Alerts") ?? NullLogger.Instance));
-        Alerts = new AlertDispatcher(sinks, _logger);
+        Alerts = new AlertDispatcher(sinks, _logger, 1024, options.AlertDedupStore);
 
         foreach (var policy in options.Policies) AddPolicy(policy);
         foreach (var (tenant, policy) in options.TenantPolicies) SetTenantPolicy(tenant, policy);
         _defaultTenantPolicy = options.DefaultTenantPolicy;
 
         _sweepTimer = TimeProvider.CreateTimer(static state => ((BudgetEngine)state!).Sweep(), this, options.LeaseSweepInterval, options.LeaseSweepInterval);
+        if (options.BreakerStateStore is not null)
+        {
+            _breakerSyncTimer = TimeProvider.CreateTimer(static state => ((BudgetEngine)state!).SyncBreakers(), this, options.BreakerSyncInterval, options.BreakerSyncInterval);
+        }
     }
 
     /// <summary>The options the engine was built from.</summary>
@@ -228,14 +239,20 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         return reclaimed;
     }
 
-    /// <summary>Stops the lease timer and delivers queued alerts.</summary>
+    /// <summary>Stops the timers, saves breaker state, delivers queued alerts and flushes and closes the ledger and store.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _sweepTimer.DisposeAsync().ConfigureAwait(false);
+        if (_breakerSyncTimer is not null) await _breakerSyncTimer.DisposeAsync().ConfigureAwait(false);
+        await Breakers.DisposeAsync().ConfigureAwait(false);
         await Alerts.DisposeAsync().ConfigureAwait(false);
         if (Ledger is IAsyncDisposable ledger) await ledger.DisposeAsync().ConfigureAwait(false);
         if (Store is IAsyncDisposable store) await store.DisposeAsync().ConfigureAwait(false);
+        foreach (var owned in Options.OwnedResources) await owned.DisposeAsync().ConfigureAwait(false);
     }
+
+    private int _disposed;
 
     private async ValueTask<UsageRecord?> SettleAsync(BudgetReservation reservation, TokenUsage usage, bool reportedByProvider, UsageStatus status, string? reason)
     {
@@ -274,20 +291,33 @@ public sealed partial class BudgetEngine : IAsyncDisposable
             Reason = reason,
             Tags = reservation.Context.Tags ?? UsageRecord.EmptyTags,
         };
-        await Ledger.AppendAsync(record).ConfigureAwait(false);
+        Exception? ledgerError = null;
+        try
+        {
+            await Ledger.AppendAsync(record).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The usage happened whatever the ledger says: count it, then tell the caller the record is not durable.
+            ledgerError = ex;
+            _logger.LogError(ex, "GuardedAI could not append usage record {Id} to the ledger; the counters still count it.", reservation.Id);
+        }
 
         IReadOnlyList<long> values;
         try
         {
             values = await reservation.Store.SettleAsync(reservation.Id, charges).ConfigureAwait(false);
+            if (ReferenceEquals(reservation.Store, _fallbackStore)) _settledOnFallback.Enqueue((reservation.Id, charges));
         }
         catch (Exception ex)
         {
-            // The usage is in the ledger; the store's lease will return the reservation and counters can be rebuilt.
+            // The usage is in the ledger; the store's lease will return the reservation and a restart replays the record.
             _logger.LogError(ex, "GuardedAI could not settle reservation {Id} in the counter store; the ledger has the record.", reservation.Id);
             MarkStoreDown(ex);
+            if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
             return record;
         }
+        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
 
         if (usage.InputTokens > reservation.Estimate.InputTokens || usage.OutputTokens > reservation.Estimate.OutputTokens)
         {
@@ -396,10 +426,16 @@ public sealed partial class BudgetEngine : IAsyncDisposable
 
         if (Options.StoreFailureMode == StoreFailureMode.FailOpen)
         {
-            return (await _fallbackStore.TryReserveAsync(id, charges, leaseEnd, cancellationToken).ConfigureAwait(false), _fallbackStore);
+            var local = charges;
+            if (Options.FallbackLimitFraction < 1)
+            {
+                local = new CounterCharge[charges.Length];
+                for (var i = 0; i < charges.Length; i++) local[i] = charges[i] with { Limit = (long)Math.Floor(charges[i].Limit * Options.FallbackLimitFraction) };
+            }
+            return (await _fallbackStore.TryReserveAsync(id, local, leaseEnd, cancellationToken).ConfigureAwait(false), _fallbackStore);
         }
         throw new BudgetExceededException(
-            $"GuardedAI denied the call: the budget store ({Store.GetType().Name}) is unreachable and the engine fails closed. Calls resume when the store is back.",
+            $"GuardedAI denied the call: the budget store ({Store.GetType().Name}) is down (unreachable) and the engine fails closed. Calls resume when the store is back.",
             DenialKind.StoreUnavailable, charges.Length > 0 ? charges[0].Key.Scope : "(none)", null, null, 0, 0, 0, Options.StoreRetryInterval);
     }
 
@@ -424,6 +460,38 @@ public sealed partial class BudgetEngine : IAsyncDisposable
             _logger.LogWarning("GuardedAI's budget store is reachable again.");
             Alerts.Publish(new BudgetAlert(AlertLevel.StoreRecovered, "(store)", null, null, 0, 0, 0,
                 "The budget store is reachable again; limits are enforced on it.", TimeProvider.GetUtcNow()));
+            if (!_settledOnFallback.IsEmpty) _ = DrainFallbackAsync();
+            if (Volatile.Read(ref _replayPending) != 0) _ = ReplayPendingAsync();
+        }
+    }
+
+    /// <summary>Adds the usage settled on the local fallback during an outage to the store, so its counters include it.</summary>
+    private async Task DrainFallbackAsync()
+    {
+        if (Interlocked.Exchange(ref _draining, 1) != 0) return;
+        try
+        {
+            var moved = 0;
+            while (_settledOnFallback.TryDequeue(out var item))
+            {
+                try
+                {
+                    // Settling an id the store holds no lease for adds the amounts in full (and, in Redis, remembers the id).
+                    await Store.SettleAsync(item.Id, item.Charges).ConfigureAwait(false);
+                    moved++;
+                }
+                catch (Exception ex)
+                {
+                    _settledOnFallback.Enqueue(item);
+                    MarkStoreDown(ex);
+                    break;
+                }
+            }
+            if (moved > 0) _logger.LogWarning("GuardedAI added {Count} call(s) settled on the local fallback during the outage to the budget store.", moved);
+        }
+        finally
+        {
+            Volatile.Write(ref _draining, 0);
         }
     }
 

@@ -52,4 +52,23 @@ public sealed class BudgetEngineOptions
 
     /// <summary>After a store failure, how long to use the fallback (or deny) before trying the store again (default 5 seconds).</summary>
     public TimeSpan StoreRetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// With <see cref="StoreFailureMode.FailOpen"/>, the fraction of every limit an instance may use on its local
+    /// fallback while the shared store is down (default 1: each instance enforces the full limit by itself). With N
+    /// instances sharing a budget, 1/N keeps the total within the limit during an outage.
+    /// </summary>
+    public double FallbackLimitFraction { get; set; } = 1.0;
+
+    /// <summary>Where circuit breaker state is persisted and shared; default: nowhere (in memory only).</summary>
+    public IBreakerStateStore? BreakerStateStore { get; set; }
+
+    /// <summary>How often breaker state is re-read from <see cref="BreakerStateStore"/> (default 5 seconds).</summary>
+    public TimeSpan BreakerSyncInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Shared alert de-duplication (Redis); default: per instance.</summary>
+    public IAlertDedupStore? AlertDedupStore { get; set; }
+
+    /// <summary>Objects the engine disposes with itself (e.g. a Redis connection the configuration opened).</summary>
+    public IList<IAsyncDisposable> OwnedResources { get; } = new List<IAsyncDisposable>();
 }

@@ -31,6 +31,33 @@ public interface IBudgetCounterStore
 
     /// <summary>Adds <paramref name="charges"/> unconditionally, e.g. to restore counters from a ledger at start-up.</summary>
     ValueTask AddAsync(IReadOnlyList<CounterCharge> charges, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How <see cref="BudgetEngine.RestoreAsync"/> brings this store up to date with the ledger. An in-process store
+    /// starts empty and gets the sum of the current windows' records (<see cref="CounterRestoreStrategy.SumLedger"/>);
+    /// a shared store that outlives the process must not be added to again.
+    /// </summary>
+    CounterRestoreStrategy RestoreStrategy => CounterRestoreStrategy.SumLedger;
+
+    /// <summary>For <see cref="CounterRestoreStrategy.ReplaySettlements"/>: how far back settlements are remembered, and so replayed.</summary>
+    TimeSpan ReplayHorizon => TimeSpan.Zero;
+}
+
+/// <summary>How counters are restored from the ledger when an engine starts.</summary>
+public enum CounterRestoreStrategy
+{
+    /// <summary>The store starts empty: add the ledger's totals of every current window.</summary>
+    SumLedger,
+
+    /// <summary>
+    /// The store is shared and outlives the process, and <see cref="IBudgetCounterStore.SettleAsync"/> is idempotent
+    /// per reservation id within <see cref="IBudgetCounterStore.ReplayHorizon"/>: settle every recent record again, so a
+    /// record whose settlement a crash interrupted is counted once and the others are not counted twice.
+    /// </summary>
+    ReplaySettlements,
+
+    /// <summary>Nothing to restore.</summary>
+    None,
 }
 
 /// <summary>The outcome of <see cref="IBudgetCounterStore.TryReserveAsync"/>.</summary>

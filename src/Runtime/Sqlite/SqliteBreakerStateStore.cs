@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+
+namespace GuardedAI;
+
+/// <summary>Breaker state in the same SQLite file as the ledger (table <c>breaker_state</c>), so a restart keeps open breakers open.</summary>
+public sealed class SqliteBreakerStateStore : IBreakerStateStore
+{
+    private readonly string _path;
+
+    /// <summary>Uses (creating or migrating) the database at <paramref name="path"/>.</summary>
+    public SqliteBreakerStateStore(string path)
+    {
+        _path = Path.GetFullPath(path);
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<BreakerSnapshot>> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT scope, state, open_until_ticks, reason, updated_ticks FROM breaker_state ORDER BY scope;";
+        using var reader = command.ExecuteReader();
+        var list = new List<BreakerSnapshot>();
+        while (reader.Read())
+        {
+            list.Add(new BreakerSnapshot(reader.GetString(0), (CircuitBreakerState)reader.GetInt32(1), new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero),
+                reader.IsDBNull(3) ? null : reader.GetString(3), new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero)));
+        }
+        return ValueTask.FromResult<IReadOnlyList<BreakerSnapshot>>(list);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask SaveAsync(BreakerSnapshot snapshot, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO breaker_state (scope, state, open_until_ticks, reason, updated_ticks) VALUES ($scope, $state, $until, $reason, $updated)
+            ON CONFLICT (scope) DO UPDATE SET state = excluded.state, open_until_ticks = excluded.open_until_ticks, reason = excluded.reason,
+                updated_ticks = excluded.updated_ticks
+            WHERE excluded.updated_ticks >= breaker_state.updated_ticks;
+            """;
+        command.Parameters.AddWithValue("$scope", snapshot.Scope);
+        command.Parameters.AddWithValue("$state", (int)snapshot.State);
+        command.Parameters.AddWithValue("$until", snapshot.OpenUntil.UtcTicks);
+        command.Parameters.AddWithValue("$reason", (object?)snapshot.Reason ?? DBNull.Value);
+        command.Parameters.AddWithValue("$updated", snapshot.UpdatedAt.UtcTicks);
+        command.ExecuteNonQuery();
+        return ValueTask.CompletedTask;
+    }
+}

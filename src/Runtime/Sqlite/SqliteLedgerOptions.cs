@@ -1,0 +1,46 @@
+namespace GuardedAI;
+
+/// <summary>When <see cref="SqliteUsageLedger.AppendAsync"/> returns.</summary>
+public enum LedgerDurability
+{
+    /// <summary>
+    /// <c>AppendAsync</c> completes only after the transaction holding the record committed with
+    /// <c>synchronous=FULL</c>: an acknowledged record survives a process crash and a power loss.
+    /// Appends of concurrent calls share one transaction (group commit).
+    /// </summary>
+    Synchronous,
+
+    /// <summary>
+    /// <c>AppendAsync</c> completes once the record is queued; a background writer commits within
+    /// <see cref="SqliteLedgerOptions.FlushInterval"/> (and on dispose). A process crash can lose the records of
+    /// the last interval. Faster; the default is <see cref="Synchronous"/>.
+    /// </summary>
+    Batched,
+}
+
+/// <summary>Settings of <see cref="SqliteUsageLedger"/>.</summary>
+public sealed class SqliteLedgerOptions
+{
+    /// <summary>The database file (created with its directory if missing). Default <c>guardedai.db</c> in the working directory.</summary>
+    public string Path { get; set; } = "guardedai.db";
+
+    /// <summary>When an append counts as done (default <see cref="LedgerDurability.Synchronous"/>).</summary>
+    public LedgerDurability Durability { get; set; } = LedgerDurability.Synchronous;
+
+    /// <summary>Most records written in one transaction (default 256).</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>In <see cref="LedgerDurability.Batched"/> mode, the longest a queued record waits to be written (default 200 ms).</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Records that may wait to be written; when full, appends wait for room (default 10,000). Nothing is dropped.</summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) throw new InvalidOperationException("GuardedAI:Sqlite:Path must name a file.");
+        if (BatchSize <= 0) throw new InvalidOperationException($"GuardedAI:Sqlite:BatchSize must be positive, but is {BatchSize}.");
+        if (QueueCapacity <= 0) throw new InvalidOperationException($"GuardedAI:Sqlite:QueueCapacity must be positive, but is {QueueCapacity}.");
+        if (FlushInterval < TimeSpan.Zero) throw new InvalidOperationException("GuardedAI:Sqlite:FlushIntervalMs must not be negative.");
+    }
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace GuardedAI;
+
+/// <summary>
+/// The versioned schema of GuardedAI's SQLite file. The version lives in <c>PRAGMA user_version</c>; each
+/// migration runs in its own transaction and bumps it, so a file of any older version is brought up to date
+/// step by step, and a file written by a newer GuardedAI is refused with a clear error instead of being misread.
+/// </summary>
+public static class SqliteSchema
+{
+    /// <summary>The schema version this build writes.</summary>
+    public const int CurrentVersion = 3;
+
+    private static readonly string[] Migrations =
+    [
+        // 1: the usage ledger.
+        """
+        CREATE TABLE usage_records (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            ts_ticks INTEGER NOT NULL,
+            budget TEXT NOT NULL,
+            tenant TEXT NULL,
+            provider TEXT NULL,
+            model TEXT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            est_input_tokens INTEGER NOT NULL,
+            est_output_tokens INTEGER NOT NULL,
+            est_cost_usd TEXT NOT NULL,
+            cost_usd TEXT NOT NULL,
+            usage_reported INTEGER NOT NULL,
+            duration_ticks INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            reason TEXT NULL,
+            tags TEXT NULL
+        );
+        """,
+        // 2: indexes for restore and the report queries (by time, by budget, by tenant).
+        """
+        CREATE INDEX ix_usage_ts ON usage_records (ts_ticks);
+        CREATE INDEX ix_usage_budget_ts ON usage_records (budget, ts_ticks);
+        CREATE INDEX ix_usage_tenant_ts ON usage_records (tenant, ts_ticks) WHERE tenant IS NOT NULL;
+        """,
+        // 3: circuit breaker state.
+        """
+        CREATE TABLE breaker_state (
+            scope TEXT NOT NULL PRIMARY KEY,
+            state INTEGER NOT NULL,
+            open_until_ticks INTEGER NOT NULL,
+            reason TEXT NULL,
+            updated_ticks INTEGER NOT NULL
+        );
+        """,
+    ];
+
+    /// <summary>Opens <paramref name="path"/> (creating it), switches it to WAL and migrates it to <see cref="CurrentVersion"/>.</summary>
+    /// <exception cref="InvalidOperationException">The file is not a GuardedAI database, or a newer GuardedAI wrote it.</exception>
+    public static SqliteConnection Open(string path, bool synchronousFull) => Open(path, synchronousFull, CurrentVersion);
+
+    /// <summary>Opens and migrates up to <paramref name="targetVersion"/> only (tests build older files with this).</summary>
+    internal static SqliteConnection Open(string path, bool synchronousFull, int targetVersion)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout = 10000;");
+            var mode = Scalar(connection, "PRAGMA journal_mode = WAL;");
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"GuardedAI could not switch the SQLite file '{full}' to WAL mode (it reports '{mode}').");
+            }
+            Execute(connection, synchronousFull ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
+            Migrate(connection, full, targetVersion);
+            return connection;
+        }
+        catch (SqliteException ex)
+        {
+            connection.Dispose();
+            throw new InvalidOperationException($"GuardedAI could not open the SQLite file '{full}': {ex.Message} (SQLite error {ex.SqliteErrorCode}). Is it a SQLite database?", ex);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema version of an open database.</summary>
+    public static int GetVersion(SqliteConnection connection) => GetVersion(connection, null);
+
+    private static int GetVersion(SqliteConnection connection, SqliteTransaction? transaction) =>
+        int.Parse(Scalar(connection, "PRAGMA user_version;", transaction) ?? "0", CultureInfo.InvariantCulture);
+
+    private static void Migrate(SqliteConnection connection, string path, int targetVersion)
+    {
+        // BEGIN IMMEDIATE: two processes opening the same new file must not both run migration 1.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = GetVersion(connection, transaction);
+        if (version > CurrentVersion)
+        {
+            throw new InvalidOperationException(
+                $"The SQLite file '{path}' has GuardedAI schema version {version}, newer than the {CurrentVersion} this version understands. Upgrade GuardedAI or point it at another file; the file was not changed.");
+        }
+        if (version == 0 && Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%';", transaction) is { } tables && tables != "0")
+        {
+            throw new InvalidOperationException(
+                $"The SQLite file '{path}' already holds tables that GuardedAI did not create (schema version 0). Point GuardedAI:Sqlite:Path at its own file; the file was not changed.");
+        }
+        for (var v = version; v < targetVersion; v++)
+        {
+            Execute(connection, Migrations[v], transaction);
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {v + 1};"), transaction);
+        }
+        transaction.Commit();
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    internal static string? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}
