@@ -1,0 +1,173 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+
+namespace GuardedAI.Redis;
+
+/// <summary>
+/// One connection to Redis and the three things GuardedAI shares through it: the counter store
+/// (<see cref="Counters"/>), breaker state (<see cref="Breakers"/>) and alert de-duplication
+/// (<see cref="AlertDedup"/>). <see cref="ConnectAsync"/> applies connect and operation timeouts and checks that
+/// the server runs Lua scripts, so a Redis that refuses them fails the start with a clear error instead of limits
+/// silently becoming per instance.
+/// </summary>
+public sealed class GuardedAIRedis : IAsyncDisposable
+{
+    private readonly string[] _secrets;
+
+    private GuardedAIRedis(IConnectionMultiplexer connection, RedisStoreOptions options, ConfigurationOptions configuration, ILogger logger)
+    {
+        Connection = connection;
+        Options = options;
+        Logger = logger;
+        Endpoint = configuration.ToString(includePassword: false);
+        _secrets = new[] { configuration.Password, configuration.SentinelPassword }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
+        Counters = new RedisBudgetCounterStore(this);
+        Breakers = new RedisBreakerStateStore(this);
+        AlertDedup = new RedisAlertDedupStore(this);
+    }
+
+    /// <summary>The multiplexer.</summary>
+    public IConnectionMultiplexer Connection { get; }
+
+    /// <summary>The options.</summary>
+    public RedisStoreOptions Options { get; }
+
+    /// <summary>The connection string without its password, for messages.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>The shared counter store.</summary>
+    public RedisBudgetCounterStore Counters { get; }
+
+    /// <summary>Shared breaker state.</summary>
+    public RedisBreakerStateStore Breakers { get; }
+
+    /// <summary>Shared alert de-duplication.</summary>
+    public RedisAlertDedupStore AlertDedup { get; }
+
+    internal ILogger Logger { get; }
+
+    internal IDatabase Database => Connection.GetDatabase();
+
+    /// <summary>
+    /// Connects and checks that scripts run. An unreachable Redis does not fail the start: the connection keeps
+    /// retrying in the background and the engine applies its failure mode until Redis answers.
+    /// </summary>
+    /// <exception cref="RedisScriptingUnavailableException">Redis answered but refuses Lua scripts (disabled, renamed or denied by ACL).</exception>
+    public static async Task<GuardedAIRedis> ConnectAsync(RedisStoreOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.Configuration)) throw new InvalidOperationException("GuardedAI:Redis:Configuration must be set when GuardedAI:Store is redis.");
+        logger ??= NullLogger.Instance;
+        var configuration = ParseConfiguration(options);
+        IConnectionMultiplexer connection;
+        try
+        {
+            connection = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(options.ConnectTimeout * 2 + TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new RedisStoreException($"GuardedAI could not set up a Redis connection to {configuration.ToString(includePassword: false)}: {Redact(ex.Message, configuration)}");
+        }
+        var redis = new GuardedAIRedis(connection, options, configuration, logger);
+        try
+        {
+            await redis.VerifyScriptsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisStoreException ex) when (ex is not RedisScriptingUnavailableException)
+        {
+            logger.LogWarning("GuardedAI could not reach Redis at {Endpoint} at start ({Message}); the engine's store failure mode applies until it answers.", redis.Endpoint, ex.Message);
+        }
+        catch
+        {
+            await redis.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return redis;
+    }
+
+    /// <summary>Sets the counter store, breaker state store and alert de-duplication of <paramref name="engine"/> to this connection.</summary>
+    public void ApplyTo(BudgetEngineOptions engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        engine.Store = Counters;
+        engine.BreakerStateStore = Breakers;
+        engine.AlertDedupStore = AlertDedup;
+    }
+
+    /// <summary>Runs a trivial script; throws <see cref="RedisScriptingUnavailableException"/> if the server refuses scripts.</summary>
+    public async Task VerifyScriptsAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Probe), cancellationToken).ConfigureAwait(false);
+        if ((long)result != 1) throw new RedisScriptingUnavailableException($"Redis at {Endpoint} ran a test script but answered '{result}' instead of 1.");
+    }
+
+    /// <summary>Closes the connection.</summary>
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync().ConfigureAwait(false);
+
+    /// <summary>Runs one Redis call with the operation timeout; failures become <see cref="RedisStoreException"/>s without secrets.</summary>
+    internal async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // StackExchange.Redis times out by itself; the extra guard makes sure nothing ever waits much longer.
+            return await call(Database).WaitAsync(Options.OperationTimeout + TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsScriptingRefusal(ex.Message))
+        {
+            throw new RedisScriptingUnavailableException(
+                $"Redis at {Endpoint} refuses Lua scripts ({Redact(ex.Message)}). GuardedAI needs EVAL/EVALSHA to enforce a budget atomically across instances; enable scripting for this user (ACL +@scripting) or do not rename EVAL/EVALSHA. GuardedAI will not fall back to per-instance limits silently.");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            throw new RedisStoreException($"Redis at {Endpoint} failed: {ex.GetType().Name}: {Redact(ex.Message)}");
+        }
+    }
+
+    internal string Redact(string message)
+    {
+        foreach (var secret in _secrets) message = message.Replace(secret, "***", StringComparison.Ordinal);
+        return message;
+    }
+
+    private static string Redact(string message, ConfigurationOptions configuration) =>
+        string.IsNullOrEmpty(configuration.Password) ? message : message.Replace(configuration.Password, "***", StringComparison.Ordinal);
+
+    private static bool IsScriptingRefusal(string message) =>
+        message.Contains("NOPERM", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("unknown command", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("scripting", StringComparison.OrdinalIgnoreCase) && message.Contains("disabled", StringComparison.OrdinalIgnoreCase);
+
+    internal static ConfigurationOptions ParseConfiguration(RedisStoreOptions options)
+    {
+        var text = options.Configuration;
+        var configuration = ConfigurationOptions.Parse(text);
+        bool Has(string name) => text.Contains(name + "=", StringComparison.OrdinalIgnoreCase);
+        var connectMs = (int)options.ConnectTimeout.TotalMilliseconds;
+        var operationMs = (int)options.OperationTimeout.TotalMilliseconds;
+        if (!Has("connectTimeout")) configuration.ConnectTimeout = connectMs;
+        if (!Has("syncTimeout")) configuration.SyncTimeout = operationMs;
+        if (!Has("asyncTimeout")) configuration.AsyncTimeout = operationMs;
+        if (!Has("abortConnect")) configuration.AbortOnConnectFail = false;
+        if (!Has("connectRetry")) configuration.ConnectRetry = 1;
+        if (!Has("name")) configuration.ClientName = "guardedai-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // Do not queue commands while disconnected: a call learns at once that Redis is down.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        return configuration;
+    }
+}
+
+/// <summary>A Redis call failed (unreachable, timed out, or refused). The message never contains the password.</summary>
+public class RedisStoreException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RedisStoreException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>Redis answered but does not run Lua scripts, which GuardedAI needs for atomic, shared limits.</summary>
+public sealed class RedisScriptingUnavailableException : RedisStoreException
+{
+    /// <summary>Creates the exception.</summary>
+    public RedisScriptingUnavailableException(string message, Exception? inner = null) : base(message, inner) { }
+}

@@ -1,0 +1,125 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace GuardedAI.Redis;
+
+/// <summary>
+/// Budget counters in Redis, shared by every instance. A reservation is one Lua script (one round trip) that
+/// checks every limit and increments every counter, all or none, and records a lease; a settlement is one script
+/// that replaces the reserved amounts with the actual ones, exactly once per reservation id; expired leases (a
+/// crashed instance's calls) are returned by whichever instance sweeps first. Counter keys expire after their
+/// window (plus a grace period).
+/// </summary>
+public sealed class RedisBudgetCounterStore : IBudgetCounterStore
+{
+    private readonly GuardedAIRedis _redis;
+    private readonly RedisKey _leases;
+
+    internal RedisBudgetCounterStore(GuardedAIRedis redis)
+    {
+        _redis = redis;
+        _leases = Prefix + "leases";
+    }
+
+    private string Prefix => _redis.Options.KeyPrefix;
+
+    /// <inheritdoc/>
+    public CounterRestoreStrategy RestoreStrategy => CounterRestoreStrategy.ReplaySettlements;
+
+    /// <inheritdoc/>
+    public TimeSpan ReplayHorizon => _redis.Options.SettlementMemory - TimeSpan.FromMinutes(1);
+
+    /// <summary>The Redis key of a counter.</summary>
+    public string CounterKeyName(CounterKey key) => Prefix + "c:" + key.ToStorageKey();
+
+    /// <inheritdoc/>
+    public async ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    {
+        var keys = new RedisKey[charges.Count + 2];
+        var args = new RedisValue[charges.Count * 3 + 2];
+        keys[0] = _leases;
+        keys[1] = LeaseKey(reservationId);
+        args[0] = leaseExpiresAt.ToUnixTimeMilliseconds();
+        args[1] = (long)Math.Max(1, (leaseExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromDays(1)).TotalMilliseconds);
+        for (var i = 0; i < charges.Count; i++)
+        {
+            var charge = charges[i];
+            keys[i + 2] = CounterKeyName(charge.Key);
+            args[2 + i * 3] = charge.Amount;
+            args[3 + i * 3] = charge.Limit;
+            args[4 + i * 3] = ExpireAt(charge);
+        }
+        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Reserve, keys, args), cancellationToken).ConfigureAwait(false))!;
+        if ((long)result[0] == 0) return CounterReserveResult.Denied((int)(long)result[1], (long)result[2]);
+        var values = new long[charges.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 1];
+        return CounterReserveResult.Reserved(values);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
+    {
+        var keys = new RedisKey[actual.Count + 3];
+        var args = new RedisValue[actual.Count * 2 + 1];
+        keys[0] = _leases;
+        keys[1] = LeaseKey(reservationId);
+        keys[2] = Prefix + "s:" + reservationId;
+        args[0] = (long)_redis.Options.SettlementMemory.TotalMilliseconds;
+        for (var i = 0; i < actual.Count; i++)
+        {
+            keys[i + 3] = CounterKeyName(actual[i].Key);
+            args[1 + i * 2] = actual[i].Amount;
+            args[2 + i * 2] = ExpireAt(actual[i]);
+        }
+        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Settle, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var values = new long[actual.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
+        return values;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var total = 0;
+        while (true)
+        {
+            var batch = _redis.Options.ReclaimBatchSize;
+            var reclaimed = (int)(long)(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Reclaim, [_leases], [now.ToUnixTimeMilliseconds(), batch]), cancellationToken).ConfigureAwait(false));
+            total += reclaimed;
+            if (reclaimed < batch) return total;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<long>> ReadAsync(IReadOnlyList<CounterKey> keys, CancellationToken cancellationToken = default)
+    {
+        var names = keys.Select(k => (RedisKey)CounterKeyName(k)).ToArray();
+        var values = await _redis.RunAsync(db => db.StringGetAsync(names), cancellationToken).ConfigureAwait(false);
+        return values.Select(v => v.IsNull ? 0L : (long)v).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask AddAsync(IReadOnlyList<CounterCharge> charges, CancellationToken cancellationToken = default)
+    {
+        if (charges.Count == 0) return;
+        var keys = charges.Select(c => (RedisKey)CounterKeyName(c.Key)).ToArray();
+        var args = new RedisValue[charges.Count * 2];
+        for (var i = 0; i < charges.Count; i++)
+        {
+            args[i * 2] = charges[i].Amount;
+            args[i * 2 + 1] = ExpireAt(charges[i]);
+        }
+        await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Add, keys, args), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reservations whose lease is outstanding (for diagnostics and tests).</summary>
+    public async Task<long> OutstandingReservationsAsync(CancellationToken cancellationToken = default) =>
+        await _redis.RunAsync(db => db.SortedSetLengthAsync(_leases), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Redis counter store at {_redis.Endpoint}";
+
+    private RedisKey LeaseKey(string reservationId) => Prefix + "l:" + reservationId;
+
+    private long ExpireAt(in CounterCharge charge) => (charge.WindowEnd + _redis.Options.CounterGracePeriod).ToUnixTimeSeconds();
+}

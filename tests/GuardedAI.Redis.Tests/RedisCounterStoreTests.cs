@@ -1,0 +1,246 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace GuardedAI.Redis.Tests;
+
+[Collection("redis")]
+public class RedisCounterStoreTests(RedisFixture fixture)
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    private static CounterCharge Charge(string scope, BudgetDimension dimension, long amount, long limit, BudgetWindow window = BudgetWindow.Day) =>
+        new(new CounterKey(scope, dimension, window, WindowCalendar.Start(window, Now, TimeZoneInfo.Utc)), amount, limit, WindowCalendar.End(window, Now, TimeZoneInfo.Utc));
+
+    [Fact]
+    public async Task Reserve_is_all_or_none_and_reports_the_limit_that_did_not_fit()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var store = redis.Counters;
+        var requests = Charge("s", BudgetDimension.Requests, 1, 10);
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 600, 1000);
+
+        var first = await store.TryReserveAsync("r1", [requests, tokens], Now.AddMinutes(10));
+        Assert.True(first.Success);
+        Assert.Equal([1L, 600L], first.Values!);
+
+        var second = await store.TryReserveAsync("r2", [requests, tokens], Now.AddMinutes(10));
+        Assert.False(second.Success);
+        Assert.Equal(1, second.FailedIndex);
+        Assert.Equal(600, second.FailedCurrent);
+        // Nothing of the denied reservation was taken.
+        Assert.Equal([1L, 600L], await store.ReadAsync([requests.Key, tokens.Key]));
+        Assert.Equal(1, await store.OutstandingReservationsAsync());
+    }
+
+    [Fact]
+    public async Task Settle_replaces_the_estimate_once_and_a_repeat_changes_nothing()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var store = redis.Counters;
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
+        await store.TryReserveAsync("r1", [tokens], Now.AddMinutes(10));
+
+        Assert.Equal([120L], await store.SettleAsync("r1", [tokens with { Amount = 120 }]));
+        Assert.Equal([120L], await store.SettleAsync("r1", [tokens with { Amount = 120 }]));
+        Assert.Equal([120L], await store.ReadAsync([tokens.Key]));
+        Assert.Equal(0, await store.OutstandingReservationsAsync());
+    }
+
+    [Fact]
+    public async Task Expired_leases_return_to_the_budget_and_a_late_settle_counts_the_actual_usage()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var store = redis.Counters;
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
+        await store.TryReserveAsync("gone", [tokens], Now.AddSeconds(-1));
+        await store.TryReserveAsync("late", [tokens], Now.AddSeconds(-1));
+        await store.TryReserveAsync("live", [tokens with { Amount = 0 }], Now.AddMinutes(5));
+
+        Assert.Equal(2, await store.ReclaimExpiredAsync(Now));
+        Assert.Equal([0L], await store.ReadAsync([tokens.Key]));
+        Assert.Equal([70L], await store.SettleAsync("late", [tokens with { Amount = 70 }]));
+        Assert.Equal(0, await store.ReclaimExpiredAsync(Now));
+        Assert.Equal(1, await store.OutstandingReservationsAsync());
+    }
+
+    [Fact]
+    public async Task Counter_keys_expire_after_their_window()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var minute = Charge("s", BudgetDimension.Requests, 1, 10, BudgetWindow.Minute);
+        await redis.Counters.TryReserveAsync("r", [minute], Now.AddMinutes(1));
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(redis.Counters.CounterKeyName(minute.Key));
+        Assert.NotNull(ttl);
+        var expected = minute.WindowEnd + redis.Options.CounterGracePeriod - DateTimeOffset.UtcNow;
+        Assert.InRange(ttl!.Value.TotalSeconds, expected.TotalSeconds - 5, expected.TotalSeconds + 5);
+    }
+
+    [Fact]
+    public async Task Four_engines_with_64_callers_each_never_exceed_a_limit_and_counters_equal_the_records()
+    {
+        var prefix = RedisFixture.NewPrefix();
+        var policy = BudgetPolicy.Create("shared")
+            .WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 300)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 30_000)
+            .WithBreaker(BreakerSettings.Default with { TripOnThreshold = false })
+            .Build();
+        var engines = new List<(BudgetEngine Engine, InMemoryUsageLedger Ledger)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var redis = await fixture.ConnectAsync(prefix);
+            var ledger = new InMemoryUsageLedger();
+            var options = new BudgetEngineOptions { LogAlerts = false, Ledger = ledger, Policies = { policy } };
+            redis.ApplyTo(options);
+            options.OwnedResources.Add(redis);
+            engines.Add((await BudgetEngine.CreateAsync(options), ledger));
+        }
+        var denied = 0;
+        await Task.WhenAll(engines.SelectMany(e => Enumerable.Range(0, 64).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                try
+                {
+                    var r = await e.Engine.ReserveAsync(policy, new UsageEstimate("gpt-4o-mini", 60, 60, 0));
+                    await e.Engine.CommitAsync(r, new TokenUsage(60, 1 + (c + i) % 60));
+                }
+                catch (BudgetExceededException ex) when (ex.Kind == DenialKind.WindowLimit)
+                {
+                    Interlocked.Increment(ref denied);
+                }
+            }
+        }))));
+
+        var committed = engines.SelectMany(e => e.Ledger.Snapshot()).Where(r => r.Status == UsageStatus.Success).ToList();
+        var usage = await engines[0].Engine.GetUsageAsync(policy);
+        Assert.True(denied > 0, "the budget was meant to run out");
+        Assert.Equal(committed.Count, usage.Single(u => u.Limit.Dimension == BudgetDimension.Requests).Used);
+        Assert.Equal(committed.Sum(r => r.TotalTokens), usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
+        Assert.All(usage, u => Assert.True(u.Used <= u.Limit.Amount, $"{u.Limit} is at {u.Used}"));
+        foreach (var (engine, _) in engines) await engine.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_redis_that_refuses_scripts_fails_the_start_with_a_clear_error_that_hides_the_password()
+    {
+        var admin = await ConnectionMultiplexer.ConnectAsync(fixture.Server.Configuration);
+        const string password = "s3cret-Pa55word-xyz";
+        await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "noscripts", "on", ">" + password, "~*", "&*", "+@all", "-@scripting");
+        await admin.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<RedisScriptingUnavailableException>(() => GuardedAIRedis.ConnectAsync(new RedisStoreOptions
+        {
+            Configuration = $"{fixture.Server.Configuration},user=noscripts,password={password}",
+        }));
+        Assert.Contains("refuses Lua scripts", error.Message);
+        Assert.Contains("per-instance", error.Message);
+        Assert.DoesNotContain(password, error.ToString());
+    }
+
+    [Fact]
+    public async Task An_unreachable_redis_never_hangs_a_call_and_the_error_hides_the_password()
+    {
+        const string password = "another-S3cret";
+        var sink = new RecordingAlertSink();
+        var started = DateTime.UtcNow;
+        await using var redis = await GuardedAIRedis.ConnectAsync(new RedisStoreOptions
+        {
+            Configuration = $"127.0.0.1:1,password={password}",
+            ConnectTimeout = TimeSpan.FromMilliseconds(300),
+            OperationTimeout = TimeSpan.FromMilliseconds(300),
+        });
+        var options = new BudgetEngineOptions { LogAlerts = false, AlertSinks = { sink } };
+        redis.ApplyTo(options);
+        await using var engine = await BudgetEngine.CreateAsync(options);
+        var policy = BudgetPolicy.Create("p").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 5).Build();
+        var denial = await Assert.ThrowsAsync<BudgetExceededException>(() => engine.ReserveAsync(policy, new UsageEstimate(null, 1, 1, 0)).AsTask());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(8), "connecting and one call must be bounded by the timeouts");
+        Assert.Equal(DenialKind.StoreUnavailable, denial.Kind);
+        Assert.Contains("down", denial.Message);
+        await engine.Alerts.FlushAsync();
+        var alert = Assert.Single(sink.Alerts, a => a.Level == AlertLevel.StoreUnavailable);
+        Assert.DoesNotContain(password, alert.Message);
+        Assert.DoesNotContain(password, denial.ToString());
+    }
+
+    [Fact]
+    public async Task Breaker_state_and_alert_dedup_are_shared_between_instances()
+    {
+        var prefix = RedisFixture.NewPrefix();
+        var sinks = new[] { new RecordingAlertSink(), new RecordingAlertSink() };
+        var engines = new List<BudgetEngine>();
+        var policy = BudgetPolicy.Create("b").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 10).Build();
+        foreach (var sink in sinks)
+        {
+            var redis = await fixture.ConnectAsync(prefix);
+            var options = new BudgetEngineOptions { LogAlerts = false, AlertSinks = { sink }, BreakerSyncInterval = TimeSpan.FromMilliseconds(50), Policies = { policy } };
+            redis.ApplyTo(options);
+            options.OwnedResources.Add(redis);
+            engines.Add(await BudgetEngine.CreateAsync(options));
+        }
+
+        engines[0].Breakers.Get("b").Trip("maintenance", TimeSpan.FromMinutes(5));
+        await engines[0].Breakers.FlushAsync();
+        await Eventually.TrueAsync(() => engines[1].Breakers.Get("b").State == CircuitBreakerState.Open, TimeSpan.FromSeconds(10), "instance 2 sees the open breaker");
+        var denial = await Assert.ThrowsAsync<BudgetExceededException>(() => engines[1].ReserveAsync(policy, new UsageEstimate(null, 1, 1, 0)).AsTask());
+        Assert.Equal(DenialKind.BreakerOpen, denial.Kind);
+        Assert.Contains("maintenance", denial.Message);
+
+        // A restarted instance starts with the shared state too.
+        var redis3 = await fixture.ConnectAsync(prefix);
+        var options3 = new BudgetEngineOptions { LogAlerts = false };
+        redis3.ApplyTo(options3);
+        options3.OwnedResources.Add(redis3);
+        await using (var third = await BudgetEngine.CreateAsync(options3))
+        {
+            Assert.Equal(CircuitBreakerState.Open, third.Breakers.Get("b").State);
+        }
+
+        engines[1].Breakers.Get("b").Reset();
+        await engines[1].Breakers.FlushAsync();
+        await Eventually.TrueAsync(() => engines[0].Breakers.Get("b").State == CircuitBreakerState.Closed, TimeSpan.FromSeconds(10), "instance 1 sees the reset");
+
+        // 8 of 10 requests, 4 through each instance: the warning (70%) fires once in all, not once per instance.
+        for (var i = 0; i < 8; i++)
+        {
+            var r = await engines[i % 2].ReserveAsync(policy, new UsageEstimate(null, 1, 1, 0));
+            await engines[i % 2].CommitAsync(r, new TokenUsage(1, 1));
+        }
+        foreach (var engine in engines) await engine.Alerts.FlushAsync();
+        Assert.Equal(1, sinks.Sum(s => s.Alerts.Count(a => a.Level == AlertLevel.Warning)));
+        Assert.True(engines.Sum(e => e.Alerts.SuppressedByOtherInstances) >= 1);
+        foreach (var engine in engines) await engine.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AddGuardedAI_with_store_redis_builds_an_engine_on_redis_and_sqlite()
+    {
+        using var dir = new TempDirectory();
+        var prefix = RedisFixture.NewPrefix();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["GuardedAI:Store"] = "redis",
+            ["GuardedAI:Redis:Configuration"] = fixture.Server.Configuration,
+            ["GuardedAI:Redis:KeyPrefix"] = prefix,
+            ["GuardedAI:Sqlite:Path"] = dir.File("ledger.db"),
+            ["GuardedAI:Budgets:support:DailyRequests"] = "100",
+        }).Build();
+        var services = new ServiceCollection().AddGuardedAI(configuration).AddGuardedAIRedis().BuildServiceProvider();
+        var engine = services.GetRequiredService<BudgetEngine>();
+        Assert.IsType<RedisBudgetCounterStore>(engine.Store);
+        Assert.IsType<SqliteUsageLedger>(engine.Ledger);
+        var policy = engine.GetPolicy("support")!;
+        var r = await engine.ReserveAsync(policy, new UsageEstimate(null, 1, 1, 0));
+        await engine.CommitAsync(r, new TokenUsage(1, 1));
+        var db = ((RedisBudgetCounterStore)engine.Store);
+        var key = new CounterKey("support", BudgetDimension.Requests, BudgetWindow.Day, WindowCalendar.Start(BudgetWindow.Day, DateTimeOffset.UtcNow, TimeZoneInfo.Utc));
+        Assert.Equal([1L], await db.ReadAsync([key]));
+        await engine.DisposeAsync();
+        await services.DisposeAsync();
+
+        var missing = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
+        var error = Assert.Throws<InvalidOperationException>(() => missing.GetRequiredService<BudgetEngine>());
+        Assert.Contains("AddGuardedAIRedis", error.Message);
+    }
+}
