@@ -42,6 +42,49 @@ if (mode == "report")
     return 0;
 }
 
+if (mode == "bench")
+{
+    // Latency of ReserveAsync + CommitAsync alone, one caller, on a budget that never runs out (ledger in memory).
+    var bench = BudgetPolicy.Create("bench-" + Environment.ProcessId).WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 10_000_000)
+        .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 10_000_000_000).WithLimit(BudgetDimension.CostUsd, BudgetWindow.Month, 1_000_000m).Build();
+    var benchOptions = new BudgetEngineOptions { LogAlerts = false, Policies = { bench } };
+    redis?.ApplyTo(benchOptions);
+    await using var benchEngine = await BudgetEngine.CreateAsync(benchOptions);
+    var n = GetInt("calls", 5000);
+    var reserve = new double[n];
+    var commit = new double[n];
+    var estimate = new UsageEstimate("gpt-4o-mini", 100, 100, 0.0001m);
+    for (var i = -200; i < n; i++)
+    {
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var r = await benchEngine.ReserveAsync(bench, estimate);
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        await benchEngine.CommitAsync(r, new TokenUsage(100, 50));
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (i < 0) continue;
+        reserve[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalMicroseconds;
+        commit[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2).TotalMicroseconds;
+    }
+    Array.Sort(reserve);
+    Array.Sort(commit);
+    string P(double[] a, double q) => a[(int)(q * (a.Length - 1))].ToString("0", CultureInfo.InvariantCulture);
+    output.WriteLine($"BENCH calls={n} reserve_us p50={P(reserve, 0.5)} p99={P(reserve, 0.99)} commit_us p50={P(commit, 0.5)} p99={P(commit, 0.99)}");
+    var sw = System.Diagnostics.Stopwatch.StartNew();
+    var parallelCalls = 0;
+    await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+    {
+        while (sw.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            var r = await benchEngine.ReserveAsync(bench, estimate);
+            await benchEngine.CommitAsync(r, new TokenUsage(100, 50));
+            Interlocked.Increment(ref parallelCalls);
+        }
+    })));
+    output.WriteLine($"BENCH 64 callers: {parallelCalls / sw.Elapsed.TotalSeconds:0} reserve+commit pairs/s");
+    await engine.DisposeAsync();
+    return 0;
+}
+
 var callers = GetInt("callers", 64);
 var calls = GetInt("calls", 20);
 var forever = Get("forever", "false") == "true";
