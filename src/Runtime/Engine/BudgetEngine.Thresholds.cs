@@ -28,7 +28,7 @@ public sealed partial class BudgetEngine
                 if (policy.Breaker.TripOnThreshold)
                 {
                     Breakers.Get(charge.Key.Scope).Open(
-                        string.Create(CultureInfo.InvariantCulture, $"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} at {percent:0.#}% of the limit (trip at {thresholds.TripAtPercent:0.#}%)"),
+                        string.Create(CultureInfo.InvariantCulture, $"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} reached {percent:0.#}% of the limit; trips at {thresholds.TripAtPercent:0.#}%"),
                         charge.WindowEnd);
                 }
             }
