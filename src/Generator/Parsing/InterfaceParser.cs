@@ -1,0 +1,354 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using GuardedAI.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace GuardedAI.Generator.Parsing;
+
+/// <summary>
+/// Turns a <c>[LlmBudget]</c> interface into an <see cref="InterfaceModel"/>, or into nothing when the
+/// interface breaks a rule. The generator reports no diagnostics: the analyzers do (GAI004 not partial,
+/// GAI005 not an interface, GAI006 placeholder without a parameter, GAI008 unsupported member or signature),
+/// so each rule is explained in exactly one place.
+/// </summary>
+internal static class InterfaceParser
+{
+    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The attribute's limit properties in the order they are emitted, with what each one limits.</summary>
+    private static readonly (string Property, string Dimension, string Window)[] s_limits =
+    {
+        ("RequestsPerMinute", "Requests", "Minute"),
+        ("TokensPerMinute", "TotalTokens", "Minute"),
+        ("HourlyRequests", "Requests", "Hour"),
+        ("HourlyTokens", "TotalTokens", "Hour"),
+        ("HourlyCostUsd", "CostUsd", "Hour"),
+        ("DailyRequests", "Requests", "Day"),
+        ("DailyTokens", "TotalTokens", "Day"),
+        ("DailyCostUsd", "CostUsd", "Day"),
+        ("MonthlyRequests", "Requests", "Month"),
+        ("MonthlyTokens", "TotalTokens", "Month"),
+        ("MonthlyCostUsd", "CostUsd", "Month"),
+    };
+
+    public static InterfaceModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetNode is not InterfaceDeclarationSyntax declaration ||
+            context.TargetSymbol is not INamedTypeSymbol symbol ||
+            context.Attributes.Length != 1 ||
+            KnownTypes.Create(context.SemanticModel.Compilation) is not { } known)
+        {
+            return null;
+        }
+
+        // GAI004: the interface and every type around it must be partial, or there is nowhere to add to.
+        if (!IsPartial(declaration.Modifiers)) return null;
+        var containingTypes = new List<ContainingTypeModel>();
+        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = node.Parent)
+        {
+            if (!IsPartial(outer.Modifiers)) return null;
+        }
+
+        // GAI008: generic and file-local interfaces are not supported.
+        if (symbol.TypeParameters.Length > 0 || symbol.IsFileLocal) return null;
+
+        bool nestedInGeneric = false;
+        var containers = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containers.Insert(0, outer);
+        }
+
+        foreach (INamedTypeSymbol outer in containers)
+        {
+            if (outer.TypeParameters.Length > 0) nestedInGeneric = true;
+            containingTypes.Add(new ContainingTypeModel(KeywordOf(outer), NameWithTypeParameters(outer)));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        EquatableArray<MethodModel>? methods = ParseMembers(symbol, known, cancellationToken);
+        if (methods is null) return null;
+
+        PolicyModel? policy = ParsePolicy(context.Attributes[0]);
+        if (policy is null) return null;
+
+        string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
+        string baseName = BaseName(symbol.Name);
+        string clientName = "Guarded" + baseName;
+        string accessibility = AccessibilityKeyword(symbol.DeclaredAccessibility);
+
+        return new InterfaceModel(
+            HintName: HintName(symbol),
+            Namespace: ns,
+            ContainingTypes: containingTypes.ToEquatableArray(),
+            InterfaceName: EscapeIdentifier(symbol.Name),
+            InterfaceFullName: symbol.ToDisplayString(s_typeFormat),
+            Accessibility: accessibility,
+            ClientName: clientName,
+            ClientFullName: ClientFullName(symbol, clientName),
+            IsChatClientDeclared: symbol.AllInterfaces.Contains(known.ChatClient, SymbolEqualityComparer.Default),
+            Registration: known.ServiceCollection is null || nestedInGeneric ? null : Registration(symbol, containers, baseName),
+            Policy: policy,
+            Methods: methods.Value);
+    }
+
+    private static bool IsPartial(SyntaxTokenList modifiers) => modifiers.Any(SyntaxKind.PartialKeyword);
+
+    private static EquatableArray<MethodModel>? ParseMembers(INamedTypeSymbol symbol, KnownTypes known, CancellationToken cancellationToken)
+    {
+        // Members the base class already implements (IChatClient and what it extends) are not the user's.
+        var implementedByBase = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { known.ChatClient, known.Disposable };
+        foreach (INamedTypeSymbol i in known.ChatClient.AllInterfaces) implementedByBase.Add(i);
+
+        var methods = new List<MethodModel>();
+        var signatures = new HashSet<string>();
+        foreach (INamedTypeSymbol type in new[] { symbol }.Concat(symbol.AllInterfaces))
+        {
+            if (implementedByBase.Contains(type)) continue;
+            foreach (ISymbol member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Static members and members with a default implementation need nothing from us.
+                if (member.IsStatic || !member.IsAbstract) continue;
+
+                // GAI008: the only abstract members a guarded interface may have are [LlmPrompt] methods.
+                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) return null;
+
+                MethodModel? model = ParseMethod(method, known);
+                if (model is null) return null;
+
+                // An interface that redeclares a method of its base is implemented once.
+                string signature = method.Name + "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ")";
+                if (signatures.Add(signature)) methods.Add(model);
+            }
+        }
+
+        return methods.ToEquatableArray();
+    }
+
+    private static MethodModel? ParseMethod(IMethodSymbol method, KnownTypes known)
+    {
+        AttributeData? prompt = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.PromptAttribute));
+        if (prompt is null || prompt.ConstructorArguments.Length != 1 || prompt.ConstructorArguments[0].Value is not string template)
+        {
+            return null;
+        }
+
+        // GAI008: generic methods and by-ref returns are not supported.
+        if (method.IsGenericMethod || method.ReturnsByRef || method.ReturnsByRefReadonly) return null;
+
+        if (method.ReturnType is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } returnType) return null;
+        ITypeSymbol result = returnType.TypeArguments[0];
+        PromptKind kind;
+        if (SymbolEqualityComparer.Default.Equals(returnType.OriginalDefinition, known.Task))
+        {
+            kind = result.SpecialType == SpecialType.System_String ? PromptKind.Text : PromptKind.Structured;
+        }
+        else if (SymbolEqualityComparer.Default.Equals(returnType.OriginalDefinition, known.AsyncEnumerable) && result.SpecialType == SpecialType.System_String)
+        {
+            kind = PromptKind.Stream;
+        }
+        else
+        {
+            return null;
+        }
+
+        // GAI008: parameters are placeholders, plus at most one CancellationToken and one ChatOptions.
+        var parameters = new List<ParameterModel>();
+        var placeholders = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        var unbound = new HashSet<string>(System.StringComparer.Ordinal);
+        string? cancellationTokenName = null, optionsName = null;
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None) return null;
+            string name = EscapeIdentifier(parameter.Name);
+            bool isToken = SymbolEqualityComparer.Default.Equals(parameter.Type, known.CancellationToken);
+            if (isToken)
+            {
+                if (cancellationTokenName is not null) return null;
+                cancellationTokenName = name;
+            }
+            else if (SymbolEqualityComparer.Default.Equals(parameter.Type, known.ChatOptions))
+            {
+                if (optionsName is not null) return null;
+                optionsName = name;
+            }
+            else
+            {
+                placeholders[parameter.Name] = name;
+                unbound.Add(parameter.Name);
+            }
+
+            parameters.Add(new ParameterModel(
+                name,
+                parameter.Type.ToDisplayString(s_typeFormat),
+                parameter.HasExplicitDefaultValue ? Literals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue, s_typeFormat) : null,
+                parameter.IsParams,
+                isToken));
+        }
+
+        // GAI006: every placeholder names a parameter; GAI008: every other parameter appears in the template.
+        var segments = new List<TemplateSegment>();
+        foreach (PromptTemplate.Part part in PromptTemplate.Parse(template))
+        {
+            if (!part.IsPlaceholder)
+            {
+                segments.Add(new TemplateSegment(part.Text, IsPlaceholder: false));
+                continue;
+            }
+
+            if (!placeholders.TryGetValue(part.Text, out string? parameterName)) return null;
+            unbound.Remove(part.Text);
+            segments.Add(new TemplateSegment(parameterName, IsPlaceholder: true));
+        }
+
+        if (unbound.Count > 0) return null;
+
+        string? system = null;
+        foreach (KeyValuePair<string, TypedConstant> argument in prompt.NamedArguments)
+        {
+            if (argument.Key == "System" && argument.Value.Value is string text) system = Literals.String(text);
+        }
+
+        return new MethodModel(
+            Name: EscapeIdentifier(method.Name),
+            Kind: kind,
+            ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
+            ResultType: result.ToDisplayString(s_typeFormat),
+            Parameters: parameters.ToEquatableArray(),
+            Template: segments.ToEquatableArray(),
+            SystemLiteral: system,
+            CancellationTokenParameter: cancellationTokenName,
+            OptionsParameter: optionsName);
+    }
+
+    private static PolicyModel? ParsePolicy(AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length != 1) return null;
+        var arguments = new Dictionary<string, TypedConstant>();
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments) arguments[argument.Key] = argument.Value;
+
+        string? model = arguments.TryGetValue("Model", out TypedConstant m) ? Literals.String(m.Value as string) : null;
+        string? tier = arguments.TryGetValue("Tier", out TypedConstant t) ? Literals.Enum(t) : null;
+
+        var limits = new List<LimitModel>();
+        foreach ((string property, string dimension, string window) in s_limits)
+        {
+            if (arguments.TryGetValue(property, out TypedConstant value) && Literals.Decimal(value.Value) is { } amount)
+            {
+                limits.Add(new LimitModel(dimension, window, amount));
+            }
+        }
+
+        return new PolicyModel(
+            NameLiteral: Literals.String(attribute.ConstructorArguments[0].Value as string),
+            ModelLiteral: model,
+            TierExpression: tier,
+            Limits: limits.ToEquatableArray(),
+            MaxInputTokens: Integer("MaxInputTokens"),
+            MaxOutputTokens: Integer("MaxOutputTokens"),
+            MaxRequestCostUsd: arguments.TryGetValue("MaxRequestCostUsd", out TypedConstant cost) ? Literals.Decimal(cost.Value) : null,
+            WarnAtPercent: Double("WarnAtPercent"),
+            CriticalAtPercent: Double("CriticalAtPercent"),
+            TripAtPercent: Double("TripAtPercent"));
+
+        string? Integer(string property)
+            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is int number
+                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : null;
+
+        string? Double(string property)
+            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is double number
+                ? Literals.Double(number)
+                : null;
+    }
+
+    private static RegistrationModel? Registration(INamedTypeSymbol symbol, List<INamedTypeSymbol> containers, string baseName)
+    {
+        // An extension class is top-level: it can only name interfaces visible outside their containing types.
+        bool isInternal = false;
+        foreach (INamedTypeSymbol type in containers.Concat(new[] { symbol }))
+        {
+            switch (type.DeclaredAccessibility)
+            {
+                case Accessibility.Public:
+                    break;
+                case Accessibility.Internal:
+                case Accessibility.ProtectedOrInternal:
+                    isInternal = true;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        string prefix = string.Concat(containers.Select(c => c.Name));
+        return new RegistrationModel(
+            ClassName: prefix + baseName + "ServiceCollectionExtensions",
+            MethodName: "Add" + baseName,
+            Accessibility: isInternal ? "internal" : "public");
+    }
+
+    /// <summary><c>ISupportBot</c> → <c>SupportBot</c>; names that do not follow the I-prefix convention stay.</summary>
+    internal static string BaseName(string interfaceName)
+        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1])
+            ? interfaceName.Substring(1)
+            : interfaceName;
+
+    private static string ClientFullName(INamedTypeSymbol symbol, string clientName)
+    {
+        if (symbol.ContainingType is { } outer) return outer.ToDisplayString(s_typeFormat) + "." + clientName;
+        return symbol.ContainingNamespace.IsGlobalNamespace
+            ? "global::" + clientName
+            : "global::" + symbol.ContainingNamespace.ToDisplayString() + "." + clientName;
+    }
+
+    private static string HintName(INamedTypeSymbol symbol)
+    {
+        var builder = new StringBuilder();
+        if (!symbol.ContainingNamespace.IsGlobalNamespace) builder.Append(symbol.ContainingNamespace.ToDisplayString()).Append('.');
+        var names = new List<string>();
+        for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+        {
+            names.Insert(0, type.Arity > 0 ? type.Name + "`" + type.Arity : type.Name);
+        }
+
+        return builder.Append(string.Join(".", names)).Append(".g.cs").ToString();
+    }
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static string NameWithTypeParameters(INamedTypeSymbol type)
+        => type.TypeParameters.Length == 0
+            ? EscapeIdentifier(type.Name)
+            : EscapeIdentifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => EscapeIdentifier(p.Name))) + ">";
+
+    private static string AccessibilityKeyword(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "internal",
+    };
+
+    internal static string EscapeIdentifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}
