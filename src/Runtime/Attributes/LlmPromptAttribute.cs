@@ -2,7 +2,7 @@ namespace GuardedAI;
 
 /// <summary>
 /// Marks a method of an <see cref="LlmBudgetAttribute"/> interface as a typed prompt. The generator implements
-/// it by filling <c>{parameter}</c> placeholders in <paramref name="template"/> (invariant culture) and sending
+/// it by filling <c>{parameter}</c> placeholders in the template (invariant culture) and sending
 /// the result through the guarded client.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]

@@ -1,0 +1,168 @@
+namespace GuardedAI;
+
+/// <summary>
+/// The circuit breaker of one scope. It opens when usage crosses the trip threshold (until the window that
+/// tripped it resets), after N consecutive provider failures (for a configured time), or by hand; once the open
+/// period ends it is half-open and lets exactly one probe through. An emergency stop blocks everything until
+/// <see cref="Reset"/>. All transitions are under one small lock: they are rare, and the hot path
+/// (<see cref="TryEnter"/> while closed) reads a volatile field without locking.
+/// </summary>
+public sealed class CircuitBreaker
+{
+    private readonly object _gate = new();
+    private readonly TimeProvider _timeProvider;
+    private volatile CircuitBreakerState _state = CircuitBreakerState.Closed;
+    private DateTimeOffset _openUntil;
+    private int _consecutiveFailures;
+    private bool _probeInFlight;
+
+    internal CircuitBreaker(string scope, TimeProvider timeProvider)
+    {
+        Scope = scope;
+        _timeProvider = timeProvider;
+    }
+
+    /// <summary>Raised after every state change (off the lock), with the new state.</summary>
+    public event Action<CircuitBreaker, CircuitBreakerState>? StateChanged;
+
+    /// <summary>The scope this breaker guards.</summary>
+    public string Scope { get; }
+
+    /// <summary>The current state (an open breaker whose time is up reports <see cref="CircuitBreakerState.HalfOpen"/>).</summary>
+    public CircuitBreakerState State
+    {
+        get
+        {
+            var state = _state;
+            if (state == CircuitBreakerState.Open && _timeProvider.GetUtcNow() >= OpenUntil) return CircuitBreakerState.HalfOpen;
+            return state;
+        }
+    }
+
+    /// <summary>Until when an open breaker stays open.</summary>
+    public DateTimeOffset OpenUntil { get { lock (_gate) return _openUntil; } }
+
+    /// <summary>Why the breaker last opened.</summary>
+    public string? Reason { get; private set; }
+
+    /// <summary>Provider failures since the last success.</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
+
+    /// <summary>Opens the breaker by hand for <paramref name="duration"/>.</summary>
+    public void Trip(string reason, TimeSpan duration) => Open(reason, _timeProvider.GetUtcNow() + duration);
+
+    /// <summary>Blocks every call until <see cref="Reset"/>.</summary>
+    public void EmergencyStop(string reason)
+    {
+        lock (_gate)
+        {
+            _state = CircuitBreakerState.EmergencyStopped;
+            Reason = reason;
+            _openUntil = DateTimeOffset.MaxValue;
+        }
+        StateChanged?.Invoke(this, CircuitBreakerState.EmergencyStopped);
+    }
+
+    /// <summary>Closes the breaker, whatever its state, and clears the failure count.</summary>
+    public void Reset()
+    {
+        bool changed;
+        lock (_gate)
+        {
+            changed = _state != CircuitBreakerState.Closed;
+            _state = CircuitBreakerState.Closed;
+            _consecutiveFailures = 0;
+            _probeInFlight = false;
+            Reason = null;
+        }
+        if (changed) StateChanged?.Invoke(this, CircuitBreakerState.Closed);
+    }
+
+    /// <summary>Asks to let a call through.</summary>
+    /// <param name="isProbe">True when this call is the half-open probe and must report back.</param>
+    /// <param name="retryAfter">When denied, how long until a call may pass (null for an emergency stop).</param>
+    /// <returns>Whether the call may go ahead.</returns>
+    public bool TryEnter(out bool isProbe, out TimeSpan? retryAfter)
+    {
+        isProbe = false;
+        retryAfter = null;
+        if (_state == CircuitBreakerState.Closed) return true;
+
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            switch (_state)
+            {
+                case CircuitBreakerState.Closed:
+                    return true;
+                case CircuitBreakerState.EmergencyStopped:
+                    return false;
+                case CircuitBreakerState.Open when now < _openUntil:
+                    retryAfter = _openUntil - now;
+                    return false;
+                default:
+                    // Open with its time up, or half-open: exactly one probe at a time.
+                    _state = CircuitBreakerState.HalfOpen;
+                    if (_probeInFlight)
+                    {
+                        retryAfter = TimeSpan.FromSeconds(1);
+                        return false;
+                    }
+                    _probeInFlight = true;
+                    isProbe = true;
+                    return true;
+            }
+        }
+    }
+
+    /// <summary>Reports a successful provider call; a successful probe closes the breaker.</summary>
+    public void OnSuccess(bool wasProbe)
+    {
+        Volatile.Write(ref _consecutiveFailures, 0);
+        if (!wasProbe) return;
+        lock (_gate)
+        {
+            _probeInFlight = false;
+            if (_state != CircuitBreakerState.HalfOpen) return;
+            _state = CircuitBreakerState.Closed;
+            Reason = null;
+        }
+        StateChanged?.Invoke(this, CircuitBreakerState.Closed);
+    }
+
+    /// <summary>Reports a failed provider call; a failed probe, or the Nth consecutive failure, opens the breaker.</summary>
+    public void OnFailure(bool wasProbe, BreakerSettings settings, string reason)
+    {
+        var failures = Interlocked.Increment(ref _consecutiveFailures);
+        if (wasProbe)
+        {
+            lock (_gate) _probeInFlight = false;
+            Open($"probe failed: {reason}", _timeProvider.GetUtcNow() + settings.FailureOpenDuration);
+        }
+        else if (settings.ConsecutiveFailuresToOpen > 0 && failures >= settings.ConsecutiveFailuresToOpen && _state == CircuitBreakerState.Closed)
+        {
+            Open($"{failures} consecutive provider failures; last: {reason}", _timeProvider.GetUtcNow() + settings.FailureOpenDuration);
+        }
+    }
+
+    /// <summary>Returns an unused probe slot (the probe was denied by the budget, or cancelled before it reached the provider).</summary>
+    public void AbandonProbe()
+    {
+        lock (_gate) _probeInFlight = false;
+    }
+
+    /// <summary>Opens the breaker until <paramref name="until"/> (keeps a later deadline if already open).</summary>
+    public void Open(string reason, DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            if (_state == CircuitBreakerState.EmergencyStopped) return;
+            if (_state == CircuitBreakerState.Open && _openUntil >= until) return;
+            _state = CircuitBreakerState.Open;
+            _openUntil = until;
+            Reason = reason;
+            _probeInFlight = false;
+        }
+        StateChanged?.Invoke(this, CircuitBreakerState.Open);
+    }
+}

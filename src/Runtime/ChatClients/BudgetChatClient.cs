@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI;
+
+/// <summary>
+/// A chat client that puts every provider request under a budget: it estimates the request (real tokenizer,
+/// output cap), reserves it with the <see cref="BudgetEngine"/>, calls the inner client, and settles with the
+/// usage the provider reports — or, when it reports none, with the counted response text. Streams that are
+/// abandoned or fail half-way settle what was consumed.
+/// </summary>
+/// <remarks>
+/// The guard must sit next to the provider, beneath any <see cref="FunctionInvokingChatClient"/>: a tool loop
+/// makes several provider requests per call, and each must be reserved on its own. The constructor refuses an
+/// inner pipeline that contains a function-invoking client.
+/// </remarks>
+public class BudgetChatClient : DelegatingChatClient
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the tenant (customer) key: a string.</summary>
+    public const string TenantKey = "guardedai.tenant";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of report tags: an <c>IReadOnlyDictionary&lt;string,string&gt;</c> or a <c>"k=v;k2=v2"</c> string.</summary>
+    public const string TagsKey = "guardedai.tags";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of a category (a feature, a research area) for reports; stored as tag <c>category</c>.</summary>
+    public const string CategoryKey = "guardedai.category";
+
+    /// <summary>The output cap applied when neither the call nor the policy sets one, so no reservation is unbounded.</summary>
+    public const int FallbackMaxOutputTokens = 4096;
+
+    private readonly string? _defaultModel;
+    private readonly ITokenCounter _counter;
+    private readonly string? _provider;
+
+    /// <summary>Creates the guard.</summary>
+    /// <param name="innerClient">The provider client (or a pipeline ending in one), with no function invocation in it.</param>
+    /// <param name="engine">The engine that holds the budgets.</param>
+    /// <param name="policy">The budget of this client.</param>
+    /// <exception cref="InvalidOperationException">The inner pipeline contains a <see cref="FunctionInvokingChatClient"/>.</exception>
+    public BudgetChatClient(IChatClient innerClient, BudgetEngine engine, BudgetPolicy policy)
+        : base(innerClient)
+    {
+        Engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        Policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        if (innerClient.GetService(typeof(FunctionInvokingChatClient)) is not null)
+        {
+            throw new InvalidOperationException(
+                $"Budget '{policy.Name}': a FunctionInvokingChatClient sits beneath the budget guard, so one guarded call could make many provider requests that are reserved as one. " +
+                "Put function invocation outside the guard: new ChatClientBuilder(provider).UseFunctionInvocation().UseBudget(...).Build() — the first Use is the outermost.");
+        }
+        var metadata = innerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+        _provider = metadata?.ProviderName;
+        _defaultModel = policy.Model ?? metadata?.DefaultModelId;
+        // Resolved once: the tokenizer of the client's model serves every call that does not name another model.
+        _counter = engine.Tokenizers.ForModel(_defaultModel);
+        Engine.AddPolicy(policy);
+    }
+
+    /// <summary>The engine.</summary>
+    public BudgetEngine Engine { get; }
+
+    /// <summary>The budget.</summary>
+    public BudgetPolicy Policy { get; }
+
+    /// <summary>A tenant applied to every call of this client that names none (in options or an ambient <see cref="BudgetScope"/>).</summary>
+    public string? Tenant { get; set; }
+
+    /// <summary>Tags added to every call's usage record.</summary>
+    public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var prepared = Prepare(messages, options);
+        var reservation = await Engine.ReserveAsync(Policy, prepared.Estimate, prepared.Context, cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The prompt may already have been sent and billed: count it.
+            await Engine.ReleaseAsync(reservation, UsageStatus.Cancelled, "cancelled by the caller", new TokenUsage(prepared.Estimate.InputTokens, 0)).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await Engine.ReleaseAsync(reservation, UsageStatus.Failed, Describe(ex)).ConfigureAwait(false);
+            throw;
+        }
+
+        var (usage, reported) = Reconcile(response.Usage, prepared.Estimate, response.Text);
+        await Engine.CommitAsync(reservation, usage, reported).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <inheritdoc/>
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var prepared = Prepare(messages, options);
+        var reservation = await Engine.ReserveAsync(Policy, prepared.Estimate, prepared.Context, cancellationToken).ConfigureAwait(false);
+
+        UsageDetails? reportedUsage = null;
+        var text = new StringBuilder();
+        Exception? failure = null;
+        var completed = false;
+        IAsyncEnumerator<ChatResponseUpdate>? stream = null;
+        try
+        {
+            stream = base.GetStreamingResponseAsync(prepared.Messages, prepared.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await stream.MoveNextAsync().ConfigureAwait(false)) break;
+                    update = stream.Current;
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                    throw;
+                }
+
+                foreach (var content in update.Contents)
+                {
+                    switch (content)
+                    {
+                        case UsageContent usage:
+                            (reportedUsage ??= new UsageDetails()).Add(usage.Details);
+                            break;
+                        case TextContent t:
+                            text.Append(t.Text);
+                            break;
+                        case TextReasoningContent r:
+                            text.Append(r.Text);
+                            break;
+                    }
+                }
+                yield return update;
+            }
+            completed = true;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                try { await stream.DisposeAsync().ConfigureAwait(false); }
+                catch (Exception ex) { failure ??= ex; }
+            }
+
+            // Whatever happened, what was consumed is counted: a stream abandoned half-way is not free.
+            var (usage, reported) = Reconcile(reportedUsage, prepared.Estimate, text.ToString());
+            if (completed)
+            {
+                await Engine.CommitAsync(reservation, usage, reported).ConfigureAwait(false);
+            }
+            else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                await Engine.ReleaseAsync(reservation, UsageStatus.Failed, Describe(failure), usage).ConfigureAwait(false);
+            }
+            else
+            {
+                await Engine.CommitAsync(reservation, usage, reported, UsageStatus.Cancelled, "the stream was abandoned before it completed").ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        if (serviceKey is null)
+        {
+            if (serviceType == typeof(BudgetEngine)) return Engine;
+            if (serviceType == typeof(BudgetPolicy)) return Policy;
+        }
+        return base.GetService(serviceType, serviceKey);
+    }
+
+    private PreparedCall Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages as IList<ChatMessage> ?? messages.ToList();
+        var prepared = options?.Clone() ?? new ChatOptions();
+
+        // Bound the reservation: the call's output is capped, so it cannot cost more than was reserved.
+        var cap = Policy.MaxOutputTokens ?? FallbackMaxOutputTokens;
+        if (prepared.MaxOutputTokens is not { } requested || requested > cap) prepared.MaxOutputTokens = cap;
+
+        string? tenant = null;
+        Dictionary<string, string>? tags = Tags.Count > 0 ? new(Tags, StringComparer.Ordinal) : null;
+        if (BudgetScope.CurrentTags is { } ambientTags) Merge(ref tags, ambientTags);
+        if (prepared.AdditionalProperties is { Count: > 0 } extra)
+        {
+            // Our keys are for the guard only; they are removed so no provider sees them.
+            var copy = new AdditionalPropertiesDictionary(extra);
+            if (copy.TryGetValue(TenantKey, out var t) && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
+            if (copy.TryGetValue(TagsKey, out var tagValue) && tagValue is not null) Merge(ref tags, ParseTags(tagValue));
+            if (copy.TryGetValue(CategoryKey, out var category) && category is not null) Merge(ref tags, new Dictionary<string, string> { ["category"] = Convert.ToString(category, CultureInfo.InvariantCulture)! });
+            copy.Remove(TenantKey);
+            copy.Remove(TagsKey);
+            copy.Remove(CategoryKey);
+            prepared.AdditionalProperties = copy.Count > 0 ? copy : null;
+        }
+        tenant ??= BudgetScope.CurrentTenant ?? Tenant;
+
+        var model = prepared.ModelId ?? _defaultModel;
+        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(model);
+        var estimateOptions = prepared.ModelId is null && model is not null ? WithModel(prepared, model) : prepared;
+        var estimate = Engine.Estimate(Policy, list, estimateOptions, counter);
+        var context = new ReservationContext { Tenant = string.IsNullOrEmpty(tenant) ? null : tenant, Provider = _provider, Tags = tags };
+        return new PreparedCall(list, prepared, estimate, context);
+    }
+
+    private static ChatOptions WithModel(ChatOptions options, string model)
+    {
+        var copy = options.Clone();
+        copy.ModelId = model;
+        return copy;
+    }
+
+    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)
+    {
+        var counter = string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(estimate.Model);
+        if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
+        {
+            var usage = TokenUsage.From(reported);
+            // A provider that reports only one side: fill the other from what we know.
+            if (reported.InputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { InputTokens = estimate.InputTokens };
+            if (reported.OutputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { OutputTokens = counter.CountText(responseText) };
+            return (usage, true);
+        }
+        return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
+    }
+
+    private static IReadOnlyDictionary<string, string> ParseTags(object value)
+    {
+        switch (value)
+        {
+            case IReadOnlyDictionary<string, string> readOnly:
+                return readOnly;
+            case IDictionary<string, string> dictionary:
+                return new Dictionary<string, string>(dictionary, StringComparer.Ordinal);
+            case string text:
+                var result = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in text.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var eq = pair.IndexOf('=');
+                    if (eq <= 0) throw new ArgumentException($"The tag '{pair}' in ChatOptions.AdditionalProperties[\"{TagsKey}\"] is not of the form key=value.");
+                    result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+                }
+                return result;
+            default:
+                throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{TagsKey}\"] must be a string \"k=v;k2=v2\" or a string dictionary, not {value.GetType().Name}.");
+        }
+    }
+
+    private static void Merge(ref Dictionary<string, string>? target, IReadOnlyDictionary<string, string> source)
+    {
+        target ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in source) target[key] = value;
+    }
+
+    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, ReservationContext Context);
+}

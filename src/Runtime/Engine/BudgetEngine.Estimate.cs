@@ -1,0 +1,62 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI;
+
+public sealed partial class BudgetEngine
+{
+    /// <summary>
+    /// Estimates a chat call: prompt tokens counted with the model's tokenizer (chat overhead and tool
+    /// definitions included), plus the output cap, priced with the catalogue. Counting stops just past the
+    /// policy's input cap, and prompts above <see cref="BudgetEngineOptions.MaxPromptCharacters"/> are rejected
+    /// before any tokenizing.
+    /// </summary>
+    /// <param name="policy">The budget (its model is the default, its caps bound the count).</param>
+    /// <param name="messages">The prompt.</param>
+    /// <param name="options">The call's options: model id, output cap, tools.</param>
+    /// <param name="counter">The token counter to use; default: the model's.</param>
+    /// <exception cref="BudgetExceededException">The prompt is larger than <see cref="BudgetEngineOptions.MaxPromptCharacters"/>.</exception>
+    public UsageEstimate Estimate(BudgetPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, ITokenCounter? counter = null)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(messages);
+        var model = options?.ModelId ?? policy.Model;
+        counter ??= Tokenizers.ForModel(model);
+        var list = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
+
+        long characters = 0;
+        foreach (var message in list)
+        {
+            foreach (var content in message.Contents)
+            {
+                if (content is TextContent text) characters += text.Text?.Length ?? 0;
+            }
+        }
+        if (characters > Options.MaxPromptCharacters)
+        {
+            throw Deny(new BudgetExceededException(
+                string.Create(CultureInfo.InvariantCulture, $"Budget '{policy.Name}' denied the call: the prompt has {characters:#,0} characters, above the limit of {Options.MaxPromptCharacters:#,0} characters GuardedAI will count. Shorten the prompt."),
+                DenialKind.RequestCap, policy.Name, BudgetDimension.InputTokens, null, 0, Options.MaxPromptCharacters, characters, null),
+                policy, new UsageEstimate(model, 0, 0, 0), ReservationContext.Empty, TimeProvider.GetUtcNow());
+        }
+
+        var cap = policy.MaxInputTokens ?? int.MaxValue;
+        long input = counter.CountMessages(list, cap);
+        if (options?.Tools is { Count: > 0 } tools && input <= cap) input += CountTools(counter, tools);
+        long output = options?.MaxOutputTokens ?? policy.MaxOutputTokens ?? 0;
+        var cost = Prices.ComputeCost(model, new TokenUsage(input, output));
+        return new UsageEstimate(model, input, output, cost);
+    }
+
+    /// <summary>Tool definitions are sent with every request and billed as input: count their name, description and schema.</summary>
+    private static long CountTools(ITokenCounter counter, IList<AITool> tools)
+    {
+        long total = 0;
+        foreach (var tool in tools)
+        {
+            total += counter.CountText(tool.Name) + counter.CountText(tool.Description ?? string.Empty);
+            if (tool is AIFunctionDeclaration function) total += counter.CountText(function.JsonSchema.GetRawText());
+        }
+        return total;
+    }
+}

@@ -1,0 +1,26 @@
+namespace GuardedAI;
+
+/// <summary>Amounts of each dimension for one request: what is reserved, or what was actually used.</summary>
+/// <param name="Requests">Requests (normally 1).</param>
+/// <param name="InputTokens">Prompt tokens.</param>
+/// <param name="OutputTokens">Completion tokens.</param>
+/// <param name="CostUsd">Cost in US dollars.</param>
+public readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd)
+{
+    /// <summary>Input plus output tokens.</summary>
+    public long TotalTokens => InputTokens + OutputTokens;
+
+    /// <summary>The amount of <paramref name="dimension"/>, in counter units (see <see cref="BudgetUnits"/>).</summary>
+    public long Units(BudgetDimension dimension) => dimension switch
+    {
+        BudgetDimension.Requests => Requests,
+        BudgetDimension.InputTokens => InputTokens,
+        BudgetDimension.OutputTokens => OutputTokens,
+        BudgetDimension.TotalTokens => TotalTokens,
+        BudgetDimension.CostUsd => BudgetUnits.ToUnits(BudgetDimension.CostUsd, CostUsd),
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
+    };
+
+    /// <summary>The amount of <paramref name="dimension"/> in its natural unit.</summary>
+    public decimal Amount(BudgetDimension dimension) => dimension == BudgetDimension.CostUsd ? CostUsd : Units(dimension);
+}

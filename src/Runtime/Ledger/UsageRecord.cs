@@ -1,0 +1,80 @@
+namespace GuardedAI;
+
+/// <summary>How a call ended.</summary>
+public enum UsageStatus
+{
+    /// <summary>The provider answered.</summary>
+    Success,
+    /// <summary>The provider call failed (it still counts as a request).</summary>
+    Failed,
+    /// <summary>GuardedAI denied the call before it reached the provider.</summary>
+    Denied,
+    /// <summary>The caller cancelled, or abandoned a stream; what was consumed is counted.</summary>
+    Cancelled,
+}
+
+/// <summary>One provider call as the ledger keeps it: allowed, failed or denied.</summary>
+public sealed record UsageRecord
+{
+    /// <summary>A unique id (the reservation id for calls that reserved).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When the call started.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The budget name.</summary>
+    public required string Budget { get; init; }
+
+    /// <summary>The tenant (customer) key, if the call carried one.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>The provider, e.g. <c>openai</c>.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>The model id.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>Prompt tokens billed (cached included).</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Completion tokens billed.</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Prompt tokens read from the provider's cache.</summary>
+    public long CachedInputTokens { get; init; }
+
+    /// <summary>Completion tokens spent on reasoning.</summary>
+    public long ReasoningTokens { get; init; }
+
+    /// <summary>Input tokens GuardedAI estimated and reserved.</summary>
+    public long EstimatedInputTokens { get; init; }
+
+    /// <summary>Output tokens GuardedAI reserved (the output cap).</summary>
+    public long EstimatedOutputTokens { get; init; }
+
+    /// <summary>The reserved cost in USD.</summary>
+    public decimal EstimatedCostUsd { get; init; }
+
+    /// <summary>The actual cost in USD.</summary>
+    public decimal CostUsd { get; init; }
+
+    /// <summary>Whether the token counts came from the provider (false: GuardedAI counted the text).</summary>
+    public bool UsageReported { get; init; }
+
+    /// <summary>How long the call took.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>How it ended.</summary>
+    public required UsageStatus Status { get; init; }
+
+    /// <summary>For denied or failed calls, why.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>Free-form tags (e.g. <c>category=billing</c>) that reports can group by.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
+
+    /// <summary>Input plus output tokens.</summary>
+    public long TotalTokens => InputTokens + OutputTokens;
+
+    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+}

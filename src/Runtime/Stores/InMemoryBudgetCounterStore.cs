@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+
+namespace GuardedAI;
+
+/// <summary>
+/// Counters in process memory. Each counter is updated with compare-and-swap, so there is no lock on the hot path;
+/// a multi-counter reservation increments its counters one by one, each only if it stays within its limit, and
+/// rolls back the ones already taken when a later one does not fit. A counter therefore never exceeds its limit;
+/// the price of being lock-free is that a request racing such a roll-back may be denied by an amount that was
+/// about to be returned.
+/// </summary>
+public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
+{
+    private readonly ConcurrentDictionary<CounterKey, Counter> _counters = new();
+    private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    private readonly TimeProvider _timeProvider;
+    private long _nextSweepTicks;
+
+    /// <summary>Creates an empty store.</summary>
+    public InMemoryBudgetCounterStore(TimeProvider? timeProvider = null) => _timeProvider = timeProvider ?? TimeProvider.System;
+
+    /// <summary>How many counters are held (windows that ended are dropped lazily).</summary>
+    public int CounterCount => _counters.Count;
+
+    /// <summary>How many reservations are outstanding.</summary>
+    public int OutstandingReservations => _leases.Count;
+
+    /// <inheritdoc/>
+    public ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    {
+        DropEndedWindows();
+        var values = new long[charges.Count];
+        for (var i = 0; i < charges.Count; i++)
+        {
+            var charge = charges[i];
+            var counter = GetCounter(charge);
+            if (!counter.TryAdd(charge.Amount, charge.Limit, out var current))
+            {
+                for (var j = 0; j < i; j++) GetCounter(charges[j]).Add(-charges[j].Amount);
+                return ValueTask.FromResult(CounterReserveResult.Denied(i, current));
+            }
+            values[i] = current;
+        }
+        _leases[reservationId] = new Lease(charges, leaseExpiresAt);
+        return ValueTask.FromResult(CounterReserveResult.Reserved(values));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
+    {
+        // TryRemove decides, exactly once, whether settle or reclaim returns the reserved amounts.
+        _leases.TryRemove(reservationId, out var lease);
+        var values = new long[actual.Count];
+        for (var i = 0; i < actual.Count; i++)
+        {
+            var reserved = lease is not null && i < lease.Charges.Count ? lease.Charges[i].Amount : 0;
+            values[i] = GetCounter(actual[i]).Add(actual[i].Amount - reserved);
+        }
+        if (lease is not null)
+        {
+            // A reservation may have charged counters that the actual usage no longer lists.
+            for (var i = actual.Count; i < lease.Charges.Count; i++) GetCounter(lease.Charges[i]).Add(-lease.Charges[i].Amount);
+        }
+        return ValueTask.FromResult<IReadOnlyList<long>>(values);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var reclaimed = 0;
+        foreach (var (id, lease) in _leases)
+        {
+            if (lease.ExpiresAt <= now && _leases.TryRemove(id, out var removed))
+            {
+                foreach (var charge in removed.Charges) GetCounter(charge).Add(-charge.Amount);
+                reclaimed++;
+            }
+        }
+        return ValueTask.FromResult(reclaimed);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<long>> ReadAsync(IReadOnlyList<CounterKey> keys, CancellationToken cancellationToken = default)
+    {
+        var values = new long[keys.Count];
+        for (var i = 0; i < keys.Count; i++) values[i] = _counters.TryGetValue(keys[i], out var c) ? Volatile.Read(ref c.Value) : 0;
+        return ValueTask.FromResult<IReadOnlyList<long>>(values);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask AddAsync(IReadOnlyList<CounterCharge> charges, CancellationToken cancellationToken = default)
+    {
+        foreach (var charge in charges) GetCounter(charge).Add(charge.Amount);
+        return ValueTask.CompletedTask;
+    }
+
+    private Counter GetCounter(in CounterCharge charge)
+    {
+        var end = charge.WindowEnd;
+        return _counters.GetOrAdd(charge.Key, static (_, e) => new Counter(e), end);
+    }
+
+    /// <summary>Drops counters of windows that ended, at most once a minute, so memory does not grow with time.</summary>
+    private void DropEndedWindows()
+    {
+        var now = _timeProvider.GetUtcNow();
+        var due = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweepTicks, now.AddMinutes(1).UtcTicks, due) != due) return;
+        foreach (var (key, counter) in _counters)
+        {
+            // Keep a grace period: a late settle of an old window's reservation must still find its counter.
+            if (counter.WindowEnd.AddHours(1) < now) _counters.TryRemove(key, out _);
+        }
+    }
+
+    private sealed class Counter(DateTimeOffset windowEnd)
+    {
+        public long Value;
+        public readonly DateTimeOffset WindowEnd = windowEnd;
+
+        public bool TryAdd(long amount, long limit, out long result)
+        {
+            var current = Volatile.Read(ref Value);
+            while (true)
+            {
+                var next = current + amount;
+                if (amount > 0 && next > limit)
+                {
+                    result = current;
+                    return false;
+                }
+                var seen = Interlocked.CompareExchange(ref Value, next, current);
+                if (seen == current)
+                {
+                    result = next;
+                    return true;
+                }
+                current = seen;
+            }
+        }
+
+        public long Add(long amount) => Interlocked.Add(ref Value, amount);
+    }
+
+    private sealed record Lease(IReadOnlyList<CounterCharge> Charges, DateTimeOffset ExpiresAt);
+}

@@ -1,0 +1,49 @@
+namespace GuardedAI;
+
+/// <summary>
+/// Chooses the token counter for a model id. OpenAI models use their exact encodings (o200k_base for the
+/// gpt-4o, gpt-4.1, gpt-5 and o-series families; cl100k_base for gpt-4, gpt-3.5 and the text-embedding-3
+/// models). Families without an offline tokenizer (Claude, Gemini, Llama, Mistral and unknown models) use
+/// cl100k_base counts times <see cref="ApproximationMargin"/> — their tokenizers produce more tokens than
+/// cl100k_base for the same text, and an estimate must err on the side of reserving too much.
+/// </summary>
+public sealed class TokenCounterRegistry
+{
+    /// <summary>The safety factor applied to approximate counts (1.25: 25% over cl100k_base).</summary>
+    public const double ApproximationMargin = 1.25;
+
+    private readonly Lazy<ITokenCounter> _o200k = new(() => new ChatTokenCounter(TokenizerEncodings.O200kBase, true, 1.0));
+    private readonly Lazy<ITokenCounter> _cl100k = new(() => new ChatTokenCounter(TokenizerEncodings.Cl100kBase, true, 1.0));
+    private readonly Lazy<ITokenCounter> _approximate = new(() => new ChatTokenCounter(TokenizerEncodings.Cl100kBase, false, ApproximationMargin));
+
+    /// <summary>The counter for <paramref name="model"/> (an approximate one when the model is null or unknown).</summary>
+    public ITokenCounter ForModel(string? model) => EncodingFor(model) switch
+    {
+        TokenizerEncodings.O200kBase => _o200k.Value,
+        TokenizerEncodings.Cl100kBase => _cl100k.Value,
+        _ => _approximate.Value,
+    };
+
+    /// <summary>The exact encoding of <paramref name="model"/>, or null where only an approximation exists.</summary>
+    public static string? EncodingFor(string? model)
+    {
+        if (string.IsNullOrWhiteSpace(model)) return null;
+        var id = ModelIds.StripProvider(model).ToLowerInvariant();
+        if (id.StartsWith("gpt-4o", StringComparison.Ordinal) || id.StartsWith("gpt-4.1", StringComparison.Ordinal) ||
+            id.StartsWith("gpt-4.5", StringComparison.Ordinal) || id.StartsWith("gpt-5", StringComparison.Ordinal) ||
+            id.StartsWith("chatgpt-4o", StringComparison.Ordinal) || id.StartsWith("gpt-oss", StringComparison.Ordinal) ||
+            IsOSeries(id))
+        {
+            return TokenizerEncodings.O200kBase;
+        }
+        if (id.StartsWith("gpt-4", StringComparison.Ordinal) || id.StartsWith("gpt-3.5", StringComparison.Ordinal) ||
+            id.StartsWith("gpt-35", StringComparison.Ordinal) || id.StartsWith("text-embedding-3", StringComparison.Ordinal) ||
+            id.StartsWith("text-embedding-ada-002", StringComparison.Ordinal))
+        {
+            return TokenizerEncodings.Cl100kBase;
+        }
+        return null;
+    }
+
+    private static bool IsOSeries(string id) => id.Length >= 2 && id[0] == 'o' && char.IsAsciiDigit(id[1]);
+}
