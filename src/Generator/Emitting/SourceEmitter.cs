@@ -64,7 +64,7 @@ internal static class SourceEmitter
         writer.Line("/// <param name=\"innerClient\">The provider's client. Put function invocation outside the guarded client, not beneath it.</param>");
         writer.Line("/// <param name=\"engine\">The budget engine that reserves, records and enforces the budget.</param>");
         writer.Line(s_generatedCode);
-        writer.Line("public static " + model.InterfaceFullName + " Create(" + ChatClient + " innerClient, " + BudgetEngine + " engine)");
+        writer.Line("public static " + (model.HidesInheritedCreate ? "new " : string.Empty) + model.InterfaceFullName + " Create(" + ChatClient + " innerClient, " + BudgetEngine + " engine)");
         writer.Line("    => new " + model.ClientFullName + "(innerClient, engine);");
         writer.Close();
     }
@@ -131,7 +131,8 @@ internal static class SourceEmitter
             writer.Line();
             writer.Line("private async global::System.Collections.Generic.IAsyncEnumerable<string> StreamTextAsync(string? system, string prompt, " + ChatOptions + "? options, [global::System.Runtime.CompilerServices.EnumeratorCancellation] " + CancellationToken + " cancellationToken)");
             writer.Line("{");
-            writer.Line("    await foreach (global::Microsoft.Extensions.AI.ChatResponseUpdate update in this.GetStreamingResponseAsync(CreateMessages(system, prompt), options, cancellationToken).ConfigureAwait(false))");
+            writer.Line("    await foreach (global::Microsoft.Extensions.AI.ChatResponseUpdate update in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.ConfigureAwait(");
+            writer.Line("        this.GetStreamingResponseAsync(CreateMessages(system, prompt), options, cancellationToken), continueOnCapturedContext: false))");
             writer.Line("    {");
             writer.Line("        string text = update.Text;");
             writer.Line("        if (text.Length != 0)");
@@ -191,21 +192,25 @@ internal static class SourceEmitter
             _ => "this.StreamTextAsync",
         };
 
+        // CompleteTextAsync returns Task<string>; a Task<string?> method awaits it, as Task<T> is invariant.
+        bool awaitText = method.Kind == PromptKind.Text && method.ResultType.EndsWith("?", System.StringComparison.Ordinal);
+
         writer.Line("/// <inheritdoc/>");
-        writer.Line("public " + method.ReturnType + " " + method.Name + "(" + parameters + ")");
-        writer.Line("    => " + helper + "(");
+        writer.Line("public " + (awaitText ? "async " : string.Empty) + method.ReturnType + " " + method.Name + "(" + parameters + ")");
+        writer.Line("    => " + (awaitText ? "await " : string.Empty) + helper + "(");
         writer.Line("        system: " + (method.SystemLiteral ?? "null") + ",");
         writer.Line("        prompt: " + Prompt(method.Template) + ",");
         writer.Line("        options: " + (method.OptionsParameter ?? "null") + ",");
-        writer.Line("        cancellationToken: " + (method.CancellationTokenParameter ?? "default") + ");");
+        writer.Line("        cancellationToken: " + (method.CancellationTokenParameter ?? "default") + ")" + (awaitText ? ".ConfigureAwait(false);" : ";"));
     }
 
     private static void EmitCreateMessages(SourceWriter writer)
     {
         writer.Line("private static " + ChatMessage + "[] CreateMessages(string? system, string prompt)");
-        writer.Line("    => system is null");
-        writer.Line("        ? new[] { new " + ChatMessage + "(" + ChatRole + ".User, prompt) }");
-        writer.Line("        : new[] { new " + ChatMessage + "(" + ChatRole + ".System, system), new " + ChatMessage + "(" + ChatRole + ".User, prompt) };");
+        writer.Line("{");
+        writer.Line("    " + ChatMessage + " user = new(" + ChatRole + ".User, prompt);");
+        writer.Line("    return system is null ? new[] { user } : new[] { new " + ChatMessage + "(" + ChatRole + ".System, system), user };");
+        writer.Line("}");
     }
 
     private static void EmitRegistration(SourceWriter writer, InterfaceModel model, RegistrationModel registration)

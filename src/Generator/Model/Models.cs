@@ -13,6 +13,7 @@ namespace GuardedAI.Generator.Model;
 /// <param name="ClientName">The generated class's name, e.g. <c>GuardedSupportBot</c>.</param>
 /// <param name="ClientFullName">The generated class's global::-qualified name.</param>
 /// <param name="IsChatClientDeclared">True when the user already derived the interface from <c>IChatClient</c>.</param>
+/// <param name="HidesInheritedCreate">True when a base interface also has the static <c>Create</c>, so ours is declared <c>new</c>.</param>
 /// <param name="Registration">The DI extension to emit, or null when the interface cannot be named from a top-level class.</param>
 /// <param name="Policy">The budget, as compile-time values.</param>
 /// <param name="Methods">The typed prompt methods, the inherited ones included.</param>
@@ -26,6 +27,7 @@ internal sealed record InterfaceModel(
     string ClientName,
     string ClientFullName,
     bool IsChatClientDeclared,
+    bool HidesInheritedCreate,
     RegistrationModel? Registration,
     PolicyModel Policy,
     EquatableArray<MethodModel> Methods);

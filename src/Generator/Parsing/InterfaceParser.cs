@@ -39,7 +39,7 @@ internal static class InterfaceParser
 
     public static InterfaceModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetNode is not InterfaceDeclarationSyntax declaration ||
+        if (context.TargetNode is not InterfaceDeclarationSyntax ||
             context.TargetSymbol is not INamedTypeSymbol symbol ||
             context.Attributes.Length != 1 ||
             KnownTypes.Create(context.SemanticModel.Compilation) is not { } known)
@@ -47,28 +47,20 @@ internal static class InterfaceParser
             return null;
         }
 
+        return Parse(symbol, context.Attributes[0], known, cancellationToken);
+    }
+
+    private static InterfaceModel? Parse(INamedTypeSymbol symbol, AttributeData attribute, KnownTypes known, CancellationToken cancellationToken)
+    {
         // GAI004: the interface and every type around it must be partial, or there is nowhere to add to.
-        if (!IsPartial(declaration.Modifiers)) return null;
-        var containingTypes = new List<ContainingTypeModel>();
-        for (SyntaxNode? node = declaration.Parent; node is TypeDeclarationSyntax outer; node = node.Parent)
-        {
-            if (!IsPartial(outer.Modifiers)) return null;
-        }
-
         // GAI008: generic and file-local interfaces are not supported.
-        if (symbol.TypeParameters.Length > 0 || symbol.IsFileLocal) return null;
+        if (!IsPartialInSource(symbol) || symbol.TypeParameters.Length > 0 || symbol.IsFileLocal) return null;
 
-        bool nestedInGeneric = false;
         var containers = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
         {
+            if (!IsPartialInSource(outer)) return null;
             containers.Insert(0, outer);
-        }
-
-        foreach (INamedTypeSymbol outer in containers)
-        {
-            if (outer.TypeParameters.Length > 0) nestedInGeneric = true;
-            containingTypes.Add(new ContainingTypeModel(KeywordOf(outer), NameWithTypeParameters(outer)));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -76,27 +68,70 @@ internal static class InterfaceParser
         EquatableArray<MethodModel>? methods = ParseMembers(symbol, known, cancellationToken);
         if (methods is null) return null;
 
-        PolicyModel? policy = ParsePolicy(context.Attributes[0]);
+        PolicyModel? policy = ParsePolicy(attribute);
         if (policy is null) return null;
 
         string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
         string baseName = BaseName(symbol.Name);
         string clientName = "Guarded" + baseName;
-        string accessibility = AccessibilityKeyword(symbol.DeclaredAccessibility);
+        bool nestedInGeneric = containers.Any(c => c.TypeParameters.Length > 0);
 
         return new InterfaceModel(
             HintName: HintName(symbol),
             Namespace: ns,
-            ContainingTypes: containingTypes.ToEquatableArray(),
+            ContainingTypes: containers.Select(c => new ContainingTypeModel(KeywordOf(c), NameWithTypeParameters(c))).ToEquatableArray(),
             InterfaceName: EscapeIdentifier(symbol.Name),
             InterfaceFullName: symbol.ToDisplayString(s_typeFormat),
-            Accessibility: accessibility,
+            Accessibility: AccessibilityKeyword(symbol.DeclaredAccessibility),
             ClientName: clientName,
             ClientFullName: ClientFullName(symbol, clientName),
             IsChatClientDeclared: symbol.AllInterfaces.Contains(known.ChatClient, SymbolEqualityComparer.Default),
+            HidesInheritedCreate: HidesInheritedCreate(symbol, known, cancellationToken),
             Registration: known.ServiceCollection is null || nestedInGeneric ? null : Registration(symbol, containers, baseName),
             Policy: policy,
             Methods: methods.Value);
+    }
+
+    /// <summary>Declared in this compilation, with <c>partial</c> on every declaration.</summary>
+    private static bool IsPartialInSource(INamedTypeSymbol type)
+    {
+        if (type.DeclaringSyntaxReferences.IsEmpty) return false;
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration || !IsPartial(declaration.Modifiers)) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when a base interface has (or is given by this generator) the same static <c>Create</c>, so that
+    /// ours needs <c>new</c>: a base [LlmBudget] interface in another assembly already has it; one in this
+    /// compilation gets it when it is valid.
+    /// </summary>
+    private static bool HidesInheritedCreate(INamedTypeSymbol symbol, KnownTypes known, CancellationToken cancellationToken)
+    {
+        foreach (INamedTypeSymbol type in symbol.AllInterfaces)
+        {
+            foreach (ISymbol member in type.GetMembers("Create"))
+            {
+                if (member is IMethodSymbol { IsStatic: true, Parameters.Length: 2 } create &&
+                    SymbolEqualityComparer.Default.Equals(create.Parameters[0].Type, known.ChatClient) &&
+                    create.Parameters[1].Type.ToDisplayString() == "GuardedAI.BudgetEngine")
+                {
+                    return true;
+                }
+            }
+
+            if (!type.DeclaringSyntaxReferences.IsEmpty &&
+                type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == LlmBudgetGenerator.BudgetAttributeName) is { } attribute &&
+                Parse(type, attribute, known, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsPartial(SyntaxTokenList modifiers) => modifiers.Any(SyntaxKind.PartialKeyword);

@@ -37,18 +37,22 @@ internal static class Literals
 
     /// <summary>An enum member (<c>global::GuardedAI.BudgetTier.Free</c>), or a cast for a value without a name.</summary>
     public static string? Enum(TypedConstant constant)
+        => constant.Type is INamedTypeSymbol { TypeKind: TypeKind.Enum } type && constant.Value is not null
+            ? EnumValue(type, constant.Value)
+            : null;
+
+    private static string EnumValue(INamedTypeSymbol type, object value)
     {
-        if (constant.Type is not INamedTypeSymbol { TypeKind: TypeKind.Enum } type || constant.Value is null) return null;
         string typeName = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         foreach (ISymbol member in type.GetMembers())
         {
-            if (member is IFieldSymbol { HasConstantValue: true } field && Equals(field.ConstantValue, constant.Value))
+            if (member is IFieldSymbol { HasConstantValue: true } field && Equals(field.ConstantValue, value))
             {
                 return typeName + "." + InterfaceParser.EscapeIdentifier(field.Name);
             }
         }
 
-        return "(" + typeName + ")(" + Convert.ToString(constant.Value, CultureInfo.InvariantCulture) + ")";
+        return "(" + typeName + ")(" + Convert.ToString(value, CultureInfo.InvariantCulture) + ")";
     }
 
     /// <summary>A parameter's default value as C#, typed so that it converts to <paramref name="type"/>.</summary>
@@ -60,10 +64,7 @@ internal static class Literals
 
         if (value is null) return type.IsReferenceType || !ReferenceEquals(underlying, type) ? "null" : "default";
 
-        if (underlying.TypeKind == TypeKind.Enum)
-        {
-            return "(" + underlying.ToDisplayString(format) + ")(" + Convert.ToString(value, CultureInfo.InvariantCulture) + ")";
-        }
+        if (underlying is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType) return EnumValue(enumType, value);
 
         return value switch
         {
