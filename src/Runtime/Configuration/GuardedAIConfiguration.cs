@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GuardedAI;
+
+/// <summary>Turns bound <see cref="GuardedAIOptions"/> into <see cref="BudgetEngineOptions"/>.</summary>
+public static class GuardedAIConfiguration
+{
+    /// <summary>Applies <paramref name="source"/> to <paramref name="target"/>.</summary>
+    /// <exception cref="BudgetPolicyException">A budget is invalid.</exception>
+    /// <exception cref="InvalidOperationException">Another setting is invalid; the message names it.</exception>
+    public static void Apply(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider? services = null)
+    {
+        foreach (var (name, budget) in source.Budgets) target.Policies.Add(budget.ToPolicy(name));
+        foreach (var (tenant, budget) in source.Tenants) target.TenantPolicies[tenant] = budget.ToPolicy(BudgetEngine.TenantScope(tenant));
+        if (source.DefaultTenantBudget is { } template)
+        {
+            var validated = template.ToPolicy("tenant:*");
+            target.DefaultTenantPolicy = tenant => validated.WithName(BudgetEngine.TenantScope(tenant));
+        }
+
+        var prices = target.Prices ?? PriceCatalog.CreateDefault();
+        if (!string.IsNullOrWhiteSpace(source.PriceFile))
+        {
+            if (!File.Exists(source.PriceFile)) throw new InvalidOperationException($"GuardedAI:PriceFile '{source.PriceFile}' does not exist.");
+            prices.LoadLiteLlmFile(source.PriceFile);
+        }
+        foreach (var (model, price) in source.Prices)
+        {
+            if (price.Input < 0 || price.Output < 0) throw new InvalidOperationException($"GuardedAI:Prices:{model} has a negative price.");
+            prices.Set(model, price.ToModelPrice());
+        }
+        foreach (var (alias, model) in source.ModelAliases) prices.AddAlias(alias, model);
+        if (source.UnknownModelPrice is { } unknown) prices.DefaultPrice = unknown.ToModelPrice();
+        target.Prices = prices;
+
+        if (source.ReservationLeaseSeconds is { } lease)
+        {
+            if (lease <= 0) throw new InvalidOperationException($"GuardedAI:ReservationLeaseSeconds must be positive, but is {lease}.");
+            target.ReservationLease = TimeSpan.FromSeconds(lease);
+        }
+        if (source.MaxPromptCharacters is { } max)
+        {
+            if (max <= 0) throw new InvalidOperationException($"GuardedAI:MaxPromptCharacters must be positive, but is {max}.");
+            target.MaxPromptCharacters = max;
+        }
+        target.StoreFailureMode = source.StoreFailureMode;
+        target.LogAlerts = source.Alerts.Log;
+        if (!string.IsNullOrWhiteSpace(source.Alerts.WebhookUrl))
+        {
+            var http = services?.GetService<HttpClient>() ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            target.AlertSinks.Add(new WebhookAlertSink(http, new Uri(source.Alerts.WebhookUrl, UriKind.Absolute)));
+        }
+    }
+}

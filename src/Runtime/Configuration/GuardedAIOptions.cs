@@ -1,0 +1,161 @@
+namespace GuardedAI;
+
+/// <summary>The <c>GuardedAI</c> configuration section. See <c>docs/configuration.md</c>.</summary>
+public sealed class GuardedAIOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "GuardedAI";
+
+    /// <summary>Budgets by name.</summary>
+    public Dictionary<string, BudgetOptions> Budgets { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Budgets of named tenants (customers), by tenant key.</summary>
+    public Dictionary<string, BudgetOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The budget every other tenant gets; null: other tenants are labelled, not limited.</summary>
+    public BudgetOptions? DefaultTenantBudget { get; set; }
+
+    /// <summary>Price overrides by model id, per 1M tokens.</summary>
+    public Dictionary<string, PriceOptions> Prices { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Model aliases: alias → model id in the price table.</summary>
+    public Dictionary<string, string> ModelAliases { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A LiteLLM <c>model_prices_and_context_window.json</c> file to load prices from.</summary>
+    public string? PriceFile { get; set; }
+
+    /// <summary>The price of models nobody priced (default $10 / $30 per 1M input/output tokens).</summary>
+    public PriceOptions? UnknownModelPrice { get; set; }
+
+    /// <summary>Seconds an unsettled reservation holds budget (default 600).</summary>
+    public int? ReservationLeaseSeconds { get; set; }
+
+    /// <summary>The largest prompt, in characters, GuardedAI will count (default 4,000,000).</summary>
+    public int? MaxPromptCharacters { get; set; }
+
+    /// <summary>What to do when the counter store is unreachable (default FailClosed).</summary>
+    public StoreFailureMode StoreFailureMode { get; set; } = StoreFailureMode.FailClosed;
+
+    /// <summary>Where alerts go.</summary>
+    public AlertOptions Alerts { get; set; } = new();
+}
+
+/// <summary>One budget in configuration. Zero or absent numbers are "not set"; explicit limits override the tier's.</summary>
+public sealed class BudgetOptions
+{
+    /// <summary>Default model id.</summary>
+    public string? Model { get; set; }
+    /// <summary>Tier whose limits apply first.</summary>
+    public BudgetTier Tier { get; set; }
+    /// <summary>IANA or Windows time zone id for calendar windows (default UTC).</summary>
+    public string? TimeZone { get; set; }
+    /// <summary>Requests per minute.</summary>
+    public long? RequestsPerMinute { get; set; }
+    /// <summary>Tokens per minute.</summary>
+    public long? TokensPerMinute { get; set; }
+    /// <summary>Requests per hour.</summary>
+    public long? HourlyRequests { get; set; }
+    /// <summary>Tokens per hour.</summary>
+    public long? HourlyTokens { get; set; }
+    /// <summary>USD per hour.</summary>
+    public decimal? HourlyCostUsd { get; set; }
+    /// <summary>Requests per day.</summary>
+    public long? DailyRequests { get; set; }
+    /// <summary>Tokens per day.</summary>
+    public long? DailyTokens { get; set; }
+    /// <summary>USD per day.</summary>
+    public decimal? DailyCostUsd { get; set; }
+    /// <summary>Requests per month.</summary>
+    public long? MonthlyRequests { get; set; }
+    /// <summary>Tokens per month.</summary>
+    public long? MonthlyTokens { get; set; }
+    /// <summary>USD per month.</summary>
+    public decimal? MonthlyCostUsd { get; set; }
+    /// <summary>Per-request input cap.</summary>
+    public int? MaxInputTokens { get; set; }
+    /// <summary>Per-request output cap.</summary>
+    public int? MaxOutputTokens { get; set; }
+    /// <summary>Per-request cost cap in USD.</summary>
+    public decimal? MaxRequestCostUsd { get; set; }
+    /// <summary>Warning threshold percent (default 70).</summary>
+    public double? WarnAtPercent { get; set; }
+    /// <summary>Critical threshold percent (default 90).</summary>
+    public double? CriticalAtPercent { get; set; }
+    /// <summary>Trip threshold percent (default 95).</summary>
+    public double? TripAtPercent { get; set; }
+    /// <summary>Consecutive provider failures that open the breaker (default 5; 0 disables).</summary>
+    public int? BreakerFailures { get; set; }
+    /// <summary>Seconds the breaker stays open after failures (default 60).</summary>
+    public int? BreakerOpenSeconds { get; set; }
+
+    /// <summary>Builds the policy; throws <see cref="BudgetPolicyException"/> naming the budget and the bad value.</summary>
+    public BudgetPolicy ToPolicy(string name)
+    {
+        var builder = BudgetPolicy.Create(name).ForModel(Model).WithTier(Tier);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Minute, RequestsPerMinute);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Minute, TokensPerMinute);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Hour, HourlyRequests);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Hour, HourlyTokens);
+        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Hour, HourlyCostUsd);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Day, DailyRequests);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Day, DailyTokens);
+        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Day, DailyCostUsd);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Month, MonthlyRequests);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Month, MonthlyTokens);
+        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Month, MonthlyCostUsd);
+        if (MaxInputTokens is not null) builder.WithMaxInputTokens(MaxInputTokens);
+        if (MaxOutputTokens is not null) builder.WithMaxOutputTokens(MaxOutputTokens);
+        if (MaxRequestCostUsd is not null) builder.WithMaxRequestCostUsd(MaxRequestCostUsd);
+        builder.WithThresholds(WarnAtPercent, CriticalAtPercent, TripAtPercent);
+        if (BreakerFailures is not null || BreakerOpenSeconds is not null)
+        {
+            builder.WithBreaker(BreakerSettings.Default with
+            {
+                ConsecutiveFailuresToOpen = BreakerFailures ?? BreakerSettings.Default.ConsecutiveFailuresToOpen,
+                FailureOpenDuration = BreakerOpenSeconds is { } s ? TimeSpan.FromSeconds(s) : BreakerSettings.Default.FailureOpenDuration,
+            });
+        }
+        if (!string.IsNullOrWhiteSpace(TimeZone)) builder.InTimeZone(TimeZone);
+        return builder.Build();
+    }
+
+    private static void Limit(BudgetPolicyBuilder builder, BudgetDimension dimension, BudgetWindow window, decimal? amount)
+    {
+        if (amount is { } value) builder.WithLimit(dimension, window, value);
+    }
+}
+
+/// <summary>A price in configuration, USD per 1M tokens.</summary>
+public sealed class PriceOptions
+{
+    /// <summary>Input.</summary>
+    public decimal Input { get; set; }
+    /// <summary>Output.</summary>
+    public decimal Output { get; set; }
+    /// <summary>Cached input (default: input).</summary>
+    public decimal? CachedInput { get; set; }
+    /// <summary>Cache write (default: input).</summary>
+    public decimal? CacheWrite { get; set; }
+    /// <summary>Reasoning (default: output).</summary>
+    public decimal? Reasoning { get; set; }
+
+    /// <summary>The catalogue form.</summary>
+    public ModelPrice ToModelPrice() => new()
+    {
+        InputPerMillion = Input,
+        OutputPerMillion = Output,
+        CachedInputPerMillion = CachedInput,
+        CacheWritePerMillion = CacheWrite,
+        ReasoningPerMillion = Reasoning,
+    };
+}
+
+/// <summary>Alert destinations in configuration.</summary>
+public sealed class AlertOptions
+{
+    /// <summary>Write alerts to the log (default true).</summary>
+    public bool Log { get; set; } = true;
+
+    /// <summary>POST each alert as JSON to this URL (Slack/Discord-compatible <c>text</c> field included).</summary>
+    public string? WebhookUrl { get; set; }
+}

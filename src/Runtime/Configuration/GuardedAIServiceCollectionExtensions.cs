@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace GuardedAI;
+
+/// <summary>Registers GuardedAI in a service collection.</summary>
+public static class GuardedAIServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="BudgetEngine"/> built from the <c>GuardedAI</c> section of
+    /// <paramref name="configuration"/> (when given) and <paramref name="configure"/>. Bad configuration fails
+    /// when the engine is first resolved, with a message naming the budget and value.
+    /// </summary>
+    public static IServiceCollection AddGuardedAI(this IServiceCollection services, IConfiguration? configuration = null, Action<BudgetEngineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(provider =>
+        {
+            var options = new BudgetEngineOptions
+            {
+                LoggerFactory = provider.GetService<ILoggerFactory>(),
+                TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System,
+            };
+            var section = configuration?.GetSection(GuardedAIOptions.SectionName);
+            if (section is not null && section.Exists())
+            {
+                var bound = section.Get<GuardedAIOptions>() ?? new GuardedAIOptions();
+                GuardedAIConfiguration.Apply(bound, options, provider);
+            }
+            configure?.Invoke(options);
+            return new BudgetEngine(options);
+        });
+        return services;
+    }
+
+    /// <summary>Registers the engine configured only in code.</summary>
+    public static IServiceCollection AddGuardedAI(this IServiceCollection services, Action<BudgetEngineOptions> configure) =>
+        services.AddGuardedAI(configuration: null, configure);
+}
