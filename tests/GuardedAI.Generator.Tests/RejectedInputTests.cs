@@ -29,7 +29,19 @@ public sealed class RejectedInputTests
         { "GAI006 placeholder names the cancellation token", """
             [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {ct}")] Task<string> HiAsync(CancellationToken ct); }
             """ },
-        { "GAI008 parameter not used by the template", """
+        { "GAI006 placeholder never closed", """
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi { there")] Task<string> HiAsync(); }
+            """ },
+        { "GAI006 placeholder opened twice", """
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {a {name}")] Task<string> HiAsync(string name); }
+            """ },
+        { "GAI006 system placeholder without parameter", """
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {name}", System = "You are {persona}")] Task<string> HiAsync(string name); }
+            """ },
+        { "GAI008 static abstract member", """
+            [LlmBudget("b")] public partial interface IBot { static abstract string Kind(); [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """ },
+        { "GAI007 parameter not used by the template", """
             [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(string name); }
             """ },
         { "GAI008 non-generic Task", """

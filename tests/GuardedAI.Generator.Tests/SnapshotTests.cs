@@ -203,6 +203,9 @@ public sealed class SnapshotTests
 
             [LlmPrompt("Pick a number")]
             Task<int?> PickAsync(CancellationToken cancellationToken);
+
+            [LlmPrompt("Reply to {message}", System = "You are {persona}; answer in {{JSON}}.")]
+            Task<string> ReplyAsync(string persona, string message);
         }
         """);
 

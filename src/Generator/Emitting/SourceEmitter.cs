@@ -198,8 +198,8 @@ internal static class SourceEmitter
         writer.Line("/// <inheritdoc/>");
         writer.Line("public " + (awaitText ? "async " : string.Empty) + method.ReturnType + " " + method.Name + "(" + parameters + ")");
         writer.Line("    => " + (awaitText ? "await " : string.Empty) + helper + "(");
-        writer.Line("        system: " + (method.SystemLiteral ?? "null") + ",");
-        writer.Line("        prompt: " + Prompt(method.Template) + ",");
+        writer.Line("        system: " + (method.System is { } system ? Text(system) : "null") + ",");
+        writer.Line("        prompt: " + Text(method.Prompt) + ",");
         writer.Line("        options: " + (method.OptionsParameter ?? "null") + ",");
         writer.Line("        cancellationToken: " + (method.CancellationTokenParameter ?? "default") + ")" + (awaitText ? ".ConfigureAwait(false);" : ";"));
     }
@@ -245,8 +245,8 @@ internal static class SourceEmitter
         writer.Close();
     }
 
-    /// <summary>The user message: a literal, or an invariant-culture interpolation of the template.</summary>
-    private static string Prompt(EquatableArray<TemplateSegment> template)
+    /// <summary>A message: a literal, or an invariant-culture interpolation of the template.</summary>
+    private static string Text(EquatableArray<TemplateSegment> template)
     {
         if (!template.Any(s => s.IsPlaceholder))
         {

@@ -85,8 +85,8 @@ internal enum PromptKind
 /// <param name="ReturnType">The declared return type, global::-qualified, with nullable annotations.</param>
 /// <param name="ResultType">For <see cref="PromptKind.Structured"/>, the <c>T</c> of <c>Task&lt;T&gt;</c>; otherwise the element/result type.</param>
 /// <param name="Parameters">All parameters in declaration order.</param>
-/// <param name="Template">The parsed user-message template.</param>
-/// <param name="SystemLiteral">The system message as a C# literal, or null for none.</param>
+/// <param name="Prompt">The parsed user-message template.</param>
+/// <param name="System">The parsed system-message template, or null for none.</param>
 /// <param name="CancellationTokenParameter">The name of the CancellationToken parameter, or null.</param>
 /// <param name="OptionsParameter">The name of the ChatOptions parameter, or null.</param>
 internal sealed record MethodModel(
@@ -95,8 +95,8 @@ internal sealed record MethodModel(
     string ReturnType,
     string ResultType,
     EquatableArray<ParameterModel> Parameters,
-    EquatableArray<TemplateSegment> Template,
-    string? SystemLiteral,
+    EquatableArray<TemplateSegment> Prompt,
+    EquatableArray<TemplateSegment>? System,
     string? CancellationTokenParameter,
     string? OptionsParameter);
 

@@ -151,8 +151,10 @@ internal static class InterfaceParser
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Static members and members with a default implementation need nothing from us.
-                if (member.IsStatic || !member.IsAbstract) continue;
+                // Members with a default implementation, static ones included, need nothing from us; a static
+                // abstract member cannot be implemented by an instance client (GAI008).
+                if (!member.IsAbstract) continue;
+                if (member.IsStatic) return null;
 
                 // GAI008: the only abstract members a guarded interface may have are [LlmPrompt] methods.
                 if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) return null;
@@ -171,8 +173,8 @@ internal static class InterfaceParser
 
     private static MethodModel? ParseMethod(IMethodSymbol method, KnownTypes known)
     {
-        AttributeData? prompt = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.PromptAttribute));
-        if (prompt is null || prompt.ConstructorArguments.Length != 1 || prompt.ConstructorArguments[0].Value is not string template)
+        AttributeData? promptAttribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.PromptAttribute));
+        if (promptAttribute is null || promptAttribute.ConstructorArguments.Length != 1 || promptAttribute.ConstructorArguments[0].Value is not string template)
         {
             return null;
         }
@@ -230,9 +232,43 @@ internal static class InterfaceParser
                 isToken));
         }
 
-        // GAI006: every placeholder names a parameter; GAI008: every other parameter appears in the template.
-        var segments = new List<TemplateSegment>();
-        foreach (PromptTemplate.Part part in PromptTemplate.Parse(template))
+        // GAI006: every placeholder (in the prompt or the system message) names a parameter;
+        // GAI007: every other parameter appears in one of them.
+        EquatableArray<TemplateSegment>? prompt = Bind(template, placeholders, unbound);
+        if (prompt is null) return null;
+
+        EquatableArray<TemplateSegment>? system = null;
+        foreach (KeyValuePair<string, TypedConstant> argument in promptAttribute.NamedArguments)
+        {
+            if (argument.Key == "System" && argument.Value.Value is string systemTemplate)
+            {
+                system = Bind(systemTemplate, placeholders, unbound);
+                if (system is null) return null;
+            }
+        }
+
+        if (unbound.Count > 0) return null;
+
+        return new MethodModel(
+            Name: EscapeIdentifier(method.Name),
+            Kind: kind,
+            ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
+            ResultType: result.ToDisplayString(s_typeFormat),
+            Parameters: parameters.ToEquatableArray(),
+            Prompt: prompt.Value,
+            System: system,
+            CancellationTokenParameter: cancellationTokenName,
+            OptionsParameter: optionsName);
+    }
+
+    /// <summary>The template's parts with placeholders bound to parameter names; null when it is invalid.</summary>
+    private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders, HashSet<string> unbound)
+    {
+        List<PromptTemplate.Part>? parts = PromptTemplate.Parse(template);
+        if (parts is null) return null;
+
+        var segments = new List<TemplateSegment>(parts.Count);
+        foreach (PromptTemplate.Part part in parts)
         {
             if (!part.IsPlaceholder)
             {
@@ -245,24 +281,7 @@ internal static class InterfaceParser
             segments.Add(new TemplateSegment(parameterName, IsPlaceholder: true));
         }
 
-        if (unbound.Count > 0) return null;
-
-        string? system = null;
-        foreach (KeyValuePair<string, TypedConstant> argument in prompt.NamedArguments)
-        {
-            if (argument.Key == "System" && argument.Value.Value is string text) system = Literals.String(text);
-        }
-
-        return new MethodModel(
-            Name: EscapeIdentifier(method.Name),
-            Kind: kind,
-            ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
-            ResultType: result.ToDisplayString(s_typeFormat),
-            Parameters: parameters.ToEquatableArray(),
-            Template: segments.ToEquatableArray(),
-            SystemLiteral: system,
-            CancellationTokenParameter: cancellationTokenName,
-            OptionsParameter: optionsName);
+        return segments.ToEquatableArray();
     }
 
     private static PolicyModel? ParsePolicy(AttributeData attribute)

@@ -48,6 +48,9 @@ namespace GuardedAI.Generator.Tests.Runtime
     {
         [LlmPrompt("Write \"{title}\" ({words} words, {{draft}}) due {due}, budget {price}\\n{note}", System = "Be brief.\nNo lists.")]
         Task<string> WriteAsync(string title, int words, DateTime due, decimal price, string? note, ChatOptions? options = null, CancellationToken cancellationToken = default);
+
+        [LlmPrompt("Reply to: {message}", System = "You are {persona}. Answer in {{JSON}}.")]
+        Task<string> ReplyAsync(string persona, string message);
     }
 
     public interface ICanGreet

@@ -117,6 +117,16 @@ public sealed class GeneratedClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SystemMessageIsATemplateToo()
+    {
+        IWriter writer = IWriter.Create(_inner, _engine);
+
+        await writer.ReplyAsync("a pirate", "hello");
+
+        Assert.Equal(new[] { "You are a pirate. Answer in {JSON}.", "Reply to: hello" }, _inner.Calls.Single().Messages.Select(m => m.Text));
+    }
+
+    [Fact]
     public async Task AMethodWithoutSystemSendsOnlyTheUserMessage()
     {
         IThreeADay bot = IThreeADay.Create(_inner, _engine);
