@@ -1,0 +1,66 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GuardedAI.Tests;
+
+public class ConfigurationTests
+{
+    private static IConfiguration Json(string json) => new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+    [Fact]
+    public async Task AddGuardedAI_binds_budgets_tenants_and_prices_from_the_GuardedAI_section()
+    {
+        var configuration = Json("""
+        {
+          "GuardedAI": {
+            "Budgets": {
+              "support": { "Model": "gpt-4o-mini", "Tier": "Economy", "DailyCostUsd": 0.3, "MaxOutputTokens": 500, "TimeZone": "Europe/Berlin", "WarnAtPercent": 60 }
+            },
+            "Tenants": { "acme": { "DailyRequests": 3 } },
+            "Prices": { "my-finetune": { "Input": 3.0, "Output": 12.0 } },
+            "ReservationLeaseSeconds": 120
+          }
+        }
+        """);
+        var services = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
+
+        var engine = services.GetRequiredService<BudgetEngine>();
+        var policy = engine.GetPolicy("support")!;
+        Assert.Equal("gpt-4o-mini", policy.Model);
+        Assert.Equal(0.3m, policy.GetLimit(BudgetDimension.CostUsd, BudgetWindow.Day));
+        Assert.Equal(100, policy.GetLimit(BudgetDimension.Requests, BudgetWindow.Day)); // from the Economy tier
+        Assert.Equal(500, policy.MaxOutputTokens);
+        Assert.Equal(60, policy.Thresholds.WarnAtPercent);
+        Assert.Equal("Europe/Berlin", policy.TimeZone.Id);
+        Assert.Equal(3m, engine.GetTenantPolicy("acme")!.GetLimit(BudgetDimension.Requests, BudgetWindow.Day));
+        Assert.Equal(12m, engine.Prices.Resolve("my-finetune").Price.OutputPerMillion);
+        Assert.Equal(TimeSpan.FromSeconds(120), engine.Options.ReservationLease);
+
+        var client = new ChatClientBuilder(new Simulation.SimulatedChatClient()).UseBudget("support").Build(services);
+        await client.GetResponseAsync("hello");
+        Assert.Equal("support", Assert.Single(engine.Ledger.Snapshot()).Budget);
+    }
+
+    [Fact]
+    public void A_bad_budget_in_configuration_fails_with_the_budget_and_value_named()
+    {
+        var configuration = Json("""{ "GuardedAI": { "Budgets": { "broken": { "HourlyRequests": 100, "DailyRequests": 10 } } } }""");
+        var services = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
+
+        var error = Assert.Throws<BudgetPolicyException>(() => services.GetRequiredService<BudgetEngine>());
+
+        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily limit (10).", error.Message);
+    }
+
+    [Fact]
+    public void UseBudget_with_an_unknown_name_lists_the_known_budgets()
+    {
+        var services = new ServiceCollection().AddGuardedAI(o => o.Policies.Add(BudgetPolicy.Create("known").Build())).BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ChatClientBuilder(new Simulation.SimulatedChatClient()).UseBudget("typo").Build(services));
+
+        Assert.Contains("No budget named 'typo'", error.Message);
+        Assert.Contains("Known budgets: known", error.Message);
+    }
+}
