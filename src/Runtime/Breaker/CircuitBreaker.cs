@@ -74,6 +74,7 @@ public sealed class CircuitBreaker
             _consecutiveFailures = 0;
             _probeInFlight = false;
             Reason = null;
+            TripCause = null;
         }
         if (changed) StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -126,6 +127,7 @@ public sealed class CircuitBreaker
             if (_state != CircuitBreakerState.HalfOpen) return;
             _state = CircuitBreakerState.Closed;
             Reason = null;
+            TripCause = null;
         }
         StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -151,8 +153,14 @@ public sealed class CircuitBreaker
         lock (_gate) _probeInFlight = false;
     }
 
+    /// <summary>The limit whose trip threshold opened the breaker, when that is why it is open.</summary>
+    public BreakerTrip? TripCause { get; private set; }
+
     /// <summary>Opens the breaker until <paramref name="until"/> (keeps a later deadline if already open).</summary>
-    public void Open(string reason, DateTimeOffset until)
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="until">When a probe may go through.</param>
+    /// <param name="cause">The limit that tripped it, if a threshold did.</param>
+    public void Open(string reason, DateTimeOffset until, BreakerTrip? cause = null)
     {
         lock (_gate)
         {
@@ -161,8 +169,16 @@ public sealed class CircuitBreaker
             _state = CircuitBreakerState.Open;
             _openUntil = until;
             Reason = reason;
+            TripCause = cause;
             _probeInFlight = false;
         }
         StateChanged?.Invoke(this, CircuitBreakerState.Open);
     }
 }
+
+/// <summary>The limit whose trip threshold opened a breaker.</summary>
+/// <param name="Dimension">The dimension.</param>
+/// <param name="Window">The window.</param>
+/// <param name="Used">Usage when it tripped.</param>
+/// <param name="Limit">The limit.</param>
+public sealed record BreakerTrip(BudgetDimension Dimension, BudgetWindow Window, decimal Used, decimal Limit);

@@ -346,7 +346,10 @@ public sealed partial class BudgetEngine : IAsyncDisposable
             var message = emergency
                 ? $"Budget '{scope}' denied the call: it is under an emergency stop ({breaker.Reason}). An operator must reset it."
                 : $"Budget '{scope}' denied the call: its circuit breaker is open ({breaker.Reason}). Retry after {FormatDuration(retryAfter ?? TimeSpan.Zero)}.";
-            throw Deny(new BudgetExceededException(message, emergency ? DenialKind.EmergencyStop : DenialKind.BreakerOpen, scope, null, null, 0, 0, 0, retryAfter),
+            // A breaker opened by a threshold names the limit that tripped it, like a window denial does.
+            var trip = emergency ? null : breaker.TripCause;
+            throw Deny(new BudgetExceededException(message, emergency ? DenialKind.EmergencyStop : DenialKind.BreakerOpen, scope,
+                    trip?.Dimension, trip?.Window, trip?.Used ?? 0, trip?.Limit ?? 0, trip is null ? 0 : estimate.Amounts.Amount(trip.Dimension), retryAfter),
                 policy, estimate, context, now);
         }
         return entered;
