@@ -207,13 +207,13 @@ public sealed partial class BudgetEngine : IAsyncDisposable
     {
         var now = TimeProvider.GetUtcNow();
         var keys = new List<CounterKey>(policy.Limits.Length);
-        foreach (var limit in policy.Limits) keys.Add(new CounterKey(policy.Name, limit.Dimension, limit.Window, WindowCalendar.Start(limit.Window, now, policy.TimeZone)));
+        foreach (var limit in policy.Limits) keys.Add(new CounterKey(policy.Name, limit.Dimension, limit.Window, policy.GetWindowBounds(limit.Window, now).Start));
         var values = await Store.ReadAsync(keys, cancellationToken).ConfigureAwait(false);
         var result = new LimitUsage[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
             var limit = policy.Limits[i];
-            result[i] = new LimitUsage(policy.Name, limit, BudgetUnits.FromUnits(limit.Dimension, values[i]), keys[i].WindowStart, WindowCalendar.End(limit.Window, now, policy.TimeZone));
+            result[i] = new LimitUsage(policy.Name, limit, BudgetUnits.FromUnits(limit.Dimension, values[i]), keys[i].WindowStart, policy.GetWindowBounds(limit.Window, now).End);
         }
         return result;
     }
@@ -371,8 +371,7 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         {
             foreach (var limit in p.Limits)
             {
-                var start = WindowCalendar.Start(limit.Window, now, p.TimeZone);
-                var end = WindowCalendar.End(limit.Window, now, p.TimeZone);
+                var (start, end) = p.GetWindowBounds(limit.Window, now);
                 charges[i++] = new CounterCharge(new CounterKey(p.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension),
                     BudgetUnits.ToUnits(limit.Dimension, limit.Amount), end);
             }
