@@ -110,7 +110,9 @@ internal sealed class ClientOriginEvaluator
             if (location.IsInSource)
                 return ClientOrigin.DependsOn(member.OriginalDefinition);
         }
-        return ClientOrigin.Unguarded($"comes from '{member.ContainingType?.Name}.{member.Name}', which is declared outside this compilation");
+        // Declared in a referenced assembly (anthropic.Messages, someLibrary.Client): nothing to trace.
+        var type = member.GetMemberType();
+        return ClientOrigin.Unguarded(type is null ? "is not a budgeted client" : $"is a plain {type.Name}, not a budgeted client");
     }
 
     private ClientOrigin EvaluateBuild(IInvocationOperation build, int depth)

@@ -62,14 +62,19 @@ internal sealed class UnguardedCallSession
         if (_symbols.IsClientImplementation(containingType) || _symbols.IsAllowed(context.Operation, context.ContainingSymbol))
             return;
 
-        if (receiver is IConditionalAccessInstanceOperation conditionalInstance)
-            receiver = FindConditionalReceiver(conditionalInstance) ?? receiver;
+        var location = context.Operation.Syntax.GetLocation();
+        if (receiver is IConditionalAccessInstanceOperation conditionalInstance && FindConditionalAccess(conditionalInstance) is { } conditional)
+        {
+            // Report `client?.GetResponseAsync(...)` whole, not just `.GetResponseAsync(...)`.
+            receiver = conditional.Operation;
+            location = conditional.Syntax.GetLocation();
+        }
 
         var origin = receiver is null
             ? ClientOrigin.Unguarded("it is a static call, not made through a budgeted client")
             : _evaluator.Evaluate(receiver);
 
-        var call = new PendingCall(context.Operation.Syntax.GetLocation(), DescribeMethod(method), DescribeReceiver(receiver), origin);
+        var call = new PendingCall(location, DescribeMethod(method), DescribeReceiver(receiver), origin);
         switch (origin.Kind)
         {
             case OriginKind.Unguarded:
@@ -313,20 +318,28 @@ internal sealed class UnguardedCallSession
         }
     }
 
-    private static IOperation? FindConditionalReceiver(IConditionalAccessInstanceOperation instance)
+    private static IConditionalAccessOperation? FindConditionalAccess(IConditionalAccessInstanceOperation instance)
     {
         IOperation previous = instance;
         for (var current = instance.Parent; current is not null; previous = current, current = current.Parent)
         {
             if (current is IConditionalAccessOperation conditional && conditional.WhenNotNull == previous)
-                return conditional.Operation;
+                return conditional;
         }
         return null;
     }
 
     private static Diagnostic CreateDiagnostic(DiagnosticDescriptor descriptor, PendingCall call, ClientOrigin origin)
     {
-        var reason = call.Receiver is null ? origin.Reason : $"'{call.Receiver}' {origin.Reason}";
+        var reason = origin.Reason ?? "is not a budgeted client";
+        if (call.Receiver is not null)
+        {
+            // "'_plain' comes from '_plain', which is built ..." says the name twice: drop the first hop.
+            var redundant = $"comes from '{call.Receiver}', which ";
+            if (reason.StartsWith(redundant, StringComparison.Ordinal))
+                reason = reason.Substring(redundant.Length);
+            reason = $"'{call.Receiver}' {reason}";
+        }
         var builds = origin.UnbudgetedBuilds.Where(l => l.IsInSource).Distinct().ToImmutableArray();
         var properties = builds.IsEmpty
             ? ImmutableDictionary<string, string?>.Empty
