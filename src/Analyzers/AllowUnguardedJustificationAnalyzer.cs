@@ -44,7 +44,9 @@ public sealed class AllowUnguardedJustificationAnalyzer : DiagnosticAnalyzer
 
         if (string.IsNullOrWhiteSpace(justification))
         {
-            var target = context.ContainingSymbol is IAssemblySymbol or IModuleSymbol ? "the assembly" : context.ContainingSymbol.Name;
+            var target = context.ContainingSymbol is IAssemblySymbol or IModuleSymbol or INamespaceSymbol || string.IsNullOrEmpty(context.ContainingSymbol.Name)
+                ? "the assembly"
+                : context.ContainingSymbol.Name;
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MissingJustification, attribute.Syntax.GetLocation(), target));
         }
     }

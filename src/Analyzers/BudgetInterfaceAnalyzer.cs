@@ -109,6 +109,7 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             if (parameter.RefKind != RefKind.None)
             {
                 ReportUnsupported(context, parameter, $"parameter '{parameter.Name}' is passed by {parameter.RefKind.ToString().ToLowerInvariant()}, which is not supported", method);
+                bindable.Add(parameter); // still a name the template may use: one error is enough
                 continue;
             }
             if (SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.CancellationToken))

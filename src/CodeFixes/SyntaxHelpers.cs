@@ -31,13 +31,14 @@ internal static class SyntaxHelpers
         if (root.Usings.Count == 0)
             return root.WithUsings(SyntaxFactory.SingletonList(directive.WithTrailingTrivia(endOfLine, endOfLine)));
 
-        // Keep an alphabetical block alphabetical; anything else gets the directive at the end of the block.
+        // Keep an alphabetical block alphabetical, System directives first (the .NET convention).
         var index = root.Usings.Count;
         for (var i = 0; i < root.Usings.Count; i++)
         {
             var existing = root.Usings[i];
             if (existing.Alias is null && existing.StaticKeyword.IsKind(SyntaxKind.None) && existing.GlobalKeyword.IsKind(SyntaxKind.None) &&
-                string.CompareOrdinal(existing.Name?.ToString(), GuardedAINamespace) > 0)
+                existing.Name?.ToString() is { } name && name != "System" && !name.StartsWith("System.", System.StringComparison.Ordinal) &&
+                string.CompareOrdinal(name, GuardedAINamespace) > 0)
             {
                 index = i;
                 break;

@@ -51,7 +51,14 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
     where TAnalyzer : DiagnosticAnalyzer, new()
     where TCodeFix : CodeFixProvider, new()
 {
-    public static async Task VerifyAsync(string source, string fixedSource, int codeActionIndex = 0, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(string source, string fixedSource, int codeActionIndex, params DiagnosticResult[] expected) =>
+        VerifyAsync(source, fixedSource, codeActionIndex, compilationEnd: false, expected);
+
+    /// <param name="compilationEnd">
+    /// The diagnostics are reported at compilation end (GAI001 for fields, properties and DI). The harness refuses fixes for
+    /// such non-local diagnostics unless told otherwise; the IDE offers them once a full build has produced the diagnostic.
+    /// </param>
+    public static async Task VerifyAsync(string source, string fixedSource, int codeActionIndex, bool compilationEnd, params DiagnosticResult[] expected)
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
@@ -63,6 +70,8 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
         test.FixedState.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
         test.ReferenceAssemblies = TestReferences.Net10;
         test.TestState.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
+        if (compilationEnd)
+            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
         test.ExpectedDiagnostics.AddRange(expected);
         await test.RunAsync(CancellationToken.None);
     }
