@@ -46,7 +46,7 @@ internal sealed class ClientOriginEvaluator
                 return EvaluateBuild(invocation, depth);
 
             case IInvocationOperation invocation when IsServiceLocator(invocation.TargetMethod):
-                return ClientOrigin.FromServices;
+                return FromServices(invocation.Type);
 
             case ILocalReferenceOperation local:
                 return EvaluateLocal(local.Local, Root(local), depth);
@@ -63,7 +63,7 @@ internal sealed class ClientOriginEvaluator
 
             case IParameterReferenceOperation parameter:
                 return IsInjected(parameter.Parameter)
-                    ? ClientOrigin.FromServices
+                    ? FromServices(parameter.Parameter.Type)
                     : ClientOrigin.Unguarded($"comes from parameter '{parameter.Parameter.Name}', which the analysis does not trace to its callers");
 
             case IConditionalOperation conditional:
@@ -84,6 +84,15 @@ internal sealed class ClientOriginEvaluator
                     : $"is a plain {value.Type.Name}, not a budgeted client");
         }
     }
+
+    /// <summary>
+    /// A value the container supplies. Only IChatClient registrations can go through UseBudget, so only an IChatClient
+    /// waits for the registration check; any other client from DI (an embedding generator, an SDK client) is unguarded.
+    /// </summary>
+    private ClientOrigin FromServices(ITypeSymbol? type) =>
+        _symbols.IsChatClientType(type)
+            ? ClientOrigin.FromServices
+            : ClientOrigin.Unguarded($"is a plain {type?.Name} from dependency injection; only IChatClient registrations can go through UseBudget");
 
     /// <summary>The values a factory lambda can return (a DI factory, <c>Use(inner =&gt; ...)</c>).</summary>
     public ClientOrigin EvaluateReturns(IOperation body, int depth)
@@ -123,9 +132,11 @@ internal sealed class ClientOriginEvaluator
         // Only a ChatClientBuilder has UseBudget; an embedding pipeline cannot be fixed by inserting it.
         var fixable = SymbolEqualityComparer.Default.Equals(build.TargetMethod.ContainingType.OriginalDefinition, _symbols.ChatClientBuilder);
         return ClientOrigin.UnbudgetedBuild(
-            $"is built by a {build.TargetMethod.ContainingType.Name} pipeline that never calls UseBudget",
+            $"is built by {Article(build.TargetMethod.ContainingType.Name)} {build.TargetMethod.ContainingType.Name} pipeline that never calls UseBudget",
             fixable ? GetBuildLocation(build) : null);
     }
+
+    private static string Article(string word) => word.Length > 0 && "AEIOU".IndexOf(word[0]) >= 0 ? "an" : "a";
 
     /// <summary>The span the code fix rewrites: <c>receiver.Build</c> of <c>receiver.Build(...)</c>.</summary>
     private static Location? GetBuildLocation(IInvocationOperation build) =>
