@@ -80,6 +80,7 @@ public class BreakerTests
         var denied = await Assert.ThrowsAsync<BudgetExceededException>(() => engine.ReserveAsync(policy, TestEngine.Estimate(1, 1)).AsTask());
         Assert.Equal(DenialKind.BreakerOpen, denied.Kind);
         Assert.Equal(TimeSpan.FromHours(1), denied.RetryAfter); // the clock is at 12:00:00, the hour ends at 13:00
+        Assert.Equal((BudgetDimension.Requests, BudgetWindow.Hour, 19m, 20m), (denied.Dimension!.Value, denied.Window!.Value, denied.Used, denied.Limit));
 
         await engine.Alerts.FlushAsync();
         var levels = alerts.Alerts.Where(a => a.Scope == "trip" && a.Dimension is not null).Select(a => a.Level).ToList();

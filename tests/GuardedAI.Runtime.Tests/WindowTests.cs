@@ -48,6 +48,21 @@ public class WindowTests
     }
 
     [Fact]
+    public async Task A_month_in_a_non_utc_zone_resets_at_local_midnight_of_the_first()
+    {
+        var losAngeles = TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles"); // PST in February: UTC-8
+        var (engine, clock, _) = TestEngine.Create(start: new DateTimeOffset(2026, 3, 1, 7, 59, 0, TimeSpan.Zero)); // Feb 28, 23:59 local
+        var policy = BudgetPolicy.Create("la").WithLimit(BudgetDimension.Requests, BudgetWindow.Month, 1).InTimeZone(losAngeles).WithBreaker(NoTrip).Build();
+
+        await Commit(engine, policy);
+        var denied = await Assert.ThrowsAsync<BudgetExceededException>(() => Commit(engine, policy));
+        Assert.Equal(TimeSpan.FromMinutes(1), denied.RetryAfter);
+
+        clock.Advance(TimeSpan.FromMinutes(1)); // March 1, 00:00 local
+        await Commit(engine, policy);
+    }
+
+    [Fact]
     public void Month_windows_follow_the_local_calendar_across_a_daylight_saving_change()
     {
         var newYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");

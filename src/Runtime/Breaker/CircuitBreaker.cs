@@ -77,6 +77,7 @@ public sealed class CircuitBreaker
             _probeInFlight = false;
             Reason = null;
             if (changed) _changedAt = _timeProvider.GetUtcNow();
+            TripCause = null;
         }
         if (changed) StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -130,6 +131,7 @@ public sealed class CircuitBreaker
             _state = CircuitBreakerState.Closed;
             Reason = null;
             _changedAt = _timeProvider.GetUtcNow();
+            TripCause = null;
         }
         StateChanged?.Invoke(this, CircuitBreakerState.Closed);
     }
@@ -155,8 +157,14 @@ public sealed class CircuitBreaker
         lock (_gate) _probeInFlight = false;
     }
 
+    /// <summary>The limit whose trip threshold opened the breaker, when that is why it is open.</summary>
+    public BreakerTrip? TripCause { get; private set; }
+
     /// <summary>Opens the breaker until <paramref name="until"/> (keeps a later deadline if already open).</summary>
-    public void Open(string reason, DateTimeOffset until)
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="until">When a probe may go through.</param>
+    /// <param name="cause">The limit that tripped it, if a threshold did.</param>
+    public void Open(string reason, DateTimeOffset until, BreakerTrip? cause = null)
     {
         lock (_gate)
         {
@@ -165,6 +173,7 @@ public sealed class CircuitBreaker
             _state = CircuitBreakerState.Open;
             _openUntil = until;
             Reason = reason;
+            TripCause = cause;
             _probeInFlight = false;
             _changedAt = _timeProvider.GetUtcNow();
         }
@@ -190,6 +199,7 @@ public sealed class CircuitBreaker
             if (snapshot.UpdatedAt <= _changedAt) return false;
             _changedAt = snapshot.UpdatedAt;
             Reason = snapshot.Reason;
+            TripCause = null;
             _openUntil = snapshot.OpenUntil;
             _probeInFlight = false;
             switch (snapshot.State)
@@ -211,3 +221,10 @@ public sealed class CircuitBreaker
         }
     }
 }
+
+/// <summary>The limit whose trip threshold opened a breaker.</summary>
+/// <param name="Dimension">The dimension.</param>
+/// <param name="Window">The window.</param>
+/// <param name="Used">Usage when it tripped.</param>
+/// <param name="Limit">The limit.</param>
+public sealed record BreakerTrip(BudgetDimension Dimension, BudgetWindow Window, decimal Used, decimal Limit);

@@ -209,17 +209,9 @@ public class BudgetChatClient : DelegatingChatClient
 
         var model = prepared.ModelId ?? _defaultModel;
         var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(model);
-        var estimateOptions = prepared.ModelId is null && model is not null ? WithModel(prepared, model) : prepared;
-        var estimate = Engine.Estimate(Policy, list, estimateOptions, counter);
+        var estimate = Engine.Estimate(Policy, list, prepared, counter, model);
         var context = new ReservationContext { Tenant = string.IsNullOrEmpty(tenant) ? null : tenant, Provider = _provider, Tags = tags };
         return new PreparedCall(list, prepared, estimate, context);
-    }
-
-    private static ChatOptions WithModel(ChatOptions options, string model)
-    {
-        var copy = options.Clone();
-        copy.ModelId = model;
-        return copy;
     }
 
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)

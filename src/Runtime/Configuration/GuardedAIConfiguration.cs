@@ -54,8 +54,11 @@ public static class GuardedAIConfiguration
         if (!string.IsNullOrWhiteSpace(source.Alerts.WebhookUrl))
         {
             var http = services?.GetService<HttpClient>() ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            target.AlertSinks.Add(new WebhookAlertSink(http, new Uri(source.Alerts.WebhookUrl, UriKind.Absolute)));
+            if (!Uri.TryCreate(source.Alerts.WebhookUrl, UriKind.Absolute, out var url))
+                throw new InvalidOperationException("GuardedAI:Alerts:WebhookUrl is not an absolute URL.");
+            target.AlertSinks.Add(new WebhookAlertSink(http, url));
         }
+        if (source.Alerts.Email is { } email) target.AlertSinks.Add(new EmailAlertSink(email));
         ApplyStore(source, target, services);
     }
 

@@ -244,4 +244,7 @@ public sealed class AlertOptions
 
     /// <summary>POST each alert as JSON to this URL (Slack/Discord-compatible <c>text</c> field included).</summary>
     public string? WebhookUrl { get; set; }
+
+    /// <summary>Mail alerts (critical and worse by default) through SMTP.</summary>
+    public EmailAlertOptions? Email { get; set; }
 }

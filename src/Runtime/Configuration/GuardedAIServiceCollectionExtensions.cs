@@ -18,7 +18,9 @@ public static class GuardedAIServiceCollectionExtensions
     public static IServiceCollection AddGuardedAI(this IServiceCollection services, IConfiguration? configuration = null, Action<BudgetEngineOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton(provider =>
+        // The configured engine replaces a default one that a generated AddXxx() may have registered first.
+        services.RemoveAll<BudgetEngine>();
+        services.AddSingleton(provider =>
         {
             var options = new BudgetEngineOptions
             {

@@ -15,12 +15,13 @@ public sealed partial class BudgetEngine
     /// <param name="messages">The prompt.</param>
     /// <param name="options">The call's options: model id, output cap, tools.</param>
     /// <param name="counter">The token counter to use; default: the model's.</param>
+    /// <param name="model">The model the call goes to; default: the options' model, else the policy's.</param>
     /// <exception cref="BudgetExceededException">The prompt is larger than <see cref="BudgetEngineOptions.MaxPromptCharacters"/>.</exception>
-    public UsageEstimate Estimate(BudgetPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, ITokenCounter? counter = null)
+    public UsageEstimate Estimate(BudgetPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, ITokenCounter? counter = null, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(messages);
-        var model = options?.ModelId ?? policy.Model;
+        model ??= options?.ModelId ?? policy.Model;
         counter ??= Tokenizers.ForModel(model);
         var list = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
 

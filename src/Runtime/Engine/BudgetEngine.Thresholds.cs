@@ -28,8 +28,9 @@ public sealed partial class BudgetEngine
                 if (policy.Breaker.TripOnThreshold)
                 {
                     Breakers.Get(charge.Key.Scope).Open(
-                        string.Create(CultureInfo.InvariantCulture, $"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} at {percent:0.#}% of the limit (trip at {thresholds.TripAtPercent:0.#}%)"),
-                        charge.WindowEnd);
+                        string.Create(CultureInfo.InvariantCulture, $"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} reached {percent:0.#}% of the limit; trips at {thresholds.TripAtPercent:0.#}%"),
+                        charge.WindowEnd,
+                        new BreakerTrip(charge.Key.Dimension, charge.Key.Window, BudgetUnits.FromUnits(charge.Key.Dimension, values[i]), BudgetUnits.FromUnits(charge.Key.Dimension, charge.Limit)));
                 }
             }
 

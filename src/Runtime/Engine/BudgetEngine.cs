@@ -218,13 +218,13 @@ public sealed partial class BudgetEngine : IAsyncDisposable
     {
         var now = TimeProvider.GetUtcNow();
         var keys = new List<CounterKey>(policy.Limits.Length);
-        foreach (var limit in policy.Limits) keys.Add(new CounterKey(policy.Name, limit.Dimension, limit.Window, WindowCalendar.Start(limit.Window, now, policy.TimeZone)));
+        foreach (var limit in policy.Limits) keys.Add(new CounterKey(policy.Name, limit.Dimension, limit.Window, policy.GetWindowBounds(limit.Window, now).Start));
         var values = await Store.ReadAsync(keys, cancellationToken).ConfigureAwait(false);
         var result = new LimitUsage[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
             var limit = policy.Limits[i];
-            result[i] = new LimitUsage(policy.Name, limit, BudgetUnits.FromUnits(limit.Dimension, values[i]), keys[i].WindowStart, WindowCalendar.End(limit.Window, now, policy.TimeZone));
+            result[i] = new LimitUsage(policy.Name, limit, BudgetUnits.FromUnits(limit.Dimension, values[i]), keys[i].WindowStart, policy.GetWindowBounds(limit.Window, now).End);
         }
         return result;
     }
@@ -376,7 +376,10 @@ public sealed partial class BudgetEngine : IAsyncDisposable
             var message = emergency
                 ? $"Budget '{scope}' denied the call: it is under an emergency stop ({breaker.Reason}). An operator must reset it."
                 : $"Budget '{scope}' denied the call: its circuit breaker is open ({breaker.Reason}). Retry after {FormatDuration(retryAfter ?? TimeSpan.Zero)}.";
-            throw Deny(new BudgetExceededException(message, emergency ? DenialKind.EmergencyStop : DenialKind.BreakerOpen, scope, null, null, 0, 0, 0, retryAfter),
+            // A breaker opened by a threshold names the limit that tripped it, like a window denial does.
+            var trip = emergency ? null : breaker.TripCause;
+            throw Deny(new BudgetExceededException(message, emergency ? DenialKind.EmergencyStop : DenialKind.BreakerOpen, scope,
+                    trip?.Dimension, trip?.Window, trip?.Used ?? 0, trip?.Limit ?? 0, trip is null ? 0 : estimate.Amounts.Amount(trip.Dimension), retryAfter),
                 policy, estimate, context, now);
         }
         return entered;
@@ -398,8 +401,7 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         {
             foreach (var limit in p.Limits)
             {
-                var start = WindowCalendar.Start(limit.Window, now, p.TimeZone);
-                var end = WindowCalendar.End(limit.Window, now, p.TimeZone);
+                var (start, end) = p.GetWindowBounds(limit.Window, now);
                 charges[i++] = new CounterCharge(new CounterKey(p.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension),
                     BudgetUnits.ToUnits(limit.Dimension, limit.Amount), end);
             }

@@ -73,6 +73,22 @@ public sealed class BudgetPolicy
         return null;
     }
 
+    /// <summary>The bounds of the <paramref name="window"/> containing <paramref name="instant"/>, in this policy's time zone.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End) GetWindowBounds(BudgetWindow window, DateTimeOffset instant)
+    {
+        // Calendar arithmetic with time zones is the costliest step of a reservation; the bounds change only when a
+        // window rolls over, so the last ones are kept (one immutable object per window kind, swapped atomically).
+        var cached = Volatile.Read(ref _bounds[(int)window]);
+        if (cached is not null && instant >= cached.Start && instant < cached.End) return (cached.Start, cached.End);
+        var fresh = new WindowBounds(WindowCalendar.Start(window, instant, TimeZone), WindowCalendar.End(window, instant, TimeZone));
+        Volatile.Write(ref _bounds[(int)window], fresh);
+        return (fresh.Start, fresh.End);
+    }
+
+    private readonly WindowBounds?[] _bounds = new WindowBounds?[4];
+
+    private sealed record WindowBounds(DateTimeOffset Start, DateTimeOffset End);
+
     /// <summary>A builder that starts from this policy, for variations such as a tenant's copy.</summary>
     public BudgetPolicyBuilder ToBuilder() => new(this);
 

@@ -46,11 +46,12 @@ public static class UsageSummary
     /// <summary>Totals of <paramref name="records"/> grouped by <paramref name="key"/>, largest cost first; the last row is the total.</summary>
     public static IReadOnlyList<UsageSummaryRow> Build(IEnumerable<UsageRecord> records, Func<UsageRecord, string> key)
     {
-        var rows = records.GroupBy(key, StringComparer.Ordinal)
+        var list = records as IReadOnlyCollection<UsageRecord> ?? records.ToList();
+        var rows = list.GroupBy(key, StringComparer.Ordinal)
             .Select(g => Total(g.Key, g))
             .OrderByDescending(r => r.CostUsd).ThenBy(r => r.Key, StringComparer.Ordinal)
             .ToList();
-        rows.Add(Total("TOTAL", rows.Count == 0 ? [] : records));
+        rows.Add(Total("TOTAL", list));
         return rows;
     }
 

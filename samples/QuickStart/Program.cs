@@ -1,0 +1,96 @@
+// GuardedAI QuickStart: a FREE-tier budget driven until it trips.
+// No keys and no network: a simulated provider answers, with realistic token usage.
+// Set OPENAI_API_KEY to send the same calls to OpenAI's gpt-4o-mini instead.
+using System.Globalization;
+using GuardedAI;
+using GuardedAI.Samples.QuickStart;
+using GuardedAI.Simulation;
+using Microsoft.Extensions.AI;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+const string Model = "gpt-4o-mini";
+
+var apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+IChatClient provider = string.IsNullOrWhiteSpace(apiKey)
+    ? new SimulatedChatClient(Model, responseWords: 90)
+    : new OpenAI.Chat.ChatClient(Model, apiKey).AsIChatClient();
+
+var options = new BudgetEngineOptions { LogAlerts = false };
+options.AlertSinks.Add(new ConsoleAlertSink());
+await using var engine = new BudgetEngine(options);
+
+// The FREE tier: 10 requests / 5,000 tokens / $0.05 an hour, 50 / 25,000 / $0.25 a day,
+// at most 2,000 prompt tokens and $0.02 a request; alerts at 70% and 90%, breaker at 95%.
+var policy = BudgetPolicy.ForTier("quickstart", BudgetTier.Free).ForModel(Model).Build();
+
+// The guard sits next to the provider (inside any tool loop).
+IChatClient client = new ChatClientBuilder(provider).UseBudget(engine, policy).Build();
+
+Console.WriteLine($"GuardedAI QuickStart — provider: {(provider is SimulatedChatClient ? "simulated (no network)" : "OpenAI")}, model: {Model}");
+Console.WriteLine($"Budget '{policy.Name}' ({policy.Tier}): {string.Join("; ", policy.Limits)}");
+Console.WriteLine($"Per request: ≤ {policy.MaxInputTokens:#,0} input tokens, ≤ {policy.MaxOutputTokens:#,0} output tokens, ≤ ${policy.MaxRequestCostUsd}");
+Console.WriteLine($"Prices as of {engine.Prices.AsOf}: {Model} ${engine.Prices.Resolve(Model).Price.InputPerMillion}/1M in, ${engine.Prices.Resolve(Model).Price.OutputPerMillion}/1M out");
+Console.WriteLine();
+
+// 1. One oversized prompt: rejected by the per-request cap before anything is sent (and before it is all tokenized).
+Console.WriteLine("A prompt of 50,000 words:");
+await Call(0, string.Concat(Enumerable.Repeat("Please read this very long document. ", 10_000)), stream: false);
+Console.WriteLine();
+
+// 2. A chatty loop, the kind that runs away: the budget warns, then trips, then denies.
+string[] questions =
+[
+    "Where is my order #1001?", "Can I change the delivery address?", "How do refunds work?", "Do you ship to Norway?",
+    "What is the warranty on the kettle?", "Why was I charged twice?", "Can I speak to a human?", "How do I reset my password?",
+    "Is the blue model in stock?", "What are your opening hours?", "Can I cancel my subscription?", "Where is my refund?",
+];
+Console.WriteLine("A support loop of 12 questions (every 5th one streamed):");
+for (var i = 0; i < questions.Length; i++)
+{
+    await Call(i + 1, questions[i], stream: (i + 1) % 5 == 0);
+}
+
+// 3. The summary every call left in the ledger.
+await engine.Alerts.FlushAsync();
+var records = engine.Ledger.Snapshot();
+Console.WriteLine();
+Console.WriteLine("Usage summary by status:");
+Console.Write(UsageSummary.ToTable(UsageSummary.Build(records, r => r.Status.ToString()), "Status"));
+Console.WriteLine();
+Console.WriteLine("Budget usage now:");
+foreach (var usage in await engine.GetUsageAsync(policy))
+{
+    Console.WriteLine($"  {usage.Limit.Window.Describe(),-8} {usage.Limit.Dimension.Describe(),-8} {usage.Limit.Dimension.Format(usage.Used),10} of {usage.Limit.Dimension.Format(usage.Limit.Amount),-10} ({usage.Percent,5:0.0}%)");
+}
+Console.WriteLine($"Circuit breaker: {engine.Breakers.Get(policy.Name).State}");
+return 0;
+
+async Task Call(int number, string question, bool stream)
+{
+    var label = number == 0 ? "  #-" : $"  #{number,-2}";
+    try
+    {
+        string answer;
+        if (stream)
+        {
+            var text = new System.Text.StringBuilder();
+            await foreach (var update in client.GetStreamingResponseAsync(question)) text.Append(update.Text);
+            answer = text.ToString();
+        }
+        else
+        {
+            answer = (await client.GetResponseAsync(question)).Text;
+        }
+        var record = engine.Ledger.Snapshot()[^1];
+        Console.WriteLine($"{label} ok{(stream ? " (streamed)" : "")}: {record.InputTokens} in / {record.OutputTokens} out tokens, ${record.CostUsd:0.000000} (reserved ${record.EstimatedCostUsd:0.000000}) — \"{Shorten(answer)}\"");
+    }
+    catch (BudgetExceededException denied)
+    {
+        Console.WriteLine($"{label} DENIED ({denied.Kind}): {denied.Message}");
+        Console.WriteLine($"      retry after: {(denied.RetryAfter is { } wait ? wait.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "never — change the request")}");
+    }
+    // Alerts are delivered off the call path; wait for them here only so the demo prints them in order.
+    await engine.Alerts.FlushAsync();
+}
+
+static string Shorten(string text) => text.Length <= 48 ? text : text[..48] + "…";

@@ -1,0 +1,113 @@
+using Microsoft.CodeAnalysis;
+
+namespace GuardedAI.Analyzers;
+
+/// <summary>The diagnostic ids GuardedAI reports. The generator relies on these rules to explain why it emitted nothing.</summary>
+public static class DiagnosticIds
+{
+    /// <summary>Unguarded LLM call.</summary>
+    public const string UnguardedLlmCall = "GAI001";
+    /// <summary>Invalid budget.</summary>
+    public const string InvalidBudget = "GAI002";
+    /// <summary>Cost limit for a model with no known price or tokenizer.</summary>
+    public const string UnknownModelPrice = "GAI003";
+    /// <summary>[LlmBudget] on a non-partial interface.</summary>
+    public const string NonPartialBudgetInterface = "GAI004";
+    /// <summary>[LlmBudget] on something other than an interface.</summary>
+    public const string BudgetOnNonInterface = "GAI005";
+    /// <summary>Prompt placeholder with no matching parameter.</summary>
+    public const string UnknownPlaceholder = "GAI006";
+    /// <summary>Parameter never used in the prompt.</summary>
+    public const string UnusedPromptParameter = "GAI007";
+    /// <summary>Unsupported member or method signature in an [LlmBudget] interface.</summary>
+    public const string UnsupportedMember = "GAI008";
+    /// <summary>[AllowUnguardedLlmCalls] without a justification.</summary>
+    public const string MissingJustification = "GAI009";
+}
+
+/// <summary>Every descriptor of the GuardedAI analyzers, in one place so that ids, severities and help links stay consistent.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "GuardedAI";
+    private const string HelpLinkBase = "https://github.com/guardedai/guardedai/blob/main/docs/diagnostics/";
+
+    public static readonly DiagnosticDescriptor UnguardedLlmCall = Create(
+        DiagnosticIds.UnguardedLlmCall,
+        "Unguarded LLM call",
+        "'{0}' reaches a paid model without a GuardedAI budget: {1}",
+        DiagnosticSeverity.Warning,
+        "A call that reaches a paid model outside a budget can spend without limit. Call the model through a [LlmBudget] interface, a BudgetChatClient or a ChatClientBuilder pipeline that calls UseBudget, or mark the code [AllowUnguardedLlmCalls(\"why\")].");
+
+    /// <summary>
+    /// The same rule as <see cref="UnguardedLlmCall"/>, for calls whose client comes from a field, a property or dependency
+    /// injection: those can only be decided once every assignment and registration in the compilation has been seen, so
+    /// they are reported at the end of the compilation (which the IDE shows on a full build or full-solution analysis).
+    /// </summary>
+    public static readonly DiagnosticDescriptor UnguardedLlmCallCompilationEnd = Create(
+        DiagnosticIds.UnguardedLlmCall,
+        "Unguarded LLM call",
+        "'{0}' reaches a paid model without a GuardedAI budget: {1}",
+        DiagnosticSeverity.Warning,
+        "A call that reaches a paid model outside a budget can spend without limit. Call the model through a [LlmBudget] interface, a BudgetChatClient or a ChatClientBuilder pipeline that calls UseBudget, or mark the code [AllowUnguardedLlmCalls(\"why\")].",
+        WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor InvalidBudget = Create(
+        DiagnosticIds.InvalidBudget,
+        "Invalid budget",
+        "Budget '{0}' on '{1}' is invalid: {2}",
+        DiagnosticSeverity.Error,
+        "The runtime refuses this policy when the client is created; the build refuses it first. Every limit must be positive, a per-request cap must fit within every window limit of its dimension, a shorter window's limit must not exceed a longer window's, and thresholds must satisfy 0 < warn < critical <= trip <= 100.");
+
+    public static readonly DiagnosticDescriptor UnknownModelPrice = Create(
+        DiagnosticIds.UnknownModelPrice,
+        "Cost limit for a model with no known price or tokenizer",
+        "Budget '{0}' on '{1}' sets a cost limit, but model '{2}' has no known price or tokenizer; its spend will be estimated with the configured default price",
+        DiagnosticSeverity.Warning,
+        "A cost limit is only as good as the price it is computed with. GuardedAI knows the prices and tokenizers of the OpenAI, Anthropic, Google, Mistral and Llama model families; for any other model, configure a price or expect the estimate to be off.");
+
+    public static readonly DiagnosticDescriptor NonPartialBudgetInterface = Create(
+        DiagnosticIds.NonPartialBudgetInterface,
+        "[LlmBudget] interface must be partial",
+        "Interface '{0}' has [LlmBudget] but is not partial, so the generator cannot make it an IChatClient or emit its guard",
+        DiagnosticSeverity.Error,
+        "The generator adds IChatClient to the interface's base list and emits a guarded implementation next to it; both need a partial declaration.");
+
+    public static readonly DiagnosticDescriptor BudgetOnNonInterface = Create(
+        DiagnosticIds.BudgetOnNonInterface,
+        "[LlmBudget] must be on an interface",
+        "'{0}' is a {1}; [LlmBudget] goes on a partial interface",
+        DiagnosticSeverity.Error,
+        "The generator implements [LlmBudget] interfaces; on any other kind of type the attribute has no effect and nothing is guarded.");
+
+    public static readonly DiagnosticDescriptor UnknownPlaceholder = Create(
+        DiagnosticIds.UnknownPlaceholder,
+        "Prompt placeholder has no matching parameter",
+        "The prompt of '{0}' has placeholder '{1}', which {2}",
+        DiagnosticSeverity.Error,
+        "Each {name} in an [LlmPrompt] template or System message is replaced by the parameter of that name; a placeholder that matches no parameter cannot be filled. Write {{ and }} for literal braces.");
+
+    public static readonly DiagnosticDescriptor UnusedPromptParameter = Create(
+        DiagnosticIds.UnusedPromptParameter,
+        "Prompt parameter is never used",
+        "Parameter '{0}' of '{1}' is never used in its prompt",
+        DiagnosticSeverity.Warning,
+        "A parameter that no placeholder refers to is silently dropped: the model never sees it. Add a {name} placeholder or remove the parameter.");
+
+    public static readonly DiagnosticDescriptor UnsupportedMember = Create(
+        DiagnosticIds.UnsupportedMember,
+        "Unsupported member in an [LlmBudget] interface",
+        "'{0}' cannot be generated: {1}",
+        DiagnosticSeverity.Error,
+        "The generator implements [LlmPrompt] methods that return Task<string>, Task<T> or IAsyncEnumerable<string>, take their placeholder values plus at most one CancellationToken and one ChatOptions, and have no type parameters or ref/out/in parameters. Any other member without a default implementation cannot be generated.");
+
+    public static readonly DiagnosticDescriptor MissingJustification = Create(
+        DiagnosticIds.MissingJustification,
+        "[AllowUnguardedLlmCalls] needs a justification",
+        "[AllowUnguardedLlmCalls] on '{0}' has no justification; say why these calls may bypass the budget",
+        DiagnosticSeverity.Warning,
+        "Every exception to the budget should be explained where it is made, so that a reviewer can judge it.");
+
+    private static DiagnosticDescriptor Create(
+        string id, string title, string message, DiagnosticSeverity severity, string description, params string[] customTags) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md", customTags);
+}

@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace GuardedAI.Analyzers;
+
+/// <summary>
+/// The methods of one compilation that reach a paid model: the built-in catalog plus the project's
+/// <c>GuardedAI.EntryPoints.txt</c>. Built once per compilation; <see cref="IsEntryPoint"/> is called for every
+/// invocation and starts with a name lookup so that the common case costs one hash probe.
+/// </summary>
+internal sealed class LlmEntryPoints
+{
+    private readonly HashSet<string> _names;
+    private readonly HashSet<IMethodSymbol> _methods;
+    private readonly ImmutableArray<INamedTypeSymbol> _interfaces;
+    private readonly HashSet<INamedTypeSymbol> _declaringTypes = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _clientTypes = new(SymbolEqualityComparer.Default);
+
+    private LlmEntryPoints(HashSet<string> names, HashSet<IMethodSymbol> methods, ImmutableArray<INamedTypeSymbol> interfaces)
+    {
+        _names = names;
+        _methods = methods;
+        _interfaces = interfaces;
+        foreach (var method in methods)
+        {
+            // An extension's receiver type is where its calls come from (IChatClient for ChatClientExtensions).
+            var owner = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type as INamedTypeSymbol : method.ContainingType;
+            if (owner is not null)
+                _declaringTypes.Add(owner.OriginalDefinition);
+        }
+    }
+
+    public bool IsEmpty => _methods.Count == 0;
+
+    public static LlmEntryPoints Create(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var methods = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var interfaces = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+
+        foreach (var (typeName, methodNames) in EntryPointCatalog.Entries)
+        {
+            var type = compilation.GetTypeByMetadataName(typeName);
+            if (type is null)
+                continue;
+            if (type.TypeKind == TypeKind.Interface)
+                interfaces.Add(type);
+            foreach (var name in methodNames)
+                AddMethods(type, name, names, methods);
+        }
+
+        foreach (var file in additionalFiles)
+        {
+            if (!string.Equals(Path.GetFileName(file.Path), EntryPointCatalog.EntryPointsFileName, StringComparison.OrdinalIgnoreCase))
+                continue;
+            var text = file.GetText(cancellationToken);
+            if (text is not null)
+                AddFromFile(compilation, text, names, methods, interfaces);
+        }
+
+        return new LlmEntryPoints(names, methods, interfaces.ToImmutable());
+    }
+
+    /// <summary>
+    /// Whether a value of <paramref name="type"/> can receive an entry-point call: the type, one of its bases or one of
+    /// its interfaces declares one. Used to record only the field and property writes that can matter.
+    /// </summary>
+    public bool IsClientType(ITypeSymbol? type) => type is not null && _clientTypes.GetOrAdd(type, ComputeIsClientType);
+
+    private bool ComputeIsClientType(ITypeSymbol type)
+    {
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (_declaringTypes.Contains(current.OriginalDefinition))
+                return true;
+        }
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (_declaringTypes.Contains(implemented.OriginalDefinition))
+                return true;
+        }
+        if (type is ITypeParameterSymbol typeParameter)
+        {
+            foreach (var constraint in typeParameter.ConstraintTypes)
+            {
+                if (IsClientType(constraint))
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether calling <paramref name="method"/> sends a request to a paid model.</summary>
+    public bool IsEntryPoint(IMethodSymbol method)
+    {
+        if (!_names.Contains(method.Name))
+            return false;
+
+        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
+        if (_methods.Contains(definition))
+            return true;
+
+        // An override (AzureChatClient.CompleteChatAsync) is the entry point it overrides.
+        for (var overridden = definition.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            if (_methods.Contains(overridden.OriginalDefinition))
+                return true;
+        }
+
+        // A call on a concrete client (MessageService.Create, MyChatClient.GetResponseAsync) is the interface member it implements.
+        var containingType = definition.ContainingType;
+        if (definition.IsStatic || containingType is null || containingType.TypeKind == TypeKind.Interface)
+            return false;
+        foreach (var implemented in containingType.AllInterfaces)
+        {
+            if (!_interfaces.Contains(implemented.OriginalDefinition, SymbolEqualityComparer.Default))
+                continue;
+            foreach (var member in implemented.GetMembers(method.Name))
+            {
+                if (member is IMethodSymbol interfaceMethod && _methods.Contains(interfaceMethod.OriginalDefinition) &&
+                    SymbolEqualityComparer.Default.Equals(containingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, definition))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static void AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)
+    {
+        foreach (var member in type.GetMembers(name))
+        {
+            if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
+            {
+                names.Add(method.Name);
+                methods.Add(method.OriginalDefinition);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads documentation-comment ids, one a line, like BannedSymbols.txt: <c>M:Ns.Type.Method(System.String)</c> for one
+    /// overload, <c>M:Ns.Type.Method</c> for all overloads, <c>T:Ns.Type</c> for every method of a type. Text after
+    /// <c>;</c> and lines starting with <c>//</c> or <c>#</c> are comments.
+    /// </summary>
+    private static void AddFromFile(
+        Compilation compilation, SourceText text, HashSet<string> names, HashSet<IMethodSymbol> methods,
+        ImmutableArray<INamedTypeSymbol>.Builder interfaces)
+    {
+        foreach (var line in text.Lines)
+        {
+            var entry = line.ToString();
+            var semicolon = entry.IndexOf(';');
+            if (semicolon >= 0)
+                entry = entry.Substring(0, semicolon);
+            entry = entry.Trim();
+            if (entry.Length == 0 || entry.StartsWith("//", StringComparison.Ordinal) || entry.StartsWith("#", StringComparison.Ordinal))
+                continue;
+
+            var symbols = DocumentationCommentId.GetSymbolsForDeclarationId(entry, compilation);
+            if (symbols.IsEmpty && entry.StartsWith("M:", StringComparison.Ordinal) && entry.IndexOf('(') < 0)
+            {
+                // "M:Ns.Type.Method" with no parameter list: every overload.
+                var lastDot = entry.LastIndexOf('.');
+                if (lastDot > 2 && DocumentationCommentId.GetFirstSymbolForDeclarationId("T:" + entry.Substring(2, lastDot - 2), compilation) is INamedTypeSymbol owner)
+                    AddMethods(owner, entry.Substring(lastDot + 1), names, methods);
+                continue;
+            }
+
+            foreach (var symbol in symbols)
+            {
+                switch (symbol)
+                {
+                    case IMethodSymbol method:
+                        names.Add(method.Name);
+                        methods.Add(method.OriginalDefinition);
+                        if (method.ContainingType.TypeKind == TypeKind.Interface && !interfaces.Contains(method.ContainingType))
+                            interfaces.Add(method.ContainingType);
+                        break;
+                    case INamedTypeSymbol type:
+                        foreach (var member in type.GetMembers())
+                        {
+                            if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } typeMethod)
+                            {
+                                names.Add(typeMethod.Name);
+                                methods.Add(typeMethod.OriginalDefinition);
+                            }
+                        }
+                        if (type.TypeKind == TypeKind.Interface && !interfaces.Contains(type))
+                            interfaces.Add(type);
+                        break;
+                }
+            }
+        }
+    }
+}

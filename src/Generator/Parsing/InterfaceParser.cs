@@ -1,0 +1,408 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using GuardedAI.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace GuardedAI.Generator.Parsing;
+
+/// <summary>
+/// Turns a <c>[LlmBudget]</c> interface into an <see cref="InterfaceModel"/>, or into nothing when the
+/// interface breaks a rule. The generator reports no diagnostics: the analyzers do (GAI004 not partial,
+/// GAI005 not an interface, GAI006 placeholder without a parameter, GAI008 unsupported member or signature),
+/// so each rule is explained in exactly one place.
+/// </summary>
+internal static class InterfaceParser
+{
+    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>The attribute's limit properties in the order they are emitted, with what each one limits.</summary>
+    private static readonly (string Property, string Dimension, string Window)[] s_limits =
+    {
+        ("RequestsPerMinute", "Requests", "Minute"),
+        ("TokensPerMinute", "TotalTokens", "Minute"),
+        ("HourlyRequests", "Requests", "Hour"),
+        ("HourlyTokens", "TotalTokens", "Hour"),
+        ("HourlyCostUsd", "CostUsd", "Hour"),
+        ("DailyRequests", "Requests", "Day"),
+        ("DailyTokens", "TotalTokens", "Day"),
+        ("DailyCostUsd", "CostUsd", "Day"),
+        ("MonthlyRequests", "Requests", "Month"),
+        ("MonthlyTokens", "TotalTokens", "Month"),
+        ("MonthlyCostUsd", "CostUsd", "Month"),
+    };
+
+    public static InterfaceModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetNode is not InterfaceDeclarationSyntax ||
+            context.TargetSymbol is not INamedTypeSymbol symbol ||
+            context.Attributes.Length != 1 ||
+            KnownTypes.Create(context.SemanticModel.Compilation) is not { } known)
+        {
+            return null;
+        }
+
+        return Parse(symbol, context.Attributes[0], known, cancellationToken);
+    }
+
+    private static InterfaceModel? Parse(INamedTypeSymbol symbol, AttributeData attribute, KnownTypes known, CancellationToken cancellationToken)
+    {
+        // GAI004: the interface and every type around it must be partial, or there is nowhere to add to.
+        // GAI008: generic and file-local interfaces are not supported.
+        if (!IsPartialInSource(symbol) || symbol.TypeParameters.Length > 0 || symbol.IsFileLocal) return null;
+
+        var containers = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (!IsPartialInSource(outer)) return null;
+            containers.Insert(0, outer);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        EquatableArray<MethodModel>? methods = ParseMembers(symbol, known, cancellationToken);
+        if (methods is null) return null;
+
+        PolicyModel? policy = ParsePolicy(attribute);
+        if (policy is null) return null;
+
+        string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
+        string baseName = BaseName(symbol.Name);
+        string clientName = "Guarded" + baseName;
+        bool nestedInGeneric = containers.Any(c => c.TypeParameters.Length > 0);
+
+        return new InterfaceModel(
+            HintName: HintName(symbol),
+            Namespace: ns,
+            ContainingTypes: containers.Select(c => new ContainingTypeModel(KeywordOf(c), NameWithTypeParameters(c))).ToEquatableArray(),
+            InterfaceName: EscapeIdentifier(symbol.Name),
+            InterfaceFullName: symbol.ToDisplayString(s_typeFormat),
+            Accessibility: AccessibilityKeyword(symbol.DeclaredAccessibility),
+            ClientName: clientName,
+            ClientFullName: ClientFullName(symbol, clientName),
+            IsChatClientDeclared: symbol.AllInterfaces.Contains(known.ChatClient, SymbolEqualityComparer.Default),
+            HidesInheritedCreate: HidesInheritedCreate(symbol, known, cancellationToken),
+            Registration: known.ServiceCollection is null || nestedInGeneric ? null : Registration(symbol, containers, baseName),
+            Policy: policy,
+            Methods: methods.Value);
+    }
+
+    /// <summary>Declared in this compilation, with <c>partial</c> on every declaration.</summary>
+    private static bool IsPartialInSource(INamedTypeSymbol type)
+    {
+        if (type.DeclaringSyntaxReferences.IsEmpty) return false;
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration || !IsPartial(declaration.Modifiers)) return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when a base interface has (or is given by this generator) the same static <c>Create</c>, so that
+    /// ours needs <c>new</c>: a base [LlmBudget] interface in another assembly already has it; one in this
+    /// compilation gets it when it is valid.
+    /// </summary>
+    private static bool HidesInheritedCreate(INamedTypeSymbol symbol, KnownTypes known, CancellationToken cancellationToken)
+    {
+        foreach (INamedTypeSymbol type in symbol.AllInterfaces)
+        {
+            foreach (ISymbol member in type.GetMembers("Create"))
+            {
+                if (member is IMethodSymbol { IsStatic: true, Parameters.Length: 2 } create &&
+                    SymbolEqualityComparer.Default.Equals(create.Parameters[0].Type, known.ChatClient) &&
+                    create.Parameters[1].Type.ToDisplayString() == "GuardedAI.BudgetEngine")
+                {
+                    return true;
+                }
+            }
+
+            if (!type.DeclaringSyntaxReferences.IsEmpty &&
+                type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == LlmBudgetGenerator.BudgetAttributeName) is { } attribute &&
+                Parse(type, attribute, known, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsPartial(SyntaxTokenList modifiers) => modifiers.Any(SyntaxKind.PartialKeyword);
+
+    private static EquatableArray<MethodModel>? ParseMembers(INamedTypeSymbol symbol, KnownTypes known, CancellationToken cancellationToken)
+    {
+        // Members the base class already implements (IChatClient and what it extends) are not the user's.
+        var implementedByBase = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { known.ChatClient, known.Disposable };
+        foreach (INamedTypeSymbol i in known.ChatClient.AllInterfaces) implementedByBase.Add(i);
+
+        var methods = new List<MethodModel>();
+        var signatures = new HashSet<string>();
+        foreach (INamedTypeSymbol type in new[] { symbol }.Concat(symbol.AllInterfaces))
+        {
+            if (implementedByBase.Contains(type)) continue;
+            foreach (ISymbol member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Members with a default implementation, static ones included, need nothing from us; a static
+                // abstract member cannot be implemented by an instance client (GAI008).
+                if (!member.IsAbstract) continue;
+                if (member.IsStatic) return null;
+
+                // GAI008: the only abstract members a guarded interface may have are [LlmPrompt] methods.
+                if (member is not IMethodSymbol { MethodKind: MethodKind.Ordinary } method) return null;
+
+                MethodModel? model = ParseMethod(method, known);
+                if (model is null) return null;
+
+                // An interface that redeclares a method of its base is implemented once.
+                string signature = method.Name + "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ")";
+                if (signatures.Add(signature)) methods.Add(model);
+            }
+        }
+
+        return methods.ToEquatableArray();
+    }
+
+    private static MethodModel? ParseMethod(IMethodSymbol method, KnownTypes known)
+    {
+        AttributeData? promptAttribute = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.PromptAttribute));
+        if (promptAttribute is null || promptAttribute.ConstructorArguments.Length != 1 || promptAttribute.ConstructorArguments[0].Value is not string template)
+        {
+            return null;
+        }
+
+        // GAI008: generic methods and by-ref returns are not supported.
+        if (method.IsGenericMethod || method.ReturnsByRef || method.ReturnsByRefReadonly) return null;
+
+        if (method.ReturnType is not INamedTypeSymbol { IsGenericType: true, TypeArguments.Length: 1 } returnType) return null;
+        ITypeSymbol result = returnType.TypeArguments[0];
+        PromptKind kind;
+        if (SymbolEqualityComparer.Default.Equals(returnType.OriginalDefinition, known.Task))
+        {
+            kind = result.SpecialType == SpecialType.System_String ? PromptKind.Text : PromptKind.Structured;
+        }
+        else if (SymbolEqualityComparer.Default.Equals(returnType.OriginalDefinition, known.AsyncEnumerable) && result.SpecialType == SpecialType.System_String)
+        {
+            kind = PromptKind.Stream;
+        }
+        else
+        {
+            return null;
+        }
+
+        // GAI008: parameters are placeholders, plus at most one CancellationToken and one ChatOptions.
+        var parameters = new List<ParameterModel>();
+        var placeholders = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        var unbound = new HashSet<string>(System.StringComparer.Ordinal);
+        string? cancellationTokenName = null, optionsName = null;
+        foreach (IParameterSymbol parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None) return null;
+            string name = EscapeIdentifier(parameter.Name);
+            bool isToken = SymbolEqualityComparer.Default.Equals(parameter.Type, known.CancellationToken);
+            if (isToken)
+            {
+                if (cancellationTokenName is not null) return null;
+                cancellationTokenName = name;
+            }
+            else if (SymbolEqualityComparer.Default.Equals(parameter.Type, known.ChatOptions))
+            {
+                if (optionsName is not null) return null;
+                optionsName = name;
+            }
+            else
+            {
+                placeholders[parameter.Name] = name;
+                unbound.Add(parameter.Name);
+            }
+
+            parameters.Add(new ParameterModel(
+                name,
+                parameter.Type.ToDisplayString(s_typeFormat),
+                parameter.HasExplicitDefaultValue ? Literals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue, s_typeFormat) : null,
+                parameter.IsParams,
+                isToken));
+        }
+
+        // GAI006: every placeholder (in the prompt or the system message) names a parameter;
+        // GAI007: every other parameter appears in one of them.
+        EquatableArray<TemplateSegment>? prompt = Bind(template, placeholders, unbound);
+        if (prompt is null) return null;
+
+        EquatableArray<TemplateSegment>? system = null;
+        foreach (KeyValuePair<string, TypedConstant> argument in promptAttribute.NamedArguments)
+        {
+            if (argument.Key == "System" && argument.Value.Value is string systemTemplate)
+            {
+                system = Bind(systemTemplate, placeholders, unbound);
+                if (system is null) return null;
+            }
+        }
+
+        if (unbound.Count > 0) return null;
+
+        return new MethodModel(
+            Name: EscapeIdentifier(method.Name),
+            Kind: kind,
+            ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
+            ResultType: result.ToDisplayString(s_typeFormat),
+            Parameters: parameters.ToEquatableArray(),
+            Prompt: prompt.Value,
+            System: system,
+            CancellationTokenParameter: cancellationTokenName,
+            OptionsParameter: optionsName);
+    }
+
+    /// <summary>The template's parts with placeholders bound to parameter names; null when it is invalid.</summary>
+    private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders, HashSet<string> unbound)
+    {
+        List<PromptTemplate.Part>? parts = PromptTemplate.Parse(template);
+        if (parts is null) return null;
+
+        var segments = new List<TemplateSegment>(parts.Count);
+        foreach (PromptTemplate.Part part in parts)
+        {
+            if (!part.IsPlaceholder)
+            {
+                segments.Add(new TemplateSegment(part.Text, IsPlaceholder: false));
+                continue;
+            }
+
+            if (!placeholders.TryGetValue(part.Text, out string? parameterName)) return null;
+            unbound.Remove(part.Text);
+            segments.Add(new TemplateSegment(parameterName, IsPlaceholder: true));
+        }
+
+        return segments.ToEquatableArray();
+    }
+
+    private static PolicyModel? ParsePolicy(AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length != 1) return null;
+        var arguments = new Dictionary<string, TypedConstant>();
+        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments) arguments[argument.Key] = argument.Value;
+
+        string? model = arguments.TryGetValue("Model", out TypedConstant m) ? Literals.String(m.Value as string) : null;
+        string? tier = arguments.TryGetValue("Tier", out TypedConstant t) ? Literals.Enum(t) : null;
+
+        var limits = new List<LimitModel>();
+        foreach ((string property, string dimension, string window) in s_limits)
+        {
+            if (arguments.TryGetValue(property, out TypedConstant value) && Literals.Decimal(value.Value) is { } amount)
+            {
+                limits.Add(new LimitModel(dimension, window, amount));
+            }
+        }
+
+        return new PolicyModel(
+            NameLiteral: Literals.String(attribute.ConstructorArguments[0].Value as string),
+            ModelLiteral: model,
+            TierExpression: tier,
+            Limits: limits.ToEquatableArray(),
+            MaxInputTokens: Integer("MaxInputTokens"),
+            MaxOutputTokens: Integer("MaxOutputTokens"),
+            MaxRequestCostUsd: arguments.TryGetValue("MaxRequestCostUsd", out TypedConstant cost) ? Literals.Decimal(cost.Value) : null,
+            WarnAtPercent: Double("WarnAtPercent"),
+            CriticalAtPercent: Double("CriticalAtPercent"),
+            TripAtPercent: Double("TripAtPercent"));
+
+        string? Integer(string property)
+            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is int number
+                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : null;
+
+        string? Double(string property)
+            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is double number
+                ? Literals.Double(number)
+                : null;
+    }
+
+    private static RegistrationModel? Registration(INamedTypeSymbol symbol, List<INamedTypeSymbol> containers, string baseName)
+    {
+        // An extension class is top-level: it can only name interfaces visible outside their containing types.
+        bool isInternal = false;
+        foreach (INamedTypeSymbol type in containers.Concat(new[] { symbol }))
+        {
+            switch (type.DeclaredAccessibility)
+            {
+                case Accessibility.Public:
+                    break;
+                case Accessibility.Internal:
+                case Accessibility.ProtectedOrInternal:
+                    isInternal = true;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        string prefix = string.Concat(containers.Select(c => c.Name));
+        return new RegistrationModel(
+            ClassName: prefix + baseName + "ServiceCollectionExtensions",
+            MethodName: "Add" + baseName,
+            Accessibility: isInternal ? "internal" : "public");
+    }
+
+    /// <summary><c>ISupportBot</c> → <c>SupportBot</c>; names that do not follow the I-prefix convention stay.</summary>
+    internal static string BaseName(string interfaceName)
+        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1])
+            ? interfaceName.Substring(1)
+            : interfaceName;
+
+    private static string ClientFullName(INamedTypeSymbol symbol, string clientName)
+    {
+        if (symbol.ContainingType is { } outer) return outer.ToDisplayString(s_typeFormat) + "." + clientName;
+        return symbol.ContainingNamespace.IsGlobalNamespace
+            ? "global::" + clientName
+            : "global::" + symbol.ContainingNamespace.ToDisplayString() + "." + clientName;
+    }
+
+    private static string HintName(INamedTypeSymbol symbol)
+    {
+        var builder = new StringBuilder();
+        if (!symbol.ContainingNamespace.IsGlobalNamespace) builder.Append(symbol.ContainingNamespace.ToDisplayString()).Append('.');
+        var names = new List<string>();
+        for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
+        {
+            names.Insert(0, type.Arity > 0 ? type.Name + "`" + type.Arity : type.Name);
+        }
+
+        return builder.Append(string.Join(".", names)).Append(".g.cs").ToString();
+    }
+
+    private static string KeywordOf(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static string NameWithTypeParameters(INamedTypeSymbol type)
+        => type.TypeParameters.Length == 0
+            ? EscapeIdentifier(type.Name)
+            : EscapeIdentifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => EscapeIdentifier(p.Name))) + ">";
+
+    private static string AccessibilityKeyword(Accessibility accessibility) => accessibility switch
+    {
+        Accessibility.Public => "public",
+        Accessibility.Internal => "internal",
+        Accessibility.Private => "private",
+        Accessibility.Protected => "protected",
+        Accessibility.ProtectedOrInternal => "protected internal",
+        Accessibility.ProtectedAndInternal => "private protected",
+        _ => "internal",
+    };
+
+    internal static string EscapeIdentifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}

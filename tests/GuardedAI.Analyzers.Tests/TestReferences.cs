@@ -1,0 +1,27 @@
+using System;
+using System.IO;
+using Microsoft.CodeAnalysis.Testing;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI.Analyzers.Tests;
+
+/// <summary>What test sources compile against: the .NET 10 reference pack plus the LLM client libraries.</summary>
+internal static class TestReferences
+{
+    // The harness's built-in ReferenceAssemblies.Net.* need versions this machine's package copy lacks; this one is
+    // fetched by the test project's PackageDownload at restore time.
+    public static readonly ReferenceAssemblies Net10 =
+        new("net10.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.10"), Path.Combine("ref", "net10.0"));
+
+    public static readonly string[] Assemblies =
+    {
+        typeof(IChatClient).Assembly.Location,                                   // Microsoft.Extensions.AI.Abstractions
+        typeof(ChatClientBuilder).Assembly.Location,                             // Microsoft.Extensions.AI
+        typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location,
+        typeof(Microsoft.Extensions.DependencyInjection.ServiceCollection).Assembly.Location,
+        typeof(OpenAI.Chat.ChatClient).Assembly.Location,
+        typeof(System.ClientModel.ApiKeyCredential).Assembly.Location,
+        typeof(Anthropic.AnthropicClient).Assembly.Location,
+        typeof(Microsoft.Extensions.Logging.ILoggerFactory).Assembly.Location,
+    };
+}

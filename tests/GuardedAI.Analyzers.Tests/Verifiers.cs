@@ -1,0 +1,78 @@
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace GuardedAI.Analyzers.Tests;
+
+/// <summary>Runs an analyzer over test sources that can use GuardedAI, Microsoft.Extensions.AI, OpenAI and Anthropic.</summary>
+internal static class AnalyzerVerifier<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    /// <summary>A GAI001-style warning; additional locations (the code fix's targets) are checked by the code-fix tests.</summary>
+    public static DiagnosticResult Diagnostic(string id) =>
+        new DiagnosticResult(id, DiagnosticSeverity.Warning).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations);
+
+    public static DiagnosticResult Error(string id) => new DiagnosticResult(id, DiagnosticSeverity.Error);
+
+    public static Task VerifyAsync(string source, params DiagnosticResult[] expected) => VerifyAsync(new[] { source }, expected);
+
+    public static Task VerifyAsync(string[] sources, params DiagnosticResult[] expected) =>
+        VerifyAsync(sources, additionalFiles: null, expected);
+
+    public static async Task VerifyAsync(string[] sources, (string Name, string Text)[]? additionalFiles, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>();
+        Configure(test.TestState, sources);
+        if (additionalFiles is not null)
+        {
+            foreach (var file in additionalFiles)
+                test.TestState.AdditionalFiles.Add(file);
+        }
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    internal static void Configure(SolutionState state, string[] sources)
+    {
+        for (var i = 0; i < sources.Length; i++)
+            state.Sources.Add(($"/0/Test{i}.cs", sources[i]));
+        state.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
+        state.ReferenceAssemblies = TestReferences.Net10;
+        state.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
+    }
+}
+
+/// <summary>Runs an analyzer and its code fix, checking the text after the fix (and after fix-all).</summary>
+internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    public static Task VerifyAsync(string source, string fixedSource, int codeActionIndex, params DiagnosticResult[] expected) =>
+        VerifyAsync(source, fixedSource, codeActionIndex, compilationEnd: false, expected);
+
+    /// <param name="compilationEnd">
+    /// The diagnostics are reported at compilation end (GAI001 for fields, properties and DI). The harness refuses fixes for
+    /// such non-local diagnostics unless told otherwise; the IDE offers them once a full build has produced the diagnostic.
+    /// </param>
+    public static async Task VerifyAsync(string source, string fixedSource, int codeActionIndex, bool compilationEnd, params DiagnosticResult[] expected)
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionIndex = codeActionIndex,
+        };
+        test.TestState.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
+        test.FixedState.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
+        test.ReferenceAssemblies = TestReferences.Net10;
+        test.TestState.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
+        if (compilationEnd)
+            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+}
