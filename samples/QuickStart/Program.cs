@@ -15,13 +15,24 @@ IChatClient provider = string.IsNullOrWhiteSpace(apiKey)
     ? new SimulatedChatClient(Model, responseWords: 90)
     : new OpenAI.Chat.ChatClient(Model, apiKey).AsIChatClient();
 
-var options = new BudgetEngineOptions { LogAlerts = false };
-options.AlertSinks.Add(new ConsoleAlertSink());
-await using var engine = new BudgetEngine(options);
-
 // The FREE tier: 10 requests / 5,000 tokens / $0.05 an hour, 50 / 25,000 / $0.25 a day,
 // at most 2,000 prompt tokens and $0.02 a request; alerts at 70% and 90%, breaker at 95%.
 var policy = BudgetPolicy.ForTier("quickstart", BudgetTier.Free).ForModel(Model).Build();
+
+// Every call is recorded in a SQLite file, and the engine restores the current windows' spend (and open breakers)
+// from it at start: run the sample twice within the hour and the second run starts where the first one stopped.
+var ledgerPath = Path.Combine(Environment.CurrentDirectory, "guardedai-quickstart.db");
+var options = new BudgetEngineOptions
+{
+    LogAlerts = false,
+    Ledger = new SqliteUsageLedger(ledgerPath),
+    BreakerStateStore = new SqliteBreakerStateStore(ledgerPath),
+    Policies = { policy },
+};
+options.AlertSinks.Add(new ConsoleAlertSink());
+await using var engine = await BudgetEngine.CreateAsync(options);
+var restored = await engine.RestoreAsync();
+var runStarted = engine.TimeProvider.GetUtcNow();
 
 // The guard sits next to the provider (inside any tool loop).
 IChatClient client = new ChatClientBuilder(provider).UseBudget(engine, policy).Build();
@@ -29,6 +40,7 @@ IChatClient client = new ChatClientBuilder(provider).UseBudget(engine, policy).B
 Console.WriteLine($"GuardedAI QuickStart — provider: {(provider is SimulatedChatClient ? "simulated (no network)" : "OpenAI")}, model: {Model}");
 Console.WriteLine($"Budget '{policy.Name}' ({policy.Tier}): {string.Join("; ", policy.Limits)}");
 Console.WriteLine($"Per request: ≤ {policy.MaxInputTokens:#,0} input tokens, ≤ {policy.MaxOutputTokens:#,0} output tokens, ≤ ${policy.MaxRequestCostUsd}");
+Console.WriteLine($"Ledger: {ledgerPath} ({restored.Records} earlier call(s) in the current windows restored; delete the file to start afresh)");
 Console.WriteLine($"Prices as of {engine.Prices.AsOf}: {Model} ${engine.Prices.Resolve(Model).Price.InputPerMillion}/1M in, ${engine.Prices.Resolve(Model).Price.OutputPerMillion}/1M out");
 Console.WriteLine();
 
@@ -50,9 +62,9 @@ for (var i = 0; i < questions.Length; i++)
     await Call(i + 1, questions[i], stream: (i + 1) % 5 == 0);
 }
 
-// 3. The summary every call left in the ledger.
+// 3. The summary every call of this run left in the ledger.
 await engine.Alerts.FlushAsync();
-var records = engine.Ledger.Snapshot();
+var records = engine.Ledger.Snapshot().Where(r => r.Timestamp >= runStarted).ToList();
 Console.WriteLine();
 Console.WriteLine("Usage summary by status:");
 Console.Write(UsageSummary.ToTable(UsageSummary.Build(records, r => r.Status.ToString()), "Status"));
