@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -190,27 +189,13 @@ public class BudgetChatClient : DelegatingChatClient
         var cap = Policy.MaxOutputTokens ?? FallbackMaxOutputTokens;
         if (prepared.MaxOutputTokens is not { } requested || requested > cap) prepared.MaxOutputTokens = cap;
 
-        string? tenant = null;
-        Dictionary<string, string>? tags = Tags.Count > 0 ? new(Tags, StringComparer.Ordinal) : null;
-        if (BudgetScope.CurrentTags is { } ambientTags) Merge(ref tags, ambientTags);
-        if (prepared.AdditionalProperties is { Count: > 0 } extra)
-        {
-            // Our keys are for the guard only; they are removed so no provider sees them.
-            var copy = new AdditionalPropertiesDictionary(extra);
-            if (copy.TryGetValue(TenantKey, out var t) && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
-            if (copy.TryGetValue(TagsKey, out var tagValue) && tagValue is not null) Merge(ref tags, ParseTags(tagValue));
-            if (copy.TryGetValue(CategoryKey, out var category) && category is not null) Merge(ref tags, new Dictionary<string, string> { ["category"] = Convert.ToString(category, CultureInfo.InvariantCulture)! });
-            copy.Remove(TenantKey);
-            copy.Remove(TagsKey);
-            copy.Remove(CategoryKey);
-            prepared.AdditionalProperties = copy.Count > 0 ? copy : null;
-        }
-        tenant ??= BudgetScope.CurrentTenant ?? Tenant;
+        var (tenant, tags, remaining) = GuardCallContext.Read(prepared.AdditionalProperties, Tenant, Tags);
+        prepared.AdditionalProperties = remaining;
 
         var model = prepared.ModelId ?? _defaultModel;
         var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(model);
         var estimate = Engine.Estimate(Policy, list, prepared, counter, model);
-        var context = new ReservationContext { Tenant = string.IsNullOrEmpty(tenant) ? null : tenant, Provider = _provider, Tags = tags };
+        var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
         return new PreparedCall(list, prepared, estimate, context);
     }
 
@@ -226,34 +211,6 @@ public class BudgetChatClient : DelegatingChatClient
             return (usage, true);
         }
         return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
-    }
-
-    private static IReadOnlyDictionary<string, string> ParseTags(object value)
-    {
-        switch (value)
-        {
-            case IReadOnlyDictionary<string, string> readOnly:
-                return readOnly;
-            case IDictionary<string, string> dictionary:
-                return new Dictionary<string, string>(dictionary, StringComparer.Ordinal);
-            case string text:
-                var result = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var pair in text.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                {
-                    var eq = pair.IndexOf('=');
-                    if (eq <= 0) throw new ArgumentException($"The tag '{pair}' in ChatOptions.AdditionalProperties[\"{TagsKey}\"] is not of the form key=value.");
-                    result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
-                }
-                return result;
-            default:
-                throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{TagsKey}\"] must be a string \"k=v;k2=v2\" or a string dictionary, not {value.GetType().Name}.");
-        }
-    }
-
-    private static void Merge(ref Dictionary<string, string>? target, IReadOnlyDictionary<string, string> source)
-    {
-        target ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in source) target[key] = value;
     }
 
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";

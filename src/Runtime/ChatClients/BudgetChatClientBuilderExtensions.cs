@@ -15,10 +15,7 @@ public static class BudgetChatClientBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(budgetName);
         return builder.Use((inner, services) =>
         {
-            var engine = services.GetService<BudgetEngine>()
-                ?? throw new InvalidOperationException($"UseBudget(\"{budgetName}\") needs a BudgetEngine in the service provider: call services.AddGuardedAI(...), or pass the engine and policy to UseBudget.");
-            var policy = engine.GetPolicy(budgetName)
-                ?? throw new InvalidOperationException($"No budget named '{budgetName}' is configured. Known budgets: {(engine.Policies.Count == 0 ? "none" : string.Join(", ", engine.Policies.Select(p => p.Name).Order(StringComparer.Ordinal)))}. Add it under GuardedAI:Budgets in configuration.");
+            var (engine, policy) = BudgetServices.Resolve(services, budgetName);
             return Create(inner, engine, policy, configure);
         });
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.AI;
 
 namespace GuardedAI;
@@ -54,22 +53,13 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
         }
         var estimate = new UsageEstimate(model, input, 0, Engine.Prices.ComputeCost(model, new TokenUsage(input, 0)));
 
-        string? tenant = null;
-        var tags = BudgetScope.CurrentTags;
+        var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, defaultTenant: null, defaultTags: null);
         var forwarded = options;
-        if (options?.AdditionalProperties is { Count: > 0 } extra)
+        if (!ReferenceEquals(remaining, options?.AdditionalProperties))
         {
-            if (extra.TryGetValue(BudgetChatClient.TenantKey, out var t) && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
-            if (extra.TryGetValue(BudgetChatClient.CategoryKey, out var c) && c is not null)
-                tags = new Dictionary<string, string>(tags ?? new Dictionary<string, string>()) { ["category"] = Convert.ToString(c, CultureInfo.InvariantCulture)! };
-            forwarded = options.Clone();
-            var copy = new AdditionalPropertiesDictionary(extra);
-            copy.Remove(BudgetChatClient.TenantKey);
-            copy.Remove(BudgetChatClient.TagsKey);
-            copy.Remove(BudgetChatClient.CategoryKey);
-            forwarded.AdditionalProperties = copy.Count > 0 ? copy : null;
+            forwarded = options!.Clone();
+            forwarded.AdditionalProperties = remaining;
         }
-        tenant ??= BudgetScope.CurrentTenant;
         var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
 
         var reservation = await Engine.ReserveAsync(Policy, estimate, context, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace GuardedAI;
 
@@ -24,10 +23,7 @@ public static class BudgetEmbeddingGeneratorBuilderExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(budgetName);
         return builder.Use((inner, services) =>
         {
-            var engine = services.GetService<BudgetEngine>()
-                ?? throw new InvalidOperationException($"UseBudget(\"{budgetName}\") needs a BudgetEngine in the service provider: call services.AddGuardedAI(...).");
-            var policy = engine.GetPolicy(budgetName)
-                ?? throw new InvalidOperationException($"No budget named '{budgetName}' is configured. Known budgets: {(engine.Policies.Count == 0 ? "none" : string.Join(", ", engine.Policies.Select(p => p.Name).Order(StringComparer.Ordinal)))}.");
+            var (engine, policy) = BudgetServices.Resolve(services, budgetName);
             return Create(inner, engine, policy, configure);
         });
     }

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI;
+
+/// <summary>
+/// Reads what a guarded call says about itself — tenant, category and tags — from its options' additional
+/// properties (keys <see cref="BudgetChatClient.TenantKey"/>, <see cref="BudgetChatClient.CategoryKey"/>,
+/// <see cref="BudgetChatClient.TagsKey"/>), the ambient <see cref="BudgetScope"/> and the guard's own defaults,
+/// and removes those keys so no provider sees them. Shared by the chat and embedding guards.
+/// </summary>
+internal static class GuardCallContext
+{
+    /// <summary>The call's tenant and tags, and its additional properties without the guard's keys (null when none remain).</summary>
+    public static (string? Tenant, IReadOnlyDictionary<string, string>? Tags, AdditionalPropertiesDictionary? Remaining) Read(
+        AdditionalPropertiesDictionary? properties, string? defaultTenant, IDictionary<string, string>? defaultTags)
+    {
+        string? tenant = null;
+        Dictionary<string, string>? tags = defaultTags is { Count: > 0 } ? new(defaultTags, StringComparer.Ordinal) : null;
+        if (BudgetScope.CurrentTags is { } ambientTags) Merge(ref tags, ambientTags);
+
+        var remaining = properties;
+        if (properties is { Count: > 0 })
+        {
+            if (properties.TryGetValue(BudgetChatClient.TenantKey, out var t) && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
+            if (properties.TryGetValue(BudgetChatClient.TagsKey, out var tagValue) && tagValue is not null) Merge(ref tags, ParseTags(tagValue));
+            if (properties.TryGetValue(BudgetChatClient.CategoryKey, out var category) && category is not null)
+                Merge(ref tags, new Dictionary<string, string> { ["category"] = Convert.ToString(category, CultureInfo.InvariantCulture)! });
+
+            if (properties.ContainsKey(BudgetChatClient.TenantKey) || properties.ContainsKey(BudgetChatClient.TagsKey) || properties.ContainsKey(BudgetChatClient.CategoryKey))
+            {
+                var copy = new AdditionalPropertiesDictionary(properties);
+                copy.Remove(BudgetChatClient.TenantKey);
+                copy.Remove(BudgetChatClient.TagsKey);
+                copy.Remove(BudgetChatClient.CategoryKey);
+                remaining = copy.Count > 0 ? copy : null;
+            }
+        }
+        tenant ??= BudgetScope.CurrentTenant ?? defaultTenant;
+        return (string.IsNullOrEmpty(tenant) ? null : tenant, tags, remaining);
+    }
+
+    private static IReadOnlyDictionary<string, string> ParseTags(object value)
+    {
+        switch (value)
+        {
+            case IReadOnlyDictionary<string, string> readOnly:
+                return readOnly;
+            case IDictionary<string, string> dictionary:
+                return new Dictionary<string, string>(dictionary, StringComparer.Ordinal);
+            case string text:
+                var result = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var pair in text.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var eq = pair.IndexOf('=');
+                    if (eq <= 0) throw new ArgumentException($"The tag '{pair}' in AdditionalProperties[\"{BudgetChatClient.TagsKey}\"] is not of the form key=value.");
+                    result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+                }
+                return result;
+            default:
+                throw new ArgumentException($"AdditionalProperties[\"{BudgetChatClient.TagsKey}\"] must be a string \"k=v;k2=v2\" or a string dictionary, not {value.GetType().Name}.");
+        }
+    }
+
+    private static void Merge(ref Dictionary<string, string>? target, IReadOnlyDictionary<string, string> source)
+    {
+        target ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in source) target[key] = value;
+    }
+}
+
+/// <summary>Finds the engine and a named budget in a service provider, for the <c>UseBudget("name")</c> builder extensions.</summary>
+internal static class BudgetServices
+{
+    public static (BudgetEngine Engine, BudgetPolicy Policy) Resolve(IServiceProvider services, string budgetName)
+    {
+        var engine = services.GetService(typeof(BudgetEngine)) as BudgetEngine
+            ?? throw new InvalidOperationException($"UseBudget(\"{budgetName}\") needs a BudgetEngine in the service provider: call services.AddGuardedAI(...), or pass the engine and policy to UseBudget.");
+        var policy = engine.GetPolicy(budgetName)
+            ?? throw new InvalidOperationException($"No budget named '{budgetName}' is configured. Known budgets: {(engine.Policies.Count == 0 ? "none" : string.Join(", ", engine.Policies.Select(p => p.Name).Order(StringComparer.Ordinal)))}. Add it under GuardedAI:Budgets in configuration.");
+        return (engine, policy);
+    }
+}
