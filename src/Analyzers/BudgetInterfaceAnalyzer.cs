@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using GuardedAI.Templates;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -149,17 +150,19 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         {
             foreach (var placeholder in PromptTemplate.Parse(text))
             {
+                if (placeholder.Kind == TemplatePartKind.Text)
+                    continue;
                 var location = GetPlaceholderLocation(argument, placeholder) ?? method.Locations[0];
-                var shown = "{" + placeholder.Name + (placeholder.IsClosed ? "}" : string.Empty);
-                if (!placeholder.IsClosed)
+                var shown = "{" + placeholder.Text + (placeholder.IsPlaceholder ? "}" : string.Empty);
+                if (!placeholder.IsPlaceholder)
                 {
                     Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, "is never closed (write '{{' for a literal brace)");
                 }
-                else if (bindable.Any(p => p.Name == placeholder.Name))
+                else if (bindable.Any(p => p.Name == placeholder.Text))
                 {
-                    used.Add(placeholder.Name);
+                    used.Add(placeholder.Text);
                 }
-                else if (method.Parameters.Any(p => p.Name == placeholder.Name))
+                else if (method.Parameters.Any(p => p.Name == placeholder.Text))
                 {
                     Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, "names a CancellationToken or ChatOptions parameter, which is not part of the prompt");
                 }
@@ -178,7 +181,7 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>The placeholder's own span inside a plain or verbatim string literal; the whole argument otherwise.</summary>
-    private static Location? GetPlaceholderLocation(AttributeArgumentSyntax? argument, Placeholder placeholder)
+    private static Location? GetPlaceholderLocation(AttributeArgumentSyntax? argument, TemplatePart placeholder)
     {
         if (argument is null)
             return null;

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using GuardedAI.Generator.Model;
+using GuardedAI.Templates;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -264,11 +265,11 @@ internal static class InterfaceParser
     /// <summary>The template's parts with placeholders bound to parameter names; null when it is invalid.</summary>
     private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders, HashSet<string> unbound)
     {
-        List<PromptTemplate.Part>? parts = PromptTemplate.Parse(template);
-        if (parts is null) return null;
+        List<TemplatePart> parts = PromptTemplate.Parse(template);
+        if (!PromptTemplate.IsWellFormed(parts)) return null;
 
         var segments = new List<TemplateSegment>(parts.Count);
-        foreach (PromptTemplate.Part part in parts)
+        foreach (TemplatePart part in parts)
         {
             if (!part.IsPlaceholder)
             {
