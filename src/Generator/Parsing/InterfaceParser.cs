@@ -60,7 +60,8 @@ internal static class InterfaceParser
         var containers = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (!IsPartialInSource(outer)) return null;
+            // GAI008: a file-local type cannot be extended from the generated file.
+            if (!IsPartialInSource(outer) || outer.IsFileLocal) return null;
             containers.Insert(0, outer);
         }
 
@@ -152,9 +153,10 @@ internal static class InterfaceParser
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Members with a default implementation, static ones included, need nothing from us; a static
-                // abstract member cannot be implemented by an instance client (GAI008).
-                if (!member.IsAbstract) continue;
+                // Members with a default implementation, static ones included, need nothing from us, and nested types
+                // (abstract for an interface or abstract class) are not members to implement; a static abstract
+                // member cannot be implemented by an instance client (GAI008).
+                if (!member.IsAbstract || member is INamedTypeSymbol) continue;
                 if (member.IsStatic) return null;
 
                 // GAI008: the only abstract members a guarded interface may have are [LlmPrompt] methods.
