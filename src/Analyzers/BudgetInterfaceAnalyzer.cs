@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using GuardedAI.Templates;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,10 +21,15 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.NonPartialBudgetInterface,
+        DiagnosticDescriptors.NonPartialContainingType,
         DiagnosticDescriptors.BudgetOnNonInterface,
         DiagnosticDescriptors.UnknownPlaceholder,
+        DiagnosticDescriptors.UnknownPlaceholderInherited,
         DiagnosticDescriptors.UnusedPromptParameter,
-        DiagnosticDescriptors.UnsupportedMember);
+        DiagnosticDescriptors.UnusedPromptParameterInherited,
+        DiagnosticDescriptors.UnsupportedMember,
+        DiagnosticDescriptors.UnsupportedInheritedMember,
+        DiagnosticDescriptors.ChatAbstractionsNotReferenced);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -39,6 +45,8 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    // Each check below mirrors a place where the generator's InterfaceParser returns null (emits nothing); the table
+    // "Why nothing was generated" in docs/generator.md lists them side by side.
     private static void AnalyzeType(SymbolAnalysisContext context, InterfaceSymbols symbols)
     {
         var type = (INamedTypeSymbol)context.Symbol;
@@ -53,6 +61,13 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // GAI010: without IChatClient the generator has nothing to build on.
+        if (symbols.ChatClient is null)
+        {
+            Report(context, DiagnosticDescriptors.ChatAbstractionsNotReferenced, type.Locations[0], type.Name);
+            return;
+        }
+
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax(context.CancellationToken) is InterfaceDeclarationSyntax declaration &&
@@ -62,44 +77,101 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             }
         }
 
+        // GAI004: the guard of a nested interface is emitted inside the same containing types, re-declared partial.
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            foreach (var reference in outer.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(context.CancellationToken) is TypeDeclarationSyntax declaration &&
+                    !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    Report(context, DiagnosticDescriptors.NonPartialContainingType, declaration.Identifier.GetLocation(), type.Name, outer.Name);
+                }
+            }
+        }
+
+        // GAI008: the interface itself must be something the generator can implement and extend from another file.
+        var display = type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        if (type.TypeParameters.Length > 0)
+            Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], display, "generic [LlmBudget] interfaces are not supported; declare a non-generic interface per concrete type");
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsFileLocal)
+            {
+                var what = SymbolEqualityComparer.Default.Equals(current, type) ? "it is a file-local type" : $"it is nested in file-local type '{current.Name}'";
+                Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], display, what + ", and the guard is generated in another file, which cannot see or extend it");
+                break;
+            }
+        }
+
         foreach (var member in type.GetMembers())
         {
-            if (member.IsImplicitlyDeclared)
+            if (!member.IsImplicitlyDeclared)
+                AnalyzeMember(context, member, symbols, inheritedBy: null);
+        }
+
+        // The generator implements the abstract members of every base interface too (IChatClient's are BudgetChatClient's).
+        foreach (var baseInterface in type.AllInterfaces)
+        {
+            if (symbols.IsImplementedByGuard(baseInterface))
                 continue;
-            switch (member)
+            foreach (var member in baseInterface.GetMembers())
             {
-                case IMethodSymbol { MethodKind: MethodKind.Ordinary } method:
-                    AnalyzeMethod(context, method, symbols);
-                    break;
-                case IPropertySymbol { IsAbstract: true } property:
-                    ReportUnsupported(context, property, "a property has no prompt; only [LlmPrompt] methods can be generated");
-                    break;
-                case IEventSymbol { IsAbstract: true } @event:
-                    ReportUnsupported(context, @event, "an event has no prompt; only [LlmPrompt] methods can be generated");
-                    break;
+                if (!member.IsImplicitlyDeclared)
+                    AnalyzeMember(context, member, symbols, inheritedBy: type);
             }
         }
     }
 
-    private static void AnalyzeMethod(SymbolAnalysisContext context, IMethodSymbol method, InterfaceSymbols symbols)
+    // inheritedBy: null for the interface's own members; for a base interface's member, the [LlmBudget] interface that
+    // inherits it, where the diagnostic is reported (the member may be in another file or assembly).
+    private static void AnalyzeMember(SymbolAnalysisContext context, ISymbol member, InterfaceSymbols symbols, INamedTypeSymbol? inheritedBy)
+    {
+        // Members with a default implementation are the user's own, and nested types are not members to implement.
+        if (!member.IsAbstract || member is INamedTypeSymbol)
+            return;
+        switch (member)
+        {
+            case IMethodSymbol { MethodKind: MethodKind.Ordinary } method:
+                AnalyzeMethod(context, method, symbols, inheritedBy);
+                break;
+            case IPropertySymbol property:
+                ReportUnsupported(context, property, (property.IsIndexer ? "an indexer" : "a property") + " has no prompt; only [LlmPrompt] methods can be generated", inheritedBy);
+                break;
+            case IEventSymbol @event:
+                ReportUnsupported(context, @event, "an event has no prompt; only [LlmPrompt] methods can be generated", inheritedBy);
+                break;
+            case IMethodSymbol { AssociatedSymbol: not null }:
+                break; // accessors: reported with their property or event
+            case IMethodSymbol other:
+                ReportUnsupported(context, other, other.IsStatic
+                    ? "static abstract members cannot be generated"
+                    : "it re-abstracts an inherited member; only [LlmPrompt] methods can be generated", inheritedBy);
+                break;
+        }
+    }
+
+    private static void AnalyzeMethod(SymbolAnalysisContext context, IMethodSymbol method, InterfaceSymbols symbols, INamedTypeSymbol? inheritedBy)
     {
         var prompt = method.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, symbols.LlmPrompt));
-
-        // Methods with a default implementation are the user's own; the generator leaves them alone.
-        if (!method.IsAbstract)
-            return;
-
         if (prompt is null)
         {
-            ReportUnsupported(context, method, "it has no [LlmPrompt] attribute, so there is no prompt to send");
+            ReportUnsupported(context, method, "it has no [LlmPrompt] attribute, so there is no prompt to send", inheritedBy);
             return;
         }
+        if (prompt.ConstructorArguments.Length == 1 && prompt.ConstructorArguments[0].Kind != TypedConstantKind.Error &&
+            prompt.ConstructorArguments[0].Value is null)
+        {
+            ReportUnsupported(context, method, "its [LlmPrompt] template is null", inheritedBy);
+        }
         if (method.IsStatic)
-            ReportUnsupported(context, method, "static abstract members cannot be generated");
+            ReportUnsupported(context, method, "static abstract members cannot be generated", inheritedBy);
         if (method.IsGenericMethod)
-            ReportUnsupported(context, method, "generic methods are not supported; use Task<T> with a concrete T");
-        if (!symbols.IsSupportedReturnType(method.ReturnType))
-            ReportUnsupported(context, method, $"it returns {method.ReturnType.ToDisplayString()}, but only Task<string>, Task<T> and IAsyncEnumerable<string> are supported");
+            ReportUnsupported(context, method, "generic methods are not supported; use Task<T> with a concrete T", inheritedBy);
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+            ReportUnsupported(context, method, "it returns by reference, which is not supported", inheritedBy);
+        else if (!symbols.IsSupportedReturnType(method.ReturnType))
+            ReportUnsupported(context, method, $"it returns {method.ReturnType.ToDisplayString()}, but only Task<string>, Task<T> and IAsyncEnumerable<string> are supported", inheritedBy);
 
         var cancellationTokens = 0;
         var chatOptions = 0;
@@ -108,30 +180,30 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         {
             if (parameter.RefKind != RefKind.None)
             {
-                ReportUnsupported(context, parameter, $"parameter '{parameter.Name}' is passed by {parameter.RefKind.ToString().ToLowerInvariant()}, which is not supported", method);
+                ReportUnsupported(context, parameter, $"parameter '{parameter.Name}' is passed by {Describe(parameter.RefKind)}, which is not supported", inheritedBy, method);
                 bindable.Add(parameter); // still a name the template may use: one error is enough
                 continue;
             }
             if (SymbolEqualityComparer.Default.Equals(parameter.Type, symbols.CancellationToken))
             {
                 if (++cancellationTokens == 2)
-                    ReportUnsupported(context, parameter, "it has more than one CancellationToken parameter", method);
+                    ReportUnsupported(context, parameter, "it has more than one CancellationToken parameter", inheritedBy, method);
                 continue;
             }
             if (SymbolEqualityComparer.Default.Equals(parameter.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated), symbols.ChatOptions))
             {
                 if (++chatOptions == 2)
-                    ReportUnsupported(context, parameter, "it has more than one ChatOptions parameter", method);
+                    ReportUnsupported(context, parameter, "it has more than one ChatOptions parameter", inheritedBy, method);
                 continue;
             }
             bindable.Add(parameter);
         }
 
-        CheckTemplates(context, method, prompt, bindable);
+        CheckTemplates(context, method, prompt, bindable, inheritedBy);
     }
 
     /// <summary>GAI006 and GAI007 over the template and the System message (both are filled from the parameters).</summary>
-    private static void CheckTemplates(SymbolAnalysisContext context, IMethodSymbol method, AttributeData prompt, List<IParameterSymbol> bindable)
+    private static void CheckTemplates(SymbolAnalysisContext context, IMethodSymbol method, AttributeData prompt, List<IParameterSymbol> bindable, INamedTypeSymbol? inheritedBy)
     {
         var syntax = prompt.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) as AttributeSyntax;
         var used = new HashSet<string>();
@@ -149,36 +221,55 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         {
             foreach (var placeholder in PromptTemplate.Parse(text))
             {
-                var location = GetPlaceholderLocation(argument, placeholder) ?? method.Locations[0];
-                var shown = "{" + placeholder.Name + (placeholder.IsClosed ? "}" : string.Empty);
-                if (!placeholder.IsClosed)
+                if (placeholder.Kind == TemplatePartKind.Text)
+                    continue;
+                var shown = "{" + placeholder.Text + (placeholder.IsPlaceholder ? "}" : string.Empty);
+                if (!placeholder.IsPlaceholder)
                 {
-                    Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, "is never closed (write '{{' for a literal brace)");
+                    ReportPlaceholder(context, method, argument, placeholder, shown, "is never closed (write '{{' for a literal brace)", inheritedBy);
                 }
-                else if (bindable.Any(p => p.Name == placeholder.Name))
+                else if (bindable.Any(p => p.Name == placeholder.Text))
                 {
-                    used.Add(placeholder.Name);
+                    used.Add(placeholder.Text);
                 }
-                else if (method.Parameters.Any(p => p.Name == placeholder.Name))
+                else if (method.Parameters.Any(p => p.Name == placeholder.Text))
                 {
-                    Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, "names a CancellationToken or ChatOptions parameter, which is not part of the prompt");
+                    ReportPlaceholder(context, method, argument, placeholder, shown, "names a CancellationToken or ChatOptions parameter, which is not part of the prompt", inheritedBy);
                 }
                 else
                 {
-                    Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, "matches no parameter");
+                    ReportPlaceholder(context, method, argument, placeholder, shown, "matches no parameter", inheritedBy);
                 }
             }
         }
 
         foreach (var parameter in bindable)
         {
-            if (!used.Contains(parameter.Name))
+            if (used.Contains(parameter.Name))
+                continue;
+            if (inheritedBy is null)
                 Report(context, DiagnosticDescriptors.UnusedPromptParameter, parameter.Locations[0], parameter.Name, method.Name);
+            else
+                Report(context, DiagnosticDescriptors.UnusedPromptParameterInherited, inheritedBy.Locations[0], inheritedBy.Name, parameter.Name, QualifiedName(method));
+        }
+    }
+
+    private static void ReportPlaceholder(
+        SymbolAnalysisContext context, IMethodSymbol method, AttributeArgumentSyntax? argument, TemplatePart placeholder, string shown, string reason, INamedTypeSymbol? inheritedBy)
+    {
+        if (inheritedBy is null)
+        {
+            var location = GetPlaceholderLocation(argument, placeholder) ?? method.Locations[0];
+            Report(context, DiagnosticDescriptors.UnknownPlaceholder, location, method.Name, shown, reason);
+        }
+        else
+        {
+            Report(context, DiagnosticDescriptors.UnknownPlaceholderInherited, inheritedBy.Locations[0], inheritedBy.Name, QualifiedName(method), shown, reason);
         }
     }
 
     /// <summary>The placeholder's own span inside a plain or verbatim string literal; the whole argument otherwise.</summary>
-    private static Location? GetPlaceholderLocation(AttributeArgumentSyntax? argument, Placeholder placeholder)
+    private static Location? GetPlaceholderLocation(AttributeArgumentSyntax? argument, TemplatePart placeholder)
     {
         if (argument is null)
             return null;
@@ -194,11 +285,24 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         return argument.GetLocation();
     }
 
-    private static void ReportUnsupported(SymbolAnalysisContext context, ISymbol member, string reason, IMethodSymbol? owner = null)
+    private static void ReportUnsupported(SymbolAnalysisContext context, ISymbol member, string reason, INamedTypeSymbol? inheritedBy, IMethodSymbol? owner = null)
     {
-        var name = owner is null ? $"{member.ContainingType.Name}.{member.Name}" : $"{owner.ContainingType.Name}.{owner.Name}";
-        Report(context, DiagnosticDescriptors.UnsupportedMember, member.Locations[0], name, reason);
+        var name = QualifiedName(owner ?? member);
+        if (inheritedBy is null)
+            Report(context, DiagnosticDescriptors.UnsupportedMember, member.Locations[0], name, reason);
+        else
+            Report(context, DiagnosticDescriptors.UnsupportedInheritedMember, inheritedBy.Locations[0], inheritedBy.Name, name, reason);
     }
+
+    private static string QualifiedName(ISymbol member) => $"{member.ContainingType.Name}.{member.Name}";
+
+    private static string Describe(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref",
+        RefKind.Out => "out",
+        RefKind.In => "in",
+        _ => "ref readonly",
+    };
 
     private static void Report(SymbolAnalysisContext context, DiagnosticDescriptor descriptor, Location location, params object[] arguments) =>
         context.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));
@@ -224,7 +328,18 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             Task1 = compilation.GetTypeByMetadataName(WellKnownTypeNames.Task1);
             AsyncEnumerable1 = compilation.GetTypeByMetadataName(WellKnownTypeNames.IAsyncEnumerable1);
             String = compilation.GetSpecialType(SpecialType.System_String);
+            ChatClient = compilation.GetTypeByMetadataName(WellKnownTypeNames.IChatClient);
+            _implementedByGuard = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { compilation.GetSpecialType(SpecialType.System_IDisposable) };
+            if (ChatClient is not null)
+            {
+                _implementedByGuard.Add(ChatClient);
+                foreach (var inherited in ChatClient.AllInterfaces)
+                    _implementedByGuard.Add(inherited);
+            }
         }
+
+        // Read-only after construction, so safe to share between concurrent symbol actions.
+        private readonly HashSet<INamedTypeSymbol> _implementedByGuard;
 
         public INamedTypeSymbol LlmBudget { get; }
         public INamedTypeSymbol? LlmPrompt { get; }
@@ -233,6 +348,10 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         public INamedTypeSymbol? Task1 { get; }
         public INamedTypeSymbol? AsyncEnumerable1 { get; }
         public INamedTypeSymbol String { get; }
+        public INamedTypeSymbol? ChatClient { get; }
+
+        /// <summary>IChatClient, its bases and IDisposable: BudgetChatClient implements them, not the generator.</summary>
+        public bool IsImplementedByGuard(INamedTypeSymbol type) => _implementedByGuard.Contains(type);
 
         public static InterfaceSymbols? Create(Compilation compilation)
         {
@@ -246,7 +365,7 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             if (type is not INamedTypeSymbol { IsGenericType: true } named)
                 return false;
             if (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, Task1))
-                return named.TypeArguments[0] is not ITypeParameterSymbol;
+                return named.TypeArguments[0] is not ITypeParameterSymbol { TypeParameterKind: TypeParameterKind.Method }; // that one is GAI008 "generic method"
             return SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, AsyncEnumerable1) &&
                    SymbolEqualityComparer.Default.Equals(named.TypeArguments[0].WithNullableAnnotation(NullableAnnotation.NotAnnotated), String);
         }

@@ -23,6 +23,8 @@ public static class DiagnosticIds
     public const string UnsupportedMember = "GAI008";
     /// <summary>[AllowUnguardedLlmCalls] without a justification.</summary>
     public const string MissingJustification = "GAI009";
+    /// <summary>[LlmBudget] interface in a compilation without Microsoft.Extensions.AI.Abstractions.</summary>
+    public const string ChatAbstractionsNotReferenced = "GAI010";
 }
 
 /// <summary>Every descriptor of the GuardedAI analyzers, in one place so that ids, severities and help links stay consistent.</summary>
@@ -72,6 +74,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "The generator adds IChatClient to the interface's base list and emits a guarded implementation next to it; both need a partial declaration.");
 
+    /// <summary>GAI004 for a type the interface is nested in: the generator re-declares every containing type as partial.</summary>
+    public static readonly DiagnosticDescriptor NonPartialContainingType = Create(
+        DiagnosticIds.NonPartialBudgetInterface,
+        "[LlmBudget] interface must be partial",
+        "Interface '{0}' has [LlmBudget] but its containing type '{1}' is not partial, so the generator cannot emit its guard next to it",
+        DiagnosticSeverity.Error,
+        "The generator emits the guard of a nested interface inside the same containing types, which it re-declares as partial; every type the interface is nested in must be partial too.");
+
     public static readonly DiagnosticDescriptor BudgetOnNonInterface = Create(
         DiagnosticIds.BudgetOnNonInterface,
         "[LlmBudget] must be on an interface",
@@ -86,6 +96,14 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         "Each {name} in an [LlmPrompt] template or System message is replaced by the parameter of that name; a placeholder that matches no parameter cannot be filled. Write {{ and }} for literal braces.");
 
+    /// <summary>GAI006 for a method inherited from a base interface: reported on the [LlmBudget] interface that inherits it.</summary>
+    public static readonly DiagnosticDescriptor UnknownPlaceholderInherited = Create(
+        DiagnosticIds.UnknownPlaceholder,
+        "Prompt placeholder has no matching parameter",
+        "'{0}' cannot be generated: the prompt of inherited method '{1}' has placeholder '{2}', which {3}",
+        DiagnosticSeverity.Error,
+        "Each {name} in an [LlmPrompt] template or System message is replaced by the parameter of that name; a placeholder that matches no parameter cannot be filled. Write {{ and }} for literal braces. The generator implements inherited [LlmPrompt] methods too, so their templates must be valid.");
+
     public static readonly DiagnosticDescriptor UnusedPromptParameter = Create(
         DiagnosticIds.UnusedPromptParameter,
         "Prompt parameter is never used",
@@ -93,12 +111,35 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Warning,
         "A parameter that no placeholder refers to is silently dropped: the model never sees it. Add a {name} placeholder or remove the parameter.");
 
+    /// <summary>GAI007 for a method inherited from a base interface: reported on the [LlmBudget] interface that inherits it.</summary>
+    public static readonly DiagnosticDescriptor UnusedPromptParameterInherited = Create(
+        DiagnosticIds.UnusedPromptParameter,
+        "Prompt parameter is never used",
+        "'{0}' cannot be generated: parameter '{1}' of inherited method '{2}' is never used in its prompt",
+        DiagnosticSeverity.Warning,
+        "A parameter that no placeholder refers to is silently dropped: the model never sees it. Add a {name} placeholder or remove the parameter. The generator implements inherited [LlmPrompt] methods too.");
+
     public static readonly DiagnosticDescriptor UnsupportedMember = Create(
         DiagnosticIds.UnsupportedMember,
         "Unsupported member in an [LlmBudget] interface",
         "'{0}' cannot be generated: {1}",
         DiagnosticSeverity.Error,
-        "The generator implements [LlmPrompt] methods that return Task<string>, Task<T> or IAsyncEnumerable<string>, take their placeholder values plus at most one CancellationToken and one ChatOptions, and have no type parameters or ref/out/in parameters. Any other member without a default implementation cannot be generated.");
+        "The generator implements [LlmPrompt] methods that return Task<string>, Task<T> or IAsyncEnumerable<string>, take their placeholder values plus at most one CancellationToken and one ChatOptions, and have no type parameters or ref/out/in parameters. Any other member without a default implementation cannot be generated. The interface itself must not be generic or file-local.");
+
+    /// <summary>GAI008 for a member inherited from a base interface: reported on the [LlmBudget] interface that inherits it.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedInheritedMember = Create(
+        DiagnosticIds.UnsupportedMember,
+        "Unsupported member in an [LlmBudget] interface",
+        "'{0}' cannot be generated because of inherited member '{1}': {2}",
+        DiagnosticSeverity.Error,
+        "The generator implements every abstract member of the interface and of its base interfaces (other than IChatClient and IDisposable). Each must be an [LlmPrompt] method that returns Task<string>, Task<T> or IAsyncEnumerable<string>; give other members a default implementation or move them out of the interface's bases.");
+
+    public static readonly DiagnosticDescriptor ChatAbstractionsNotReferenced = Create(
+        DiagnosticIds.ChatAbstractionsNotReferenced,
+        "Microsoft.Extensions.AI is not referenced",
+        "Interface '{0}' has [LlmBudget], but Microsoft.Extensions.AI.IChatClient is not in the compilation, so the generator cannot emit its guard",
+        DiagnosticSeverity.Error,
+        "The generated guard is an IChatClient built on Microsoft.Extensions.AI. Reference the Microsoft.Extensions.AI.Abstractions package (the GuardedAI package brings it in unless transitive references are disabled).");
 
     public static readonly DiagnosticDescriptor MissingJustification = Create(
         DiagnosticIds.MissingJustification,

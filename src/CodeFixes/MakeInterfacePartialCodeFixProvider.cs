@@ -31,7 +31,9 @@ public sealed class MakeInterfacePartialCodeFixProvider : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var declaration = root?.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<InterfaceDeclarationSyntax>().FirstOrDefault();
-            if (declaration is null)
+            // GAI004 is also reported on a non-partial containing type; "Make the interface partial" is only offered
+            // for the interface's own diagnostic (the containing types need `partial` by hand).
+            if (declaration is null || declaration.Identifier.Span != diagnostic.Location.SourceSpan)
                 continue;
             context.RegisterCodeFix(
                 CodeAction.Create(Title, ct => MakePartialAsync(context.Document, declaration, ct), nameof(MakeInterfacePartialCodeFixProvider)),

@@ -111,4 +111,146 @@ public class BudgetInterfaceTests
         Verify.Error("GAI008").WithLocation(4).WithArguments("IBot.TwoTokens", "it has more than one CancellationToken parameter"),
         Verify.Error("GAI008").WithLocation(5).WithArguments("IBot.Name", "a property has no prompt; only [LlmPrompt] methods can be generated"),
         Verify.Error("GAI008").WithLocation(6).WithArguments("IBot.Numbers", "it returns System.Collections.Generic.IAsyncEnumerable<int>, but only Task<string>, Task<T> and IAsyncEnumerable<string> are supported"));
+
+    [Fact]
+    public Task ContainingTypeNotPartial_IsGAI004_PartialContainersAreQuiet() => Verify.VerifyAsync(Usings + """
+        public static class {|#0:Outer|}
+        {
+            [LlmBudget("a")]
+            public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+        }
+
+        public partial class Mixed
+        {
+            public class {|#1:Middle|}
+            {
+                [LlmBudget("b")]
+                public partial interface IDeep { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            }
+        }
+
+        public partial class Fine
+        {
+            internal partial record struct Inner
+            {
+                [LlmBudget("c")]
+                public partial interface IOk { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            }
+        }
+        """,
+        Verify.Error("GAI004").WithLocation(0).WithArguments("IBot", "Outer"),
+        Verify.Error("GAI004").WithLocation(1).WithArguments("IDeep", "Middle"));
+
+    [Fact]
+    public Task GenericAndFileLocalInterfaces_AreGAI008_GenericContainerIsQuiet() => Verify.VerifyAsync(Usings + """
+        [LlmBudget("a")]
+        public partial interface {|#0:IBot|}<T>
+        {
+            [LlmPrompt("Hi {value}")]
+            Task<T> HiAsync(T value);
+        }
+
+        [LlmBudget("b")]
+        file partial interface {|#1:ILocal|} { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+
+        file partial class Holder
+        {
+            [LlmBudget("c")]
+            public partial interface {|#2:IInner|} { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+        }
+
+        public partial class Generic<T>
+        {
+            [LlmBudget("d")]
+            public partial interface IFine { [LlmPrompt("Get {value}")] Task<T> GetAsync(T value); }
+        }
+        """,
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot<T>", "generic [LlmBudget] interfaces are not supported; declare a non-generic interface per concrete type"),
+        Verify.Error("GAI008").WithLocation(1).WithArguments("ILocal", "it is a file-local type, and the guard is generated in another file, which cannot see or extend it"),
+        Verify.Error("GAI008").WithLocation(2).WithArguments("IInner", "it is nested in file-local type 'Holder', and the guard is generated in another file, which cannot see or extend it"));
+
+    [Fact]
+    public Task InheritedMembers_AreReportedOnTheBudgetInterface_ValidBasesAreQuiet() => Verify.VerifyAsync(Usings + """
+        public interface IGrand { event System.EventHandler Changed; }
+
+        public interface IBase : IGrand
+        {
+            Task<string> OtherAsync();
+            string Name { get; }
+
+            [LlmPrompt("Hi {x}")]
+            Task<string> BadAsync(string y);
+
+            [LlmPrompt("Hi")]
+            Task HiAsync();
+
+            string Defaulted() => "a default implementation is fine";
+        }
+
+        [LlmBudget("a")]
+        public partial interface {|#0:IBot|} : IBase, System.IAsyncDisposable { }
+
+        public interface IGoodBase
+        {
+            [LlmPrompt("Good {x}")]
+            Task<string> GoodAsync(string x);
+        }
+
+        [LlmBudget("b")]
+        public partial interface IOk : IGoodBase, IChatClient, System.IDisposable { }
+        """,
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot", "IBase.OtherAsync", "it has no [LlmPrompt] attribute, so there is no prompt to send"),
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot", "IBase.Name", "a property has no prompt; only [LlmPrompt] methods can be generated"),
+        Verify.Error("GAI006").WithLocation(0).WithArguments("IBot", "IBase.BadAsync", "{x}", "matches no parameter"),
+        AnalyzerVerifier<BudgetInterfaceAnalyzer>.Diagnostic("GAI007").WithLocation(0).WithArguments("IBot", "y", "IBase.BadAsync"),
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot", "IBase.HiAsync", "it returns System.Threading.Tasks.Task, but only Task<string>, Task<T> and IAsyncEnumerable<string> are supported"),
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot", "IGrand.Changed", "an event has no prompt; only [LlmPrompt] methods can be generated"),
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot", "IAsyncDisposable.DisposeAsync", "it has no [LlmPrompt] attribute, so there is no prompt to send"));
+
+    [Fact]
+    public Task ByRefReturn_NullTemplate_ReabstractionAndIndexer_AreGAI008_NestedTypesAreQuiet() => Verify.VerifyAsync(Usings + """
+        public interface IHello { string Hello(); }
+
+        [LlmBudget("a")]
+        public partial interface {|#4:IBot|} : IHello
+        {
+            [LlmPrompt("Hi")]
+            ref Task<string> {|#0:ByRefAsync|}();
+
+        #nullable disable
+            [LlmPrompt(null)]
+            Task<string> {|#1:NullTemplateAsync|}();
+        #nullable restore
+
+            abstract string IHello.{|#2:Hello|}();
+
+            string {|#3:this|}[int index] { get; }
+
+            public interface INested { void M(); }
+            public abstract class Helper { public abstract void M(); }
+        }
+        """,
+        Verify.Error("GAI008").WithLocation(0).WithArguments("IBot.ByRefAsync", "it returns by reference, which is not supported"),
+        Verify.Error("GAI008").WithLocation(1).WithArguments("IBot.NullTemplateAsync", "its [LlmPrompt] template is null"),
+        Verify.Error("GAI008").WithLocation(2).WithArguments("IBot.IHello.Hello", "it re-abstracts an inherited member; only [LlmPrompt] methods can be generated"),
+        Verify.Error("GAI008").WithLocation(3).WithArguments("IBot.this[]", "an indexer has no prompt; only [LlmPrompt] methods can be generated"),
+        // The re-abstracted base member is still abstract in IHello, and the generator implements base members too.
+        Verify.Error("GAI008").WithLocation(4).WithArguments("IBot", "IHello.Hello", "it has no [LlmPrompt] attribute, so there is no prompt to send"));
+
+    [Fact]
+    public async Task WithoutMicrosoftExtensionsAI_IsGAI010()
+    {
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpAnalyzerTest<BudgetInterfaceAnalyzer, Microsoft.CodeAnalysis.Testing.DefaultVerifier>();
+        test.TestState.Sources.Add("""
+            using System.Threading.Tasks;
+            using GuardedAI;
+
+            [LlmBudget("a")]
+            public partial interface {|#0:IBot|} { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """);
+        test.TestState.ReferenceAssemblies = TestReferences.Net10;
+        test.TestState.AdditionalReferences.Add(Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(typeof(GuardedAI.LlmBudgetAttribute).Assembly.Location));
+        test.ExpectedDiagnostics.Add(Verify.Error("GAI010").WithLocation(0).WithArguments("IBot"));
+        await test.RunAsync(System.Threading.CancellationToken.None);
+    }
 }

@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 
 namespace GuardedAI.Analyzers.Tests;
 
-/// <summary>What test sources compile against: the .NET 10 reference pack plus the LLM client libraries.</summary>
+/// <summary>What test sources compile against: the .NET 10 reference pack, the real GuardedAI runtime and the LLM client libraries.</summary>
 internal static class TestReferences
 {
     // The harness's built-in ReferenceAssemblies.Net.* need versions this machine's package copy lacks; this one is
@@ -15,6 +15,7 @@ internal static class TestReferences
 
     public static readonly string[] Assemblies =
     {
+        typeof(GuardedAI.BudgetChatClient).Assembly.Location,                    // GuardedAI.Runtime: the real contract
         typeof(IChatClient).Assembly.Location,                                   // Microsoft.Extensions.AI.Abstractions
         typeof(ChatClientBuilder).Assembly.Location,                             // Microsoft.Extensions.AI
         typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection).Assembly.Location,

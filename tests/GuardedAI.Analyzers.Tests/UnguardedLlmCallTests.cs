@@ -56,20 +56,23 @@ public class UnguardedLlmCallTests
         Verify.Diagnostic("GAI001").WithLocation(2));
 
     [Fact]
-    public Task GuardTypes_AreNotReported() => Verify.VerifyAsync(Usings + """
+    public Task GuardTypes_AreNotReported() => Verify.VerifyWithGeneratorAsync(Usings + """
+        // GuardedSupportBot is emitted by the real generator in this test.
         [LlmBudget("support")]
         partial interface ISupportBot : IChatClient { }
 
+        // Recognised by its [GeneratedCode] tool name alone (not a BudgetChatClient): an older generator's output.
         [System.CodeDom.Compiler.GeneratedCode("GuardedAI.Generator", "1.0")]
-        sealed class GuardedSupportBot : DelegatingChatClient, ISupportBot { public GuardedSupportBot(IChatClient c) : base(c) { } }
+        sealed class GuardedLegacyBot : DelegatingChatClient { public GuardedLegacyBot(IChatClient c) : base(c) { } }
 
         class C
         {
-            async Task M(ISupportBot bot, BudgetChatClient budget, GuardedSupportBot generated, IChatClient inner, BudgetEngine engine, BudgetPolicy policy)
+            async Task M(ISupportBot bot, BudgetChatClient budget, GuardedSupportBot generated, GuardedLegacyBot legacy, IChatClient inner, BudgetEngine engine, BudgetPolicy policy)
             {
                 await bot.GetResponseAsync("hi");
                 await budget.GetResponseAsync("hi");
                 await generated.GetResponseAsync("hi");
+                await legacy.GetResponseAsync("hi");
                 IChatClient wrapped = new BudgetChatClient(inner, engine, policy);
                 await wrapped.GetResponseAsync("hi");
                 var used = new ChatClientBuilder(inner).Use(i => new BudgetChatClient(i, engine, policy)).Build();

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -36,11 +37,27 @@ internal static class AnalyzerVerifier<TAnalyzer>
         await test.RunAsync(CancellationToken.None);
     }
 
+    /// <summary>
+    /// Like <see cref="VerifyAsync(string, DiagnosticResult[])"/>, with the real GuardedAI generator running first: the
+    /// analyzer sees the generated guards exactly as in a build. The generated text itself is checked by the generator tests.
+    /// </summary>
+    public static async Task VerifyWithGeneratorAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new WithGenerator { TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck };
+        Configure(test.TestState, new[] { source });
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    private sealed class WithGenerator : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+        protected override IEnumerable<System.Type> GetSourceGenerators() => new[] { typeof(GuardedAI.Generator.LlmBudgetGenerator) };
+    }
+
     internal static void Configure(SolutionState state, string[] sources)
     {
         for (var i = 0; i < sources.Length; i++)
             state.Sources.Add(($"/0/Test{i}.cs", sources[i]));
-        state.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
         state.ReferenceAssemblies = TestReferences.Net10;
         state.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
     }
@@ -66,8 +83,6 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
             FixedCode = fixedSource,
             CodeActionIndex = codeActionIndex,
         };
-        test.TestState.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
-        test.FixedState.Sources.Add(("/0/GuardedAIStubs.cs", GuardedAIStubs.Source));
         test.ReferenceAssemblies = TestReferences.Net10;
         test.TestState.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
         if (compilationEnd)

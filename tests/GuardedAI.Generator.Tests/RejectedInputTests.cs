@@ -4,7 +4,7 @@ namespace GuardedAI.Generator.Tests;
 
 /// <summary>
 /// Input the generator cannot implement produces no source at all (and no exception): the analyzers
-/// (GAI004, GAI005, GAI006, GAI008) explain why, and the user sees one diagnostic per rule, not a cascade.
+/// (GAI004, GAI005, GAI006, GAI007, GAI008, GAI010) explain why, and the user sees one diagnostic per rule, not a cascade.
 /// </summary>
 public sealed class RejectedInputTests
 {
@@ -87,6 +87,34 @@ public sealed class RejectedInputTests
         { "GAI008 generic interface", """
             [LlmBudget("b")] public partial interface IBot<T> { [LlmPrompt("Hi")] Task<T> HiAsync(); }
             """ },
+        { "GAI008 file-local interface", """
+            [LlmBudget("b")] file partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """ },
+        { "GAI008 nested in a file-local class", """
+            file partial class Outer { [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(); } }
+            """ },
+        { "GAI008 by-ref return", """
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] ref Task<string> HiAsync(); }
+            """ },
+        { "GAI008 null template", """
+            #nullable disable
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt(null)] Task<string> HiAsync(); }
+            """ },
+        { "GAI008 re-abstracted base member", """
+            public interface IHello { string Hello(); }
+            [LlmBudget("b")] public partial interface IBot : IHello { abstract string IHello.Hello(); [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """ },
+        { "GAI008 property inherited from a base", """
+            public interface IBase { string Name { get; } }
+            [LlmBudget("b")] public partial interface IBot : IBase { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """ },
+        { "GAI008 base interface outside IChatClient's (IAsyncDisposable)", """
+            [LlmBudget("b")] public partial interface IBot : System.IAsyncDisposable { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """ },
+        { "GAI006 placeholder without parameter in an inherited prompt", """
+            public interface IBase { [LlmPrompt("Hi {x}")] Task<string> HiAsync(string y); }
+            [LlmBudget("b")] public partial interface IBot : IBase { }
+            """ },
     };
 
     [Theory]
@@ -151,6 +179,44 @@ public sealed class RejectedInputTests
         Assert.Contains("HiAsync(", text);
         Assert.DoesNotContain("GreetTwiceAsync", text);
         Assert.DoesNotContain("Describe", text);
+        Assert.Empty(result.CompilationProblems());
+    }
+
+    [Fact]
+    public void WithoutMicrosoftExtensionsAI_EmitsNothing()
+    {
+        // GAI010: the guard is an IChatClient; without Microsoft.Extensions.AI.Abstractions there is nothing to build on.
+        const string source = """
+            using System.Threading.Tasks;
+            using GuardedAI;
+
+            [LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(); }
+            """;
+
+        Assert.True(GeneratorHarness.Run(source, GeneratorHarness.ReferencesWithout("Microsoft.Extensions.AI.Abstractions")).GeneratedTrees.IsEmpty);
+        Assert.False(GeneratorHarness.Run(source).GeneratedTrees.IsEmpty); // the control
+    }
+
+    [Fact]
+    public void NestedTypesInTheInterface_AreNotMembersToImplement()
+    {
+        // Interfaces and abstract classes are abstract symbols; they used to make the generator reject the interface.
+        GeneratorResult result = GeneratorHarness.Run("""
+            using System.Threading.Tasks;
+            using GuardedAI;
+
+            namespace Acme.NestedTypes;
+
+            [LlmBudget("nested")]
+            public partial interface IBot
+            {
+                [LlmPrompt("Hi")] Task<string> HiAsync();
+                public interface IOptions { int Count { get; } }
+                public abstract class Helper { public abstract void Run(); }
+            }
+            """);
+
+        Assert.Equal(new[] { "Acme.NestedTypes.IBot.g.cs" }, SyntaxTreeNames(result));
         Assert.Empty(result.CompilationProblems());
     }
 

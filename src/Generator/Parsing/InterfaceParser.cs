@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using GuardedAI.Generator.Model;
+using GuardedAI.Templates;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -59,7 +60,8 @@ internal static class InterfaceParser
         var containers = new List<INamedTypeSymbol>();
         for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
         {
-            if (!IsPartialInSource(outer)) return null;
+            // GAI008: a file-local type cannot be extended from the generated file.
+            if (!IsPartialInSource(outer) || outer.IsFileLocal) return null;
             containers.Insert(0, outer);
         }
 
@@ -151,9 +153,10 @@ internal static class InterfaceParser
             {
                 cancellationToken.ThrowIfCancellationRequested();
 
-                // Members with a default implementation, static ones included, need nothing from us; a static
-                // abstract member cannot be implemented by an instance client (GAI008).
-                if (!member.IsAbstract) continue;
+                // Members with a default implementation, static ones included, need nothing from us, and nested types
+                // (abstract for an interface or abstract class) are not members to implement; a static abstract
+                // member cannot be implemented by an instance client (GAI008).
+                if (!member.IsAbstract || member is INamedTypeSymbol) continue;
                 if (member.IsStatic) return null;
 
                 // GAI008: the only abstract members a guarded interface may have are [LlmPrompt] methods.
@@ -264,11 +267,11 @@ internal static class InterfaceParser
     /// <summary>The template's parts with placeholders bound to parameter names; null when it is invalid.</summary>
     private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders, HashSet<string> unbound)
     {
-        List<PromptTemplate.Part>? parts = PromptTemplate.Parse(template);
-        if (parts is null) return null;
+        List<TemplatePart> parts = PromptTemplate.Parse(template);
+        if (!PromptTemplate.IsWellFormed(parts)) return null;
 
         var segments = new List<TemplateSegment>(parts.Count);
-        foreach (PromptTemplate.Part part in parts)
+        foreach (TemplatePart part in parts)
         {
             if (!part.IsPlaceholder)
             {
