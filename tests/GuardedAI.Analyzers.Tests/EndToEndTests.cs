@@ -46,7 +46,6 @@ public class EndToEndTests
         { "GAI006", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {a {name}")] Task<string> HiAsync(string name); }""" },
         { "GAI006", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {}")] Task<string> HiAsync(); }""" },
         { "GAI006", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi {name}", System = "You are {persona}")] Task<string> HiAsync(string name); }""" },
-        { "GAI007", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(string name); }""" },
         { "GAI008", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task HiAsync(); }""" },
         { "GAI008", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] ValueTask<string> HiAsync(); }""" },
         { "GAI008", """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] IAsyncEnumerable<int> HiAsync(); }""" },
@@ -76,7 +75,6 @@ public class EndToEndTests
         { "GAI008", """public interface IBase { [LlmPrompt("Hi")] Task HiAsync(); } [LlmBudget("b")] public partial interface IBot : IBase { }""" },
         { "GAI008", """[LlmBudget("b")] public partial interface IBot : IAsyncDisposable { [LlmPrompt("Hi")] Task<string> HiAsync(); }""" },
         { "GAI006", """public interface IBase { [LlmPrompt("Hi {x}")] Task<string> HiAsync(string y); } [LlmBudget("b")] public partial interface IBot : IBase { }""" },
-        { "GAI007", """public interface IBase { [LlmPrompt("Hi")] Task<string> HiAsync(string y); } [LlmBudget("b")] public partial interface IBot : IBase { }""" },
         // A [LlmBudget] base that is itself invalid: neither it nor the child is generated.
         { "GAI008", """[LlmBudget("p")] public partial interface IParent { Task<string> NoPromptAsync(); } [LlmBudget("b")] public partial interface IBot : IParent { }""" },
     };
@@ -112,6 +110,26 @@ public class EndToEndTests
 
         Assert.False(run.Generated.IsEmpty, $"expected generated source for:\n{declaration}");
         Assert.True(run.Diagnostics.IsEmpty, $"expected no diagnostic for:\n{declaration}\ngot: {Describe(run.Diagnostics)}");
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, $"the generated code does not compile: {Describe(errors)}");
+    }
+
+    public static TheoryData<string> UnusedParameter => new()
+    {
+        """[LlmBudget("b")] public partial interface IBot { [LlmPrompt("Hi")] Task<string> HiAsync(string name); }""",
+        """public interface IBase { [LlmPrompt("Hi")] Task<string> HiAsync(string y); } [LlmBudget("b")] public partial interface IBot : IBase { }""",
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusedParameter))]
+    public async Task UnusedParameter_IsGenerated_WithTheGAI007Warning(string declaration)
+    {
+        // GAI007 is a warning, so the build goes on: the client must exist, or every use of it would fail to compile.
+        var run = await RunAsync(Usings + declaration);
+
+        Assert.False(run.Generated.IsEmpty, $"expected generated source for:\n{declaration}");
+        var diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(("GAI007", DiagnosticSeverity.Warning), (diagnostic.Id, diagnostic.Severity));
         var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, $"the generated code does not compile: {Describe(errors)}");
     }

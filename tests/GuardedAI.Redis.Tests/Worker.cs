@@ -49,7 +49,10 @@ internal sealed class Worker : IAsyncDisposable
 
     public IReadOnlyList<string> Lines { get { lock (_lines) return _lines.ToArray(); } }
 
-    public IReadOnlyList<string> Committed => Lines.Where(l => l.StartsWith("C ", StringComparison.Ordinal)).Select(l => l[2..]).ToList();
+    /// <summary>Ids the worker reported as committed. A kill can cut the last line short; only whole 32-hex-digit ids count.</summary>
+    public IReadOnlyList<string> Committed => Lines
+        .Where(l => l.Length == 34 && l.StartsWith("C ", StringComparison.Ordinal) && l.AsSpan(2).ContainsAnyExcept("0123456789abcdef") == false)
+        .Select(l => l[2..]).ToList();
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

@@ -204,7 +204,6 @@ internal static class InterfaceParser
         // GAI008: parameters are placeholders, plus at most one CancellationToken and one ChatOptions.
         var parameters = new List<ParameterModel>();
         var placeholders = new Dictionary<string, string>(System.StringComparer.Ordinal);
-        var unbound = new HashSet<string>(System.StringComparer.Ordinal);
         string? cancellationTokenName = null, optionsName = null;
         foreach (IParameterSymbol parameter in method.Parameters)
         {
@@ -224,7 +223,6 @@ internal static class InterfaceParser
             else
             {
                 placeholders[parameter.Name] = name;
-                unbound.Add(parameter.Name);
             }
 
             parameters.Add(new ParameterModel(
@@ -235,9 +233,9 @@ internal static class InterfaceParser
                 isToken));
         }
 
-        // GAI006: every placeholder (in the prompt or the system message) names a parameter;
-        // GAI007: every other parameter appears in one of them.
-        EquatableArray<TemplateSegment>? prompt = Bind(template, placeholders, unbound);
+        // GAI006: every placeholder (in the prompt or the system message) names a parameter. A parameter no template
+        // uses (GAI007) is only a warning: the method is generated and simply does not send that value.
+        EquatableArray<TemplateSegment>? prompt = Bind(template, placeholders);
         if (prompt is null) return null;
 
         EquatableArray<TemplateSegment>? system = null;
@@ -245,12 +243,10 @@ internal static class InterfaceParser
         {
             if (argument.Key == "System" && argument.Value.Value is string systemTemplate)
             {
-                system = Bind(systemTemplate, placeholders, unbound);
+                system = Bind(systemTemplate, placeholders);
                 if (system is null) return null;
             }
         }
-
-        if (unbound.Count > 0) return null;
 
         return new MethodModel(
             Name: EscapeIdentifier(method.Name),
@@ -265,7 +261,7 @@ internal static class InterfaceParser
     }
 
     /// <summary>The template's parts with placeholders bound to parameter names; null when it is invalid.</summary>
-    private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders, HashSet<string> unbound)
+    private static EquatableArray<TemplateSegment>? Bind(string template, Dictionary<string, string> placeholders)
     {
         List<TemplatePart> parts = PromptTemplate.Parse(template);
         if (!PromptTemplate.IsWellFormed(parts)) return null;
@@ -280,7 +276,6 @@ internal static class InterfaceParser
             }
 
             if (!placeholders.TryGetValue(part.Text, out string? parameterName)) return null;
-            unbound.Remove(part.Text);
             segments.Add(new TemplateSegment(parameterName, IsPlaceholder: true));
         }
 
