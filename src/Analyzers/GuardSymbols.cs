@@ -20,6 +20,7 @@ internal sealed class GuardSymbols
         ChatClientBuilder = compilation.GetTypeByMetadataName(WellKnownTypeNames.ChatClientBuilder);
         EmbeddingGeneratorBuilder = compilation.GetTypeByMetadataName(WellKnownTypeNames.EmbeddingGeneratorBuilder);
         BudgetChatClient = compilation.GetTypeByMetadataName(WellKnownTypeNames.BudgetChatClient);
+        BudgetEmbeddingGenerator = compilation.GetTypeByMetadataName(WellKnownTypeNames.BudgetEmbeddingGenerator);
         LlmBudgetAttribute = compilation.GetTypeByMetadataName(WellKnownTypeNames.LlmBudgetAttribute);
         AllowUnguardedAttribute = compilation.GetTypeByMetadataName(WellKnownTypeNames.AllowUnguardedLlmCallsAttribute);
         GeneratedCodeAttribute = compilation.GetTypeByMetadataName(WellKnownTypeNames.GeneratedCodeAttribute);
@@ -30,6 +31,7 @@ internal sealed class GuardSymbols
     public INamedTypeSymbol? ChatClientBuilder { get; }
     public INamedTypeSymbol? EmbeddingGeneratorBuilder { get; }
     public INamedTypeSymbol? BudgetChatClient { get; }
+    public INamedTypeSymbol? BudgetEmbeddingGenerator { get; }
     public INamedTypeSymbol? LlmBudgetAttribute { get; }
     public INamedTypeSymbol? AllowUnguardedAttribute { get; }
     public INamedTypeSymbol? GeneratedCodeAttribute { get; }
@@ -38,6 +40,7 @@ internal sealed class GuardSymbols
 
     /// <summary>
     /// A type whose every model call is budgeted: a <c>BudgetChatClient</c> (generated guards derive from it), a
+    /// <c>BudgetEmbeddingGenerator</c>, a
     /// <c>[LlmBudget]</c> interface, a type the GuardedAI generator emitted, or a type parameter constrained to one.
     /// </summary>
     public bool IsGuardType(ITypeSymbol? type) => type is not null && _guardTypes.GetOrAdd(type, ComputeIsGuardType);
@@ -60,6 +63,8 @@ internal sealed class GuardSymbols
         for (var current = named; current is not null; current = current.BaseType)
         {
             if (BudgetChatClient is not null && SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, BudgetChatClient))
+                return true;
+            if (BudgetEmbeddingGenerator is not null && SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, BudgetEmbeddingGenerator))
                 return true;
             if (IsGeneratedGuard(current))
                 return true;

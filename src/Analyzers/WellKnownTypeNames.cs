@@ -7,6 +7,7 @@ internal static class WellKnownTypeNames
     public const string LlmPromptAttribute = "GuardedAI.LlmPromptAttribute";
     public const string AllowUnguardedLlmCallsAttribute = "GuardedAI.AllowUnguardedLlmCallsAttribute";
     public const string BudgetChatClient = "GuardedAI.BudgetChatClient";
+    public const string BudgetEmbeddingGenerator = "GuardedAI.BudgetEmbeddingGenerator`1";
     public const string GuardedAINamespace = "GuardedAI";
     public const string GeneratorName = "GuardedAI.Generator";
 

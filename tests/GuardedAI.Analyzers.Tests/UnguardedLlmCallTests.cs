@@ -341,6 +341,23 @@ public class UnguardedLlmCallTests
         Verify.Diagnostic("GAI001").WithLocation(5).WithArguments("IMessageService.Create", "'anthropic.Messages' is a plain IMessageService, not a budgeted client"));
 
     [Fact]
+    public Task Embeddings_ThroughABudgetGuard_AreNotReported_WithoutOne_AreReported() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(IEmbeddingGenerator<string, Embedding<float>> provider, BudgetEngine engine, BudgetPolicy policy)
+            {
+                var guarded = new EmbeddingGeneratorBuilder<string, Embedding<float>>(provider).UseBudget(engine, policy).Build();
+                await guarded.GenerateAsync(new[] { "a" });
+                var direct = new BudgetEmbeddingGenerator<Embedding<float>>(provider, engine, policy);
+                await direct.GenerateVectorAsync("a");
+                var unguarded = new EmbeddingGeneratorBuilder<string, Embedding<float>>(provider).Build();
+                await {|#0:unguarded.GenerateAsync(new[] { "a" })|};
+            }
+        }
+        """,
+        Verify.Diagnostic("GAI001").WithLocation(0));
+
+    [Fact]
     public Task ClientImplementations_ForwardingCalls_AreNotReported() => Verify.VerifyAsync(Usings + """
         sealed class LoggingClient(IChatClient inner) : DelegatingChatClient(inner)
         {
