@@ -43,6 +43,20 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void AddGuardedAI_replaces_a_default_engine_registered_before_it()
+    {
+        // A generated AddXxx() registers a default engine with TryAdd; the configured one must win whatever the order.
+        var services = new ServiceCollection();
+        Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton(services, _ => new BudgetEngine());
+        services.AddGuardedAI(o => o.Policies.Add(BudgetPolicy.Create("configured").Build()));
+
+        var engine = services.BuildServiceProvider().GetRequiredService<BudgetEngine>();
+
+        Assert.NotNull(engine.GetPolicy("configured"));
+        Assert.Single(services, d => d.ServiceType == typeof(BudgetEngine));
+    }
+
+    [Fact]
     public void A_bad_budget_in_configuration_fails_with_the_budget_and_value_named()
     {
         var configuration = Json("""{ "GuardedAI": { "Budgets": { "broken": { "HourlyRequests": 100, "DailyRequests": 10 } } } }""");

@@ -222,7 +222,7 @@ internal static class SourceEmitter
         writer.Line("/// <summary>");
         writer.Line("/// Registers <see cref=\"" + Cref(model.InterfaceFullName) + "\"/> as a singleton guarded client over the client");
         writer.Line("/// <paramref name=\"innerClientFactory\"/> returns, using the container's <see cref=\"" + BudgetEngine + "\"/>");
-        writer.Line("/// (a default in-memory engine is added when none is registered; register yours first).");
+        writer.Line("/// (a default in-memory engine is added when none is registered; <c>AddGuardedAI</c> replaces it, before or after).");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"services\">The service collection.</param>");
         writer.Line("/// <param name=\"innerClientFactory\">Creates the provider's client. Put function invocation outside the guarded client, not beneath it.</param>");
