@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using GuardedAI.Tiers;
 
 namespace GuardedAI.Analyzers;
 
@@ -31,35 +32,30 @@ internal static class BudgetLimits
 
     public static readonly Dictionary<string, double> DefaultThresholds = new()
     {
-        [WarnAtPercent] = 70,
-        [CriticalAtPercent] = 90,
-        [TripAtPercent] = 95,
+        [WarnAtPercent] = TierTable.DefaultWarnAtPercent,
+        [CriticalAtPercent] = TierTable.DefaultCriticalAtPercent,
+        [TripAtPercent] = TierTable.DefaultTripAtPercent,
     };
 
-    /// <summary>The tiers' defaults, the same numbers as the runtime's BudgetTierDefaults (enum order: Custom, Free, Economy, Standard, Premium).</summary>
-    public static readonly string[] TierNames = { "Custom", "Free", "Economy", "Standard", "Premium" };
+    /// <summary>Tier names in enum order (Custom, Free, Economy, Standard, Premium).</summary>
+    public static string[] TierNames => TierTable.Names;
 
-    public static Dictionary<string, double> TierDefaults(int tier) => tier switch
+    /// <summary>The tier's defaults as attribute property values; the numbers are src/Shared/TierTable.cs, which the runtime compiles too.</summary>
+    public static Dictionary<string, double> TierDefaults(int tier)
     {
-        1 => Defaults(50, 25_000, 0.25, 10, 5_000, 0.05, 2_000, 1_000, 0.02),
-        2 => Defaults(100, 50_000, 0.50, 20, 10_000, 0.10, 4_000, 2_000, 0.05),
-        3 => Defaults(300, 150_000, 2.00, 50, 30_000, 0.35, 8_000, 4_000, 0.15),
-        4 => Defaults(500, 300_000, 5.00, 100, 60_000, 0.75, 16_000, 8_000, 0.30),
-        _ => new Dictionary<string, double>(),
-    };
-
-    private static Dictionary<string, double> Defaults(
-        double dailyRequests, double dailyTokens, double dailyCost, double hourlyRequests, double hourlyTokens, double hourlyCost,
-        double maxInput, double maxOutput, double maxCost) => new()
-    {
-        ["DailyRequests"] = dailyRequests,
-        ["DailyTokens"] = dailyTokens,
-        ["DailyCostUsd"] = dailyCost,
-        ["HourlyRequests"] = hourlyRequests,
-        ["HourlyTokens"] = hourlyTokens,
-        ["HourlyCostUsd"] = hourlyCost,
-        [MaxInputTokens] = maxInput,
-        [MaxOutputTokens] = maxOutput,
-        [MaxRequestCostUsd] = maxCost,
-    };
+        var row = TierTable.Get(tier);
+        if (row is null) return new Dictionary<string, double>();
+        return new Dictionary<string, double>
+        {
+            ["DailyRequests"] = row.DailyRequests,
+            ["DailyTokens"] = row.DailyTokens,
+            ["DailyCostUsd"] = (double)row.DailyCostUsd,
+            ["HourlyRequests"] = row.HourlyRequests,
+            ["HourlyTokens"] = row.HourlyTokens,
+            ["HourlyCostUsd"] = (double)row.HourlyCostUsd,
+            [MaxInputTokens] = row.MaxInputTokens,
+            [MaxOutputTokens] = row.MaxOutputTokens,
+            [MaxRequestCostUsd] = (double)row.MaxRequestCostUsd,
+        };
+    }
 }

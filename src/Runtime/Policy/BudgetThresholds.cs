@@ -4,7 +4,10 @@ namespace GuardedAI;
 /// <param name="WarnAtPercent">Warning alert (default 70).</param>
 /// <param name="CriticalAtPercent">Critical alert (default 90).</param>
 /// <param name="TripAtPercent">Emergency alert and the circuit breaker opens (default 95).</param>
-public sealed record BudgetThresholds(double WarnAtPercent = 70, double CriticalAtPercent = 90, double TripAtPercent = 95)
+public sealed record BudgetThresholds(
+    double WarnAtPercent = Tiers.TierTable.DefaultWarnAtPercent,
+    double CriticalAtPercent = Tiers.TierTable.DefaultCriticalAtPercent,
+    double TripAtPercent = Tiers.TierTable.DefaultTripAtPercent)
 {
     /// <summary>The defaults: 70 / 90 / 95.</summary>
     public static BudgetThresholds Default { get; } = new();

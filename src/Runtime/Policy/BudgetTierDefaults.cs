@@ -4,15 +4,15 @@ namespace GuardedAI;
 public static class BudgetTierDefaults
 {
     /// <summary>The limits, per-request caps of <paramref name="tier"/>; empty for <see cref="BudgetTier.Custom"/>.</summary>
-    public static TierDefinition Get(BudgetTier tier) => tier switch
+    public static TierDefinition Get(BudgetTier tier)
     {
-        BudgetTier.Free => new(50, 25_000, 0.25m, 10, 5_000, 0.05m, 2_000, 1_000, 0.02m),
-        BudgetTier.Economy => new(100, 50_000, 0.50m, 20, 10_000, 0.10m, 4_000, 2_000, 0.05m),
-        BudgetTier.Standard => new(300, 150_000, 2.00m, 50, 30_000, 0.35m, 8_000, 4_000, 0.15m),
-        BudgetTier.Premium => new(500, 300_000, 5.00m, 100, 60_000, 0.75m, 16_000, 8_000, 0.30m),
-        BudgetTier.Custom => TierDefinition.Empty,
-        _ => throw new ArgumentOutOfRangeException(nameof(tier), tier, "Unknown budget tier."),
-    };
+        if (!Enum.IsDefined(tier)) throw new ArgumentOutOfRangeException(nameof(tier), tier, "Unknown budget tier.");
+        // The numbers live in src/Shared/TierTable.cs, which the analyzers compile too (GAI002 checks the same policy).
+        return Tiers.TierTable.Get((int)tier) is { } row
+            ? new(row.DailyRequests, row.DailyTokens, row.DailyCostUsd, row.HourlyRequests, row.HourlyTokens, row.HourlyCostUsd,
+                row.MaxInputTokens, row.MaxOutputTokens, row.MaxRequestCostUsd)
+            : TierDefinition.Empty;
+    }
 
     /// <summary>A tier's numbers.</summary>
     public sealed record TierDefinition(
