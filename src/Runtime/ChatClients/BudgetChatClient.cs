@@ -53,7 +53,7 @@ public class BudgetChatClient : DelegatingChatClient
         _provider = metadata?.ProviderName;
         _defaultModel = policy.Model ?? metadata?.DefaultModelId;
         // Resolved once: the tokenizer of the client's model serves every call that does not name another model.
-        _counter = engine.Tokenizers.ForModel(_defaultModel);
+        _counter = engine.Parts.Tokenizers.ForModel(_defaultModel);
         Engine.AddPolicy(policy);
     }
 
@@ -73,34 +73,18 @@ public class BudgetChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(messages, options);
-        var reservation = await Engine.ReserveAsync(Policy, prepared.Estimate, prepared.Context, cancellationToken).ConfigureAwait(false);
-        ChatResponse response;
-        try
-        {
-            response = await base.GetResponseAsync(prepared.Messages, prepared.Options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The prompt may already have been sent and billed: count it.
-            await Engine.ReleaseAsync(reservation, UsageStatus.Cancelled, "cancelled by the caller", new TokenUsage(prepared.Estimate.InputTokens, 0)).ConfigureAwait(false);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            await Engine.ReleaseAsync(reservation, UsageStatus.Failed, Describe(ex)).ConfigureAwait(false);
-            throw;
-        }
-
-        var (usage, reported) = Reconcile(response.Usage, prepared.Estimate, response.Text);
-        await Engine.CommitAsync(reservation, usage, reported).ConfigureAwait(false);
-        return response;
+        var lease = await GuardedCall.AcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
+        return await GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
+            static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
+            static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(messages, options);
-        var reservation = await Engine.ReserveAsync(Policy, prepared.Estimate, prepared.Context, cancellationToken).ConfigureAwait(false);
+        await using var lease = await GuardedCall.AcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
 
         UsageDetails? reportedUsage = null;
         var text = new StringBuilder();
@@ -155,15 +139,15 @@ public class BudgetChatClient : DelegatingChatClient
             var (usage, reported) = Reconcile(reportedUsage, prepared.Estimate, text.ToString());
             if (completed)
             {
-                await Engine.CommitAsync(reservation, usage, reported).ConfigureAwait(false);
+                await lease.CommitAsync(usage, reported).ConfigureAwait(false);
             }
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                await Engine.ReleaseAsync(reservation, UsageStatus.Failed, Describe(failure), usage).ConfigureAwait(false);
+                await lease.FailAsync(GuardedCall.Describe(failure), usage, reported).ConfigureAwait(false);
             }
             else
             {
-                await Engine.CommitAsync(reservation, usage, reported, UsageStatus.Cancelled, "the stream was abandoned before it completed").ConfigureAwait(false);
+                await lease.CancelAsync("the stream was abandoned before it completed", usage, reported).ConfigureAwait(false);
             }
         }
     }
@@ -193,15 +177,15 @@ public class BudgetChatClient : DelegatingChatClient
         prepared.AdditionalProperties = remaining;
 
         var model = prepared.ModelId ?? _defaultModel;
-        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(model);
-        var estimate = Engine.Estimate(Policy, list, prepared, counter, model);
+        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
+        var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, counter, model);
         var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
-        return new PreparedCall(list, prepared, estimate, context);
+        return new PreparedCall(list, prepared, estimate, denial, context);
     }
 
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)
     {
-        var counter = string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(estimate.Model);
+        var counter = string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(estimate.Model);
         if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
         {
             var usage = TokenUsage.From(reported);
@@ -213,7 +197,5 @@ public class BudgetChatClient : DelegatingChatClient
         return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
     }
 
-    private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
-
-    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, ReservationContext Context);
+    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context);
 }

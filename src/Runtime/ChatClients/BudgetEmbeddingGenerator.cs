@@ -25,7 +25,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
         var metadata = innerGenerator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata;
         _provider = metadata?.ProviderName;
         _defaultModel = policy.Model ?? metadata?.DefaultModelId;
-        _counter = engine.Tokenizers.ForModel(_defaultModel);
+        _counter = engine.Parts.Tokenizers.ForModel(_defaultModel);
         Engine.AddPolicy(policy);
     }
 
@@ -35,13 +35,19 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
     /// <summary>The budget.</summary>
     public BudgetPolicy Policy { get; }
 
+    /// <summary>A tenant applied to every call of this generator that names none (in options or an ambient <see cref="BudgetScope"/>).</summary>
+    public string? Tenant { get; set; }
+
+    /// <summary>Tags added to every call's usage record.</summary>
+    public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     public override async Task<GeneratedEmbeddings<TEmbedding>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         var inputs = values as IReadOnlyList<string> ?? values.ToList();
         var model = options?.ModelId ?? _defaultModel;
-        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(model);
+        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
 
         // Embedding requests carry no chat overhead: each input is billed as its own tokens.
         var cap = Policy.MaxInputTokens ?? int.MaxValue;
@@ -51,9 +57,9 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
             input += counter.CountText(text, (int)Math.Max(0, Math.Min(int.MaxValue, cap - input)));
             if (input > cap) break;
         }
-        var estimate = new UsageEstimate(model, input, 0, Engine.Prices.ComputeCost(model, new TokenUsage(input, 0)));
+        var estimate = Engine.Estimate(model, input, 0);
 
-        var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, defaultTenant: null, defaultTags: null);
+        var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, Tenant, Tags);
         var forwarded = options;
         if (!ReferenceEquals(remaining, options?.AdditionalProperties))
         {
@@ -62,27 +68,13 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
         }
         var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
 
-        var reservation = await Engine.ReserveAsync(Policy, estimate, context, cancellationToken).ConfigureAwait(false);
-        GeneratedEmbeddings<TEmbedding> result;
-        try
-        {
-            result = await base.GenerateAsync(inputs, forwarded, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await Engine.ReleaseAsync(reservation, UsageStatus.Cancelled, "cancelled by the caller", new TokenUsage(input, 0)).ConfigureAwait(false);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            await Engine.ReleaseAsync(reservation, UsageStatus.Failed, $"{ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
-            throw;
-        }
-
-        var reported = result.Usage is { InputTokenCount: not null } || result.Usage is { TotalTokenCount: not null };
-        var usage = reported ? new TokenUsage(result.Usage!.InputTokenCount ?? result.Usage.TotalTokenCount ?? input, 0) : new TokenUsage(input, 0);
-        await Engine.CommitAsync(reservation, usage, reported).ConfigureAwait(false);
-        return result;
+        var lease = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
+        return await GuardedCall.RunAsync(lease, (Generator: this, Inputs: inputs, Options: forwarded, Counted: input),
+            static (s, ct) => s.Generator.InnerGenerator.GenerateAsync(s.Inputs, s.Options, ct),
+            static (s, result) => result.Usage is { InputTokenCount: not null } or { TotalTokenCount: not null }
+                ? (new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? s.Counted, 0), true)
+                : (new TokenUsage(s.Counted, 0), false),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -15,8 +15,7 @@ public static class GuardedAIConfiguration
         foreach (var (tenant, budget) in source.Tenants) target.TenantPolicies[tenant] = budget.ToPolicy(BudgetEngine.TenantScope(tenant));
         if (source.DefaultTenantBudget is { } template)
         {
-            var validated = template.ToPolicy("tenant:*");
-            target.DefaultTenantPolicy = tenant => validated.WithName(BudgetEngine.TenantScope(tenant));
+            target.DefaultTenantPolicy = template.ToPolicy("tenant:*");
         }
 
         var prices = target.Prices ?? PriceCatalog.CreateDefault();

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace GuardedAI;
 
-/// <summary>How a <see cref="BudgetEngine"/> is put together. Everything has an in-memory default.</summary>
+/// <summary>How a <see cref="BudgetEngine"/> is put together. Everything has an in-memory default. The engine copies
+/// these settings when it is built: changing them afterwards changes nothing.</summary>
 public sealed class BudgetEngineOptions
 {
     /// <summary>The clock (tests pass a fake one).</summary>
@@ -35,8 +36,9 @@ public sealed class BudgetEngineOptions
     /// <summary>Per-tenant policies by tenant key.</summary>
     public IDictionary<string, BudgetPolicy> TenantPolicies { get; } = new Dictionary<string, BudgetPolicy>(StringComparer.Ordinal);
 
-    /// <summary>The policy of a tenant not in <see cref="TenantPolicies"/>; null: such tenants are labelled, not limited.</summary>
-    public Func<string, BudgetPolicy?>? DefaultTenantPolicy { get; set; }
+    /// <summary>The budget every tenant not in <see cref="TenantPolicies"/> gets (each its own counters, under
+    /// <c>tenant:&lt;key&gt;</c>); null: such tenants are labelled, not limited.</summary>
+    public BudgetPolicy? DefaultTenantPolicy { get; set; }
 
     /// <summary>How long an unsettled reservation holds budget before it is returned (default 10 minutes).</summary>
     public TimeSpan ReservationLease { get; set; } = TimeSpan.FromMinutes(10);

@@ -1,6 +1,6 @@
 namespace GuardedAI;
 
-/// <summary>Why a call was denied.</summary>
+/// <summary>What denied a call.</summary>
 public enum DenialKind
 {
     /// <summary>A window limit would be exceeded.</summary>
@@ -16,49 +16,43 @@ public enum DenialKind
 }
 
 /// <summary>
-/// A call was denied before it reached the provider. Says which scope and limit, how much is used, and when to
-/// retry; <see cref="Exception.Message"/> is a sentence a person understands.
+/// A guarded call was denied before it reached the provider. Thrown by the middleware (<see cref="BudgetChatClient"/>,
+/// <see cref="BudgetEmbeddingGenerator{TEmbedding}"/>, generated clients) for a denied <see cref="BudgetLease"/>;
+/// <see cref="Exception.Message"/> is the denial's reason, a sentence a person understands.
 /// </summary>
 public sealed class BudgetExceededException : Exception
 {
-    /// <summary>Creates the exception.</summary>
-    public BudgetExceededException(
-        string message, DenialKind kind, string scope, BudgetDimension? dimension, BudgetWindow? window,
-        decimal used, decimal limit, decimal requested, TimeSpan? retryAfter)
-        : base(message)
+    /// <summary>Creates the exception for <paramref name="denial"/>.</summary>
+    public BudgetExceededException(BudgetDenial denial)
+        : base((denial ?? throw new ArgumentNullException(nameof(denial))).Reason)
     {
-        Kind = kind;
-        Scope = scope;
-        Dimension = dimension;
-        Window = window;
-        Used = used;
-        Limit = limit;
-        Requested = requested;
-        RetryAfter = retryAfter;
+        Denial = denial;
     }
 
-    /// <summary>Why the call was denied.</summary>
-    public DenialKind Kind { get; }
+    /// <summary>The denial, with every detail.</summary>
+    public BudgetDenial Denial { get; }
+
+    /// <summary>What denied the call.</summary>
+    public DenialKind Kind => Denial.Kind;
 
     /// <summary>The budget name, or <c>tenant:&lt;key&gt;</c>, whose limit denied the call.</summary>
-    public string Scope { get; }
+    public string Scope => Denial.Scope;
 
-    /// <summary>The dimension whose limit denied the call (null for breaker and store denials).</summary>
-    public BudgetDimension? Dimension { get; }
+    /// <summary>The dimension whose limit denied the call (null for store and emergency denials).</summary>
+    public BudgetDimension? Dimension => Denial.Dimension;
 
-    /// <summary>The window whose limit denied the call (null for per-request caps and breaker denials).</summary>
-    public BudgetWindow? Window { get; }
+    /// <summary>The window whose limit denied the call (null for per-request caps and store denials).</summary>
+    public BudgetWindow? Window => Denial.Window;
 
     /// <summary>How much of the limit is used (reserved by calls in flight included).</summary>
-    public decimal Used { get; }
+    public decimal Used => Denial.Used;
 
     /// <summary>The limit.</summary>
-    public decimal Limit { get; }
+    public decimal Limit => Denial.Limit;
 
     /// <summary>How much the denied call asked for.</summary>
-    public decimal Requested { get; }
+    public decimal Requested => Denial.Requested;
 
-    /// <summary>When a retry can succeed: the time until the denying window resets or the breaker half-opens; null when
-    /// waiting cannot help (the request itself is larger than a per-request cap).</summary>
-    public TimeSpan? RetryAfter { get; }
+    /// <summary>When a retry can succeed; null when waiting cannot help.</summary>
+    public TimeSpan? RetryAfter => Denial.RetryAfter;
 }

@@ -1,0 +1,46 @@
+namespace GuardedAI;
+
+/// <summary>
+/// The one reserve → call → settle sequence the chat and embedding guards share for a call that returns a single
+/// response: a denial becomes <see cref="BudgetExceededException"/>; a caller's cancellation counts the prompt (it may
+/// have been sent and billed); a provider failure counts the request and tells the breaker; a response settles with
+/// the usage it reports.
+/// </summary>
+internal static class GuardedCall
+{
+    /// <summary>Acquires a lease or throws the denial.</summary>
+    public static async ValueTask<BudgetLease> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
+        ReservationContext context, CancellationToken cancellationToken)
+    {
+        var lease = estimateDenial is null
+            ? await engine.TryReserveAsync(policy, estimate, context, cancellationToken).ConfigureAwait(false)
+            : engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context);
+        return lease.IsAcquired ? lease : throw new BudgetExceededException(lease.Denial!);
+    }
+
+    public static async Task<TResult> RunAsync<TState, TResult>(
+        BudgetLease lease, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
+        CancellationToken cancellationToken)
+    {
+        TResult result;
+        try
+        {
+            result = await call(state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await lease.CancelAsync("cancelled by the caller", new TokenUsage(lease.Estimate.InputTokens, 0)).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await lease.FailAsync(Describe(ex)).ConfigureAwait(false);
+            throw;
+        }
+        var (usage, reported) = reconcile(state, result);
+        await lease.CommitAsync(usage, reported).ConfigureAwait(false);
+        return result;
+    }
+
+    public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+}

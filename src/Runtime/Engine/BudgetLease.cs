@@ -1,0 +1,123 @@
+namespace GuardedAI;
+
+/// <summary>
+/// The answer to <see cref="BudgetEngine.TryReserveAsync"/>, shaped like <c>System.Threading.RateLimiting</c>'s
+/// <c>RateLimitLease</c>. When <see cref="IsAcquired"/>, the estimate is held against every limit of the call's scopes
+/// until the lease is settled, exactly once, by one of:
+/// <list type="bullet">
+/// <item><see cref="CommitAsync"/> — the call completed; the actual usage replaces the estimate;</item>
+/// <item><see cref="FailAsync"/> — the provider failed; the request and what was consumed count, and the breaker sees a failure;</item>
+/// <item><see cref="CancelAsync"/> — the caller gave up; the request and what was consumed count;</item>
+/// <item><see cref="DisposeAsync"/> of an unsettled lease — abandoned: the request and the estimated prompt tokens
+/// count (the prompt may have been sent), no output tokens. Use <see cref="CancelAsync"/> with no usage when the call
+/// was never sent.</item>
+/// </list>
+/// A lease orphaned anyway (a crash) returns to the budget when it expires (<see cref="ExpiresAt"/>).
+/// When not acquired, <see cref="Denial"/> says why; nothing is held and nothing needs settling.
+/// </summary>
+public sealed class BudgetLease : IAsyncDisposable
+{
+    private readonly LeaseSettlement? _settlement;
+    private int _settled;
+
+    private BudgetLease(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
+        BudgetDenial? denial, LeaseSettlement? settlement, DateTimeOffset expiresAt)
+    {
+        Id = id;
+        Policy = policy;
+        Estimate = estimate;
+        Context = context;
+        StartedAt = startedAt;
+        Denial = denial;
+        _settlement = settlement;
+        ExpiresAt = expiresAt;
+        if (denial is not null) _settled = 1;
+    }
+
+    internal static BudgetLease Acquired(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
+        DateTimeOffset startedAt, DateTimeOffset expiresAt, LeaseSettlement settlement) =>
+        new(id, policy, estimate, context, startedAt, null, settlement, expiresAt);
+
+    internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
+        DateTimeOffset decidedAt, BudgetDenial denial) =>
+        new(id, policy, estimate, context, decidedAt, denial, null, decidedAt);
+
+    /// <summary>Whether the budget was reserved and the call may go ahead.</summary>
+    public bool IsAcquired => Denial is null;
+
+    /// <summary>Why the call was denied; null when <see cref="IsAcquired"/>.</summary>
+    public BudgetDenial? Denial { get; }
+
+    /// <summary>When a denied call can be retried; null when acquired or when waiting cannot help.</summary>
+    public TimeSpan? RetryAfter => Denial?.RetryAfter;
+
+    /// <summary>A unique id, also the id of the call's usage record.</summary>
+    public string Id { get; }
+
+    /// <summary>The budget the call was checked against.</summary>
+    public BudgetPolicy Policy { get; }
+
+    /// <summary>What was reserved (or asked for, when denied).</summary>
+    public UsageEstimate Estimate { get; }
+
+    /// <summary>Tenant, provider and tags of the call.</summary>
+    public ReservationContext Context { get; }
+
+    /// <summary>When the reservation was made (or denied).</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>When an unsettled lease is returned to the budget by the engine's sweep.</summary>
+    public DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>Whether the lease has been settled (always true for a denied lease).</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Settles with the usage the call actually had.</summary>
+    /// <param name="actual">Tokens the provider reported (or that were counted).</param>
+    /// <param name="reportedByProvider">Whether <paramref name="actual"/> came from the provider.</param>
+    /// <returns>The usage record written to the ledger.</returns>
+    /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
+    public ValueTask<UsageRecord> CommitAsync(TokenUsage actual, bool reportedByProvider = true) =>
+        Settle(new LeaseOutcome(UsageStatus.Success, actual, reportedByProvider, null));
+
+    /// <summary>Settles a call the provider failed: the request counts, and so does <paramref name="consumed"/> (e.g. a
+    /// stream that broke half-way). The breaker counts the failure.</summary>
+    /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
+    public ValueTask<UsageRecord> FailAsync(string reason, TokenUsage consumed = default, bool reportedByProvider = false) =>
+        Settle(new LeaseOutcome(UsageStatus.Failed, consumed, reportedByProvider, reason));
+
+    /// <summary>Settles a call the caller cancelled or abandoned: the request counts, and so does <paramref name="consumed"/>.
+    /// Not a provider failure.</summary>
+    /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
+    public ValueTask<UsageRecord> CancelAsync(string reason, TokenUsage consumed = default, bool reportedByProvider = false) =>
+        Settle(new LeaseOutcome(UsageStatus.Cancelled, consumed, reportedByProvider, reason));
+
+    /// <summary>Settles an unsettled acquired lease as abandoned (see the class remarks); otherwise does nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_settlement is null || !TryClaim()) return;
+        await _settlement.SettleAsync(this, LeaseOutcome.Abandoned(Estimate)).ConfigureAwait(false);
+    }
+
+    private ValueTask<UsageRecord> Settle(LeaseOutcome outcome)
+    {
+        if (_settlement is null) throw new InvalidOperationException($"Lease {Id} was denied ({Denial!.Kind}); there is nothing to settle.");
+        if (!TryClaim()) throw new InvalidOperationException($"Lease {Id} is already settled; a lease settles exactly once.");
+        return _settlement.SettleAsync(this, outcome);
+    }
+
+    private bool TryClaim() => Interlocked.Exchange(ref _settled, 1) == 0;
+}
+
+/// <summary>How a lease ends.</summary>
+internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usage, bool ReportedByProvider, string? Reason)
+{
+    public static LeaseOutcome Abandoned(UsageEstimate estimate) =>
+        new(UsageStatus.Cancelled, new TokenUsage(estimate.InputTokens, 0), false, "the lease was disposed without being settled (abandoned)");
+}
+
+/// <summary>Settles an acquired lease: the engine-side half a <see cref="BudgetLease"/> calls once.</summary>
+internal abstract class LeaseSettlement
+{
+    public abstract ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome);
+}

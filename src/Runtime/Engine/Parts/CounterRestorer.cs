@@ -1,0 +1,133 @@
+namespace GuardedAI;
+
+/// <summary>
+/// Brings an engine's state up to date after a start. Breaker state is loaded from the breaker store. Counters
+/// depend on the store (<see cref="IBudgetCounterStore.RestoreStrategy"/>): an in-process store gets the ledger's
+/// totals of each known policy's current windows; a shared store (Redis) gets every record of the replay horizon
+/// settled again, which its per-id memory makes idempotent, so a settlement a crash interrupted is counted once and
+/// nothing twice. When the shared store is down at start, the replay runs again once it answers.
+/// </summary>
+internal sealed class CounterRestorer
+{
+    private readonly EngineParts _parts;
+    private readonly object _gate = new();
+    private Task<RestoreResult>? _restore;
+    private int _replayPending;
+
+    public CounterRestorer(EngineParts parts)
+    {
+        _parts = parts;
+        parts.Store.Recovered += ReplayPendingAsync;
+    }
+
+    /// <summary>Runs once; later calls return the first result.</summary>
+    public Task<RestoreResult> RestoreAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate) return _restore ??= RestoreCoreAsync(cancellationToken);
+    }
+
+    private async Task<RestoreResult> RestoreCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var breakers = 0;
+        try
+        {
+            breakers = await _parts.Breakers.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A shared breaker store that is down must not stop the start; the sync timer reads it again.
+            EngineLog.BreakerLoadFailed(_parts.Logger, ex);
+        }
+        var now = _parts.Time.GetUtcNow();
+        var store = _parts.Store.Primary;
+        var strategy = store.RestoreStrategy;
+        if (strategy == CounterRestoreStrategy.None) return new RestoreResult(strategy, 0, 0, 0, breakers);
+
+        var from = strategy == CounterRestoreStrategy.ReplaySettlements ? now - store.ReplayHorizon : EarliestWindowStart(now);
+        if (from == now) return new RestoreResult(strategy, 0, 0, 0, breakers);
+
+        var sums = new Dictionary<CounterKey, CounterCharge>();
+        int records = 0, replayed = 0, unknown = 0;
+        await foreach (var record in _parts.Recorder.Ledger.QueryAsync(new UsageQuery { From = from }, cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Status == UsageStatus.Denied) continue;
+            records++;
+            if (_parts.Policies.Get(record.Budget) is not { } policy)
+            {
+                unknown++;
+                continue;
+            }
+            var tenantPolicy = record.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
+            // The charges the call's settlement made: its windows are those of its start (the reservation time).
+            var charges = Charges.For(policy, tenantPolicy, new UsageAmounts(1, record.InputTokens, record.OutputTokens, record.CostUsd), record.Timestamp);
+            if (strategy == CounterRestoreStrategy.ReplaySettlements)
+            {
+                try
+                {
+                    await store.SettleAsync(record.Id, charges, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Start anyway (the failure mode applies) and replay when the store is back; replay is idempotent.
+                    Volatile.Write(ref _replayPending, 1);
+                    _parts.Store.MarkDown(ex);
+                    return new RestoreResult(strategy, records, replayed, unknown, breakers);
+                }
+                replayed++;
+                continue;
+            }
+            foreach (var charge in charges)
+            {
+                if (charge.WindowEnd <= now) continue; // a window that is over
+                sums[charge.Key] = sums.TryGetValue(charge.Key, out var sum) ? sum with { Amount = sum.Amount + charge.Amount } : charge;
+            }
+        }
+
+        if (strategy == CounterRestoreStrategy.SumLedger && sums.Count > 0) await store.AddAsync(sums.Values.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (unknown > 0) EngineLog.RestoreUnknownBudgets(_parts.Logger, unknown);
+        var counters = strategy == CounterRestoreStrategy.SumLedger ? sums.Count : replayed;
+        EngineLog.Restored(_parts.Logger, counters, records, strategy);
+        return new RestoreResult(strategy, records, counters, unknown, breakers);
+    }
+
+    private DateTimeOffset EarliestWindowStart(DateTimeOffset now)
+    {
+        var from = now;
+        foreach (var policy in _parts.Policies.AllKnown())
+        {
+            foreach (var limit in policy.Limits)
+            {
+                var start = WindowCalendar.Start(limit.Window, now, policy.TimeZone);
+                if (start < from) from = start;
+            }
+        }
+        return from;
+    }
+
+    /// <summary>Replays settlements that a store outage at start interrupted.</summary>
+    private async Task ReplayPendingAsync()
+    {
+        if (Interlocked.Exchange(ref _replayPending, 0) == 0) return;
+        try
+        {
+            Task<RestoreResult> replay;
+            lock (_gate) replay = _restore = RestoreCoreAsync(CancellationToken.None);
+            var result = await replay.ConfigureAwait(false);
+            EngineLog.Replayed(_parts.Logger, result.Counters);
+        }
+        catch (Exception ex)
+        {
+            Volatile.Write(ref _replayPending, 1);
+            EngineLog.ReplayFailed(_parts.Logger, ex);
+        }
+    }
+}
+
+/// <summary>What <see cref="BudgetEngine.RestoreAsync"/> did.</summary>
+/// <param name="Strategy">How the counters were restored.</param>
+/// <param name="Records">Ledger records read (denied calls excluded).</param>
+/// <param name="Counters">Counters written (summed) or settlements replayed.</param>
+/// <param name="UnknownBudgetRecords">Records of budgets the engine does not know, which could not be restored.</param>
+/// <param name="Breakers">Breaker states taken from the breaker store.</param>
+public sealed record RestoreResult(CounterRestoreStrategy Strategy, int Records, int Counters, int UnknownBudgetRecords, int Breakers);

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GuardedAI;
+
+/// <summary>
+/// The parts of one engine, assembled once from a copy of its options: nothing here reads the options object
+/// again, so changing it after construction changes nothing.
+/// </summary>
+internal sealed class EngineParts
+{
+    public EngineParts(BudgetEngineOptions options)
+    {
+        if (options.FallbackLimitFraction is <= 0 or > 1 or double.NaN)
+            throw new ArgumentOutOfRangeException(nameof(options), options.FallbackLimitFraction, "FallbackLimitFraction must be in (0, 1].");
+        if (options.ReservationLease <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), options.ReservationLease, "ReservationLease must be positive.");
+        if (options.MaxPromptCharacters <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPromptCharacters, "MaxPromptCharacters must be positive.");
+
+        Time = options.TimeProvider;
+        LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        Logger = LoggerFactory.CreateLogger("GuardedAI.BudgetEngine");
+        LeaseDuration = options.ReservationLease;
+        StoreRetryInterval = options.StoreRetryInterval;
+        MaxPromptCharacters = options.MaxPromptCharacters;
+        Policies = new PolicyRegistry(options.Policies.ToArray(), options.TenantPolicies.ToArray(), options.DefaultTenantPolicy);
+
+        var sinks = new List<IBudgetAlertSink>(options.AlertSinks);
+        if (options.LogAlerts) sinks.Insert(0, new LoggerAlertSink(LoggerFactory.CreateLogger("GuardedAI.Alerts")));
+        Alerts = new AlertDispatcher(sinks, Logger, 1024, options.AlertDedupStore);
+        Breakers = new CircuitBreakerRegistry(Time, options.BreakerStateStore, Logger);
+        Thresholds = new ThresholdMonitor(Breakers, Alerts, Time);
+        Store = new ResilientCounterStore(options.Store ?? new InMemoryBudgetCounterStore(Time),
+            new StoreSettings(options.StoreFailureMode, options.StoreRetryInterval, options.FallbackLimitFraction), Time, Alerts, Logger);
+        Recorder = new UsageRecorder(options.Ledger ?? new InMemoryUsageLedger(), Logger);
+        Pricing = new EnginePricing(options.Prices ?? PriceCatalog.CreateDefault(), Thresholds, Logger);
+        Tokenizers = options.Tokenizers ?? new TokenCounterRegistry();
+        OwnedResources = options.OwnedResources.ToArray();
+        Settler = new Settler(this);
+        Reserver = new Reserver(this);
+    }
+
+    public TimeProvider Time { get; }
+    public ILoggerFactory LoggerFactory { get; }
+    public ILogger Logger { get; }
+    public TimeSpan LeaseDuration { get; }
+    public TimeSpan StoreRetryInterval { get; }
+    public int MaxPromptCharacters { get; }
+    public PolicyRegistry Policies { get; }
+    public AlertDispatcher Alerts { get; }
+    public CircuitBreakerRegistry Breakers { get; }
+    public ThresholdMonitor Thresholds { get; }
+    public ResilientCounterStore Store { get; }
+    public UsageRecorder Recorder { get; }
+    public EnginePricing Pricing { get; }
+    public TokenCounterRegistry Tokenizers { get; }
+    public IAsyncDisposable[] OwnedResources { get; }
+    public Settler Settler { get; }
+    public Reserver Reserver { get; }
+}

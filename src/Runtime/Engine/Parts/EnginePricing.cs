@@ -1,0 +1,35 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace GuardedAI;
+
+/// <summary>
+/// Prices usage with the catalogue the engine was given, without changing it: a model the catalogue does not know
+/// is priced with its default price (never free), logged once and alerted once.
+/// </summary>
+internal sealed class EnginePricing
+{
+    private readonly ConcurrentDictionary<string, byte> _reportedUnknown = new(StringComparer.Ordinal);
+    private readonly ThresholdMonitor _monitor;
+    private readonly ILogger _logger;
+
+    public EnginePricing(PriceCatalog catalog, ThresholdMonitor monitor, ILogger logger)
+    {
+        Catalog = catalog;
+        _monitor = monitor;
+        _logger = logger;
+    }
+
+    public PriceCatalog Catalog { get; }
+
+    public decimal Cost(string? model, TokenUsage usage)
+    {
+        var lookup = Catalog.Resolve(model);
+        if (!lookup.IsKnown && _reportedUnknown.TryAdd(lookup.RequestedModel, 0))
+        {
+            EngineLog.UnknownModelPrice(_logger, lookup.RequestedModel, lookup.Price.InputPerMillion, lookup.Price.OutputPerMillion);
+            _monitor.UnknownModel(lookup.RequestedModel, lookup.Price);
+        }
+        return PriceCatalog.ComputeCost(lookup.Price, usage);
+    }
+}

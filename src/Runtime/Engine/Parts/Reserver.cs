@@ -1,0 +1,95 @@
+namespace GuardedAI;
+
+/// <summary>
+/// Decides a reservation: per-request caps of each scope, then the breakers, then every window limit of the budget
+/// and the tenant, incremented all or none in the counter store. A denial is a value and is recorded in the ledger.
+/// </summary>
+internal sealed class Reserver
+{
+    private readonly EngineParts _parts;
+
+    public Reserver(EngineParts parts) => _parts = parts;
+
+    public async ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
+    {
+        var now = _parts.Time.GetUtcNow();
+        var id = Guid.CreateVersion7(now).ToString("N");
+        var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
+
+        var denial = Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
+        if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
+
+        var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
+        if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
+
+        var charges = Charges.For(policy, tenantPolicy, estimate.Amounts, now);
+        var expiresAt = now + _parts.LeaseDuration;
+        CounterReserveResult result;
+        IBudgetCounterStore? holder;
+        try
+        {
+            (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            AbandonProbes(breakers);
+            throw;
+        }
+
+        if (holder is null || !result.Success)
+        {
+            AbandonProbes(breakers);
+            denial = holder is null
+                ? Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval)
+                : Denials.WindowLimit(charges[result.FailedIndex], result.FailedCurrent, estimate, now);
+            return Deny(denial, id, policy, estimate, context, now);
+        }
+
+        var held = new HeldReservation(_parts.Settler, tenantPolicy, charges, holder, breakers);
+        return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
+    }
+
+    /// <summary>A denial found before any counter is touched (e.g. a prompt too large to count).</summary>
+    public BudgetLease Deny(BudgetDenial denial, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context)
+    {
+        var now = _parts.Time.GetUtcNow();
+        return Deny(denial, Guid.CreateVersion7(now).ToString("N"), policy, estimate, context, now);
+    }
+
+    private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
+    {
+        _parts.Recorder.RecordDenied(denial, id, policy, estimate, context, now);
+        return BudgetLease.Denied(id, policy, estimate, context, now, denial);
+    }
+
+    private (CircuitBreaker Breaker, bool IsProbe)[] EnterBreakers(BudgetPolicy policy, BudgetPolicy? tenantPolicy, in UsageEstimate estimate, out BudgetDenial? denial)
+    {
+        denial = null;
+        if (_parts.Breakers.GlobalStopReason is { } stop)
+        {
+            denial = Denials.GlobalStop(policy.Name, stop);
+            return [];
+        }
+        var entered = new (CircuitBreaker, bool)[tenantPolicy is null ? 1 : 2];
+        for (var i = 0; i < entered.Length; i++)
+        {
+            var breaker = _parts.Breakers.Get(i == 0 ? policy.Name : tenantPolicy!.Name);
+            if (!breaker.TryEnter(out var isProbe, out var retryAfter))
+            {
+                AbandonProbes(entered.AsSpan(0, i));
+                denial = Denials.Breaker(breaker, retryAfter, estimate);
+                return [];
+            }
+            entered[i] = (breaker, isProbe);
+        }
+        return entered;
+    }
+
+    internal static void AbandonProbes(ReadOnlySpan<(CircuitBreaker Breaker, bool IsProbe)> breakers)
+    {
+        foreach (var (breaker, isProbe) in breakers)
+        {
+            if (isProbe) breaker.AbandonProbe();
+        }
+    }
+}

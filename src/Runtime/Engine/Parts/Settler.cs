@@ -1,0 +1,90 @@
+namespace GuardedAI;
+
+/// <summary>
+/// Settles a lease: tells the breakers how the call went, prices the usage, writes the usage record (the ledger
+/// first: it is the truth counters can be rebuilt from), replaces the reserved amounts with the actual ones in the
+/// store, and lets the threshold monitor look at the new values.
+/// </summary>
+internal sealed class Settler
+{
+    private readonly EngineParts _parts;
+
+    public Settler(EngineParts parts) => _parts = parts;
+
+    public async ValueTask<UsageRecord> SettleAsync(BudgetLease lease, HeldReservation held, LeaseOutcome outcome)
+    {
+        NotifyBreakers(lease, held, outcome);
+        var now = _parts.Time.GetUtcNow();
+        var usage = outcome.Usage;
+        var cost = usage.TotalTokens == 0 ? 0m : _parts.Pricing.Cost(lease.Estimate.Model, usage);
+        var actual = new UsageAmounts(1, usage.InputTokens, usage.OutputTokens, cost);
+        var charges = Charges.WithAmounts(held.Charges, actual);
+
+        var record = new UsageRecord
+        {
+            Id = lease.Id,
+            Timestamp = lease.StartedAt,
+            Budget = lease.Policy.Name,
+            Tenant = lease.Context.Tenant,
+            Provider = lease.Context.Provider,
+            Model = lease.Estimate.Model,
+            InputTokens = usage.InputTokens,
+            OutputTokens = usage.OutputTokens,
+            CachedInputTokens = usage.CachedInputTokens,
+            ReasoningTokens = usage.ReasoningTokens,
+            EstimatedInputTokens = lease.Estimate.InputTokens,
+            EstimatedOutputTokens = lease.Estimate.OutputTokens,
+            EstimatedCostUsd = lease.Estimate.CostUsd,
+            CostUsd = cost,
+            UsageReported = outcome.ReportedByProvider,
+            Duration = now - lease.StartedAt,
+            Status = outcome.Status,
+            Reason = outcome.Reason,
+            Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
+        };
+        var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+
+        IReadOnlyList<long> values;
+        try
+        {
+            values = await _parts.Store.SettleAsync(held.Holder, lease.Id, charges).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The usage is in the ledger; the store's lease returns the reservation and a restart replays the record.
+            EngineLog.StoreSettleFailed(_parts.Logger, ex, lease.Id);
+            if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
+            return record;
+        }
+        // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
+        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
+
+        if (usage.InputTokens > lease.Estimate.InputTokens || usage.OutputTokens > lease.Estimate.OutputTokens)
+        {
+            EngineLog.UsedMoreThanReserved(_parts.Logger, lease.Id, usage.InputTokens, usage.OutputTokens, lease.Estimate.InputTokens, lease.Estimate.OutputTokens);
+        }
+        var tenantPolicy = held.TenantPolicy;
+        _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : lease.Policy, now);
+        return record;
+    }
+
+    private static void NotifyBreakers(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome)
+    {
+        foreach (var (breaker, isProbe) in held.Breakers)
+        {
+            switch (outcome.Status)
+            {
+                case UsageStatus.Success:
+                    breaker.OnSuccess(isProbe);
+                    break;
+                case UsageStatus.Failed:
+                    var settings = held.TenantPolicy is { } tenant && breaker.Scope == tenant.Name ? tenant.Breaker : lease.Policy.Breaker;
+                    breaker.OnFailure(isProbe, settings, outcome.Reason ?? "provider call failed");
+                    break;
+                default:
+                    if (isProbe) breaker.AbandonProbe();
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+
+namespace GuardedAI;
+
+/// <summary>Writes the engine's usage records — settled and denied calls — to the ledger.</summary>
+internal sealed class UsageRecorder
+{
+    private readonly IUsageLedger _ledger;
+    private readonly ILogger _logger;
+
+    public UsageRecorder(IUsageLedger ledger, ILogger logger)
+    {
+        _ledger = ledger;
+        _logger = logger;
+    }
+
+    public IUsageLedger Ledger => _ledger;
+
+    /// <summary>Appends a settled call's record; a failure is logged and returned, not thrown, so the counters still count it.</summary>
+    public async ValueTask<Exception?> AppendSettledAsync(UsageRecord record)
+    {
+        try
+        {
+            await _ledger.AppendAsync(record).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            EngineLog.LedgerAppendFailed(_logger, ex, record.Id);
+            return ex;
+        }
+    }
+
+    /// <summary>Records a denied call. The caller gets its answer at once: a ledger that is slow or down is not awaited.</summary>
+    public void RecordDenied(BudgetDenial denial, string id, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
+    {
+        var append = _ledger.AppendAsync(new UsageRecord
+        {
+            Id = id,
+            Timestamp = now,
+            Budget = policy.Name,
+            Tenant = context.Tenant,
+            Provider = context.Provider,
+            Model = estimate.Model,
+            EstimatedInputTokens = estimate.InputTokens,
+            EstimatedOutputTokens = estimate.OutputTokens,
+            EstimatedCostUsd = estimate.CostUsd,
+            Status = UsageStatus.Denied,
+            Reason = denial.Reason,
+            Tags = context.Tags ?? UsageRecord.EmptyTags,
+        });
+        if (!append.IsCompletedSuccessfully) _ = ObserveAsync(append, id);
+    }
+
+    private async Task ObserveAsync(ValueTask append, string id)
+    {
+        try { await append.ConfigureAwait(false); }
+        catch (Exception ex) { EngineLog.DeniedRecordFailed(_logger, ex, id); }
+    }
+}
