@@ -63,7 +63,7 @@ for (var i = 0; i < questions.Length; i++)
 }
 
 // 3. The summary every call of this run left in the ledger.
-await engine.Alerts.FlushAsync();
+await engine.FlushAlertsAsync();
 var records = engine.Ledger.Snapshot().Where(r => r.Timestamp >= runStarted).ToList();
 Console.WriteLine();
 Console.WriteLine("Usage summary by status:");
@@ -102,7 +102,7 @@ async Task Call(int number, string question, bool stream)
         Console.WriteLine($"      retry after: {(denied.RetryAfter is { } wait ? wait.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "never — change the request")}");
     }
     // Alerts are delivered off the call path; wait for them here only so the demo prints them in order.
-    await engine.Alerts.FlushAsync();
+    await engine.FlushAlertsAsync();
 }
 
 static string Shorten(string text) => text.Length <= 48 ? text : text[..48] + "…";

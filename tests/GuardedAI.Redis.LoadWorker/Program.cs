@@ -57,9 +57,9 @@ if (mode == "bench")
     for (var i = -200; i < n; i++)
     {
         var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        var r = await benchEngine.ReserveAsync(bench, estimate);
+        var lease = await benchEngine.TryReserveAsync(bench, estimate);
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-        await benchEngine.CommitAsync(r, new TokenUsage(100, 50));
+        await lease.CommitAsync(new TokenUsage(100, 50));
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
         if (i < 0) continue;
         reserve[i] = System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1).TotalMicroseconds;
@@ -75,8 +75,8 @@ if (mode == "bench")
     {
         while (sw.Elapsed < TimeSpan.FromSeconds(3))
         {
-            var r = await benchEngine.ReserveAsync(bench, estimate);
-            await benchEngine.CommitAsync(r, new TokenUsage(100, 50));
+            var lease = await benchEngine.TryReserveAsync(bench, estimate);
+            await lease.CommitAsync(new TokenUsage(100, 50));
             Interlocked.Increment(ref parallelCalls);
         }
     })));
@@ -107,12 +107,8 @@ await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
     {
         var input = random.Next(50, 150);
         var estimate = new UsageEstimate("gpt-4o-mini", input, 100, 0.0001m);
-        BudgetReservation reservation;
-        try
-        {
-            reservation = await engine.ReserveAsync(policy, estimate);
-        }
-        catch (BudgetExceededException)
+        var lease = await engine.TryReserveAsync(policy, estimate);
+        if (!lease.IsAcquired)
         {
             Interlocked.Increment(ref denied);
             if (forever) await Task.Delay(5);
@@ -126,9 +122,9 @@ await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
             while ((seen = Volatile.Read(ref maxSeen[j])) < units && Interlocked.CompareExchange(ref maxSeen[j], units, seen) != seen) { }
         }
         await Task.Delay(random.Next(0, 3));
-        var record = await engine.CommitAsync(reservation, new TokenUsage(input, random.Next(1, 101)));
+        var record = await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
         Interlocked.Increment(ref committed);
-        lines.Add("C " + record!.Id);
+        lines.Add("C " + record.Id);
     }
 })));
 lines.CompleteAdding();

@@ -35,7 +35,7 @@ public class ConfigurationTests
         Assert.Equal("Europe/Berlin", policy.TimeZone.Id);
         Assert.Equal(3m, engine.GetTenantPolicy("acme")!.GetLimit(BudgetDimension.Requests, BudgetWindow.Day));
         Assert.Equal(12m, engine.Prices.Resolve("my-finetune").Price.OutputPerMillion);
-        Assert.Equal(TimeSpan.FromSeconds(120), engine.Options.ReservationLease);
+        Assert.Equal(TimeSpan.FromSeconds(120), engine.Parts.LeaseDuration);
 
         var client = new ChatClientBuilder(new Simulation.SimulatedChatClient()).UseBudget("support").Build(services);
         await client.GetResponseAsync("hello");

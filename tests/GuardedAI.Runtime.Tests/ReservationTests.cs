@@ -31,8 +31,9 @@ public class ReservationTests
         clock.Advance(TimeSpan.FromMinutes(3));
         await engine.ReclaimExpiredReservationsAsync();
 
-        await engine.CommitAsync(reservation, new TokenUsage(250, 100));
-        await engine.CommitAsync(reservation, new TokenUsage(250, 100)); // a second settle is ignored
+        await reservation.CommitAsync(new TokenUsage(250, 100));
+        // A second settlement is refused and counts nothing.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reservation.CommitAsync(new TokenUsage(250, 100)).AsTask());
 
         var usage = await engine.GetUsageAsync(policy);
         Assert.Equal(1m, usage.Single(u => u.Limit.Dimension == BudgetDimension.Requests).Used);
@@ -55,16 +56,19 @@ public class ReservationTests
     }
 
     [Fact]
-    public async Task Disposing_an_unsettled_reservation_releases_it()
+    public async Task Disposing_an_unsettled_reservation_settles_it_as_abandoned()
     {
         var (engine, _, _) = TestEngine.Create();
         var policy = Policy();
         await using (await engine.ReserveAsync(policy, TestEngine.Estimate(300, 300))) { }
 
+        // The request counts, and so does the prompt it may have sent; the output it never received does not.
         var usage = await engine.GetUsageAsync(policy);
         Assert.Equal(1m, usage.Single(u => u.Limit.Dimension == BudgetDimension.Requests).Used);
-        Assert.Equal(0m, usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
-        Assert.Equal(UsageStatus.Cancelled, Assert.Single(engine.Ledger.Snapshot()).Status);
+        Assert.Equal(300m, usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
+        var record = Assert.Single(engine.Ledger.Snapshot());
+        Assert.Equal(UsageStatus.Cancelled, record.Status);
+        Assert.Contains("abandoned", record.Reason);
     }
 
     [Fact]

@@ -126,6 +126,10 @@ public sealed class BudgetEngine : IAsyncDisposable
     /// <summary>Returns reservations whose lease expired to the budget now (the engine also does this on a timer).</summary>
     public ValueTask<int> ReclaimExpiredReservationsAsync(CancellationToken cancellationToken = default) => _timers.ReclaimExpiredAsync(cancellationToken);
 
+    /// <summary>Waits until every alert published so far has been handed to every sink (alerts are delivered off the
+    /// call path; a demo or a shutdown step can wait for them).</summary>
+    public Task FlushAlertsAsync(CancellationToken cancellationToken = default) => Parts.Alerts.FlushAsync(cancellationToken);
+
     /// <summary>
     /// Restores state after a start: breaker state from the breaker store, and the counters of every current window
     /// from the ledger (an in-process store gets the ledger's totals; a shared store gets recent settlements replayed,

@@ -56,11 +56,14 @@ internal static class Denials
             return new BudgetDenial(DenialKind.EmergencyStop, breaker.Scope, null, null, 0, 0, 0, null,
                 $"Budget '{breaker.Scope}' denied the call: it is under an emergency stop ({breaker.Reason}). An operator must reset it.");
         }
-        // A breaker opened by a threshold names the limit that tripped it, like a window denial does.
+        // A breaker opened by a threshold names the limit that tripped it, as a window denial does.
         var trip = breaker.TripCause;
+        var wait = FormatDuration(retryAfter ?? TimeSpan.Zero);
+        var reason = trip is null
+            ? $"Budget '{breaker.Scope}' denied the call: its circuit breaker is open ({breaker.Reason}). Retry after {wait}."
+            : Invariant($"Budget '{breaker.Scope}' denied the call: the {trip.Window.Describe()} {trip.Dimension.Describe()} limit is {trip.Dimension.Format(trip.Limit)}, {trip.Dimension.Format(trip.Used)} is used, and the budget's circuit breaker is open until the window resets ({breaker.Reason}). Retry after {wait}.");
         return new BudgetDenial(DenialKind.BreakerOpen, breaker.Scope, trip?.Dimension, trip?.Window, trip?.Used ?? 0, trip?.Limit ?? 0,
-            trip is null ? 0 : estimate.Amounts.Amount(trip.Dimension), retryAfter,
-            $"Budget '{breaker.Scope}' denied the call: its circuit breaker is open ({breaker.Reason}). Retry after {FormatDuration(retryAfter ?? TimeSpan.Zero)}.");
+            trip is null ? 0 : estimate.Amounts.Amount(trip.Dimension), retryAfter, reason);
     }
 
     public static BudgetDenial StoreUnavailable(string scope, string storeName, TimeSpan retryAfter) =>
