@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 // GuardedAI QuickStart: a FREE-tier budget driven until it trips.
 // No keys and no network: a simulated provider answers, with realistic token usage.
 // Set OPENAI_API_KEY to send the same calls to OpenAI's gpt-4o-mini instead.

@@ -58,7 +58,7 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     public static async Task<GuardedAIRedis> ConnectAsync(RedisStoreOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (string.IsNullOrWhiteSpace(options.Configuration)) throw new InvalidOperationException("GuardedAI:Redis:Configuration must be set when GuardedAI:Store is redis.");
+        if (string.IsNullOrWhiteSpace(options.Configuration)) throw new InvalidOperationException("GuardedAI:Redis:Configuration (RedisStoreOptions.Configuration) must be set.");
         logger ??= NullLogger.Instance;
         var configuration = ParseConfiguration(options);
         IConnectionMultiplexer connection;

@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 using System.Collections.Concurrent;
 using System.Globalization;
 using GuardedAI;

@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 using System.Globalization;
 
 namespace GuardedAI.Redis.Tests;

@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -214,20 +215,24 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
-    public async Task AddGuardedAI_with_store_redis_builds_an_engine_on_redis_and_sqlite()
+    public async Task AddGuardedAI_with_redis_counters_and_a_sqlite_ledger_builds_an_engine_on_both()
     {
         using var dir = new TempDirectory();
         var prefix = RedisFixture.NewPrefix();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["GuardedAI:Store"] = "redis",
             ["GuardedAI:Redis:Configuration"] = fixture.Server.Configuration,
             ["GuardedAI:Redis:KeyPrefix"] = prefix,
             ["GuardedAI:Sqlite:Path"] = dir.File("ledger.db"),
             ["GuardedAI:Budgets:support:DailyRequests"] = "100",
         }).Build();
-        var services = new ServiceCollection().AddGuardedAI(configuration).AddGuardedAIRedis().BuildServiceProvider();
-        var engine = services.GetRequiredService<BudgetEngine>();
+        var collection = new ServiceCollection();
+        collection.AddGuardedAI(configuration).AddSqliteLedger().AddRedisCounters();
+        var services = collection.BuildServiceProvider();
+        // Connecting and restoring are asynchronous: before the host starts, the engine cannot be resolved.
+        Assert.Contains("GetGuardedAIEngineAsync", Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<BudgetEngine>()).Message);
+        var engine = await services.GetGuardedAIEngineAsync();
+        Assert.Same(engine, services.GetRequiredService<BudgetEngine>());
         Assert.IsType<RedisBudgetCounterStore>(engine.Store);
         Assert.IsType<SqliteUsageLedger>(engine.Ledger);
         var policy = engine.GetPolicy("support")!;
@@ -239,8 +244,10 @@ public class RedisCounterStoreTests(RedisFixture fixture)
         await engine.DisposeAsync();
         await services.DisposeAsync();
 
-        var missing = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
-        var error = Assert.Throws<InvalidOperationException>(() => missing.GetRequiredService<BudgetEngine>());
-        Assert.Contains("AddGuardedAIRedis", error.Message);
+        var missing = new ServiceCollection();
+        missing.AddGuardedAI(configuration).AddSqliteLedger();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => missing.BuildServiceProvider().GetGuardedAIEngineAsync());
+        Assert.StartsWith("GuardedAI:Redis is not a GuardedAI setting", error.Message);
+        Assert.Contains(".AddRedisCounters()", error.Message);
     }
 }

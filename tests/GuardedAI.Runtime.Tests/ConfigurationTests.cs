@@ -23,7 +23,9 @@ public class ConfigurationTests
           }
         }
         """);
-        var services = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
+        var collection = new ServiceCollection();
+        collection.AddGuardedAI(configuration);
+        var services = collection.BuildServiceProvider();
 
         var engine = services.GetRequiredService<BudgetEngine>();
         var policy = engine.GetPolicy("support")!;
@@ -60,7 +62,9 @@ public class ConfigurationTests
     public void A_bad_budget_in_configuration_fails_with_the_budget_and_value_named()
     {
         var configuration = Json("""{ "GuardedAI": { "Budgets": { "broken": { "HourlyRequests": 100, "DailyRequests": 10 } } } }""");
-        var services = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
+        var collection = new ServiceCollection();
+        collection.AddGuardedAI(configuration);
+        var services = collection.BuildServiceProvider();
 
         var error = Assert.Throws<BudgetPolicyException>(() => services.GetRequiredService<BudgetEngine>());
 
@@ -70,7 +74,9 @@ public class ConfigurationTests
     [Fact]
     public void UseBudget_with_an_unknown_name_lists_the_known_budgets()
     {
-        var services = new ServiceCollection().AddGuardedAI(o => o.Policies.Add(BudgetPolicy.Create("known").Build())).BuildServiceProvider();
+        var collection = new ServiceCollection();
+        collection.AddGuardedAI(o => o.Policies.Add(BudgetPolicy.Create("known").Build()));
+        var services = collection.BuildServiceProvider();
 
         var error = Assert.Throws<InvalidOperationException>(() => new ChatClientBuilder(new Simulation.SimulatedChatClient()).UseBudget("typo").Build(services));
 

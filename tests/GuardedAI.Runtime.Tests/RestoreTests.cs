@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 namespace GuardedAI.Tests;
 
 public class RestoreTests

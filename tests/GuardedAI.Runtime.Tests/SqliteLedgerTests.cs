@@ -1,3 +1,4 @@
+using GuardedAI.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace GuardedAI.Tests;

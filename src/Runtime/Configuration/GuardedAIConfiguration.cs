@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace GuardedAI;
 
 /// <summary>Turns bound <see cref="GuardedAIOptions"/> into <see cref="BudgetEngineOptions"/>.</summary>
-public static class GuardedAIConfiguration
+internal static class GuardedAIConfiguration
 {
     /// <summary>Applies <paramref name="source"/> to <paramref name="target"/>.</summary>
     /// <exception cref="BudgetPolicyException">A budget is invalid.</exception>
@@ -58,30 +58,14 @@ public static class GuardedAIConfiguration
             target.AlertSinks.Add(new WebhookAlertSink(http, url));
         }
         if (source.Alerts.Email is { } email) target.AlertSinks.Add(new EmailAlertSink(email));
-        ApplyStore(source, target, services);
     }
 
-    /// <summary>Sets up the ledger, breaker store and counter store that <see cref="GuardedAIOptions.Store"/> selects.</summary>
-    private static void ApplyStore(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider? services)
+    /// <summary>Wraps the ledger the stores chose in the optional JSONL audit log (<c>GuardedAI:AuditLog</c>).</summary>
+    public static void ApplyAuditLog(GuardedAIOptions source, BudgetEngineOptions target)
     {
+        if (string.IsNullOrWhiteSpace(source.AuditLog.Directory)) return;
         var logger = target.LoggerFactory?.CreateLogger("GuardedAI.Ledger");
-        if (source.Store is GuardedAIStoreKind.Sqlite or GuardedAIStoreKind.Redis && target.Ledger is null)
-        {
-            var ledger = new SqliteUsageLedger(source.Sqlite.ToLedgerOptions(), logger);
-            target.Ledger = ledger;
-            if (source.Store == GuardedAIStoreKind.Sqlite) target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path);
-        }
-        if (source.Store == GuardedAIStoreKind.Redis)
-        {
-            var provider = services?.GetServices<IGuardedAIStoreProvider>().LastOrDefault(p => p.Kind == GuardedAIStoreKind.Redis)
-                ?? throw new InvalidOperationException(
-                    "GuardedAI:Store is 'redis', but the Redis store is not registered: add the GuardedAI.Redis package and call services.AddGuardedAIRedis() before resolving the engine.");
-            provider.Configure(source, target, services!);
-        }
-        if (!string.IsNullOrWhiteSpace(source.AuditLog.Directory))
-        {
-            var audit = new JsonlUsageLedger(source.AuditLog.Directory, source.AuditLog.FlushToDisk, logger);
-            target.Ledger = new CompositeUsageLedger(target.Ledger ?? new InMemoryUsageLedger(), [audit], logger);
-        }
+        var audit = new JsonlUsageLedger(source.AuditLog.Directory, source.AuditLog.FlushToDisk, logger);
+        target.Ledger = new CompositeUsageLedger(target.Ledger ?? new InMemoryUsageLedger(), [audit], logger);
     }
 }

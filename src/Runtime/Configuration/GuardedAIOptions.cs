@@ -39,69 +39,11 @@ public sealed class GuardedAIOptions
     /// <summary>Where alerts go.</summary>
     public AlertOptions Alerts { get; set; } = new();
 
-    /// <summary>Where counters, the ledger and breaker state live: memory, sqlite or redis (default memory). See <c>docs/stores.md</c>.</summary>
-    public GuardedAIStoreKind Store { get; set; } = GuardedAIStoreKind.Memory;
-
-    /// <summary>The SQLite file (used by the sqlite and redis stores for the ledger).</summary>
-    public SqliteStoreOptions Sqlite { get; set; } = new();
-
-    /// <summary>The Redis connection (used by the redis store; needs the GuardedAI.Redis package).</summary>
-    public RedisStoreSettings Redis { get; set; } = new();
-
     /// <summary>An optional JSONL audit log written next to the ledger.</summary>
     public AuditLogOptions AuditLog { get; set; } = new();
 
     /// <summary>With FailOpen, the fraction of each limit an instance may use locally while the store is down (default 1).</summary>
     public double? FallbackLimitFraction { get; set; }
-}
-
-/// <summary>Where GuardedAI keeps its state.</summary>
-public enum GuardedAIStoreKind
-{
-    /// <summary>Everything in process memory: lost on exit. For tests and demos.</summary>
-    Memory,
-    /// <summary>In-process counters, SQLite ledger and breaker state; counters restored from the ledger at start.</summary>
-    Sqlite,
-    /// <summary>Redis counters, breaker state and alert de-duplication shared by every instance; SQLite ledger per instance.</summary>
-    Redis,
-}
-
-/// <summary>The <c>GuardedAI:Sqlite</c> section.</summary>
-public sealed class SqliteStoreOptions
-{
-    /// <summary>The database file (default <c>guardedai.db</c> in the working directory).</summary>
-    public string Path { get; set; } = "guardedai.db";
-    /// <summary>Synchronous (default: an append returns once on disk) or Batched.</summary>
-    public LedgerDurability Durability { get; set; } = LedgerDurability.Synchronous;
-    /// <summary>Records per transaction (default 256).</summary>
-    public int? BatchSize { get; set; }
-    /// <summary>Batched mode: the longest a record waits to be written, in ms (default 200).</summary>
-    public int? FlushIntervalMs { get; set; }
-    /// <summary>Records that may wait to be written (default 10,000).</summary>
-    public int? QueueCapacity { get; set; }
-
-    /// <summary>The ledger options these settings describe.</summary>
-    public SqliteLedgerOptions ToLedgerOptions()
-    {
-        var options = new SqliteLedgerOptions { Path = Path, Durability = Durability };
-        if (BatchSize is { } batch) options.BatchSize = batch;
-        if (FlushIntervalMs is { } ms) options.FlushInterval = TimeSpan.FromMilliseconds(ms);
-        if (QueueCapacity is { } capacity) options.QueueCapacity = capacity;
-        return options;
-    }
-}
-
-/// <summary>The <c>GuardedAI:Redis</c> section.</summary>
-public sealed class RedisStoreSettings
-{
-    /// <summary>A StackExchange.Redis connection string, e.g. <c>localhost:6379,password=…</c>. Timeouts default to 2 s.</summary>
-    public string? Configuration { get; set; }
-    /// <summary>Prefix of every key (default <c>{guardedai}:</c>; the braces keep all keys in one cluster slot).</summary>
-    public string? KeyPrefix { get; set; }
-    /// <summary>Connect timeout in ms when the connection string sets none (default 2000).</summary>
-    public int? ConnectTimeoutMs { get; set; }
-    /// <summary>Operation timeout in ms when the connection string sets none (default 2000).</summary>
-    public int? OperationTimeoutMs { get; set; }
 }
 
 /// <summary>The <c>GuardedAI:AuditLog</c> section.</summary>
@@ -111,19 +53,6 @@ public sealed class AuditLogOptions
     public string? Directory { get; set; }
     /// <summary>Whether each line is flushed to disk before the append completes (default true).</summary>
     public bool FlushToDisk { get; set; } = true;
-}
-
-/// <summary>
-/// Lets a package add a store kind to <c>AddGuardedAI</c> (GuardedAI.Redis registers the <c>redis</c> one through
-/// <c>services.AddGuardedAIRedis()</c>).
-/// </summary>
-public interface IGuardedAIStoreProvider
-{
-    /// <summary>The store kind this provider sets up.</summary>
-    GuardedAIStoreKind Kind { get; }
-
-    /// <summary>Sets the counter store (and whatever else it shares) on <paramref name="target"/>.</summary>
-    void Configure(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider services);
 }
 
 /// <summary>One budget in configuration. Zero or absent numbers are "not set"; explicit limits override the tier's.</summary>

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace GuardedAI;
+namespace GuardedAI.Sqlite;
 
 /// <summary>Breaker state in the same SQLite file as the ledger (table <c>breaker_state</c>), so a restart keeps open breakers open.</summary>
 public sealed class SqliteBreakerStateStore : IBreakerStateStore

@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace GuardedAI;
+namespace GuardedAI.Sqlite;
 
 /// <summary>
 /// The embedded durable ledger: every <see cref="UsageRecord"/> in a SQLite file (WAL). Appends go through a

@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Sqlite;
 
 /// <summary>When <see cref="SqliteUsageLedger.AppendAsync"/> returns.</summary>
 public enum LedgerDurability

@@ -1,14 +1,14 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 
-namespace GuardedAI;
+namespace GuardedAI.Sqlite;
 
 /// <summary>
 /// The versioned schema of GuardedAI's SQLite file. The version lives in <c>PRAGMA user_version</c>; each
 /// migration runs in its own transaction and bumps it, so a file of any older version is brought up to date
 /// step by step, and a file written by a newer GuardedAI is refused with a clear error instead of being misread.
 /// </summary>
-public static class SqliteSchema
+internal static class SqliteSchema
 {
     /// <summary>The schema version this build writes.</summary>
     public const int CurrentVersion = 3;
