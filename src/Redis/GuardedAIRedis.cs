@@ -77,7 +77,7 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         }
         catch (RedisStoreException ex) when (ex is not RedisScriptingUnavailableException)
         {
-            logger.LogWarning("GuardedAI could not reach Redis at {Endpoint} at start ({Message}); the engine's store failure mode applies until it answers.", redis.Endpoint, ex.Message);
+            RedisLog.UnreachableAtStart(logger, redis.Endpoint, ex.Message);
         }
         catch
         {

@@ -13,7 +13,7 @@ namespace GuardedAI;
 /// <see cref="IAlertDedupStore"/> (Redis), instances share the de-duplication: the delivery loop claims each key
 /// in the store first, so an alert fires once per window across every instance.
 /// </summary>
-public sealed class AlertDispatcher : IAsyncDisposable
+internal sealed class AlertDispatcher : IAsyncDisposable
 {
     private readonly Channel<object> _queue; // QueuedAlert, or a TaskCompletionSource flush marker
     private readonly IAlertDedupStore? _dedupStore;
@@ -117,11 +117,11 @@ public sealed class AlertDispatcher : IAsyncDisposable
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
                     {
-                        _logger.LogError(ex, "GuardedAI alert sink {Sink} failed to deliver a {Level} alert for {Scope}.", sink.GetType().Name, alert.Level, alert.Scope);
+                        EngineLog.AlertSinkFailed(_logger, ex, sink.GetType().Name, alert.Level, alert.Scope);
                     }
                 }
                 Interlocked.Increment(ref _delivered);
-                try { Delivered?.Invoke(alert); } catch (Exception ex) { _logger.LogError(ex, "An alert observer threw."); }
+                try { Delivered?.Invoke(alert); } catch (Exception ex) { EngineLog.AlertObserverFailed(_logger, ex); }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -139,7 +139,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
             // Better twice than never: an unreachable dedup store does not silence alerts.
-            _logger.LogWarning(ex, "GuardedAI could not check the shared alert de-duplication; delivering the {Level} alert for {Scope}.", alert.Level, alert.Scope);
+            EngineLog.AlertDedupFailed(_logger, ex, alert.Level, alert.Scope);
             return true;
         }
     }

@@ -143,7 +143,7 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "GuardedAI could not save the state of circuit breaker {Scope} ({State}); it holds in this instance.", snapshot.Scope, snapshot.State);
+                EngineLog.BreakerSaveFailed(_logger, ex, snapshot.Scope, snapshot.State);
             }
         }
     }

@@ -5,7 +5,7 @@ namespace GuardedAI;
 /// themselves, cost counts nano-dollars (10⁻⁹ USD; a long holds about 9.2 billion dollars of them).
 /// Costs are rounded up, so rounding can only make a budget stricter.
 /// </summary>
-public static class BudgetUnits
+internal static class BudgetUnits
 {
     /// <summary>Nano-dollars per dollar.</summary>
     public const decimal NanoDollarsPerDollar = 1_000_000_000m;

@@ -5,7 +5,7 @@ namespace GuardedAI;
 /// <param name="InputTokens">Prompt tokens.</param>
 /// <param name="OutputTokens">Completion tokens.</param>
 /// <param name="CostUsd">Cost in US dollars.</param>
-public readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd)
+internal readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd)
 {
     /// <summary>Input plus output tokens.</summary>
     public long TotalTokens => InputTokens + OutputTokens;

@@ -5,7 +5,7 @@ namespace GuardedAI;
 /// in the policy's time zone, and ends where the next one starts — so a day in a zone with daylight saving can
 /// be 23 or 25 hours long, and a month is as long as that month.
 /// </summary>
-public static class WindowCalendar
+internal static class WindowCalendar
 {
     /// <summary>The start of the window containing <paramref name="instant"/>, as a UTC instant.</summary>
     public static DateTimeOffset Start(BudgetWindow window, DateTimeOffset instant, TimeZoneInfo timeZone)

@@ -45,7 +45,7 @@ public sealed class CompositeUsageLedger : IUsageLedger, IAsyncDisposable
             catch (Exception ex)
             {
                 Interlocked.Increment(ref _secondaryFailures);
-                _logger.LogError(ex, "GuardedAI could not write usage record {Id} to {Sink}.", record.Id, secondary.GetType().Name);
+                EngineLog.SecondaryLedgerFailed(_logger, ex, record.Id, secondary.GetType().Name);
             }
         }
         await primary.ConfigureAwait(false);

@@ -119,7 +119,7 @@ public sealed class JsonlUsageLedger : IUsageLedger, IAsyncDisposable
                 // stays in the file and is reported when the file is read.
                 file.Seek(0, SeekOrigin.End);
                 file.WriteByte((byte)'\n');
-                _logger.LogError("GuardedAI found an incomplete last line in {Path}; it is kept and reported when the log is read.", path);
+                EngineLog.IncompleteAuditLine(_logger, path);
             }
         }
         file.Seek(0, SeekOrigin.End);

@@ -1,7 +1,7 @@
 namespace GuardedAI;
 
 /// <summary>The limits of each <see cref="BudgetTier"/> (see <c>docs/tiers.md</c>).</summary>
-public static class BudgetTierDefaults
+internal static class BudgetTierDefaults
 {
     /// <summary>The limits, per-request caps of <paramref name="tier"/>; empty for <see cref="BudgetTier.Custom"/>.</summary>
     public static TierDefinition Get(BudgetTier tier)

@@ -12,7 +12,7 @@ namespace GuardedAI;
 /// content, because a chat re-sends its whole history on every call: estimating a long conversation then costs
 /// about as much as tokenizing its newest message.
 /// </summary>
-public sealed class ChatTokenCounter : ITokenCounter
+internal sealed class ChatTokenCounter : ITokenCounter
 {
     private const int TokensPerMessage = 3;
     private const int TokensPerName = 1;

@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>Turns a call's amounts into one charge per limit of each scope, in the calendar windows around a moment.</summary>
 internal static class Charges

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>The denials the engine gives, each with a sentence that names the limit, the usage and when to retry.</summary>
 internal static class Denials

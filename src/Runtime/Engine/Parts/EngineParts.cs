@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// The parts of one engine, assembled once from a copy of its options: nothing here reads the options object

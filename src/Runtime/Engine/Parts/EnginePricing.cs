@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// Prices usage with the catalogue the engine was given, without changing it: a model the catalogue does not know

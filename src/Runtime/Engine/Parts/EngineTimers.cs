@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// The engine's background work on its clock: the lease sweep (returns expired reservations to the budget and

@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>What an acquired lease holds in the engine: the charged counters, the store that holds them and the
 /// breakers it entered. Settled once, through <see cref="Settler"/>.</summary>

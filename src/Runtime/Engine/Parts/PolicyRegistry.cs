@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// The budgets an engine knows: policies by name, tenant policies by tenant key, and the template a tenant without

@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// Decides a reservation: per-request caps of each scope, then the breakers, then every window limit of the budget

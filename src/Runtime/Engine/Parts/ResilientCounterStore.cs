@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// The engine's view of its counter store: the configured store, and what happens when it cannot be reached.

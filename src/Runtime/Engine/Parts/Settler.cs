@@ -1,4 +1,4 @@
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// Settles a lease: tells the breakers how the call went, prices the usage, writes the usage record (the ledger

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>
 /// Watches counters after each settlement: crossing a policy's warn, critical or trip threshold publishes an alert

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace GuardedAI;
+namespace GuardedAI.Engine;
 
 /// <summary>Writes the engine's usage records — settled and denied calls — to the ledger.</summary>
 internal sealed class UsageRecorder

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace GuardedAI;
 
 /// <summary>
-/// The engine's log messages. Event ids are stable and documented in <c>docs/logging.md</c>: 1000–1099 decisions and
-/// settlement, 1100–1199 stores and the ledger, 1200–1299 breakers and restore, 1300–1399 pricing.
+/// The runtime's log messages. Event ids are stable and documented in <c>docs/logging.md</c>: 1000–1099 decisions and
+/// settlement, 1100–1199 stores and the ledger, 1200–1299 breakers and restore, 1300–1399 pricing, 1400–1499 alerts.
 /// </summary>
 internal static partial class EngineLog
 {
@@ -55,4 +55,22 @@ internal static partial class EngineLog
 
     [LoggerMessage(1301, LogLevel.Warning, "GuardedAI has no price for model '{Model}'; it is priced at the default ${Input}/${Output} per 1M input/output tokens. Set its price under GuardedAI:Prices.")]
     public static partial void UnknownModelPrice(ILogger logger, string model, decimal input, decimal output);
+
+    [LoggerMessage(1107, LogLevel.Error, "GuardedAI could not write usage record {Id} to {Sink}.")]
+    public static partial void SecondaryLedgerFailed(ILogger logger, Exception exception, string id, string sink);
+
+    [LoggerMessage(1108, LogLevel.Error, "GuardedAI found an incomplete last line in {Path}; it is kept and reported when the log is read.")]
+    public static partial void IncompleteAuditLine(ILogger logger, string path);
+
+    [LoggerMessage(1207, LogLevel.Error, "GuardedAI could not save the state of circuit breaker {Scope} ({State}); it holds in this instance.")]
+    public static partial void BreakerSaveFailed(ILogger logger, Exception exception, string scope, CircuitBreakerState state);
+
+    [LoggerMessage(1401, LogLevel.Error, "GuardedAI alert sink {Sink} failed to deliver a {Level} alert for {Scope}.")]
+    public static partial void AlertSinkFailed(ILogger logger, Exception exception, string sink, AlertLevel level, string scope);
+
+    [LoggerMessage(1402, LogLevel.Error, "An alert observer threw.")]
+    public static partial void AlertObserverFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1403, LogLevel.Warning, "GuardedAI could not check the shared alert de-duplication; delivering the {Level} alert for {Scope}.")]
+    public static partial void AlertDedupFailed(ILogger logger, Exception exception, AlertLevel level, string scope);
 }
