@@ -12,6 +12,10 @@ internal sealed class FakeChatClient : IChatClient
     public List<IList<ChatMessage>> Requests { get; } = new();
     public string ModelId { get; set; } = "gpt-4o-mini";
 
+    /// <summary>Updates the last stream produced, and whether it ended by cancellation of the token it was given.</summary>
+    public int StreamedUpdates { get; private set; }
+    public bool StreamSawCancellation { get; private set; }
+
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
@@ -27,13 +31,22 @@ internal sealed class FakeChatClient : IChatClient
         var list = messages.ToList();
         Requests.Add(list);
         LastOptions = options;
-        foreach (var update in Stream!(list, options))
+        StreamedUpdates = 0;
+        try
         {
-            await Task.Yield();
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return update;
+            foreach (var update in Stream!(list, options))
+            {
+                await Task.Yield();
+                cancellationToken.ThrowIfCancellationRequested();
+                StreamedUpdates++;
+                yield return update;
+            }
+            if (Throw is not null) throw Throw;
         }
-        if (Throw is not null) throw Throw;
+        finally
+        {
+            StreamSawCancellation = cancellationToken.IsCancellationRequested;
+        }
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Microsoft.Extensions.AI;
 
 namespace GuardedAI;
@@ -25,6 +24,10 @@ public class BudgetChatClient : DelegatingChatClient
 
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of a category (a feature, a research area) for reports; stored as tag <c>category</c>.</summary>
     public const string CategoryKey = "guardedai.category";
+
+    /// <summary>The <see cref="ChatResponseUpdate.AdditionalProperties"/> / <see cref="ChatResponse.AdditionalProperties"/> key
+    /// of the reason the guard stopped a response (a stream cut at its reservation, a run ended by its budget).</summary>
+    public const string StopReasonKey = "guardedai.stop_reason";
 
     /// <summary>The output cap applied when neither the call nor the policy sets one, so no reservation is unbounded.</summary>
     public const int FallbackMaxOutputTokens = 4096;
@@ -86,14 +89,16 @@ public class BudgetChatClient : DelegatingChatClient
         var prepared = Prepare(messages, options);
         await using var lease = await GuardedCall.AcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
 
-        UsageDetails? reportedUsage = null;
-        var text = new StringBuilder();
+        var meter = new StreamMeter(CounterFor(prepared.Estimate.Model), prepared.Estimate.OutputTokens);
+        // The provider request is cancelled when the guard cuts the stream, whatever the caller's token does.
+        using var providerCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
         var completed = false;
+        var cutOff = false;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
         try
         {
-            stream = base.GetStreamingResponseAsync(prepared.Messages, prepared.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            stream = base.GetStreamingResponseAsync(prepared.Messages, prepared.Options, providerCancellation.Token).GetAsyncEnumerator(providerCancellation.Token);
             while (true)
             {
                 ChatResponseUpdate update;
@@ -108,36 +113,34 @@ public class BudgetChatClient : DelegatingChatClient
                     throw;
                 }
 
-                foreach (var content in update.Contents)
-                {
-                    switch (content)
-                    {
-                        case UsageContent usage:
-                            (reportedUsage ??= new UsageDetails()).Add(usage.Details);
-                            break;
-                        case TextContent t:
-                            text.Append(t.Text);
-                            break;
-                        case TextReasoningContent r:
-                            text.Append(r.Text);
-                            break;
-                    }
-                }
+                meter.Observe(update);
                 yield return update;
+                if (meter.IsPastReservation)
+                {
+                    cutOff = true;
+                    break;
+                }
             }
-            completed = true;
+            completed = !cutOff;
         }
         finally
         {
+            if (cutOff) providerCancellation.Cancel();
             if (stream is not null)
             {
                 try { await stream.DisposeAsync().ConfigureAwait(false); }
-                catch (Exception ex) { failure ??= ex; }
+                catch (Exception ex) when (!cutOff) { failure ??= ex; }
+                catch (Exception) when (cutOff) { } // the provider request the guard cancelled may end in any exception
             }
 
-            // Whatever happened, what was consumed is counted: a stream abandoned half-way is not free.
-            var (usage, reported) = Reconcile(reportedUsage, prepared.Estimate, text.ToString());
-            if (completed)
+            // Whatever happened, what was consumed is counted: a stream abandoned or cut half-way is not free.
+            var (usage, reported) = Reconcile(meter.Reported, prepared.Estimate, meter.Text);
+            if (cutOff)
+            {
+                usage = usage with { OutputTokens = Math.Max(usage.OutputTokens, meter.CountedOutputTokens) };
+                await lease.CancelAsync(meter.CutOffReason(Policy.Name), usage, reported).ConfigureAwait(false);
+            }
+            else if (completed)
             {
                 await lease.CommitAsync(usage, reported).ConfigureAwait(false);
             }
@@ -150,6 +153,7 @@ public class BudgetChatClient : DelegatingChatClient
                 await lease.CancelAsync("the stream was abandoned before it completed", usage, reported).ConfigureAwait(false);
             }
         }
+        if (cutOff) yield return meter.CutOffUpdate(Policy.Name);
     }
 
     /// <inheritdoc/>
@@ -183,9 +187,12 @@ public class BudgetChatClient : DelegatingChatClient
         return new PreparedCall(list, prepared, estimate, denial, context);
     }
 
+    private ITokenCounter CounterFor(string? model) =>
+        string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
+
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)
     {
-        var counter = string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(estimate.Model);
+        var counter = CounterFor(estimate.Model);
         if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
         {
             var usage = TokenUsage.From(reported);
