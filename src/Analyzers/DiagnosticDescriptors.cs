@@ -65,7 +65,7 @@ internal static class DiagnosticDescriptors
         "Cost limit for a model with no known price or tokenizer",
         "Budget '{0}' on '{1}' sets a cost limit, but model '{2}' has no known price or tokenizer; its spend will be estimated with the configured default price",
         DiagnosticSeverity.Warning,
-        "A cost limit is only as good as the price it is computed with. GuardedAI knows the prices and tokenizers of the OpenAI, Anthropic, Google, Mistral and Llama model families; for any other model, configure a price or expect the estimate to be off.");
+        "A cost limit is only as good as the price it is computed with. GuardedAI knows exactly the models of its embedded price table (OpenAI, Anthropic, Google, Mistral), after provider prefixes, date stamps and aliases are resolved as the runtime resolves them; for any other model, configure a price or expect the estimate to be off.");
 
     public static readonly DiagnosticDescriptor NonPartialBudgetInterface = Create(
         DiagnosticIds.NonPartialBudgetInterface,
@@ -147,6 +147,22 @@ internal static class DiagnosticDescriptors
         "[AllowUnguardedLlmCalls] on '{0}' has no justification; say why these calls may bypass the budget",
         DiagnosticSeverity.Warning,
         "Every exception to the budget should be explained where it is made, so that a reviewer can judge it.");
+
+    /// <summary>GAI002 for a <c>BudgetPolicy.Create(...)…Build()</c> chain of constants: the runtime's own message, reported on the call at fault.</summary>
+    public static readonly DiagnosticDescriptor InvalidFluentBudget = Create(
+        DiagnosticIds.InvalidBudget,
+        "Invalid budget",
+        "Budget '{0}' is invalid: {1}",
+        DiagnosticSeverity.Error,
+        "Build() throws BudgetPolicyException for this policy at run time; the build refuses it first, with the same rules and words. Every limit must be positive (a whole number for requests and tokens), a per-request cap must fit within every window limit of its dimension, a shorter window's limit must not exceed a longer window's, and thresholds must satisfy 0 < warn < critical <= trip <= 100.");
+
+    /// <summary>GAI003 for a <c>BudgetPolicy</c> builder chain: reported on <c>ForModel(...)</c>.</summary>
+    public static readonly DiagnosticDescriptor UnknownModelPriceFluent = Create(
+        DiagnosticIds.UnknownModelPrice,
+        "Cost limit for a model with no known price or tokenizer",
+        "Budget '{0}' sets a cost limit, but model '{1}' has no known price or tokenizer; its spend will be estimated with the configured default price",
+        DiagnosticSeverity.Warning,
+        "A cost limit is only as good as the price it is computed with. GuardedAI knows exactly the models of its embedded price table (OpenAI, Anthropic, Google, Mistral), after provider prefixes, date stamps and aliases are resolved as the runtime resolves them; for any other model, configure a price or expect the estimate to be off.");
 
     private static DiagnosticDescriptor Create(
         string id, string title, string message, DiagnosticSeverity severity, string description, params string[] customTags) =>
