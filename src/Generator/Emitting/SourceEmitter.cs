@@ -3,6 +3,7 @@ using System.Linq;
 using System.Reflection;
 using System.Text;
 using GuardedAI.Generator.Model;
+using GuardedAI.Schema;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace GuardedAI.Generator.Emitting;
@@ -15,8 +16,8 @@ internal static class SourceEmitter
     private const string ChatOptions = "global::Microsoft.Extensions.AI.ChatOptions";
     private const string ChatRole = "global::Microsoft.Extensions.AI.ChatRole";
     private const string CancellationToken = "global::System.Threading.CancellationToken";
-    private const string BudgetEngine = "global::GuardedAI.BudgetEngine";
-    private const string BudgetPolicy = "global::GuardedAI.BudgetPolicy";
+    private const string BudgetEngine = "global::" + RuntimeTypeNames.BudgetEngine;
+    private const string BudgetPolicy = "global::" + RuntimeTypeNames.BudgetPolicy;
 
     private static readonly string s_generatedCode =
         "[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"GuardedAI.Generator\", \"" +
@@ -58,7 +59,7 @@ internal static class SourceEmitter
         writer.Open("partial interface " + model.InterfaceName + (model.IsChatClientDeclared ? string.Empty : " : " + ChatClient));
         writer.Line("/// <summary>");
         writer.Line("/// Creates the guarded client for <see cref=\"" + Cref(model.InterfaceFullName) + "\"/>: every call, typed or through");
-        writer.Line("/// <see cref=\"" + ChatClient + "\"/>, is reserved against the " + Xml(model.Policy.NameLiteral) + " budget before it reaches");
+        writer.Line("/// <see cref=\"" + ChatClient + "\"/>, is reserved against the " + Xml(Literals.String(model.Policy.Name)) + " budget before it reaches");
         writer.Line("/// <paramref name=\"innerClient\"/>, and reconciled with the usage the provider reports.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"innerClient\">The provider's client. Put function invocation outside the guarded client, not beneath it.</param>");
@@ -74,7 +75,7 @@ internal static class SourceEmitter
         writer.Line("/// <summary>");
         writer.Line("/// The guarded implementation of <see cref=\"" + Cref(model.InterfaceFullName) + "\"/>. Each typed method and each");
         writer.Line("/// <see cref=\"" + ChatClient + "\"/> call goes through <see cref=\"global::GuardedAI.BudgetChatClient\"/>:");
-        writer.Line("/// reserve against the " + Xml(model.Policy.NameLiteral) + " budget, call the inner client, reconcile the actual usage.");
+        writer.Line("/// reserve against the " + Xml(Literals.String(model.Policy.Name)) + " budget, call the inner client, reconcile the actual usage.");
         writer.Line("/// </summary>");
         writer.Line(s_generatedCode);
         writer.Open(model.Accessibility + " sealed partial class " + model.ClientName + " : global::GuardedAI.BudgetChatClient, " + model.InterfaceFullName);
@@ -149,25 +150,45 @@ internal static class SourceEmitter
     private static void EmitPolicy(SourceWriter writer, PolicyModel policy)
     {
         writer.Line("/// <summary>The budget from <c>[LlmBudget]</c>, built once from compile-time values.</summary>");
-        writer.Line("private static readonly " + BudgetPolicy + " s_policy = " + BudgetPolicy + ".Create(" + policy.NameLiteral + ")");
+        writer.Line("private static readonly " + BudgetPolicy + " s_policy = " + BudgetPolicy + "." + BudgetSchema.Name.BuilderMethod + "(" + Literals.String(policy.Name) + ")");
         writer.Indent();
-        if (policy.ModelLiteral is not null) writer.Line(".ForModel(" + policy.ModelLiteral + ")");
+        if (policy.HasModel) writer.Line("." + BudgetSchema.Model.BuilderMethod + "(" + Literals.String(policy.Model) + ")");
 
         // The tier first: explicit limits override the tier's.
-        if (policy.TierExpression is not null) writer.Line(".WithTier(" + policy.TierExpression + ")");
-        foreach (LimitModel limit in policy.Limits)
+        if (policy.Tier is { } tier) writer.Line("." + BudgetSchema.Tier.BuilderMethod + "(" + Literals.Tier(tier) + ")");
+
+        // Then every setting in schema order: limits, caps, and the thresholds in one call.
+        var thresholds = new string?[3];
+        foreach (PolicySetting setting in policy.Settings)
         {
-            writer.Line(".WithLimit(global::GuardedAI.BudgetDimension." + limit.Dimension + ", global::GuardedAI.BudgetWindow." + limit.Window + ", " + limit.Amount + ")");
+            BudgetProperty property = setting.Property;
+            switch (property.Kind)
+            {
+                case BudgetPropertyKind.Limit:
+                    writer.Line("." + property.BuilderMethod + "(" +
+                        Literals.RuntimeEnum(RuntimeTypeNames.BudgetDimension, property.Dimension.ToString()) + ", " +
+                        Literals.RuntimeEnum(RuntimeTypeNames.BudgetWindow, property.Window.ToString()) + ", " +
+                        Literals.Decimal(setting.Value) + ")");
+                    break;
+                case BudgetPropertyKind.Cap:
+                    string amount = property.Type == BudgetValueType.Double ? Literals.Decimal(setting.Value) : Literals.Integer(setting.Value);
+                    writer.Line("." + property.BuilderMethod + "(" + amount + ")");
+                    break;
+                case BudgetPropertyKind.Threshold:
+                    thresholds[(int)property.Level] = Literals.Double(setting.Value.Real);
+                    break;
+            }
         }
 
-        if (policy.MaxInputTokens is not null) writer.Line(".WithMaxInputTokens(" + policy.MaxInputTokens + ")");
-        if (policy.MaxOutputTokens is not null) writer.Line(".WithMaxOutputTokens(" + policy.MaxOutputTokens + ")");
-        if (policy.MaxRequestCostUsd is not null) writer.Line(".WithMaxRequestCostUsd(" + policy.MaxRequestCostUsd + ")");
-        if (policy.HasThresholds)
+        if (thresholds[0] is not null || thresholds[1] is not null || thresholds[2] is not null)
         {
-            writer.Line(".WithThresholds(warnAtPercent: " + (policy.WarnAtPercent ?? "null") +
-                ", criticalAtPercent: " + (policy.CriticalAtPercent ?? "null") +
-                ", tripAtPercent: " + (policy.TripAtPercent ?? "null") + ")");
+            var arguments = new List<string>();
+            foreach (ThresholdLevel level in new[] { ThresholdLevel.Warn, ThresholdLevel.Critical, ThresholdLevel.Trip })
+            {
+                arguments.Add(BudgetSchema.Threshold(level).BuilderParameter + ": " + (thresholds[(int)level] ?? "null"));
+            }
+
+            writer.Line("." + BudgetSchema.WarnAtPercent.BuilderMethod + "(" + string.Join(", ", arguments) + ")");
         }
 
         writer.Line(".Build();");
@@ -182,7 +203,7 @@ internal static class SourceEmitter
             if (parameters.Length > 0) parameters.Append(", ");
             if (parameter.IsParams) parameters.Append("params ");
             parameters.Append(parameter.Type).Append(' ').Append(parameter.Name);
-            if (parameter.DefaultValue is not null) parameters.Append(" = ").Append(parameter.DefaultValue);
+            if (parameter.DefaultValue is not null) parameters.Append(" = ").Append(Literals.DefaultValue(parameter.DefaultValue));
         }
 
         string helper = method.Kind switch

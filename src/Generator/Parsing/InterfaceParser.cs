@@ -22,22 +22,6 @@ internal static class InterfaceParser
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    /// <summary>The attribute's limit properties in the order they are emitted, with what each one limits.</summary>
-    private static readonly (string Property, string Dimension, string Window)[] s_limits =
-    {
-        ("RequestsPerMinute", "Requests", "Minute"),
-        ("TokensPerMinute", "TotalTokens", "Minute"),
-        ("HourlyRequests", "Requests", "Hour"),
-        ("HourlyTokens", "TotalTokens", "Hour"),
-        ("HourlyCostUsd", "CostUsd", "Hour"),
-        ("DailyRequests", "Requests", "Day"),
-        ("DailyTokens", "TotalTokens", "Day"),
-        ("DailyCostUsd", "CostUsd", "Day"),
-        ("MonthlyRequests", "Requests", "Month"),
-        ("MonthlyTokens", "TotalTokens", "Month"),
-        ("MonthlyCostUsd", "CostUsd", "Month"),
-    };
-
     public static InterfaceModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetNode is not InterfaceDeclarationSyntax ||
@@ -70,7 +54,7 @@ internal static class InterfaceParser
         EquatableArray<MethodModel>? methods = ParseMembers(symbol, known, cancellationToken);
         if (methods is null) return null;
 
-        PolicyModel? policy = ParsePolicy(attribute);
+        PolicyModel? policy = PolicyParser.Parse(attribute);
         if (policy is null) return null;
 
         string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
@@ -119,14 +103,14 @@ internal static class InterfaceParser
             {
                 if (member is IMethodSymbol { IsStatic: true, Parameters.Length: 2 } create &&
                     SymbolEqualityComparer.Default.Equals(create.Parameters[0].Type, known.ChatClient) &&
-                    create.Parameters[1].Type.ToDisplayString() == "GuardedAI.BudgetEngine")
+                    SymbolEqualityComparer.Default.Equals(create.Parameters[1].Type, known.BudgetEngine))
                 {
                     return true;
                 }
             }
 
             if (!type.DeclaringSyntaxReferences.IsEmpty &&
-                type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == LlmBudgetGenerator.BudgetAttributeName) is { } attribute &&
+                type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.BudgetAttribute)) is { } attribute &&
                 Parse(type, attribute, known, cancellationToken) is not null)
             {
                 return true;
@@ -228,7 +212,7 @@ internal static class InterfaceParser
             parameters.Add(new ParameterModel(
                 name,
                 parameter.Type.ToDisplayString(s_typeFormat),
-                parameter.HasExplicitDefaultValue ? Literals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue, s_typeFormat) : null,
+                parameter.HasExplicitDefaultValue ? DefaultValues.Read(parameter.Type, parameter.ExplicitDefaultValue) : null,
                 parameter.IsParams,
                 isToken));
         }
@@ -280,47 +264,6 @@ internal static class InterfaceParser
         }
 
         return segments.ToEquatableArray();
-    }
-
-    private static PolicyModel? ParsePolicy(AttributeData attribute)
-    {
-        if (attribute.ConstructorArguments.Length != 1) return null;
-        var arguments = new Dictionary<string, TypedConstant>();
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments) arguments[argument.Key] = argument.Value;
-
-        string? model = arguments.TryGetValue("Model", out TypedConstant m) ? Literals.String(m.Value as string) : null;
-        string? tier = arguments.TryGetValue("Tier", out TypedConstant t) ? Literals.Enum(t) : null;
-
-        var limits = new List<LimitModel>();
-        foreach ((string property, string dimension, string window) in s_limits)
-        {
-            if (arguments.TryGetValue(property, out TypedConstant value) && Literals.Decimal(value.Value) is { } amount)
-            {
-                limits.Add(new LimitModel(dimension, window, amount));
-            }
-        }
-
-        return new PolicyModel(
-            NameLiteral: Literals.String(attribute.ConstructorArguments[0].Value as string),
-            ModelLiteral: model,
-            TierExpression: tier,
-            Limits: limits.ToEquatableArray(),
-            MaxInputTokens: Integer("MaxInputTokens"),
-            MaxOutputTokens: Integer("MaxOutputTokens"),
-            MaxRequestCostUsd: arguments.TryGetValue("MaxRequestCostUsd", out TypedConstant cost) ? Literals.Decimal(cost.Value) : null,
-            WarnAtPercent: Double("WarnAtPercent"),
-            CriticalAtPercent: Double("CriticalAtPercent"),
-            TripAtPercent: Double("TripAtPercent"));
-
-        string? Integer(string property)
-            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is int number
-                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : null;
-
-        string? Double(string property)
-            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is double number
-                ? Literals.Double(number)
-                : null;
     }
 
     private static RegistrationModel? Registration(INamedTypeSymbol symbol, List<INamedTypeSymbol> containers, string baseName)
