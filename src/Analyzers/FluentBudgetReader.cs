@@ -66,10 +66,10 @@ internal sealed class FluentBudgetReader
         switch (root.TargetMethod.Name)
         {
             case "Create":
-                budget.Name = Argument(root, "name") is { } name && TryConstant(name, out var text) && text is string s ? s : "?";
+                budget.Name = Constant(root, "name") is (true, string name) ? name : "?";
                 return true;
             case "ForTier":
-                budget.Name = Argument(root, "name") is { } tierName && TryConstant(tierName, out var value) && value is string n ? n : "?";
+                budget.Name = Constant(root, "name") is (true, string tierName) ? tierName : "?";
                 return ApplyTier(root, budget);
             default:
                 return false;
