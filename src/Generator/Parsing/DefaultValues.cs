@@ -25,7 +25,7 @@ internal static class DefaultValues
         {
             if (candidate is IFieldSymbol { HasConstantValue: true } field && Equals(field.ConstantValue, value))
             {
-                member = InterfaceParser.EscapeIdentifier(field.Name);
+                member = TypeNames.EscapeIdentifier(field.Name);
                 break;
             }
         }
