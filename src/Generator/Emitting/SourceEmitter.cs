@@ -17,7 +17,6 @@ internal static class SourceEmitter
     private const string ChatRole = "global::Microsoft.Extensions.AI.ChatRole";
     private const string CancellationToken = "global::System.Threading.CancellationToken";
     private const string BudgetEngine = "global::" + RuntimeTypeNames.BudgetEngine;
-    private const string BudgetPolicy = "global::" + RuntimeTypeNames.BudgetPolicy;
 
     private static readonly string s_generatedCode =
         "[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"GuardedAI.Generator\", \"" +
@@ -80,7 +79,7 @@ internal static class SourceEmitter
         writer.Line(s_generatedCode);
         writer.Open(model.Accessibility + " sealed partial class " + model.ClientName + " : global::GuardedAI.BudgetChatClient, " + model.InterfaceFullName);
 
-        EmitPolicy(writer, model.Policy);
+        PolicyEmitter.Emit(writer, model.Policy);
         writer.Line();
 
         writer.Line("/// <summary>Creates the client.</summary>");
@@ -145,54 +144,6 @@ internal static class SourceEmitter
         }
 
         writer.Close();
-    }
-
-    private static void EmitPolicy(SourceWriter writer, PolicyModel policy)
-    {
-        writer.Line("/// <summary>The budget from <c>[LlmBudget]</c>, built once from compile-time values.</summary>");
-        writer.Line("private static readonly " + BudgetPolicy + " s_policy = " + BudgetPolicy + "." + BudgetSchema.Name.BuilderMethod + "(" + Literals.String(policy.Name) + ")");
-        writer.Indent();
-        if (policy.HasModel) writer.Line("." + BudgetSchema.Model.BuilderMethod + "(" + Literals.String(policy.Model) + ")");
-
-        // The tier first: explicit limits override the tier's.
-        if (policy.Tier is { } tier) writer.Line("." + BudgetSchema.Tier.BuilderMethod + "(" + Literals.Tier(tier) + ")");
-
-        // Then every setting in schema order: limits, caps, and the thresholds in one call.
-        var thresholds = new string?[3];
-        foreach (PolicySetting setting in policy.Settings)
-        {
-            BudgetProperty property = setting.Property;
-            switch (property.Kind)
-            {
-                case BudgetPropertyKind.Limit:
-                    writer.Line("." + property.BuilderMethod + "(" +
-                        Literals.RuntimeEnum(RuntimeTypeNames.BudgetDimension, property.Dimension.ToString()) + ", " +
-                        Literals.RuntimeEnum(RuntimeTypeNames.BudgetWindow, property.Window.ToString()) + ", " +
-                        Literals.Decimal(setting.Value) + ")");
-                    break;
-                case BudgetPropertyKind.Cap:
-                    string amount = property.Type == BudgetValueType.Double ? Literals.Decimal(setting.Value) : Literals.Integer(setting.Value);
-                    writer.Line("." + property.BuilderMethod + "(" + amount + ")");
-                    break;
-                case BudgetPropertyKind.Threshold:
-                    thresholds[(int)property.Level] = Literals.Double(setting.Value.Real);
-                    break;
-            }
-        }
-
-        if (thresholds[0] is not null || thresholds[1] is not null || thresholds[2] is not null)
-        {
-            var arguments = new List<string>();
-            foreach (ThresholdLevel level in new[] { ThresholdLevel.Warn, ThresholdLevel.Critical, ThresholdLevel.Trip })
-            {
-                arguments.Add(BudgetSchema.Threshold(level).BuilderParameter + ": " + (thresholds[(int)level] ?? "null"));
-            }
-
-            writer.Line("." + BudgetSchema.WarnAtPercent.BuilderMethod + "(" + string.Join(", ", arguments) + ")");
-        }
-
-        writer.Line(".Build();");
-        writer.Unindent();
     }
 
     private static void EmitMethod(SourceWriter writer, MethodModel method)
