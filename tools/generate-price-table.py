@@ -67,3 +67,7 @@ out = {"asOf": as_of, "source": "LiteLLM model_prices_and_context_window.json sn
        "models": dict(sorted(models.items())), "aliases": dict(sorted(aliases.items()))}
 json.dump(out, open("src/Runtime/Pricing/prices.json", "w"), indent=1)
 print(f"{len(models)} models, {len(aliases)} aliases")
+
+# GAI003 knows exactly the models of this table: regenerate src/Shared/KnownModelIds.g.cs from it.
+import runpy, os
+runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate-known-model-ids.py"), run_name="__main__")

@@ -25,6 +25,8 @@ public static class DiagnosticIds
     public const string MissingJustification = "GAI009";
     /// <summary>[LlmBudget] interface in a compilation without Microsoft.Extensions.AI.Abstractions.</summary>
     public const string ChatAbstractionsNotReferenced = "GAI010";
+    /// <summary>A function-invoking (loop-making) client added after UseBudget in a ChatClientBuilder chain.</summary>
+    public const string FunctionInvocationBeneathBudget = "GAI011";
 }
 
 /// <summary>Every descriptor of the GuardedAI analyzers, in one place so that ids, severities and help links stay consistent.</summary>
@@ -65,7 +67,7 @@ internal static class DiagnosticDescriptors
         "Cost limit for a model with no known price or tokenizer",
         "Budget '{0}' on '{1}' sets a cost limit, but model '{2}' has no known price or tokenizer; its spend will be estimated with the configured default price",
         DiagnosticSeverity.Warning,
-        "A cost limit is only as good as the price it is computed with. GuardedAI knows the prices and tokenizers of the OpenAI, Anthropic, Google, Mistral and Llama model families; for any other model, configure a price or expect the estimate to be off.");
+        "A cost limit is only as good as the price it is computed with. GuardedAI knows exactly the models of its embedded price table (OpenAI, Anthropic, Google, Mistral), after provider prefixes, date stamps and aliases are resolved as the runtime resolves them; for any other model, configure a price or expect the estimate to be off.");
 
     public static readonly DiagnosticDescriptor NonPartialBudgetInterface = Create(
         DiagnosticIds.NonPartialBudgetInterface,
@@ -147,6 +149,29 @@ internal static class DiagnosticDescriptors
         "[AllowUnguardedLlmCalls] on '{0}' has no justification; say why these calls may bypass the budget",
         DiagnosticSeverity.Warning,
         "Every exception to the budget should be explained where it is made, so that a reviewer can judge it.");
+
+    /// <summary>GAI002 for a <c>BudgetPolicy.Create(...)…Build()</c> chain of constants: the runtime's own message, reported on the call at fault.</summary>
+    public static readonly DiagnosticDescriptor InvalidFluentBudget = Create(
+        DiagnosticIds.InvalidBudget,
+        "Invalid budget",
+        "Budget '{0}' is invalid: {1}",
+        DiagnosticSeverity.Error,
+        "Build() throws BudgetPolicyException for this policy at run time; the build refuses it first, with the same rules and words. Every limit must be positive (a whole number for requests and tokens), a per-request cap must fit within every window limit of its dimension, a shorter window's limit must not exceed a longer window's, and thresholds must satisfy 0 < warn < critical <= trip <= 100.");
+
+    /// <summary>GAI003 for a <c>BudgetPolicy</c> builder chain: reported on <c>ForModel(...)</c>.</summary>
+    public static readonly DiagnosticDescriptor UnknownModelPriceFluent = Create(
+        DiagnosticIds.UnknownModelPrice,
+        "Cost limit for a model with no known price or tokenizer",
+        "Budget '{0}' sets a cost limit, but model '{1}' has no known price or tokenizer; its spend will be estimated with the configured default price",
+        DiagnosticSeverity.Warning,
+        "A cost limit is only as good as the price it is computed with. GuardedAI knows exactly the models of its embedded price table (OpenAI, Anthropic, Google, Mistral), after provider prefixes, date stamps and aliases are resolved as the runtime resolves them; for any other model, configure a price or expect the estimate to be off.");
+
+    public static readonly DiagnosticDescriptor FunctionInvocationBeneathBudget = Create(
+        DiagnosticIds.FunctionInvocationBeneathBudget,
+        "Function invocation beneath the budget guard",
+        "'{0}' is called after 'UseBudget', so the tool loop ends up beneath the budget guard and the pipeline throws when it is built; the first Use… call is the outermost: call '{0}' before 'UseBudget'",
+        DiagnosticSeverity.Error,
+        "Microsoft.Extensions.AI builds a ChatClientBuilder pipeline so that the first Use… call is the outermost client and the last one sits next to the provider. The budget guard must sit next to the provider, inside any tool loop, so that each provider request is reserved on its own; BudgetChatClient refuses a function-invoking client beneath it. Write new ChatClientBuilder(provider).UseFunctionInvocation().UseBudget(...).Build().");
 
     private static DiagnosticDescriptor Create(
         string id, string title, string message, DiagnosticSeverity severity, string description, params string[] customTags) =>

@@ -1,39 +1,36 @@
 using System;
+using System.Collections.Generic;
+using GuardedAI.Schema;
 
 namespace GuardedAI.Analyzers;
 
 /// <summary>
-/// The model families whose price and tokenizer GuardedAI knows (GAI003). A family prefix matches the id itself, a
-/// version or variant after it (<c>gpt-4o-mini</c>, <c>llama3.1</c>) and date suffixes (<c>gpt-4o-2024-08-06</c>).
+/// The models whose price GuardedAI knows (GAI003): exactly those the runtime's embedded price table resolves. The ids
+/// come from src/Shared/KnownModelIds.g.cs (generated from src/Runtime/Pricing/prices.json) and are resolved like
+/// <c>PriceCatalog.Resolve</c> does: for each candidate of src/Shared/ModelIdNormalizer.cs (the id, without a provider
+/// prefix, without a date stamp, without <c>-latest</c>), an alias first, then the id, case-insensitively.
 /// </summary>
 internal static class KnownModels
 {
-    // Longest first is not needed: any match is enough.
-    private static readonly string[] Families =
-    {
-        "gpt-4o", "gpt-4.1", "gpt-4", "gpt-3.5", "gpt-5", "o1", "o3", "o4", "text-embedding-3",
-        "claude-", "gemini-", "mistral-", "ministral-", "codestral-", "llama",
-    };
+    private static readonly HashSet<string> s_models = new(KnownModelIds.Models, StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, string> s_aliases = CreateAliases();
 
     public static bool IsKnown(string model)
     {
-        var id = model.Trim();
-        // "openai/gpt-4o", "anthropic/claude-3-5-sonnet": a provider prefix does not change the model.
-        var slash = id.LastIndexOf('/');
-        if (slash >= 0)
-            id = id.Substring(slash + 1);
-
-        foreach (var family in Families)
+        foreach (var candidate in ModelIdNormalizer.Candidates(model))
         {
-            if (!id.StartsWith(family, StringComparison.OrdinalIgnoreCase))
-                continue;
-            if (id.Length == family.Length || family.EndsWith("-", StringComparison.Ordinal))
-                return true;
-            // "o1" must not match "o1x"; "o1-mini", "gpt-4o-2024-08-06", "llama3.1", "gpt-4.5" are fine.
-            var next = id[family.Length];
-            if (next is '-' or '.' or ':' or '_' || char.IsDigit(next))
+            var id = s_aliases.TryGetValue(candidate, out var target) ? target : candidate;
+            if (s_models.Contains(id))
                 return true;
         }
         return false;
+    }
+
+    private static Dictionary<string, string> CreateAliases()
+    {
+        var aliases = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var pair in KnownModelIds.Aliases)
+            aliases[pair[0]] = pair[1];
+        return aliases;
     }
 }

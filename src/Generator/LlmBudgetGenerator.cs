@@ -1,6 +1,7 @@
 using GuardedAI.Generator.Emitting;
 using GuardedAI.Generator.Model;
 using GuardedAI.Generator.Parsing;
+using GuardedAI.Schema;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -13,8 +14,6 @@ namespace GuardedAI.Generator;
 [Generator(LanguageNames.CSharp)]
 public sealed class LlmBudgetGenerator : IIncrementalGenerator
 {
-    internal const string BudgetAttributeName = "GuardedAI.LlmBudgetAttribute";
-    internal const string PromptAttributeName = "GuardedAI.LlmPromptAttribute";
 
     /// <summary>Tracking names of the pipeline's steps, for the incremental-caching tests.</summary>
     internal static class Steps
@@ -28,7 +27,7 @@ public sealed class LlmBudgetGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<InterfaceModel> interfaces = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                BudgetAttributeName,
+                RuntimeTypeNames.LlmBudgetAttribute,
                 predicate: static (node, _) => node is InterfaceDeclarationSyntax,
                 transform: static (context, cancellationToken) => InterfaceParser.Parse(context, cancellationToken))
             .WithTrackingName(Steps.Parse)

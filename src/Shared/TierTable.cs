@@ -1,6 +1,10 @@
 // The numbers of the budget tiers and the default alert thresholds, compiled into both the runtime (src/Runtime) and
 // the analyzers (src/Analyzers) as a linked file, so that GAI002 at build time checks the same effective policy the
-// runtime enforces. Keep it netstandard2.0-compatible and dependency-free: it is source in two assemblies.
+// runtime enforces. Keep it netstandard2.0-compatible and dependency-free: it is source in several assemblies, linked
+// together with BudgetSchema.cs, which names the [LlmBudget] property each number sets.
+using System.Collections.Generic;
+using GuardedAI.Schema;
+
 namespace GuardedAI.Tiers;
 
 /// <summary>One tier's limits and per-request caps (docs/tiers.md).</summary>
@@ -29,6 +33,32 @@ internal sealed class TierRow
     public int MaxInputTokens { get; }
     public int MaxOutputTokens { get; }
     public decimal MaxRequestCostUsd { get; }
+
+    /// <summary>
+    /// What applying the tier sets, as <c>[LlmBudget]</c> properties in schema order; zeros are "not set", as in
+    /// <c>BudgetPolicyBuilder.WithTier</c>. The analyzers replay a tier through this list.
+    /// </summary>
+    public IEnumerable<KeyValuePair<BudgetProperty, decimal>> Values()
+    {
+        var values = new[]
+        {
+            Pair(BudgetSchema.HourlyRequests, HourlyRequests),
+            Pair(BudgetSchema.HourlyTokens, HourlyTokens),
+            Pair(BudgetSchema.HourlyCostUsd, HourlyCostUsd),
+            Pair(BudgetSchema.DailyRequests, DailyRequests),
+            Pair(BudgetSchema.DailyTokens, DailyTokens),
+            Pair(BudgetSchema.DailyCostUsd, DailyCostUsd),
+            Pair(BudgetSchema.MaxInputTokens, MaxInputTokens),
+            Pair(BudgetSchema.MaxOutputTokens, MaxOutputTokens),
+            Pair(BudgetSchema.MaxRequestCostUsd, MaxRequestCostUsd),
+        };
+        foreach (var value in values)
+        {
+            if (value.Value > 0) yield return value;
+        }
+    }
+
+    private static KeyValuePair<BudgetProperty, decimal> Pair(BudgetProperty property, decimal value) => new(property, value);
 }
 
 /// <summary>The tier table, indexed by the <c>BudgetTier</c> enum value (Custom = 0, Free, Economy, Standard, Premium).</summary>
@@ -38,7 +68,7 @@ internal static class TierTable
     public const double DefaultCriticalAtPercent = 90;
     public const double DefaultTripAtPercent = 95;
 
-    /// <summary>Tier names in enum order.</summary>
+    /// <summary>Tier names in enum order (a test checks them against the runtime's <c>BudgetTier</c>).</summary>
     public static readonly string[] Names = { "Custom", "Free", "Economy", "Standard", "Premium" };
 
     /// <summary>The row of tier <paramref name="tier"/>; null for Custom (no limits) and for values outside the enum.</summary>

@@ -16,7 +16,7 @@ public class BudgetPolicyTests
         [LlmBudget("custom", RequestsPerMinute = 10, HourlyRequests = 100, DailyRequests = 1000, MonthlyRequests = 10000,
             TokensPerMinute = 5000, HourlyTokens = 50000, MaxInputTokens = 4000, MaxOutputTokens = 1000,
             HourlyCostUsd = 1, DailyCostUsd = 10, MaxRequestCostUsd = 0.5, CriticalAtPercent = 95, TripAtPercent = 95,
-            Model = "claude-3-5-sonnet-20241022")]
+            Model = "claude-sonnet-4-5-20250929")]
         partial interface IB { }
 
         [LlmBudget("local", Model = "phi-3")]
@@ -28,8 +28,8 @@ public class BudgetPolicyTests
         [LlmBudget("support", {|#0:HourlyRequests = 0|}, {|#1:DailyCostUsd = -1.5|}, DailyRequests = 100)]
         partial interface IA { }
         """,
-        Verify.Error("GAI002").WithLocation(0).WithArguments("support", "IA", "HourlyRequests is 0; every limit and threshold must be a positive number"),
-        Verify.Error("GAI002").WithLocation(1).WithArguments("support", "IA", "DailyCostUsd is -1.5; every limit and threshold must be a positive number"));
+        Verify.Error("GAI002").WithLocation(0).WithArguments("support", "IA", "the hourly requests limit must be positive, but is 0"),
+        Verify.Error("GAI002").WithLocation(1).WithArguments("support", "IA", "the daily cost limit must be positive, but is -$1.5000"));
 
     [Fact]
     public Task ShorterWindowAboveLonger_ChecksTheEffectivePolicy() => Verify.VerifyAsync(Usings + """
@@ -43,14 +43,14 @@ public class BudgetPolicyTests
         partial interface IC { }
         """,
         Verify.Error("GAI002").WithLocation(0).WithArguments("tiered", "IA",
-            "HourlyRequests (600) is above DailyRequests (300 from the Standard tier); a shorter window's limit must not exceed a longer window's"),
+            "the hourly requests limit (600) is above the daily requests limit (300 from the Standard tier); a shorter window's limit must not exceed a longer window's"),
         Verify.Error("GAI002").WithLocation(1).WithArguments("explicit", "IB",
-            "TokensPerMinute (20,000) is above HourlyTokens (10,000); a shorter window's limit must not exceed a longer window's"),
+            "the per-minute tokens limit (20,000) is above the hourly tokens limit (10,000); a shorter window's limit must not exceed a longer window's"),
         // The Free tier's hourly $0.05 and per-request $0.02 now exceed the explicit daily $0.01.
         Verify.Error("GAI002").WithLocation(2).WithArguments("lowered", "IC",
-            "MaxRequestCostUsd (0.02 from the Free tier) is above DailyCostUsd (0.01); a request that costly would always be denied"),
+            "MaxRequestCostUsd ($0.0200 from the Free tier) is above the daily cost limit ($0.0100); a request that costly would always be denied"),
         Verify.Error("GAI002").WithLocation(2).WithArguments("lowered", "IC",
-            "HourlyCostUsd (0.05 from the Free tier) is above DailyCostUsd (0.01); a shorter window's limit must not exceed a longer window's"));
+            "the hourly cost limit ($0.0500 from the Free tier) is above the daily cost limit ($0.0100); a shorter window's limit must not exceed a longer window's"));
 
     [Fact]
     public Task PerRequestCapAboveWindowLimit_IsAnError() => Verify.VerifyAsync(Usings + """
@@ -58,9 +58,9 @@ public class BudgetPolicyTests
         partial interface IA { }
         """,
         Verify.Error("GAI002").WithLocation(0).WithArguments("caps", "IA",
-            "MaxOutputTokens (5,000) is above DailyTokens (4,000); a request that large would always be denied"),
+            "MaxOutputTokens (5,000) is above the daily tokens limit (4,000); a request that large would always be denied"),
         Verify.Error("GAI002").WithLocation(1).WithArguments("caps", "IA",
-            "MaxRequestCostUsd (2) is above HourlyCostUsd (1); a request that costly would always be denied"));
+            "MaxRequestCostUsd ($2.0000) is above the hourly cost limit ($1.0000); a request that costly would always be denied"));
 
     [Fact]
     public Task Thresholds_MustBeOrdered() => Verify.VerifyAsync(Usings + """

@@ -68,7 +68,7 @@ public class ConfigurationTests
 
         var error = Assert.Throws<BudgetPolicyException>(() => services.GetRequiredService<BudgetEngine>());
 
-        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily limit (10).", error.Message);
+        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily requests limit (10); a shorter window's limit must not exceed a longer window's.", error.Message);
     }
 
     [Fact]

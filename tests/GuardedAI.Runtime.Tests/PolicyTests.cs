@@ -32,9 +32,9 @@ public class PolicyTests
 
     [Theory]
     [InlineData("zero", "the daily requests limit must be positive, but is 0")]
-    [InlineData("hourly-above-daily", "the hourly tokens limit (9,000) is above the daily limit (5,000)")]
-    [InlineData("cap-above-limit", "MaxOutputTokens (6000) is above the daily tokens limit (5000)")]
-    [InlineData("thresholds", "thresholds must satisfy 0 < warn < critical <= trip <= 100, but warn = 95, critical = 90, trip = 95")]
+    [InlineData("hourly-above-daily", "the hourly tokens limit (9,000) is above the daily tokens limit (5,000); a shorter window's limit must not exceed a longer window's")]
+    [InlineData("cap-above-limit", "MaxOutputTokens (6,000) is above the daily tokens limit (5,000); a request that large would always be denied")]
+    [InlineData("thresholds", "WarnAtPercent (95) is not below CriticalAtPercent (90); thresholds must satisfy 0 < warn < critical <= trip <= 100")]
     [InlineData("fraction", "the daily requests limit must be a whole number, but is 2.5")]
     public void Invalid_policies_are_rejected_naming_the_value(string kind, string problem)
     {

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Reflection;
 using System.Text;
 using GuardedAI.Generator.Model;
+using GuardedAI.Schema;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace GuardedAI.Generator.Emitting;
@@ -15,8 +16,7 @@ internal static class SourceEmitter
     private const string ChatOptions = "global::Microsoft.Extensions.AI.ChatOptions";
     private const string ChatRole = "global::Microsoft.Extensions.AI.ChatRole";
     private const string CancellationToken = "global::System.Threading.CancellationToken";
-    private const string BudgetEngine = "global::GuardedAI.BudgetEngine";
-    private const string BudgetPolicy = "global::GuardedAI.BudgetPolicy";
+    private const string BudgetEngine = "global::" + RuntimeTypeNames.BudgetEngine;
 
     private static readonly string s_generatedCode =
         "[global::System.CodeDom.Compiler.GeneratedCodeAttribute(\"GuardedAI.Generator\", \"" +
@@ -58,7 +58,7 @@ internal static class SourceEmitter
         writer.Open("partial interface " + model.InterfaceName + (model.IsChatClientDeclared ? string.Empty : " : " + ChatClient));
         writer.Line("/// <summary>");
         writer.Line("/// Creates the guarded client for <see cref=\"" + Cref(model.InterfaceFullName) + "\"/>: every call, typed or through");
-        writer.Line("/// <see cref=\"" + ChatClient + "\"/>, is reserved against the " + Xml(model.Policy.NameLiteral) + " budget before it reaches");
+        writer.Line("/// <see cref=\"" + ChatClient + "\"/>, is reserved against the " + Xml(Literals.String(model.Policy.Name)) + " budget before it reaches");
         writer.Line("/// <paramref name=\"innerClient\"/>, and reconciled with the usage the provider reports.");
         writer.Line("/// </summary>");
         writer.Line("/// <param name=\"innerClient\">The provider's client. Put function invocation outside the guarded client, not beneath it.</param>");
@@ -74,12 +74,12 @@ internal static class SourceEmitter
         writer.Line("/// <summary>");
         writer.Line("/// The guarded implementation of <see cref=\"" + Cref(model.InterfaceFullName) + "\"/>. Each typed method and each");
         writer.Line("/// <see cref=\"" + ChatClient + "\"/> call goes through <see cref=\"global::GuardedAI.BudgetChatClient\"/>:");
-        writer.Line("/// reserve against the " + Xml(model.Policy.NameLiteral) + " budget, call the inner client, reconcile the actual usage.");
+        writer.Line("/// reserve against the " + Xml(Literals.String(model.Policy.Name)) + " budget, call the inner client, reconcile the actual usage.");
         writer.Line("/// </summary>");
         writer.Line(s_generatedCode);
         writer.Open(model.Accessibility + " sealed partial class " + model.ClientName + " : global::GuardedAI.BudgetChatClient, " + model.InterfaceFullName);
 
-        EmitPolicy(writer, model.Policy);
+        PolicyEmitter.Emit(writer, model.Policy);
         writer.Line();
 
         writer.Line("/// <summary>Creates the client.</summary>");
@@ -146,34 +146,6 @@ internal static class SourceEmitter
         writer.Close();
     }
 
-    private static void EmitPolicy(SourceWriter writer, PolicyModel policy)
-    {
-        writer.Line("/// <summary>The budget from <c>[LlmBudget]</c>, built once from compile-time values.</summary>");
-        writer.Line("private static readonly " + BudgetPolicy + " s_policy = " + BudgetPolicy + ".Create(" + policy.NameLiteral + ")");
-        writer.Indent();
-        if (policy.ModelLiteral is not null) writer.Line(".ForModel(" + policy.ModelLiteral + ")");
-
-        // The tier first: explicit limits override the tier's.
-        if (policy.TierExpression is not null) writer.Line(".WithTier(" + policy.TierExpression + ")");
-        foreach (LimitModel limit in policy.Limits)
-        {
-            writer.Line(".WithLimit(global::GuardedAI.BudgetDimension." + limit.Dimension + ", global::GuardedAI.BudgetWindow." + limit.Window + ", " + limit.Amount + ")");
-        }
-
-        if (policy.MaxInputTokens is not null) writer.Line(".WithMaxInputTokens(" + policy.MaxInputTokens + ")");
-        if (policy.MaxOutputTokens is not null) writer.Line(".WithMaxOutputTokens(" + policy.MaxOutputTokens + ")");
-        if (policy.MaxRequestCostUsd is not null) writer.Line(".WithMaxRequestCostUsd(" + policy.MaxRequestCostUsd + ")");
-        if (policy.HasThresholds)
-        {
-            writer.Line(".WithThresholds(warnAtPercent: " + (policy.WarnAtPercent ?? "null") +
-                ", criticalAtPercent: " + (policy.CriticalAtPercent ?? "null") +
-                ", tripAtPercent: " + (policy.TripAtPercent ?? "null") + ")");
-        }
-
-        writer.Line(".Build();");
-        writer.Unindent();
-    }
-
     private static void EmitMethod(SourceWriter writer, MethodModel method)
     {
         var parameters = new StringBuilder();
@@ -182,7 +154,7 @@ internal static class SourceEmitter
             if (parameters.Length > 0) parameters.Append(", ");
             if (parameter.IsParams) parameters.Append("params ");
             parameters.Append(parameter.Type).Append(' ').Append(parameter.Name);
-            if (parameter.DefaultValue is not null) parameters.Append(" = ").Append(parameter.DefaultValue);
+            if (parameter.DefaultValue is not null) parameters.Append(" = ").Append(Literals.DefaultValue(parameter.DefaultValue));
         }
 
         string helper = method.Kind switch

@@ -1,7 +1,10 @@
+using GuardedAI.Schema;
+
 namespace GuardedAI.Generator.Model;
 
-// The generator's view of a [LlmBudget] interface. Only strings, numbers and equatable collections: no ISymbol,
-// SyntaxNode or Compilation, so that an edit elsewhere produces an equal model and the output step is cached.
+// The generator's view of a [LlmBudget] interface. Only names, values and equatable collections: no ISymbol,
+// SyntaxNode or Compilation, so that an edit elsewhere produces an equal model and the output step is cached; and no
+// ready-made C# expressions: the emitter alone formats values as C# (Emitting/Literals.cs).
 
 /// <summary>A guarded interface and everything needed to emit its client.</summary>
 /// <param name="HintName">The generated file's name.</param>
@@ -43,31 +46,39 @@ internal sealed record ContainingTypeModel(string Keyword, string NameWithTypePa
 /// <param name="Accessibility">"public" or "internal": the interface's effective accessibility.</param>
 internal sealed record RegistrationModel(string ClassName, string MethodName, string Accessibility);
 
-/// <summary>The arguments given on <c>[LlmBudget]</c>; null means "not given".</summary>
-/// <param name="NameLiteral">The budget name as a C# literal.</param>
-/// <param name="ModelLiteral">The model as a C# literal (possibly <c>null</c>), or null when not given.</param>
-/// <param name="TierExpression">e.g. <c>global::GuardedAI.BudgetTier.Free</c>, or null when not given.</param>
-/// <param name="Limits">Window limits in a fixed order.</param>
+/// <summary>The arguments given on <c>[LlmBudget]</c>, as values; the emitter turns them into builder calls.</summary>
+/// <param name="Name">The budget name (null when the argument is null).</param>
+/// <param name="HasModel">True when <c>Model</c> was given (possibly as null).</param>
+/// <param name="Model">The model id.</param>
+/// <param name="Tier">The <c>BudgetTier</c> value, or null when not given.</param>
+/// <param name="Settings">Every limit, cap and threshold given, in schema (declaration) order.</param>
 internal sealed record PolicyModel(
-    string NameLiteral,
-    string? ModelLiteral,
-    string? TierExpression,
-    EquatableArray<LimitModel> Limits,
-    string? MaxInputTokens,
-    string? MaxOutputTokens,
-    string? MaxRequestCostUsd,
-    string? WarnAtPercent,
-    string? CriticalAtPercent,
-    string? TripAtPercent)
-{
-    public bool HasThresholds => WarnAtPercent is not null || CriticalAtPercent is not null || TripAtPercent is not null;
-}
+    string? Name,
+    bool HasModel,
+    string? Model,
+    int? Tier,
+    EquatableArray<PolicySetting> Settings);
 
-/// <summary>One <c>WithLimit(dimension, window, amount)</c> call.</summary>
-/// <param name="Dimension">A <c>BudgetDimension</c> member name.</param>
-/// <param name="Window">A <c>BudgetWindow</c> member name.</param>
-/// <param name="Amount">A decimal literal, e.g. <c>0.5m</c>.</param>
-internal sealed record LimitModel(string Dimension, string Window, string Amount);
+/// <summary>One numeric <c>[LlmBudget]</c> argument.</summary>
+/// <param name="Property">What it sets (src/Shared/BudgetSchema.cs; one instance per property, compared by reference).</param>
+/// <param name="Value">The value as written.</param>
+internal sealed record PolicySetting(BudgetProperty Property, BudgetNumber Value);
+
+/// <summary>A number of an attribute argument: <c>[LlmBudget]</c>'s properties are <c>int</c>, <c>long</c> or <c>double</c>.</summary>
+/// <param name="Type"><see cref="BudgetValueType.Int32"/>, <see cref="BudgetValueType.Int64"/> or <see cref="BudgetValueType.Double"/>.</param>
+/// <param name="Integer">The value of an integer.</param>
+/// <param name="Real">The value of a double.</param>
+internal readonly record struct BudgetNumber(BudgetValueType Type, long Integer, double Real)
+{
+    /// <summary>The number a compile-time constant holds, or null when it is not an int, long or double.</summary>
+    public static BudgetNumber? From(object? value) => value switch
+    {
+        int number => new BudgetNumber(BudgetValueType.Int32, number, 0),
+        long number => new BudgetNumber(BudgetValueType.Int64, number, 0),
+        double number => new BudgetNumber(BudgetValueType.Double, 0, number),
+        _ => null,
+    };
+}
 
 /// <summary>How a typed method talks to the model.</summary>
 internal enum PromptKind
@@ -103,10 +114,17 @@ internal sealed record MethodModel(
 /// <summary>A method parameter as it is redeclared on the implementation.</summary>
 /// <param name="Name">The name, escaped with @ when it is a keyword.</param>
 /// <param name="Type">The global::-qualified type with nullable annotations.</param>
-/// <param name="DefaultValue">The default value as C#, or null when the parameter has none.</param>
+/// <param name="DefaultValue">The default value, or null when the parameter has none.</param>
 /// <param name="IsParams">Declared with <c>params</c>.</param>
 /// <param name="IsCancellationToken">The parameter is the call's CancellationToken.</param>
-internal sealed record ParameterModel(string Name, string Type, string? DefaultValue, bool IsParams, bool IsCancellationToken);
+internal sealed record ParameterModel(string Name, string Type, DefaultValueModel? DefaultValue, bool IsParams, bool IsCancellationToken);
+
+/// <summary>A parameter's default value as the compiler has it.</summary>
+/// <param name="Value">The constant (a boxed string, char, bool or number; the underlying value of an enum), or null.</param>
+/// <param name="AcceptsNull">The parameter's type is a reference type or <c>Nullable&lt;T&gt;</c>, so a null default is <c>null</c> rather than <c>default</c>.</param>
+/// <param name="EnumType">For an enum (or nullable enum) parameter, the enum's global::-qualified name.</param>
+/// <param name="EnumMember">The enum member with that value (escaped when a keyword), or null when none has it.</param>
+internal sealed record DefaultValueModel(object? Value, bool AcceptsNull, string? EnumType, string? EnumMember);
 
 /// <summary>A piece of a prompt template: literal text, or a placeholder bound to a parameter.</summary>
 /// <param name="Text">The literal text (braces already unescaped), or the parameter's C# name for a placeholder.</param>

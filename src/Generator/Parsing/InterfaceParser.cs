@@ -22,22 +22,6 @@ internal static class InterfaceParser
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    /// <summary>The attribute's limit properties in the order they are emitted, with what each one limits.</summary>
-    private static readonly (string Property, string Dimension, string Window)[] s_limits =
-    {
-        ("RequestsPerMinute", "Requests", "Minute"),
-        ("TokensPerMinute", "TotalTokens", "Minute"),
-        ("HourlyRequests", "Requests", "Hour"),
-        ("HourlyTokens", "TotalTokens", "Hour"),
-        ("HourlyCostUsd", "CostUsd", "Hour"),
-        ("DailyRequests", "Requests", "Day"),
-        ("DailyTokens", "TotalTokens", "Day"),
-        ("DailyCostUsd", "CostUsd", "Day"),
-        ("MonthlyRequests", "Requests", "Month"),
-        ("MonthlyTokens", "TotalTokens", "Month"),
-        ("MonthlyCostUsd", "CostUsd", "Month"),
-    };
-
     public static InterfaceModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         if (context.TargetNode is not InterfaceDeclarationSyntax ||
@@ -70,26 +54,26 @@ internal static class InterfaceParser
         EquatableArray<MethodModel>? methods = ParseMembers(symbol, known, cancellationToken);
         if (methods is null) return null;
 
-        PolicyModel? policy = ParsePolicy(attribute);
+        PolicyModel? policy = PolicyParser.Parse(attribute);
         if (policy is null) return null;
 
         string? ns = symbol.ContainingNamespace.IsGlobalNamespace ? null : symbol.ContainingNamespace.ToDisplayString();
-        string baseName = BaseName(symbol.Name);
+        string baseName = TypeNames.BaseName(symbol.Name);
         string clientName = "Guarded" + baseName;
         bool nestedInGeneric = containers.Any(c => c.TypeParameters.Length > 0);
 
         return new InterfaceModel(
-            HintName: HintName(symbol),
+            HintName: TypeNames.HintName(symbol),
             Namespace: ns,
-            ContainingTypes: containers.Select(c => new ContainingTypeModel(KeywordOf(c), NameWithTypeParameters(c))).ToEquatableArray(),
-            InterfaceName: EscapeIdentifier(symbol.Name),
+            ContainingTypes: containers.Select(c => new ContainingTypeModel(TypeNames.KeywordOf(c), TypeNames.NameWithTypeParameters(c))).ToEquatableArray(),
+            InterfaceName: TypeNames.EscapeIdentifier(symbol.Name),
             InterfaceFullName: symbol.ToDisplayString(s_typeFormat),
-            Accessibility: AccessibilityKeyword(symbol.DeclaredAccessibility),
+            Accessibility: TypeNames.AccessibilityKeyword(symbol.DeclaredAccessibility),
             ClientName: clientName,
-            ClientFullName: ClientFullName(symbol, clientName),
+            ClientFullName: TypeNames.ClientFullName(symbol, clientName),
             IsChatClientDeclared: symbol.AllInterfaces.Contains(known.ChatClient, SymbolEqualityComparer.Default),
             HidesInheritedCreate: HidesInheritedCreate(symbol, known, cancellationToken),
-            Registration: known.ServiceCollection is null || nestedInGeneric ? null : Registration(symbol, containers, baseName),
+            Registration: known.ServiceCollection is null || nestedInGeneric ? null : TypeNames.Registration(symbol, containers, baseName),
             Policy: policy,
             Methods: methods.Value);
     }
@@ -119,14 +103,14 @@ internal static class InterfaceParser
             {
                 if (member is IMethodSymbol { IsStatic: true, Parameters.Length: 2 } create &&
                     SymbolEqualityComparer.Default.Equals(create.Parameters[0].Type, known.ChatClient) &&
-                    create.Parameters[1].Type.ToDisplayString() == "GuardedAI.BudgetEngine")
+                    SymbolEqualityComparer.Default.Equals(create.Parameters[1].Type, known.BudgetEngine))
                 {
                     return true;
                 }
             }
 
             if (!type.DeclaringSyntaxReferences.IsEmpty &&
-                type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == LlmBudgetGenerator.BudgetAttributeName) is { } attribute &&
+                type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, known.BudgetAttribute)) is { } attribute &&
                 Parse(type, attribute, known, cancellationToken) is not null)
             {
                 return true;
@@ -208,7 +192,7 @@ internal static class InterfaceParser
         foreach (IParameterSymbol parameter in method.Parameters)
         {
             if (parameter.RefKind != RefKind.None) return null;
-            string name = EscapeIdentifier(parameter.Name);
+            string name = TypeNames.EscapeIdentifier(parameter.Name);
             bool isToken = SymbolEqualityComparer.Default.Equals(parameter.Type, known.CancellationToken);
             if (isToken)
             {
@@ -228,7 +212,7 @@ internal static class InterfaceParser
             parameters.Add(new ParameterModel(
                 name,
                 parameter.Type.ToDisplayString(s_typeFormat),
-                parameter.HasExplicitDefaultValue ? Literals.DefaultValue(parameter.Type, parameter.ExplicitDefaultValue, s_typeFormat) : null,
+                parameter.HasExplicitDefaultValue ? DefaultValues.Read(parameter.Type, parameter.ExplicitDefaultValue) : null,
                 parameter.IsParams,
                 isToken));
         }
@@ -249,7 +233,7 @@ internal static class InterfaceParser
         }
 
         return new MethodModel(
-            Name: EscapeIdentifier(method.Name),
+            Name: TypeNames.EscapeIdentifier(method.Name),
             Kind: kind,
             ReturnType: method.ReturnType.ToDisplayString(s_typeFormat),
             ResultType: result.ToDisplayString(s_typeFormat),
@@ -281,126 +265,4 @@ internal static class InterfaceParser
 
         return segments.ToEquatableArray();
     }
-
-    private static PolicyModel? ParsePolicy(AttributeData attribute)
-    {
-        if (attribute.ConstructorArguments.Length != 1) return null;
-        var arguments = new Dictionary<string, TypedConstant>();
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments) arguments[argument.Key] = argument.Value;
-
-        string? model = arguments.TryGetValue("Model", out TypedConstant m) ? Literals.String(m.Value as string) : null;
-        string? tier = arguments.TryGetValue("Tier", out TypedConstant t) ? Literals.Enum(t) : null;
-
-        var limits = new List<LimitModel>();
-        foreach ((string property, string dimension, string window) in s_limits)
-        {
-            if (arguments.TryGetValue(property, out TypedConstant value) && Literals.Decimal(value.Value) is { } amount)
-            {
-                limits.Add(new LimitModel(dimension, window, amount));
-            }
-        }
-
-        return new PolicyModel(
-            NameLiteral: Literals.String(attribute.ConstructorArguments[0].Value as string),
-            ModelLiteral: model,
-            TierExpression: tier,
-            Limits: limits.ToEquatableArray(),
-            MaxInputTokens: Integer("MaxInputTokens"),
-            MaxOutputTokens: Integer("MaxOutputTokens"),
-            MaxRequestCostUsd: arguments.TryGetValue("MaxRequestCostUsd", out TypedConstant cost) ? Literals.Decimal(cost.Value) : null,
-            WarnAtPercent: Double("WarnAtPercent"),
-            CriticalAtPercent: Double("CriticalAtPercent"),
-            TripAtPercent: Double("TripAtPercent"));
-
-        string? Integer(string property)
-            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is int number
-                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
-                : null;
-
-        string? Double(string property)
-            => arguments.TryGetValue(property, out TypedConstant value) && value.Value is double number
-                ? Literals.Double(number)
-                : null;
-    }
-
-    private static RegistrationModel? Registration(INamedTypeSymbol symbol, List<INamedTypeSymbol> containers, string baseName)
-    {
-        // An extension class is top-level: it can only name interfaces visible outside their containing types.
-        bool isInternal = false;
-        foreach (INamedTypeSymbol type in containers.Concat(new[] { symbol }))
-        {
-            switch (type.DeclaredAccessibility)
-            {
-                case Accessibility.Public:
-                    break;
-                case Accessibility.Internal:
-                case Accessibility.ProtectedOrInternal:
-                    isInternal = true;
-                    break;
-                default:
-                    return null;
-            }
-        }
-
-        string prefix = string.Concat(containers.Select(c => c.Name));
-        return new RegistrationModel(
-            ClassName: prefix + baseName + "ServiceCollectionExtensions",
-            MethodName: "Add" + baseName,
-            Accessibility: isInternal ? "internal" : "public");
-    }
-
-    /// <summary><c>ISupportBot</c> → <c>SupportBot</c>; names that do not follow the I-prefix convention stay.</summary>
-    internal static string BaseName(string interfaceName)
-        => interfaceName.Length > 1 && interfaceName[0] == 'I' && char.IsUpper(interfaceName[1])
-            ? interfaceName.Substring(1)
-            : interfaceName;
-
-    private static string ClientFullName(INamedTypeSymbol symbol, string clientName)
-    {
-        if (symbol.ContainingType is { } outer) return outer.ToDisplayString(s_typeFormat) + "." + clientName;
-        return symbol.ContainingNamespace.IsGlobalNamespace
-            ? "global::" + clientName
-            : "global::" + symbol.ContainingNamespace.ToDisplayString() + "." + clientName;
-    }
-
-    private static string HintName(INamedTypeSymbol symbol)
-    {
-        var builder = new StringBuilder();
-        if (!symbol.ContainingNamespace.IsGlobalNamespace) builder.Append(symbol.ContainingNamespace.ToDisplayString()).Append('.');
-        var names = new List<string>();
-        for (INamedTypeSymbol? type = symbol; type is not null; type = type.ContainingType)
-        {
-            names.Insert(0, type.Arity > 0 ? type.Name + "`" + type.Arity : type.Name);
-        }
-
-        return builder.Append(string.Join(".", names)).Append(".g.cs").ToString();
-    }
-
-    private static string KeywordOf(INamedTypeSymbol type) => type switch
-    {
-        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
-        { IsRecord: true } => "record",
-        { TypeKind: TypeKind.Struct } => "struct",
-        { TypeKind: TypeKind.Interface } => "interface",
-        _ => "class",
-    };
-
-    private static string NameWithTypeParameters(INamedTypeSymbol type)
-        => type.TypeParameters.Length == 0
-            ? EscapeIdentifier(type.Name)
-            : EscapeIdentifier(type.Name) + "<" + string.Join(", ", type.TypeParameters.Select(p => EscapeIdentifier(p.Name))) + ">";
-
-    private static string AccessibilityKeyword(Accessibility accessibility) => accessibility switch
-    {
-        Accessibility.Public => "public",
-        Accessibility.Internal => "internal",
-        Accessibility.Private => "private",
-        Accessibility.Protected => "protected",
-        Accessibility.ProtectedOrInternal => "protected internal",
-        Accessibility.ProtectedAndInternal => "private protected",
-        _ => "internal",
-    };
-
-    internal static string EscapeIdentifier(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 }

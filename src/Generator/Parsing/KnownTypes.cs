@@ -1,3 +1,4 @@
+using GuardedAI.Schema;
 using Microsoft.CodeAnalysis;
 
 namespace GuardedAI.Generator.Parsing;
@@ -13,7 +14,9 @@ internal sealed class KnownTypes
         Task = compilation.GetTypeByMetadataName("System.Threading.Tasks.Task`1");
         AsyncEnumerable = compilation.GetTypeByMetadataName("System.Collections.Generic.IAsyncEnumerable`1");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
-        PromptAttribute = compilation.GetTypeByMetadataName(LlmBudgetGenerator.PromptAttributeName);
+        PromptAttribute = compilation.GetTypeByMetadataName(RuntimeTypeNames.LlmPromptAttribute);
+        BudgetAttribute = compilation.GetTypeByMetadataName(RuntimeTypeNames.LlmBudgetAttribute);
+        BudgetEngine = compilation.GetTypeByMetadataName(RuntimeTypeNames.BudgetEngine);
         ServiceCollection = compilation.GetTypeByMetadataName("Microsoft.Extensions.DependencyInjection.IServiceCollection");
     }
 
@@ -32,6 +35,11 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? PromptAttribute { get; }
 
     public INamedTypeSymbol? ServiceCollection { get; }
+
+    public INamedTypeSymbol? BudgetAttribute { get; }
+
+    /// <summary><c>GuardedAI.BudgetEngine</c>: the second parameter of a generated <c>Create</c>.</summary>
+    public INamedTypeSymbol? BudgetEngine { get; }
 
     /// <summary>Null when Microsoft.Extensions.AI is not referenced: then nothing can be generated.</summary>
     public static KnownTypes? Create(Compilation compilation)

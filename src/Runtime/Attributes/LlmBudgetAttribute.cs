@@ -76,4 +76,13 @@ public sealed class LlmBudgetAttribute : Attribute
 
     /// <summary>Percent of a limit at which the circuit breaker opens (default 95).</summary>
     public double TripAtPercent { get; set; }
+
+    /// <summary>
+    /// The policy the <c>[LlmBudget]</c> on <paramref name="interfaceType"/> declares — the one its generated client uses —
+    /// for pipelines built by hand: <c>.UseBudget(engine, LlmBudgetAttribute.GetPolicy(typeof(ISupportBot)))</c>.
+    /// Only the arguments written on the attribute apply (an explicit zero is a limit of zero, which is refused).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="interfaceType"/> has no <c>[LlmBudget]</c>.</exception>
+    /// <exception cref="BudgetPolicyException">The budget is invalid (GAI002 reports it at build time); the message says why.</exception>
+    public static BudgetPolicy GetPolicy(Type interfaceType) => LlmBudgetAttributePolicy.Read(interfaceType);
 }
