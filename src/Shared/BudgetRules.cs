@@ -126,7 +126,8 @@ internal static class BudgetRules
         {
             foreach (var longer in limits)
             {
-                if (shorter.Dimension == longer.Dimension && shorter.Window < longer.Window && shorter.Amount > longer.Amount)
+                // Conversations and runs are scopes, not periods: they do not nest in the calendar windows.
+                if (shorter.Dimension == longer.Dimension && shorter.Window < longer.Window && longer.Window <= LimitWindow.Month && shorter.Amount > longer.Amount)
                     problems.Add(Above(shorter, longer, "a shorter window's limit must not exceed a longer window's"));
             }
         }

@@ -48,6 +48,7 @@ internal enum LimitDimension
     OutputTokens = 2,
     TotalTokens = 3,
     CostUsd = 4,
+    Turns = 5,
 }
 
 /// <summary>The runtime's <c>GuardedAI.BudgetWindow</c>, member for member and value for value (a test checks it).</summary>
@@ -57,6 +58,8 @@ internal enum LimitWindow
     Hour = 1,
     Day = 2,
     Month = 3,
+    Conversation = 4,
+    Run = 5,
 }
 
 /// <summary>The three thresholds of a policy.</summary>

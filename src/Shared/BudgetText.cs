@@ -15,16 +15,19 @@ internal static class BudgetText
         LimitDimension.OutputTokens => "output tokens",
         LimitDimension.TotalTokens => "tokens",
         LimitDimension.CostUsd => "cost",
+        LimitDimension.Turns => "turns",
         _ => ((int)dimension).ToString(CultureInfo.InvariantCulture),
     };
 
-    /// <summary>"per-minute", "hourly", "daily", "monthly".</summary>
+    /// <summary>"per-minute", "hourly", "daily", "monthly", "per-conversation", "per-run".</summary>
     public static string Describe(LimitWindow window) => window switch
     {
         LimitWindow.Minute => "per-minute",
         LimitWindow.Hour => "hourly",
         LimitWindow.Day => "daily",
         LimitWindow.Month => "monthly",
+        LimitWindow.Conversation => "per-conversation",
+        LimitWindow.Run => "per-run",
         _ => ((int)window).ToString(CultureInfo.InvariantCulture),
     };
 

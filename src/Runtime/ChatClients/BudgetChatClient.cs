@@ -76,18 +76,44 @@ public class BudgetChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(messages, options);
-        var lease = await GuardedCall.AcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
-        return await GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
+        var lease = await GuardedCall.TryAcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+        {
+            // Inside a run guard, a request its run budget cannot afford ends the run as the guard says, not with an exception.
+            if (RunEnd.Applies(lease.Denial!) is { } run) return await RunEnd.EndAsync(this, run, prepared.Messages, prepared.Options, prepared.Context, lease.Denial!, cancellationToken).ConfigureAwait(false);
+            throw new BudgetExceededException(lease.Denial!);
+        }
+        return await CallAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
+        GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken);
+
+    /// <summary>The run guard's final request: no tools, a small output cap, the run's full budget (no headroom held back).</summary>
+    internal async Task<ChatResponse?> TryFinalAnswerAsync(IList<ChatMessage> messages, ChatOptions options, ReservationContext context, CancellationToken cancellationToken)
+    {
+        var model = options.ModelId ?? _defaultModel;
+        var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, messages, options, CounterFor(model), model);
+        var lease = await GuardedCall.TryAcquireAsync(Engine, Policy, estimate, denial, context, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired) return null;
+        return await CallAsync(lease, new PreparedCall(messages, options, estimate, null, context, options.ConversationId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prepared = Prepare(messages, options);
-        await using var lease = await GuardedCall.AcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
+        await using var lease = await GuardedCall.TryAcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
+        {
+            if (RunEnd.Applies(lease.Denial!) is not { } run) throw new BudgetExceededException(lease.Denial!);
+            var ending = await RunEnd.EndAsync(this, run, prepared.Messages, prepared.Options, prepared.Context, lease.Denial!, cancellationToken).ConfigureAwait(false);
+            foreach (var update in ending.ToChatResponseUpdates()) yield return update;
+            yield break;
+        }
 
         var meter = new StreamMeter(CounterFor(prepared.Estimate.Model), prepared.Estimate.OutputTokens);
         // The provider request is cancelled when the guard cuts the stream, whatever the caller's token does.
@@ -183,8 +209,8 @@ public class BudgetChatClient : DelegatingChatClient
         var model = prepared.ModelId ?? _defaultModel;
         var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, counter, model);
-        var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
-        return new PreparedCall(list, prepared, estimate, denial, context);
+        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId);
+        return new PreparedCall(list, prepared, estimate, denial, context, prepared.ConversationId);
     }
 
     private ITokenCounter CounterFor(string? model) =>
@@ -204,5 +230,5 @@ public class BudgetChatClient : DelegatingChatClient
         return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
     }
 
-    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context);
+    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context, string? ConversationId);
 }

@@ -66,7 +66,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
             forwarded = options!.Clone();
             forwarded.AdditionalProperties = remaining;
         }
-        var context = new ReservationContext { Tenant = tenant, Provider = _provider, Tags = tags };
+        var context = GuardCallContext.Reservation(tenant, tags, _provider, conversationId: null);
 
         var lease = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
         return await GuardedCall.RunAsync(lease, (Generator: this, Inputs: inputs, Options: forwarded, Counted: input),

@@ -1,9 +1,9 @@
 namespace GuardedAI;
 
 /// <summary>
-/// An ambient tenant and tags for the calls made inside a <c>using</c> block, for code that cannot pass
-/// <see cref="Microsoft.Extensions.AI.ChatOptions"/> down (e.g. set once per HTTP request in middleware).
-/// A tenant in the call's options wins over the ambient one.
+/// Ambient context for the calls made inside a <c>using</c> block, for code that cannot pass
+/// <see cref="Microsoft.Extensions.AI.ChatOptions"/> down: a tenant and tags (e.g. set once per HTTP request), a
+/// conversation, and an agent run. It flows through async calls. A value in the call's options wins over the ambient one.
 /// </summary>
 public static class BudgetScope
 {
@@ -15,15 +15,48 @@ public static class BudgetScope
     /// <summary>The ambient tags, if any.</summary>
     public static IReadOnlyDictionary<string, string>? CurrentTags => s_current.Value?.Tags;
 
+    /// <summary>The ambient conversation id, if any.</summary>
+    public static string? CurrentConversation => s_current.Value?.Conversation;
+
+    /// <summary>The ambient agent run id, if any.</summary>
+    public static string? CurrentRun => s_current.Value?.Run;
+
+    /// <summary>The run guard's state for the ambient run (held-back headroom, graceful ending); null outside UseRunBudget.</summary>
+    internal static RunState? CurrentRunState => s_current.Value?.RunState;
+
     /// <summary>Makes <paramref name="tenant"/> (and <paramref name="tags"/>) ambient until the result is disposed.</summary>
-    public static IDisposable Begin(string? tenant, IReadOnlyDictionary<string, string>? tags = null)
+    public static IDisposable Begin(string? tenant, IReadOnlyDictionary<string, string>? tags = null) =>
+        Push(previous => previous with { Tenant = tenant ?? previous.Tenant, Tags = tags ?? previous.Tags });
+
+    /// <summary>Makes <paramref name="conversationId"/> the ambient conversation until the result is disposed: every guarded call
+    /// inside counts towards its <see cref="BudgetWindow.Conversation"/> limits.</summary>
+    public static IDisposable BeginConversation(string conversationId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(conversationId);
+        return Push(previous => previous with { Conversation = conversationId });
+    }
+
+    /// <summary>Makes <paramref name="runId"/> the ambient agent run until the result is disposed: every guarded call inside —
+    /// each request of a tool loop — counts towards its <see cref="BudgetWindow.Run"/> limits.</summary>
+    public static IDisposable BeginRun(string runId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runId);
+        return Push(previous => previous with { Run = runId, RunState = null });
+    }
+
+    internal static IDisposable BeginRun(string runId, RunState state) => Push(previous => previous with { Run = runId, RunState = state });
+
+    private static IDisposable Push(Func<Frame, Frame> change)
     {
         var previous = s_current.Value;
-        s_current.Value = new Frame(tenant ?? previous?.Tenant, tags ?? previous?.Tags);
+        s_current.Value = change(previous ?? Frame.Empty);
         return new Restore(previous);
     }
 
-    private sealed record Frame(string? Tenant, IReadOnlyDictionary<string, string>? Tags);
+    private sealed record Frame(string? Tenant, IReadOnlyDictionary<string, string>? Tags, string? Conversation, string? Run, RunState? RunState)
+    {
+        public static readonly Frame Empty = new(null, null, null, null, null);
+    }
 
     private sealed class Restore(Frame? previous) : IDisposable
     {

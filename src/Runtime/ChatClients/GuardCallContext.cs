@@ -40,6 +40,18 @@ internal static class GuardCallContext
         return (string.IsNullOrEmpty(tenant) ? null : tenant, tags, remaining);
     }
 
+    /// <summary>The reservation context of a call: its tenant, tags and provider, its conversation (the call's own, else the
+    /// ambient one) and the ambient run with the headroom its run guard holds back.</summary>
+    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId) => new()
+    {
+        Tenant = tenant,
+        Tags = tags,
+        Provider = provider,
+        ConversationId = string.IsNullOrEmpty(conversationId) ? BudgetScope.CurrentConversation : conversationId,
+        RunId = BudgetScope.CurrentRun,
+        RunHeadroom = BudgetScope.CurrentRunState?.Headroom ?? 0,
+    };
+
     private static IReadOnlyDictionary<string, string> ParseTags(object value)
     {
         switch (value)

@@ -12,11 +12,16 @@ internal static class GuardedCall
     public static async ValueTask<BudgetLease> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
         ReservationContext context, CancellationToken cancellationToken)
     {
-        var lease = estimateDenial is null
-            ? await engine.TryReserveAsync(policy, estimate, context, cancellationToken).ConfigureAwait(false)
-            : engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context);
+        var lease = await TryAcquireAsync(engine, policy, estimate, estimateDenial, context, cancellationToken).ConfigureAwait(false);
         return lease.IsAcquired ? lease : throw new BudgetExceededException(lease.Denial!);
     }
+
+    /// <summary>Acquires a lease; a denial (the estimate's own, or the engine's) is on the lease.</summary>
+    public static ValueTask<BudgetLease> TryAcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
+        ReservationContext context, CancellationToken cancellationToken) =>
+        estimateDenial is null
+            ? engine.TryReserveAsync(policy, estimate, context, cancellationToken)
+            : ValueTask.FromResult(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
 
     public static async Task<TResult> RunAsync<TState, TResult>(
         BudgetLease lease, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,

@@ -106,21 +106,17 @@ public sealed class BudgetEngine : IAsyncDisposable
     /// approximation for families without an offline tokenizer).</summary>
     public long CountTokens(string? model, string text) => Parts.Tokenizers.ForModel(model).CountText(text ?? throw new ArgumentNullException(nameof(text)));
 
-    /// <summary>The usage of every limit of <paramref name="policy"/> in its current window.</summary>
-    public async ValueTask<IReadOnlyList<LimitUsage>> GetUsageAsync(BudgetPolicy policy, CancellationToken cancellationToken = default)
+    /// <summary>The usage of every calendar limit of <paramref name="policy"/> in its current window.</summary>
+    public ValueTask<IReadOnlyList<LimitUsage>> GetUsageAsync(BudgetPolicy policy, CancellationToken cancellationToken = default) =>
+        GetUsageAsync(policy, ReservationContext.Empty, cancellationToken);
+
+    /// <summary>The usage of every limit of <paramref name="policy"/>: calendar limits in their current window, and the
+    /// conversation and run limits of the conversation and run <paramref name="context"/> names.</summary>
+    public ValueTask<IReadOnlyList<LimitUsage>> GetUsageAsync(BudgetPolicy policy, ReservationContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        var now = Parts.Time.GetUtcNow();
-        var keys = new CounterKey[policy.Limits.Length];
-        for (var i = 0; i < keys.Length; i++) keys[i] = new CounterKey(policy.Name, policy.Limits[i].Dimension, policy.Limits[i].Window, policy.GetWindowBounds(policy.Limits[i].Window, now).Start);
-        var values = await Parts.Store.Primary.ReadAsync(keys, cancellationToken).ConfigureAwait(false);
-        var result = new LimitUsage[keys.Length];
-        for (var i = 0; i < keys.Length; i++)
-        {
-            var limit = policy.Limits[i];
-            result[i] = new LimitUsage(policy.Name, limit, BudgetUnits.FromUnits(limit.Dimension, values[i]), keys[i].WindowStart, policy.GetWindowBounds(limit.Window, now).End);
-        }
-        return result;
+        ArgumentNullException.ThrowIfNull(context);
+        return UsageReader.ReadAsync(Parts, policy, context, cancellationToken);
     }
 
     /// <summary>Returns reservations whose lease expired to the budget now (the engine also does this on a timer).</summary>

@@ -5,8 +5,15 @@ namespace GuardedAI;
 /// <param name="InputTokens">Prompt tokens.</param>
 /// <param name="OutputTokens">Completion tokens.</param>
 /// <param name="CostUsd">Cost in US dollars.</param>
-internal readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd)
+/// <param name="Turns">User turns (see <see cref="UsageKind.Turn"/>).</param>
+internal readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd, long Turns = 0)
 {
+    /// <summary>The amounts of one reservation of <paramref name="kind"/>: a provider request counts one request and its
+    /// tokens and cost; a user turn counts one turn and nothing else.</summary>
+    public static UsageAmounts Of(UsageKind kind, long inputTokens, long outputTokens, decimal costUsd) => kind == UsageKind.Turn
+        ? new UsageAmounts(0, 0, 0, 0m, Turns: 1)
+        : new UsageAmounts(1, inputTokens, outputTokens, costUsd);
+
     /// <summary>Input plus output tokens.</summary>
     public long TotalTokens => InputTokens + OutputTokens;
 
@@ -18,6 +25,7 @@ internal readonly record struct UsageAmounts(long Requests, long InputTokens, lo
         BudgetDimension.OutputTokens => OutputTokens,
         BudgetDimension.TotalTokens => TotalTokens,
         BudgetDimension.CostUsd => BudgetUnits.ToUnits(BudgetDimension.CostUsd, CostUsd),
+        BudgetDimension.Turns => Turns,
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
     };
 

@@ -7,7 +7,23 @@ namespace GuardedAI;
 /// <param name="CostUsd">The price of those tokens.</param>
 public readonly record struct UsageEstimate(string? Model, long InputTokens, long OutputTokens, decimal CostUsd)
 {
-    internal UsageAmounts Amounts => new(1, InputTokens, OutputTokens, CostUsd);
+    /// <summary>What is reserved: a provider request (the default), or a user turn (<see cref="BudgetDimension.Turns"/>; no
+    /// request, no tokens, no cost).</summary>
+    public UsageKind Kind { get; init; }
+
+    /// <summary>The estimate of one user turn, reserved by <c>UseRunBudget</c> against turn limits.</summary>
+    public static UsageEstimate Turn(string? model) => new(model, 0, 0, 0) { Kind = UsageKind.Turn };
+
+    internal UsageAmounts Amounts => UsageAmounts.Of(Kind, InputTokens, OutputTokens, CostUsd);
+}
+
+/// <summary>What one reservation stands for.</summary>
+public enum UsageKind
+{
+    /// <summary>One request to a provider: counts towards <see cref="BudgetDimension.Requests"/>, tokens and cost.</summary>
+    ProviderRequest = 0,
+    /// <summary>One user turn through the run guard: counts towards <see cref="BudgetDimension.Turns"/> only.</summary>
+    Turn,
 }
 
 /// <summary>Who a call is for and how to label it: the tenant checked besides the budget, the provider, and tags for reports.</summary>
@@ -24,4 +40,14 @@ public sealed record ReservationContext
 
     /// <summary>Free-form tags for reports (e.g. <c>category</c> → <c>billing</c>).</summary>
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    /// <summary>The conversation the call belongs to; its <see cref="BudgetWindow.Conversation"/> limits are checked too.</summary>
+    public string? ConversationId { get; init; }
+
+    /// <summary>The agent run the call belongs to; its <see cref="BudgetWindow.Run"/> limits are checked too.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The fraction (0 to 1) of each <see cref="BudgetWindow.Run"/> limit held back from this call, so that a run
+    /// guard can still afford a final answer when the loop's budget runs out (set by <c>UseRunBudget</c>).</summary>
+    public double RunHeadroom { get; init; }
 }

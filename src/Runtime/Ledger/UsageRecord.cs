@@ -28,6 +28,15 @@ public sealed record UsageRecord
     /// <summary>The tenant (customer) key, if the call carried one.</summary>
     public string? Tenant { get; init; }
 
+    /// <summary>The conversation the call belonged to, if any.</summary>
+    public string? ConversationId { get; init; }
+
+    /// <summary>The agent run the call belonged to, if any.</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>What the record stands for: a provider request (the default) or a user turn of a run guard.</summary>
+    public UsageKind Kind { get; init; }
+
     /// <summary>The provider, e.g. <c>openai</c>.</summary>
     public string? Provider { get; init; }
 

@@ -13,4 +13,6 @@ public enum BudgetDimension
     TotalTokens,
     /// <summary>Cost in US dollars.</summary>
     CostUsd,
+    /// <summary>User turns: calls made through <c>UseRunBudget</c>, however many provider requests each makes.</summary>
+    Turns,
 }

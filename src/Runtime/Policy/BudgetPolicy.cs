@@ -12,8 +12,9 @@ public sealed class BudgetPolicy
     internal BudgetPolicy(
         string name, string? model, BudgetTier tier, ImmutableArray<BudgetLimit> limits,
         int? maxInputTokens, int? maxOutputTokens, decimal? maxRequestCostUsd,
-        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone)
+        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone, TimeSpan scopeIdleTimeout)
     {
+        ScopeIdleTimeout = scopeIdleTimeout;
         Name = name;
         Model = model;
         Tier = tier;
@@ -60,6 +61,11 @@ public sealed class BudgetPolicy
     /// <summary>Circuit breaker behaviour.</summary>
     public BreakerSettings Breaker { get; }
 
+    /// <summary>How long the counters of a conversation or run (<see cref="BudgetWindow.Conversation"/>,
+    /// <see cref="BudgetWindow.Run"/> limits) are kept after its last call; a conversation resumed later starts afresh.
+    /// Default one hour.</summary>
+    public TimeSpan ScopeIdleTimeout { get; }
+
     /// <summary>The time zone calendar windows are aligned to.</summary>
     public TimeZoneInfo TimeZone { get; }
 
@@ -73,9 +79,12 @@ public sealed class BudgetPolicy
         return null;
     }
 
-    /// <summary>The bounds of the <paramref name="window"/> containing <paramref name="instant"/>, in this policy's time zone.</summary>
+    /// <summary>The bounds of the calendar <paramref name="window"/> containing <paramref name="instant"/>, in this policy's time zone.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="window"/> is a scope (conversation or run), not a calendar period.</exception>
     public (DateTimeOffset Start, DateTimeOffset End) GetWindowBounds(BudgetWindow window, DateTimeOffset instant)
     {
+        if (window.IsScope() || (int)window is < 0 or >= 4)
+            throw new ArgumentOutOfRangeException(nameof(window), window, "Only calendar windows (Minute, Hour, Day, Month) have bounds.");
         // Calendar arithmetic with time zones is the costliest step of a reservation; the bounds change only when a
         // window rolls over, so the last ones are kept (one immutable object per window kind, swapped atomically).
         var cached = Volatile.Read(ref _bounds[(int)window]);

@@ -15,6 +15,7 @@ public sealed class BudgetPolicyBuilder
     private BudgetThresholds _thresholds = BudgetThresholds.Default;
     private BreakerSettings _breaker = BreakerSettings.Default;
     private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
+    private TimeSpan _scopeIdleTimeout = TimeSpan.FromHours(1);
 
     internal BudgetPolicyBuilder(string name)
     {
@@ -34,6 +35,7 @@ public sealed class BudgetPolicyBuilder
         _thresholds = policy.Thresholds;
         _breaker = policy.Breaker;
         _timeZone = policy.TimeZone;
+        _scopeIdleTimeout = policy.ScopeIdleTimeout;
     }
 
     /// <summary>Renames the policy.</summary>
@@ -99,6 +101,14 @@ public sealed class BudgetPolicyBuilder
     /// <summary>Sets the breaker behaviour.</summary>
     public BudgetPolicyBuilder WithBreaker(BreakerSettings settings) { _breaker = settings ?? throw new ArgumentNullException(nameof(settings)); return this; }
 
+    /// <summary>How long a conversation's or run's counters are kept after its last call (default one hour).</summary>
+    public BudgetPolicyBuilder WithScopeIdleTimeout(TimeSpan idleTimeout)
+    {
+        if (idleTimeout <= TimeSpan.Zero) throw new BudgetPolicyException(_name, $"the scope idle timeout must be positive, but is {idleTimeout}");
+        _scopeIdleTimeout = idleTimeout;
+        return this;
+    }
+
     /// <summary>Aligns calendar windows to <paramref name="timeZone"/> instead of UTC.</summary>
     public BudgetPolicyBuilder InTimeZone(TimeZoneInfo timeZone) { _timeZone = timeZone ?? throw new ArgumentNullException(nameof(timeZone)); return this; }
 
@@ -125,6 +135,6 @@ public sealed class BudgetPolicyBuilder
             .OrderBy(l => l.Window).ThenBy(l => l.Dimension)
             .ToImmutableArray();
         BudgetPolicyValidator.Validate(_name, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker);
-        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone);
+        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone, _scopeIdleTimeout);
     }
 }

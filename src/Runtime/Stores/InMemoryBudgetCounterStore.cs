@@ -96,11 +96,17 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 
     private Counter GetCounter(in CounterCharge charge)
     {
-        var end = charge.WindowEnd;
-        return _counters.GetOrAdd(charge.Key, static (_, e) => new Counter(e), end);
+        var counter = _counters.GetOrAdd(charge.Key, static (_, e) => new Counter(e), charge.WindowEnd);
+        // A conversation's or run's counter lives until its idle timeout after the last call: each charge moves its end.
+        counter.ExtendTo(charge.WindowEnd);
+        return counter;
     }
 
-    /// <summary>Drops counters of windows that ended, at most once a minute, so memory does not grow with time.</summary>
+    private static readonly TimeSpan WindowGrace = TimeSpan.FromHours(1);
+    private static readonly TimeSpan ScopeGrace = TimeSpan.FromMinutes(1);
+
+    /// <summary>Drops counters of windows that ended and of idle conversations and runs, at most once a minute, so memory
+    /// does not grow with time or with the number of conversations.</summary>
     private void DropEndedWindows()
     {
         var now = _timeProvider.GetUtcNow();
@@ -109,14 +115,28 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         foreach (var (key, counter) in _counters)
         {
             // Keep a grace period: a late settle of an old window's reservation must still find its counter.
-            if (counter.WindowEnd.AddHours(1) < now) _counters.TryRemove(key, out _);
+            if (counter.WindowEnd.Add(key.Window.IsScope() ? ScopeGrace : WindowGrace) < now) _counters.TryRemove(key, out _);
         }
     }
 
     private sealed class Counter(DateTimeOffset windowEnd)
     {
         public long Value;
-        public readonly DateTimeOffset WindowEnd = windowEnd;
+        private long _windowEndTicks = windowEnd.UtcTicks;
+
+        public DateTimeOffset WindowEnd => new(Volatile.Read(ref _windowEndTicks), TimeSpan.Zero);
+
+        public void ExtendTo(DateTimeOffset end)
+        {
+            var ticks = end.UtcTicks;
+            var seen = Volatile.Read(ref _windowEndTicks);
+            while (seen < ticks)
+            {
+                var previous = Interlocked.CompareExchange(ref _windowEndTicks, ticks, seen);
+                if (previous == seen) return;
+                seen = previous;
+            }
+        }
 
         public bool TryAdd(long amount, long limit, out long result)
         {

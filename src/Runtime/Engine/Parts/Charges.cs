@@ -1,13 +1,19 @@
 namespace GuardedAI.Engine;
 
-/// <summary>Turns a call's amounts into one charge per limit of each scope, in the calendar windows around a moment.</summary>
+/// <summary>
+/// Turns a call's amounts into one charge per limit of each scope. Calendar limits are charged in the windows around a
+/// moment; <see cref="BudgetWindow.Conversation"/> and <see cref="BudgetWindow.Run"/> limits are charged to the call's
+/// conversation or run (none when the call has none), under a counter that lives until the policy's idle timeout
+/// after this call.
+/// </summary>
 internal static class Charges
 {
-    public static CounterCharge[] For(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, DateTimeOffset at)
+    public static CounterCharge[] For(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
-        var charges = new CounterCharge[policy.Limits.Length + (tenantPolicy?.Limits.Length ?? 0)];
-        var i = Fill(charges, 0, policy, amounts, at);
-        if (tenantPolicy is not null) Fill(charges, i, tenantPolicy, amounts, at);
+        var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
+        var charges = new CounterCharge[count];
+        var i = Fill(charges, 0, policy, amounts, context, at);
+        if (tenantPolicy is not null) Fill(charges, i, tenantPolicy, amounts, context, at);
         return charges;
     }
 
@@ -19,13 +25,47 @@ internal static class Charges
         return charges;
     }
 
-    private static int Fill(CounterCharge[] charges, int i, BudgetPolicy policy, UsageAmounts amounts, DateTimeOffset at)
+    /// <summary>The counter scope of a conversation or run of <paramref name="policy"/>: <c>conversation:budget:id</c>, <c>run:budget:id</c>.</summary>
+    public static string ScopeOf(BudgetPolicy policy, BudgetWindow window, string id) =>
+        (window == BudgetWindow.Conversation ? "conversation:" : "run:") + policy.Name + ":" + id;
+
+    /// <summary>The id a scope window is charged to for this call, or null when the call has none.</summary>
+    public static string? ScopeId(BudgetWindow window, ReservationContext context) => window switch
+    {
+        BudgetWindow.Conversation => context.ConversationId,
+        BudgetWindow.Run => context.RunId,
+        _ => null,
+    };
+
+    /// <summary>How many charges <paramref name="policy"/> makes for a call in <paramref name="context"/>.</summary>
+    public static int CountFor(BudgetPolicy policy, ReservationContext context) => Count(policy, context);
+
+    private static int Count(BudgetPolicy policy, ReservationContext context)
+    {
+        var count = 0;
+        foreach (var limit in policy.Limits)
+        {
+            if (!limit.Window.IsScope() || ScopeId(limit.Window, context) is not null) count++;
+        }
+        return count;
+    }
+
+    private static int Fill(CounterCharge[] charges, int i, BudgetPolicy policy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
         foreach (var limit in policy.Limits)
         {
+            var units = BudgetUnits.ToUnits(limit.Dimension, limit.Amount);
+            if (limit.Window.IsScope())
+            {
+                if (ScopeId(limit.Window, context) is not { } id) continue;
+                // A run guard holds back part of each run limit from the loop's requests, for the final answer.
+                if (limit.Window == BudgetWindow.Run && context.RunHeadroom > 0) units = (long)Math.Floor(units * (1 - Math.Min(1, context.RunHeadroom)));
+                charges[i++] = new CounterCharge(new CounterKey(ScopeOf(policy, limit.Window, id), limit.Dimension, limit.Window, DateTimeOffset.UnixEpoch),
+                    amounts.Units(limit.Dimension), units, at + policy.ScopeIdleTimeout);
+                continue;
+            }
             var (start, end) = policy.GetWindowBounds(limit.Window, at);
-            charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension),
-                BudgetUnits.ToUnits(limit.Dimension, limit.Amount), end);
+            charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension), units, end);
         }
         return i;
     }

@@ -60,7 +60,8 @@ internal sealed class CounterRestorer
             }
             var tenantPolicy = record.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
             // The charges the call's settlement made: its windows are those of its start (the reservation time).
-            var charges = Charges.For(policy, tenantPolicy, new UsageAmounts(1, record.InputTokens, record.OutputTokens, record.CostUsd), record.Timestamp);
+            var context = new ReservationContext { ConversationId = record.ConversationId, RunId = record.RunId };
+            var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(record.Kind, record.InputTokens, record.OutputTokens, record.CostUsd), context, record.Timestamp);
             if (strategy == CounterRestoreStrategy.ReplaySettlements)
             {
                 try
@@ -98,6 +99,12 @@ internal sealed class CounterRestorer
         {
             foreach (var limit in policy.Limits)
             {
+                // A conversation or run is restored when its records fall in a calendar window read anyway, or within its idle timeout.
+                if (limit.Window.IsScope())
+                {
+                    if (now - policy.ScopeIdleTimeout < from) from = now - policy.ScopeIdleTimeout;
+                    continue;
+                }
                 var start = WindowCalendar.Start(limit.Window, now, policy.TimeZone);
                 if (start < from) from = start;
             }

@@ -34,12 +34,25 @@ internal static class Denials
         new(DenialKind.RequestCap, scope, BudgetDimension.InputTokens, null, 0, maxCharacters, characters, null,
             Invariant($"Budget '{scope}' denied the call: the prompt has {characters:#,0} characters, above the limit of {maxCharacters:#,0} characters GuardedAI will count. Shorten the prompt."));
 
-    public static BudgetDenial WindowLimit(in CounterCharge charge, long usedUnits, in UsageEstimate estimate, DateTimeOffset now)
+    /// <param name="charge">The charge that did not fit.</param>
+    /// <param name="usedUnits">Its counter's value when checked.</param>
+    /// <param name="estimate">What the call asked for.</param>
+    /// <param name="now">When.</param>
+    /// <param name="policyLimit">The limit as the policy states it, when the charge's limit is lower (a run's headroom held back).</param>
+    public static BudgetDenial WindowLimit(in CounterCharge charge, long usedUnits, in UsageEstimate estimate, DateTimeOffset now, decimal? policyLimit = null)
     {
         var dimension = charge.Key.Dimension;
         var used = BudgetUnits.FromUnits(dimension, usedUnits);
-        var limit = BudgetUnits.FromUnits(dimension, charge.Limit);
+        var limit = policyLimit ?? BudgetUnits.FromUnits(dimension, charge.Limit);
+        var heldBack = limit - BudgetUnits.FromUnits(dimension, charge.Limit);
         var requested = estimate.Amounts.Amount(dimension);
+        if (charge.Key.Window.IsScope())
+        {
+            // Waiting does not help a conversation or run that spent its budget: only a new one does.
+            var what = charge.Key.Window == BudgetWindow.Run ? "run" : "conversation";
+            return new BudgetDenial(DenialKind.WindowLimit, charge.Key.Scope, dimension, charge.Key.Window, used, limit, requested, null,
+                Invariant($"Budget '{charge.Key.Scope}' denied the call: the {charge.Key.Window.Describe()} {dimension.Describe()} limit is {dimension.Format(limit)}{(heldBack > 0 ? Invariant($" ({dimension.Format(heldBack)} of it kept for a final answer)") : "")}, {dimension.Format(used)} is used and this call needs {dimension.Format(requested)}. This {what} cannot go on within its budget; start a new one."));
+        }
         var retryAfter = charge.WindowEnd - now;
         return new BudgetDenial(DenialKind.WindowLimit, charge.Key.Scope, dimension, charge.Key.Window, used, limit, requested, retryAfter,
             Invariant($"Budget '{charge.Key.Scope}' denied the call: the {charge.Key.Window.Describe()} {dimension.Describe()} limit is {dimension.Format(limit)}, {dimension.Format(used)} is used and this call needs {dimension.Format(requested)}. Retry after {FormatDuration(retryAfter)} (at {charge.WindowEnd:u})."));

@@ -22,7 +22,7 @@ internal sealed class Reserver
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
-        var charges = Charges.For(policy, tenantPolicy, estimate.Amounts, now);
+        var charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
         var expiresAt = now + _parts.LeaseDuration;
         CounterReserveResult result;
         IBudgetCounterStore? holder;
@@ -41,7 +41,8 @@ internal sealed class Reserver
             AbandonProbes(breakers);
             denial = holder is null
                 ? Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval)
-                : Denials.WindowLimit(charges[result.FailedIndex], result.FailedCurrent, estimate, now);
+                : Denials.WindowLimit(charges[result.FailedIndex], result.FailedCurrent, estimate, now,
+                    PolicyOf(charges[result.FailedIndex], result.FailedIndex, policy, tenantPolicy, context).GetLimit(charges[result.FailedIndex].Key.Dimension, charges[result.FailedIndex].Key.Window));
             return Deny(denial, id, policy, estimate, context, now);
         }
 
@@ -84,6 +85,10 @@ internal sealed class Reserver
         }
         return entered;
     }
+
+    /// <summary>The policy whose limit produced the charge at <paramref name="index"/>: the budget's charges come first.</summary>
+    private static BudgetPolicy PolicyOf(in CounterCharge charge, int index, BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context) =>
+        tenantPolicy is null || index < Charges.CountFor(policy, context) ? policy : tenantPolicy;
 
     internal static void AbandonProbes(ReadOnlySpan<(CircuitBreaker Breaker, bool IsProbe)> breakers)
     {

@@ -17,7 +17,7 @@ internal sealed class Settler
         var now = _parts.Time.GetUtcNow();
         var usage = outcome.Usage;
         var cost = usage.TotalTokens == 0 ? 0m : _parts.Pricing.Cost(lease.Estimate.Model, usage);
-        var actual = new UsageAmounts(1, usage.InputTokens, usage.OutputTokens, cost);
+        var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
         var charges = Charges.WithAmounts(held.Charges, actual);
 
         var record = new UsageRecord
@@ -26,6 +26,9 @@ internal sealed class Settler
             Timestamp = lease.StartedAt,
             Budget = lease.Policy.Name,
             Tenant = lease.Context.Tenant,
+            Kind = lease.Estimate.Kind,
+            ConversationId = lease.Context.ConversationId,
+            RunId = lease.Context.RunId,
             Provider = lease.Context.Provider,
             Model = lease.Estimate.Model,
             InputTokens = usage.InputTokens,

@@ -27,7 +27,9 @@ internal sealed class ThresholdMonitor
         for (var i = 0; i < charges.Count && i < values.Count; i++)
         {
             var charge = charges[i];
-            if (charge.Limit <= 0) continue;
+            // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
+            // alerts and no breaker.
+            if (charge.Limit <= 0 || charge.Key.Window.IsScope()) continue;
             var percent = values[i] * 100.0 / charge.Limit;
             var policy = policyOf(charge.Key.Scope);
             var thresholds = policy.Thresholds;

@@ -40,6 +40,8 @@ internal sealed class UsageRecorder
             Timestamp = now,
             Budget = policy.Name,
             Tenant = context.Tenant,
+            ConversationId = context.ConversationId,
+            RunId = context.RunId,
             Provider = context.Provider,
             Model = estimate.Model,
             EstimatedInputTokens = estimate.InputTokens,
