@@ -207,9 +207,16 @@ public class BudgetChatClient : DelegatingChatClient
         prepared.AdditionalProperties = remaining;
 
         var model = prepared.ModelId ?? _defaultModel;
-        var counter = string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
-        var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, counter, model);
-        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId);
+        // Degradation: past the critical threshold, the call goes to the budget's cheaper model, and its record says so.
+        string? degradedFrom = null;
+        if (Policy.Degradation.DowngradeModel is { } cheaper && !string.Equals(model, cheaper, StringComparison.OrdinalIgnoreCase)
+            && Engine.Parts.Thresholds.Levels.HighestPercent(Policy, Engine.TimeProvider.GetUtcNow()) >= Policy.Thresholds.CriticalAtPercent)
+        {
+            degradedFrom = model ?? "(default)";
+            prepared.ModelId = model = cheaper;
+        }
+        var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
+        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId) with { DegradedFrom = degradedFrom };
         return new PreparedCall(list, prepared, estimate, denial, context, prepared.ConversationId);
     }
 

@@ -138,6 +138,7 @@ public sealed class BudgetEngine : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _timers.DisposeAsync().ConfigureAwait(false);
+        await Parts.Throttles.DisposeAsync().ConfigureAwait(false);
         await Parts.Breakers.DisposeAsync().ConfigureAwait(false);
         await Parts.Alerts.DisposeAsync().ConfigureAwait(false);
         if (Parts.Recorder.Ledger is IAsyncDisposable ledger) await ledger.DisposeAsync().ConfigureAwait(false);

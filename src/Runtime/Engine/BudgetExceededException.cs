@@ -13,6 +13,8 @@ public enum DenialKind
     EmergencyStop,
     /// <summary>The counter store cannot be reached and the engine fails closed.</summary>
     StoreUnavailable,
+    /// <summary>The budget is past its warning threshold and throttled, and the queue of waiting calls is full.</summary>
+    Throttled,
 }
 
 /// <summary>

@@ -50,4 +50,7 @@ public sealed record ReservationContext
     /// <summary>The fraction (0 to 1) of each <see cref="BudgetWindow.Run"/> limit held back from this call, so that a run
     /// guard can still afford a final answer when the loop's budget runs out (set by <c>UseRunBudget</c>).</summary>
     public double RunHeadroom { get; init; }
+
+    /// <summary>The model the call asked for, when the budget's degradation sent it to a cheaper one.</summary>
+    public string? DegradedFrom { get; init; }
 }

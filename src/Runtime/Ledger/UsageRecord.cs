@@ -37,6 +37,9 @@ public sealed record UsageRecord
     /// <summary>What the record stands for: a provider request (the default) or a user turn of a run guard.</summary>
     public UsageKind Kind { get; init; }
 
+    /// <summary>The model the call asked for, when the budget's degradation sent it to <see cref="Model"/> instead.</summary>
+    public string? DegradedFrom { get; init; }
+
     /// <summary>The provider, e.g. <c>openai</c>.</summary>
     public string? Provider { get; init; }
 

@@ -12,8 +12,9 @@ public sealed class BudgetPolicy
     internal BudgetPolicy(
         string name, string? model, BudgetTier tier, ImmutableArray<BudgetLimit> limits,
         int? maxInputTokens, int? maxOutputTokens, decimal? maxRequestCostUsd,
-        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone, TimeSpan scopeIdleTimeout)
+        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone, TimeSpan scopeIdleTimeout, DegradationSettings degradation)
     {
+        Degradation = degradation;
         ScopeIdleTimeout = scopeIdleTimeout;
         Name = name;
         Model = model;
@@ -65,6 +66,9 @@ public sealed class BudgetPolicy
     /// <see cref="BudgetWindow.Run"/> limits) are kept after its last call; a conversation resumed later starts afresh.
     /// Default one hour.</summary>
     public TimeSpan ScopeIdleTimeout { get; }
+
+    /// <summary>How the budget slows down before its hard limit: throttling at warning, a cheaper model at critical.</summary>
+    public DegradationSettings Degradation { get; }
 
     /// <summary>The time zone calendar windows are aligned to.</summary>
     public TimeZoneInfo TimeZone { get; }

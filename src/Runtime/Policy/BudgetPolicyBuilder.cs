@@ -16,6 +16,7 @@ public sealed class BudgetPolicyBuilder
     private BreakerSettings _breaker = BreakerSettings.Default;
     private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
     private TimeSpan _scopeIdleTimeout = TimeSpan.FromHours(1);
+    private DegradationSettings _degradation = DegradationSettings.None;
 
     internal BudgetPolicyBuilder(string name)
     {
@@ -36,6 +37,7 @@ public sealed class BudgetPolicyBuilder
         _breaker = policy.Breaker;
         _timeZone = policy.TimeZone;
         _scopeIdleTimeout = policy.ScopeIdleTimeout;
+        _degradation = policy.Degradation;
     }
 
     /// <summary>Renames the policy.</summary>
@@ -109,6 +111,21 @@ public sealed class BudgetPolicyBuilder
         return this;
     }
 
+    /// <summary>Sets how the budget slows down before its hard limit.</summary>
+    public BudgetPolicyBuilder WithDegradation(DegradationSettings degradation)
+    {
+        _degradation = degradation ?? throw new ArgumentNullException(nameof(degradation));
+        return this;
+    }
+
+    /// <summary>From the warning threshold on, spaces calls at least <paramref name="interval"/> apart, with up to
+    /// <paramref name="queueLimit"/> calls waiting.</summary>
+    public BudgetPolicyBuilder ThrottleAtWarning(TimeSpan interval, int queueLimit = 16) =>
+        WithDegradation(_degradation with { ThrottleInterval = interval, ThrottleQueueLimit = queueLimit });
+
+    /// <summary>From the critical threshold on, sends calls to <paramref name="model"/>.</summary>
+    public BudgetPolicyBuilder DowngradeAtCritical(string model) => WithDegradation(_degradation with { DowngradeModel = model });
+
     /// <summary>Aligns calendar windows to <paramref name="timeZone"/> instead of UTC.</summary>
     public BudgetPolicyBuilder InTimeZone(TimeZoneInfo timeZone) { _timeZone = timeZone ?? throw new ArgumentNullException(nameof(timeZone)); return this; }
 
@@ -134,7 +151,8 @@ public sealed class BudgetPolicyBuilder
             .Select(kv => new BudgetLimit(kv.Key.Item1, kv.Key.Item2, kv.Value))
             .OrderBy(l => l.Window).ThenBy(l => l.Dimension)
             .ToImmutableArray();
+        _degradation.Validate(_name);
         BudgetPolicyValidator.Validate(_name, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker);
-        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone, _scopeIdleTimeout);
+        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone, _scopeIdleTimeout, _degradation);
     }
 }

@@ -19,6 +19,14 @@ internal sealed class Reserver
         var denial = Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
+        // Degradation: past the warning threshold, a throttled budget waits for its turn first.
+        if (policy.Degradation.ThrottleInterval is { } interval && _parts.Thresholds.Levels.HighestPercent(policy, now) >= policy.Thresholds.WarnAtPercent)
+        {
+            denial = await _parts.Throttles.WaitAsync(policy, interval, cancellationToken).ConfigureAwait(false);
+            if (denial is not null) return Deny(denial, id, policy, estimate, context, _parts.Time.GetUtcNow());
+            now = _parts.Time.GetUtcNow();
+        }
+
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 

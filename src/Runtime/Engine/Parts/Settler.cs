@@ -27,6 +27,7 @@ internal sealed class Settler
             Budget = lease.Policy.Name,
             Tenant = lease.Context.Tenant,
             Kind = lease.Estimate.Kind,
+            DegradedFrom = lease.Context.DegradedFrom,
             ConversationId = lease.Context.ConversationId,
             RunId = lease.Context.RunId,
             Provider = lease.Context.Provider,

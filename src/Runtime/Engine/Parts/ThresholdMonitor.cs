@@ -13,6 +13,9 @@ internal sealed class ThresholdMonitor
     private readonly AlertDispatcher _alerts;
     private readonly TimeProvider _time;
 
+    /// <summary>How close each budget is to its limits, for the degradation steps.</summary>
+    public BudgetLevels Levels { get; } = new();
+
     public ThresholdMonitor(CircuitBreakerRegistry breakers, AlertDispatcher alerts, TimeProvider time)
     {
         _breakers = breakers;
@@ -31,6 +34,7 @@ internal sealed class ThresholdMonitor
             // alerts and no breaker.
             if (charge.Limit <= 0 || charge.Key.Window.IsScope()) continue;
             var percent = values[i] * 100.0 / charge.Limit;
+            Levels.Record(charge, percent);
             var policy = policyOf(charge.Key.Scope);
             var thresholds = policy.Thresholds;
             if (percent < thresholds.WarnAtPercent) continue;

@@ -41,6 +41,7 @@ internal sealed class UsageRecorder
             Budget = policy.Name,
             Tenant = context.Tenant,
             ConversationId = context.ConversationId,
+            DegradedFrom = context.DegradedFrom,
             RunId = context.RunId,
             Provider = context.Provider,
             Model = estimate.Model,
