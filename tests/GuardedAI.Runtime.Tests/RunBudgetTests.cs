@@ -168,4 +168,36 @@ public class RunBudgetTests
 
         Assert.True(store.CounterCount <= held, $"{store.CounterCount} counters after the sweep, {held} before");
     }
+
+    [Fact]
+    public async Task A_tools_own_reported_cost_counts_towards_the_run_budget()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var paidSearch = AIFunctionFactory.Create(async (string query) =>
+        {
+            await BudgetScope.ReportToolCostAsync("paid-search", 0.02m);
+            return $"result for {query}";
+        }, "lookup", "A paid search.");
+        var client = Pipeline(EndlessToolCaller(), engine, RunPolicy(), r => r.Ending = RunEnding.StopResponse);
+
+        var response = await client.GetResponseAsync("Search until done.", new ChatOptions { Tools = [paidSearch] });
+
+        Assert.Equal(RunBudgetChatClient.BudgetExhausted, response.FinishReason);
+        var records = engine.Ledger.Snapshot();
+        var tools = records.Where(r => r.Kind == UsageKind.ToolCall).ToList();
+        Assert.NotEmpty(tools);
+        Assert.All(tools, t => Assert.Equal(("tool:paid-search", 0.02m), (t.Model, t.CostUsd)));
+        Assert.Single(records.Select(r => r.RunId).Distinct());
+        // Provider requests never pass the run budget; a tool's cost, spent after the fact, may pass it by that one cost.
+        var spent = records.Sum(r => r.CostUsd);
+        Assert.True(spent <= 0.05m + 0.02m, $"spent {spent}");
+        Assert.Equal(spent, records.Where(r => r.Status == UsageStatus.Success).Sum(r => r.CostUsd));
+    }
+
+    [Fact]
+    public async Task A_tool_cost_outside_a_run_guard_is_refused_with_what_to_do()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => BudgetScope.ReportToolCostAsync("search", 0.01m).AsTask());
+        Assert.Contains("RecordToolCostAsync", error.Message);
+    }
 }

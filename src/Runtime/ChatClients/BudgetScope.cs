@@ -44,6 +44,25 @@ public static class BudgetScope
         return Push(previous => previous with { Run = runId, RunState = null });
     }
 
+    /// <summary>
+    /// Counts a tool's own cost (a paid API it called) against the ambient run's budget and run limits. Call it from a tool
+    /// that runs inside a run guard (<c>UseRunBudget</c>); the run's next request sees the cost.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No run guard is running: use <see cref="BudgetEngine.RecordToolCostAsync"/>.</exception>
+    public static ValueTask<UsageRecord> ReportToolCostAsync(string tool, decimal costUsd)
+    {
+        var state = CurrentRunState ?? throw new InvalidOperationException(
+            $"Tool '{tool}' reported a cost outside a run guard; report it inside UseRunBudget(...) or call BudgetEngine.RecordToolCostAsync.");
+        var context = new ReservationContext
+        {
+            Tenant = CurrentTenant,
+            Tags = CurrentTags,
+            ConversationId = CurrentConversation,
+            RunId = CurrentRun,
+        };
+        return state.Engine.RecordToolCostAsync(state.Policy, context, tool, costUsd);
+    }
+
     internal static IDisposable BeginRun(string runId, RunState state) => Push(previous => previous with { Run = runId, RunState = state });
 
     private static IDisposable Push(Func<Frame, Frame> change)

@@ -92,6 +92,18 @@ public sealed class BudgetEngine : IAsyncDisposable
         return Parts.Reserver.TryReserveAsync(policy, estimate, context ?? ReservationContext.Empty, cancellationToken);
     }
 
+    /// <summary>Counts the cost a tool reported for itself (a paid API a tool called) against <paramref name="policy"/> and the
+    /// context's tenant, conversation and run. The cost was spent, so it is counted in full, past a limit if need be: the next
+    /// reservation is what it stops. Inside a run guard, <see cref="BudgetScope.ReportToolCostAsync"/> does this.</summary>
+    public ValueTask<UsageRecord> RecordToolCostAsync(BudgetPolicy policy, ReservationContext context, string tool, decimal costUsd)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrWhiteSpace(tool);
+        if (costUsd < 0) throw new ArgumentOutOfRangeException(nameof(costUsd), costUsd, $"Tool '{tool}' reported a negative cost.");
+        return Parts.Settler.RecordToolCostAsync(policy, context, tool, costUsd);
+    }
+
     /// <summary>An estimate for a call to <paramref name="model"/> of <paramref name="inputTokens"/> prompt tokens and at
     /// most <paramref name="maxOutputTokens"/> output tokens, priced with <see cref="Prices"/> (unknown models at the
     /// default price). For callers that do not use Microsoft.Extensions.AI.</summary>

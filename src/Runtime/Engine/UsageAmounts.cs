@@ -10,9 +10,12 @@ internal readonly record struct UsageAmounts(long Requests, long InputTokens, lo
 {
     /// <summary>The amounts of one reservation of <paramref name="kind"/>: a provider request counts one request and its
     /// tokens and cost; a user turn counts one turn and nothing else.</summary>
-    public static UsageAmounts Of(UsageKind kind, long inputTokens, long outputTokens, decimal costUsd) => kind == UsageKind.Turn
-        ? new UsageAmounts(0, 0, 0, 0m, Turns: 1)
-        : new UsageAmounts(1, inputTokens, outputTokens, costUsd);
+    public static UsageAmounts Of(UsageKind kind, long inputTokens, long outputTokens, decimal costUsd) => kind switch
+    {
+        UsageKind.Turn => new UsageAmounts(0, 0, 0, 0m, Turns: 1),
+        UsageKind.ToolCall => new UsageAmounts(0, 0, 0, costUsd),
+        _ => new UsageAmounts(1, inputTokens, outputTokens, costUsd),
+    };
 
     /// <summary>Input plus output tokens.</summary>
     public long TotalTokens => InputTokens + OutputTokens;

@@ -24,6 +24,8 @@ public enum UsageKind
     ProviderRequest = 0,
     /// <summary>One user turn through the run guard: counts towards <see cref="BudgetDimension.Turns"/> only.</summary>
     Turn,
+    /// <summary>The cost a tool reported for itself (a paid search, a translation API): counts towards cost only.</summary>
+    ToolCall,
 }
 
 /// <summary>Who a call is for and how to label it: the tenant checked besides the budget, the provider, and tags for reports.</summary>

@@ -72,6 +72,40 @@ internal sealed class Settler
         return record;
     }
 
+    /// <summary>
+    /// Counts a cost that was spent without a reservation — a tool's own cost, reported after the fact. It happened, so it
+    /// is recorded and counted in full even when it takes a counter past its limit; the next reservation sees it.
+    /// </summary>
+    public async ValueTask<UsageRecord> RecordToolCostAsync(BudgetPolicy policy, ReservationContext context, string tool, decimal costUsd)
+    {
+        var now = _parts.Time.GetUtcNow();
+        var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
+        var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(UsageKind.ToolCall, 0, 0, costUsd), context, now);
+        var record = new UsageRecord
+        {
+            Id = Guid.CreateVersion7(now).ToString("N"),
+            Timestamp = now,
+            Budget = policy.Name,
+            Tenant = context.Tenant,
+            Kind = UsageKind.ToolCall,
+            ConversationId = context.ConversationId,
+            RunId = context.RunId,
+            Model = "tool:" + tool,
+            CostUsd = costUsd,
+            EstimatedCostUsd = costUsd,
+            UsageReported = true,
+            Status = UsageStatus.Success,
+            Reason = $"tool '{tool}' reported its own cost",
+            Tags = context.Tags ?? UsageRecord.EmptyTags,
+        };
+        var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+        // A settlement of an id the store holds no lease for adds the amounts in full.
+        var values = await _parts.Store.SettleAsync(_parts.Store.Primary, record.Id, charges).ConfigureAwait(false);
+        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
+        _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : policy, now);
+        return record;
+    }
+
     private static void NotifyBreakers(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome)
     {
         foreach (var (breaker, isProbe) in held.Breakers)
