@@ -108,6 +108,7 @@ public class BudgetChatClient : DelegatingChatClient
                     throw;
                 }
 
+                lease.ResponseModel ??= update.ModelId;
                 foreach (var content in update.Contents)
                 {
                     switch (content)
@@ -143,6 +144,7 @@ public class BudgetChatClient : DelegatingChatClient
             }
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
+                lease.ErrorType = failure.GetType().FullName;
                 await lease.FailAsync(GuardedCall.Describe(failure), usage, reported).ConfigureAwait(false);
             }
             else

@@ -13,6 +13,8 @@ public enum DenialKind
     EmergencyStop,
     /// <summary>The counter store cannot be reached and the engine fails closed.</summary>
     StoreUnavailable,
+    /// <summary>The host's CPU, memory or disk use is above its threshold (host pressure is on).</summary>
+    HostPressure,
 }
 
 /// <summary>

@@ -43,7 +43,7 @@ internal static class BudgetPolicyValidator
             }
         }
 
-        thresholds.Validate(name);
+        thresholds.Validate(name, limits);
         if (breaker.ConsecutiveFailuresToOpen < 0) throw new BudgetPolicyException(name, $"ConsecutiveFailuresToOpen must not be negative, but is {breaker.ConsecutiveFailuresToOpen}");
         if (breaker.FailureOpenDuration <= TimeSpan.Zero) throw new BudgetPolicyException(name, $"FailureOpenDuration must be positive, but is {breaker.FailureOpenDuration}");
     }

@@ -96,7 +96,7 @@ internal sealed class CounterRestorer
         var from = now;
         foreach (var policy in _parts.Policies.AllKnown())
         {
-            foreach (var limit in policy.Limits)
+            foreach (var limit in policy.Limits.Concat(policy.Thresholds.SoftLimits))
             {
                 var start = WindowCalendar.Start(limit.Window, now, policy.TimeZone);
                 if (start < from) from = start;

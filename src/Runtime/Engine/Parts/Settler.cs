@@ -43,6 +43,7 @@ internal sealed class Settler
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
         };
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+        RecordTelemetry(lease, held, outcome, record, now);
 
         IReadOnlyList<long> values;
         try
@@ -65,7 +66,22 @@ internal sealed class Settler
         }
         var tenantPolicy = held.TenantPolicy;
         _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : lease.Policy, now);
+        _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
         return record;
+    }
+
+    /// <summary>Metrics and the call's span: the settlement happened, whatever the store says next.</summary>
+    private void RecordTelemetry(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, UsageRecord record, DateTimeOffset now)
+    {
+        var errorType = outcome.Status switch
+        {
+            UsageStatus.Success => null,
+            UsageStatus.Failed => lease.ErrorType ?? "_OTHER",
+            _ => lease.ErrorType ?? (outcome.Reason is { } reason && reason.Contains("abandoned", StringComparison.Ordinal) ? "abandoned" : "cancelled"),
+        };
+        _parts.Metrics.ReservationEnded(lease.Policy.Name);
+        _parts.Metrics.Settled(lease, record, lease.ResponseModel, errorType, lease.Operation);
+        CallTracing.Settled(held.Activity, record, lease.ResponseModel, errorType, lease.Operation, now);
     }
 
     private static void NotifyBreakers(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome)
