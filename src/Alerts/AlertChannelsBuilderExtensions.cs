@@ -84,8 +84,24 @@ public static class AlertChannelsBuilderExtensions
             var child = section.GetSection(key);
             if (!child.Exists()) continue;
             var property = typeof(AlertChannelsOptions).GetProperty(key)!;
-            var value = property.GetValue(options)!;
-            child.Bind(value, binder => binder.ErrorOnUnknownConfiguration = true);
+            CheckKeys(child, property.PropertyType);
+            child.Bind(property.GetValue(options)!, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+    }
+
+    /// <summary>Names an unknown key by its path (the binder's own message names a type, not where the key is).</summary>
+    private static void CheckKeys(IConfigurationSection section, Type type)
+    {
+        if (!type.IsGenericType || type.GetGenericTypeDefinition() != typeof(Dictionary<,>)) return; // Http is checked by the binder; lists have no keys
+        var channelType = type.GetGenericArguments()[1];
+        var settings = channelType.GetProperties().Where(p => p.CanWrite).Select(p => p.Name).ToArray();
+        foreach (var channel in section.GetChildren())
+        {
+            foreach (var key in channel.GetChildren())
+            {
+                if (!settings.Contains(key.Key, StringComparer.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"{key.Path} is not a setting of a {section.Key} channel. Settings: {string.Join(", ", settings)}.");
+            }
         }
     }
 
