@@ -44,7 +44,7 @@ internal sealed class GuardedAIMetrics : IDisposable
         _reservations = _meter.CreateUpDownCounter<long>("guardedai.reservations.active", "{reservation}", "Reservations held by calls in flight.");
         _denials = _meter.CreateCounter<long>("guardedai.denials", "{denial}", "Calls denied, by what denied them.");
         _breakerState = _meter.CreateGauge<int>("guardedai.breaker.state", "{state}", "Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 emergency stopped.");
-        _estimateError = _meter.CreateHistogram<double>("guardedai.estimate.error", "1", "(actual - estimated) / estimated input tokens of calls whose provider reported usage.");
+        _estimateError = _meter.CreateHistogram<double>("guardedai.estimate.error", null, "(actual - estimated) / estimated input tokens of calls whose provider reported usage.");
         _alerts = _meter.CreateCounter<long>("guardedai.alerts", "{alert}", "Alerts by level and what became of them (published, suppressed, dropped, sent, failed).");
         _hostUtilization = _meter.CreateGauge<double>("guardedai.host.utilization", "1", "Host resource use as a fraction (CPU, memory, disk), sampled when host pressure is on.");
     }
