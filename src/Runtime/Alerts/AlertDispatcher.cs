@@ -36,10 +36,6 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     private long _suppressed;
     private long _suppressedByOthers;
 
-    /// <summary>Creates the dispatcher with default settings and starts its delivery loop.</summary>
-    public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, ILogger? logger = null, int capacity = 1024)
-        : this(sinks, new AlertSettings { QueueCapacity = capacity }, TimeProvider.System, logger, null, null) { }
-
     /// <summary>Creates the dispatcher and starts its delivery loop.</summary>
     /// <exception cref="ArgumentException">A route names a sink that does not exist.</exception>
     public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, AlertSettings options, TimeProvider time, ILogger? logger,
