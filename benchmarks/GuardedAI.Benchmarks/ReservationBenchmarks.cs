@@ -37,8 +37,8 @@ public class ReservationBenchmarks
     [Benchmark(Description = "GuardedAI reserve + commit (6 limits)")]
     public async Task<UsageRecord?> GuardedAI()
     {
-        var reservation = await _engine.ReserveAsync(_policy, _estimate);
-        return await _engine.CommitAsync(reservation, _actual);
+        var lease = await _engine.TryReserveAsync(_policy, _estimate);
+        return await lease.CommitAsync(_actual);
     }
 
     private sealed class LockedBudget

@@ -106,9 +106,9 @@ public class SchemaTests
     [Fact]
     public void Default_thresholds_are_the_runtimes()
     {
-        Assert.Equal(BudgetThresholds.Default.WarnAtPercent, BudgetSchema.DefaultPercent(ThresholdLevel.Warn));
-        Assert.Equal(BudgetThresholds.Default.CriticalAtPercent, BudgetSchema.DefaultPercent(ThresholdLevel.Critical));
-        Assert.Equal(BudgetThresholds.Default.TripAtPercent, BudgetSchema.DefaultPercent(ThresholdLevel.Trip));
+        Assert.Equal(BudgetThresholds.Default.WarnAtPercent, BudgetSchema.DefaultPercent(GuardedAI.Schema.ThresholdLevel.Warn));
+        Assert.Equal(BudgetThresholds.Default.CriticalAtPercent, BudgetSchema.DefaultPercent(GuardedAI.Schema.ThresholdLevel.Critical));
+        Assert.Equal(BudgetThresholds.Default.TripAtPercent, BudgetSchema.DefaultPercent(GuardedAI.Schema.ThresholdLevel.Trip));
     }
 
     [Fact]

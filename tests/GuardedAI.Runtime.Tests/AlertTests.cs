@@ -25,7 +25,7 @@ public class AlertTests
     {
         var gate = new TaskCompletionSource();
         var slow = new BlockingSink(gate.Task);
-        var (engine, _, _) = TestEngine.Create(o => o.AlertSinks.Add(slow));
+        var (engine, _, _) = TestEngine.Create(o => { o.AlertSinks.Add(slow); o.Alerts.ProjectExceedance = false; });
         var policy = BudgetPolicy.Create("slow").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 10).Build();
 
         // 8 calls cross warn and critical while the sink is blocked: they all complete.

@@ -15,6 +15,11 @@ public class ArchitectureTests
     [InlineData("Microsoft.AspNetCore")]
     [InlineData("System.CommandLine")]
     [InlineData("Spectre.Console")]
+    [InlineData("MailKit")]
+    [InlineData("MimeKit")]
+    [InlineData("Polly")]
+    [InlineData("Microsoft.Extensions.Http")]
+    [InlineData("Microsoft.Extensions.Resilience")]
     public void The_core_assembly_references_no_store_driver_web_or_terminal_library(string forbidden)
     {
         var references = Core.GetReferencedAssemblies().Select(a => a.Name!).ToArray();

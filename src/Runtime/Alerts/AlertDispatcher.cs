@@ -6,78 +6,138 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GuardedAI;
 
 /// <summary>
-/// Delivers alerts off the call path: <see cref="Publish"/> only enqueues, and one background loop hands each
-/// alert to every sink, so a slow webhook never slows a call. Alerts are de-duplicated by a key (scope,
-/// dimension, level, window instance) so each level fires once per window. The queue is bounded; when a flood
-/// overflows it, the oldest waiting alerts are dropped and counted in <see cref="Dropped"/>. With an
-/// <see cref="IAlertDedupStore"/> (Redis), instances share the de-duplication: the delivery loop claims each key
-/// in the store first, so an alert fires once per window across every instance.
+/// Delivers alerts off the call path. <see cref="Publish"/> decides de-duplication with a dictionary look-up and only
+/// enqueues; one background loop claims shared de-duplication keys (Redis) and routes each alert to the sinks its level
+/// is routed to, each of which has its own queue and loop (<see cref="AlertSinkWorker"/>), so a slow channel slows
+/// neither a call nor another channel. Queues are bounded: a flood drops the oldest waiting alerts and counts them.
 /// </summary>
+/// <remarks>
+/// De-duplication (<see cref="AlertDedup"/>): a windowed alert's key is (scope, dimension, level, window); once sent it
+/// is held until its window ends and at least <see cref="AlertSettings.RepeatInterval"/> has passed. A recurring
+/// event is held for the repeat interval. A state change (breaker, store) is sent on every change, the same state again
+/// only after the repeat interval.
+/// </remarks>
 internal sealed class AlertDispatcher : IAsyncDisposable
 {
     private readonly Channel<object> _queue; // QueuedAlert, or a TaskCompletionSource flush marker
     private readonly IAlertDedupStore? _dedupStore;
-    private readonly ConcurrentDictionary<string, byte> _sent = new(StringComparer.Ordinal);
-    private readonly List<IBudgetAlertSink> _sinks;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _heldUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (AlertLevel Level, DateTimeOffset At)> _lastState = new(StringComparer.Ordinal);
+    private readonly AlertSinkWorker[] _workers;
+    private readonly Dictionary<AlertLevel, AlertSinkWorker[]> _routes = new();
+    private readonly AlertSettings _options;
+    private readonly TimeProvider _time;
+    private readonly GuardedAIMetrics? _metrics;
     private readonly ILogger _logger;
     private readonly Task _loop;
     private readonly CancellationTokenSource _stopping = new();
     private long _delivered;
     private long _dropped;
     private long _suppressed;
+    private long _suppressedByOthers;
 
     /// <summary>Creates the dispatcher and starts its delivery loop.</summary>
-    public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, ILogger? logger = null, int capacity = 1024)
-        : this(sinks, logger, capacity, dedupStore: null) { }
-
-    /// <summary>Creates the dispatcher with a shared de-duplication store and starts its delivery loop.</summary>
-    public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, ILogger? logger, int capacity, IAlertDedupStore? dedupStore)
+    /// <exception cref="ArgumentException">A route names a sink that does not exist.</exception>
+    public AlertDispatcher(IEnumerable<IBudgetAlertSink> sinks, AlertSettings options, TimeProvider time, ILogger? logger,
+        IAlertDedupStore? dedupStore, GuardedAIMetrics? metrics)
     {
+        _options = options;
+        _time = time;
         _dedupStore = dedupStore;
-        _sinks = sinks.ToList();
+        _metrics = metrics;
         _logger = logger ?? NullLogger.Instance;
-        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(capacity)
+        _workers = sinks.Select(sink => new AlertSinkWorker(sink, options, time, _logger, metrics)).ToArray();
+        foreach (var (level, names) in options.Routes)
+        {
+            var targets = new List<AlertSinkWorker>();
+            foreach (var name in names)
+            {
+                var named = _workers.Where(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase)).ToArray();
+                if (named.Length == 0)
+                {
+                    _ = DisposeWorkersAsync();
+                    throw new ArgumentException(
+                        $"The alert route for {level} names the sink '{name}', but no alert sink has that name. Sinks: {string.Join(", ", _workers.Select(w => w.Name).DefaultIfEmpty("(none)"))}.", nameof(options));
+                }
+                targets.AddRange(named);
+            }
+            _routes[level] = targets.Distinct().ToArray();
+        }
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         }, OnDropped);
-        _loop = Task.Run(DeliverAsync);
+        _loop = Task.Run(RouteAsync);
     }
 
-    /// <summary>Raised on the delivery loop after an alert went to every sink (tests and dashboards observe this).</summary>
-    public event Action<BudgetAlert>? Delivered;
-
     /// <summary>The sinks alerts go to.</summary>
-    public IReadOnlyList<IBudgetAlertSink> Sinks => _sinks;
+    public IReadOnlyList<IBudgetAlertSink> Sinks => _workers.Select(w => w.Sink).ToArray();
 
-    /// <summary>Alerts dropped because the queue was full.</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    /// <summary>Alerts dropped because a queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped) + _workers.Sum(w => w.Dropped);
+
+    /// <summary>Alerts not queued because an alert with the same key was sent recently.</summary>
+    public long Suppressed => Interlocked.Read(ref _suppressed);
 
     /// <summary>Alerts not delivered because another instance already delivered the same key.</summary>
-    public long SuppressedByOtherInstances => Interlocked.Read(ref _suppressed);
+    public long SuppressedByOtherInstances => Interlocked.Read(ref _suppressedByOthers);
 
-    /// <summary>Queues <paramref name="alert"/> unless an alert with the same <paramref name="dedupKey"/> was already published.</summary>
+    /// <summary>Alerts routed to their sinks so far.</summary>
+    public long DeliveredCount => Interlocked.Read(ref _delivered);
+
+    /// <summary>Sends that failed or timed out, over all sinks.</summary>
+    public long Failed => _workers.Sum(w => w.Failed);
+
+    /// <summary>Queues <paramref name="alert"/> unless <paramref name="dedup"/> says an alert like it was sent recently.</summary>
     /// <returns>Whether it was queued.</returns>
-    public bool Publish(BudgetAlert alert, string? dedupKey = null)
+    public bool Publish(BudgetAlert alert, AlertDedup? dedup = null)
     {
-        if (dedupKey is not null && !_sent.TryAdd(dedupKey, 0)) return false;
-        if (!_queue.Writer.TryWrite(new QueuedAlert(alert, dedupKey))) Interlocked.Increment(ref _dropped);
+        DateTimeOffset? claimUntil = null;
+        if (dedup is { } d)
+        {
+            var now = alert.Timestamp;
+            if (d.Kind == AlertDedupKind.StateChange)
+            {
+                if (!TryChangeState(d.Key, alert.Level, now)) return Suppress(alert);
+            }
+            else
+            {
+                var until = d.SuppressUntil(now, _options.RepeatInterval);
+                if (!TryHold(d.Key, now, until)) return Suppress(alert);
+                claimUntil = until;
+            }
+        }
+        _metrics?.Alert(alert.Level, "published", null);
+        if (!_queue.Writer.TryWrite(new QueuedAlert(alert, claimUntil is null ? null : dedup!.Value.Key, claimUntil)))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
         return true;
     }
 
-    /// <summary>Forgets de-duplication keys for which <paramref name="isStale"/> holds (windows that ended).</summary>
-    public void ForgetKeys(Func<string, bool> isStale)
+    /// <summary>Holds <paramref name="key"/> without sending anything: a higher level was sent in its place (escalation).</summary>
+    public void Hold(string key, DateTimeOffset until) =>
+        _heldUntil.AddOrUpdate(key, until, (_, existing) => existing > until ? existing : until);
+
+    /// <summary>Whether <paramref name="key"/> is held at <paramref name="now"/>.</summary>
+    public bool IsHeld(string key, DateTimeOffset now) => _heldUntil.TryGetValue(key, out var until) && until > now;
+
+    /// <summary>Forgets keys whose hold has passed (the engine's sweep calls this).</summary>
+    public void ForgetExpired(DateTimeOffset now)
     {
-        foreach (var key in _sent.Keys)
+        foreach (var (key, until) in _heldUntil)
         {
-            if (isStale(key)) _sent.TryRemove(key, out _);
+            if (until <= now) _heldUntil.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, until));
+        }
+        foreach (var (key, last) in _lastState)
+        {
+            if (now - last.At >= _options.RepeatInterval) _lastState.TryRemove(new KeyValuePair<string, (AlertLevel, DateTimeOffset)>(key, last));
         }
     }
 
-    /// <summary>Alerts delivered to every sink so far.</summary>
-    public long DeliveredCount => Interlocked.Read(ref _delivered);
-
-    /// <summary>Completes once every alert published before the call has been delivered (or dropped).</summary>
+    /// <summary>Completes once every alert published before the call has been handed to its sinks (or dropped); alerts
+    /// waiting for a digest are not sent by this.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
         // The queue is FIFO: a marker written now is read after everything published before it.
@@ -86,13 +146,58 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         return marker.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>Sends every sink's pending digest now.</summary>
+    public void SendDigests()
+    {
+        foreach (var worker in _workers) worker.SendDigest();
+    }
+
+    private bool Suppress(BudgetAlert alert)
+    {
+        Interlocked.Increment(ref _suppressed);
+        _metrics?.Alert(alert.Level, "suppressed", null);
+        return false;
+    }
+
+    private bool TryHold(string key, DateTimeOffset now, DateTimeOffset until)
+    {
+        while (true)
+        {
+            if (_heldUntil.TryGetValue(key, out var held))
+            {
+                if (held > now) return false;
+                if (_heldUntil.TryUpdate(key, until, held)) return true;
+            }
+            else if (_heldUntil.TryAdd(key, until))
+            {
+                return true;
+            }
+        }
+    }
+
+    private bool TryChangeState(string family, AlertLevel level, DateTimeOffset now)
+    {
+        while (true)
+        {
+            if (_lastState.TryGetValue(family, out var last))
+            {
+                if (last.Level == level && now - last.At < _options.RepeatInterval) return false;
+                if (_lastState.TryUpdate(family, (level, now), last)) return true;
+            }
+            else if (_lastState.TryAdd(family, (level, now)))
+            {
+                return true;
+            }
+        }
+    }
+
     private void OnDropped(object item)
     {
         if (item is TaskCompletionSource marker) marker.TrySetResult();
         else Interlocked.Increment(ref _dropped);
     }
 
-    private async Task DeliverAsync()
+    private async Task RouteAsync()
     {
         try
         {
@@ -100,28 +205,19 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             {
                 if (item is TaskCompletionSource marker)
                 {
-                    marker.TrySetResult();
+                    // Not awaited here: a sink that hangs must not hold up routing for the others.
+                    _ = CompleteWhenFlushedAsync(marker);
                     continue;
                 }
-                var (alert, key) = (QueuedAlert)item;
-                if (key is not null && _dedupStore is not null && !await ClaimAsync(key, alert).ConfigureAwait(false))
+                var queued = (QueuedAlert)item;
+                if (queued.Key is not null && _dedupStore is not null && !await ClaimAsync(queued).ConfigureAwait(false))
                 {
-                    Interlocked.Increment(ref _suppressed);
+                    Interlocked.Increment(ref _suppressedByOthers);
                     continue;
                 }
-                foreach (var sink in _sinks)
-                {
-                    try
-                    {
-                        await sink.SendAsync(alert, _stopping.Token).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
-                    {
-                        EngineLog.AlertSinkFailed(_logger, ex, sink.GetType().Name, alert.Level, alert.Scope);
-                    }
-                }
+                var targets = _routes.TryGetValue(queued.Alert.Level, out var routed) ? routed : _workers;
+                foreach (var worker in targets) worker.Enqueue(queued.Alert);
                 Interlocked.Increment(ref _delivered);
-                try { Delivered?.Invoke(alert); } catch (Exception ex) { EngineLog.AlertObserverFailed(_logger, ex); }
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -129,36 +225,45 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         }
     }
 
-    private async Task<bool> ClaimAsync(string key, BudgetAlert alert)
+    private async Task CompleteWhenFlushedAsync(TaskCompletionSource marker)
     {
-        var expiresAt = AlertKeys.WindowEndTicks(key) is { } ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : alert.Timestamp.AddDays(1);
+        try { await Task.WhenAll(_workers.Select(w => w.FlushAsync())).ConfigureAwait(false); }
+        finally { marker.TrySetResult(); }
+    }
+
+    private async Task<bool> ClaimAsync(QueuedAlert queued)
+    {
         try
         {
-            return await _dedupStore!.TryClaimAsync(key, expiresAt, _stopping.Token).ConfigureAwait(false);
+            return await _dedupStore!.TryClaimAsync(queued.Key!, queued.ClaimUntil!.Value, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
         {
             // Better twice than never: an unreachable dedup store does not silence alerts.
-            EngineLog.AlertDedupFailed(_logger, ex, alert.Level, alert.Scope);
+            EngineLog.AlertDedupFailed(_logger, ex, queued.Alert.Level, queued.Alert.Scope);
             return true;
         }
     }
 
-    private sealed record QueuedAlert(BudgetAlert Alert, string? Key);
+    private sealed record QueuedAlert(BudgetAlert Alert, string? Key, DateTimeOffset? ClaimUntil);
 
-    /// <summary>Delivers what is queued (up to a few seconds), then stops the loop.</summary>
+    private async Task DisposeWorkersAsync()
+    {
+        foreach (var worker in _workers) await worker.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Routes what is queued, lets every sink deliver its queue and digest (a few seconds at most), then stops.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {
-            await _loop.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
             _stopping.Cancel();
         }
-        _stopping.Dispose();
+        await DisposeWorkersAsync().ConfigureAwait(false);
     }
 }

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace GuardedAI;
 
-/// <summary>Writes alerts to an <see cref="ILogger"/>: warnings as Warning, critical and worse as Error/Critical.</summary>
+/// <summary>Writes alerts to an <see cref="ILogger"/>: informational ones as Information, warnings as Warning, critical
+/// ones as Error (Critical for emergencies and an open breaker). Its route name is <c>log</c>.</summary>
 public sealed partial class LoggerAlertSink : IBudgetAlertSink
 {
     private readonly ILogger _logger;
@@ -11,13 +12,20 @@ public sealed partial class LoggerAlertSink : IBudgetAlertSink
     public LoggerAlertSink(ILogger logger) => _logger = logger ?? throw new ArgumentNullException(nameof(logger));
 
     /// <inheritdoc/>
+    public string Name => "log";
+
+    /// <inheritdoc/>
     public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken)
     {
         var level = alert.Level switch
         {
-            AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.BreakerClosed or AlertLevel.StoreRecovered => LogLevel.Warning,
-            AlertLevel.Critical or AlertLevel.StoreUnavailable => LogLevel.Error,
-            _ => LogLevel.Critical,
+            AlertLevel.Emergency or AlertLevel.BreakerOpened => LogLevel.Critical,
+            _ => alert.Severity switch
+            {
+                AlertSeverity.Info => LogLevel.Information,
+                AlertSeverity.Warning => LogLevel.Warning,
+                _ => LogLevel.Error,
+            },
         };
         Log(_logger, level, alert.Level, alert.Scope, alert.Message);
         return ValueTask.CompletedTask;

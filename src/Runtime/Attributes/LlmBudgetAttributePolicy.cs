@@ -1,5 +1,6 @@
 using System.Reflection;
 using GuardedAI.Schema;
+using SchemaThreshold = GuardedAI.Schema.ThresholdLevel;
 
 namespace GuardedAI;
 
@@ -55,8 +56,8 @@ internal static class LlmBudgetAttributePolicy
                     break;
                 case BudgetPropertyKind.Threshold:
                     var percent = (double)value!;
-                    if (property.Level == ThresholdLevel.Warn) warn = percent;
-                    else if (property.Level == ThresholdLevel.Critical) critical = percent;
+                    if (property.Level == SchemaThreshold.Warn) warn = percent;
+                    else if (property.Level == SchemaThreshold.Critical) critical = percent;
                     else trip = percent;
                     break;
             }

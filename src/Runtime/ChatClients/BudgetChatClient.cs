@@ -139,6 +139,7 @@ public class BudgetChatClient : DelegatingChatClient
                     throw;
                 }
 
+                lease.ResponseModel ??= update.ModelId;
                 meter.Observe(update);
                 yield return update;
                 if (meter.IsPastReservation)
@@ -172,6 +173,7 @@ public class BudgetChatClient : DelegatingChatClient
             }
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
+                lease.ErrorType = failure.GetType().FullName;
                 await lease.FailAsync(GuardedCall.Describe(failure), usage, reported).ConfigureAwait(false);
             }
             else

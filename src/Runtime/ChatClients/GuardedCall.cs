@@ -32,16 +32,19 @@ internal static class GuardedCall
         {
             result = await call(state, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
+            lease.ErrorType = ex.GetType().FullName;
             await lease.CancelAsync("cancelled by the caller", new TokenUsage(lease.Estimate.InputTokens, 0)).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex)
         {
+            lease.ErrorType = ex.GetType().FullName;
             await lease.FailAsync(Describe(ex)).ConfigureAwait(false);
             throw;
         }
+        if (result is Microsoft.Extensions.AI.ChatResponse response) lease.ResponseModel = response.ModelId;
         var (usage, reported) = reconcile(state, result);
         await lease.CommitAsync(usage, reported).ConfigureAwait(false);
         return result;

@@ -49,15 +49,8 @@ internal static class GuardedAIConfiguration
             if (fraction is <= 0 or > 1) throw new InvalidOperationException($"GuardedAI:FallbackLimitFraction must be in (0, 1], but is {fraction}.");
             target.FallbackLimitFraction = fraction;
         }
-        target.LogAlerts = source.Alerts.Log;
-        if (!string.IsNullOrWhiteSpace(source.Alerts.WebhookUrl))
-        {
-            var http = services?.GetService<HttpClient>() ?? new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            if (!Uri.TryCreate(source.Alerts.WebhookUrl, UriKind.Absolute, out var url))
-                throw new InvalidOperationException("GuardedAI:Alerts:WebhookUrl is not an absolute URL.");
-            target.AlertSinks.Add(new WebhookAlertSink(http, url));
-        }
-        if (source.Alerts.Email is { } email) target.AlertSinks.Add(new EmailAlertSink(email));
+        AlertConfiguration.Apply(source.Alerts, target);
+        AlertConfiguration.ApplyHostPressure(source.HostPressure, target);
     }
 
     /// <summary>Wraps the ledger the stores chose in the optional JSONL audit log (<c>GuardedAI:AuditLog</c>).</summary>

@@ -44,6 +44,9 @@ public sealed class GuardedAIOptions
 
     /// <summary>With FailOpen, the fraction of each limit an instance may use locally while the store is down (default 1).</summary>
     public double? FallbackLimitFraction { get; set; }
+
+    /// <summary>Optional host protection (CPU, memory, disk); off unless <c>Enabled</c>.</summary>
+    public HostPressureOptions HostPressure { get; set; } = new();
 }
 
 /// <summary>The <c>GuardedAI:AuditLog</c> section.</summary>
@@ -102,6 +105,10 @@ public sealed class BudgetOptions
     public int? BreakerFailures { get; set; }
     /// <summary>Seconds the breaker stays open after failures (default 60).</summary>
     public int? BreakerOpenSeconds { get; set; }
+    /// <summary>Further alert levels in percent of each limit (e.g. [50, 80]), beside warn, critical and trip.</summary>
+    public double[]? AlertAtPercents { get; set; }
+    /// <summary>Limits that only alert, with the same names as the hard ones (e.g. <c>DailyCostUsd</c>).</summary>
+    public SoftLimitOptions? SoftLimits { get; set; }
 
     /// <summary>Builds the policy; throws <see cref="BudgetPolicyException"/> naming the budget and the bad value.</summary>
     public BudgetPolicy ToPolicy(string name)
@@ -130,6 +137,8 @@ public sealed class BudgetOptions
                 FailureOpenDuration = BreakerOpenSeconds is { } s ? TimeSpan.FromSeconds(s) : BreakerSettings.Default.FailureOpenDuration,
             });
         }
+        if (AlertAtPercents is { Length: > 0 } levels) builder.WithAlertLevels(levels);
+        SoftLimits?.ApplyTo(builder);
         if (!string.IsNullOrWhiteSpace(TimeZone)) builder.InTimeZone(TimeZone);
         return builder.Build();
     }
@@ -163,17 +172,4 @@ public sealed class PriceOptions
         CacheWritePerMillion = CacheWrite,
         ReasoningPerMillion = Reasoning,
     };
-}
-
-/// <summary>Alert destinations in configuration.</summary>
-public sealed class AlertOptions
-{
-    /// <summary>Write alerts to the log (default true).</summary>
-    public bool Log { get; set; } = true;
-
-    /// <summary>POST each alert as JSON to this URL (Slack/Discord-compatible <c>text</c> field included).</summary>
-    public string? WebhookUrl { get; set; }
-
-    /// <summary>Mail alerts (critical and worse by default) through SMTP.</summary>
-    public EmailAlertOptions? Email { get; set; }
 }

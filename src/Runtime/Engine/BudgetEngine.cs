@@ -151,10 +151,12 @@ public sealed class BudgetEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _timers.DisposeAsync().ConfigureAwait(false);
         await Parts.Throttles.DisposeAsync().ConfigureAwait(false);
+        if (Parts.HostPressure is { } hostPressure) await hostPressure.DisposeAsync().ConfigureAwait(false);
         await Parts.Breakers.DisposeAsync().ConfigureAwait(false);
         await Parts.Alerts.DisposeAsync().ConfigureAwait(false);
         if (Parts.Recorder.Ledger is IAsyncDisposable ledger) await ledger.DisposeAsync().ConfigureAwait(false);
         await Parts.Store.DisposeAsync().ConfigureAwait(false);
         foreach (var owned in Parts.OwnedResources) await owned.DisposeAsync().ConfigureAwait(false);
+        Parts.Metrics.Dispose();
     }
 }

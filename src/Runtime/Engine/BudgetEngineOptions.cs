@@ -71,6 +71,16 @@ public sealed class BudgetEngineOptions
     /// <summary>Shared alert de-duplication (Redis); default: per instance.</summary>
     public IAlertDedupStore? AlertDedupStore { get; set; }
 
+    /// <summary>Alert de-duplication, routing per level, digests, projections and the spend-anomaly baseline.</summary>
+    public AlertSettings Alerts { get; } = new();
+
+    /// <summary>Optional host protection: CPU, memory and disk sampling that throttles or denies new calls (off by default).</summary>
+    public HostPressureSettings HostPressure { get; } = new();
+
+    /// <summary>Creates the engine's <see cref="System.Diagnostics.Metrics.Meter"/> (a host's DI container provides one);
+    /// default: the engine owns a meter named <see cref="GuardedAITelemetry.MeterName"/>.</summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>Objects the engine disposes with itself (e.g. a Redis connection the configuration opened).</summary>
     public IList<IAsyncDisposable> OwnedResources { get; } = new List<IAsyncDisposable>();
 }

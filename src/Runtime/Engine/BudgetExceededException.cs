@@ -15,6 +15,8 @@ public enum DenialKind
     StoreUnavailable,
     /// <summary>The budget is past its warning threshold and throttled, and the queue of waiting calls is full.</summary>
     Throttled,
+    /// <summary>The host's CPU, memory or disk use is above its threshold (host pressure is on).</summary>
+    HostPressure,
 }
 
 /// <summary>

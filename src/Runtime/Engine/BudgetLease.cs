@@ -69,6 +69,14 @@ public sealed class BudgetLease : IAsyncDisposable
     /// <summary>When an unsettled lease is returned to the budget by the engine's sweep.</summary>
     public DateTimeOffset ExpiresAt { get; }
 
+    /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
+    /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
+    internal string Operation { get; set; } = "chat";
+
+    internal string? ResponseModel { get; set; }
+
+    internal string? ErrorType { get; set; }
+
     /// <summary>Whether the lease has been settled (always true for a denied lease).</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 

@@ -63,6 +63,7 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
         {
             LoggerFactory = services.GetService<ILoggerFactory>(),
             TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System,
+            MeterFactory = services.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
         };
         if (section is not null && section.Exists())
         {
@@ -82,6 +83,7 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
     {
         var claimed = services.GetServices<IGuardedAIEngineSetup>().Select(s => s.ConfigurationSection).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
         var settings = typeof(GuardedAIOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        AlertConfiguration.CheckChannelSections(root, claimed);
         foreach (var child in root.GetChildren())
         {
             if (settings.Contains(child.Key) || claimed.Contains(child.Key)) continue;

@@ -93,10 +93,30 @@ public sealed class BudgetPolicyBuilder
     /// <summary>Sets the alert thresholds; a null keeps that threshold as it is.</summary>
     public BudgetPolicyBuilder WithThresholds(double? warnAtPercent = null, double? criticalAtPercent = null, double? tripAtPercent = null)
     {
-        _thresholds = new BudgetThresholds(
-            warnAtPercent ?? _thresholds.WarnAtPercent,
-            criticalAtPercent ?? _thresholds.CriticalAtPercent,
-            tripAtPercent ?? _thresholds.TripAtPercent);
+        _thresholds = _thresholds with
+        {
+            WarnAtPercent = warnAtPercent ?? _thresholds.WarnAtPercent,
+            CriticalAtPercent = criticalAtPercent ?? _thresholds.CriticalAtPercent,
+            TripAtPercent = tripAtPercent ?? _thresholds.TripAtPercent,
+        };
+        return this;
+    }
+
+    /// <summary>Adds alert levels in percent of each limit (e.g. 50 and 80) beside warn, critical and trip; each fires once per window.</summary>
+    public BudgetPolicyBuilder WithAlertLevels(params double[] percents)
+    {
+        ArgumentNullException.ThrowIfNull(percents);
+        _thresholds = _thresholds with { AlertAtPercents = [.. _thresholds.AlertAtPercents.Concat(percents).Distinct().Order()] };
+        return this;
+    }
+
+    /// <summary>Sets a soft limit for (<paramref name="dimension"/>, <paramref name="window"/>): reaching it alerts, and never denies a call.</summary>
+    public BudgetPolicyBuilder WithSoftLimit(BudgetDimension dimension, BudgetWindow window, decimal amount)
+    {
+        _thresholds = _thresholds with
+        {
+            SoftLimits = [.. _thresholds.SoftLimits.Where(l => l.Dimension != dimension || l.Window != window), new BudgetLimit(dimension, window, amount)],
+        };
         return this;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using GuardedAI.Schema;
+using SchemaThreshold = GuardedAI.Schema.ThresholdLevel;
 
 namespace GuardedAI;
 
@@ -18,13 +19,15 @@ internal static class BudgetPolicyValidator
         draft.SetCap(LimitDimension.InputTokens, maxInput, null);
         draft.SetCap(LimitDimension.OutputTokens, maxOutput, null);
         draft.SetCap(LimitDimension.CostUsd, maxCost, null);
-        draft.SetThreshold(ThresholdLevel.Warn, thresholds.WarnAtPercent, null);
-        draft.SetThreshold(ThresholdLevel.Critical, thresholds.CriticalAtPercent, null);
-        draft.SetThreshold(ThresholdLevel.Trip, thresholds.TripAtPercent, null);
+        draft.SetThreshold(SchemaThreshold.Warn, thresholds.WarnAtPercent, null);
+        draft.SetThreshold(SchemaThreshold.Critical, thresholds.CriticalAtPercent, null);
+        draft.SetThreshold(SchemaThreshold.Trip, thresholds.TripAtPercent, null);
 
         var problems = BudgetRules.Check(draft);
         if (problems.Count > 0) throw new BudgetPolicyException(name, problems[0].Message);
 
+        // The extra alert levels and soft limits are checked by the thresholds themselves (the shared rules cover warn, critical, trip).
+        thresholds.Validate(name, limits);
         if (breaker.ConsecutiveFailuresToOpen < 0) throw new BudgetPolicyException(name, $"ConsecutiveFailuresToOpen must not be negative, but is {breaker.ConsecutiveFailuresToOpen}");
         if (breaker.FailureOpenDuration <= TimeSpan.Zero) throw new BudgetPolicyException(name, $"FailureOpenDuration must be positive, but is {breaker.FailureOpenDuration}");
     }

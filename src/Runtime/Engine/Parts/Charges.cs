@@ -8,6 +8,9 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal static class Charges
 {
+    /// <summary>The limit of a counter kept only for a soft limit (alert-only): never reached, so it never denies.</summary>
+    public const long Unlimited = long.MaxValue;
+
     public static CounterCharge[] For(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
         var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
@@ -47,6 +50,10 @@ internal static class Charges
         {
             if (!limit.Window.IsScope() || ScopeId(limit.Window, context) is not null) count++;
         }
+        foreach (var soft in policy.Thresholds.SoftLimits)
+        {
+            if (!soft.Window.IsScope() && policy.GetLimit(soft.Dimension, soft.Window) is null) count++;
+        }
         return count;
     }
 
@@ -66,6 +73,13 @@ internal static class Charges
             }
             var (start, end) = policy.GetWindowBounds(limit.Window, at);
             charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension), units, end);
+        }
+        // A soft limit without a hard limit beside it still needs its usage counted; it gets a counter that never denies.
+        foreach (var soft in policy.Thresholds.SoftLimits)
+        {
+            if (soft.Window.IsScope() || policy.GetLimit(soft.Dimension, soft.Window) is not null) continue;
+            var (start, end) = policy.GetWindowBounds(soft.Window, at);
+            charges[i++] = new CounterCharge(new CounterKey(policy.Name, soft.Dimension, soft.Window, start), amounts.Units(soft.Dimension), Unlimited, end);
         }
         return i;
     }

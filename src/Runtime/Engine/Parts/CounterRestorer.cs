@@ -97,7 +97,7 @@ internal sealed class CounterRestorer
         var from = now;
         foreach (var policy in _parts.Policies.AllKnown())
         {
-            foreach (var limit in policy.Limits)
+            foreach (var limit in policy.Limits.Concat(policy.Thresholds.SoftLimits))
             {
                 // A conversation or run is restored when its records fall in a calendar window read anyway, or within its idle timeout.
                 if (limit.Window.IsScope())

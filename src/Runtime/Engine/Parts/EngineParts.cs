@@ -26,11 +26,17 @@ internal sealed class EngineParts
         MaxPromptCharacters = options.MaxPromptCharacters;
         Policies = new PolicyRegistry(options.Policies.ToArray(), options.TenantPolicies.ToArray(), options.DefaultTenantPolicy);
 
+        var alerting = options.Alerts.Copy();
+        alerting.Validate();
+        var hostPressure = options.HostPressure.Copy();
+        hostPressure.Validate();
+        Metrics = new GuardedAIMetrics(options.MeterFactory);
         var sinks = new List<IBudgetAlertSink>(options.AlertSinks);
         if (options.LogAlerts) sinks.Insert(0, new LoggerAlertSink(LoggerFactory.CreateLogger("GuardedAI.Alerts")));
-        Alerts = new AlertDispatcher(sinks, Logger, 1024, options.AlertDedupStore);
+        Alerts = new AlertDispatcher(sinks, alerting, Time, Logger, options.AlertDedupStore, Metrics);
         Breakers = new CircuitBreakerRegistry(Time, options.BreakerStateStore, Logger);
-        Thresholds = new ThresholdMonitor(Breakers, Alerts, Time);
+        Thresholds = new ThresholdMonitor(Breakers, Alerts, Time, alerting, Metrics);
+        HostPressure = hostPressure.Enabled ? new HostPressureMonitor(hostPressure, Time, Logger, Metrics) : null;
         Store = new ResilientCounterStore(options.Store ?? new InMemoryBudgetCounterStore(Time),
             new StoreSettings(options.StoreFailureMode, options.StoreRetryInterval, options.FallbackLimitFraction), Time, Alerts, Logger);
         Recorder = new UsageRecorder(options.Ledger ?? new InMemoryUsageLedger(), Logger);
@@ -50,6 +56,8 @@ internal sealed class EngineParts
     public int MaxPromptCharacters { get; }
     public PolicyRegistry Policies { get; }
     public AlertDispatcher Alerts { get; }
+    public GuardedAIMetrics Metrics { get; }
+    public HostPressureMonitor? HostPressure { get; }
     public CircuitBreakerRegistry Breakers { get; }
     public ThresholdMonitor Thresholds { get; }
     public ResilientCounterStore Store { get; }

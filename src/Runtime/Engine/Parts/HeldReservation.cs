@@ -20,5 +20,8 @@ internal sealed class HeldReservation : LeaseSettlement
     public IBudgetCounterStore Holder { get; }
     public (CircuitBreaker Breaker, bool IsProbe)[] Breakers { get; }
 
+    /// <summary>The guarded call's span, ended at settlement (null when nobody listens).</summary>
+    public System.Diagnostics.Activity? Activity { get; set; }
+
     public override ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome) => _settler.SettleAsync(lease, this, outcome);
 }

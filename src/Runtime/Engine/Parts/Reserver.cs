@@ -12,11 +12,13 @@ internal sealed class Reserver
 
     public async ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
     {
+        // Host pressure (optional): a single field read, or a wait for a throttle slot, before anything is counted.
+        var pressure = _parts.HostPressure is { } host ? await host.AdmitAsync(policy.Name, cancellationToken).ConfigureAwait(false) : null;
         var now = _parts.Time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
 
-        var denial = Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
+        var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
         // Degradation: past the warning threshold, a throttled budget waits for its turn first.
@@ -54,7 +56,11 @@ internal sealed class Reserver
             return Deny(denial, id, policy, estimate, context, now);
         }
 
-        var held = new HeldReservation(_parts.Settler, tenantPolicy, charges, holder, breakers);
+        var held = new HeldReservation(_parts.Settler, tenantPolicy, charges, holder, breakers)
+        {
+            Activity = CallTracing.Start(policy, estimate, context, now, id),
+        };
+        _parts.Metrics.ReservationAcquired(policy.Name);
         return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
     }
 
@@ -68,6 +74,8 @@ internal sealed class Reserver
     private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
     {
         _parts.Recorder.RecordDenied(denial, id, policy, estimate, context, now);
+        _parts.Metrics.Denied(denial, policy.Name);
+        CallTracing.Denied(policy, estimate, context, now, id, denial);
         return BudgetLease.Denied(id, policy, estimate, context, now, denial);
     }
 

@@ -47,6 +47,7 @@ internal sealed class Settler
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
         };
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+        RecordTelemetry(lease, held, outcome, record, now);
 
         IReadOnlyList<long> values;
         try
@@ -69,6 +70,7 @@ internal sealed class Settler
         }
         var tenantPolicy = held.TenantPolicy;
         _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : lease.Policy, now);
+        _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
         return record;
     }
 
@@ -104,6 +106,20 @@ internal sealed class Settler
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
         _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : policy, now);
         return record;
+    }
+
+    /// <summary>Metrics and the call's span: the settlement happened, whatever the store says next.</summary>
+    private void RecordTelemetry(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, UsageRecord record, DateTimeOffset now)
+    {
+        var errorType = outcome.Status switch
+        {
+            UsageStatus.Success => null,
+            UsageStatus.Failed => lease.ErrorType ?? "_OTHER",
+            _ => lease.ErrorType ?? (outcome.Reason is { } reason && reason.Contains("abandoned", StringComparison.Ordinal) ? "abandoned" : "cancelled"),
+        };
+        _parts.Metrics.ReservationEnded(lease.Policy.Name);
+        _parts.Metrics.Settled(lease, record, lease.ResponseModel, errorType, lease.Operation);
+        CallTracing.Settled(held.Activity, record, lease.ResponseModel, errorType, lease.Operation, now);
     }
 
     private static void NotifyBreakers(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome)

@@ -3,28 +3,43 @@ using System.Globalization;
 namespace GuardedAI.Engine;
 
 /// <summary>
-/// Watches counters after each settlement: crossing a policy's warn, critical or trip threshold publishes an alert
-/// once per (scope, dimension, window instance, level), and crossing trip opens the scope's breaker until that
-/// window ends (unless the policy says otherwise). Also turns breaker state changes into alerts.
+/// Watches counters after each settlement and turns what it sees into alerts:
+/// <list type="bullet">
+/// <item>every alert level of a budget (warn, critical, trip and any further ones) once per window; when usage jumps
+/// past several levels at once only the highest is sent, and the lower ones are not sent later in that window
+/// (escalation sends each higher level once); crossing trip opens the scope's breaker until the window ends;</item>
+/// <item>a soft limit reached (alert only);</item>
+/// <item>a window whose average rate so far reaches its limit before the window ends (projected to exceed);</item>
+/// <item>an hour whose spend is far above its baseline (<see cref="SpendAnomalyDetector"/>);</item>
+/// <item>a provider reporting more tokens than were reserved, a model without a price, breaker state changes.</item>
+/// </list>
+/// De-duplication and the repeat interval are the dispatcher's (<see cref="AlertDispatcher"/>).
 /// </summary>
 internal sealed class ThresholdMonitor
 {
     private readonly CircuitBreakerRegistry _breakers;
     private readonly AlertDispatcher _alerts;
     private readonly TimeProvider _time;
+    private readonly AlertSettings _settings;
+    private readonly GuardedAIMetrics? _metrics;
+    private readonly SpendAnomalyDetector _anomalies;
+
 
     /// <summary>How close each budget is to its limits, for the degradation steps.</summary>
     public BudgetLevels Levels { get; } = new();
 
-    public ThresholdMonitor(CircuitBreakerRegistry breakers, AlertDispatcher alerts, TimeProvider time)
+    public ThresholdMonitor(CircuitBreakerRegistry breakers, AlertDispatcher alerts, TimeProvider time, AlertSettings settings, GuardedAIMetrics? metrics)
     {
         _breakers = breakers;
         _alerts = alerts;
         _time = time;
+        _settings = settings;
+        _metrics = metrics;
+        _anomalies = new SpendAnomalyDetector(settings);
         breakers.StateChanged += OnBreakerStateChanged;
     }
 
-    /// <summary>Compares each settled counter's value with its limit; <paramref name="policyOf"/> gives a charge's scope's policy.</summary>
+    /// <summary>Compares each settled counter's value with its limits; <paramref name="policyOf"/> gives a charge's scope's policy.</summary>
     public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, Func<string, BudgetPolicy> policyOf, DateTimeOffset now)
     {
         for (var i = 0; i < charges.Count && i < values.Count; i++)
@@ -32,78 +47,213 @@ internal sealed class ThresholdMonitor
             var charge = charges[i];
             // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
             // alerts and no breaker.
-            if (charge.Limit <= 0 || charge.Key.Window.IsScope()) continue;
-            var percent = values[i] * 100.0 / charge.Limit;
-            Levels.Record(charge, percent);
+            if (charge.Key.Window.IsScope()) continue;
             var policy = policyOf(charge.Key.Scope);
-            var thresholds = policy.Thresholds;
-            if (percent < thresholds.WarnAtPercent) continue;
-
-            Publish(charge, values[i], percent, AlertLevel.Warning, thresholds.WarnAtPercent, now);
-            if (percent >= thresholds.CriticalAtPercent) Publish(charge, values[i], percent, AlertLevel.Critical, thresholds.CriticalAtPercent, now);
-            if (percent < thresholds.TripAtPercent) continue;
-            Publish(charge, values[i], percent, AlertLevel.Emergency, thresholds.TripAtPercent, now);
-            if (policy.Breaker.TripOnThreshold)
+            if (charge.Limit is > 0 and not Charges.Unlimited)
             {
-                _breakers.Get(charge.Key.Scope).Open(
-                    string.Create(CultureInfo.InvariantCulture, $"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} reached {percent:0.#}% of the limit; trips at {thresholds.TripAtPercent:0.#}%"),
-                    charge.WindowEnd,
-                    new BreakerTrip(charge.Key.Dimension, charge.Key.Window, BudgetUnits.FromUnits(charge.Key.Dimension, values[i]), BudgetUnits.FromUnits(charge.Key.Dimension, charge.Limit)));
+                _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);
+                var percent = values[i] * 100.0 / charge.Limit;
+                Levels.Record(charge, percent);
+                EvaluateLevels(charge, values[i], percent, policy, now);
+                Project(charge, values[i], now);
+            }
+            foreach (var soft in policy.Thresholds.SoftLimits)
+            {
+                if (soft.Dimension != charge.Key.Dimension || soft.Window != charge.Key.Window) continue;
+                var softUnits = BudgetUnits.ToUnits(soft.Dimension, soft.Amount);
+                _metrics?.Utilization(charge, values[i], softUnits, soft: true);
+                if (values[i] >= softUnits) PublishSoft(charge, values[i], softUnits, now);
             }
         }
+    }
+
+    /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>
+    public void Observe(BudgetLease lease, UsageRecord record, BudgetPolicy? tenantPolicy, DateTimeOffset now)
+    {
+        if (record.UsageReported && (record.InputTokens > lease.Estimate.InputTokens || record.OutputTokens > lease.Estimate.OutputTokens))
+        {
+            PublishOverReport(lease, record, now);
+        }
+        if (!_anomalies.Enabled || record.CostUsd <= 0) return;
+        CheckAnomaly(lease.Policy.Name, record.CostUsd, now);
+        if (tenantPolicy is not null) CheckAnomaly(tenantPolicy.Name, record.CostUsd, now);
     }
 
     /// <summary>Alerts once per model that is priced with the default price.</summary>
     public void UnknownModel(string model, ModelPrice defaultPrice)
     {
         _alerts.Publish(new BudgetAlert(AlertLevel.UnknownModelPrice, model, null, null, 0, 0, 0,
-            string.Create(CultureInfo.InvariantCulture, $"No price is known for model '{model}'; it is priced at the default ${defaultPrice.InputPerMillion}/${defaultPrice.OutputPerMillion} per 1M input/output tokens. Configure GuardedAI:Prices to set its price."),
-            _time.GetUtcNow()), "unknown-model|" + model);
+            Invariant($"No price is known for model '{model}'; it is priced at the default ${defaultPrice.InputPerMillion}/${defaultPrice.OutputPerMillion} per 1M input/output tokens. Configure GuardedAI:Prices to set its price."),
+            _time.GetUtcNow())
+        {
+            Advice = Invariant($"Add the model's price under GuardedAI:Prices:{model} (or an alias under GuardedAI:ModelAliases), so its calls are charged what they cost."),
+        }, AlertDedup.Repeating("unknown-model|" + model));
     }
 
-    /// <summary>Forgets the dedup keys of windows that have ended.</summary>
-    public void ForgetEndedWindows(DateTimeOffset now)
+    /// <summary>Forgets the de-duplication keys whose hold has passed.</summary>
+    public void ForgetEndedWindows(DateTimeOffset now) => _alerts.ForgetExpired(now);
+
+    private void EvaluateLevels(in CounterCharge charge, long valueUnits, double percent, BudgetPolicy policy, DateTimeOffset now)
     {
-        var ticks = now.UtcTicks;
-        _alerts.ForgetKeys(key => AlertKeys.WindowEndTicks(key) is { } end && end < ticks);
+        var thresholds = policy.Thresholds;
+        var levels = thresholds.Levels;
+        var top = -1;
+        for (var j = 0; j < levels.Count; j++)
+        {
+            if (percent >= levels[j].Percent) top = j;
+        }
+        if (top < 0) return;
+
+        var key = LevelKey(charge, levels[top]);
+        if (!_alerts.IsHeld(key, now) && _alerts.Publish(ThresholdAlert(charge, valueUnits, percent, levels[top], now), AlertDedup.Windowed(key, charge.WindowEnd)))
+        {
+            // Escalation: a lower level is not sent after a higher one in the same window.
+            var until = AlertDedup.Windowed(key, charge.WindowEnd).SuppressUntil(now, _settings.RepeatInterval);
+            for (var j = 0; j < top; j++) _alerts.Hold(LevelKey(charge, levels[j]), until);
+        }
+
+        if (percent >= thresholds.TripAtPercent && policy.Breaker.TripOnThreshold)
+        {
+            _breakers.Get(charge.Key.Scope).Open(
+                Invariant($"{charge.Key.Window.Describe()} {charge.Key.Dimension.Describe()} reached {percent:0.#}% of the limit; trips at {thresholds.TripAtPercent:0.#}%"),
+                charge.WindowEnd,
+                new BreakerTrip(charge.Key.Dimension, charge.Key.Window, BudgetUnits.FromUnits(charge.Key.Dimension, valueUnits), BudgetUnits.FromUnits(charge.Key.Dimension, charge.Limit)));
+        }
     }
 
-    private void Publish(in CounterCharge charge, long valueUnits, double percent, AlertLevel level, double threshold, DateTimeOffset now)
+    private BudgetAlert ThresholdAlert(in CounterCharge charge, long valueUnits, double percent, ThresholdLevel level, DateTimeOffset now)
     {
         var dimension = charge.Key.Dimension;
         var used = BudgetUnits.FromUnits(dimension, valueUnits);
         var limit = BudgetUnits.FromUnits(dimension, charge.Limit);
-        var message = string.Create(CultureInfo.InvariantCulture,
-            $"Budget '{charge.Key.Scope}': {charge.Key.Window.Describe()} {dimension.Describe()} at {percent:0.#}% ({dimension.Format(used)} of {dimension.Format(limit)}), past the {level.ToString().ToLowerInvariant()} threshold of {threshold:0.#}%. The window resets at {charge.WindowEnd:u}.");
-        _alerts.Publish(new BudgetAlert(level, charge.Key.Scope, dimension, charge.Key.Window, used, limit, percent, message, now), AlertKeys.Threshold(charge, level));
+        var exhaustion = Exhaustion(charge, valueUnits, charge.Limit, now);
+        var message = Invariant(
+            $"Budget '{charge.Key.Scope}': {charge.Key.Window.Describe()} {dimension.Describe()} at {percent:0.#}% ({dimension.Format(used)} of {dimension.Format(limit)}), past the {level.Level.ToString().ToLowerInvariant()} threshold of {level.Percent:0.#}%. The window resets at {charge.WindowEnd:u}.")
+            + (exhaustion is { } at ? Invariant($" At this window's rate so far the limit is reached at {at:u}.") : "");
+        var advice = level.Level == AlertLevel.Emergency
+            ? Invariant($"Calls to '{charge.Key.Scope}' are being denied until the window resets at {charge.WindowEnd:u}. If this spend is expected, raise the limit (GuardedAI:Budgets); then reset the breaker (BudgetEngine.Breakers.Get(\"{charge.Key.Scope}\").Reset()).")
+            : Invariant($"If this spend is expected, raise the limit (GuardedAI:Budgets) before it is reached; otherwise find the caller in the usage ledger (by tenant and tag) before calls are denied.");
+        return new BudgetAlert(level.Level, charge.Key.Scope, dimension, charge.Key.Window, used, limit, percent, message, now)
+        {
+            ThresholdPercent = level.Percent,
+            WindowEnd = charge.WindowEnd,
+            ProjectedExhaustion = exhaustion,
+            Advice = advice,
+        };
+    }
+
+    private void PublishSoft(in CounterCharge charge, long valueUnits, long softUnits, DateTimeOffset now)
+    {
+        var key = Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|soft");
+        if (_alerts.IsHeld(key, now)) return;
+        var dimension = charge.Key.Dimension;
+        var used = BudgetUnits.FromUnits(dimension, valueUnits);
+        var limit = BudgetUnits.FromUnits(dimension, softUnits);
+        var percent = valueUnits * 100.0 / softUnits;
+        _alerts.Publish(new BudgetAlert(AlertLevel.Warning, charge.Key.Scope, dimension, charge.Key.Window, used, limit, percent,
+            Invariant($"Budget '{charge.Key.Scope}': {charge.Key.Window.Describe()} {dimension.Describe()} reached its soft limit ({dimension.Format(used)} of {dimension.Format(limit)}, {percent:0.#}%). Calls go on; the window resets at {charge.WindowEnd:u}."),
+            now)
+        {
+            ThresholdPercent = 100,
+            IsSoftLimit = true,
+            WindowEnd = charge.WindowEnd,
+            Advice = "A soft limit only alerts. Check that this spend is intended; a hard limit denies calls when it is reached.",
+        }, AlertDedup.Windowed(key, charge.WindowEnd));
+    }
+
+    private void Project(in CounterCharge charge, long valueUnits, DateTimeOffset now)
+    {
+        if (!_settings.ProjectExceedance || charge.Key.Window == BudgetWindow.Minute || valueUnits >= charge.Limit) return;
+        if (Exhaustion(charge, valueUnits, charge.Limit, now) is not { } exhaustion) return;
+        var key = Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|projected");
+        if (_alerts.IsHeld(key, now)) return;
+        var dimension = charge.Key.Dimension;
+        var used = BudgetUnits.FromUnits(dimension, valueUnits);
+        var limit = BudgetUnits.FromUnits(dimension, charge.Limit);
+        var percent = valueUnits * 100.0 / charge.Limit;
+        _alerts.Publish(new BudgetAlert(AlertLevel.ProjectedToExceed, charge.Key.Scope, dimension, charge.Key.Window, used, limit, percent,
+            Invariant($"Budget '{charge.Key.Scope}': {charge.Key.Window.Describe()} {dimension.Describe()} is at {percent:0.#}% ({dimension.Format(used)} of {dimension.Format(limit)}) and, at this window's rate so far, reaches the limit at {exhaustion:u}, before the window resets at {charge.WindowEnd:u}."),
+            now)
+        {
+            WindowEnd = charge.WindowEnd,
+            ProjectedExhaustion = exhaustion,
+            Advice = "Slow the callers down or raise the limit now; when the limit is reached, calls are denied until the window resets.",
+        }, AlertDedup.Windowed(key, charge.WindowEnd));
+    }
+
+    /// <summary>
+    /// When the limit runs out at the window's average rate so far: <c>now + (limit − used) / (used / elapsed)</c>; null
+    /// when that is not before the window ends, or when less than <see cref="AlertSettings.ProjectionMinimumElapsed"/> of
+    /// the window has passed (an early trend is mostly noise).
+    /// </summary>
+    private DateTimeOffset? Exhaustion(in CounterCharge charge, long valueUnits, long limitUnits, DateTimeOffset now)
+    {
+        var elapsed = (now - charge.Key.WindowStart).Ticks;
+        var length = (charge.WindowEnd - charge.Key.WindowStart).Ticks;
+        if (valueUnits <= 0 || elapsed <= 0 || length <= 0 || elapsed < length * _settings.ProjectionMinimumElapsed) return null;
+        if (valueUnits >= limitUnits) return now;
+        var remainingTicks = (double)(limitUnits - valueUnits) * elapsed / valueUnits;
+        if (remainingTicks >= (charge.WindowEnd - now).Ticks) return null;
+        return now + TimeSpan.FromTicks((long)Math.Ceiling(remainingTicks));
+    }
+
+    private void CheckAnomaly(string scope, decimal cost, DateTimeOffset now)
+    {
+        if (_anomalies.Observe(scope, cost, now) is not { } anomaly) return;
+        var key = scope + "|anomaly";
+        if (_alerts.IsHeld(key, now)) return;
+        var hourStart = anomaly.HourEnd.AddHours(-1);
+        var factor = anomaly.Baseline > 0 ? (double)(anomaly.Spend / anomaly.Baseline) : double.PositiveInfinity;
+        var times = double.IsPositiveInfinity(factor) ? "while its baseline is $0" : Invariant($"{factor:0.#}× its baseline");
+        _alerts.Publish(new BudgetAlert(AlertLevel.SpendAnomaly, scope, BudgetDimension.CostUsd, BudgetWindow.Hour, anomaly.Spend, anomaly.Baseline,
+            anomaly.Baseline > 0 ? (double)(anomaly.Spend / anomaly.Baseline * 100m) : 0,
+            Invariant($"Budget '{scope}' spent {BudgetDimension.CostUsd.Format(anomaly.Spend)} in the hour since {hourStart:u}, {times} of {BudgetDimension.CostUsd.Format(anomaly.Baseline)} an hour (the mean of the last {anomaly.Hours} hours)."),
+            now)
+        {
+            WindowEnd = anomaly.HourEnd,
+            Advice = "Find what changed: a new caller, a loop that does not end, a larger model or longer prompts. The usage ledger groups this hour's calls by tenant, model and tag.",
+        }, AlertDedup.Windowed(key, anomaly.HourEnd));
+    }
+
+    private void PublishOverReport(BudgetLease lease, UsageRecord record, DateTimeOffset now)
+    {
+        var scope = lease.Policy.Name;
+        var provider = record.Provider ?? "the provider";
+        var model = record.Model ?? "(default model)";
+        _alerts.Publish(new BudgetAlert(AlertLevel.ProviderOverReport, scope, null, null, 0, 0, 0,
+            Invariant($"Budget '{scope}': {provider} reported {record.InputTokens:#,0} input and {record.OutputTokens:#,0} output tokens for call {record.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
+            now)
+        {
+            Advice = "Check that the provider honours the output cap (MaxOutputTokens) and that the model's tokenizer is the one GuardedAI counts with; repeated over-reports mean the reservations are too small.",
+        }, AlertDedup.Repeating(Invariant($"{scope}|over-report|{model}")));
     }
 
     private void OnBreakerStateChanged(CircuitBreaker breaker, CircuitBreakerState state)
     {
+        _metrics?.BreakerState(breaker.Scope, state);
         var now = _time.GetUtcNow();
         var alert = state switch
         {
             CircuitBreakerState.Open => new BudgetAlert(AlertLevel.BreakerOpened, breaker.Scope, null, null, 0, 0, 0,
-                $"Budget '{breaker.Scope}': circuit breaker opened until {breaker.OpenUntil:u} ({breaker.Reason}).", now),
+                $"Budget '{breaker.Scope}': circuit breaker opened until {breaker.OpenUntil:u} ({breaker.Reason}).", now)
+            {
+                WindowEnd = breaker.OpenUntil,
+                Advice = "Calls to this budget are denied until the breaker half-opens; reset it by hand once the cause is fixed.",
+            },
             CircuitBreakerState.EmergencyStopped => new BudgetAlert(AlertLevel.BreakerOpened, breaker.Scope, null, null, 0, 0, 0,
-                $"Budget '{breaker.Scope}': emergency stop ({breaker.Reason}); every call is denied until an operator resets it.", now),
+                $"Budget '{breaker.Scope}': emergency stop ({breaker.Reason}); every call is denied until an operator resets it.", now)
+            {
+                Advice = "Reset the breaker (BudgetEngine.Breakers.Get(scope).Reset()) once it is safe to spend again.",
+            },
             CircuitBreakerState.Closed => new BudgetAlert(AlertLevel.BreakerClosed, breaker.Scope, null, null, 0, 0, 0,
                 $"Budget '{breaker.Scope}': circuit breaker closed; calls flow again.", now),
             _ => null,
         };
-        if (alert is not null) _alerts.Publish(alert);
+        if (alert is not null) _alerts.Publish(alert, AlertDedup.StateChange("breaker|" + breaker.Scope));
     }
-}
 
-/// <summary>De-duplication keys for alerts: <c>scope|dimension|window|windowStartTicks|level|windowEndTicks</c>.</summary>
-internal static class AlertKeys
-{
-    public static string Threshold(in CounterCharge charge, AlertLevel level) => string.Create(CultureInfo.InvariantCulture,
-        $"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|{charge.Key.WindowStart.UtcTicks}|{level}|{charge.WindowEnd.UtcTicks}");
+    private static string LevelKey(in CounterCharge charge, ThresholdLevel level) =>
+        Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|{level.Level}@{level.Percent}");
 
-    public static long? WindowEndTicks(string key)
-    {
-        var bar = key.LastIndexOf('|');
-        return bar > 0 && long.TryParse(key.AsSpan(bar + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && key.Count(c => c == '|') == 5 ? ticks : null;
-    }
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

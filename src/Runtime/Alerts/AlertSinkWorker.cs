@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace GuardedAI;
+
+/// <summary>
+/// One sink's delivery queue and loop: a sink that hangs delays only its own alerts, never another sink's and never a
+/// call. Each send is cancelled after <see cref="AlertSettings.SendTimeout"/>. With a digest interval, alerts of the
+/// digest levels wait in a buffer and go out together as one <see cref="AlertLevel.Digest"/> alert.
+/// </summary>
+internal sealed class AlertSinkWorker : IAsyncDisposable
+{
+    private readonly Channel<object> _queue; // BudgetAlert, or a TaskCompletionSource flush marker
+    private readonly AlertSettings _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly GuardedAIMetrics? _metrics;
+    private readonly List<BudgetAlert> _digest = new();
+    private readonly ITimer? _digestTimer;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private long _dropped;
+    private long _failed;
+
+    public AlertSinkWorker(IBudgetAlertSink sink, AlertSettings options, TimeProvider time, ILogger logger, GuardedAIMetrics? metrics)
+    {
+        Sink = sink;
+        Name = SafeName(sink);
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        }, OnDropped);
+        if (options.DigestInterval is { } interval)
+        {
+            _digestTimer = time.CreateTimer(static state => ((AlertSinkWorker)state!).SendDigest(), this, interval, interval);
+        }
+        _loop = Task.Run(DeliverAsync);
+    }
+
+    public IBudgetAlertSink Sink { get; }
+
+    public string Name { get; }
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Alerts waiting for the next digest.</summary>
+    public int PendingDigest { get { lock (_digest) return _digest.Count; } }
+
+    public void Enqueue(BudgetAlert alert)
+    {
+        if (_digestTimer is not null && _options.DigestLevels.Contains(alert.Level))
+        {
+            lock (_digest) _digest.Add(alert);
+            return;
+        }
+        if (!_queue.Writer.TryWrite(alert)) CountDropped(alert);
+    }
+
+    /// <summary>Completes once everything queued before the call was handed to the sink (digest buffers excepted).</summary>
+    public Task FlushAsync()
+    {
+        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_loop.IsCompleted || !_queue.Writer.TryWrite(marker)) return Task.CompletedTask;
+        return marker.Task;
+    }
+
+    /// <summary>Sends what the digest buffer holds as one alert now (the timer calls this every interval).</summary>
+    public void SendDigest()
+    {
+        BudgetAlert[] items;
+        lock (_digest)
+        {
+            if (_digest.Count == 0) return;
+            items = _digest.ToArray();
+            _digest.Clear();
+        }
+        var digest = Digest(items, _time.GetUtcNow());
+        if (!_queue.Writer.TryWrite(digest)) CountDropped(digest);
+    }
+
+    internal static BudgetAlert Digest(IReadOnlyList<BudgetAlert> items, DateTimeOffset now)
+    {
+        var scopes = items.Select(a => a.Scope).Distinct(StringComparer.Ordinal).ToArray();
+        var text = new System.Text.StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{items.Count} GuardedAI alert(s) since {items[0].Timestamp:u}:");
+        foreach (var item in items) text.Append("\n- ").Append(item.Message);
+        return new BudgetAlert(AlertLevel.Digest, scopes.Length == 1 ? scopes[0] : "(several budgets)", null, null, 0, 0, 0, text.ToString(), now)
+        {
+            Items = items,
+        };
+    }
+
+    private void OnDropped(object item)
+    {
+        if (item is TaskCompletionSource marker) marker.TrySetResult();
+        else if (item is BudgetAlert alert) CountDropped(alert);
+    }
+
+    private void CountDropped(BudgetAlert alert)
+    {
+        Interlocked.Increment(ref _dropped);
+        _metrics?.Alert(alert.Level, "dropped", Name);
+    }
+
+    private async Task DeliverAsync()
+    {
+        try
+        {
+            await foreach (var item in _queue.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                if (item is TaskCompletionSource marker)
+                {
+                    marker.TrySetResult();
+                    continue;
+                }
+                await SendAsync((BudgetAlert)item).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SendAsync(BudgetAlert alert)
+    {
+        using var timeout = new CancellationTokenSource(_options.SendTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stopping.Token);
+        try
+        {
+            await Sink.SendAsync(alert, linked.Token).ConfigureAwait(false);
+            _metrics?.Alert(alert.Level, "sent", Name);
+        }
+        catch (Exception ex) when (!_stopping.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _failed);
+            _metrics?.Alert(alert.Level, "failed", Name);
+            if (timeout.IsCancellationRequested) AlertLog.SinkTimedOut(_logger, Name, alert.Level, alert.Scope, _options.SendTimeout);
+            else EngineLog.AlertSinkFailed(_logger, ex, Name, alert.Level, alert.Scope);
+        }
+    }
+
+    // A sink's name is ours to log; a sink that throws from Name still gets delivered to.
+    private static string SafeName(IBudgetAlertSink sink)
+    {
+        try { return string.IsNullOrWhiteSpace(sink.Name) ? sink.GetType().Name : sink.Name; }
+        catch (Exception) { return sink.GetType().Name; }
+    }
+
+    /// <summary>Sends the digest buffer and what is queued (up to a few seconds), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_digestTimer is not null) await _digestTimer.DisposeAsync().ConfigureAwait(false);
+        SendDigest();
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A sink still hanging is cancelled; the loop ends with it.
+            _stopping.Cancel();
+        }
+    }
+}
