@@ -70,6 +70,17 @@ public sealed record UsageRecord
     /// <summary>For denied or failed calls, why.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>The version of the price table that priced the call (e.g. <c>2025-11-20#3fa9c2d1</c>: the table's date
+    /// and a hash of its entries), so a bill can be explained after prices change. Null for records written before
+    /// GuardedAI recorded it.</summary>
+    public string? PriceTableVersion { get; init; }
+
+    /// <summary>The conversation the call belonged to, if any (reports group by it).</summary>
+    public string? ConversationId { get; init; }
+
+    /// <summary>The agent run the call belonged to, if any (reports group by it).</summary>
+    public string? RunId { get; init; }
+
     /// <summary>Free-form tags (e.g. <c>category=billing</c>) that reports can group by.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
 

@@ -37,6 +37,7 @@ internal sealed class EngineParts
         Pricing = new EnginePricing(options.Prices ?? PriceCatalog.CreateDefault(), Thresholds, Logger);
         Tokenizers = options.Tokenizers ?? new TokenCounterRegistry();
         OwnedResources = options.OwnedResources.ToArray();
+        CounterResets = options.CounterResets;
         Settler = new Settler(this);
         Reserver = new Reserver(this);
     }
@@ -56,6 +57,7 @@ internal sealed class EngineParts
     public EnginePricing Pricing { get; }
     public TokenCounterRegistry Tokenizers { get; }
     public IAsyncDisposable[] OwnedResources { get; }
+    public ICounterResetStore? CounterResets { get; }
     public Settler Settler { get; }
     public Reserver Reserver { get; }
 }
