@@ -21,11 +21,15 @@ public sealed class SqliteUsageQueries : IUsageLedgerQueries
     /// schema and its rollup brought up to date.</summary>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidOperationException">The file is not a GuardedAI ledger, or a newer GuardedAI wrote it.</exception>
-    public SqliteUsageQueries(string path)
+    public SqliteUsageQueries(string path) : this(path, catchUpRollup: true) { }
+
+    /// <summary>With <paramref name="catchUpRollup"/> false, opens without writing (tests read the records past the rollup this way).</summary>
+    internal SqliteUsageQueries(string path, bool catchUpRollup)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _path = System.IO.Path.GetFullPath(path);
         if (!File.Exists(_path)) throw new FileNotFoundException($"There is no GuardedAI ledger at '{_path}'.", _path);
+        if (!catchUpRollup) return;
         using var connection = SqliteSchema.Open(_path, synchronousFull: true);
         SqliteRollup.CatchUp(connection);
     }
@@ -140,7 +144,7 @@ public sealed class SqliteUsageQueries : IUsageLedgerQueries
         {
             var g = query.GroupBy[i];
             keys.Add($"{RecordColumn(g, i, command)} AS k{i}");
-            rollupKeys.Add($"{RollupColumn(g)} AS k{i}");
+            if (useRollup) rollupKeys.Add($"{RollupColumn(g)} AS k{i}");
         }
         var keyList = string.Concat(Enumerable.Range(0, query.GroupBy.Count).Select(i => $"k{i}, "));
 
