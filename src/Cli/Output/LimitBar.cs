@@ -25,7 +25,7 @@ internal static class LimitBar
             bar.Append(i < filled ? (unicode ? '█' : '#') : mark ? (unicode ? '│' : '|') : (unicode ? '░' : '.'));
         }
         var text = bar.ToString();
-        if (!color) return "[" + text + "]";
+        if (!color) return Markup.Escape("[" + text + "]");
         var style = percent >= thresholds.TripAtPercent ? "red" : percent >= thresholds.CriticalAtPercent ? "darkorange" : percent >= thresholds.WarnAtPercent ? "yellow" : "green";
         return $"[{style}]{Markup.Escape(text)}[/]";
     }
