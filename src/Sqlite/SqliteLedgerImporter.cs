@@ -15,6 +15,9 @@ public sealed class SqliteLedgerImporter : IDisposable
     {
         // NORMAL synchronous: an import can be run again after a crash (ids make it idempotent), so it need not fsync each batch.
         _connection = SqliteSchema.Open(path, synchronousFull: false);
+        // Ids of imported lines are hashes, so their index is written all over: a larger page cache (64 MiB, a fixed bound)
+        // keeps it in memory during a large import.
+        SqliteSchema.Execute(_connection, "PRAGMA cache_size = -65536;");
         _writer = new SqliteRecordWriter(_connection);
     }
 
