@@ -40,6 +40,7 @@ public static class SqliteGuardedAIBuilderExtensions
             var ledger = new SqliteUsageLedger(options, target.LoggerFactory?.CreateLogger("GuardedAI.Ledger"));
             target.Ledger = ledger;
             target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path);
+            target.CounterResets ??= new SqliteOperationsStore(ledger.Path);
             return ValueTask.CompletedTask;
         }
     }

@@ -11,7 +11,7 @@ namespace GuardedAI.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -56,6 +56,58 @@ internal static class SqliteSchema
             updated_ticks INTEGER NOT NULL
         );
         """,
+        // 4: reports (docs/reports.md). Price provenance, conversation and run per record; an hourly rollup kept by every
+        // writer in the transaction that appends (see SqliteRollup: it catches up from rollup_state.last_seq, so records
+        // written by anything are rolled up exactly once); operator actions (audit_log) and counter resets.
+        """
+        ALTER TABLE usage_records ADD COLUMN price_version TEXT NULL;
+        ALTER TABLE usage_records ADD COLUMN conversation_id TEXT NULL;
+        ALTER TABLE usage_records ADD COLUMN run_id TEXT NULL;
+        CREATE INDEX ix_usage_conversation_ts ON usage_records (conversation_id, ts_ticks) WHERE conversation_id IS NOT NULL;
+        CREATE INDEX ix_usage_run_ts ON usage_records (run_id, ts_ticks) WHERE run_id IS NOT NULL;
+        CREATE TABLE usage_hourly (
+            hour_ticks INTEGER NOT NULL,
+            budget TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            price_version TEXT NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cached_input_tokens INTEGER NOT NULL,
+            reasoning_tokens INTEGER NOT NULL,
+            est_input_tokens INTEGER NOT NULL,
+            est_output_tokens INTEGER NOT NULL,
+            est_cost_usd TEXT NOT NULL,
+            cost_usd TEXT NOT NULL,
+            duration_ticks INTEGER NOT NULL,
+            PRIMARY KEY (hour_ticks, budget, tenant, provider, model, status, price_version)
+        ) WITHOUT ROWID;
+        CREATE TABLE rollup_state (
+            name TEXT NOT NULL PRIMARY KEY,
+            last_seq INTEGER NOT NULL
+        );
+        INSERT INTO rollup_state (name, last_seq) VALUES ('usage_hourly', 0);
+        CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_ticks INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            scope TEXT NULL,
+            detail TEXT NULL
+        );
+        CREATE TABLE counter_resets (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            scope TEXT NOT NULL,
+            window_kind INTEGER NOT NULL,
+            window_start_ticks INTEGER NOT NULL,
+            reset_ticks INTEGER NOT NULL,
+            reason TEXT NULL
+        );
+        CREATE INDEX ix_counter_resets_reset ON counter_resets (reset_ticks);
+        """,
     ];
 
     /// <summary>Opens <paramref name="path"/> (creating it), switches it to WAL and migrates it to <see cref="CurrentVersion"/>.</summary>
@@ -79,6 +131,7 @@ internal static class SqliteSchema
         try
         {
             connection.Open();
+            SqliteFunctions.Register(connection);
             Execute(connection, "PRAGMA busy_timeout = 10000;");
             var mode = Scalar(connection, "PRAGMA journal_mode = WAL;");
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))

@@ -18,14 +18,6 @@ namespace GuardedAI.Sqlite;
 /// </summary>
 public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
 {
-    private const string InsertSql = """
-        INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
-            reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags)
-        VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
-            $duration, $status, $reason, $tags)
-        ON CONFLICT (id) DO NOTHING;
-        """;
-
     private readonly SqliteLedgerOptions _options;
     private readonly string _path;
     private readonly Channel<Pending> _queue;
@@ -127,13 +119,12 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
         if (query.To is { } to) { where.Add("ts_ticks < $to"); command.Parameters.AddWithValue("$to", to.UtcTicks); }
         if (query.Budget is { } budget) { where.Add("budget = $budget"); command.Parameters.AddWithValue("$budget", budget); }
         if (query.Tenant is { } tenant) { where.Add("tenant = $tenant"); command.Parameters.AddWithValue("$tenant", tenant); }
-        command.CommandText = "SELECT id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
-            + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags FROM usage_records"
+        command.CommandText = "SELECT " + SqliteRecordColumns.Select + " FROM usage_records"
             + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY ts_ticks, seq;";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return Read(reader);
+            yield return SqliteRecordColumns.Read(reader);
         }
     }
 
@@ -226,67 +217,10 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
     private void WriteBatch(List<Pending> batch)
     {
         using var transaction = _writer.BeginTransaction(deferred: false);
-        using var command = _writer.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = InsertSql;
-        var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-        foreach (var name in new[] { "$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost", "$reported", "$duration", "$status", "$reason", "$tags" })
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-            p[name] = parameter;
-        }
-        command.Prepare();
-        foreach (var item in batch)
-        {
-            if (item.Record is not { } r) continue;
-            p["$id"].Value = r.Id;
-            p["$ts"].Value = r.Timestamp.UtcTicks;
-            p["$budget"].Value = r.Budget;
-            p["$tenant"].Value = (object?)r.Tenant ?? DBNull.Value;
-            p["$provider"].Value = (object?)r.Provider ?? DBNull.Value;
-            p["$model"].Value = (object?)r.Model ?? DBNull.Value;
-            p["$in"].Value = r.InputTokens;
-            p["$out"].Value = r.OutputTokens;
-            p["$cached"].Value = r.CachedInputTokens;
-            p["$reasoning"].Value = r.ReasoningTokens;
-            p["$estIn"].Value = r.EstimatedInputTokens;
-            p["$estOut"].Value = r.EstimatedOutputTokens;
-            p["$estCost"].Value = r.EstimatedCostUsd.ToString(CultureInfo.InvariantCulture);
-            p["$cost"].Value = r.CostUsd.ToString(CultureInfo.InvariantCulture);
-            p["$reported"].Value = r.UsageReported ? 1 : 0;
-            p["$duration"].Value = r.Duration.Ticks;
-            p["$status"].Value = (int)r.Status;
-            p["$reason"].Value = (object?)r.Reason ?? DBNull.Value;
-            p["$tags"].Value = r.Tags.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(r.Tags);
-            command.ExecuteNonQuery();
-        }
+        using var writer = new SqliteRecordWriter(_writer);
+        writer.Write(transaction, batch.Where(p => p.Record is not null).Select(p => p.Record!));
         transaction.Commit();
     }
-
-    private static UsageRecord Read(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetString(0),
-        Timestamp = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
-        Budget = reader.GetString(2),
-        Tenant = reader.IsDBNull(3) ? null : reader.GetString(3),
-        Provider = reader.IsDBNull(4) ? null : reader.GetString(4),
-        Model = reader.IsDBNull(5) ? null : reader.GetString(5),
-        InputTokens = reader.GetInt64(6),
-        OutputTokens = reader.GetInt64(7),
-        CachedInputTokens = reader.GetInt64(8),
-        ReasoningTokens = reader.GetInt64(9),
-        EstimatedInputTokens = reader.GetInt64(10),
-        EstimatedOutputTokens = reader.GetInt64(11),
-        EstimatedCostUsd = decimal.Parse(reader.GetString(12), NumberStyles.Number, CultureInfo.InvariantCulture),
-        CostUsd = decimal.Parse(reader.GetString(13), NumberStyles.Number, CultureInfo.InvariantCulture),
-        UsageReported = reader.GetInt64(14) != 0,
-        Duration = TimeSpan.FromTicks(reader.GetInt64(15)),
-        Status = (UsageStatus)reader.GetInt32(16),
-        Reason = reader.IsDBNull(17) ? null : reader.GetString(17),
-        Tags = reader.IsDBNull(18) ? UsageRecord.EmptyTags : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18)) ?? (IReadOnlyDictionary<string, string>)UsageRecord.EmptyTags,
-    };
 
     private readonly record struct Pending(UsageRecord? Record, TaskCompletionSource? Done);
 }

@@ -65,6 +65,10 @@ public sealed class BudgetEngineOptions
     /// <summary>Where circuit breaker state is persisted and shared; default: nowhere (in memory only).</summary>
     public IBreakerStateStore? BreakerStateStore { get; set; }
 
+    /// <summary>Where operators' counter resets are kept (the SQLite ledger adds its own); the counters restored at start
+    /// leave out usage a reset cleared.</summary>
+    public ICounterResetStore? CounterResets { get; set; }
+
     /// <summary>How often breaker state is re-read from <see cref="BreakerStateStore"/> (default 5 seconds).</summary>
     public TimeSpan BreakerSyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 

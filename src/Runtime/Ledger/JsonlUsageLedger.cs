@@ -156,6 +156,9 @@ public sealed class JsonlUsageLedger : IUsageLedger, IAsyncDisposable
             ["usage_reported"] = record.UsageReported,
             ["duration_ticks"] = record.Duration.Ticks,
             ["reason"] = record.Reason,
+            ["price_table_version"] = record.PriceTableVersion,
+            ["conversation_id"] = record.ConversationId,
+            ["run_id"] = record.RunId,
         };
         return json.ToJsonString();
     }
@@ -200,6 +203,9 @@ public sealed class JsonlUsageLedger : IUsageLedger, IAsyncDisposable
                 UsageReported = Optional<bool>(obj, "usage_reported"),
                 Duration = obj["duration_ticks"] is not null ? TimeSpan.FromTicks(Optional<long>(obj, "duration_ticks")) : TimeSpan.FromMilliseconds(durationMs),
                 Reason = Optional<string>(obj, "reason"),
+                PriceTableVersion = Optional<string>(obj, "price_table_version"),
+                ConversationId = Optional<string>(obj, "conversation_id"),
+                RunId = Optional<string>(obj, "run_id"),
                 Tags = tags,
             };
         }

@@ -82,6 +82,11 @@ public sealed record UsageRecord
     /// <summary>For denied or failed calls, why.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>The version of the price table that priced the call (e.g. <c>2025-11-20#3fa9c2d1</c>: the table's date
+    /// and a hash of its entries), so a bill can be explained after prices change. Null for records written before
+    /// GuardedAI recorded it.</summary>
+    public string? PriceTableVersion { get; init; }
+
     /// <summary>Free-form tags (e.g. <c>category=billing</c>) that reports can group by.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
 

@@ -46,6 +46,38 @@ public static class UsageCsv
         }
     }
 
+    /// <summary>
+    /// Writes a bill (the <c>guardedai export</c> file): reference 003's columns
+    /// <c>Provider,Model,Tokens In,Tokens Out,Total Tokens,Cost USD</c> first, so a tool reading them by position still
+    /// works, then <c>Tenant,Period,Price Table Version</c>, and with a markup <c>Markup Percent,Charge USD</c>. Costs
+    /// are exact decimals with at least four places, so the column sums to the ledger's total exactly; lines end in
+    /// CRLF as RFC 4180 says. Denied calls are not billed.
+    /// </summary>
+    public static void WriteBillingStatement(TextWriter writer, Reports.BillingStatement statement)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(statement);
+        var markup = statement.MarkupPercent != 0;
+        writer.Write("Provider,Model,Tokens In,Tokens Out,Total Tokens,Cost USD,Tenant,Period,Price Table Version" + (markup ? ",Markup Percent,Charge USD" : "") + "\r\n");
+        foreach (var line in statement.Lines)
+        {
+            var cells = new List<string>
+            {
+                Cell(line.Provider ?? ""), Cell(line.Model ?? ""), N(line.InputTokens), N(line.OutputTokens), N(line.TotalTokens), Money(line.CostUsd),
+                Cell(line.Tenant ?? ""), Cell(statement.Period), Cell(string.Join("; ", line.PriceTables)),
+            };
+            if (markup)
+            {
+                cells.Add(statement.MarkupPercent.ToString(CultureInfo.InvariantCulture));
+                cells.Add(Money(line.Charge(statement.MarkupPercent)));
+            }
+            writer.Write(string.Join(',', cells) + "\r\n");
+        }
+    }
+
+    /// <summary>An exact amount with at least four decimals (<c>0.1050</c>, <c>0.00000105</c>).</summary>
+    public static string Money(decimal value) => value.ToString("0.0000##########################", CultureInfo.InvariantCulture);
+
     /// <summary>Quotes a cell when needed and defuses spreadsheet formulas.</summary>
     public static string Cell(string value)
     {

@@ -47,6 +47,7 @@ internal sealed class CounterRestorer
         var from = strategy == CounterRestoreStrategy.ReplaySettlements ? now - store.ReplayHorizon : EarliestWindowStart(now);
         if (from == now) return new RestoreResult(strategy, 0, 0, 0, breakers);
 
+        var resets = strategy == CounterRestoreStrategy.SumLedger ? await LoadResetsAsync(from, cancellationToken).ConfigureAwait(false) : null;
         var sums = new Dictionary<CounterKey, CounterCharge>();
         int records = 0, replayed = 0, unknown = 0;
         await foreach (var record in _parts.Recorder.Ledger.QueryAsync(new UsageQuery { From = from }, cancellationToken).ConfigureAwait(false))
@@ -81,6 +82,7 @@ internal sealed class CounterRestorer
             foreach (var charge in charges)
             {
                 if (charge.WindowEnd <= now) continue; // a window that is over
+                if (resets is not null && resets.TryGetValue((charge.Key.Scope, charge.Key.Window, charge.Key.WindowStart), out var resetAt) && record.Timestamp < resetAt) continue;
                 sums[charge.Key] = sums.TryGetValue(charge.Key, out var sum) ? sum with { Amount = sum.Amount + charge.Amount } : charge;
             }
         }
@@ -90,6 +92,19 @@ internal sealed class CounterRestorer
         var counters = strategy == CounterRestoreStrategy.SumLedger ? sums.Count : replayed;
         EngineLog.Restored(_parts.Logger, counters, records, strategy);
         return new RestoreResult(strategy, records, counters, unknown, breakers);
+    }
+
+    /// <summary>The latest reset of each window instance that starts at or after <paramref name="from"/>.</summary>
+    private async Task<Dictionary<(string, BudgetWindow, DateTimeOffset), DateTimeOffset>?> LoadResetsAsync(DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        if (_parts.CounterResets is not { } store) return null;
+        var latest = new Dictionary<(string, BudgetWindow, DateTimeOffset), DateTimeOffset>();
+        foreach (var reset in await store.LoadAsync(from, cancellationToken).ConfigureAwait(false))
+        {
+            var key = (reset.Scope, reset.Window, reset.WindowStart);
+            if (!latest.TryGetValue(key, out var at) || reset.ResetAt > at) latest[key] = reset.ResetAt;
+        }
+        return latest;
     }
 
     private DateTimeOffset EarliestWindowStart(DateTimeOffset now)

@@ -44,6 +44,7 @@ internal sealed class EngineParts
         Tokenizers = options.Tokenizers ?? new TokenCounterRegistry();
         OwnedResources = options.OwnedResources.ToArray();
         Throttles = new Throttles(Time);
+        CounterResets = options.CounterResets;
         Settler = new Settler(this);
         Reserver = new Reserver(this);
     }
@@ -66,6 +67,7 @@ internal sealed class EngineParts
     public TokenCounterRegistry Tokenizers { get; }
     public IAsyncDisposable[] OwnedResources { get; }
     public Throttles Throttles { get; }
+    public ICounterResetStore? CounterResets { get; }
     public Settler Settler { get; }
     public Reserver Reserver { get; }
 }

@@ -16,11 +16,15 @@ internal sealed class EnginePricing
     public EnginePricing(PriceCatalog catalog, ThresholdMonitor monitor, ILogger logger)
     {
         Catalog = catalog;
+        Version = PriceTableVersion.Of(catalog);
         _monitor = monitor;
         _logger = logger;
     }
 
     public PriceCatalog Catalog { get; }
+
+    /// <summary>The catalogue's version when the engine was built (recorded on every usage record).</summary>
+    public string Version { get; }
 
     public decimal Cost(string? model, TokenUsage usage)
     {

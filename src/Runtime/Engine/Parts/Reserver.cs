@@ -73,7 +73,7 @@ internal sealed class Reserver
 
     private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
     {
-        _parts.Recorder.RecordDenied(denial, id, policy, estimate, context, now);
+        _parts.Recorder.RecordDenied(denial, id, policy, estimate, context, now, _parts.Pricing.Version);
         _parts.Metrics.Denied(denial, policy.Name);
         CallTracing.Denied(policy, estimate, context, now, id, denial);
         return BudgetLease.Denied(id, policy, estimate, context, now, denial);

@@ -45,6 +45,7 @@ internal sealed class Settler
             Status = outcome.Status,
             Reason = outcome.Reason,
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
+            PriceTableVersion = _parts.Pricing.Version,
         };
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);

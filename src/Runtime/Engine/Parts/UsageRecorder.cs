@@ -32,7 +32,7 @@ internal sealed class UsageRecorder
     }
 
     /// <summary>Records a denied call. The caller gets its answer at once: a ledger that is slow or down is not awaited.</summary>
-    public void RecordDenied(BudgetDenial denial, string id, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
+    public void RecordDenied(BudgetDenial denial, string id, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset now, string? priceTableVersion = null)
     {
         var append = _ledger.AppendAsync(new UsageRecord
         {
@@ -51,6 +51,7 @@ internal sealed class UsageRecorder
             Status = UsageStatus.Denied,
             Reason = denial.Reason,
             Tags = context.Tags ?? UsageRecord.EmptyTags,
+            PriceTableVersion = priceTableVersion,
         });
         if (!append.IsCompletedSuccessfully) _ = ObserveAsync(append, id);
     }

@@ -1,0 +1,3 @@
+using GuardedAI.Cli;
+
+return await CliApp.RunAsync(args);

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace GuardedAI.Sqlite;
+
+/// <summary>
+/// Writes usage records into <c>usage_records</c> inside the caller's transaction and brings the hourly rollup up to
+/// date in the same transaction, so a report never sees a record without its rollup or the reverse. A record whose
+/// id is already there is skipped (the ledger promises each id once); <see cref="Write"/> says how many were new.
+/// One writer for the ledger's batches and for bulk imports.
+/// </summary>
+internal sealed class SqliteRecordWriter : IDisposable
+{
+    private const string InsertSql = """
+        INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
+            reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags,
+            price_version, conversation_id, run_id)
+        VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
+            $duration, $status, $reason, $tags, $price, $conversation, $run)
+        ON CONFLICT (id) DO NOTHING;
+        """;
+
+    private static readonly string[] Names =
+        ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost",
+         "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run"];
+
+    private readonly SqliteCommand _insert;
+    private readonly SqliteParameter[] _p;
+
+    public SqliteRecordWriter(SqliteConnection connection)
+    {
+        _insert = connection.CreateCommand();
+        _insert.CommandText = InsertSql;
+        _p = new SqliteParameter[Names.Length];
+        for (var i = 0; i < Names.Length; i++)
+        {
+            _p[i] = _insert.CreateParameter();
+            _p[i].ParameterName = Names[i];
+            _insert.Parameters.Add(_p[i]);
+        }
+    }
+
+    /// <summary>Inserts <paramref name="records"/> and rolls them up; returns how many were new (not already in the ledger).</summary>
+    public int Write(SqliteTransaction transaction, IEnumerable<UsageRecord> records)
+    {
+        _insert.Transaction = transaction;
+        var inserted = 0;
+        foreach (var r in records)
+        {
+            _p[0].Value = r.Id;
+            _p[1].Value = r.Timestamp.UtcTicks;
+            _p[2].Value = r.Budget;
+            _p[3].Value = (object?)r.Tenant ?? DBNull.Value;
+            _p[4].Value = (object?)r.Provider ?? DBNull.Value;
+            _p[5].Value = (object?)r.Model ?? DBNull.Value;
+            _p[6].Value = r.InputTokens;
+            _p[7].Value = r.OutputTokens;
+            _p[8].Value = r.CachedInputTokens;
+            _p[9].Value = r.ReasoningTokens;
+            _p[10].Value = r.EstimatedInputTokens;
+            _p[11].Value = r.EstimatedOutputTokens;
+            _p[12].Value = r.EstimatedCostUsd.ToString(CultureInfo.InvariantCulture);
+            _p[13].Value = r.CostUsd.ToString(CultureInfo.InvariantCulture);
+            _p[14].Value = r.UsageReported ? 1 : 0;
+            _p[15].Value = r.Duration.Ticks;
+            _p[16].Value = (int)r.Status;
+            _p[17].Value = (object?)r.Reason ?? DBNull.Value;
+            _p[18].Value = r.Tags.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(r.Tags);
+            _p[19].Value = (object?)r.PriceTableVersion ?? DBNull.Value;
+            _p[20].Value = (object?)r.ConversationId ?? DBNull.Value;
+            _p[21].Value = (object?)r.RunId ?? DBNull.Value;
+            inserted += _insert.ExecuteNonQuery();
+        }
+        SqliteRollup.CatchUp(transaction);
+        return inserted;
+    }
+
+    public void Dispose() => _insert.Dispose();
+}
+
+/// <summary>The columns a usage record is read from, and the reading.</summary>
+internal static class SqliteRecordColumns
+{
+    public const string Select = "id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
+        + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id";
+
+    public static UsageRecord Read(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Timestamp = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
+        Budget = reader.GetString(2),
+        Tenant = reader.IsDBNull(3) ? null : reader.GetString(3),
+        Provider = reader.IsDBNull(4) ? null : reader.GetString(4),
+        Model = reader.IsDBNull(5) ? null : reader.GetString(5),
+        InputTokens = reader.GetInt64(6),
+        OutputTokens = reader.GetInt64(7),
+        CachedInputTokens = reader.GetInt64(8),
+        ReasoningTokens = reader.GetInt64(9),
+        EstimatedInputTokens = reader.GetInt64(10),
+        EstimatedOutputTokens = reader.GetInt64(11),
+        EstimatedCostUsd = SqliteFunctions.Parse(reader.GetString(12)),
+        CostUsd = SqliteFunctions.Parse(reader.GetString(13)),
+        UsageReported = reader.GetInt64(14) != 0,
+        Duration = TimeSpan.FromTicks(reader.GetInt64(15)),
+        Status = (UsageStatus)reader.GetInt32(16),
+        Reason = reader.IsDBNull(17) ? null : reader.GetString(17),
+        Tags = reader.IsDBNull(18) ? UsageRecord.EmptyTags : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18)) ?? (IReadOnlyDictionary<string, string>)UsageRecord.EmptyTags,
+        PriceTableVersion = reader.IsDBNull(19) ? null : reader.GetString(19),
+        ConversationId = reader.IsDBNull(20) ? null : reader.GetString(20),
+        RunId = reader.IsDBNull(21) ? null : reader.GetString(21),
+    };
+}
