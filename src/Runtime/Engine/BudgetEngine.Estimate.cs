@@ -25,14 +25,7 @@ public sealed partial class BudgetEngine
         counter ??= Tokenizers.ForModel(model);
         var list = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
 
-        long characters = 0;
-        foreach (var message in list)
-        {
-            foreach (var content in message.Contents)
-            {
-                if (content is TextContent text) characters += text.Text?.Length ?? 0;
-            }
-        }
+        var characters = ChatPromptMeasure.Characters(list, options, Options.MaxPromptCharacters);
         if (characters > Options.MaxPromptCharacters)
         {
             throw Deny(new BudgetExceededException(
@@ -42,22 +35,9 @@ public sealed partial class BudgetEngine
         }
 
         var cap = policy.MaxInputTokens ?? int.MaxValue;
-        long input = counter.CountMessages(list, cap);
-        if (options?.Tools is { Count: > 0 } tools && input <= cap) input += CountTools(counter, tools);
+        var input = ChatPromptMeasure.Tokens(counter, list, options, cap);
         long output = options?.MaxOutputTokens ?? policy.MaxOutputTokens ?? 0;
         var cost = Prices.ComputeCost(model, new TokenUsage(input, output));
         return new UsageEstimate(model, input, output, cost);
-    }
-
-    /// <summary>Tool definitions are sent with every request and billed as input: count their name, description and schema.</summary>
-    private static long CountTools(ITokenCounter counter, IList<AITool> tools)
-    {
-        long total = 0;
-        foreach (var tool in tools)
-        {
-            total += counter.CountText(tool.Name) + counter.CountText(tool.Description ?? string.Empty);
-            if (tool is AIFunctionDeclaration function) total += counter.CountText(function.JsonSchema.GetRawText());
-        }
-        return total;
     }
 }
