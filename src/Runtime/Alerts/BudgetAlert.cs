@@ -19,6 +19,8 @@ public enum AlertLevel
     StoreRecovered,
     /// <summary>A model was priced with the default price because the catalogue does not know it.</summary>
     UnknownModelPrice,
+    /// <summary>A call's reported usage was negative, absurd or inconsistent and was corrected, or the call used more than it reserved.</summary>
+    UsageAnomaly,
 }
 
 /// <summary>A budget event worth telling someone about.</summary>

@@ -84,7 +84,7 @@ public sealed class EmailAlertSink : IBudgetAlertSink
     private static int Severity(AlertLevel level) => level switch
     {
         AlertLevel.Warning or AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.UnknownModelPrice => 0,
-        AlertLevel.Critical or AlertLevel.StoreUnavailable or AlertLevel.BreakerOpened => 1,
+        AlertLevel.Critical or AlertLevel.StoreUnavailable or AlertLevel.BreakerOpened or AlertLevel.UsageAnomaly => 1,
         _ => 2,
     };
 }

@@ -16,7 +16,7 @@ public sealed partial class LoggerAlertSink : IBudgetAlertSink
         var level = alert.Level switch
         {
             AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.BreakerClosed or AlertLevel.StoreRecovered => LogLevel.Warning,
-            AlertLevel.Critical or AlertLevel.StoreUnavailable => LogLevel.Error,
+            AlertLevel.Critical or AlertLevel.StoreUnavailable or AlertLevel.UsageAnomaly => LogLevel.Error,
             _ => LogLevel.Critical,
         };
         Log(_logger, level, alert.Level, alert.Scope, alert.Message);

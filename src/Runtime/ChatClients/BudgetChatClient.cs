@@ -199,19 +199,8 @@ public class BudgetChatClient : DelegatingChatClient
         return new PreparedCall(list, prepared, estimate, context);
     }
 
-    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)
-    {
-        var counter = string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(estimate.Model);
-        if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
-        {
-            var usage = TokenUsage.From(reported);
-            // A provider that reports only one side: fill the other from what we know.
-            if (reported.InputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { InputTokens = estimate.InputTokens };
-            if (reported.OutputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { OutputTokens = counter.CountText(responseText) };
-            return (usage, true);
-        }
-        return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
-    }
+    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
+        ResponseUsage.Read(reported, estimate, responseText, string.Equals(estimate.Model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Tokenizers.ForModel(estimate.Model));
 
     private static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 

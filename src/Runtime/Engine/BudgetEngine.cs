@@ -258,7 +258,8 @@ public sealed partial class BudgetEngine : IAsyncDisposable
     {
         if (!reservation.TrySettle()) return null;
         var now = TimeProvider.GetUtcNow();
-        var cost = usage.TotalTokens == 0 ? 0m : Prices.ComputeCost(reservation.Estimate.Model, usage);
+        var settled = ReportedUsageSanitizer.Sanitize(usage, reportedByProvider, reservation.Estimate, reservation.Charges.Select(c => c.Key.Dimension), Prices);
+        (usage, var cost) = (settled.Usage, settled.CostUsd);
         var actual = new UsageAmounts(1, usage.InputTokens, usage.OutputTokens, cost);
 
         var charges = new CounterCharge[reservation.Charges.Count];
@@ -291,6 +292,8 @@ public sealed partial class BudgetEngine : IAsyncDisposable
             Reason = reason,
             Tags = reservation.Context.Tags ?? UsageRecord.EmptyTags,
         };
+        record = settled.Annotate(record);
+        settled.Alert(Alerts, record, now);
         Exception? ledgerError = null;
         try
         {
