@@ -62,9 +62,9 @@ public class ConfigurationTests
         var configuration = Json("""{ "GuardedAI": { "Budgets": { "broken": { "HourlyRequests": 100, "DailyRequests": 10 } } } }""");
         var services = new ServiceCollection().AddGuardedAI(configuration).BuildServiceProvider();
 
-        var error = Assert.Throws<BudgetPolicyException>(() => services.GetRequiredService<BudgetEngine>());
+        var error = Assert.Throws<GuardedAIConfigurationException>(() => services.GetRequiredService<BudgetEngine>());
 
-        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily limit (10).", error.Message);
+        Assert.Equal("GuardedAI configuration is invalid: GuardedAI:Budgets:broken is not a valid budget: the hourly requests limit (100) is above the daily limit (10).", error.Message);
     }
 
     [Fact]

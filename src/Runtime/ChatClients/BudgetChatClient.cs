@@ -107,6 +107,13 @@ public class BudgetChatClient : DelegatingChatClient
         Exception? failure = null;
         var completed = false;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
+        // A consumer that stops reading and never disposes the enumerator: count what arrived, free the rest, stop the provider.
+        await using var idle = new StreamIdleWatchdog(Engine.TimeProvider, Engine.Options.StreamIdleTimeout, async () =>
+        {
+            var (consumed, wasReported) = Reconcile(reportedUsage, prepared.Estimate, text.ToString());
+            await Engine.CommitAsync(reservation, consumed, wasReported, UsageStatus.Cancelled, $"the stream was not read for {BudgetEngine.FormatDuration(Engine.Options.StreamIdleTimeout)}; GuardedAI cut it").ConfigureAwait(false);
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+        });
         try
         {
             stream = base.GetStreamingResponseAsync(prepared.Messages, prepared.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -139,7 +146,9 @@ public class BudgetChatClient : DelegatingChatClient
                             break;
                     }
                 }
+                idle.Handing();
                 yield return update;
+                idle.Resumed();
             }
             completed = true;
         }

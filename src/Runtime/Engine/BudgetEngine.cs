@@ -142,12 +142,13 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, context, now);
         var id = Guid.CreateVersion7(now).ToString("N");
         var charges = BuildCharges(policy, tenantPolicy, estimate.Amounts, now);
+        var leaseEnd = now + ReservationLeaseDuration.For(Options, estimate);
 
         CounterReserveResult result;
         IBudgetCounterStore store;
         try
         {
-            (result, store) = await ReserveInStoreAsync(id, charges, now, cancellationToken).ConfigureAwait(false);
+            (result, store) = await ReserveInStoreAsync(id, charges, now, leaseEnd, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -171,7 +172,7 @@ public sealed partial class BudgetEngine : IAsyncDisposable
                 policy, estimate, context, now).ConfigureAwait(false);
         }
 
-        return new BudgetReservation(this, id, policy, tenantPolicy, estimate, context, charges, store, breakers, now, now + Options.ReservationLease);
+        return new BudgetReservation(this, id, policy, tenantPolicy, estimate, context, charges, store, breakers, now, leaseEnd);
     }
 
     /// <summary>Settles <paramref name="reservation"/> with the usage the provider reported (or that was counted).</summary>
@@ -412,9 +413,8 @@ public sealed partial class BudgetEngine : IAsyncDisposable
         return charges;
     }
 
-    private async ValueTask<(CounterReserveResult, IBudgetCounterStore)> ReserveInStoreAsync(string id, CounterCharge[] charges, DateTimeOffset now, CancellationToken cancellationToken)
+    private async ValueTask<(CounterReserveResult, IBudgetCounterStore)> ReserveInStoreAsync(string id, CounterCharge[] charges, DateTimeOffset now, DateTimeOffset leaseEnd, CancellationToken cancellationToken)
     {
-        var leaseEnd = now + Options.ReservationLease;
         if (Volatile.Read(ref _storeDown) == 0 || now.UtcTicks >= Interlocked.Read(ref _storeDownUntilTicks))
         {
             try
