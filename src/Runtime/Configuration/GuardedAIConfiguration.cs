@@ -115,11 +115,13 @@ public static class GuardedAIConfiguration
     private static void ApplyStore(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider? services)
     {
         var logger = target.LoggerFactory?.CreateLogger("GuardedAI.Ledger");
+        SqliteUsageLedger? sqlite = null;
         if (source.Store is GuardedAIStoreKind.Sqlite or GuardedAIStoreKind.Redis && target.Ledger is null)
         {
-            var ledger = new SqliteUsageLedger(source.Sqlite.ToLedgerOptions(), logger);
-            target.Ledger = ledger;
-            if (source.Store == GuardedAIStoreKind.Sqlite) target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path);
+            var ledgerOptions = source.Sqlite.ToLedgerOptions();
+            sqlite = new SqliteUsageLedger(ledgerOptions, logger);
+            target.Ledger = sqlite;
+            if (source.Store == GuardedAIStoreKind.Sqlite) target.BreakerStateStore ??= new SqliteBreakerStateStore(sqlite.Path, ledgerOptions.BusyTimeout);
         }
         if (source.Store == GuardedAIStoreKind.Redis)
         {
@@ -128,6 +130,10 @@ public static class GuardedAIConfiguration
                     "GuardedAI:Store is 'redis', but the Redis store is not registered: add the GuardedAI.Redis package and call services.AddGuardedAIRedis() before resolving the engine.");
             provider.Configure(source, target, services!);
         }
+        // A ledger that cannot write (a locked file) is a store-down condition: alert, then the configured fail mode.
+        // (With Redis counters the per-instance ledger still never stalls a call past its busy timeout.)
+        if (sqlite is not null && source.Store == GuardedAIStoreKind.Sqlite)
+            target.Store = new LedgerGatedCounterStore(target.Store ?? new InMemoryBudgetCounterStore(target.TimeProvider), sqlite);
         if (!string.IsNullOrWhiteSpace(source.AuditLog.Directory))
         {
             var audit = new JsonlUsageLedger(source.AuditLog.Directory, source.AuditLog.FlushToDisk, logger);
