@@ -29,7 +29,11 @@ internal static class PromptContent
     /// <summary>Tokens charged for an image, whatever its size: a high-detail 1024×1024 image in OpenAI's accounting.</summary>
     public const int TokensPerImage = 765;
 
-    private static readonly ConditionalWeakTable<AIContent, string> s_text = new();
+    // What a content was rendered to (or, when rendering gave up past a limit, how far it got): a chat re-sends its
+    // history, so each content is rendered once, and one known to be too large is rejected again without rendering.
+    private static readonly ConditionalWeakTable<AIContent, Rendered> s_rendered = new();
+
+    private sealed record Rendered(string? Text, long Size);
 
     /// <summary>Characters <paramref name="content"/> adds to a prompt; more than <paramref name="limit"/> once it passes it.</summary>
     public static long Characters(AIContent content, long limit) => content switch
@@ -69,21 +73,20 @@ internal static class PromptContent
         UsageContent => null,
         FunctionResultContent { Result: string result } => result,
         FunctionResultContent { Result: null } => null,
-        _ => s_text.TryGetValue(content, out var known) ? known : Remember(content, Render(content, long.MaxValue, out _)),
+        _ => s_rendered.TryGetValue(content, out var known) && known.Text is not null ? known.Text : Remember(content, Render(content, long.MaxValue, out var size), size),
     };
 
     private static long SerializedLength(AIContent content, long limit)
     {
-        if (s_text.TryGetValue(content, out var known)) return known.Length;
+        if (s_rendered.TryGetValue(content, out var known) && (known.Text is not null || known.Size > limit)) return known.Text?.Length ?? known.Size;
         var text = Render(content, limit, out var size);
-        if (text is null) return size;
-        Remember(content, text);
-        return text.Length;
+        Remember(content, text, size);
+        return text?.Length ?? size;
     }
 
-    private static string? Remember(AIContent content, string? text)
+    private static string? Remember(AIContent content, string? text, long size)
     {
-        if (text is not null) s_text.AddOrUpdate(content, text);
+        s_rendered.AddOrUpdate(content, new Rendered(text, size));
         return text;
     }
 
