@@ -56,6 +56,7 @@ public static class AlertChannelsBuilderExtensions
                 pipeline.AddTimeout(TimeSpan.FromSeconds(http.AttemptTimeoutSeconds));
             });
         builder.Services.AddSingleton<IGuardedAIEngineSetup>(new AlertChannelsSetup(options, guard));
+        builder.AddConfigurationSection(SectionName, schema: null); // the channel keys are checked by CheckKeys above
         return builder;
     }
 

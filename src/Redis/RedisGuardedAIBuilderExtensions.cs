@@ -19,28 +19,33 @@ public static class RedisGuardedAIBuilderExtensions
     public static IGuardedAIBuilder AddRedisCounters(this IGuardedAIBuilder builder, Action<RedisStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new RedisStoreOptions();
-        if (builder.Configuration?.GetSection(SectionName) is { } section && section.Exists())
-        {
-            var settings = new RedisSection();
-            section.Bind(settings, binder => binder.ErrorOnUnknownConfiguration = true);
-            settings.ApplyTo(options);
-        }
-        configure?.Invoke(options);
-        if (string.IsNullOrWhiteSpace(options.Configuration))
-        {
-            throw new InvalidOperationException("AddRedisCounters needs a Redis connection: set GuardedAI:Redis:Configuration (a StackExchange.Redis connection string such as 'localhost:6379') or RedisStoreOptions.Configuration.");
-        }
-        builder.Services.AddSingleton<IGuardedAIEngineSetup>(new RedisSetup(options));
+        // Checked strictly with the rest of the GuardedAI section when the host starts, then read.
+        builder.AddConfigurationSection(SectionName, Schema);
+        builder.Services.AddSingleton<IGuardedAIEngineSetup>(new RedisSetup(builder.Configuration?.GetSection(SectionName), configure));
         return builder;
     }
 
-    private sealed class RedisSetup(RedisStoreOptions options) : IGuardedAIEngineSetup
+    /// <summary>What <c>GuardedAI:Redis</c> may hold.</summary>
+    internal static ConfigurationSchema Schema => new ConfigurationSchema("the Redis section")
+        .Value("Configuration", ConfigurationValue.Text.Secret)
+        .Value("KeyPrefix", ConfigurationValue.Text)
+        .Value("ConnectTimeoutMs", ConfigurationValue.Integer(1, 600_000))
+        .Value("OperationTimeoutMs", ConfigurationValue.Integer(1, 600_000));
+
+    private sealed class RedisSetup(IConfigurationSection? section, Action<RedisStoreOptions>? configure) : IGuardedAIEngineSetup
     {
         public string ConfigurationSection => SectionName;
 
         public async ValueTask ConfigureAsync(BudgetEngineOptions target, IServiceProvider services, CancellationToken cancellationToken)
         {
+            var options = new RedisStoreOptions();
+            if (section is not null && section.Exists()) (section.Get<RedisSection>() ?? new RedisSection()).ApplyTo(options);
+            configure?.Invoke(options);
+            if (string.IsNullOrWhiteSpace(options.Configuration))
+            {
+                throw new GuardedAIConfigurationException([new ConfigurationError("GuardedAI:Redis:Configuration",
+                    "is not set; AddRedisCounters needs a Redis connection (a StackExchange.Redis connection string such as 'localhost:6379'), here or in RedisStoreOptions.Configuration.")]);
+            }
             var redis = await GuardedAIRedis.ConnectAsync(options, target.LoggerFactory?.CreateLogger("GuardedAI.Redis"), cancellationToken).ConfigureAwait(false);
             redis.ApplyTo(target);
             target.OwnedResources.Add(redis);

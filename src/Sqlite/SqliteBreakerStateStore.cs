@@ -6,18 +6,24 @@ namespace GuardedAI.Sqlite;
 public sealed class SqliteBreakerStateStore : IBreakerStateStore
 {
     private readonly string _path;
+    private readonly TimeSpan _busyTimeout;
 
     /// <summary>Uses (creating or migrating) the database at <paramref name="path"/>.</summary>
-    public SqliteBreakerStateStore(string path)
+    public SqliteBreakerStateStore(string path) : this(path, SqliteSchema.DefaultBusyTimeout) { }
+
+    /// <summary>Uses the database at <paramref name="path"/>, waiting at most <paramref name="busyTimeout"/> for another connection's lock
+    /// (reads and saves run off the call path: a locked file delays them, never a call).</summary>
+    public SqliteBreakerStateStore(string path, TimeSpan busyTimeout)
     {
         _path = Path.GetFullPath(path);
-        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        _busyTimeout = busyTimeout;
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true, busyTimeout);
     }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<BreakerSnapshot>> LoadAsync(CancellationToken cancellationToken = default)
     {
-        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true, _busyTimeout);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT scope, state, open_until_ticks, reason, updated_ticks FROM breaker_state ORDER BY scope;";
         using var reader = command.ExecuteReader();
@@ -34,7 +40,7 @@ public sealed class SqliteBreakerStateStore : IBreakerStateStore
     public ValueTask SaveAsync(BreakerSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        using var connection = SqliteSchema.Open(_path, synchronousFull: true, _busyTimeout);
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO breaker_state (scope, state, open_until_ticks, reason, updated_ticks) VALUES ($scope, $state, $until, $reason, $updated)

@@ -19,27 +19,33 @@ public static class SqliteGuardedAIBuilderExtensions
     public static IGuardedAIBuilder AddSqliteLedger(this IGuardedAIBuilder builder, Action<SqliteLedgerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new SqliteLedgerOptions();
-        if (builder.Configuration?.GetSection(SectionName) is { } section && section.Exists())
-        {
-            var settings = new SqliteSection();
-            section.Bind(settings, binder => binder.ErrorOnUnknownConfiguration = true);
-            settings.ApplyTo(options);
-        }
-        configure?.Invoke(options);
-        builder.Services.AddSingleton<IGuardedAIEngineSetup>(new SqliteLedgerSetup(options));
+        // Checked strictly with the rest of the GuardedAI section when the host starts, then read.
+        builder.AddConfigurationSection(SectionName, Schema);
+        builder.Services.AddSingleton<IGuardedAIEngineSetup>(new SqliteLedgerSetup(builder.Configuration?.GetSection(SectionName), configure));
         return builder;
     }
 
-    private sealed class SqliteLedgerSetup(SqliteLedgerOptions options) : IGuardedAIEngineSetup
+    /// <summary>What <c>GuardedAI:Sqlite</c> may hold.</summary>
+    internal static ConfigurationSchema Schema => new ConfigurationSchema("the SQLite section")
+        .Value("Path", ConfigurationValue.Text.NonEmpty)
+        .Value("Durability", ConfigurationValue.OneOf<LedgerDurability>("a durability").NonEmpty)
+        .Value("BatchSize", ConfigurationValue.Integer(1, 100_000))
+        .Value("FlushIntervalMs", ConfigurationValue.Integer(0, 3_600_000))
+        .Value("QueueCapacity", ConfigurationValue.Integer(1, 10_000_000))
+        .Value("BusyTimeoutMs", ConfigurationValue.Integer(1, 600_000));
+
+    private sealed class SqliteLedgerSetup(IConfigurationSection? section, Action<SqliteLedgerOptions>? configure) : IGuardedAIEngineSetup
     {
         public string ConfigurationSection => SectionName;
 
         public ValueTask ConfigureAsync(BudgetEngineOptions target, IServiceProvider services, CancellationToken cancellationToken)
         {
+            var options = new SqliteLedgerOptions();
+            if (section is not null && section.Exists()) (section.Get<SqliteSection>() ?? new SqliteSection()).ApplyTo(options);
+            configure?.Invoke(options);
             var ledger = new SqliteUsageLedger(options, target.LoggerFactory?.CreateLogger("GuardedAI.Ledger"));
             target.Ledger = ledger;
-            target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path);
+            target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path, options.BusyTimeout);
             target.CounterResets ??= new SqliteOperationsStore(ledger.Path);
             return ValueTask.CompletedTask;
         }
@@ -54,6 +60,7 @@ internal sealed class SqliteSection
     public int? BatchSize { get; set; }
     public int? FlushIntervalMs { get; set; }
     public int? QueueCapacity { get; set; }
+    public int? BusyTimeoutMs { get; set; }
 
     public void ApplyTo(SqliteLedgerOptions options)
     {
@@ -62,5 +69,6 @@ internal sealed class SqliteSection
         if (BatchSize is { } batch) options.BatchSize = batch;
         if (FlushIntervalMs is { } ms) options.FlushInterval = TimeSpan.FromMilliseconds(ms);
         if (QueueCapacity is { } capacity) options.QueueCapacity = capacity;
+        if (BusyTimeoutMs is { } busy) options.BusyTimeout = TimeSpan.FromMilliseconds(busy);
     }
 }

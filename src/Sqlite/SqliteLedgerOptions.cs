@@ -33,8 +33,17 @@ public sealed class SqliteLedgerOptions
     /// <summary>In <see cref="LedgerDurability.Batched"/> mode, the longest a queued record waits to be written (default 200 ms).</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Records that may wait to be written; when full, appends wait for room (default 10,000). Nothing is dropped.</summary>
+    /// <summary>Records that may wait to be written (default 10,000). Appends never wait for room and nothing is
+    /// dropped: a longer backlog marks the ledger unavailable (a store-down condition) until the writer catches up.</summary>
     public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// The longest SQLite waits for a lock held by another connection or process, and the longest a call waits for
+    /// its record to be written (default 2 s). Past it the ledger counts as unavailable: calls go on (or are denied)
+    /// as <see cref="BudgetEngineOptions.StoreFailureMode"/> says, records wait in memory and are written when the file
+    /// is free. Start-up on a locked file fails after this long, saying the file is locked.
+    /// </summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     internal void Validate()
     {
@@ -42,5 +51,6 @@ public sealed class SqliteLedgerOptions
         if (BatchSize <= 0) throw new InvalidOperationException($"GuardedAI:Sqlite:BatchSize must be positive, but is {BatchSize}.");
         if (QueueCapacity <= 0) throw new InvalidOperationException($"GuardedAI:Sqlite:QueueCapacity must be positive, but is {QueueCapacity}.");
         if (FlushInterval < TimeSpan.Zero) throw new InvalidOperationException("GuardedAI:Sqlite:FlushIntervalMs must not be negative.");
+        if (BusyTimeout <= TimeSpan.Zero) throw new InvalidOperationException($"GuardedAI:Sqlite:BusyTimeoutMs must be positive, but is {BusyTimeout.TotalMilliseconds} ms.");
     }
 }

@@ -15,15 +15,18 @@ internal sealed class SqliteRecordWriter : IDisposable
     private const string InsertSql = """
         INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
             reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags,
-            price_version, conversation_id, run_id)
+            price_version, conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
+            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from)
         VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
-            $duration, $status, $reason, $tags, $price, $conversation, $run)
+            $duration, $status, $reason, $tags, $price, $conversation, $run, $cacheWrite, $repIn, $repOut, $repTotal, $repCached, $repReasoning,
+            $anomalies, $kind, $degradedFrom)
         ON CONFLICT (id) DO NOTHING;
         """;
 
     private static readonly string[] Names =
         ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost",
-         "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run"];
+         "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run", "$cacheWrite", "$repIn", "$repOut", "$repTotal",
+         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom"];
 
     private readonly SqliteCommand _insert;
     private readonly SqliteParameter[] _p;
@@ -70,9 +73,28 @@ internal sealed class SqliteRecordWriter : IDisposable
             _p[19].Value = (object?)r.PriceTableVersion ?? DBNull.Value;
             _p[20].Value = (object?)r.ConversationId ?? DBNull.Value;
             _p[21].Value = (object?)r.RunId ?? DBNull.Value;
+            _p[22].Value = r.CacheWriteInputTokens;
+            _p[23].Value = (object?)r.ReportedInputTokens ?? DBNull.Value;
+            _p[24].Value = (object?)r.ReportedOutputTokens ?? DBNull.Value;
+            _p[25].Value = (object?)r.ReportedTotalTokens ?? DBNull.Value;
+            _p[26].Value = (object?)r.ReportedCachedInputTokens ?? DBNull.Value;
+            _p[27].Value = (object?)r.ReportedReasoningTokens ?? DBNull.Value;
+            _p[28].Value = (object?)r.Anomalies ?? DBNull.Value;
+            _p[29].Value = (int)r.Kind;
+            _p[30].Value = (object?)r.DegradedFrom ?? DBNull.Value;
             inserted += _insert.ExecuteNonQuery();
         }
         SqliteRollup.CatchUp(transaction);
+        return inserted;
+    }
+
+    /// <summary>Writes <paramref name="records"/> in one transaction of their own (the ledger's batches and its pending file).</summary>
+    public static int WriteBatch(SqliteConnection connection, IEnumerable<UsageRecord> records)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using var writer = new SqliteRecordWriter(connection);
+        var inserted = writer.Write(transaction, records);
+        transaction.Commit();
         return inserted;
     }
 
@@ -83,7 +105,9 @@ internal sealed class SqliteRecordWriter : IDisposable
 internal static class SqliteRecordColumns
 {
     public const string Select = "id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
-        + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id";
+        + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id, "
+        + "cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens, "
+        + "reported_reasoning_tokens, anomalies, kind, degraded_from";
 
     public static UsageRecord Read(SqliteDataReader reader) => new()
     {
@@ -109,5 +133,16 @@ internal static class SqliteRecordColumns
         PriceTableVersion = reader.IsDBNull(19) ? null : reader.GetString(19),
         ConversationId = reader.IsDBNull(20) ? null : reader.GetString(20),
         RunId = reader.IsDBNull(21) ? null : reader.GetString(21),
+        CacheWriteInputTokens = reader.GetInt64(22),
+        ReportedInputTokens = NullableLong(reader, 23),
+        ReportedOutputTokens = NullableLong(reader, 24),
+        ReportedTotalTokens = NullableLong(reader, 25),
+        ReportedCachedInputTokens = NullableLong(reader, 26),
+        ReportedReasoningTokens = NullableLong(reader, 27),
+        Anomalies = reader.IsDBNull(28) ? null : reader.GetString(28),
+        Kind = (UsageKind)reader.GetInt32(29),
+        DegradedFrom = reader.IsDBNull(30) ? null : reader.GetString(30),
     };
+
+    private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

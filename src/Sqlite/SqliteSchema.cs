@@ -11,7 +11,10 @@ namespace GuardedAI.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 6;
+
+    /// <summary>How long SQLite waits for another connection's lock unless told otherwise.</summary>
+    public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly string[] Migrations =
     [
@@ -108,31 +111,46 @@ internal static class SqliteSchema
         );
         CREATE INDEX ix_counter_resets_reset ON counter_resets (reset_ticks);
         """,
+        // 5: what the provider reported, as it reported it, and what GuardedAI corrected; cache writes.
+        """
+        ALTER TABLE usage_records ADD COLUMN cache_write_input_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE usage_records ADD COLUMN reported_input_tokens INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN reported_output_tokens INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN reported_total_tokens INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN reported_cached_input_tokens INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN reported_reasoning_tokens INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN anomalies TEXT NULL;
+        """,
+        // 6: what a record stands for (a provider request, a user turn, a tool's own cost) and the model a degraded call asked for.
+        """
+        ALTER TABLE usage_records ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE usage_records ADD COLUMN degraded_from TEXT NULL;
+        """,
     ];
 
     /// <summary>Opens <paramref name="path"/> (creating it), switches it to WAL and migrates it to <see cref="CurrentVersion"/>.</summary>
-    /// <exception cref="InvalidOperationException">The file is not a GuardedAI database, or a newer GuardedAI wrote it.</exception>
-    public static SqliteConnection Open(string path, bool synchronousFull) => Open(path, synchronousFull, CurrentVersion);
+    /// <exception cref="InvalidOperationException">The file is locked, is not a GuardedAI database, or a newer GuardedAI wrote it.</exception>
+    public static SqliteConnection Open(string path, bool synchronousFull) => Open(path, synchronousFull, DefaultBusyTimeout, CurrentVersion);
+
+    /// <summary>Opens, waiting at most <paramref name="busyTimeout"/> for another connection's lock.</summary>
+    /// <exception cref="InvalidOperationException">The file is locked, is not a GuardedAI database, or a newer GuardedAI wrote it.</exception>
+    public static SqliteConnection Open(string path, bool synchronousFull, TimeSpan busyTimeout) => Open(path, synchronousFull, busyTimeout, CurrentVersion);
 
     /// <summary>Opens and migrates up to <paramref name="targetVersion"/> only (tests build older files with this).</summary>
-    internal static SqliteConnection Open(string path, bool synchronousFull, int targetVersion)
+    internal static SqliteConnection Open(string path, bool synchronousFull, int targetVersion) => Open(path, synchronousFull, DefaultBusyTimeout, targetVersion);
+
+    private static SqliteConnection Open(string path, bool synchronousFull, TimeSpan busyTimeout, int targetVersion)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = full,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
+        var connection = new SqliteConnection(ConnectionString(full, SqliteOpenMode.ReadWriteCreate));
         try
         {
             connection.Open();
             SqliteFunctions.Register(connection);
-            Execute(connection, "PRAGMA busy_timeout = 10000;");
+            SetBusyTimeout(connection, busyTimeout);
             var mode = Scalar(connection, "PRAGMA journal_mode = WAL;");
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
             {
@@ -141,6 +159,12 @@ internal static class SqliteSchema
             Execute(connection, synchronousFull ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;");
             Migrate(connection, full, targetVersion);
             return connection;
+        }
+        catch (SqliteException ex) when (IsLocked(ex))
+        {
+            connection.Dispose();
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"GuardedAI could not open the SQLite file '{full}': it is locked by another connection or process (SQLite error {ex.SqliteErrorCode}: {ex.Message}), still after waiting {busyTimeout.TotalSeconds:0.###} s. Close what holds it (a database browser with an open transaction, a backup, another program writing to it) or point GuardedAI:Sqlite:Path at another file; GuardedAI:Sqlite:BusyTimeoutMs sets how long to wait."), ex);
         }
         catch (SqliteException ex)
         {
@@ -198,4 +222,24 @@ internal static class SqliteSchema
         command.Transaction = transaction;
         return Convert.ToString(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Whether <paramref name="ex"/> says another connection holds a lock (SQLITE_BUSY or SQLITE_LOCKED).</summary>
+    public static bool IsLocked(SqliteException ex) => ex.SqliteErrorCode is 5 or 6;
+
+    /// <summary>
+    /// A connection string whose commands give up on a lock soon.
+    /// Microsoft.Data.Sqlite retries a busy statement for its command timeout, in whole seconds; SQLite's own busy
+    /// handler (set by <see cref="SetBusyTimeout"/>) waits inside each try. One second of the former and the full
+    /// timeout of the latter bound a wait by max(1 s, timeout) plus one try.
+    /// </summary>
+    internal static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        Pooling = false,
+        DefaultTimeout = 1,
+    }.ToString();
+
+    internal static void SetBusyTimeout(SqliteConnection connection, TimeSpan busyTimeout) =>
+        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)Math.Max(1, busyTimeout.TotalMilliseconds)};"));
 }

@@ -1,6 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -9,14 +9,21 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GuardedAI.Sqlite;
 
 /// <summary>
-/// The embedded durable ledger: every <see cref="UsageRecord"/> in a SQLite file (WAL). Appends go through a
-/// bounded queue to one writer that commits them in batches, off the call path. With
-/// <see cref="LedgerDurability.Synchronous"/> (the default) an append completes only once its batch committed;
-/// with <see cref="LedgerDurability.Batched"/> it completes at once and the writer commits within the flush
-/// interval. <see cref="DisposeAsync"/> writes everything still queued. A record id is written once: appending an
-/// id that is already there is a no-op.
+/// The embedded durable ledger: every <see cref="UsageRecord"/> in a SQLite file (WAL). Appends go through a queue to
+/// one writer that commits them in batches, off the call path. With <see cref="LedgerDurability.Synchronous"/> (the
+/// default) an append completes once its batch committed; with <see cref="LedgerDurability.Batched"/> at once, the
+/// writer committing within the flush interval. A record id is written once: appending an id that is already there is
+/// a no-op.
 /// </summary>
-public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
+/// <remarks>
+/// No call waits on the file longer than <see cref="SqliteLedgerOptions.BusyTimeout"/>. When another connection or
+/// process holds the file locked (or the disk is full, or I/O fails), the ledger becomes unavailable
+/// (<see cref="IsAvailable"/>): appends return at once, records wait in memory and the writer retries until the file is
+/// free, then writes them all. <see cref="LedgerGatedCounterStore"/> turns that into a store-down condition for the
+/// engine (alert, fail mode). Records still unwritten when the ledger is disposed go to
+/// <c>&lt;file&gt;.pending.jsonl</c> and are written when it next opens. Nothing is dropped.
+/// </remarks>
+public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyncDisposable
 {
     private readonly SqliteLedgerOptions _options;
     private readonly string _path;
@@ -24,12 +31,16 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
     private readonly SqliteConnection _writer;
     private readonly ILogger _logger;
     private readonly Task _loop;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, UsageRecord> _unwritten = new(StringComparer.Ordinal);
+    private long _backlog;
     private long _written;
     private long _failed;
     private int _disposed;
+    private string? _unavailableReason;
 
-    /// <summary>Opens (creating or migrating) the ledger file <see cref="SqliteLedgerOptions.Path"/>.</summary>
-    /// <exception cref="InvalidOperationException">The file cannot be used; the message says why.</exception>
+    /// <summary>Opens (creating or migrating) the ledger file <see cref="SqliteLedgerOptions.Path"/>, and writes records an earlier run left pending.</summary>
+    /// <exception cref="InvalidOperationException">The file cannot be used (locked past the busy timeout, not a GuardedAI database, …); the message says why.</exception>
     public SqliteUsageLedger(SqliteLedgerOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -37,12 +48,9 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
         _options = options;
         _path = System.IO.Path.GetFullPath(options.Path);
         _logger = logger ?? NullLogger.Instance;
-        _writer = SqliteSchema.Open(_path, options.Durability == LedgerDurability.Synchronous);
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _writer = SqliteSchema.Open(_path, options.Durability == LedgerDurability.Synchronous, options.BusyTimeout);
+        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+        WritePendingFile();
         _loop = Task.Run(WriteLoopAsync);
     }
 
@@ -58,29 +66,45 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
     /// <summary>Records committed by this instance.</summary>
     public long WrittenCount => Interlocked.Read(ref _written);
 
-    /// <summary>Records that could not be written (each one was logged as an error, and a synchronous append threw).</summary>
+    /// <summary>Records that could not be written for a reason other than a busy or failing file (each one was logged as an error, and a synchronous append threw).</summary>
     public long FailedCount => Interlocked.Read(ref _failed);
+
+    /// <summary>Records appended and not yet committed.</summary>
+    public long PendingCount => Interlocked.Read(ref _backlog);
+
+    /// <inheritdoc/>
+    public bool IsAvailable => Volatile.Read(ref _unavailableReason) is null;
+
+    /// <inheritdoc/>
+    public string? UnavailableReason => Volatile.Read(ref _unavailableReason);
 
     /// <inheritdoc/>
     public async ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var done = _options.Durability == LedgerDurability.Synchronous ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-        var item = new Pending(record, done);
-        if (!_queue.Writer.TryWrite(item))
+        // A synchronous append waits for its commit, unless the file is known to be stuck: then the record waits in memory.
+        var done = _options.Durability == LedgerDurability.Synchronous && IsAvailable ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        _unwritten[record.Id] = record;
+        var backlog = Interlocked.Increment(ref _backlog);
+        if (!_queue.Writer.TryWrite(new Pending(record, done)))
         {
-            try
-            {
-                await _queue.Writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                throw new ObjectDisposedException(nameof(SqliteUsageLedger));
-            }
+            _unwritten.TryRemove(new KeyValuePair<string, UsageRecord>(record.Id, record));
+            Interlocked.Decrement(ref _backlog);
+            throw new ObjectDisposedException(nameof(SqliteUsageLedger));
         }
-        // Not cancellable once queued: the caller must not believe a record that will be written was not.
-        if (done is not null) await done.Task.ConfigureAwait(false);
+        if (backlog > _options.QueueCapacity) MarkUnavailable(string.Create(CultureInfo.InvariantCulture, $"{backlog:#,0} records wait to be written, more than its queue capacity of {_options.QueueCapacity:#,0}"));
+        if (done is null) return;
+        try
+        {
+            // Not cancellable once queued (the caller must not believe a record that will be written was not), but bounded.
+            await done.Task.WaitAsync(_options.BusyTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            MarkUnavailable(string.Create(CultureInfo.InvariantCulture,
+                $"the file '{_path}' did not take a write within {_options.BusyTimeout.TotalMilliseconds:0} ms (GuardedAI:Sqlite:BusyTimeoutMs); another connection or process may hold it locked"));
+        }
     }
 
     /// <summary>Completes once every record appended before the call is committed.</summary>
@@ -88,11 +112,7 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
     {
         if (Volatile.Read(ref _disposed) != 0) return;
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
-        {
-            await _queue.Writer.WriteAsync(new Pending(null, marker), cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
+        if (!_queue.Writer.TryWrite(new Pending(null, marker)))
         {
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
             return;
@@ -101,40 +121,72 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
     }
 
     /// <inheritdoc/>
+    /// <remarks>Records appended but not yet written (the file is locked) are included, after those read from the file.</remarks>
     public async IAsyncEnumerable<UsageRecord> QueryAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        // Read your own writes: whatever was appended before the query is in the file first.
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        // Read your own writes: what was appended before the query is in the file first, or, when the file is stuck, in memory.
+        try
         {
-            DataSource = _path,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
+            await FlushAsync(cancellationToken).WaitAsync(_options.BusyTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        var unwritten = _unwritten.Values.Where(query.Matches).ToDictionary(r => r.Id, StringComparer.Ordinal);
+
+        await using var connection = new SqliteConnection(SqliteSchema.ConnectionString(_path, SqliteOpenMode.ReadOnly));
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        SqliteSchema.SetBusyTimeout(connection, _options.BusyTimeout);
         await using var command = connection.CreateCommand();
         var where = new List<string>();
         if (query.From is { } from) { where.Add("ts_ticks >= $from"); command.Parameters.AddWithValue("$from", from.UtcTicks); }
         if (query.To is { } to) { where.Add("ts_ticks < $to"); command.Parameters.AddWithValue("$to", to.UtcTicks); }
         if (query.Budget is { } budget) { where.Add("budget = $budget"); command.Parameters.AddWithValue("$budget", budget); }
         if (query.Tenant is { } tenant) { where.Add("tenant = $tenant"); command.Parameters.AddWithValue("$tenant", tenant); }
-        command.CommandText = "SELECT " + SqliteRecordColumns.Select + " FROM usage_records"
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY ts_ticks, seq;";
+        command.CommandText = $"SELECT {SqliteRecordColumns.Select} FROM usage_records" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY ts_ticks, seq;";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return SqliteRecordColumns.Read(reader);
+            var record = SqliteRecordColumns.Read(reader);
+            unwritten.Remove(record.Id);
+            yield return record;
         }
+        foreach (var record in unwritten.Values.OrderBy(r => r.Timestamp)) yield return record;
     }
 
-    /// <summary>Writes everything queued, then closes the file.</summary>
+    /// <summary>
+    /// Writes everything queued, then closes the file. If the file stays locked for five busy timeouts (at least 2 s),
+    /// the records still unwritten go to <c>&lt;file&gt;.pending.jsonl</c>, written into the ledger when it next opens.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _queue.Writer.TryComplete();
-        await _loop.ConfigureAwait(false);
+        var grace = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(2).Ticks, _options.BusyTimeout.Ticks * 5));
+        if (await Task.WhenAny(_loop, Task.Delay(grace)).ConfigureAwait(false) != _loop)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+        }
+        if (!_unwritten.IsEmpty)
+        {
+            var records = _unwritten.Values.ToList();
+            PendingRecordsFile.Save(_path, records);
+            _logger.LogError("GuardedAI could not write {Count} usage record(s) to {Path} before closing ({Reason}); they are kept in {Pending} and written when the ledger next opens.",
+                records.Count, _path, UnavailableReason ?? "the file stayed busy", PendingRecordsFile.PathFor(_path));
+        }
         await _writer.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private void WritePendingFile()
+    {
+        var pending = PendingRecordsFile.Load(_path, _logger);
+        if (pending.Count == 0) return;
+        SqliteRecordWriter.WriteBatch(_writer, pending);
+        PendingRecordsFile.Delete(_path);
+        _logger.LogWarning("GuardedAI wrote {Count} usage record(s) that an earlier run could not write to {Path}.", pending.Count, _path);
     }
 
     private async Task WriteLoopAsync()
@@ -162,65 +214,87 @@ public sealed class SqliteUsageLedger : IUsageLedger, IAsyncDisposable
                 {
                 }
             }
-            await WriteBatchAsync(batch).ConfigureAwait(false);
+            if (!await WriteBatchAsync(batch).ConfigureAwait(false)) return; // stopping: what is unwritten goes to the pending file
         }
     }
 
-    private async Task WriteBatchAsync(List<Pending> batch)
+    /// <summary>Writes one batch, retrying a busy or failing file until it is free; false when the ledger is stopping first.</summary>
+    private async Task<bool> WriteBatchAsync(List<Pending> batch)
     {
-        var records = batch.Count(p => p.Record is not null);
-        Exception? error = null;
-        if (records > 0)
+        var records = batch.Where(p => p.Record is not null).Select(p => p.Record!).ToList();
+        for (var attempt = 1; records.Count > 0; attempt++)
         {
-            for (var attempt = 1; ; attempt++)
+            try
             {
+                SqliteRecordWriter.WriteBatch(_writer, records);
+                break;
+            }
+            catch (SqliteException ex) when (IsTransient(ex))
+            {
+                // Another process holds the file, the disk is full, or I/O failed: the records wait in memory, nothing is dropped.
+                MarkUnavailable(Describe(ex), replace: true);
+                if (attempt == 1 || attempt % 50 == 0)
+                    _logger.LogWarning(ex, "GuardedAI cannot write {Count} usage record(s) to {Path} ({Reason}); retrying until it can (attempt {Attempt}).", records.Count, _path, Describe(ex), attempt);
                 try
                 {
-                    WriteBatch(batch);
-                    Interlocked.Add(ref _written, records);
-                    error = null;
-                    break;
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1_000, 50 * attempt)), _stopping.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (attempt < 5)
+                catch (OperationCanceledException)
                 {
-                    // A busy file (another process's checkpoint) or a transient I/O error: back off and retry the whole batch.
-                    _logger.LogWarning(ex, "GuardedAI could not write {Count} usage record(s) to {Path} (attempt {Attempt}); retrying.", records, _path, attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt)).ConfigureAwait(false);
+                    return false;
                 }
-                catch (Exception ex)
+            }
+            catch (Exception ex) when (attempt < 5)
+            {
+                _logger.LogWarning(ex, "GuardedAI could not write {Count} usage record(s) to {Path} (attempt {Attempt}); retrying.", records.Count, _path, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Add(ref _failed, records.Count);
+                Forget(records);
+                _logger.LogError(ex, "GuardedAI could not write {Count} usage record(s) to {Path}; ids: {Ids}.", records.Count, _path, string.Join(",", records.Select(r => r.Id)));
+                foreach (var item in batch)
                 {
-                    error = ex;
-                    break;
+                    if (item.Record is not null) item.Done?.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to '{_path}': {ex.Message}", ex));
+                    else item.Done?.TrySetResult();
                 }
+                return true;
             }
         }
-        if (error is not null)
-        {
-            Interlocked.Add(ref _failed, records);
-            _logger.LogError(error, "GuardedAI could not write {Count} usage record(s) to {Path}; ids: {Ids}.", records, _path,
-                string.Join(",", batch.Where(p => p.Record is not null).Select(p => p.Record!.Id)));
-        }
-        foreach (var item in batch)
-        {
-            if (item.Done is null) continue;
-            if (error is not null && item.Record is not null)
-            {
-                item.Done.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to '{_path}': {error.Message}", error));
-            }
-            else
-            {
-                item.Done.TrySetResult();
-            }
-        }
+        Interlocked.Add(ref _written, records.Count);
+        Forget(records);
+        if (Interlocked.Read(ref _backlog) <= _options.QueueCapacity) MarkAvailable();
+        foreach (var item in batch) item.Done?.TrySetResult();
+        return true;
     }
 
-    private void WriteBatch(List<Pending> batch)
+    private void Forget(List<UsageRecord> records)
     {
-        using var transaction = _writer.BeginTransaction(deferred: false);
-        using var writer = new SqliteRecordWriter(_writer);
-        writer.Write(transaction, batch.Where(p => p.Record is not null).Select(p => p.Record!));
-        transaction.Commit();
+        foreach (var record in records) _unwritten.TryRemove(new KeyValuePair<string, UsageRecord>(record.Id, record));
+        Interlocked.Add(ref _backlog, -records.Count);
     }
+
+    /// <summary>Marks the ledger unavailable; <paramref name="replace"/>: the writer knows the cause better than a timed-out wait.</summary>
+    private void MarkUnavailable(string reason, bool replace = false)
+    {
+        var previous = replace ? Interlocked.Exchange(ref _unavailableReason, reason) : Interlocked.CompareExchange(ref _unavailableReason, reason, null);
+        if (previous is null || (replace && previous != reason))
+            _logger.LogError("GuardedAI's usage ledger {Path} is unavailable: {Reason}. Records wait in memory and are written when it is free.", _path, reason);
+    }
+
+    private void MarkAvailable()
+    {
+        if (Interlocked.Exchange(ref _unavailableReason, null) is { } was)
+            _logger.LogWarning("GuardedAI's usage ledger {Path} is writable again (it was unavailable: {Reason}).", _path, was);
+    }
+
+    /// <summary>Errors that pass when the file is free again: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.</summary>
+    private static bool IsTransient(SqliteException ex) => ex.SqliteErrorCode is 5 or 6 or 10 or 13 or 14;
+
+    private string Describe(SqliteException ex) => SqliteSchema.IsLocked(ex)
+        ? $"the file '{_path}' is locked by another connection or process"
+        : $"SQLite error {ex.SqliteErrorCode} on '{_path}': {ex.Message}";
 
     private readonly record struct Pending(UsageRecord? Record, TaskCompletionSource? Done);
 }

@@ -67,7 +67,7 @@ public class ConfigurationTests
     {
         var configuration = Json("""{ "GuardedAI": { "Alerts": { "Slack": { "x": { "WebhookUrl": "https://hooks.slack.com/services/T/B/SECRET" } } } } }""");
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => StartAsync(configuration, channels: false));
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => StartAsync(configuration, channels: false));
 
         Assert.Contains("GuardedAI:Alerts:Slack", error.Message);
         Assert.Contains(".AddAlertChannels()", error.Message);

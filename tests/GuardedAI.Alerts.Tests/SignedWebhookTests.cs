@@ -48,7 +48,7 @@ public class SignedWebhookTests
     [Fact]
     public void A_short_secret_is_refused()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => AlertChannels.Create(
+        var error = Assert.ThrowsAny<InvalidOperationException>(() => AlertChannels.Create(
             new AlertChannelsOptions { Webhooks = { ["hook"] = new WebhookChannelOptions { Url = "https://hooks.example.com/x", Secret = "short" } } },
             new AlertTargetGuard(), () => new HttpClient()));
         Assert.Contains("GuardedAI:Alerts:Webhooks:hook:Secret", error.Message);

@@ -84,7 +84,7 @@ public class SmtpAlertSinkTests
         await using var server = new LoopbackSmtpServer();
         var sink = new SmtpAlertSink("on-call", Options(server, SmtpSecurity.StartTls, password: "wrong-Passw0rd-123"), Loopback);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => sink.SendAsync(TestAlerts.Critical(), CancellationToken.None).AsTask());
+        var error = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => sink.SendAsync(TestAlerts.Critical(), CancellationToken.None).AsTask());
 
         Assert.Contains($"127.0.0.1:{server.Port}", error.Message);
         Assert.Contains("on-call", error.Message);
@@ -100,7 +100,7 @@ public class SmtpAlertSinkTests
         options.ServerCertificateThumbprint = null;
         var sink = new SmtpAlertSink("on-call", options, Loopback);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => sink.SendAsync(TestAlerts.Critical(), CancellationToken.None).AsTask());
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => sink.SendAsync(TestAlerts.Critical(), CancellationToken.None).AsTask());
 
         var session = await server.NextSession;
         Assert.Null(session.Password); // nothing was sent over the unverified connection
@@ -113,7 +113,7 @@ public class SmtpAlertSinkTests
         var loopback = Assert.Throws<AlertTargetRefusedException>(() => new SmtpAlertSink("mail", new SmtpChannelOptions { Host = "127.0.0.1", From = "a@example.com", To = ["b@example.com"] }, new AlertTargetGuard()));
         Assert.Contains("loopback", loopback.Message);
 
-        var plain = Assert.Throws<InvalidOperationException>(() => new SmtpAlertSink("mail",
+        var plain = Assert.ThrowsAny<InvalidOperationException>(() => new SmtpAlertSink("mail",
             new SmtpChannelOptions { Host = "smtp.example.com", Security = SmtpSecurity.None, UserName = "u", Password = "hunter2-hunter2", From = "a@example.com", To = ["b@example.com"] }, new AlertTargetGuard()));
         Assert.Contains("GuardedAI:Alerts:Email:mail", plain.Message);
         Assert.Contains("clear text", plain.Message);

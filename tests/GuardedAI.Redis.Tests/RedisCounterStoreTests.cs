@@ -246,8 +246,8 @@ public class RedisCounterStoreTests(RedisFixture fixture)
 
         var missing = new ServiceCollection();
         missing.AddGuardedAI(configuration).AddSqliteLedger();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => missing.BuildServiceProvider().GetGuardedAIEngineAsync());
-        Assert.StartsWith("GuardedAI:Redis is not a GuardedAI setting", error.Message);
+        var error = await Assert.ThrowsAsync<GuardedAIConfigurationException>(() => missing.BuildServiceProvider().GetGuardedAIEngineAsync());
+        Assert.Equal("GuardedAI:Redis", Assert.Single(error.Errors).Path);
         Assert.Contains(".AddRedisCounters()", error.Message);
     }
 }

@@ -37,7 +37,7 @@ public class ConfigurationTests
         Assert.Equal("Europe/Berlin", policy.TimeZone.Id);
         Assert.Equal(3m, engine.GetTenantPolicy("acme")!.GetLimit(BudgetDimension.Requests, BudgetWindow.Day));
         Assert.Equal(12m, engine.Prices.Resolve("my-finetune").Price.OutputPerMillion);
-        Assert.Equal(TimeSpan.FromSeconds(120), engine.Parts.LeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(120), engine.Parts.FixedLease);
 
         var client = new ChatClientBuilder(new Simulation.SimulatedChatClient()).UseBudget("support").Build(services);
         await client.GetResponseAsync("hello");
@@ -66,9 +66,9 @@ public class ConfigurationTests
         collection.AddGuardedAI(configuration);
         var services = collection.BuildServiceProvider();
 
-        var error = Assert.Throws<BudgetPolicyException>(() => services.GetRequiredService<BudgetEngine>());
+        var error = Assert.Throws<GuardedAIConfigurationException>(() => services.GetRequiredService<BudgetEngine>());
 
-        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily requests limit (10); a shorter window's limit must not exceed a longer window's.", error.Message);
+        Assert.Equal("GuardedAI configuration is invalid: GuardedAI:Budgets:broken is not a valid budget: the hourly requests limit (100) is above the daily requests limit (10); a shorter window's limit must not exceed a longer window's.", error.Message);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace GuardedAI.Tests;
 
 /// <summary>
@@ -34,5 +37,21 @@ internal static class EngineTestExtensions
         /// <summary>Settles a call that did not complete.</summary>
         public ValueTask<UsageRecord> ReleaseAsync(BudgetLease lease, UsageStatus status, string? reason, TokenUsage consumed = default) =>
             engine.CommitAsync(lease, consumed, reportedByProvider: false, status, reason);
+    }
+
+    extension(BudgetEngine engine)
+    {
+        /// <summary>The middleware's estimate of a chat call; a prompt too large to count throws its denial, as the middleware does.</summary>
+        public UsageEstimate Estimate(BudgetPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, ITokenCounter? counter = null, string? model = null)
+        {
+            var (estimate, denial) = ChatEstimator.Estimate(engine, policy, messages, options, counter, model);
+            return denial is null ? estimate : throw new BudgetExceededException(denial);
+        }
+    }
+
+    extension(IGuardedAIBuilder builder)
+    {
+        /// <summary>For tests that build a provider straight from AddGuardedAI(...).</summary>
+        public ServiceProvider BuildServiceProvider() => builder.Services.BuildServiceProvider();
     }
 }

@@ -53,9 +53,9 @@ public class HostingTests
     {
         using var host = Host(new() { ["GuardedAI:Budgets:broken:HourlyRequests"] = "100", ["GuardedAI:Budgets:broken:DailyRequests"] = "10" });
 
-        var error = await Assert.ThrowsAsync<BudgetPolicyException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<GuardedAIConfigurationException>(() => host.StartAsync());
 
-        Assert.Equal("Budget 'broken' is invalid: the hourly requests limit (100) is above the daily requests limit (10); a shorter window's limit must not exceed a longer window's.", error.Message);
+        Assert.Equal("GuardedAI configuration is invalid: GuardedAI:Budgets:broken is not a valid budget: the hourly requests limit (100) is above the daily requests limit (10); a shorter window's limit must not exceed a longer window's.", error.Message);
     }
 
     [Fact]
@@ -63,9 +63,10 @@ public class HostingTests
     {
         using var host = Host(new() { ["GuardedAI:Sqlite:Path"] = "x.db" });
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<GuardedAIConfigurationException>(() => host.StartAsync());
 
-        Assert.StartsWith("GuardedAI:Sqlite is not a GuardedAI setting", error.Message);
+        Assert.Equal("GuardedAI:Sqlite", Assert.Single(error.Errors).Path);
+        Assert.StartsWith("is not a GuardedAI setting", error.Errors[0].Problem);
         Assert.Contains(".AddSqliteLedger()", error.Message);
     }
 

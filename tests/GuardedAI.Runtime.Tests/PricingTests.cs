@@ -5,7 +5,6 @@ namespace GuardedAI.Tests;
 
 public class PricingTests
 {
-    private static readonly string SharedPriceFile = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../shared/data/litellm-model-prices-2026-07-24.json"));
 
     [Fact]
     public void The_embedded_table_is_dated_and_prices_current_models()
@@ -86,13 +85,13 @@ public class PricingTests
     }
 
     [Fact]
-    public void Prices_load_from_a_real_LiteLLM_file()
+    public void Prices_load_from_a_LiteLLM_file()
     {
         var catalog = new PriceCatalog();
-        var result = catalog.LoadLiteLlmFile(SharedPriceFile);
+        var result = catalog.LoadLiteLlmFile(LiteLlmFixture.Path);
 
-        Assert.True(result.Loaded > 1000, $"loaded {result.Loaded}");
-        Assert.True(result.Skipped > 0);
+        Assert.Equal(LiteLlmFixture.Entries.Count(e => e.Value.TryGetProperty("input_cost_per_token", out _)), result.Loaded);
+        Assert.Equal(2, result.Skipped); // dall-e-3 and tts-1 have no token prices
         var gpt4o = catalog.Resolve("gpt-4o").Price;
         Assert.Equal(2.5m, gpt4o.InputPerMillion);
         Assert.Equal(1.25m, gpt4o.CachedInputPerMillion);

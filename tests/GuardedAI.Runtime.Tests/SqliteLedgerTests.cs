@@ -27,6 +27,13 @@ public class SqliteLedgerTests
         Status = status,
         Reason = status == UsageStatus.Success ? null : "why",
         Tags = new Dictionary<string, string> { ["category"] = "billing" },
+        CacheWriteInputTokens = 3,
+        ReportedInputTokens = -input,
+        ReportedOutputTokens = output,
+        ReportedTotalTokens = long.MaxValue,
+        ReportedCachedInputTokens = 2,
+        ReportedReasoningTokens = null,
+        Anomalies = "input tokens reported as -10; counted as 0",
     };
 
     [Fact]
@@ -105,7 +112,7 @@ public class SqliteLedgerTests
     }
 
     [Fact]
-    public async Task A_full_queue_makes_appends_wait_instead_of_dropping()
+    public async Task A_full_queue_never_drops_a_record()
     {
         using var dir = new TempDirectory();
         await using var ledger = new SqliteUsageLedger(new SqliteLedgerOptions { Path = dir.File("full.db"), Durability = LedgerDurability.Batched, QueueCapacity = 2, BatchSize = 1 });

@@ -27,6 +27,8 @@ public enum AlertLevel
     ProviderOverReport,
     /// <summary>Several alerts delivered as one message (<see cref="BudgetAlert.Items"/>); see the digest settings.</summary>
     Digest,
+    /// <summary>A call's reported usage was negative, absurd or inconsistent and was corrected before it was counted.</summary>
+    UsageAnomaly,
 }
 
 /// <summary>How urgent an alert is: the log level it is written at and the colour a chat message gets.</summary>

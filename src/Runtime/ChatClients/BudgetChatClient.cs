@@ -122,6 +122,15 @@ public class BudgetChatClient : DelegatingChatClient
         var completed = false;
         var cutOff = false;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
+        // A consumer that stops reading and never disposes the enumerator: count what arrived, free the rest, stop the provider.
+        await using var idle = new StreamIdleWatchdog(Engine.TimeProvider, Engine.Parts.StreamIdleTimeout, async () =>
+        {
+            var (consumed, wasReported) = Reconcile(meter.Reported, prepared.Estimate, meter.Text);
+            await lease.TrySettleAsync(new LeaseOutcome(UsageStatus.Cancelled, consumed, wasReported,
+                $"the stream was not read for {Denials.FormatDuration(Engine.Parts.StreamIdleTimeout)}; GuardedAI cut it")).ConfigureAwait(false);
+            providerCancellation.Cancel();
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+        });
         try
         {
             stream = base.GetStreamingResponseAsync(prepared.Messages, prepared.Options, providerCancellation.Token).GetAsyncEnumerator(providerCancellation.Token);
@@ -141,7 +150,9 @@ public class BudgetChatClient : DelegatingChatClient
 
                 lease.ResponseModel ??= update.ModelId;
                 meter.Observe(update);
+                idle.Handing();
                 yield return update;
+                idle.Resumed();
                 if (meter.IsPastReservation)
                 {
                     cutOff = true;
@@ -162,24 +173,27 @@ public class BudgetChatClient : DelegatingChatClient
 
             // Whatever happened, what was consumed is counted: a stream abandoned or cut half-way is not free.
             var (usage, reported) = Reconcile(meter.Reported, prepared.Estimate, meter.Text);
+            LeaseOutcome outcome;
             if (cutOff)
             {
                 usage = usage with { OutputTokens = Math.Max(usage.OutputTokens, meter.CountedOutputTokens) };
-                await lease.CancelAsync(meter.CutOffReason(Policy.Name), usage, reported).ConfigureAwait(false);
+                outcome = new LeaseOutcome(UsageStatus.Cancelled, usage, reported, meter.CutOffReason(Policy.Name));
             }
             else if (completed)
             {
-                await lease.CommitAsync(usage, reported).ConfigureAwait(false);
+                outcome = new LeaseOutcome(UsageStatus.Success, usage, reported, null);
             }
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 lease.ErrorType = failure.GetType().FullName;
-                await lease.FailAsync(GuardedCall.Describe(failure), usage, reported).ConfigureAwait(false);
+                outcome = new LeaseOutcome(UsageStatus.Failed, usage, reported, GuardedCall.Describe(failure));
             }
             else
             {
-                await lease.CancelAsync("the stream was abandoned before it completed", usage, reported).ConfigureAwait(false);
+                outcome = new LeaseOutcome(UsageStatus.Cancelled, usage, reported, "the stream was abandoned before it completed");
             }
+            // The idle watchdog may have settled it already while the consumer was away: then this does nothing.
+            await lease.TrySettleAsync(outcome).ConfigureAwait(false);
         }
         if (cutOff) yield return meter.CutOffUpdate(Policy.Name);
     }
@@ -225,19 +239,8 @@ public class BudgetChatClient : DelegatingChatClient
     private ITokenCounter CounterFor(string? model) =>
         string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
 
-    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText)
-    {
-        var counter = CounterFor(estimate.Model);
-        if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
-        {
-            var usage = TokenUsage.From(reported);
-            // A provider that reports only one side: fill the other from what we know.
-            if (reported.InputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { InputTokens = estimate.InputTokens };
-            if (reported.OutputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { OutputTokens = counter.CountText(responseText) };
-            return (usage, true);
-        }
-        return (new TokenUsage(estimate.InputTokens, counter.CountText(responseText)), false);
-    }
+    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
+        ResponseUsage.Read(reported, estimate, responseText, CounterFor(estimate.Model));
 
     private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context, string? ConversationId);
 }

@@ -21,35 +21,17 @@ internal static class ChatEstimator
         counter ??= parts.Tokenizers.ForModel(model);
         var list = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
 
-        long characters = 0;
-        foreach (var message in list)
-        {
-            foreach (var content in message.Contents)
-            {
-                if (content is TextContent text) characters += text.Text?.Length ?? 0;
-            }
-        }
+        // Every content kind counts (function calls and results, data, instructions, tools, schemas), and measuring stops
+        // just past the limit: a 50 MB prompt of any shape is refused in time linear in what was looked at.
+        var characters = ChatPromptMeasure.Characters(list, options, parts.MaxPromptCharacters);
         if (characters > parts.MaxPromptCharacters)
         {
             return (new UsageEstimate(model, 0, 0, 0), Denials.PromptTooLarge(policy.Name, characters, parts.MaxPromptCharacters));
         }
 
         var cap = policy.MaxInputTokens ?? int.MaxValue;
-        long input = counter.CountMessages(list, cap);
-        if (options?.Tools is { Count: > 0 } tools && input <= cap) input += CountTools(counter, tools);
+        var input = ChatPromptMeasure.Tokens(counter, list, options, cap);
         long output = options?.MaxOutputTokens ?? policy.MaxOutputTokens ?? 0;
         return (new UsageEstimate(model, input, output, parts.Pricing.Cost(model, new TokenUsage(input, output))), null);
-    }
-
-    /// <summary>Tool definitions are sent with every request and billed as input: count their name, description and schema.</summary>
-    private static long CountTools(ITokenCounter counter, IList<AITool> tools)
-    {
-        long total = 0;
-        foreach (var tool in tools)
-        {
-            total += counter.CountText(tool.Name) + counter.CountText(tool.Description ?? string.Empty);
-            if (tool is AIFunctionDeclaration function) total += counter.CountText(function.JsonSchema.GetRawText());
-        }
-        return total;
     }
 }

@@ -79,14 +79,14 @@ internal static class AlertConfiguration
     }
 
     /// <summary>A channel key under <c>GuardedAI:Alerts</c> without the package that reads it fails the start, naming the method to add.</summary>
-    public static void CheckChannelSections(IConfigurationSection root, ISet<string> claimed)
+    public static IEnumerable<ConfigurationError> ChannelSectionErrors(IConfigurationSection root, ISet<string> claimed)
     {
-        if (claimed.Contains(ChannelsPackageSection)) return; // the package validates its own keys
+        if (claimed.Contains(ChannelsPackageSection)) yield break; // the package validates its own keys
         foreach (var child in root.GetSection("Alerts").GetChildren())
         {
             if (AlertOptions.CoreKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase)) continue;
-            throw new InvalidOperationException(
-                $"{child.Path} is not read by the GuardedAI core. Alert channels (Slack, Teams, Discord, Webhooks, Email) are read by the GuardedAI.Alerts package: add .AddAlertChannels() to AddGuardedAI(...).");
+            yield return new ConfigurationError(child.Path,
+                "is not read by the GuardedAI core. Alert channels (Slack, Teams, Discord, Webhooks, Email) are read by the GuardedAI.Alerts package: add .AddAlertChannels() to AddGuardedAI(...).");
         }
     }
 

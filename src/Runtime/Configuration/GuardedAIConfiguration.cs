@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace GuardedAI;
@@ -7,50 +6,100 @@ namespace GuardedAI;
 internal static class GuardedAIConfiguration
 {
     /// <summary>Applies <paramref name="source"/> to <paramref name="target"/>.</summary>
-    /// <exception cref="BudgetPolicyException">A budget is invalid.</exception>
+    /// <exception cref="GuardedAIConfigurationException">A budget, price or setting is invalid; each problem is named with its configuration path.</exception>
     /// <exception cref="InvalidOperationException">Another setting is invalid; the message names it.</exception>
     public static void Apply(GuardedAIOptions source, BudgetEngineOptions target, IServiceProvider? services = null)
     {
-        foreach (var (name, budget) in source.Budgets) target.Policies.Add(budget.ToPolicy(name));
-        foreach (var (tenant, budget) in source.Tenants) target.TenantPolicies[tenant] = budget.ToPolicy(BudgetEngine.TenantScope(tenant));
-        if (source.DefaultTenantBudget is { } template)
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        var errors = new List<ConfigurationError>();
+        foreach (var (name, budget) in source.Budgets)
         {
-            target.DefaultTenantPolicy = template.ToPolicy("tenant:*");
+            if (Policy(budget, name, $"{Section}:Budgets:{name}", errors) is { } policy) target.Policies.Add(policy);
+        }
+        foreach (var (tenant, budget) in source.Tenants)
+        {
+            if (Policy(budget, BudgetEngine.TenantScope(tenant), $"{Section}:Tenants:{tenant}", errors) is { } policy) target.TenantPolicies[tenant] = policy;
+        }
+        if (source.DefaultTenantBudget is { } template && Policy(template, "tenant:*", $"{Section}:DefaultTenantBudget", errors) is { } validated)
+        {
+            target.DefaultTenantPolicy = validated;
         }
 
         var prices = target.Prices ?? PriceCatalog.CreateDefault();
         if (!string.IsNullOrWhiteSpace(source.PriceFile))
         {
-            if (!File.Exists(source.PriceFile)) throw new InvalidOperationException($"GuardedAI:PriceFile '{source.PriceFile}' does not exist.");
-            prices.LoadLiteLlmFile(source.PriceFile);
+            if (!File.Exists(source.PriceFile)) errors.Add(new($"{Section}:PriceFile", $"names '{source.PriceFile}', which does not exist."));
+            else
+            {
+                try { prices.LoadLiteLlmFile(source.PriceFile); }
+                catch (FormatException ex) { errors.Add(new($"{Section}:PriceFile", $"cannot be loaded: {ex.Message}")); }
+            }
         }
         foreach (var (model, price) in source.Prices)
         {
-            if (price.Input < 0 || price.Output < 0) throw new InvalidOperationException($"GuardedAI:Prices:{model} has a negative price.");
-            prices.Set(model, price.ToModelPrice());
+            if (CheckPrice(price, $"{Section}:Prices:{model}", errors)) prices.Set(model, price.ToModelPrice());
         }
-        foreach (var (alias, model) in source.ModelAliases) prices.AddAlias(alias, model);
-        if (source.UnknownModelPrice is { } unknown) prices.DefaultPrice = unknown.ToModelPrice();
+        foreach (var (alias, model) in source.ModelAliases)
+        {
+            if (string.IsNullOrWhiteSpace(model)) errors.Add(new($"{Section}:ModelAliases:{alias}", "is empty; expected the model id the alias prices as."));
+            else prices.AddAlias(alias, model);
+        }
+        if (source.UnknownModelPrice is { } unknown && CheckPrice(unknown, $"{Section}:UnknownModelPrice", errors)) prices.DefaultPrice = unknown.ToModelPrice();
         target.Prices = prices;
 
-        if (source.ReservationLeaseSeconds is { } lease)
-        {
-            if (lease <= 0) throw new InvalidOperationException($"GuardedAI:ReservationLeaseSeconds must be positive, but is {lease}.");
-            target.ReservationLease = TimeSpan.FromSeconds(lease);
-        }
-        if (source.MaxPromptCharacters is { } max)
-        {
-            if (max <= 0) throw new InvalidOperationException($"GuardedAI:MaxPromptCharacters must be positive, but is {max}.");
-            target.MaxPromptCharacters = max;
-        }
+        Positive(source.ReservationLeaseSeconds, "ReservationLeaseSeconds", errors, seconds => target.ReservationLease = TimeSpan.FromSeconds(seconds));
+        Positive(source.RequestTimeoutSeconds, "RequestTimeoutSeconds", errors, seconds => target.RequestTimeout = TimeSpan.FromSeconds(seconds));
+        Positive(source.StreamIdleTimeoutSeconds, "StreamIdleTimeoutSeconds", errors, seconds => target.StreamIdleTimeout = TimeSpan.FromSeconds(seconds));
+        Positive(source.MaxPromptCharacters, "MaxPromptCharacters", errors, max => target.MaxPromptCharacters = max);
         target.StoreFailureMode = source.StoreFailureMode;
         if (source.FallbackLimitFraction is { } fraction)
         {
-            if (fraction is <= 0 or > 1) throw new InvalidOperationException($"GuardedAI:FallbackLimitFraction must be in (0, 1], but is {fraction}.");
-            target.FallbackLimitFraction = fraction;
+            if (fraction is > 0 and <= 1) target.FallbackLimitFraction = fraction;
+            else errors.Add(new($"{Section}:FallbackLimitFraction", $"is {fraction}; expected a number above 0 and at most 1."));
         }
+        if (errors.Count > 0) throw new GuardedAIConfigurationException(errors);
+
         AlertConfiguration.Apply(source.Alerts, target);
         AlertConfiguration.ApplyHostPressure(source.HostPressure, target);
+    }
+
+    private const string Section = GuardedAIOptions.SectionName;
+
+    private static BudgetPolicy? Policy(BudgetOptions budget, string name, string path, List<ConfigurationError> errors)
+    {
+        try
+        {
+            return budget.ToPolicy(name);
+        }
+        catch (BudgetPolicyException ex)
+        {
+            errors.Add(new(path, $"is not a valid budget: {ex.Problem}."));
+            return null;
+        }
+    }
+
+    private static bool CheckPrice(PriceOptions price, string path, List<ConfigurationError> errors)
+    {
+        var before = errors.Count;
+        void Check(decimal? amount, string key)
+        {
+            if (amount is < 0 or > GuardedAIConfigurationSchema.MaxPricePerMillion)
+                errors.Add(new($"{path}:{key}", $"is {amount}; expected a price in US dollars per 1M tokens from 0 to {GuardedAIConfigurationSchema.MaxPricePerMillion:#,0}."));
+        }
+        Check(price.Input, "Input");
+        Check(price.Output, "Output");
+        Check(price.CachedInput, "CachedInput");
+        Check(price.CacheWrite, "CacheWrite");
+        Check(price.Reasoning, "Reasoning");
+        return errors.Count == before;
+    }
+
+    private static void Positive(int? value, string key, List<ConfigurationError> errors, Action<int> apply)
+    {
+        if (value is not { } v) return;
+        if (v > 0) apply(v);
+        else errors.Add(new($"{Section}:{key}", $"is {v}; expected a whole number of at least 1."));
     }
 
     /// <summary>Wraps the ledger the stores chose in the optional JSONL audit log (<c>GuardedAI:AuditLog</c>).</summary>

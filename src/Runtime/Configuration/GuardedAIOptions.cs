@@ -27,8 +27,14 @@ public sealed class GuardedAIOptions
     /// <summary>The price of models nobody priced (default $10 / $30 per 1M input/output tokens).</summary>
     public PriceOptions? UnknownModelPrice { get; set; }
 
-    /// <summary>Seconds an unsettled reservation holds budget (default 600).</summary>
+    /// <summary>Seconds an unsettled reservation holds budget; unset: derived from each call (see <see cref="BudgetEngineOptions.ReservationLease"/>).</summary>
     public int? ReservationLeaseSeconds { get; set; }
+
+    /// <summary>Seconds a provider request may take before it starts answering (default 100); leases are derived from it.</summary>
+    public int? RequestTimeoutSeconds { get; set; }
+
+    /// <summary>Seconds a stream may go unread before GuardedAI cuts it and settles what arrived (default 60).</summary>
+    public int? StreamIdleTimeoutSeconds { get; set; }
 
     /// <summary>The largest prompt, in characters, GuardedAI will count (default 4,000,000).</summary>
     public int? MaxPromptCharacters { get; set; }
@@ -58,7 +64,7 @@ public sealed class AuditLogOptions
     public bool FlushToDisk { get; set; } = true;
 }
 
-/// <summary>One budget in configuration. Zero or absent numbers are "not set"; explicit limits override the tier's.</summary>
+/// <summary>One budget in configuration. Absent numbers are "not set"; explicit limits override the tier's.</summary>
 public sealed class BudgetOptions
 {
     /// <summary>Default model id.</summary>

@@ -40,8 +40,22 @@ public sealed class BudgetEngineOptions
     /// <c>tenant:&lt;key&gt;</c>); null: such tenants are labelled, not limited.</summary>
     public BudgetPolicy? DefaultTenantPolicy { get; set; }
 
-    /// <summary>How long an unsettled reservation holds budget before it is returned (default 10 minutes).</summary>
-    public TimeSpan ReservationLease { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long an unsettled reservation holds budget before it is returned. Null (the default): each call's lease is
+    /// derived from the call — <see cref="RequestTimeout"/> plus the time its output cap takes at a slow 20 tokens a
+    /// second, at most an hour (100 s + 40 s for an 800-token cap) — so an orphaned reservation returns about when its
+    /// call would have ended.
+    /// </summary>
+    public TimeSpan? ReservationLease { get; set; }
+
+    /// <summary>The longest a provider request may take before it answers (or starts streaming); default 100 s, the
+    /// default timeout of HttpClient and of the OpenAI and Azure SDKs. Leases are derived from it.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>How long a stream may go unread (its consumer holding an update without asking for the next) before
+    /// the guard cuts it and settles what arrived, so an enumerator that is never disposed does not hold its
+    /// reservation; default 60 s.</summary>
+    public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How often expired leases are swept (default 30 seconds).</summary>
     public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -107,6 +107,13 @@ public sealed class BudgetLease : IAsyncDisposable
         await _settlement.SettleAsync(this, LeaseOutcome.Abandoned(Estimate)).ConfigureAwait(false);
     }
 
+    /// <summary>Settles unless something already did (the middleware's idle watchdog races the stream's own end); null then.</summary>
+    internal async ValueTask<UsageRecord?> TrySettleAsync(LeaseOutcome outcome)
+    {
+        if (_settlement is null || !TryClaim()) return null;
+        return await _settlement.SettleAsync(this, outcome).ConfigureAwait(false);
+    }
+
     private ValueTask<UsageRecord> Settle(LeaseOutcome outcome)
     {
         if (_settlement is null) throw new InvalidOperationException($"Lease {Id} was denied ({Denial!.Kind}); there is nothing to settle.");

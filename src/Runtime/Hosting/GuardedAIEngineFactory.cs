@@ -52,6 +52,10 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
         {
             await setup.ConfigureAsync(options, services, cancellationToken).ConfigureAwait(false);
         }
+        // A durable ledger that cannot write (a locked file) is a store-down condition for in-process counters: alert, then
+        // the configured fail mode. (Shared counters such as Redis are the store; the ledger never stalls a call past its timeout.)
+        if (options.Store is null && options.Ledger is ILedgerAvailability availability)
+            options.Store = new LedgerGatedCounterStore(new InMemoryBudgetCounterStore(options.TimeProvider), availability);
         if (section is not null && section.Exists()) GuardedAIConfiguration.ApplyAuditLog(Bind(section), options);
         configure?.Invoke(options);
         return await BudgetEngine.CreateAsync(options, cancellationToken).ConfigureAwait(false);
@@ -67,7 +71,13 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
         };
         if (section is not null && section.Exists())
         {
-            CheckStoreSections(section);
+            // The binder forgives unknown keys and drops entries it cannot convert: check strictly first, every problem at once.
+            var errors = PackageSectionErrors(section).ToList();
+            foreach (var error in StrictConfigurationValidator.Validate(section, GuardedAIConfigurationSchema.Create(services.GetServices<GuardedAIConfigurationSection>())))
+            {
+                if (!errors.Any(e => error.Path.StartsWith(e.Path, StringComparison.OrdinalIgnoreCase))) errors.Add(error);
+            }
+            if (errors.Count > 0) throw new GuardedAIConfigurationException(errors);
             GuardedAIConfiguration.Apply(Bind(section), options, services);
         }
         if (applyCode)
@@ -78,17 +88,18 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
         return options;
     }
 
-    /// <summary>A section that belongs to no setting and to no store added to the builder fails the start, naming what to add.</summary>
-    private void CheckStoreSections(IConfigurationSection root)
+    /// <summary>The sections of GuardedAI's own packages, configured without the package added: the start fails naming the method to add.</summary>
+    private static readonly string[] PackageSections = ["Sqlite", "Redis", "PostgreSql"];
+
+    private IEnumerable<ConfigurationError> PackageSectionErrors(IConfigurationSection root)
     {
-        var claimed = services.GetServices<IGuardedAIEngineSetup>().Select(s => s.ConfigurationSection).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var settings = typeof(GuardedAIOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        AlertConfiguration.CheckChannelSections(root, claimed);
+        var claimed = services.GetServices<GuardedAIConfigurationSection>().Select(s => s.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var error in AlertConfiguration.ChannelSectionErrors(root, claimed)) yield return error;
         foreach (var child in root.GetChildren())
         {
-            if (settings.Contains(child.Key) || claimed.Contains(child.Key)) continue;
-            throw new InvalidOperationException(
-                $"{child.Path} is not a GuardedAI setting, and no store added to AddGuardedAI(...) reads it. A store package reads its own section once added: " +
+            if (!PackageSections.Contains(child.Key, StringComparer.OrdinalIgnoreCase) || claimed.Contains(child.Key)) continue;
+            yield return new ConfigurationError(child.Path,
+                "is not a GuardedAI setting, and no store added to AddGuardedAI(...) reads it. A store package reads its own section once added: " +
                 "GuardedAI:Sqlite needs .AddSqliteLedger() (GuardedAI.Sqlite), GuardedAI:Redis needs .AddRedisCounters() (GuardedAI.Redis).");
         }
     }

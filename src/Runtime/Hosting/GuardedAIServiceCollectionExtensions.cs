@@ -32,6 +32,20 @@ public static class GuardedAIServiceCollectionExtensions
         return new GuardedAIBuilder(services, section);
     }
 
+    /// <summary>
+    /// Declares a section of <c>GuardedAI</c> that a package owns (a store's settings), so that start-up checks it as
+    /// strictly as the built-in sections: unknown keys and bad values fail with their path. With a null
+    /// <paramref name="schema"/>, the package checks the section itself and start-up leaves keys it does not know to it
+    /// (the alert channels under <c>GuardedAI:Alerts</c>).
+    /// </summary>
+    public static IGuardedAIBuilder AddConfigurationSection(this IGuardedAIBuilder builder, string key, ConfigurationSchema? schema)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        builder.Services.AddSingleton(new GuardedAIConfigurationSection(key, schema));
+        return builder;
+    }
+
     /// <summary>Registers the engine configured only in code.</summary>
     public static IGuardedAIBuilder AddGuardedAI(this IServiceCollection services, Action<BudgetEngineOptions> configure) =>
         services.AddGuardedAI(configuration: null, configure);

@@ -58,6 +58,27 @@ public sealed record UsageRecord
     /// <summary>Completion tokens spent on reasoning.</summary>
     public long ReasoningTokens { get; init; }
 
+    /// <summary>Prompt tokens written to the provider's cache.</summary>
+    public long CacheWriteInputTokens { get; init; }
+
+    /// <summary>Input tokens as the provider reported them, before GuardedAI distrusted them (null: it reported none).</summary>
+    public long? ReportedInputTokens { get; init; }
+
+    /// <summary>Output tokens as the provider reported them (null: it reported none).</summary>
+    public long? ReportedOutputTokens { get; init; }
+
+    /// <summary>The total the provider reported, if it reported one.</summary>
+    public long? ReportedTotalTokens { get; init; }
+
+    /// <summary>Cached input tokens as the provider reported them (null: it reported no usage).</summary>
+    public long? ReportedCachedInputTokens { get; init; }
+
+    /// <summary>Reasoning tokens as the provider reported them (null: it reported no usage).</summary>
+    public long? ReportedReasoningTokens { get; init; }
+
+    /// <summary>What GuardedAI corrected in the reported usage, or that the call ran over its reservation; null when nothing was wrong.</summary>
+    public string? Anomalies { get; init; }
+
     /// <summary>Input tokens GuardedAI estimated and reserved.</summary>
     public long EstimatedInputTokens { get; init; }
 
@@ -91,7 +112,7 @@ public sealed record UsageRecord
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
 
     /// <summary>Input plus output tokens.</summary>
-    public long TotalTokens => InputTokens + OutputTokens;
+    public long TotalTokens => Saturating.Add(InputTokens, OutputTokens);
 
     internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
 }

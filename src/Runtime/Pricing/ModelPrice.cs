@@ -30,6 +30,9 @@ public sealed record ModelPrice
     /// <summary>Cached-input price above <see cref="LongContextThreshold"/>.</summary>
     public decimal? LongContextCachedInputPerMillion { get; init; }
 
+    /// <summary>Cache-write price above <see cref="LongContextThreshold"/>.</summary>
+    public decimal? LongContextCacheWritePerMillion { get; init; }
+
     /// <summary>The provider, e.g. <c>openai</c>, <c>anthropic</c>, <c>google</c>, <c>mistral</c>.</summary>
     public string? Provider { get; init; }
 

@@ -38,7 +38,20 @@ public sealed class PriceCatalog
 
     /// <summary>The price used for a model the catalogue does not know. Default: $10 input, $30 output per 1M
     /// tokens — deliberately above most current models, so an unknown model makes budgets stricter, not looser.</summary>
-    public ModelPrice DefaultPrice { get; set; } = new() { InputPerMillion = 10m, OutputPerMillion = 30m };
+    /// <exception cref="ArgumentException">A price is negative (a negative default would make unknown models pay the budget back).</exception>
+    public ModelPrice DefaultPrice
+    {
+        get => _defaultPrice;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Validate("(unknown models)", value);
+            _defaultPrice = value;
+            _resolved.Clear();
+        }
+    }
+
+    private ModelPrice _defaultPrice = new() { InputPerMillion = 10m, OutputPerMillion = 30m };
 
     /// <summary>Where "unknown model" warnings go.</summary>
     public ILogger Logger { get => _logger; set => _logger = value ?? NullLogger.Instance; }
@@ -105,23 +118,26 @@ public sealed class PriceCatalog
     /// the long-context prices apply.</summary>
     public decimal ComputeCost(string? model, TokenUsage usage) => ComputeCost(Resolve(model).Price, usage);
 
-    /// <summary>The cost in USD of <paramref name="usage"/> at <paramref name="price"/>.</summary>
+    /// <summary>The cost in USD of <paramref name="usage"/> at <paramref name="price"/>. Above the long-context
+    /// threshold every rate that has a long-context variant uses it (input, cached input, cache write, output); a
+    /// cached or cache-written token without a price of its own is priced as input.</summary>
     public static decimal ComputeCost(ModelPrice price, TokenUsage usage)
     {
         var longContext = price.LongContextThreshold is { } threshold && usage.InputTokens > threshold;
         var input = longContext ? price.LongContextInputPerMillion ?? price.InputPerMillion : price.InputPerMillion;
         var output = longContext ? price.LongContextOutputPerMillion ?? price.OutputPerMillion : price.OutputPerMillion;
-        var cached = longContext
-            ? price.LongContextCachedInputPerMillion ?? price.CachedInputPerMillion ?? input
-            : price.CachedInputPerMillion ?? input;
-        var cacheWrite = price.CacheWritePerMillion ?? input;
+        var cached = (longContext ? price.LongContextCachedInputPerMillion : null) ?? price.CachedInputPerMillion ?? input;
+        var cacheWrite = (longContext ? price.LongContextCacheWritePerMillion : null) ?? price.CacheWritePerMillion ?? input;
         var reasoning = price.ReasoningPerMillion ?? output;
 
-        var cachedTokens = Math.Min(usage.CachedInputTokens, usage.InputTokens);
-        var writeTokens = Math.Min(usage.CacheWriteInputTokens, usage.InputTokens - cachedTokens);
-        var plainInput = usage.InputTokens - cachedTokens - writeTokens;
-        var reasoningTokens = Math.Min(usage.ReasoningTokens, usage.OutputTokens);
-        var plainOutput = usage.OutputTokens - reasoningTokens;
+        // Negative parts are never subtracted: a count below zero prices as zero.
+        var inputTokens = Math.Max(0, usage.InputTokens);
+        var outputTokens = Math.Max(0, usage.OutputTokens);
+        var cachedTokens = Math.Clamp(usage.CachedInputTokens, 0, inputTokens);
+        var writeTokens = Math.Clamp(usage.CacheWriteInputTokens, 0, inputTokens - cachedTokens);
+        var plainInput = inputTokens - cachedTokens - writeTokens;
+        var reasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, outputTokens);
+        var plainOutput = outputTokens - reasoningTokens;
 
         var total = plainInput * input + cachedTokens * cached + writeTokens * cacheWrite + plainOutput * output + reasoningTokens * reasoning;
         return total / 1_000_000m;
@@ -129,8 +145,9 @@ public sealed class PriceCatalog
 
     /// <summary>
     /// Loads prices from a LiteLLM <c>model_prices_and_context_window.json</c> document: every entry with an
-    /// <c>input_cost_per_token</c> (per-token USD) is added or replaces the current price. Entries without token
-    /// prices (image, audio-only models, the <c>sample_spec</c> entry) are skipped and counted.
+    /// <c>input_cost_per_token</c> (per-token USD) is added under its exact key (provider prefix included) or
+    /// replaces the current price. Entries without token prices (image, audio-only models, the <c>sample_spec</c>
+    /// entry) are skipped and counted. Numbers are read as the exact decimals the file spells.
     /// </summary>
     /// <exception cref="FormatException">The document or an entry is malformed; the message names the entry and field.</exception>
     public PriceLoadResult LoadLiteLlm(Stream json)
@@ -170,7 +187,7 @@ public sealed class PriceCatalog
                     Provider = e.TryGetProperty("litellm_provider", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null,
                     Mode = e.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() == "embedding" ? "embedding" : "chat",
                 };
-                foreach (var threshold in new[] { 128, 200, 256, 272 })
+                foreach (var threshold in LongContextThresholds)
                 {
                     var longInput = PerMillion(entry.Name, e, $"input_cost_per_token_above_{threshold}k_tokens");
                     if (longInput is null) continue;
@@ -180,6 +197,7 @@ public sealed class PriceCatalog
                         LongContextInputPerMillion = longInput,
                         LongContextOutputPerMillion = PerMillion(entry.Name, e, $"output_cost_per_token_above_{threshold}k_tokens"),
                         LongContextCachedInputPerMillion = PerMillion(entry.Name, e, $"cache_read_input_token_cost_above_{threshold}k_tokens"),
+                        LongContextCacheWritePerMillion = PerMillion(entry.Name, e, $"cache_creation_input_token_cost_above_{threshold}k_tokens"),
                     };
                     break;
                 }
@@ -223,6 +241,7 @@ public sealed class PriceCatalog
                 LongContextInputPerMillion = Optional(e, "longContextInput"),
                 LongContextOutputPerMillion = Optional(e, "longContextOutput"),
                 LongContextCachedInputPerMillion = Optional(e, "longContextCachedInput"),
+                LongContextCacheWritePerMillion = Optional(e, "longContextCacheWrite"),
                 Provider = e.TryGetProperty("provider", out var p) ? p.GetString() : null,
                 Mode = e.TryGetProperty("mode", out var m) ? m.GetString() ?? "chat" : "chat",
             };
@@ -232,19 +251,40 @@ public sealed class PriceCatalog
         static decimal? Optional(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetDecimal() : null;
     }
 
+    /// <summary>The long-context thresholds LiteLLM spells as <c>…_above_{N}k_tokens</c>, lowest first.</summary>
+    private static readonly int[] LongContextThresholds = [128, 200, 256, 272, 512];
+
     private static decimal? PerMillion(string model, JsonElement entry, string field)
     {
         if (!entry.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var perToken) || double.IsNaN(perToken) || perToken < 0)
-            throw new FormatException($"entry '{model}': '{field}' must be a non-negative number, but is {value.GetRawText()}");
-        // Per-token prices are tiny binary doubles (2.5e-06); round to 6 decimals per 1M tokens to drop float noise.
-        return Math.Round((decimal)perToken * 1_000_000m, 6);
+        // The literal as an exact decimal: 3.75e-06 is 3.75 per 1M, not the nearest binary double.
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var perToken) || perToken < 0 || perToken > MaxPerToken)
+            throw new FormatException($"entry '{model}': '{field}' must be a non-negative number of US dollars per token (at most {MaxPerToken}), but is {value.GetRawText()}");
+        return perToken * 1_000_000m;
     }
+
+    /// <summary>$1,000 per token ($1 billion per 1M) — far above any real price, low enough that no cost overflows.</summary>
+    private const decimal MaxPerToken = 1_000m;
 
     private static void Validate(string model, ModelPrice price)
     {
-        if (price.InputPerMillion < 0 || price.OutputPerMillion < 0 || price.CachedInputPerMillion < 0 || price.CacheWritePerMillion < 0 || price.ReasoningPerMillion < 0)
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The price of '{model}' has a negative amount."), nameof(price));
+        Check(price.InputPerMillion, nameof(ModelPrice.InputPerMillion));
+        Check(price.OutputPerMillion, nameof(ModelPrice.OutputPerMillion));
+        Check(price.CachedInputPerMillion, nameof(ModelPrice.CachedInputPerMillion));
+        Check(price.CacheWritePerMillion, nameof(ModelPrice.CacheWritePerMillion));
+        Check(price.ReasoningPerMillion, nameof(ModelPrice.ReasoningPerMillion));
+        Check(price.LongContextInputPerMillion, nameof(ModelPrice.LongContextInputPerMillion));
+        Check(price.LongContextOutputPerMillion, nameof(ModelPrice.LongContextOutputPerMillion));
+        Check(price.LongContextCachedInputPerMillion, nameof(ModelPrice.LongContextCachedInputPerMillion));
+        Check(price.LongContextCacheWritePerMillion, nameof(ModelPrice.LongContextCacheWritePerMillion));
+        if (price.LongContextThreshold is <= 0)
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The price of '{model}': {nameof(ModelPrice.LongContextThreshold)} must be positive, but is {price.LongContextThreshold}."), nameof(price));
+
+        void Check(decimal? amount, string field)
+        {
+            if (amount is < 0 or > MaxPerToken * 1_000_000m)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The price of '{model}': {field} must be between 0 and {MaxPerToken * 1_000_000m:0} US dollars per 1M tokens, but is {amount}."), nameof(price));
+        }
     }
 }
 

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Microsoft.ML.Tokenizers;
 
 namespace GuardedAI;
 
@@ -10,7 +8,8 @@ namespace GuardedAI;
 /// OpenAI's published accounting, each message costs 3 tokens plus its role, its content and (when set) its
 /// author name plus 1, and every prompt 3 more to prime the reply. Counts of message texts are cached by
 /// content, because a chat re-sends its whole history on every call: estimating a long conversation then costs
-/// about as much as tokenizing its newest message.
+/// about as much as tokenizing its newest message. Counting takes time linear in the text read and stops once the
+/// count passes the cap (see <see cref="BoundedBpeCounter"/>); every content kind counts (see <see cref="PromptContent"/>).
 /// </summary>
 internal sealed class ChatTokenCounter : ITokenCounter
 {
@@ -19,11 +18,12 @@ internal sealed class ChatTokenCounter : ITokenCounter
     private const int ReplyPriming = 3;
     private const int CacheCapacity = 8192;
     private const int MinCachedLength = 32;
+    private const int MaxLookupLength = 1_000_000;
 
     /// <summary>Tokens charged for an image, whatever its size: a high-detail 1024×1024 image in OpenAI's accounting.</summary>
-    public const int TokensPerImage = 765;
+    public const int TokensPerImage = PromptContent.TokensPerImage;
 
-    private readonly Tokenizer _tokenizer;
+    private readonly BoundedBpeCounter _tokenizer;
     private readonly double _margin;
     private readonly ConcurrentDictionary<string, int> _cache = new(StringComparer.Ordinal);
 
@@ -45,21 +45,15 @@ internal sealed class ChatTokenCounter : ITokenCounter
     public int CountText(string text, int maxTokens = int.MaxValue)
     {
         if (string.IsNullOrEmpty(text)) return 0;
-        if (text.Length >= MinCachedLength && _cache.TryGetValue(text, out var cached)) return cached;
+        // Looking a text up hashes all of it; a huge text counted against a cap is cheaper to count (counting stops at the cap).
+        var lookUp = text.Length >= MinCachedLength && (text.Length <= MaxLookupLength || maxTokens == int.MaxValue);
+        if (lookUp && _cache.TryGetValue(text, out var cached)) return cached;
 
-        int count;
-        if (maxTokens == int.MaxValue)
-        {
-            count = Scale(_tokenizer.CountTokens(text));
-        }
-        else
-        {
-            // Stop as soon as the cap is passed: a 10 MB prompt costs no more to reject than a small one.
-            var rawCap = (int)Math.Min(int.MaxValue - 1L, (long)Math.Ceiling(maxTokens / _margin) + 1);
-            _tokenizer.GetIndexByTokenCount(text, rawCap, out _, out var raw);
-            count = Scale(raw);
-            if (raw >= rawCap) return Math.Max(count, maxTokens + 1); // stopped early: a lower bound, not cached
-        }
+        // Stop once the scaled count must pass the cap: a 10 MB prompt costs no more to reject than a small one.
+        var rawCap = maxTokens == int.MaxValue ? long.MaxValue : (long)Math.Floor(maxTokens / _margin);
+        var raw = _tokenizer.Count(text, rawCap);
+        var count = Scale(raw);
+        if (raw > rawCap) return Math.Max(count, maxTokens + 1); // stopped early: a lower bound, not cached
 
         if (text.Length >= MinCachedLength)
         {
@@ -88,23 +82,12 @@ internal sealed class ChatTokenCounter : ITokenCounter
         return (int)Math.Min(int.MaxValue, total);
     }
 
-    private int CountContent(AIContent content, int remaining) => content switch
+    private int CountContent(AIContent content, int remaining)
     {
-        TextContent text => CountText(text.Text, remaining),
-        TextReasoningContent reasoning => CountText(reasoning.Text, remaining),
-        FunctionCallContent call => CountText(call.Name, remaining) + CountText(Serialize(call.Arguments), remaining),
-        FunctionResultContent result => CountText(Serialize(result.Result), remaining),
-        DataContent data when data.HasTopLevelMediaType("image") => TokensPerImage,
-        UriContent uri when uri.HasTopLevelMediaType("image") => TokensPerImage,
-        _ => 0,
-    };
+        var fixedTokens = PromptContent.FixedTokens(content);
+        if (fixedTokens > 0) return (int)Math.Min(int.MaxValue, fixedTokens);
+        return PromptContent.Text(content) is { Length: > 0 } text ? CountText(text, remaining) : 0;
+    }
 
-    private static string Serialize(object? value) => value switch
-    {
-        null => string.Empty,
-        string s => s,
-        _ => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions),
-    };
-
-    private int Scale(int raw) => IsExact ? raw : (int)Math.Min(int.MaxValue, Math.Ceiling(raw * _margin));
+    private int Scale(long raw) => (int)Math.Min(int.MaxValue, IsExact ? raw : Math.Ceiling(raw * _margin));
 }

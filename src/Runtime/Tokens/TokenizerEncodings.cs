@@ -9,40 +9,46 @@ namespace GuardedAI;
 /// Builds Tiktoken tokenizers that have no special tokens. Microsoft.ML.Tokenizers' default tokenizers turn
 /// strings such as <c>&lt;|endoftext|&gt;</c> inside user text into one special token, which under-counts what a
 /// provider bills (it treats user text as ordinary text); an under-count is an overspend. So we load the same
-/// vocabulary with the encoding's split pattern and no special tokens.
+/// vocabulary with no special tokens, and pre-tokenize with the encoding's split pattern ourselves
+/// (<see cref="BoundedBpeCounter"/>), so that no piece longer than a bound ever reaches byte-pair encoding.
 /// </summary>
 internal static class TokenizerEncodings
 {
-    // The encodings' published pre-tokenization patterns.
+    // The encodings' published pre-tokenization patterns, with every unbounded repetition bounded to Q characters
+    // (written {0,Q} and {1,Q} below). On runs shorter than Q they split text exactly as the published ones; a longer
+    // run is cut into pieces of at most about 2Q characters instead of one, so finding a piece never scans more than
+    // that, and a cap stops the whole count early. BoundedBpeCounter counts such a cut like its own chunk cuts.
     private const string O200kPattern =
-        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
-        @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
-        @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+";
+        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{0,Q}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{1,Q}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{1,Q}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{0,Q}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]{1,Q}[\r\n/]{0,Q}|\s{0,Q}[\r\n]{1,Q}|\s{1,Q}(?!\S)|\s{1,Q}";
 
     // tiktoken's cl100k pattern; its possessive quantifiers written as .NET atomic groups.
     private const string Cl100kPattern =
-        @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}+)|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]+)(?>[\r\n]*)|(?>\s+)$|\s*[\r\n]|\s+(?!\S)|\s";
+        @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}{1,Q})|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]{1,Q})(?>[\r\n]{0,Q})|(?>\s{1,Q})$|\s{0,Q}[\r\n]|\s{1,Q}(?!\S)|\s";
 
-    private static readonly Lazy<Tokenizer> s_o200k = new(() => Load("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
-    private static readonly Lazy<Tokenizer> s_cl100k = new(() => Load("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
+    private static readonly Lazy<BoundedBpeCounter> s_o200k = new(() => Load("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
+    private static readonly Lazy<BoundedBpeCounter> s_cl100k = new(() => Load("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
 
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
 
-    public static Tokenizer Get(string encoding) => encoding switch
+    public static BoundedBpeCounter Get(string encoding) => encoding switch
     {
         O200kBase => s_o200k.Value,
         Cl100kBase => s_cl100k.Value,
         _ => throw new ArgumentException($"Unknown encoding '{encoding}'.", nameof(encoding)),
     };
 
-    private static Tokenizer Load(string assemblyName, string resource, string pattern)
+    private static BoundedBpeCounter Load(string assemblyName, string resource, string pattern)
     {
         var assembly = Assembly.Load(assemblyName);
         using var compressed = assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"The vocabulary '{resource}' is missing from {assemblyName}.");
         using var vocabulary = new DeflateStream(compressed, CompressionMode.Decompress);
-        var preTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant), specialTokens: null);
-        return TiktokenTokenizer.Create(vocabulary, preTokenizer, normalizer: null, specialTokens: null);
+        var bounded = pattern.Replace(",Q}", string.Create(System.Globalization.CultureInfo.InvariantCulture, $",{BoundedBpeCounter.MaxRunLength}}}"), StringComparison.Ordinal);
+        var split = new Regex(bounded, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        var tokenizer = TiktokenTokenizer.Create(vocabulary, new RegexPreTokenizer(split, specialTokens: null), normalizer: null, specialTokens: null);
+        return new BoundedBpeCounter(tokenizer, split);
     }
 }

@@ -36,7 +36,7 @@ internal sealed class FakeChatClient : IChatClient
             yield return new ChatResponseUpdate(ChatRole.Assistant, chunk);
         }
 
-        yield return new ChatResponseUpdate { Contents = { new UsageContent(new UsageDetails { InputTokenCount = 20, OutputTokenCount = 4, TotalTokenCount = 24 }) } };
+        yield return new ChatResponseUpdate { Contents = { new UsageContent(new UsageDetails { InputTokenCount = 20, OutputTokenCount = 5, TotalTokenCount = 25 }) } };
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)

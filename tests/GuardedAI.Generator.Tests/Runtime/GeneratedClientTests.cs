@@ -175,7 +175,7 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         Assert.Equal(new[] { "Release", " notes", ": ", "faster." }, chunks);
         Assert.True(_inner.Calls.Single().Streaming);
         UsageRecord record = _engine.Ledger.Snapshot().Single();
-        Assert.Equal((20L, 4L, UsageStatus.Success), (record.InputTokens, record.OutputTokens, record.Status));
+        Assert.Equal((20L, 5L, UsageStatus.Success), (record.InputTokens, record.OutputTokens, record.Status));
     }
 
     [Fact]

@@ -13,15 +13,21 @@ internal sealed class EngineParts
     {
         if (options.FallbackLimitFraction is <= 0 or > 1 or double.NaN)
             throw new ArgumentOutOfRangeException(nameof(options), options.FallbackLimitFraction, "FallbackLimitFraction must be in (0, 1].");
-        if (options.ReservationLease <= TimeSpan.Zero)
-            throw new ArgumentOutOfRangeException(nameof(options), options.ReservationLease, "ReservationLease must be positive.");
+        if (options.ReservationLease is { } lease && lease <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), lease, "ReservationLease must be positive.");
+        if (options.RequestTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), options.RequestTimeout, "RequestTimeout must be positive.");
+        if (options.StreamIdleTimeout <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(options), options.StreamIdleTimeout, "StreamIdleTimeout must be positive.");
         if (options.MaxPromptCharacters <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxPromptCharacters, "MaxPromptCharacters must be positive.");
 
         Time = options.TimeProvider;
         LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         Logger = LoggerFactory.CreateLogger("GuardedAI.BudgetEngine");
-        LeaseDuration = options.ReservationLease;
+        FixedLease = options.ReservationLease;
+        RequestTimeout = options.RequestTimeout;
+        StreamIdleTimeout = options.StreamIdleTimeout;
         StoreRetryInterval = options.StoreRetryInterval;
         MaxPromptCharacters = options.MaxPromptCharacters;
         Policies = new PolicyRegistry(options.Policies.ToArray(), options.TenantPolicies.ToArray(), options.DefaultTenantPolicy);
@@ -52,7 +58,13 @@ internal sealed class EngineParts
     public TimeProvider Time { get; }
     public ILoggerFactory LoggerFactory { get; }
     public ILogger Logger { get; }
-    public TimeSpan LeaseDuration { get; }
+    /// <summary>The lease every reservation gets, when the options fix one; null: derived from each call.</summary>
+    public TimeSpan? FixedLease { get; }
+    public TimeSpan RequestTimeout { get; }
+    public TimeSpan StreamIdleTimeout { get; }
+
+    /// <summary>How long the reservation of <paramref name="estimate"/> is leased.</summary>
+    public TimeSpan LeaseFor(in UsageEstimate estimate) => ReservationLeaseDuration.For(FixedLease, RequestTimeout, estimate);
     public TimeSpan StoreRetryInterval { get; }
     public int MaxPromptCharacters { get; }
     public PolicyRegistry Policies { get; }

@@ -33,7 +33,7 @@ internal sealed class Reserver
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
         var charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
-        var expiresAt = now + _parts.LeaseDuration;
+        var expiresAt = now + _parts.LeaseFor(estimate);
         CounterReserveResult result;
         IBudgetCounterStore? holder;
         try

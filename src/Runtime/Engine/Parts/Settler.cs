@@ -15,8 +15,11 @@ internal sealed class Settler
     {
         NotifyBreakers(lease, held, outcome);
         var now = _parts.Time.GetUtcNow();
-        var usage = outcome.Usage;
-        var cost = usage.TotalTokens == 0 ? 0m : _parts.Pricing.Cost(lease.Estimate.Model, usage);
+        // Nothing a provider reports is trusted: never negative, never absurd, never below what was counted.
+        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate,
+            held.Charges.Select(c => c.Key.Dimension), _parts.Pricing.Cost);
+        var usage = settled.Usage;
+        var cost = settled.CostUsd;
         var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
         var charges = Charges.WithAmounts(held.Charges, actual);
 
@@ -47,6 +50,8 @@ internal sealed class Settler
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
             PriceTableVersion = _parts.Pricing.Version,
         };
+        record = settled.Annotate(record);
+        settled.Alert(_parts.Alerts, record, now);
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);
 

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI;
+
+/// <summary>
+/// What a chat call settles with: the provider's report as it came (the engine distrusts it, see
+/// <c>ReportedUsageSanitizer</c>), sides it left out filled from what GuardedAI knows, and GuardedAI's own count of
+/// the response text as the floor under the output (for models without an exact tokenizer, half its raw count); without
+/// a report, GuardedAI's counts.
+/// </summary>
+internal static class ResponseUsage
+{
+    public static (TokenUsage Usage, bool Reported) Read(UsageDetails? reported, UsageEstimate estimate, string responseText, ITokenCounter counter)
+    {
+        long counted = counter.CountText(responseText);
+        if (reported is not null && (reported.InputTokenCount is not null || reported.OutputTokenCount is not null || reported.TotalTokenCount is not null))
+        {
+            var usage = TokenUsage.From(reported);
+            // A provider that reports only one side: fill the other from what we know.
+            if (reported.InputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { InputTokens = estimate.InputTokens };
+            if (reported.OutputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { OutputTokens = counted };
+            // An exact counter's count of the response text is a floor: the provider billed at least those tokens. An
+            // approximate one (another family's tokenizer, plus a margin) only proves a blatant under-report: half its raw count.
+            var floor = counter.IsExact ? counted : (long)Math.Floor(counted / (2 * TokenCounterRegistry.ApproximationMargin));
+            return (usage with { CountedOutputTokens = floor }, true);
+        }
+        return (new TokenUsage(estimate.InputTokens, counted), false);
+    }
+}

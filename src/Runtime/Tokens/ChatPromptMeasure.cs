@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI;
+
+/// <summary>
+/// Measures everything a chat request sends and is billed for as input: the messages (every content kind, see
+/// <see cref="PromptContent"/>), the options' instructions (a system message), the tool definitions (name,
+/// description, JSON schema) and a structured-output schema. Both measures stop as soon as they pass their limit, so
+/// their cost is linear in what they read and bounded by the limit, whatever the prompt's size or shape.
+/// </summary>
+internal static class ChatPromptMeasure
+{
+    /// <summary>The prompt's size in characters; once it passes <paramref name="limit"/>, some number above it.</summary>
+    public static long Characters(IEnumerable<ChatMessage> messages, ChatOptions? options, long limit)
+    {
+        long total = options?.Instructions?.Length ?? 0;
+        if (options?.Tools is { Count: > 0 } tools)
+        {
+            foreach (var tool in tools) total += ToolCharacters(tool);
+        }
+        if (options?.ResponseFormat is ChatResponseFormatJson json) total += SchemaCharacters(json);
+        foreach (var message in messages)
+        {
+            total += message.AuthorName?.Length ?? 0;
+            foreach (var content in message.Contents)
+            {
+                if (total > limit) return total;
+                total += PromptContent.Characters(content, limit - total);
+            }
+        }
+        return total;
+    }
+
+    /// <summary>The prompt's input tokens; once they pass <paramref name="maxTokens"/>, some number above it.</summary>
+    public static long Tokens(ITokenCounter counter, IReadOnlyCollection<ChatMessage> messages, ChatOptions? options, int maxTokens)
+    {
+        long total = counter.CountMessages(messages, maxTokens);
+        if (options?.Instructions is { Length: > 0 } instructions && total <= maxTokens)
+        {
+            // Providers send instructions as a system message: the message overhead counts too.
+            total += counter.CountMessages([new ChatMessage(ChatRole.System, instructions)], Remaining(maxTokens, total));
+        }
+        if (options?.Tools is { Count: > 0 } tools)
+        {
+            foreach (var tool in tools)
+            {
+                if (total > maxTokens) return total;
+                total += counter.CountText(tool.Name, Remaining(maxTokens, total)) + counter.CountText(tool.Description ?? string.Empty, Remaining(maxTokens, total));
+                if (tool is AIFunctionDeclaration function && total <= maxTokens) total += counter.CountText(function.JsonSchema.GetRawText(), Remaining(maxTokens, total));
+            }
+        }
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json && total <= maxTokens)
+        {
+            total += counter.CountText((json.SchemaName ?? string.Empty) + (json.SchemaDescription ?? string.Empty) + schema.GetRawText(), Remaining(maxTokens, total));
+        }
+        return total;
+    }
+
+    private static int Remaining(int maxTokens, long total) => (int)Math.Clamp(maxTokens - total, 0, int.MaxValue);
+
+    private static long ToolCharacters(AITool tool) =>
+        (tool.Name?.Length ?? 0) + (tool.Description?.Length ?? 0) + (tool is AIFunctionDeclaration function ? RawLength(function.JsonSchema) : 0);
+
+    private static long SchemaCharacters(ChatResponseFormatJson json) =>
+        (json.SchemaName?.Length ?? 0) + (json.SchemaDescription?.Length ?? 0) + (json.Schema is { } schema ? RawLength(schema) : 0);
+
+    private static long RawLength(JsonElement element) => element.ValueKind == JsonValueKind.Undefined ? 0 : JsonMarshal.GetRawUtf8Value(element).Length;
+}

@@ -1,0 +1,123 @@
+using System.Runtime.CompilerServices;
+
+namespace GuardedAI.Tests;
+
+/// <summary>A reservation is held about as long as its call can last, and an abandoned stream gives its reservation back.</summary>
+public class LeaseDurationTests
+{
+    private static BudgetPolicy Policy() => BudgetPolicy.Create("stream").ForModel("gpt-4o-mini").WithMaxOutputTokens(800)
+        .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 100_000).Build();
+
+    [Fact]
+    public async Task The_default_lease_is_the_request_timeout_plus_the_time_to_generate_the_output_cap()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var (shorter, _, _) = TestEngine.Create(o => o.RequestTimeout = TimeSpan.FromSeconds(30));
+        var (fixedLease, _, _) = TestEngine.Create(o => o.ReservationLease = TimeSpan.FromMinutes(2));
+
+        var reservation = await engine.ReserveAsync(Policy(), TestEngine.Estimate(100, 800));
+        var huge = await engine.ReserveAsync(BudgetPolicy.Create("huge").Build(), TestEngine.Estimate(100, 1_000_000));
+
+        // 100 s to answer + 800 tokens at 20 tokens a second.
+        Assert.Equal(TimeSpan.FromSeconds(140), reservation.ExpiresAt - reservation.StartedAt);
+        Assert.Equal(TimeSpan.FromSeconds(70), (await shorter.ReserveAsync(Policy(), TestEngine.Estimate(100, 800))).ExpiresAt - TestEngine.Start);
+        Assert.Equal(TimeSpan.FromMinutes(2), (await fixedLease.ReserveAsync(Policy(), TestEngine.Estimate(100, 800))).ExpiresAt - TestEngine.Start);
+        Assert.Equal(TimeSpan.FromHours(1), huge.ExpiresAt - huge.StartedAt);
+    }
+
+    [Fact]
+    public async Task An_orphaned_reservation_returns_when_its_derived_lease_ends()
+    {
+        var (engine, clock, _) = TestEngine.Create(o => o.LeaseSweepInterval = TimeSpan.FromSeconds(10));
+        var policy = Policy();
+        _ = await engine.ReserveAsync(policy, TestEngine.Estimate(1_000, 800));
+
+        clock.Advance(TimeSpan.FromSeconds(130));
+        Assert.Equal(1_800, (await engine.GetUsageAsync(policy)).Single().Used);
+        clock.Advance(TimeSpan.FromSeconds(20));
+        await engine.ReclaimExpiredReservationsAsync();
+
+        Assert.Equal(0, (await engine.GetUsageAsync(policy)).Single().Used);
+    }
+
+    [Fact]
+    public async Task A_stream_nobody_reads_or_disposes_is_cut_and_settles_what_arrived()
+    {
+        var (engine, clock, _) = TestEngine.Create(o => o.StreamIdleTimeout = TimeSpan.FromSeconds(60));
+        var provider = new EndlessStream();
+        var policy = Policy();
+        var client = new BudgetChatClient(provider, engine, policy);
+
+        var enumerator = client.GetStreamingResponseAsync("tell me a long story").GetAsyncEnumerator();
+        Assert.True(await enumerator.MoveNextAsync());
+        var reserved = (await engine.GetUsageAsync(policy)).Single().Used;
+        // The caller walks away: no further MoveNextAsync, no DisposeAsync.
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(engine.Ledger.Snapshot());
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var record = Assert.Single(engine.Ledger.Snapshot());
+        Assert.Equal(UsageStatus.Cancelled, record.Status);
+        Assert.Contains("not read for 1m 0s", record.Reason);
+        Assert.Equal(engine.Tokenizers.ForModel("gpt-4o-mini").CountText(EndlessStream.Chunk), record.OutputTokens);
+        var used = (await engine.GetUsageAsync(policy)).Single().Used;
+        Assert.Equal(record.InputTokens + record.OutputTokens, used);
+        Assert.True(used < reserved, $"{used} is still the reservation {reserved}");
+        Assert.True(provider.Disposed, "the provider stream was not stopped");
+        await Assert.ThrowsAsync<TimeoutException>(async () => await enumerator.MoveNextAsync());
+    }
+
+    [Fact]
+    public async Task A_slow_provider_is_not_an_idle_reader()
+    {
+        var (engine, clock, _) = TestEngine.Create(o => o.StreamIdleTimeout = TimeSpan.FromSeconds(60));
+        var provider = new EndlessStream { Limit = 2, Gate = new TaskCompletionSource() };
+        var client = new BudgetChatClient(provider, engine, Policy());
+
+        var enumerator = client.GetStreamingResponseAsync("think hard").GetAsyncEnumerator();
+        Assert.True(await enumerator.MoveNextAsync());
+        var next = enumerator.MoveNextAsync();   // the reader waits; the provider thinks for five minutes
+        clock.Advance(TimeSpan.FromMinutes(5));
+        provider.Gate.SetResult();
+
+        Assert.True(await next);
+        Assert.False(await enumerator.MoveNextAsync());
+        await enumerator.DisposeAsync();
+        Assert.Equal(UsageStatus.Success, Assert.Single(engine.Ledger.Snapshot()).Status);
+    }
+
+    /// <summary>A provider stream that goes on until it is stopped, and tells whether it was.</summary>
+    private sealed class EndlessStream : IChatClient
+    {
+        public const string Chunk = "Once upon a time there was a budget that nobody read to the end. ";
+
+        public int Limit { get; init; } = int.MaxValue;
+        public TaskCompletionSource? Gate { get; init; }
+        public bool Disposed { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                for (var i = 0; i < Limit; i++)
+                {
+                    if (i == 1 && Gate is not null) await Gate.Task;
+                    await Task.Yield();
+                    yield return new ChatResponseUpdate(ChatRole.Assistant, Chunk);
+                }
+            }
+            finally
+            {
+                Disposed = true;
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("endless", null, "gpt-4o-mini") : null;
+
+        public void Dispose() { }
+    }
+}

@@ -1,0 +1,74 @@
+using CsCheck;
+using Microsoft.ML.Tokenizers;
+
+namespace GuardedAI.Tests;
+
+/// <summary>Random texts of every script and shape: counts never fall below the exact count, and the work stays linear.</summary>
+public class TokenCountingProperties
+{
+    private static readonly string[] Scripts =
+    [
+        "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789", " ", "\t\n\r ", ".,;:!?-_=*#~'\"()[]{}<>/\\|@$%^&+",
+        "的一是不了人我在有他这为之大来以个中上们", "абвгдеёжзийклмнопрстуфхцчшщъыьэюя", "αβγδεζηθικλμνξοπρστυφχψω", "אבגדהוזחטיכלמנסעפצקרשת",
+        "مرحبابكمفيالعالم", "éèàùâêîôûçëïü", "\u0301\u0308\u0327", "😀🎉👍🙂🚀", "ｱｲｳｴｵｶｷｸｹｺ", "'s've'll're",
+    ];
+
+    /// <summary>A text made of runs: each run draws from one or two scripts, at random or repeating a short unit.</summary>
+    internal static readonly Gen<string> Text =
+        Gen.Select(Gen.Int[0, Scripts.Length - 1], Gen.Int[0, Scripts.Length - 1], Gen.Int[1, 1_200], Gen.Int[0, 2], Gen.Int[1, 6])
+            .SelectMany(run => Gen.Int[0, int.MaxValue].Select(seed => Run(run.Item1, run.Item2, run.Item3, run.Item4, run.Item5, seed)))
+            .Array[1, 6]
+            .Select(string.Concat);
+
+    [Fact]
+    public void A_count_is_never_below_the_exact_count_and_is_exact_when_nothing_was_cut()
+    {
+        var o200k = TiktokenTokenizer.CreateForModel("gpt-4o");
+        var cl100k = TiktokenTokenizer.CreateForModel("gpt-4");
+        var registry = new TokenCounterRegistry();
+        Text.Sample(text =>
+        {
+            foreach (var (model, reference, encoding) in new[] { ("gpt-4o", o200k, TokenizerEncodings.O200kBase), ("gpt-4", cl100k, TokenizerEncodings.Cl100kBase) })
+            {
+                var exact = reference.CountTokens(text);
+                var counted = registry.ForModel(model).CountText(text);
+                TokenizerEncodings.Get(encoding).Count(text, long.MaxValue, out var work);
+                if (counted < exact) throw new Exception($"{model}: counted {counted} < exact {exact}");
+                if (work.Cuts == 0 && counted != exact) throw new Exception($"{model}: nothing was cut, yet counted {counted} != exact {exact}");
+            }
+        }, iter: 300, threads: 1);
+    }
+
+    [Fact]
+    public void Counting_reads_each_character_once_encodes_short_pieces_and_stops_past_the_cap()
+    {
+        var counter = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
+        Gen.Select(Text, Gen.Int[0, 2_000]).Sample((text, cap) =>
+        {
+            var full = counter.Count(text, long.MaxValue, out var fullWork);
+            var capped = counter.Count(text, cap, out var cappedWork);
+            if (fullWork.CharactersRead != text.Length) throw new Exception("an uncapped count must read the whole text");
+            if (fullWork.LongestPiece > BoundedBpeCounter.MaxPieceLength) throw new Exception($"encoded a piece of {fullWork.LongestPiece} characters");
+            if (full > cap != capped > cap) throw new Exception($"capped and uncapped counts disagree about the cap {cap}: {capped} vs {full}");
+            if (capped <= cap && capped != full) throw new Exception("a count within the cap must be the full count");
+            // Stopping early reads at most one more piece (≤ 2 × MaxRunLength + a few characters) past the point where the cap was passed.
+            if (capped > cap && cappedWork.CharactersRead > text.Length) throw new Exception("read past the end");
+        }, iter: 300, threads: 1);
+    }
+
+    private static string Run(int script, int other, int length, int mode, int unitLength, int seed)
+    {
+        var random = new Random(seed);
+        var elements = Elements(Scripts[script]).Concat(mode == 2 ? Elements(Scripts[other]) : []).ToArray();
+        var unit = string.Concat(Enumerable.Range(0, unitLength).Select(_ => elements[random.Next(elements.Length)]));
+        var builder = new System.Text.StringBuilder();
+        while (builder.Length < length) builder.Append(mode == 0 ? unit : elements[random.Next(elements.Length)]);
+        return builder.ToString();
+    }
+
+    private static IEnumerable<string> Elements(string script)
+    {
+        var enumerator = System.Globalization.StringInfo.GetTextElementEnumerator(script);
+        while (enumerator.MoveNext()) yield return (string)enumerator.Current;
+    }
+}
