@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.Text;
 namespace GuardedAI.Analyzers;
 
 /// <summary>
-/// The methods of one compilation that reach a paid model: the built-in catalog plus the project's
+/// The methods of one compilation that call a model: the built-in catalog plus the project's
 /// <c>GuardedAI.EntryPoints.txt</c>. Built once per compilation; <see cref="IsEntryPoint"/> is called for every
 /// invocation and starts with a name lookup so that the common case costs one hash probe.
 /// </summary>
@@ -18,14 +18,22 @@ internal sealed class LlmEntryPoints
 {
     private readonly HashSet<string> _names;
     private readonly HashSet<IMethodSymbol> _methods;
+    private readonly Dictionary<IMethodSymbol, string> _advice;
+    private readonly HashSet<IMethodSymbol> _builtIn;
+    private readonly IAssemblySymbol _assembly;
     private readonly ImmutableArray<INamedTypeSymbol> _interfaces;
     private readonly HashSet<INamedTypeSymbol> _declaringTypes = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _clientTypes = new(SymbolEqualityComparer.Default);
 
-    private LlmEntryPoints(HashSet<string> names, HashSet<IMethodSymbol> methods, ImmutableArray<INamedTypeSymbol> interfaces)
+    private LlmEntryPoints(
+        HashSet<string> names, HashSet<IMethodSymbol> methods, Dictionary<IMethodSymbol, string> advice, HashSet<IMethodSymbol> builtIn,
+        IAssemblySymbol assembly, ImmutableArray<INamedTypeSymbol> interfaces)
     {
         _names = names;
         _methods = methods;
+        _advice = advice;
+        _builtIn = builtIn;
+        _assembly = assembly;
         _interfaces = interfaces;
         foreach (var method in methods)
         {
@@ -42,18 +50,26 @@ internal sealed class LlmEntryPoints
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var methods = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var advice = new Dictionary<IMethodSymbol, string>(SymbolEqualityComparer.Default);
         var interfaces = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
 
-        foreach (var (typeName, methodNames) in EntryPointCatalog.Entries)
+        foreach (var row in EntryPointCatalog.EntryPoints)
         {
-            var type = compilation.GetTypeByMetadataName(typeName);
-            if (type is null)
-                continue;
-            if (type.TypeKind == TypeKind.Interface)
-                interfaces.Add(type);
-            foreach (var name in methodNames)
-                AddMethods(type, name, names, methods);
+            foreach (var type in TypeLookup.All(compilation, row.TypeName))
+            {
+                if (type.TypeKind == TypeKind.Interface)
+                    interfaces.Add(type);
+                foreach (var name in row.Methods)
+                {
+                    foreach (var method in AddMethods(type, name, names, methods))
+                    {
+                        if (row.Advice is not null)
+                            advice[method] = row.Advice;
+                    }
+                }
+            }
         }
+        var builtIn = new HashSet<IMethodSymbol>(methods, SymbolEqualityComparer.Default);
 
         foreach (var file in additionalFiles)
         {
@@ -64,12 +80,13 @@ internal sealed class LlmEntryPoints
                 AddFromFile(compilation, text, names, methods, interfaces);
         }
 
-        return new LlmEntryPoints(names, methods, interfaces.ToImmutable());
+        return new LlmEntryPoints(names, methods, advice, builtIn, compilation.Assembly, interfaces.ToImmutable());
     }
 
     /// <summary>
     /// Whether a value of <paramref name="type"/> can receive an entry-point call: the type, one of its bases or one of
-    /// its interfaces declares one. Used to record only the field and property writes that can matter.
+    /// its interfaces declares one. Used to record only the field and property writes that can matter, and to recognise
+    /// client implementations (adapters, middleware, an SDK's own service classes) whose calls forward a request.
     /// </summary>
     public bool IsClientType(ITypeSymbol? type) => type is not null && _clientTypes.GetOrAdd(type, ComputeIsClientType);
 
@@ -96,27 +113,41 @@ internal sealed class LlmEntryPoints
         return false;
     }
 
-    /// <summary>Whether calling <paramref name="method"/> sends a request to a paid model.</summary>
-    public bool IsEntryPoint(IMethodSymbol method)
+    /// <summary>Whether calling <paramref name="method"/> sends a request to a model.</summary>
+    public bool IsEntryPoint(IMethodSymbol method) => Match(method) is not null;
+
+    /// <summary>The catalogue or project method that <paramref name="method"/> is, overrides or implements; null when it is none.</summary>
+    public EntryPointMatch? Match(IMethodSymbol method)
     {
         if (!_names.Contains(method.Name))
-            return false;
+            return null;
+        var matched = FindListedMethod(method);
+        if (matched is null)
+            return null;
+        _advice.TryGetValue(matched, out var advice);
+        // The SDK's own source (analysed when it is built, or in a solution that includes it) calls its entry points to
+        // forward a user's call; those are not calls a user made.
+        var isSdkOwnCode = _builtIn.Contains(matched) && SymbolEqualityComparer.Default.Equals(matched.ContainingAssembly, _assembly);
+        return new EntryPointMatch(advice, isSdkOwnCode);
+    }
 
+    private IMethodSymbol? FindListedMethod(IMethodSymbol method)
+    {
         var definition = (method.ReducedFrom ?? method).OriginalDefinition;
         if (_methods.Contains(definition))
-            return true;
+            return definition;
 
         // An override (AzureChatClient.CompleteChatAsync) is the entry point it overrides.
         for (var overridden = definition.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
         {
             if (_methods.Contains(overridden.OriginalDefinition))
-                return true;
+                return overridden.OriginalDefinition;
         }
 
         // A call on a concrete client (MessageService.Create, MyChatClient.GetResponseAsync) is the interface member it implements.
         var containingType = definition.ContainingType;
         if (definition.IsStatic || containingType is null || containingType.TypeKind == TypeKind.Interface)
-            return false;
+            return null;
         foreach (var implemented in containingType.AllInterfaces)
         {
             if (!_interfaces.Contains(implemented.OriginalDefinition, SymbolEqualityComparer.Default))
@@ -126,24 +157,27 @@ internal sealed class LlmEntryPoints
                 if (member is IMethodSymbol interfaceMethod && _methods.Contains(interfaceMethod.OriginalDefinition) &&
                     SymbolEqualityComparer.Default.Equals(containingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, definition))
                 {
-                    return true;
+                    return interfaceMethod.OriginalDefinition;
                 }
             }
         }
 
-        return false;
+        return null;
     }
 
-    private static void AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)
+    private static List<IMethodSymbol> AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)
     {
+        var added = new List<IMethodSymbol>();
         foreach (var member in type.GetMembers(name))
         {
             if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } method)
             {
                 names.Add(method.Name);
                 methods.Add(method.OriginalDefinition);
+                added.Add(method.OriginalDefinition);
             }
         }
+        return added;
     }
 
     /// <summary>
@@ -201,4 +235,20 @@ internal sealed class LlmEntryPoints
             }
         }
     }
+}
+
+/// <summary>An entry point found for a call: the advice of its catalogue row, and whether the call is the SDK's own code.</summary>
+internal sealed class EntryPointMatch
+{
+    public EntryPointMatch(string? advice, bool isSdkOwnCode)
+    {
+        Advice = advice;
+        IsSdkOwnCode = isSdkOwnCode;
+    }
+
+    /// <summary>For a provider SDK client no budget can wrap: what to do instead.</summary>
+    public string? Advice { get; }
+
+    /// <summary>The catalogue method is declared in the compilation being analysed: the SDK is calling itself.</summary>
+    public bool IsSdkOwnCode { get; }
 }

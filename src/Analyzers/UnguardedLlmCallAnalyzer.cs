@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GuardedAI.Analyzers;
 
 /// <summary>
-/// GAI001: an invocation that reaches a paid model without a GuardedAI budget. Calls whose client is a local are
+/// GAI001: an invocation that calls a model without a GuardedAI budget. Calls whose client is a local are
 /// decided at once; calls whose client comes from a field, a property or dependency injection are decided at the end
 /// of the compilation, once every assignment and every <c>IChatClient</c> registration has been seen.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
         if (entryPoints.IsEmpty)
             return; // Nothing in this compilation can reach a model: register nothing, cost nothing.
 
-        var session = new UnguardedCallSession(GuardSymbols.Create(context.Compilation), entryPoints);
+        var session = new UnguardedCallSession(context.Compilation, GuardSymbols.Create(context.Compilation), entryPoints, ClientCatalog.Create(context.Compilation));
         context.RegisterOperationAction(session.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(session.AnalyzeMethodReference, OperationKind.MethodReference);
         context.RegisterOperationAction(
