@@ -93,8 +93,15 @@ public sealed class AllowUnguardedJustificationAnalyzer : DiagnosticAnalyzer
             var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
             if (syntax is null)
                 continue;
-            var target = symbol is IAssemblySymbol or IModuleSymbol || string.IsNullOrEmpty(symbol.Name) ? "the assembly" : symbol.Name;
-            report(Diagnostic.Create(DiagnosticDescriptors.MissingJustification, syntax.GetLocation(), target));
+            report(Diagnostic.Create(DiagnosticDescriptors.MissingJustification, syntax.GetLocation(), Describe(symbol)));
         }
     }
+
+    private static string Describe(ISymbol symbol) => symbol switch
+    {
+        IAssemblySymbol or IModuleSymbol => "the assembly",
+        IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor => constructor.ContainingType.Name + "()",
+        IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambda => "lambda in " + lambda.ContainingSymbol.Name,
+        _ => symbol.Name,
+    };
 }
