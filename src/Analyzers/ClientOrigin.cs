@@ -88,10 +88,21 @@ internal sealed class ClientOrigin
                     return WithReason($"{BuiltOn}'{innerText}', which {Reason.Substring(redundant.Length)}");
                 if (Reason.StartsWith(parameter, System.StringComparison.Ordinal))
                     return WithReason($"{BuiltOn}parameter '{innerText}', which {Reason.Substring(parameter.Length)}");
-                return WithReason($"{BuiltOn}'{innerText}', which {Reason}");
+                // A name reads well in the message; a whole expression (`new ChatClientBuilder(p).Build()`) only repeats the source.
+                return WithReason(IsName(innerText) ? $"{BuiltOn}'{innerText}', which {Reason}" : $"{BuiltOn}a client that {Reason}");
             default:
                 return this;
         }
+    }
+
+    private static bool IsName(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '.' or '@'))
+                return false;
+        }
+        return text.Length > 0;
     }
 
     /// <summary>The origin of a value that may be any of <paramref name="first"/> and <paramref name="second"/>.</summary>
