@@ -44,7 +44,7 @@ internal sealed class UnguardedCallSession
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
 
-        if (IsServiceRegistrationCandidate(method))
+        if (IsServiceRegistrationCandidate(method) || IsBuilderRegistration(method))
             RecordRegistration(invocation);
 
         if (_entryPoints.Match(method) is { } match)
@@ -308,6 +308,14 @@ internal sealed class UnguardedCallSession
                 : $"no {names} is registered in this project");
         }
     }
+
+    /// <summary>
+    /// <c>AddChatClient</c>-style helpers from any library (Microsoft.Extensions.AI's, .NET Aspire's
+    /// <c>builder.AddOpenAIClientFromConfiguration("chat").AddChatClient()</c>, ...): an <c>Add…</c> method that returns the
+    /// ChatClientBuilder or EmbeddingGeneratorBuilder of what it registers.
+    /// </summary>
+    private bool IsBuilderRegistration(IMethodSymbol method) =>
+        method.Name.StartsWith("Add", StringComparison.Ordinal) && _symbols.IsBuilderType(method.ReturnType);
 
     private static bool IsServiceRegistrationCandidate(IMethodSymbol method) =>
         (method.Name.StartsWith("Add", StringComparison.Ordinal) || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)) &&

@@ -415,4 +415,56 @@ public class UnguardedLlmCallTests
         class Generated { Task<ChatResponse> M(IChatClient client) => client.GetResponseAsync("hi"); }
         """,
     });
+
+    /// <summary>.NET Aspire's <c>builder.AddOpenAIClientFromConfiguration("chat").AddChatClient()</c> (here a stand-in with the same shape): any Add… helper that returns the ChatClientBuilder registers a client.</summary>
+    [Fact]
+    public Task DependencyInjection_ThirdPartyAddChatClientHelpers_AreRegistrations() => Verify.VerifyAsync(new[]
+    {
+        AspireLike + """
+
+        class Startup
+        {
+            void Configure(Microsoft.Extensions.Hosting.ProviderClientBuilder chat, Microsoft.Extensions.Hosting.ProviderClientBuilder raw)
+            {
+                chat.AddChatClient().UseFunctionInvocation().UseBudget("chat");
+                raw.AddChatClient().UseLogging();
+            }
+        }
+
+        class Summarizer(IChatClient chat)
+        {
+            public Task<ChatResponse> Summarize(string text) => {|#0:chat.GetResponseAsync(text)|};
+        }
+        """,
+    },
+        Verify.Diagnostic("GAI001").WithLocation(0)
+            .WithArguments("IChatClient.GetResponseAsync", "'chat' comes from dependency injection, and the IChatClient registration at Test0.cs(21) does not go through UseBudget"));
+
+    [Fact]
+    public Task DependencyInjection_ThirdPartyAddChatClientHelpers_WithUseBudget_AreGuarded() => Verify.VerifyAsync(new[]
+    {
+        AspireLike + """
+
+        class Startup
+        {
+            void Configure(Microsoft.Extensions.Hosting.ProviderClientBuilder chat) => chat.AddChatClient().UseFunctionInvocation().UseBudget("chat");
+        }
+
+        class Summarizer(IChatClient chat)
+        {
+            public Task<ChatResponse> Summarize(string text) => chat.GetResponseAsync(text);
+        }
+        """,
+    });
+
+    private const string AspireLike = Usings + """
+        namespace Microsoft.Extensions.Hosting
+        {
+            public sealed class ProviderClientBuilder(Microsoft.Extensions.DependencyInjection.IServiceCollection services, IChatClient client)
+            {
+                // Aspire's helper registers the client in `services`; the stand-in only has its signature's shape.
+                public ChatClientBuilder AddChatClient() => new ChatClientBuilder(client);
+            }
+        }
+        """;
 }
