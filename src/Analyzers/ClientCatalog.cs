@@ -44,11 +44,23 @@ internal sealed class ClientCatalog
     public InnerClient? MatchWrapperCall(IMethodSymbol method)
     {
         var definition = (method.ReducedFrom ?? method).OriginalDefinition;
-        return definition.ContainingType is { } type &&
-               _wrapperMethods.TryGetValue(type.OriginalDefinition, out var members) &&
-               members.TryGetValue(definition.Name, out var inner)
-            ? inner
-            : null;
+        if (definition.ContainingType is { } type &&
+            _wrapperMethods.TryGetValue(type.OriginalDefinition, out var members) &&
+            members.TryGetValue(definition.Name, out var inner))
+        {
+            return inner;
+        }
+
+        // Fluent steps of a wrapper builder, wherever they are declared: `agent.AsBuilder().UseOpenTelemetry().Build()`.
+        var receiverType = definition.IsExtensionMethod && definition.Parameters.Length > 0 ? definition.Parameters[0].Type : definition.IsStatic ? null : definition.ContainingType;
+        if (receiverType is INamedTypeSymbol receiver &&
+            SymbolEqualityComparer.Default.Equals(receiver.OriginalDefinition, definition.ReturnType.OriginalDefinition) &&
+            _wrapperMethods.TryGetValue(receiver.OriginalDefinition, out var fluent) &&
+            fluent.TryGetValue(WrapperRow.AnyFluent, out var passThrough))
+        {
+            return passThrough;
+        }
+        return null;
     }
 
     /// <summary>Whether <c>new T(...)</c> wraps a client passed to it: T or one of its bases is a wrapper constructor row.</summary>

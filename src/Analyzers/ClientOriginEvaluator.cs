@@ -17,11 +17,13 @@ internal sealed class ClientOriginEvaluator
     private const int MaxDepth = 8;
     private readonly GuardSymbols _symbols;
     private readonly ClientCatalog _catalog;
+    private readonly Func<ITypeSymbol?, string?> _adviceFor;
 
-    public ClientOriginEvaluator(GuardSymbols symbols, ClientCatalog catalog)
+    public ClientOriginEvaluator(GuardSymbols symbols, ClientCatalog catalog, Func<ITypeSymbol?, string?> adviceFor)
     {
         _symbols = symbols;
         _catalog = catalog;
+        _adviceFor = adviceFor;
     }
 
     public ClientOrigin Evaluate(IOperation? value) => Evaluate(value, 0);
@@ -61,8 +63,9 @@ internal sealed class ClientOriginEvaluator
             case IInvocationOperation invocation when _catalog.MatchWrapperCall(invocation.TargetMethod) is { } inner:
                 return EvaluateWrapperCall(invocation, inner, depth);
 
-            case IObjectCreationOperation creation when _catalog.IsWrapperConstructor(creation.Type as INamedTypeSymbol):
-                return EvaluateWrapped(FindInnerClientArgument(creation.Arguments), depth);
+            case IObjectCreationOperation creation when _catalog.IsWrapperConstructor(creation.Type as INamedTypeSymbol) &&
+                                                        FindInnerClientArgument(creation.Arguments) is { } innerArgument:
+                return EvaluateWrapped(innerArgument, depth);
 
             case ILocalReferenceOperation local:
                 return EvaluateLocal(local.Local, Root(local), depth);
@@ -95,10 +98,21 @@ internal sealed class ClientOriginEvaluator
                 return EvaluateReturns(lambda.Body, depth);
 
             default:
-                return ClientOrigin.Unguarded(value.Type is null
-                    ? "is not a budgeted client"
-                    : $"is a plain {value.Type.Name}, not a budgeted client");
+                return Plain(value.Type);
         }
+    }
+
+    /// <summary>A value the analysis cannot trace further: a provider SDK client gets the advice of its catalogue row.</summary>
+    private ClientOrigin Plain(ITypeSymbol? type)
+    {
+        if (type is null)
+            return ClientOrigin.Unguarded("is not a budgeted client");
+        if (_adviceFor(type) is { } advice)
+        {
+            var article = "AEIOU".IndexOf(type.Name.Length > 0 ? type.Name[0] : 'x') >= 0 ? "an" : "a";
+            return ClientOrigin.Unguarded($"is {article} {type.Name} ({type.ContainingAssembly?.Name}), which no GuardedAI budget wraps; {advice}");
+        }
+        return ClientOrigin.Unguarded($"is a plain {type.Name}, not a budgeted client");
     }
 
     /// <summary>
@@ -181,8 +195,7 @@ internal sealed class ClientOriginEvaluator
                 return ClientOrigin.DependsOn(member.OriginalDefinition);
         }
         // Declared in a referenced assembly (anthropic.Messages, someLibrary.Client): nothing to trace.
-        var type = member.GetMemberType();
-        return ClientOrigin.Unguarded(type is null ? "is not a budgeted client" : $"is a plain {type.Name}, not a budgeted client");
+        return Plain(member.GetMemberType());
     }
 
     private ClientOrigin EvaluateBuild(IInvocationOperation build, int depth)

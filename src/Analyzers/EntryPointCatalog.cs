@@ -100,10 +100,15 @@ internal static class EntryPointCatalog
         new("Microsoft.Agents.AI.DelegatingAIAgent", WrapperRow.Constructor, InnerClient.ClientArgument),
         new("Microsoft.Agents.AI.AIAgentExtensions", "AsBuilder", InnerClient.Receiver),
         new("Microsoft.Agents.AI.AIAgentBuilder", WrapperRow.Constructor, InnerClient.ClientArgument),
-        new("Microsoft.Agents.AI.AIAgentBuilder", "Use", InnerClient.Receiver),
-        new("Microsoft.Agents.AI.AIAgentBuilder", "UseAIContextProviders", InnerClient.Receiver),
+        new("Microsoft.Agents.AI.AIAgentBuilder", WrapperRow.AnyFluent, InnerClient.Receiver),
         new("Microsoft.Agents.AI.AIAgentBuilder", "Build", InnerClient.Receiver),
         new("Microsoft.Agents.AI.AIAgentExtensions", "AsIChatClient", InnerClient.Receiver),
+        // Microsoft.Agents.AI.OpenAI and Microsoft.Extensions.AI.OpenAI: agents and chat clients over OpenAI SDK clients.
+        new("OpenAI.Chat.OpenAIChatClientExtensions", "AsAIAgent", InnerClient.Receiver),
+        new("OpenAI.Responses.OpenAIResponseClientExtensions", "AsAIAgent", InnerClient.Receiver),
+        new("OpenAI.Responses.OpenAIResponseClientExtensions", "AsIChatClientWithStoredOutputDisabled", InnerClient.Receiver),
+        new("Microsoft.Extensions.AI.OpenAIClientExtensions", "AsIChatClient", InnerClient.Receiver),
+        new("Microsoft.Extensions.AI.OpenAIClientExtensions", "AsIEmbeddingGenerator", InnerClient.Receiver),
         // Semantic Kernel: a chat completion service over a chat client and back.
         new("Microsoft.SemanticKernel.ChatCompletion.ChatClientExtensions", "AsChatCompletionService", InnerClient.Receiver),
         new("Microsoft.SemanticKernel.ChatCompletion.ChatCompletionServiceExtensions", "AsChatClient", InnerClient.Receiver),
@@ -174,6 +179,9 @@ internal enum InnerClient
 internal sealed class WrapperRow
 {
     public const string Constructor = ".ctor";
+
+    /// <summary>Every method of the type, or extension on it, that returns the type itself (<c>agentBuilder.UseOpenTelemetry()</c>).</summary>
+    public const string AnyFluent = "*";
 
     public WrapperRow(string typeName, string member, InnerClient inner)
     {

@@ -23,6 +23,7 @@ internal sealed class LlmEntryPoints
     private readonly IAssemblySymbol _assembly;
     private readonly ImmutableArray<INamedTypeSymbol> _interfaces;
     private readonly HashSet<INamedTypeSymbol> _declaringTypes = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<(INamedTypeSymbol Owner, string Name), IMethodSymbol> _byOwnerAndName = new(OwnerAndNameComparer.Instance);
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _clientTypes = new(SymbolEqualityComparer.Default);
 
     private LlmEntryPoints(
@@ -40,7 +41,11 @@ internal sealed class LlmEntryPoints
             // An extension's receiver type is where its calls come from (IChatClient for ChatClientExtensions).
             var owner = method.IsExtensionMethod && method.Parameters.Length > 0 ? method.Parameters[0].Type as INamedTypeSymbol : method.ContainingType;
             if (owner is not null)
+            {
                 _declaringTypes.Add(owner.OriginalDefinition);
+                if (!_byOwnerAndName.ContainsKey((owner.OriginalDefinition, method.Name)))
+                    _byOwnerAndName[(owner.OriginalDefinition, method.Name)] = method;
+            }
         }
     }
 
@@ -144,15 +149,40 @@ internal sealed class LlmEntryPoints
                 return overridden.OriginalDefinition;
         }
 
+        // Another library's extension overload of an entry point (Microsoft.Agents.AI.OpenAI's RunAsync(this AIAgent,
+        // IEnumerable<OpenAI.Chat.ChatMessage>)) calls the entry point it is named after on its receiver.
+        if (definition.IsExtensionMethod && definition.Parameters.Length > 0 && FindOwnEntryPoint(definition.Parameters[0].Type, definition.Name) is { } overloaded)
+            return overloaded;
+
         // A call on a concrete client (MessageService.Create, MyChatClient.GetResponseAsync) is the interface member it implements.
         var containingType = definition.ContainingType;
         if (definition.IsStatic || containingType is null || containingType.TypeKind == TypeKind.Interface)
             return null;
+        var implemented = FindImplementedMember(definition, containingType, method.Name);
+        if (implemented is not null)
+            return implemented;
+
+        // A client's own overload of an entry point (an agent subclass's RunAsync(IEnumerable<OpenAI.Chat.ChatMessage>)) runs it.
+        return containingType.BaseType is { } baseType ? FindOwnEntryPoint(baseType, definition.Name) ?? FindOwnEntryPointOnInterfaces(containingType, definition.Name) : null;
+    }
+
+    private IMethodSymbol? FindOwnEntryPointOnInterfaces(INamedTypeSymbol type, string name)
+    {
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (_byOwnerAndName.TryGetValue((implemented.OriginalDefinition, name), out var method))
+                return method;
+        }
+        return null;
+    }
+
+    private IMethodSymbol? FindImplementedMember(IMethodSymbol definition, INamedTypeSymbol containingType, string name)
+    {
         foreach (var implemented in containingType.AllInterfaces)
         {
             if (!_interfaces.Contains(implemented.OriginalDefinition, SymbolEqualityComparer.Default))
                 continue;
-            foreach (var member in implemented.GetMembers(method.Name))
+            foreach (var member in implemented.GetMembers(name))
             {
                 if (member is IMethodSymbol interfaceMethod && _methods.Contains(interfaceMethod.OriginalDefinition) &&
                     SymbolEqualityComparer.Default.Equals(containingType.FindImplementationForInterfaceMember(member)?.OriginalDefinition, definition))
@@ -163,6 +193,58 @@ internal sealed class LlmEntryPoints
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// For a provider SDK client no budget can wrap (an OpenAI ChatClient, an Anthropic message service): what to do
+    /// instead, from the catalogue row of an entry point it declares; null for any other type.
+    /// </summary>
+    public string? AdviceFor(ITypeSymbol? type)
+    {
+        if (type is null || _advice.Count == 0)
+            return null;
+        foreach (var pair in _advice)
+        {
+            var owner = pair.Key.IsExtensionMethod && pair.Key.Parameters.Length > 0 ? pair.Key.Parameters[0].Type : pair.Key.ContainingType;
+            for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, owner.OriginalDefinition))
+                    return pair.Value;
+            }
+            foreach (var implemented in type.AllInterfaces)
+            {
+                if (SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, owner.OriginalDefinition))
+                    return pair.Value;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>An entry point named <paramref name="name"/> that <paramref name="receiverType"/>, a base or an interface of it declares.</summary>
+    private IMethodSymbol? FindOwnEntryPoint(ITypeSymbol receiverType, string name)
+    {
+        for (var current = receiverType as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (_byOwnerAndName.TryGetValue((current.OriginalDefinition, name), out var method))
+                return method;
+        }
+        foreach (var implemented in receiverType.AllInterfaces)
+        {
+            if (_byOwnerAndName.TryGetValue((implemented.OriginalDefinition, name), out var method))
+                return method;
+        }
+        return null;
+    }
+
+    private sealed class OwnerAndNameComparer : IEqualityComparer<(INamedTypeSymbol Owner, string Name)>
+    {
+        public static readonly OwnerAndNameComparer Instance = new();
+
+        public bool Equals((INamedTypeSymbol Owner, string Name) x, (INamedTypeSymbol Owner, string Name) y) =>
+            SymbolEqualityComparer.Default.Equals(x.Owner, y.Owner) && string.Equals(x.Name, y.Name, StringComparison.Ordinal);
+
+        public int GetHashCode((INamedTypeSymbol Owner, string Name) obj) =>
+            SymbolEqualityComparer.Default.GetHashCode(obj.Owner) * 31 + StringComparer.Ordinal.GetHashCode(obj.Name);
     }
 
     private static List<IMethodSymbol> AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)

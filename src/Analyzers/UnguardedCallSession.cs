@@ -34,7 +34,7 @@ internal sealed class UnguardedCallSession
         _symbols = symbols;
         _entryPoints = entryPoints;
         _catalog = catalog;
-        _evaluator = new ClientOriginEvaluator(symbols, catalog);
+        _evaluator = new ClientOriginEvaluator(symbols, catalog, entryPoints.AdviceFor);
         // A library never sees the application's registrations; messages say which of the two this is.
         _compilationKind = compilation.Options.OutputKind is OutputKind.DynamicallyLinkedLibrary or OutputKind.NetModule ? "library" : "project";
     }
@@ -66,8 +66,11 @@ internal sealed class UnguardedCallSession
         // The SDK calling itself (its extensions, its service classes, its tool runner) forwards a user's call; inside a
         // client implementation (a provider adapter, a middleware, an agent decorator, an SDK service class) the call
         // forwards a request that the pipeline around it budgets. The guard belongs where the client is used.
-        if (match.IsSdkOwnCode || IsClientImplementation(containingType) || _symbols.IsAllowed(context.Operation, context.ContainingSymbol))
+        if (match.IsSdkOwnCode || IsClientImplementation(containingType) || IsExtensionForwarding(context.ContainingSymbol, receiver) ||
+            _symbols.IsAllowed(context.Operation, context.ContainingSymbol))
+        {
             return;
+        }
 
         var location = context.Operation.Syntax.GetLocation();
         if (receiver is IConditionalAccessInstanceOperation conditionalInstance && FindConditionalAccess(conditionalInstance) is { } conditional)
@@ -94,6 +97,17 @@ internal sealed class UnguardedCallSession
                 break;
         }
     }
+
+    /// <summary>
+    /// <c>public static Task&lt;AgentResponse&gt; RunAsync(this AIAgent agent, ...) =&gt; agent.RunAsync(...)</c>: an extension
+    /// overload of an entry point forwarding to its receiver. It is an entry point itself, reported where it is called.
+    /// </summary>
+    private bool IsExtensionForwarding(ISymbol containingSymbol, IOperation? receiver) =>
+        containingSymbol is IMethodSymbol { IsExtensionMethod: true } extension &&
+        receiver is not null &&
+        ClientOriginEvaluator.Unwrap(receiver) is IParameterReferenceOperation { Parameter.Ordinal: 0 } parameter &&
+        SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, extension) &&
+        _entryPoints.Match(extension) is not null;
 
     private bool IsClientImplementation(INamedTypeSymbol? type) =>
         type is not null && type.TypeKind != TypeKind.Interface && _entryPoints.IsClientType(type);

@@ -186,4 +186,42 @@ public class AgentEntryPointTests
             """, 0,
             new Microsoft.CodeAnalysis.Testing.DiagnosticResult("GAI001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(0).WithLocation(2),
             new Microsoft.CodeAnalysis.Testing.DiagnosticResult("GAI001", Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).WithLocation(1).WithLocation(3));
+
+    /// <summary>
+    /// Microsoft.Agents.AI.OpenAI's <c>RunAsync(this AIAgent, IEnumerable&lt;OpenAI.Chat.ChatMessage&gt;)</c> and an agent
+    /// subclass's own RunAsync overloads (both seen in the framework's samples) forward to the agent's run: the forwarding
+    /// inside is not reported, the call that uses them is.
+    /// </summary>
+    [Fact]
+    public Task OverloadsOfAgentRuns_InExtensionsAndSubclasses_AreEntryPoints_TheirForwardingIsNot() => Verify.VerifyAsync(Usings + """
+        public sealed record Prompt(string Text);
+
+        public static class PromptAgentExtensions
+        {
+            public static Task<AgentResponse> RunAsync(this AIAgent agent, Prompt prompt) => agent.RunAsync(prompt.Text);
+        }
+
+        public sealed class PromptAgent(AIAgent inner) : DelegatingAIAgent(inner)
+        {
+            public Task<AgentResponse> RunAsync(Prompt prompt) => this.RunAsync(prompt.Text);
+        }
+
+        class User
+        {
+            async Task M(IChatClient inner)
+            {
+                var plain = new ChatClientAgent(new ChatClientBuilder(inner).Build());
+                await {|#0:plain.RunAsync(new Prompt("hi"))|};
+                await {|#1:new PromptAgent(plain).RunAsync(new Prompt("hi"))|};
+
+                var guarded = new ChatClientAgent(new ChatClientBuilder(inner).UseBudget("b").Build());
+                await guarded.RunAsync(new Prompt("hi"));
+                await new PromptAgent(guarded).RunAsync(new Prompt("hi"));
+            }
+        }
+        """,
+        Verify.Diagnostic("GAI001").WithLocation(0)
+            .WithArguments("AIAgent.RunAsync", "'plain' is built on a client that is built by a ChatClientBuilder pipeline that never calls UseBudget"),
+        Verify.Diagnostic("GAI001").WithLocation(1)
+            .WithArguments("PromptAgent.RunAsync", "'new PromptAgent(plain)' is built on a client that is built by a ChatClientBuilder pipeline that never calls UseBudget"));
 }
