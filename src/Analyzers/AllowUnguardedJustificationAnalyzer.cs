@@ -3,18 +3,23 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace GuardedAI.Analyzers;
 
 /// <summary>
 /// GAI009: <c>[AllowUnguardedLlmCalls]</c> with a null, empty or blank justification, wherever it is applied (assembly,
-/// types, members, local functions and lambdas). Reads the attributes the compiler has already bound for each declared
-/// symbol instead of binding every attribute of the compilation as an operation, so a project that never uses the
-/// attribute pays one attribute-list lookup per declaration; without GuardedAI in the compilation it registers nothing.
+/// types, members, local functions and lambdas). Cost: without GuardedAI among the references it registers nothing; with
+/// it, each attribute in the code costs one comparison of its name's text, and only an attribute written
+/// <c>AllowUnguardedLlmCalls</c> or <c>AllowUnguardedLlmCallsAttribute</c> (any qualification) is bound. An attribute used
+/// through a <c>using</c> alias of another name is not checked.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AllowUnguardedJustificationAnalyzer : DiagnosticAnalyzer
 {
+    private const string ShortName = "AllowUnguardedLlmCalls";
+    private const string FullName = ShortName + "Attribute";
+
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(DiagnosticDescriptors.MissingJustification);
 
@@ -25,83 +30,69 @@ public sealed class AllowUnguardedJustificationAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            if (!AssemblyGate.References(start.Compilation, AssemblyGate.GuardedAI))
+                return; // Nothing can carry the attribute: register nothing, cost nothing.
             var attributeType = start.Compilation.GetTypeByMetadataName(WellKnownTypeNames.AllowUnguardedLlmCallsAttribute);
             if (attributeType is null)
-                return; // Nothing can carry the attribute: register nothing, cost nothing.
-
-            start.RegisterSymbolAction(
-                symbolContext => Check(symbolContext.Symbol, attributeType, symbolContext.ReportDiagnostic, symbolContext.CancellationToken),
-                SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
-            // `[assembly: ...]`: checked where it is written, one attribute list at a time.
-            start.RegisterSyntaxNodeAction(nodeContext => CheckAssemblyAttributes(nodeContext, attributeType), SyntaxKind.AttributeList);
-            // Local functions and lambdas are not declared symbols of the compilation: look at those that carry attributes.
-            start.RegisterSyntaxNodeAction(
-                nodeContext => CheckFunction(nodeContext, attributeType),
-                SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);
+                return;
+            start.RegisterSyntaxNodeAction(nodeContext => Analyze(nodeContext, attributeType), SyntaxKind.Attribute);
         });
     }
 
-    private static void CheckAssemblyAttributes(SyntaxNodeAnalysisContext context, INamedTypeSymbol attributeType)
+    private static void Analyze(SyntaxNodeAnalysisContext context, INamedTypeSymbol attributeType)
     {
-        var list = (AttributeListSyntax)context.Node;
-        if (list.Target?.Identifier.Kind() is not (SyntaxKind.AssemblyKeyword or SyntaxKind.ModuleKeyword))
-            return;
-        var owner = list.Target.Identifier.IsKind(SyntaxKind.AssemblyKeyword) ? (ISymbol)context.Compilation.Assembly : context.SemanticModel.Compilation.SourceModule;
-        Check(owner, attributeType, context.ReportDiagnostic, context.CancellationToken, within: list);
-    }
-
-    private static void CheckFunction(SyntaxNodeAnalysisContext context, INamedTypeSymbol attributeType)
-    {
-        var attributeLists = context.Node switch
+        var syntax = (AttributeSyntax)context.Node;
+        var name = syntax.Name switch
         {
-            LocalFunctionStatementSyntax localFunction => localFunction.AttributeLists,
-            LambdaExpressionSyntax lambda => lambda.AttributeLists,
-            _ => default,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax aliasQualified => aliasQualified.Name.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => null,
         };
-        if (attributeLists.Count == 0)
+        if (name is not (ShortName or FullName))
             return;
-        var symbol = context.Node is LocalFunctionStatementSyntax
-            ? context.SemanticModel.GetDeclaredSymbol(context.Node, context.CancellationToken)
-            : context.SemanticModel.GetSymbolInfo(context.Node, context.CancellationToken).Symbol;
-        if (symbol is not null)
-            Check(symbol, attributeType, context.ReportDiagnostic, context.CancellationToken);
-    }
 
-    private static void Check(
-        ISymbol symbol, INamedTypeSymbol attributeType, System.Action<Diagnostic> report, System.Threading.CancellationToken cancellationToken,
-        SyntaxNode? within = null)
-    {
-        foreach (var attribute in symbol.GetAttributes())
+        if (context.SemanticModel.GetOperation(syntax, context.CancellationToken) is not IAttributeOperation { Operation: IObjectCreationOperation creation } ||
+            !SymbolEqualityComparer.Default.Equals(creation.Constructor?.ContainingType, attributeType))
         {
-            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, attributeType))
-                continue;
-            if (within is not null && (attribute.ApplicationSyntaxReference?.SyntaxTree != within.SyntaxTree ||
-                                       !within.Span.Contains(attribute.ApplicationSyntaxReference.Span)))
-            {
-                continue;
-            }
-
-            string? justification = null;
-            foreach (var argument in attribute.ConstructorArguments)
-            {
-                if (argument.Kind == TypedConstantKind.Primitive && argument.Value is string text)
-                    justification = text;
-            }
-            if (!string.IsNullOrWhiteSpace(justification))
-                continue;
-
-            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
-            if (syntax is null)
-                continue;
-            report(Diagnostic.Create(DiagnosticDescriptors.MissingJustification, syntax.GetLocation(), Describe(symbol)));
+            return;
         }
+
+        string? justification = null;
+        foreach (var argument in creation.Arguments)
+        {
+            if (argument.Value.ConstantValue is { HasValue: true, Value: string text })
+                justification = text;
+        }
+        if (!string.IsNullOrWhiteSpace(justification))
+            return;
+
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.MissingJustification, syntax.GetLocation(), DescribeTarget(context, syntax)));
     }
 
-    private static string Describe(ISymbol symbol) => symbol switch
+    /// <summary>What the attribute is on, as the message names it: "the assembly", "M", "C()", "lambda in M".</summary>
+    private static string DescribeTarget(SyntaxNodeAnalysisContext context, AttributeSyntax syntax)
     {
-        IAssemblySymbol or IModuleSymbol => "the assembly",
-        IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor => constructor.ContainingType.Name + "()",
-        IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambda => "lambda in " + lambda.ContainingSymbol.Name,
-        _ => symbol.Name,
-    };
+        if (syntax.Parent is not AttributeListSyntax list)
+            return "?";
+        if (list.Target?.Identifier.Kind() is SyntaxKind.AssemblyKeyword or SyntaxKind.ModuleKeyword)
+            return "the assembly";
+
+        var owner = list.Parent;
+        ISymbol? symbol = owner switch
+        {
+            BaseFieldDeclarationSyntax field when field.Declaration.Variables.Count > 0 =>
+                context.SemanticModel.GetDeclaredSymbol(field.Declaration.Variables[0], context.CancellationToken),
+            LambdaExpressionSyntax lambda => context.SemanticModel.GetSymbolInfo(lambda, context.CancellationToken).Symbol,
+            null => null,
+            _ => context.SemanticModel.GetDeclaredSymbol(owner, context.CancellationToken),
+        };
+        return symbol switch
+        {
+            null => "?",
+            IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor => constructor.ContainingType.Name + "()",
+            IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambda => "lambda in " + lambda.ContainingSymbol.Name,
+            _ => symbol.Name,
+        };
+    }
 }

@@ -331,10 +331,24 @@ internal sealed class UnguardedCallSession
     private bool IsBuilderRegistration(IMethodSymbol method) =>
         method.Name.StartsWith("Add", StringComparison.Ordinal) && _symbols.IsBuilderType(method.ReturnType);
 
+    // Called for every invocation named Add… (list.Add included): compares namespace names without building strings.
     private static bool IsServiceRegistrationCandidate(IMethodSymbol method) =>
         (method.Name.StartsWith("Add", StringComparison.Ordinal) || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)) &&
-        (method.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.Extensions.DependencyInjection", StringComparison.Ordinal) == true ||
-         ClientCatalog.FindConnectorRegistration(method) is not null);
+        (IsInDependencyInjectionNamespace(method.ContainingNamespace) || ClientCatalog.FindConnectorRegistration(method) is not null);
+
+    /// <summary>Microsoft.Extensions.DependencyInjection or a namespace inside it (…DependencyInjection.Extensions).</summary>
+    private static bool IsInDependencyInjectionNamespace(INamespaceSymbol? ns)
+    {
+        for (; ns is not null && !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
+        {
+            if (ns.Name == "DependencyInjection" && ns.ContainingNamespace is { Name: "Extensions" } extensions &&
+                extensions.ContainingNamespace is { Name: "Microsoft" } microsoft && microsoft.ContainingNamespace is { IsGlobalNamespace: true })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>
     /// Records a registration of a traced service (IChatClient, IEmbeddingGenerator, IChatCompletionService, AIAgent):

@@ -26,6 +26,10 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
 
     private static void OnCompilationStart(CompilationStartAnalysisContext context)
     {
+        // No LLM library and no project entry-point file: nothing here can call a model. Decided from assembly names alone.
+        if (!AssemblyGate.References(context.Compilation, AssemblyGate.LlmLibraries) && !HasEntryPointsFile(context.Options.AdditionalFiles))
+            return;
+
         var entryPoints = LlmEntryPoints.Create(context.Compilation, context.Options.AdditionalFiles, context.CancellationToken);
         if (entryPoints.IsEmpty)
             return; // Nothing in this compilation can reach a model: register nothing, cost nothing.
@@ -38,5 +42,15 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
             OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment, OperationKind.FieldInitializer,
             OperationKind.PropertyInitializer, OperationKind.Return);
         context.RegisterCompilationEndAction(session.ReportDeferred);
+    }
+
+    private static bool HasEntryPointsFile(ImmutableArray<AdditionalText> files)
+    {
+        foreach (var file in files)
+        {
+            if (string.Equals(System.IO.Path.GetFileName(file.Path), EntryPointCatalog.EntryPointsFileName, System.StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 }
