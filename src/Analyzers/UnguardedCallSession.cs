@@ -153,7 +153,9 @@ internal sealed class UnguardedCallSession
 
     private void Record(ISymbol? member, IOperation value)
     {
-        if (member is null || !_entryPoints.IsClientType(member.GetMemberType()))
+        // Only members declared in source are traced (a referenced assembly's property is judged by its type), so writes
+        // to anything else are dropped before the type check.
+        if (member is null || member.Locations.Length == 0 || !member.Locations[0].IsInSource || !_entryPoints.IsClientType(member.GetMemberType()))
             return;
         var writes = _memberWrites.GetOrAdd(member.OriginalDefinition, _ => new ConcurrentQueue<ClientOrigin>());
         writes.Enqueue(_evaluator.Evaluate(value));
