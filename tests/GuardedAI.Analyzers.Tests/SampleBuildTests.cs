@@ -4,23 +4,18 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using Xunit;
 
 namespace GuardedAI.Analyzers.Tests;
 
 /// <summary>
 /// Builds samples/Agents with the real SDK compiler (`dotnet build` in a child process, the analyzers loaded as a user's
-/// project loads them) and reads the MSBuild output a person sees: every GAI001 line must carry its reason and its help
+/// project loads them: an Analyzer item) and reads the MSBuild output a person sees: every GAI001 line must carry its reason and its help
 /// link, and the warnings must be exactly the lines the sample marks "GAI001".
 /// </summary>
 public class SampleBuildTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     // MSBuild: "<file>(<line>,<col>): warning GAI001: <message> (<help link>) [<project>]", one line per warning.
     private static readonly Regex WarningLine = new(
         @"^(?<file>.+?)\((?<line>\d+),\d+\): warning GAI001: (?<message>'[^']+' calls a model without a GuardedAI budget: '[^']+' .+\S) \((?<link>https?://\S+/GAI001\.md)\) \[(?<project>[^\]]+\.csproj)\]$");
@@ -30,7 +25,7 @@ public class SampleBuildTests
     {
         var root = FindRepositoryRoot();
         var sample = Path.Combine(root, "samples", "Agents");
-        var output = Build(Path.Combine(sample, "Agents.csproj"));
+        var output = Build(root, sample);
 
         var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Contains("GAI001", StringComparison.Ordinal)).Distinct().ToList();
         Assert.NotEmpty(lines);
@@ -58,35 +53,72 @@ public class SampleBuildTests
     }
 
     /// <summary>
-    /// A rebuild of the sample only (its references are the test project's own, already built in this configuration), so
-    /// the compiler runs and prints its warnings even when nothing changed since the last build.
+    /// Builds a copy of the sample in a fresh temporary folder: the same sources and package versions, the runtime and the
+    /// analyzers this test runs with (referenced by path), so the compiler always runs and a concurrent build of the
+    /// solution (`dotnet test` builds samples/Agents too) never shares its obj folder.
     /// </summary>
-    private static string Build(string project)
+    private static string Build(string root, string sample)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var work = Directory.CreateTempSubdirectory("guardedai-agents-sample-").FullName;
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-                 {
-                     "build", project, "-c", Configuration, "--no-incremental", "-p:BuildProjectReferences=false",
-                     "-nologo", "-clp:NoSummary", "-v:q", "-p:UseSharedCompilation=false",
-                 })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        // The test host runs under `dotnet test`: its MSBuild variables would point the child build at the wrong SDK state.
-        foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "MSBUILD_EXE_PATH").ToList())
-            start.Environment.Remove(variable);
+            foreach (var file in Directory.GetFiles(sample, "*.cs"))
+                File.Copy(file, Path.Combine(work, Path.GetFileName(file)));
+            File.WriteAllText(Path.Combine(work, "Agents.csproj"), CreateProject(root, Path.Combine(sample, "Agents.csproj")));
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "dotnet build did not finish in 5 minutes");
-        Assert.True(process.ExitCode == 0, $"dotnet build failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
-        return stdout;
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = work,
+            };
+            foreach (var argument in new[] { "build", Path.Combine(work, "Agents.csproj"), "-nologo", "-clp:NoSummary", "-v:q", "-p:UseSharedCompilation=false" })
+                start.ArgumentList.Add(argument);
+            // The test host runs under `dotnet test`: its MSBuild variables would point the child build at the wrong SDK state.
+            foreach (var variable in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k == "MSBUILD_EXE_PATH").ToList())
+                start.Environment.Remove(variable);
+
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "dotnet build did not finish in 5 minutes");
+            Assert.True(process.ExitCode == 0, $"dotnet build failed ({process.ExitCode}):\n{stdout}\n{stderr.Result}");
+            // Report paths as the sample's own, so the marked lines can be compared by file name.
+            return stdout;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The sample's project with its package versions made explicit and GuardedAI referenced by path.</summary>
+    private static string CreateProject(string root, string sampleProject)
+    {
+        var versions = XDocument.Load(Path.Combine(root, "Directory.Packages.props")).Descendants("PackageVersion")
+            .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!);
+        var sample = XDocument.Load(sampleProject);
+        var packages = sample.Descendants("PackageReference").Select(e => (string)e.Attribute("Include")!)
+            .Select(name => $"    <PackageReference Include=\"{name}\" Version=\"{versions[name]}\" />");
+        var noWarn = sample.Descendants("NoWarn").Select(e => e.Value).FirstOrDefault() ?? "";
+        return $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <RootNamespace>Agents</RootNamespace>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <NoWarn>{noWarn};NU1603;NU1608;NU1605</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+            {string.Join("\n", packages)}
+                <Reference Include="{typeof(GuardedAI.BudgetChatClient).Assembly.Location}" />
+                <Analyzer Include="{typeof(UnguardedLlmCallAnalyzer).Assembly.Location}" />
+              </ItemGroup>
+            </Project>
+            """;
     }
 
     private static string FindRepositoryRoot()
