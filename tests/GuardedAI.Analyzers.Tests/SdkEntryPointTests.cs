@@ -57,6 +57,25 @@ public class SdkEntryPointTests
             "'client.Messages.Batches' is an IBatchService (Anthropic), which no GuardedAI budget wraps; " + NoGuard));
 
     [Fact]
+    public Task AnthropicBetaMessageThreads_SendAndToolRunner_AreReported_ReadingMessagesIsNot() => Verify.VerifyAsync(Usings + """
+        class C
+        {
+            async Task M(BetaMessageThread thread, Anthropic.Models.Beta.Messages.BetaMessageParam message, IReadOnlyList<IBetaRunnableTool> tools)
+            {
+                await {|#0:thread.Send(message)|};
+                await foreach (var update in {|#1:thread.SendStreaming(message)|}) { }
+                var runner = {|#2:thread.ToolRunner(tools)|};
+                var last = thread.LastMessage;   // reads what was already received
+                thread.Append(message);           // queues, calls no model
+            }
+        }
+        """,
+        Verify.Diagnostic("GAI001").WithLocation(0).WithArguments("BetaMessageThread.Send", "'thread' is a BetaMessageThread (Anthropic), which no GuardedAI budget wraps; " + AnthropicAdvice),
+        Verify.Diagnostic("GAI001").WithLocation(1).WithArguments("BetaMessageThread.SendStreaming", "'thread' is a BetaMessageThread (Anthropic), which no GuardedAI budget wraps; " + AnthropicAdvice),
+        Verify.Diagnostic("GAI001").WithLocation(2).WithArguments("BetaMessageThread.ToolRunner",
+            "'thread' is a BetaMessageThread (Anthropic), which no GuardedAI budget wraps; run the tools with UseFunctionInvocation over a budgeted IChatClient (client.AsIChatClient(model) with UseBudget)"));
+
+    [Fact]
     public Task AnthropicThroughIChatClient_WithABudget_IsNotReported() => Verify.VerifyAsync(Usings + """
         using Microsoft.Extensions.AI;
         class C
