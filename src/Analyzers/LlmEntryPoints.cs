@@ -11,8 +11,8 @@ namespace GuardedAI.Analyzers;
 
 /// <summary>
 /// The methods of one compilation that call a model: the built-in catalog plus the project's
-/// <c>GuardedAI.EntryPoints.txt</c>. Built once per compilation; <see cref="IsEntryPoint"/> is called for every
-/// invocation and starts with a name lookup so that the common case costs one hash probe.
+/// <c>GuardedAI.EntryPoints.txt</c>. Built once per compilation; <see cref="Match"/> is called for every invocation and
+/// starts with a name lookup so that the common case costs one hash probe.
 /// </summary>
 internal sealed class LlmEntryPoints
 {
@@ -117,9 +117,6 @@ internal sealed class LlmEntryPoints
         }
         return false;
     }
-
-    /// <summary>Whether calling <paramref name="method"/> sends a request to a model.</summary>
-    public bool IsEntryPoint(IMethodSymbol method) => Match(method) is not null;
 
     /// <summary>The catalogue or project method that <paramref name="method"/> is, overrides or implements; null when it is none.</summary>
     public EntryPointMatch? Match(IMethodSymbol method)

@@ -15,7 +15,6 @@ internal static class WellKnownTypeNames
     public const string IEmbeddingGenerator = "Microsoft.Extensions.AI.IEmbeddingGenerator`2";
     public const string ChatClientBuilder = "Microsoft.Extensions.AI.ChatClientBuilder";
     public const string EmbeddingGeneratorBuilder = "Microsoft.Extensions.AI.EmbeddingGeneratorBuilder`2";
-    public const string DelegatingChatClient = "Microsoft.Extensions.AI.DelegatingChatClient";
     public const string AIAgent = "Microsoft.Agents.AI.AIAgent";
     public const string IChatCompletionService = "Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService";
     public const string Kernel = "Microsoft.SemanticKernel.Kernel";
