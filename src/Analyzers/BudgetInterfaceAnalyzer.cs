@@ -38,6 +38,8 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            if (!AssemblyGate.References(start.Compilation, AssemblyGate.GuardedAI))
+                return; // [LlmBudget] cannot be applied without GuardedAI: decided from assembly names alone.
             var symbols = InterfaceSymbols.Create(start.Compilation);
             if (symbols is null)
                 return;

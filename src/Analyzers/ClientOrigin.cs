@@ -18,18 +18,24 @@ internal enum OriginKind
 /// </summary>
 internal sealed class ClientOrigin
 {
-    public static readonly ClientOrigin Guarded = new(OriginKind.Guarded, null, ImmutableArray<ISymbol>.Empty, false, ImmutableArray<Location>.Empty);
+    public static readonly ClientOrigin Guarded = new(OriginKind.Guarded, null, ImmutableArray<ISymbol>.Empty, ImmutableArray<ServiceRow>.Empty, ImmutableArray<Location>.Empty);
 
-    public static readonly ClientOrigin FromServices = new(OriginKind.Deferred, null, ImmutableArray<ISymbol>.Empty, true, ImmutableArray<Location>.Empty);
+    private const string BuiltOn = "is built on ";
 
-    private ClientOrigin(OriginKind kind, string? reason, ImmutableArray<ISymbol> members, bool fromServices, ImmutableArray<Location> unbudgetedBuilds)
+    private ClientOrigin(
+        OriginKind kind, string? reason, ImmutableArray<ISymbol> members, ImmutableArray<ServiceRow> services, ImmutableArray<Location> unbudgetedBuilds,
+        string? via = null)
     {
         Kind = kind;
         Reason = reason;
         Members = members;
-        DependsOnServices = fromServices;
+        Services = services;
         UnbudgetedBuilds = unbudgetedBuilds;
+        Via = via;
     }
+
+    /// <summary>For a deferred wrapper (an agent over an injected client): the inner client's text, named once it is resolved.</summary>
+    public string? Via { get; }
 
     public OriginKind Kind { get; }
 
@@ -39,21 +45,65 @@ internal sealed class ClientOrigin
     /// <summary>Fields and properties whose assignments decide a deferred value.</summary>
     public ImmutableArray<ISymbol> Members { get; }
 
-    /// <summary>The value comes from dependency injection: guarded only if every IChatClient registration is.</summary>
-    public bool DependsOnServices { get; }
+    /// <summary>The value comes from dependency injection: guarded only if every registration these rows resolve from is.</summary>
+    public ImmutableArray<ServiceRow> Services { get; }
+
+    public bool DependsOnServices => !Services.IsEmpty;
 
     /// <summary><c>ChatClientBuilder.Build()</c> calls whose pipeline lacks UseBudget: where the code fix inserts it.</summary>
     public ImmutableArray<Location> UnbudgetedBuilds { get; }
 
     public static ClientOrigin Unguarded(string reason) =>
-        new(OriginKind.Unguarded, reason, ImmutableArray<ISymbol>.Empty, false, ImmutableArray<Location>.Empty);
+        new(OriginKind.Unguarded, reason, ImmutableArray<ISymbol>.Empty, ImmutableArray<ServiceRow>.Empty, ImmutableArray<Location>.Empty);
 
     public static ClientOrigin UnbudgetedBuild(string reason, Location? build) =>
-        new(OriginKind.Unguarded, reason, ImmutableArray<ISymbol>.Empty, false,
+        new(OriginKind.Unguarded, reason, ImmutableArray<ISymbol>.Empty, ImmutableArray<ServiceRow>.Empty,
             build is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(build));
 
     public static ClientOrigin DependsOn(ISymbol member) =>
-        new(OriginKind.Deferred, null, ImmutableArray.Create(member), false, ImmutableArray<Location>.Empty);
+        new(OriginKind.Deferred, null, ImmutableArray.Create(member), ImmutableArray<ServiceRow>.Empty, ImmutableArray<Location>.Empty);
+
+    public static ClientOrigin FromServices(ServiceRow service) =>
+        new(OriginKind.Deferred, null, ImmutableArray<ISymbol>.Empty, ImmutableArray.Create(service), ImmutableArray<Location>.Empty);
+
+    /// <summary>The same origin with another reason (a wrapper explains itself), keeping the code fix's locations.</summary>
+    public ClientOrigin WithReason(string reason) =>
+        Kind == OriginKind.Unguarded ? new ClientOrigin(Kind, reason, Members, Services, UnbudgetedBuilds) : this;
+
+    /// <summary>
+    /// The origin of a wrapper (an agent, a middleware) over a client whose text is <paramref name="innerText"/>: the same
+    /// verdict, with a reason that names the inner client once ("is built on 'chat', which comes from ...").
+    /// </summary>
+    public ClientOrigin ThroughWrapper(string innerText)
+    {
+        switch (Kind)
+        {
+            case OriginKind.Deferred:
+                return Via is null ? new ClientOrigin(Kind, Reason, Members, Services, UnbudgetedBuilds, innerText) : this;
+            case OriginKind.Unguarded when Reason is not null && !Reason.StartsWith(BuiltOn, System.StringComparison.Ordinal):
+                // The innermost wrapper names its client; `agent.AsBuilder().Build()` adds nothing to say.
+                var redundant = $"comes from '{innerText}', which ";
+                var parameter = $"comes from parameter '{innerText}', which ";
+                if (Reason.StartsWith(redundant, System.StringComparison.Ordinal))
+                    return WithReason($"{BuiltOn}'{innerText}', which {Reason.Substring(redundant.Length)}");
+                if (Reason.StartsWith(parameter, System.StringComparison.Ordinal))
+                    return WithReason($"{BuiltOn}parameter '{innerText}', which {Reason.Substring(parameter.Length)}");
+                // A name reads well in the message; a whole expression (`new ChatClientBuilder(p).Build()`) only repeats the source.
+                return WithReason(IsName(innerText) ? $"{BuiltOn}'{innerText}', which {Reason}" : $"{BuiltOn}a client that {Reason}");
+            default:
+                return this;
+        }
+    }
+
+    private static bool IsName(string text)
+    {
+        foreach (var c in text)
+        {
+            if (!(char.IsLetterOrDigit(c) || c is '_' or '.' or '@'))
+                return false;
+        }
+        return text.Length > 0;
+    }
 
     /// <summary>The origin of a value that may be any of <paramref name="first"/> and <paramref name="second"/>.</summary>
     public static ClientOrigin Both(ClientOrigin first, ClientOrigin second)
@@ -66,7 +116,17 @@ internal sealed class ClientOrigin
         var kind = first.Kind == OriginKind.Unguarded || second.Kind == OriginKind.Unguarded ? OriginKind.Unguarded : OriginKind.Deferred;
         var reason = first.Kind == OriginKind.Unguarded ? first.Reason : second.Reason;
         var members = kind == OriginKind.Unguarded ? ImmutableArray<ISymbol>.Empty : first.Members.AddRange(second.Members);
-        var services = kind != OriginKind.Unguarded && (first.DependsOnServices || second.DependsOnServices);
-        return new ClientOrigin(kind, reason, members, services, first.UnbudgetedBuilds.AddRange(second.UnbudgetedBuilds));
+        var services = ImmutableArray<ServiceRow>.Empty;
+        if (kind != OriginKind.Unguarded)
+        {
+            services = first.Services;
+            foreach (var service in second.Services)
+            {
+                if (!services.Contains(service))
+                    services = services.Add(service);
+            }
+        }
+        var via = kind == OriginKind.Deferred && first.Via == second.Via ? first.Via : null;
+        return new ClientOrigin(kind, reason, members, services, first.UnbudgetedBuilds.AddRange(second.UnbudgetedBuilds), via);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -15,8 +16,15 @@ internal sealed class ClientOriginEvaluator
 {
     private const int MaxDepth = 8;
     private readonly GuardSymbols _symbols;
+    private readonly ClientCatalog _catalog;
+    private readonly Func<ITypeSymbol?, string?> _adviceFor;
 
-    public ClientOriginEvaluator(GuardSymbols symbols) => _symbols = symbols;
+    public ClientOriginEvaluator(GuardSymbols symbols, ClientCatalog catalog, Func<ITypeSymbol?, string?> adviceFor)
+    {
+        _symbols = symbols;
+        _catalog = catalog;
+        _adviceFor = adviceFor;
+    }
 
     public ClientOrigin Evaluate(IOperation? value) => Evaluate(value, 0);
 
@@ -40,6 +48,10 @@ internal sealed class ClientOriginEvaluator
                 break;
         }
 
+        // A Semantic Kernel kernel runs on the chat services registered for it, however the kernel itself was made.
+        if (_catalog.FindService(value.Type) is { AlwaysFromServices: true } alwaysFromServices)
+            return ClientOrigin.FromServices(alwaysFromServices);
+
         switch (value)
         {
             case IInvocationOperation invocation when invocation.TargetMethod.Name == "Build" && _symbols.IsBuilderType(invocation.TargetMethod.ContainingType):
@@ -47,6 +59,13 @@ internal sealed class ClientOriginEvaluator
 
             case IInvocationOperation invocation when IsServiceLocator(invocation.TargetMethod):
                 return FromServices(invocation.Type);
+
+            case IInvocationOperation invocation when _catalog.MatchWrapperCall(invocation.TargetMethod) is { } inner:
+                return EvaluateWrapperCall(invocation, inner, depth);
+
+            case IObjectCreationOperation creation when _catalog.IsWrapperConstructor(creation.Type as INamedTypeSymbol) &&
+                                                        FindInnerClientArgument(creation.Arguments) is { } innerArgument:
+                return EvaluateWrapped(innerArgument, depth);
 
             case ILocalReferenceOperation local:
                 return EvaluateLocal(local.Local, Root(local), depth);
@@ -79,20 +98,76 @@ internal sealed class ClientOriginEvaluator
                 return EvaluateReturns(lambda.Body, depth);
 
             default:
-                return ClientOrigin.Unguarded(value.Type is null
-                    ? "is not a budgeted client"
-                    : $"is a plain {value.Type.Name}, not a budgeted client");
+                return Plain(value.Type);
         }
     }
 
+    /// <summary>A value the analysis cannot trace further: a provider SDK client gets the advice of its catalogue row.</summary>
+    private ClientOrigin Plain(ITypeSymbol? type)
+    {
+        if (type is null)
+            return ClientOrigin.Unguarded("is not a budgeted client");
+        if (_adviceFor(type) is { } advice)
+        {
+            var article = "AEIOU".IndexOf(type.Name.Length > 0 ? type.Name[0] : 'x') >= 0 ? "an" : "a";
+            return ClientOrigin.Unguarded($"is {article} {type.Name} ({type.ContainingAssembly?.Name}), which no GuardedAI budget wraps; {advice}");
+        }
+        return ClientOrigin.Unguarded($"is a plain {type.Name}, not a budgeted client");
+    }
+
     /// <summary>
-    /// A value the container supplies. Only IChatClient registrations can go through UseBudget, so only an IChatClient
-    /// waits for the registration check; any other client from DI (an embedding generator, an SDK client) is unguarded.
+    /// A value the container supplies. A chat client, an embedding generator, a chat completion service or an agent waits
+    /// for the registration check (their registrations can be budgeted); any other client from DI (an SDK client) is not
+    /// a budgeted client.
     /// </summary>
     private ClientOrigin FromServices(ITypeSymbol? type) =>
-        _symbols.IsChatClientType(type)
-            ? ClientOrigin.FromServices
-            : ClientOrigin.Unguarded($"is a plain {type?.Name} from dependency injection; only IChatClient registrations can go through UseBudget");
+        _catalog.FindService(type) is { } service
+            ? ClientOrigin.FromServices(service)
+            : ClientOrigin.Unguarded($"is a plain {type?.Name} from dependency injection, not a budgeted client");
+
+    /// <summary><c>chatClient.AsAIAgent()</c>, <c>agent.AsBuilder().Use(...).Build()</c>, <c>builder.BuildAIAgent()</c>.</summary>
+    private ClientOrigin EvaluateWrapperCall(IInvocationOperation invocation, InnerClient inner, int depth)
+    {
+        switch (inner)
+        {
+            case InnerClient.Pipeline:
+                var builder = GetReceiver(invocation);
+                if (builder is not null && PipelineHasBudget(builder, Root(invocation), depth))
+                    return ClientOrigin.Guarded;
+                return ClientOrigin.UnbudgetedBuild(
+                    "is built by a ChatClientBuilder pipeline that never calls UseBudget",
+                    builder is not null && SymbolEqualityComparer.Default.Equals(Unwrap(builder).Type?.OriginalDefinition, _symbols.ChatClientBuilder) ? GetBuildLocation(invocation) : null);
+            case InnerClient.Receiver:
+                return EvaluateWrapped(GetReceiver(invocation), depth);
+            default:
+                return EvaluateWrapped(FindInnerClientArgument(invocation.Arguments), depth);
+        }
+    }
+
+    /// <summary>A wrapper is as budgeted as the client it wraps; its reason names that client once.</summary>
+    private ClientOrigin EvaluateWrapped(IOperation? inner, int depth) =>
+        inner is null
+            ? ClientOrigin.Unguarded("wraps a client the analysis cannot see")
+            : Evaluate(inner, depth + 1).ThroughWrapper(MessageText.Describe(Unwrap(inner).Syntax));
+
+    /// <summary>The client a wrapper's constructor takes: the first argument of a traced client type, or a factory returning one.</summary>
+    private IOperation? FindInnerClientArgument(ImmutableArray<IArgumentOperation> arguments)
+    {
+        foreach (var argument in arguments)
+        {
+            if (_catalog.IsTracedClientType(argument.Parameter?.Type) && argument.ArgumentKind != ArgumentKind.DefaultValue)
+                return argument.Value;
+        }
+        foreach (var argument in arguments)
+        {
+            if (Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } &&
+                _catalog.IsTracedClientType(lambda.Symbol.ReturnType))
+            {
+                return lambda;
+            }
+        }
+        return null;
+    }
 
     /// <summary>The values a factory lambda can return (a DI factory, <c>Use(inner =&gt; ...)</c>).</summary>
     public ClientOrigin EvaluateReturns(IOperation body, int depth)
@@ -120,8 +195,7 @@ internal sealed class ClientOriginEvaluator
                 return ClientOrigin.DependsOn(member.OriginalDefinition);
         }
         // Declared in a referenced assembly (anthropic.Messages, someLibrary.Client): nothing to trace.
-        var type = member.GetMemberType();
-        return ClientOrigin.Unguarded(type is null ? "is not a budgeted client" : $"is a plain {type.Name}, not a budgeted client");
+        return Plain(member.GetMemberType());
     }
 
     private ClientOrigin EvaluateBuild(IInvocationOperation build, int depth)
@@ -138,7 +212,7 @@ internal sealed class ClientOriginEvaluator
 
     private static string Article(string word) => word.Length > 0 && "AEIOU".IndexOf(word[0]) >= 0 ? "an" : "a";
 
-    /// <summary>The span the code fix rewrites: <c>receiver.Build</c> of <c>receiver.Build(...)</c>.</summary>
+    /// <summary>The span the code fix rewrites: <c>receiver.Build</c> of <c>receiver.Build(...)</c> (or <c>.BuildAIAgent</c>).</summary>
     private static Location? GetBuildLocation(IInvocationOperation build) =>
         build.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax memberAccess } ? memberAccess.GetLocation() : null;
 
@@ -331,10 +405,11 @@ internal sealed class ClientOriginEvaluator
         _ => null,
     };
 
-    /// <summary><c>sp.GetRequiredService&lt;IChatClient&gt;()</c> and friends.</summary>
+    /// <summary><c>sp.GetRequiredService&lt;IChatClient&gt;()</c> and friends, and Semantic Kernel's <c>kernel.GetRequiredService&lt;T&gt;()</c>.</summary>
     private static bool IsServiceLocator(IMethodSymbol method) =>
         method.Name is "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" &&
-        method.ContainingNamespace?.ToDisplayString() is "Microsoft.Extensions.DependencyInjection" or "System";
+        (method.ContainingNamespace?.ToDisplayString() is "Microsoft.Extensions.DependencyInjection" or "System" ||
+         method.ContainingType?.ToDisplayString() == WellKnownTypeNames.Kernel);
 
     /// <summary>The receiver of an instance call, or the <c>this</c> argument of an extension call in either form.</summary>
     public static IOperation? GetReceiver(IInvocationOperation invocation)

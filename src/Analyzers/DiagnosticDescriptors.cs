@@ -33,14 +33,21 @@ public static class DiagnosticIds
 internal static class DiagnosticDescriptors
 {
     private const string Category = "GuardedAI";
-    private const string HelpLinkBase = "https://github.com/guardedai/guardedai/blob/main/docs/diagnostics/";
+
+    /// <summary>
+    /// Where every diagnostic's help link points: <c>HelpLinkBase + id + ".md"</c>. The only place the address is written
+    /// (the build prints it after each message), so moving the documentation is a one-line change.
+    /// </summary>
+    public const string HelpLinkBase = "https://github.com/guardedai/guardedai/blob/main/docs/diagnostics/";
+
+    // Neutral wording: the model may be a paid API or a local one (Ollama, a Docker model runner); either way the call
+    // runs without a request, token or cost limit.
+    private const string UnguardedMessage = "'{0}' calls a model without a GuardedAI budget: {1}";
+    private const string UnguardedDescription =
+        "A model call outside a budget runs without any limit on requests, tokens or cost, with no circuit breaker and no usage record. Call the model through a [LlmBudget] interface, a BudgetChatClient, a ChatClientBuilder pipeline that calls UseBudget (or an agent or kernel built on one), or mark the code [AllowUnguardedLlmCalls(\"why\")].";
 
     public static readonly DiagnosticDescriptor UnguardedLlmCall = Create(
-        DiagnosticIds.UnguardedLlmCall,
-        "Unguarded LLM call",
-        "'{0}' reaches a paid model without a GuardedAI budget: {1}",
-        DiagnosticSeverity.Warning,
-        "A call that reaches a paid model outside a budget can spend without limit. Call the model through a [LlmBudget] interface, a BudgetChatClient or a ChatClientBuilder pipeline that calls UseBudget, or mark the code [AllowUnguardedLlmCalls(\"why\")].");
+        DiagnosticIds.UnguardedLlmCall, "Unguarded LLM call", UnguardedMessage, DiagnosticSeverity.Warning, UnguardedDescription);
 
     /// <summary>
     /// The same rule as <see cref="UnguardedLlmCall"/>, for calls whose client comes from a field, a property or dependency
@@ -48,11 +55,7 @@ internal static class DiagnosticDescriptors
     /// they are reported at the end of the compilation (which the IDE shows on a full build or full-solution analysis).
     /// </summary>
     public static readonly DiagnosticDescriptor UnguardedLlmCallCompilationEnd = Create(
-        DiagnosticIds.UnguardedLlmCall,
-        "Unguarded LLM call",
-        "'{0}' reaches a paid model without a GuardedAI budget: {1}",
-        DiagnosticSeverity.Warning,
-        "A call that reaches a paid model outside a budget can spend without limit. Call the model through a [LlmBudget] interface, a BudgetChatClient or a ChatClientBuilder pipeline that calls UseBudget, or mark the code [AllowUnguardedLlmCalls(\"why\")].",
+        DiagnosticIds.UnguardedLlmCall, "Unguarded LLM call", UnguardedMessage, DiagnosticSeverity.Warning, UnguardedDescription,
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor InvalidBudget = Create(

@@ -100,22 +100,6 @@ internal sealed class GuardSymbols
         return false;
     }
 
-    /// <summary>A chat client or embedding generator implementation (a provider adapter or middleware).</summary>
-    public bool IsClientImplementation(INamedTypeSymbol? type)
-    {
-        if (type is null || type.TypeKind == TypeKind.Interface)
-            return false;
-        foreach (var implemented in type.AllInterfaces)
-        {
-            if (SymbolEqualityComparer.Default.Equals(implemented, IChatClient) ||
-                SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, IEmbeddingGenerator))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public bool IsChatClientType(ITypeSymbol? type) =>
         type is not null && IChatClient is not null && SymbolEqualityComparer.Default.Equals(type, IChatClient);
 

@@ -11,7 +11,8 @@ namespace GuardedAI.Analyzers;
 
 /// <summary>
 /// The state of GAI001 for one compilation: the calls waiting on fields, properties or DI, the values written to
-/// client fields and properties, and the <c>IChatClient</c> registrations. Filled concurrently by operation actions,
+/// client fields and properties, and the registrations of chat clients, embedding generators, chat completion
+/// services and agents. Filled concurrently by operation actions,
 /// read once in the compilation-end action — so no action ever scans the compilation.
 /// </summary>
 internal sealed class UnguardedCallSession
@@ -21,16 +22,21 @@ internal sealed class UnguardedCallSession
 
     private readonly GuardSymbols _symbols;
     private readonly LlmEntryPoints _entryPoints;
+    private readonly ClientCatalog _catalog;
     private readonly ClientOriginEvaluator _evaluator;
+    private readonly string _compilationKind;
     private readonly ConcurrentQueue<PendingCall> _pendingCalls = new();
     private readonly ConcurrentDictionary<ISymbol, ConcurrentQueue<ClientOrigin>> _memberWrites = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentQueue<Registration> _registrations = new();
 
-    public UnguardedCallSession(GuardSymbols symbols, LlmEntryPoints entryPoints)
+    public UnguardedCallSession(Compilation compilation, GuardSymbols symbols, LlmEntryPoints entryPoints, ClientCatalog catalog)
     {
         _symbols = symbols;
         _entryPoints = entryPoints;
-        _evaluator = new ClientOriginEvaluator(symbols);
+        _catalog = catalog;
+        _evaluator = new ClientOriginEvaluator(symbols, catalog, entryPoints.AdviceFor);
+        // A library never sees the application's registrations; messages say which of the two this is.
+        _compilationKind = compilation.Options.OutputKind is OutputKind.DynamicallyLinkedLibrary or OutputKind.NetModule ? "library" : "project";
     }
 
     public void AnalyzeInvocation(OperationAnalysisContext context)
@@ -38,29 +44,33 @@ internal sealed class UnguardedCallSession
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
 
-        if (_symbols.IChatClient is not null && IsServiceRegistrationCandidate(method))
+        if (IsServiceRegistrationCandidate(method) || IsBuilderRegistration(method))
             RecordRegistration(invocation);
 
-        if (_entryPoints.IsEntryPoint(method))
-            AnalyzeCall(context, method, ClientOriginEvaluator.GetReceiver(invocation));
+        if (_entryPoints.Match(method) is { } match)
+            AnalyzeCall(context, method, match, ClientOriginEvaluator.GetReceiver(invocation));
     }
 
     /// <summary><c>Func&lt;string, ChatOptions?, CancellationToken, Task&lt;ChatResponse&gt;&gt; ask = client.GetResponseAsync;</c></summary>
     public void AnalyzeMethodReference(OperationAnalysisContext context)
     {
         var reference = (IMethodReferenceOperation)context.Operation;
-        if (_entryPoints.IsEntryPoint(reference.Method))
-            AnalyzeCall(context, reference.Method, reference.Instance);
+        if (_entryPoints.Match(reference.Method) is { } match)
+            AnalyzeCall(context, reference.Method, match, reference.Instance);
     }
 
-    private void AnalyzeCall(OperationAnalysisContext context, IMethodSymbol method, IOperation? receiver)
+    private void AnalyzeCall(OperationAnalysisContext context, IMethodSymbol method, EntryPointMatch match, IOperation? receiver)
     {
         var containingType = context.ContainingSymbol as INamedTypeSymbol ?? context.ContainingSymbol.ContainingType;
 
-        // Inside a chat client or embedding generator (a provider adapter, a middleware) the call forwards a request
-        // that the pipeline around it budgets; the guard belongs where the pipeline is used.
-        if (_symbols.IsClientImplementation(containingType) || _symbols.IsAllowed(context.Operation, context.ContainingSymbol))
+        // The SDK calling itself (its extensions, its service classes, its tool runner) forwards a user's call; inside a
+        // client implementation (a provider adapter, a middleware, an agent decorator, an SDK service class) the call
+        // forwards a request that the pipeline around it budgets. The guard belongs where the client is used.
+        if (match.IsSdkOwnCode || IsClientImplementation(containingType) || IsExtensionForwarding(context.ContainingSymbol, receiver) ||
+            _symbols.IsAllowed(context.Operation, context.ContainingSymbol))
+        {
             return;
+        }
 
         var location = context.Operation.Syntax.GetLocation();
         if (receiver is IConditionalAccessInstanceOperation conditionalInstance && FindConditionalAccess(conditionalInstance) is { } conditional)
@@ -72,7 +82,9 @@ internal sealed class UnguardedCallSession
 
         var origin = receiver is null
             ? ClientOrigin.Unguarded("it is a static call, not made through a budgeted client")
-            : _evaluator.Evaluate(receiver);
+            : match.Advice is not null
+                ? ClientOrigin.Unguarded(DescribeSdkClient(receiver, match.Advice))
+                : _evaluator.Evaluate(receiver);
 
         var call = new PendingCall(location, DescribeMethod(method), DescribeReceiver(receiver), origin);
         switch (origin.Kind)
@@ -85,6 +97,32 @@ internal sealed class UnguardedCallSession
                 break;
         }
     }
+
+    /// <summary>
+    /// <c>public static Task&lt;AgentResponse&gt; RunAsync(this AIAgent agent, ...) =&gt; agent.RunAsync(...)</c>: an extension
+    /// overload of an entry point forwarding to its receiver. It is an entry point itself, reported where it is called.
+    /// </summary>
+    private bool IsExtensionForwarding(ISymbol containingSymbol, IOperation? receiver) =>
+        containingSymbol is IMethodSymbol { IsExtensionMethod: true } extension &&
+        receiver is not null &&
+        ClientOriginEvaluator.Unwrap(receiver) is IParameterReferenceOperation { Parameter.Ordinal: 0 } parameter &&
+        SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, extension) &&
+        _entryPoints.Match(extension) is not null;
+
+    private bool IsClientImplementation(INamedTypeSymbol? type) =>
+        type is not null && type.TypeKind != TypeKind.Interface && _entryPoints.IsClientType(type);
+
+    /// <summary>"is a ChatClient (OpenAI), which no GuardedAI budget wraps; call it as an IChatClient ...": the receiver's origin does not matter.</summary>
+    private static string DescribeSdkClient(IOperation receiver, string advice)
+    {
+        var type = ClientOriginEvaluator.Unwrap(receiver).Type ?? receiver.Type;
+        var name = type?.Name ?? "client";
+        var assembly = type?.ContainingAssembly?.Name;
+        var from = string.IsNullOrEmpty(assembly) ? "" : $" ({assembly})";
+        return $"is {Article(name)} {name}{from}, which no GuardedAI budget wraps; {advice}";
+    }
+
+    private static string Article(string word) => word.Length > 0 && "AEIOU".IndexOf(word[0]) >= 0 ? "an" : "a";
 
     public void RecordMemberWrite(OperationAnalysisContext context)
     {
@@ -115,7 +153,9 @@ internal sealed class UnguardedCallSession
 
     private void Record(ISymbol? member, IOperation value)
     {
-        if (member is null || !_entryPoints.IsClientType(member.GetMemberType()))
+        // Only members declared in source are traced (a referenced assembly's property is judged by its type), so writes
+        // to anything else are dropped before the type check.
+        if (member is null || member.Locations.Length == 0 || !member.Locations[0].IsInSource || !_entryPoints.IsClientType(member.GetMemberType()))
             return;
         var writes = _memberWrites.GetOrAdd(member.OriginalDefinition, _ => new ConcurrentQueue<ClientOrigin>());
         writes.Enqueue(_evaluator.Evaluate(value));
@@ -144,134 +184,227 @@ internal sealed class UnguardedCallSession
         if (_pendingCalls.IsEmpty)
             return;
 
-        var services = ResolveServices();
-        var memo = new Dictionary<ISymbol, ClientOrigin>(SymbolEqualityComparer.Default);
+        var resolver = new Resolver(this);
         foreach (var call in _pendingCalls)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            var origin = Resolve(call.Origin, services, memo, new HashSet<ISymbol>(SymbolEqualityComparer.Default));
+            var origin = resolver.Resolve(call.Origin);
             if (origin.Kind != OriginKind.Guarded)
                 context.ReportDiagnostic(CreateDiagnostic(DiagnosticDescriptors.UnguardedLlmCallCompilationEnd, call, origin));
         }
     }
 
-    private ClientOrigin Resolve(ClientOrigin origin, ClientOrigin? services, Dictionary<ISymbol, ClientOrigin> memo, HashSet<ISymbol> visiting)
+    /// <summary>
+    /// Resolves deferred origins at compilation end: fields and properties through every write recorded for them, services
+    /// through every registration of their kinds. Memoised; cycles (a field assigned from itself, a registration whose
+    /// factory asks the container for the same service) add no new source of values.
+    /// </summary>
+    private sealed class Resolver
     {
-        if (origin.Kind != OriginKind.Deferred)
-            return origin;
+        private readonly UnguardedCallSession _session;
+        private readonly Registration[] _registrations;
+        private readonly Dictionary<ISymbol, ClientOrigin> _members = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<ISymbol> _visitingMembers = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ServiceKinds, ClientOrigin> _services = new();
+        private readonly HashSet<ServiceKinds> _visitingServices = new();
 
-        var result = ClientOrigin.Guarded;
-        foreach (var member in origin.Members)
+        public Resolver(UnguardedCallSession session)
         {
-            result = ClientOrigin.Both(result, ResolveMember(member, services, memo, visiting));
-            if (result.Kind == OriginKind.Unguarded)
-                return result;
+            _session = session;
+            _registrations = session._registrations
+                .OrderBy(r => r.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                .ThenBy(r => r.Location.SourceSpan.Start)
+                .ToArray();
         }
 
-        if (origin.DependsOnServices)
-            result = ClientOrigin.Both(result, services ?? ClientOrigin.Unguarded("comes from dependency injection"));
-        return result;
-    }
-
-    private ClientOrigin ResolveMember(ISymbol member, ClientOrigin? services, Dictionary<ISymbol, ClientOrigin> memo, HashSet<ISymbol> visiting)
-    {
-        if (memo.TryGetValue(member, out var known))
-            return known;
-        if (!visiting.Add(member))
-            return ClientOrigin.Guarded; // A cycle adds no new source of values: the other writes decide.
-
-        ClientOrigin result;
-        if (!_memberWrites.TryGetValue(member, out var writes) || writes.IsEmpty)
+        public ClientOrigin Resolve(ClientOrigin origin)
         {
-            result = ClientOrigin.Unguarded($"comes from '{member.Name}', which is never assigned a budgeted client in this compilation");
-        }
-        else
-        {
-            result = ClientOrigin.Guarded;
-            foreach (var write in writes)
+            if (origin.Kind != OriginKind.Deferred)
+                return origin;
+
+            var result = ClientOrigin.Guarded;
+            foreach (var member in origin.Members)
             {
-                var resolved = Resolve(write, services, memo, visiting);
-                if (resolved.Kind == OriginKind.Unguarded)
-                {
-                    result = ClientOrigin.Both(ClientOrigin.Unguarded($"comes from '{member.Name}', which {resolved.Reason}"), resolved);
+                result = ClientOrigin.Both(result, ResolveMember(member));
+                if (result.Kind == OriginKind.Unguarded)
                     break;
-                }
-                result = ClientOrigin.Both(result, resolved);
             }
-        }
-
-        visiting.Remove(member);
-        memo[member] = result;
-        return result;
-    }
-
-    /// <summary>A DI-supplied IChatClient is guarded only if every registration in the compilation goes through UseBudget.</summary>
-    private ClientOrigin ResolveServices()
-    {
-        var registrations = _registrations.ToArray();
-        if (registrations.Length == 0)
-            return ClientOrigin.Unguarded("comes from dependency injection, and no IChatClient registration in this compilation goes through UseBudget");
-
-        var memo = new Dictionary<ISymbol, ClientOrigin>(SymbolEqualityComparer.Default);
-        foreach (var registration in registrations.OrderBy(r => r.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(r => r.Location.SourceSpan.Start))
-        {
-            // A registration whose factory itself depends on DI cannot prove anything: treat it as unguarded.
-            var origin = Resolve(registration.Origin, ClientOrigin.Unguarded("is resolved from dependency injection"), memo, new HashSet<ISymbol>(SymbolEqualityComparer.Default));
-            if (origin.Kind != OriginKind.Guarded)
+            foreach (var service in result.Kind == OriginKind.Unguarded ? ImmutableArray<ServiceRow>.Empty : origin.Services)
             {
-                var line = registration.Location.GetLineSpan();
-                return ClientOrigin.Unguarded(
-                    $"comes from dependency injection, and the IChatClient registration at {System.IO.Path.GetFileName(line.Path)}({line.StartLinePosition.Line + 1}) does not go through UseBudget");
+                result = ClientOrigin.Both(result, ResolveService(service));
+                if (result.Kind == OriginKind.Unguarded)
+                    break;
             }
+            return origin.Via is null ? result : result.ThroughWrapper(origin.Via);
         }
-        return ClientOrigin.Guarded;
-    }
 
-    private static bool IsServiceRegistrationCandidate(IMethodSymbol method) =>
-        (method.Name.StartsWith("Add", StringComparison.Ordinal) || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)) &&
-        method.ContainingNamespace?.ToDisplayString().StartsWith("Microsoft.Extensions.DependencyInjection", StringComparison.Ordinal) == true;
+        private ClientOrigin ResolveMember(ISymbol member)
+        {
+            if (_members.TryGetValue(member, out var known))
+                return known;
+            if (!_visitingMembers.Add(member))
+                return ClientOrigin.Guarded; // A cycle adds no new source of values: the other writes decide.
+
+            ClientOrigin result;
+            if (!_session._memberWrites.TryGetValue(member, out var writes) || writes.IsEmpty)
+            {
+                result = ClientOrigin.Unguarded($"comes from '{member.Name}', which is never assigned a budgeted client in this compilation");
+            }
+            else
+            {
+                result = ClientOrigin.Guarded;
+                foreach (var write in writes)
+                {
+                    var resolved = Resolve(write);
+                    if (resolved.Kind == OriginKind.Unguarded)
+                    {
+                        result = ClientOrigin.Both(ClientOrigin.Unguarded($"comes from '{member.Name}', which {resolved.Reason}"), resolved);
+                        break;
+                    }
+                    result = ClientOrigin.Both(result, resolved);
+                }
+            }
+
+            _visitingMembers.Remove(member);
+            _members[member] = result;
+            return result;
+        }
+
+        /// <summary>
+        /// A value from DI (or a kernel's services) is guarded only if the compilation registers at least one service of
+        /// the kinds it resolves from and every such registration is budgeted.
+        /// </summary>
+        private ClientOrigin ResolveService(ServiceRow service)
+        {
+            var kinds = service.ResolvesFrom;
+            if (!_services.TryGetValue(kinds, out var result))
+            {
+                if (!_visitingServices.Add(kinds))
+                    return ClientOrigin.Unguarded("is resolved from dependency injection by the registration that provides it");
+                result = ResolveRegistrations(kinds);
+                _visitingServices.Remove(kinds);
+                _services[kinds] = result;
+            }
+            if (result.Kind == OriginKind.Guarded)
+                return result;
+
+            var source = service.AlwaysFromServices
+                ? $"runs on the chat services registered for it"
+                : "comes from dependency injection";
+            return result.WithReason($"{source}, and {result.Reason}");
+        }
+
+        /// <summary>The registrations of <paramref name="kinds"/>: guarded, or unguarded with "…registration at F(12) does not …".</summary>
+        private ClientOrigin ResolveRegistrations(ServiceKinds kinds)
+        {
+            var any = false;
+            foreach (var registration in _registrations)
+            {
+                if ((registration.Kind & kinds) == 0)
+                    continue;
+                any = true;
+                var origin = Resolve(registration.Origin);
+                if (origin.Kind != OriginKind.Guarded)
+                {
+                    var line = registration.Location.GetLineSpan();
+                    var row = ClientCatalog.RowFor(registration.Kind);
+                    var what = registration.Connector is not null
+                        ? $"({registration.Connector}) registers the provider directly, with no budget"
+                        : $"does not {row?.Requirement ?? "go through UseBudget"}";
+                    return ClientOrigin.Unguarded(
+                        $"the {row?.DisplayName ?? "client"} registration at {System.IO.Path.GetFileName(line.Path)}({line.StartLinePosition.Line + 1}) {what}");
+                }
+            }
+            if (any)
+                return ClientOrigin.Guarded;
+
+            var names = string.Join(" or ", EntryPointCatalog.Services.Where(r => r.Registers != ServiceKinds.None && (r.Registers & kinds) != 0).Select(r => r.DisplayName));
+            return ClientOrigin.Unguarded(_session._compilationKind == "library"
+                ? $"this library registers no {names} (the application's registrations cannot be seen from here)"
+                : $"no {names} is registered in this project");
+        }
+    }
 
     /// <summary>
-    /// Records a registration of IChatClient: <c>AddChatClient</c>/<c>AddKeyedChatClient</c> (guarded when the builder they
-    /// return calls UseBudget in the same expression), or <c>AddSingleton&lt;IChatClient&gt;</c>/<c>AddScoped</c>/<c>TryAdd…</c>
-    /// and their <c>typeof(IChatClient)</c> forms (guarded when the implementation, instance or factory result is budgeted).
+    /// <c>AddChatClient</c>-style helpers from any library (Microsoft.Extensions.AI's, .NET Aspire's
+    /// <c>builder.AddOpenAIClientFromConfiguration("chat").AddChatClient()</c>, ...): an <c>Add…</c> method that returns the
+    /// ChatClientBuilder or EmbeddingGeneratorBuilder of what it registers.
+    /// </summary>
+    private bool IsBuilderRegistration(IMethodSymbol method) =>
+        method.Name.StartsWith("Add", StringComparison.Ordinal) && _symbols.IsBuilderType(method.ReturnType);
+
+    // Called for every invocation named Add… (list.Add included): compares namespace names without building strings.
+    private static bool IsServiceRegistrationCandidate(IMethodSymbol method) =>
+        (method.Name.StartsWith("Add", StringComparison.Ordinal) || method.Name.StartsWith("TryAdd", StringComparison.Ordinal)) &&
+        (IsInDependencyInjectionNamespace(method.ContainingNamespace) || ClientCatalog.FindConnectorRegistration(method) is not null);
+
+    /// <summary>Microsoft.Extensions.DependencyInjection or a namespace inside it (…DependencyInjection.Extensions).</summary>
+    private static bool IsInDependencyInjectionNamespace(INamespaceSymbol? ns)
+    {
+        for (; ns is not null && !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
+        {
+            if (ns.Name == "DependencyInjection" && ns.ContainingNamespace is { Name: "Extensions" } extensions &&
+                extensions.ContainingNamespace is { Name: "Microsoft" } microsoft && microsoft.ContainingNamespace is { IsGlobalNamespace: true })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Records a registration of a traced service (IChatClient, IEmbeddingGenerator, IChatCompletionService, AIAgent):
+    /// <c>AddChatClient</c>/<c>AddEmbeddingGenerator</c> and their keyed forms (guarded when the builder they return calls
+    /// UseBudget in the same expression), <c>AddSingleton&lt;IChatClient&gt;</c>/<c>AddScoped</c>/<c>TryAdd…</c> and their
+    /// <c>typeof(IChatClient)</c> forms (guarded when the implementation, instance or factory result is budgeted), and SDK
+    /// connector helpers such as <c>AddOpenAIChatCompletion</c> (never guarded).
     /// </summary>
     private void RecordRegistration(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
-        if (_symbols.IsBuilderType(method.ReturnType) && SymbolEqualityComparer.Default.Equals(method.ReturnType, _symbols.ChatClientBuilder))
+        if (_symbols.IsBuilderType(method.ReturnType))
         {
+            var kind = SymbolEqualityComparer.Default.Equals(method.ReturnType.OriginalDefinition, _symbols.ChatClientBuilder)
+                ? ServiceKinds.ChatClient
+                : ServiceKinds.EmbeddingGenerator;
             var origin = FluentChainHasUseBudget(invocation) ? ClientOrigin.Guarded : EvaluateRegisteredValue(invocation, skipTypeOf: false);
-            _registrations.Enqueue(new Registration(invocation.Syntax.GetLocation(), origin));
+            _registrations.Enqueue(new Registration(invocation.Syntax.GetLocation(), kind, origin, connector: null));
+            return;
+        }
+
+        if (ClientCatalog.FindConnectorRegistration(method) is { } connector)
+        {
+            _registrations.Enqueue(new Registration(invocation.Syntax.GetLocation(), connector.Kind,
+                ClientOrigin.Unguarded("registers the provider directly"), connector: method.Name));
             return;
         }
 
         ITypeSymbol? implementation = null;
-        var isChatClientService = false;
-        if (method.TypeArguments.Length > 0 && _symbols.IsChatClientType(method.TypeArguments[0]))
+        ServiceRow? service = null;
+        if (method.TypeArguments.Length > 0 && _catalog.FindService(method.TypeArguments[0]) is { Registers: not ServiceKinds.None } generic)
         {
-            isChatClientService = true;
+            service = generic;
             if (method.TypeArguments.Length > 1)
                 implementation = method.TypeArguments[1];
         }
         else
         {
             var typeOfs = invocation.Arguments.Select(a => ClientOriginEvaluator.Unwrap(a.Value)).OfType<ITypeOfOperation>().ToArray();
-            if (typeOfs.Length > 0 && _symbols.IsChatClientType(typeOfs[0].TypeOperand))
+            if (typeOfs.Length > 0 && _catalog.FindService(typeOfs[0].TypeOperand) is { Registers: not ServiceKinds.None } typeOf)
             {
-                isChatClientService = true;
+                service = typeOf;
                 if (typeOfs.Length > 1)
                     implementation = typeOfs[1].TypeOperand;
             }
         }
 
-        if (!isChatClientService)
+        if (service is null)
             return;
 
         var registered = implementation is not null
             ? (_symbols.IsGuardType(implementation) ? ClientOrigin.Guarded : ClientOrigin.Unguarded($"registers {implementation.Name}, which is not a budgeted client"))
             : EvaluateRegisteredValue(invocation, skipTypeOf: true);
-        _registrations.Enqueue(new Registration(invocation.Syntax.GetLocation(), registered));
+        _registrations.Enqueue(new Registration(invocation.Syntax.GetLocation(), service.Registers, registered, connector: null));
     }
 
     /// <summary>The instance or factory a registration hands to the container.</summary>
@@ -286,7 +419,7 @@ internal sealed class UnguardedCallSession
                 return _evaluator.Evaluate(value);
             if (skipTypeOf && value is ITypeOfOperation)
                 continue;
-            if (_entryPoints.IsClientType(argument.Parameter.Type) || _symbols.IsChatClientType(argument.Parameter.Type))
+            if (_entryPoints.IsClientType(argument.Parameter.Type) || _catalog.IsTracedClientType(argument.Parameter.Type))
                 return _evaluator.Evaluate(argument.Value);
         }
         return ClientOrigin.Unguarded("registers a client the analysis cannot see");
@@ -331,7 +464,7 @@ internal sealed class UnguardedCallSession
 
     private static Diagnostic CreateDiagnostic(DiagnosticDescriptor descriptor, PendingCall call, ClientOrigin origin)
     {
-        var reason = origin.Reason ?? "is not a budgeted client";
+        var reason = MessageText.OneLine(origin.Reason ?? "is not a budgeted client");
         if (call.Receiver is not null)
         {
             // "'_plain' comes from '_plain', which is built ..." says the name twice: drop the first hop.
@@ -344,7 +477,7 @@ internal sealed class UnguardedCallSession
         var properties = builds.IsEmpty
             ? ImmutableDictionary<string, string?>.Empty
             : ImmutableDictionary<string, string?>.Empty.Add(CanAddUseBudgetProperty, "true");
-        return Diagnostic.Create(descriptor, call.Location, builds, properties, call.Method, reason);
+        return Diagnostic.Create(descriptor, call.Location, builds, properties, MessageText.OneLine(call.Method), reason);
     }
 
     private static string DescribeMethod(IMethodSymbol method)
@@ -354,13 +487,8 @@ internal sealed class UnguardedCallSession
         return owner + "." + definition.Name;
     }
 
-    private static string? DescribeReceiver(IOperation? receiver)
-    {
-        if (receiver is null)
-            return null;
-        var text = ClientOriginEvaluator.Unwrap(receiver).Syntax.ToString();
-        return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
-    }
+    private static string? DescribeReceiver(IOperation? receiver) =>
+        receiver is null ? null : MessageText.Describe(ClientOriginEvaluator.Unwrap(receiver).Syntax);
 
     private sealed class PendingCall
     {
@@ -380,13 +508,19 @@ internal sealed class UnguardedCallSession
 
     private sealed class Registration
     {
-        public Registration(Location location, ClientOrigin origin)
+        public Registration(Location location, ServiceKinds kind, ClientOrigin origin, string? connector)
         {
             Location = location;
+            Kind = kind;
             Origin = origin;
+            Connector = connector;
         }
 
         public Location Location { get; }
+        public ServiceKinds Kind { get; }
         public ClientOrigin Origin { get; }
+
+        /// <summary>The SDK helper that registered a provider directly (<c>AddOpenAIChatCompletion</c>), if it was one.</summary>
+        public string? Connector { get; }
     }
 }

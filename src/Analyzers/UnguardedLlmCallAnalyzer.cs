@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace GuardedAI.Analyzers;
 
 /// <summary>
-/// GAI001: an invocation that reaches a paid model without a GuardedAI budget. Calls whose client is a local are
+/// GAI001: an invocation that calls a model without a GuardedAI budget. Calls whose client is a local are
 /// decided at once; calls whose client comes from a field, a property or dependency injection are decided at the end
 /// of the compilation, once every assignment and every <c>IChatClient</c> registration has been seen.
 /// </summary>
@@ -26,11 +26,15 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
 
     private static void OnCompilationStart(CompilationStartAnalysisContext context)
     {
+        // No LLM library and no project entry-point file: nothing here can call a model. Decided from assembly names alone.
+        if (!AssemblyGate.References(context.Compilation, AssemblyGate.LlmLibraries) && !HasEntryPointsFile(context.Options.AdditionalFiles))
+            return;
+
         var entryPoints = LlmEntryPoints.Create(context.Compilation, context.Options.AdditionalFiles, context.CancellationToken);
         if (entryPoints.IsEmpty)
             return; // Nothing in this compilation can reach a model: register nothing, cost nothing.
 
-        var session = new UnguardedCallSession(GuardSymbols.Create(context.Compilation), entryPoints);
+        var session = new UnguardedCallSession(context.Compilation, GuardSymbols.Create(context.Compilation), entryPoints, ClientCatalog.Create(context.Compilation));
         context.RegisterOperationAction(session.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(session.AnalyzeMethodReference, OperationKind.MethodReference);
         context.RegisterOperationAction(
@@ -38,5 +42,15 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
             OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment, OperationKind.FieldInitializer,
             OperationKind.PropertyInitializer, OperationKind.Return);
         context.RegisterCompilationEndAction(session.ReportDeferred);
+    }
+
+    private static bool HasEntryPointsFile(ImmutableArray<AdditionalText> files)
+    {
+        foreach (var file in files)
+        {
+            if (string.Equals(System.IO.Path.GetFileName(file.Path), EntryPointCatalog.EntryPointsFileName, System.StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 }

@@ -15,6 +15,9 @@ internal static class WellKnownTypeNames
     public const string IEmbeddingGenerator = "Microsoft.Extensions.AI.IEmbeddingGenerator`2";
     public const string ChatClientBuilder = "Microsoft.Extensions.AI.ChatClientBuilder";
     public const string EmbeddingGeneratorBuilder = "Microsoft.Extensions.AI.EmbeddingGeneratorBuilder`2";
+    public const string AIAgent = "Microsoft.Agents.AI.AIAgent";
+    public const string IChatCompletionService = "Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService";
+    public const string Kernel = "Microsoft.SemanticKernel.Kernel";
     public const string ChatOptions = "Microsoft.Extensions.AI.ChatOptions";
     public const string GeneratedCodeAttribute = "System.CodeDom.Compiler.GeneratedCodeAttribute";
     public const string CancellationToken = "System.Threading.CancellationToken";

@@ -15,8 +15,8 @@ using Microsoft.CodeAnalysis.Text;
 namespace GuardedAI.CodeFixes;
 
 /// <summary>
-/// GAI001 fix: inserts <c>.UseBudget("default")</c> right before the <c>.Build(...)</c> of the ChatClientBuilder pipeline
-/// the client comes from (the analyzer passes those Build calls as additional locations), and adds <c>using GuardedAI;</c>.
+/// GAI001 fix: inserts <c>.UseBudget("default")</c> right before the <c>.Build(...)</c> (or <c>.BuildAIAgent(...)</c>) of
+/// the ChatClientBuilder pipeline the client or agent comes from (the analyzer passes those Build calls as additional locations), and adds <c>using GuardedAI;</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddUseBudgetCodeFixProvider)), Shared]
 public sealed class AddUseBudgetCodeFixProvider : CodeFixProvider
@@ -79,7 +79,7 @@ public sealed class AddUseBudgetCodeFixProvider : CodeFixProvider
             .Select(span => root.FindNode(span, getInnermostNodeForTie: true))
             .Select(node => node as MemberAccessExpressionSyntax ?? node.AncestorsAndSelf().OfType<MemberAccessExpressionSyntax>().FirstOrDefault())
             .OfType<MemberAccessExpressionSyntax>()
-            .Where(node => node.Name.Identifier.ValueText == "Build")
+            .Where(node => node.Name.Identifier.ValueText.StartsWith("Build", System.StringComparison.Ordinal)) // Build, BuildAIAgent
             .Distinct()
             .ToList();
         if (targets.Count == 0)

@@ -120,6 +120,63 @@ public class CodeFixTests
             new DiagnosticResult("GAI001", DiagnosticSeverity.Warning).WithLocation(1),
             new DiagnosticResult("GAI001", DiagnosticSeverity.Warning).WithLocation(2));
 
+    /// <summary>An SDK helper no budget can wrap: the justification fix is offered, the UseBudget fix is not.</summary>
+    [Fact]
+    public Task AllowUnguarded_IsOfferedForTheAnthropicToolRunner() =>
+        CodeFixVerifier<UnguardedLlmCallAnalyzer, AddAllowUnguardedCodeFixProvider>.VerifyAsync("""
+            using System.Collections.Generic;
+            using Anthropic;
+            using Anthropic.Helpers.Beta;
+
+            class Tools
+            {
+                BetaToolRunner Start(AnthropicClient client, Anthropic.Models.Beta.Messages.MessageCreateParams request, IReadOnlyList<IBetaRunnableTool> tools) =>
+                    {|#0:client.Beta.Messages.ToolRunner(request, tools)|};
+            }
+            """, """
+            using System.Collections.Generic;
+            using Anthropic;
+            using Anthropic.Helpers.Beta;
+            using GuardedAI;
+
+            class Tools
+            {
+                [AllowUnguardedLlmCalls("TODO: explain why this call may bypass the budget")]
+                BetaToolRunner Start(AnthropicClient client, Anthropic.Models.Beta.Messages.MessageCreateParams request, IReadOnlyList<IBetaRunnableTool> tools) =>
+                    client.Beta.Messages.ToolRunner(request, tools);
+            }
+            """, 0,
+            new DiagnosticResult("GAI001", DiagnosticSeverity.Warning).WithLocation(0));
+
+    [Fact]
+    public Task AddUseBudget_IsNotOffered_WhenNoPipelineCanTakeIt() =>
+        CodeFixVerifier<UnguardedLlmCallAnalyzer, AddUseBudgetCodeFixProvider>.VerifyAsync("""
+            using System.Threading.Tasks;
+            using Microsoft.SemanticKernel;
+
+            class C
+            {
+                async Task M()
+                {
+                    var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("gpt-4o-mini", "key").Build();
+                    await {|#0:kernel.InvokePromptAsync("hi")|};
+                }
+            }
+            """, """
+            using System.Threading.Tasks;
+            using Microsoft.SemanticKernel;
+
+            class C
+            {
+                async Task M()
+                {
+                    var kernel = Kernel.CreateBuilder().AddOpenAIChatCompletion("gpt-4o-mini", "key").Build();
+                    await {|#0:kernel.InvokePromptAsync("hi")|};
+                }
+            }
+            """, 0, compilationEnd: true,
+            new DiagnosticResult("GAI001", DiagnosticSeverity.Warning).WithLocation(0));
+
     [Fact]
     public Task MakePartial_AddsTheModifier() =>
         CodeFixVerifier<BudgetInterfaceAnalyzer, MakeInterfacePartialCodeFixProvider>.VerifyAsync("""

@@ -13,6 +13,12 @@ internal static class TestReferences
     public static readonly ReferenceAssemblies Net10 =
         new("net10.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "10.0.10"), Path.Combine("ref", "net10.0"));
 
+    /// <summary>
+    /// Everything test sources compile against. The frameworks are always there, as in a real agent project: Microsoft.Agents.AI
+    /// declares a second Microsoft.Extensions.AI.ChatClientExtensions, and every chat test must still find its entry points.
+    /// </summary>
+    public static System.Collections.Generic.IEnumerable<string> All => System.Linq.Enumerable.Concat(Assemblies, Frameworks);
+
     public static readonly string[] Assemblies =
     {
         typeof(GuardedAI.BudgetChatClient).Assembly.Location,                    // GuardedAI.Runtime: the real contract
@@ -24,5 +30,16 @@ internal static class TestReferences
         typeof(System.ClientModel.ApiKeyCredential).Assembly.Location,
         typeof(Anthropic.AnthropicClient).Assembly.Location,
         typeof(Microsoft.Extensions.Logging.ILoggerFactory).Assembly.Location,
+    };
+
+    /// <summary>The agent and orchestration frameworks: Microsoft Agent Framework and Semantic Kernel (with its OpenAI connector).</summary>
+    public static readonly string[] Frameworks =
+    {
+        typeof(Microsoft.Agents.AI.AIAgent).Assembly.Location,                  // Microsoft.Agents.AI.Abstractions
+        typeof(Microsoft.Agents.AI.ChatClientAgent).Assembly.Location,          // Microsoft.Agents.AI
+        typeof(Microsoft.SemanticKernel.Kernel).Assembly.Location,              // Microsoft.SemanticKernel.Abstractions
+        typeof(Microsoft.SemanticKernel.KernelExtensions).Assembly.Location,    // Microsoft.SemanticKernel.Core
+        typeof(Microsoft.SemanticKernel.OpenAIKernelBuilderExtensions).Assembly.Location,
+        typeof(Microsoft.Extensions.AI.OpenAIClientExtensions).Assembly.Location, // Microsoft.Extensions.AI.OpenAI (AsIChatClient)
     };
 }

@@ -38,7 +38,7 @@ public class UnguardedLlmCallTests
             .WithArguments("IChatClient.GetResponseAsync", "'plain' is built by a ChatClientBuilder pipeline that never calls UseBudget"));
 
     [Fact]
-    public Task PlainParameter_ExtensionStaticAndGenericForms_AreReported() => Verify.VerifyAsync(Usings + """
+    public Task PlainParameter_ExtensionStaticAndGenericForms_AreReported() => Verify.VerifyWithoutFrameworksAsync(Usings + """
         record Answer(string Text);
         class C
         {
@@ -314,7 +314,7 @@ public class UnguardedLlmCallTests
         }
         """,
         Verify.Diagnostic("GAI001").WithLocation(0)
-            .WithArguments("IChatClient.GetResponseAsync", "'chat' comes from dependency injection, and no IChatClient registration in this compilation goes through UseBudget"));
+            .WithArguments("IChatClient.GetResponseAsync", "'chat' comes from dependency injection, and this library registers no IChatClient (the application's registrations cannot be seen from here)"));
 
     [Fact]
     public Task Embeddings_OpenAI_And_Anthropic_AreEntryPoints() => Verify.VerifyAsync(Usings + """
@@ -335,10 +335,10 @@ public class UnguardedLlmCallTests
         """,
         Verify.Diagnostic("GAI001").WithLocation(0).WithArguments("IEmbeddingGenerator.GenerateAsync", "'generator' comes from parameter 'generator', which the analysis does not trace to its callers"),
         Verify.Diagnostic("GAI001").WithLocation(1),
-        Verify.Diagnostic("GAI001").WithLocation(2).WithArguments("ChatClient.CompleteChatAsync", "'openAi' comes from parameter 'openAi', which the analysis does not trace to its callers"),
+        Verify.Diagnostic("GAI001").WithLocation(2).WithArguments("ChatClient.CompleteChatAsync", "'openAi' is a ChatClient (OpenAI), which no GuardedAI budget wraps; call it as an IChatClient (AsIChatClient()) through a pipeline with UseBudget"),
         Verify.Diagnostic("GAI001").WithLocation(3),
         Verify.Diagnostic("GAI001").WithLocation(4),
-        Verify.Diagnostic("GAI001").WithLocation(5).WithArguments("IMessageService.Create", "'anthropic.Messages' is a plain IMessageService, not a budgeted client"));
+        Verify.Diagnostic("GAI001").WithLocation(5).WithArguments("IMessageService.Create", "'anthropic.Messages' is an IMessageService (Anthropic), which no GuardedAI budget wraps; call it as an IChatClient (client.AsIChatClient(model)) through a pipeline with UseBudget"));
 
     [Fact]
     public Task Embeddings_ThroughABudgetGuard_AreNotReported_WithoutOne_AreReported() => Verify.VerifyAsync(Usings + """
@@ -370,7 +370,7 @@ public class UnguardedLlmCallTests
             Task<ChatResponse> M(IChatClient inner) => {|#0:new LoggingClient(inner).GetResponseAsync("hi")|};
         }
         """,
-        Verify.Diagnostic("GAI001").WithLocation(0).WithArguments("IChatClient.GetResponseAsync", "'new LoggingClient(inner)' is a plain LoggingClient, not a budgeted client"));
+        Verify.Diagnostic("GAI001").WithLocation(0).WithArguments("IChatClient.GetResponseAsync", "'new LoggingClient(inner)' is built on parameter 'inner', which the analysis does not trace to its callers"));
 
     [Fact]
     public Task EntryPointsFile_AddsProjectEntryPoints() => Verify.VerifyAsync(
@@ -415,4 +415,56 @@ public class UnguardedLlmCallTests
         class Generated { Task<ChatResponse> M(IChatClient client) => client.GetResponseAsync("hi"); }
         """,
     });
+
+    /// <summary>.NET Aspire's <c>builder.AddOpenAIClientFromConfiguration("chat").AddChatClient()</c> (here a stand-in with the same shape): any Add… helper that returns the ChatClientBuilder registers a client.</summary>
+    [Fact]
+    public Task DependencyInjection_ThirdPartyAddChatClientHelpers_AreRegistrations() => Verify.VerifyAsync(new[]
+    {
+        AspireLike + """
+
+        class Startup
+        {
+            void Configure(Microsoft.Extensions.Hosting.ProviderClientBuilder chat, Microsoft.Extensions.Hosting.ProviderClientBuilder raw)
+            {
+                chat.AddChatClient().UseFunctionInvocation().UseBudget("chat");
+                raw.AddChatClient().UseLogging();
+            }
+        }
+
+        class Summarizer(IChatClient chat)
+        {
+            public Task<ChatResponse> Summarize(string text) => {|#0:chat.GetResponseAsync(text)|};
+        }
+        """,
+    },
+        Verify.Diagnostic("GAI001").WithLocation(0)
+            .WithArguments("IChatClient.GetResponseAsync", "'chat' comes from dependency injection, and the IChatClient registration at Test0.cs(21) does not go through UseBudget"));
+
+    [Fact]
+    public Task DependencyInjection_ThirdPartyAddChatClientHelpers_WithUseBudget_AreGuarded() => Verify.VerifyAsync(new[]
+    {
+        AspireLike + """
+
+        class Startup
+        {
+            void Configure(Microsoft.Extensions.Hosting.ProviderClientBuilder chat) => chat.AddChatClient().UseFunctionInvocation().UseBudget("chat");
+        }
+
+        class Summarizer(IChatClient chat)
+        {
+            public Task<ChatResponse> Summarize(string text) => chat.GetResponseAsync(text);
+        }
+        """,
+    });
+
+    private const string AspireLike = Usings + """
+        namespace Microsoft.Extensions.Hosting
+        {
+            public sealed class ProviderClientBuilder(Microsoft.Extensions.DependencyInjection.IServiceCollection services, IChatClient client)
+            {
+                // Aspire's helper registers the client in `services`; the stand-in only has its signature's shape.
+                public ChatClientBuilder AddChatClient() => new ChatClientBuilder(client);
+            }
+        }
+        """;
 }

@@ -24,10 +24,20 @@ internal static class AnalyzerVerifier<TAnalyzer>
     public static Task VerifyAsync(string[] sources, params DiagnosticResult[] expected) =>
         VerifyAsync(sources, additionalFiles: null, expected);
 
-    public static async Task VerifyAsync(string[] sources, (string Name, string Text)[]? additionalFiles, params DiagnosticResult[] expected)
+    public static Task VerifyAsync(string[] sources, (string Name, string Text)[]? additionalFiles, params DiagnosticResult[] expected) =>
+        VerifyAsync(sources, additionalFiles, withFrameworks: true, expected);
+
+    /// <summary>
+    /// Without Microsoft.Agents.AI and Semantic Kernel: C# itself cannot name <c>ChatClientExtensions</c> in a static call
+    /// while Microsoft.Agents.AI declares a second type of that name (CS0433).
+    /// </summary>
+    public static Task VerifyWithoutFrameworksAsync(string source, params DiagnosticResult[] expected) =>
+        VerifyAsync(new[] { source }, additionalFiles: null, withFrameworks: false, expected);
+
+    private static async Task VerifyAsync(string[] sources, (string Name, string Text)[]? additionalFiles, bool withFrameworks, params DiagnosticResult[] expected)
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>();
-        Configure(test.TestState, sources);
+        Configure(test.TestState, sources, withFrameworks);
         if (additionalFiles is not null)
         {
             foreach (var file in additionalFiles)
@@ -54,12 +64,13 @@ internal static class AnalyzerVerifier<TAnalyzer>
         protected override IEnumerable<System.Type> GetSourceGenerators() => new[] { typeof(GuardedAI.Generator.LlmBudgetGenerator) };
     }
 
-    internal static void Configure(SolutionState state, string[] sources)
+    internal static void Configure(SolutionState state, string[] sources, bool withFrameworks = true)
     {
         for (var i = 0; i < sources.Length; i++)
             state.Sources.Add(($"/0/Test{i}.cs", sources[i]));
         state.ReferenceAssemblies = TestReferences.Net10;
-        state.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
+        var references = withFrameworks ? TestReferences.All : TestReferences.Assemblies;
+        state.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(references, p => MetadataReference.CreateFromFile(p)));
     }
 }
 
@@ -84,7 +95,7 @@ internal static class CodeFixVerifier<TAnalyzer, TCodeFix>
             CodeActionIndex = codeActionIndex,
         };
         test.ReferenceAssemblies = TestReferences.Net10;
-        test.TestState.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.Assemblies, p => MetadataReference.CreateFromFile(p)));
+        test.TestState.AdditionalReferences.AddRange(System.Linq.Enumerable.Select(TestReferences.All, p => MetadataReference.CreateFromFile(p)));
         if (compilationEnd)
             test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
         test.ExpectedDiagnostics.AddRange(expected);
