@@ -147,6 +147,14 @@ internal static class BudgetSchema
     public static readonly BudgetProperty MonthlyTokens = BudgetProperty.Limit("MonthlyTokens", BudgetValueType.Int64, LimitDimension.TotalTokens, LimitWindow.Month);
     public static readonly BudgetProperty MonthlyCostUsd = BudgetProperty.Limit("MonthlyCostUsd", BudgetValueType.Double, LimitDimension.CostUsd, LimitWindow.Month);
 
+    public static readonly BudgetProperty ConversationRequests = BudgetProperty.Limit("ConversationRequests", BudgetValueType.Int32, LimitDimension.Requests, LimitWindow.Conversation);
+    public static readonly BudgetProperty ConversationTokens = BudgetProperty.Limit("ConversationTokens", BudgetValueType.Int64, LimitDimension.TotalTokens, LimitWindow.Conversation);
+    public static readonly BudgetProperty ConversationCostUsd = BudgetProperty.Limit("ConversationCostUsd", BudgetValueType.Double, LimitDimension.CostUsd, LimitWindow.Conversation);
+    public static readonly BudgetProperty ConversationTurns = BudgetProperty.Limit("ConversationTurns", BudgetValueType.Int32, LimitDimension.Turns, LimitWindow.Conversation);
+    public static readonly BudgetProperty RunRequests = BudgetProperty.Limit("RunRequests", BudgetValueType.Int32, LimitDimension.Requests, LimitWindow.Run);
+    public static readonly BudgetProperty RunTokens = BudgetProperty.Limit("RunTokens", BudgetValueType.Int64, LimitDimension.TotalTokens, LimitWindow.Run);
+    public static readonly BudgetProperty RunCostUsd = BudgetProperty.Limit("RunCostUsd", BudgetValueType.Double, LimitDimension.CostUsd, LimitWindow.Run);
+
     public static readonly BudgetProperty MaxInputTokens = BudgetProperty.Cap("MaxInputTokens", BudgetValueType.Int32, LimitDimension.InputTokens);
     public static readonly BudgetProperty MaxOutputTokens = BudgetProperty.Cap("MaxOutputTokens", BudgetValueType.Int32, LimitDimension.OutputTokens);
     public static readonly BudgetProperty MaxRequestCostUsd = BudgetProperty.Cap("MaxRequestCostUsd", BudgetValueType.Double, LimitDimension.CostUsd);
@@ -163,6 +171,8 @@ internal static class BudgetSchema
         HourlyRequests, HourlyTokens, HourlyCostUsd,
         DailyRequests, DailyTokens, DailyCostUsd,
         MonthlyRequests, MonthlyTokens, MonthlyCostUsd,
+        ConversationRequests, ConversationTokens, ConversationCostUsd, ConversationTurns,
+        RunRequests, RunTokens, RunCostUsd,
         MaxInputTokens, MaxOutputTokens, MaxRequestCostUsd,
         WarnAtPercent, CriticalAtPercent, TripAtPercent,
     };

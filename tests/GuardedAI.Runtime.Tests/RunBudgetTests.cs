@@ -201,3 +201,44 @@ public class RunBudgetTests
         Assert.Contains("RecordToolCostAsync", error.Message);
     }
 }
+
+public class AgentBudgetConfigurationTests
+{
+    [Fact]
+    public void Conversation_run_and_degradation_settings_bind_from_configuration()
+    {
+        var configuration = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(), new Dictionary<string, string?>
+        {
+            ["GuardedAI:Budgets:agent:Model"] = "gpt-4o",
+            ["GuardedAI:Budgets:agent:DailyCostUsd"] = "10",
+            ["GuardedAI:Budgets:agent:RunCostUsd"] = "0.05",
+            ["GuardedAI:Budgets:agent:ConversationTurns"] = "20",
+            ["GuardedAI:Budgets:agent:ScopeIdleMinutes"] = "15",
+            ["GuardedAI:Budgets:agent:ThrottleIntervalMs"] = "2000",
+            ["GuardedAI:Budgets:agent:DowngradeModel"] = "gpt-4o-mini",
+        }).Build();
+        var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+        services.AddGuardedAI(configuration);
+
+        var policy = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<BudgetEngine>(
+            Microsoft.Extensions.DependencyInjection.ServiceCollectionContainerBuilderExtensions.BuildServiceProvider(services)).GetPolicy("agent")!;
+
+        Assert.Equal(0.05m, policy.GetLimit(BudgetDimension.CostUsd, BudgetWindow.Run));
+        Assert.Equal(20m, policy.GetLimit(BudgetDimension.Turns, BudgetWindow.Conversation));
+        Assert.Equal(TimeSpan.FromMinutes(15), policy.ScopeIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), policy.Degradation.ThrottleInterval);
+        Assert.Equal("gpt-4o-mini", policy.Degradation.DowngradeModel);
+    }
+
+    [LlmBudget("attributed", Model = "gpt-4o", DailyCostUsd = 10, RunCostUsd = 0.05, ConversationRequests = 30)]
+    private interface IAttributed;
+
+    [Fact]
+    public void Run_and_conversation_limits_come_from_the_attribute()
+    {
+        var policy = LlmBudgetAttribute.GetPolicy(typeof(IAttributed));
+
+        Assert.Equal(0.05m, policy.GetLimit(BudgetDimension.CostUsd, BudgetWindow.Run));
+        Assert.Equal(30m, policy.GetLimit(BudgetDimension.Requests, BudgetWindow.Conversation));
+    }
+}

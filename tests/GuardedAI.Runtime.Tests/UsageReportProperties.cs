@@ -117,8 +117,9 @@ public class UsageReportProperties
                 if (settled?.Anomalies is not { } anomalies || !anomalies.Contains("were reserved", StringComparison.Ordinal))
                     throw new Exception($"{limit.Dimension} passed its limit ({now[i]} > {limit.Amount}) without a recorded overrun: {settled?.Anomalies ?? "no record"}");
                 await engine.Alerts.FlushAsync();
-                if (!alerts.Alerts.Any(a => a.Level == AlertLevel.UsageAnomaly && a.Scope == policy.Name))
-                    throw new Exception($"{limit.Dimension} passed its limit without a usage-anomaly alert");
+                // A provider's over-report is alerted as such; an overrun GuardedAI counted (or corrected) as a usage anomaly.
+                if (!alerts.Alerts.Any(a => a.Level is AlertLevel.UsageAnomaly or AlertLevel.ProviderOverReport && a.Scope == policy.Name))
+                    throw new Exception($"{limit.Dimension} passed its limit without a usage-anomaly or over-report alert");
             }
             _previous = now;
         }

@@ -59,6 +59,27 @@ public sealed class LlmBudgetAttribute : Attribute
     /// <summary>Cost in USD per calendar month.</summary>
     public double MonthlyCostUsd { get; set; }
 
+    /// <summary>Provider requests per conversation.</summary>
+    public int ConversationRequests { get; set; }
+
+    /// <summary>Total tokens per conversation.</summary>
+    public long ConversationTokens { get; set; }
+
+    /// <summary>Cost in USD per conversation.</summary>
+    public double ConversationCostUsd { get; set; }
+
+    /// <summary>User turns (calls through UseRunBudget) per conversation.</summary>
+    public int ConversationTurns { get; set; }
+
+    /// <summary>Provider requests per agent run (every request of one tool loop).</summary>
+    public int RunRequests { get; set; }
+
+    /// <summary>Total tokens per agent run.</summary>
+    public long RunTokens { get; set; }
+
+    /// <summary>Cost in USD per agent run.</summary>
+    public double RunCostUsd { get; set; }
+
     /// <summary>Largest prompt (input tokens) one request may send.</summary>
     public int MaxInputTokens { get; set; }
 

@@ -95,6 +95,28 @@ public sealed class BudgetOptions
     public long? MonthlyTokens { get; set; }
     /// <summary>USD per month.</summary>
     public decimal? MonthlyCostUsd { get; set; }
+    /// <summary>Provider requests per conversation.</summary>
+    public long? ConversationRequests { get; set; }
+    /// <summary>Total tokens per conversation.</summary>
+    public long? ConversationTokens { get; set; }
+    /// <summary>Cost in USD per conversation.</summary>
+    public decimal? ConversationCostUsd { get; set; }
+    /// <summary>User turns (calls through UseRunBudget) per conversation.</summary>
+    public long? ConversationTurns { get; set; }
+    /// <summary>Provider requests per agent run (every request of one tool loop).</summary>
+    public long? RunRequests { get; set; }
+    /// <summary>Total tokens per agent run.</summary>
+    public long? RunTokens { get; set; }
+    /// <summary>Cost in USD per agent run.</summary>
+    public decimal? RunCostUsd { get; set; }
+    /// <summary>Minutes a conversation's or run's counters are kept after its last call (default 60).</summary>
+    public int? ScopeIdleMinutes { get; set; }
+    /// <summary>From the warning threshold on, the least number of milliseconds between two calls (throttling; unset: none).</summary>
+    public int? ThrottleIntervalMs { get; set; }
+    /// <summary>With throttling, how many calls may wait for their turn (default 16).</summary>
+    public int? ThrottleQueueLimit { get; set; }
+    /// <summary>From the critical threshold on, the model calls go to instead (unset: no downgrade).</summary>
+    public string? DowngradeModel { get; set; }
     /// <summary>Per-request input cap.</summary>
     public int? MaxInputTokens { get; set; }
     /// <summary>Per-request output cap.</summary>
@@ -131,6 +153,16 @@ public sealed class BudgetOptions
         Limit(builder, BudgetDimension.Requests, BudgetWindow.Month, MonthlyRequests);
         Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Month, MonthlyTokens);
         Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Month, MonthlyCostUsd);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Conversation, ConversationRequests);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Conversation, ConversationTokens);
+        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Conversation, ConversationCostUsd);
+        Limit(builder, BudgetDimension.Turns, BudgetWindow.Conversation, ConversationTurns);
+        Limit(builder, BudgetDimension.Requests, BudgetWindow.Run, RunRequests);
+        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Run, RunTokens);
+        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Run, RunCostUsd);
+        if (ScopeIdleMinutes is { } idle) builder.WithScopeIdleTimeout(TimeSpan.FromMinutes(idle));
+        if (ThrottleIntervalMs is { } spacing) builder.ThrottleAtWarning(TimeSpan.FromMilliseconds(spacing), ThrottleQueueLimit ?? DegradationSettings.None.ThrottleQueueLimit);
+        if (!string.IsNullOrWhiteSpace(DowngradeModel)) builder.DowngradeAtCritical(DowngradeModel);
         if (MaxInputTokens is not null) builder.WithMaxInputTokens(MaxInputTokens);
         if (MaxOutputTokens is not null) builder.WithMaxOutputTokens(MaxOutputTokens);
         if (MaxRequestCostUsd is not null) builder.WithMaxRequestCostUsd(MaxRequestCostUsd);

@@ -121,13 +121,13 @@ internal sealed record SettledUsage(TokenUsage Usage, decimal CostUsd, TokenUsag
     };
 
     /// <summary>Publishes one <see cref="AlertLevel.UsageAnomaly"/> alert for the call's corrected report, at most once an hour
-    /// per budget and kind of anomaly. A call that merely used more than it reserved is the threshold monitor's
-    /// <see cref="AlertLevel.ProviderOverReport"/>, not repeated here.</summary>
+    /// per budget and kind of anomaly. A call whose provider merely reported more than was reserved is the threshold
+    /// monitor's <see cref="AlertLevel.ProviderOverReport"/>, not repeated here; an overrun GuardedAI counted itself is.</summary>
     public void Alert(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)
     {
-        if (!Anomalies.Any(a => a.Kind != UsageAnomalyKind.AboveReservation)) return;
+        if (!Anomalies.Any(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported)) return;
         var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
-        var kinds = string.Join(",", Anomalies.Where(a => a.Kind != UsageAnomalyKind.AboveReservation).Select(a => a.Kind).Distinct().Order());
+        var kinds = string.Join(",", Anomalies.Where(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported).Select(a => a.Kind).Distinct().Order());
         var message = string.Create(CultureInfo.InvariantCulture,
             $"Budget '{record.Budget}': the usage of call {record.Id} ({record.Model ?? "default model"}{(record.Provider is null ? "" : ", " + record.Provider)}) was corrected or ran over its reservation: {record.Anomalies}. The call was counted with {Usage.InputTokens:#,0} input and {Usage.OutputTokens:#,0} output tokens ({BudgetDimension.CostUsd.Format(CostUsd)}); the ledger keeps what the provider said.");
         // Keyed like threshold alerts (…|windowEndTicks last) so the engine forgets the key when the hour is over.
