@@ -58,8 +58,8 @@ public class PromptRejectionBenchmarks
     {
         try
         {
-            var estimate = _engine.Estimate(_policy, _messages, _options);
-            return estimate.InputTokens > 1_000;
+            var (estimate, denial) = ChatEstimator.Estimate(_engine, _policy, _messages, _options);
+            return denial is not null || estimate.InputTokens > 1_000;
         }
         catch (BudgetExceededException)
         {

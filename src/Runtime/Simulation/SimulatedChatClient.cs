@@ -55,6 +55,13 @@ public sealed class SimulatedChatClient : IChatClient
     /// <summary>The options of the last request.</summary>
     public ChatOptions? LastOptions { get; private set; }
 
+    /// <summary>
+    /// How many tool results an answer waits for: while tools are offered and the conversation holds fewer results than
+    /// this, the client asks for the first offered function again (an agent researching). <see cref="int.MaxValue"/>
+    /// simulates an agent whose tool loop never converges; 0 (the default) never calls a tool.
+    /// </summary>
+    public int ToolCallsPerAnswer { get; set; }
+
     /// <summary>Makes the next <paramref name="count"/> requests fail like a provider outage (HTTP 503).</summary>
     public void FailNext(int count) => Volatile.Write(ref _failuresLeft, count);
 
@@ -62,6 +69,7 @@ public sealed class SimulatedChatClient : IChatClient
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (ToolCall(messages, options) is { } call) return Task.FromResult(call);
         var (text, usage) = Answer(messages, options);
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
         {
@@ -92,6 +100,28 @@ public sealed class SimulatedChatClient : IChatClient
 
     /// <inheritdoc/>
     public void Dispose() { }
+
+    /// <summary>A request for the first offered function, while the answer still waits for tool results.</summary>
+    private ChatResponse? ToolCall(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        if (ToolCallsPerAnswer <= 0 || options?.Tools?.OfType<AIFunctionDeclaration>().FirstOrDefault() is not { } function) return null;
+        var list = messages as IList<ChatMessage> ?? messages.ToList();
+        var results = list.Sum(m => m.Contents.Count(c => c is FunctionResultContent));
+        if (results >= ToolCallsPerAnswer) return null;
+        Interlocked.Increment(ref _requests);
+        LastMessages = list.ToList();
+        LastOptions = options;
+        var arguments = new Dictionary<string, object?> { ["query"] = Sentence(StableHash(results.ToString(System.Globalization.CultureInfo.InvariantCulture)), 3) };
+        var callId = "call_" + results.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var input = _counter.CountMessages(list);
+        var output = _counter.CountText(function.Name + JsonSerializer.Serialize(arguments)) + 8;
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, [new FunctionCallContent(callId, function.Name, arguments)]))
+        {
+            ModelId = options.ModelId ?? ModelId,
+            FinishReason = ChatFinishReason.ToolCalls,
+            Usage = ReportUsage ? new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output } : null,
+        };
+    }
 
     private (string Text, UsageDetails Usage) Answer(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
