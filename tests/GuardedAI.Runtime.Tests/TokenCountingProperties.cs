@@ -34,9 +34,26 @@ public class TokenCountingProperties
                 var counted = registry.ForModel(model).CountText(text);
                 TokenizerEncodings.Get(encoding).Count(text, long.MaxValue, out var work);
                 if (counted < exact) throw new Exception($"{model}: counted {counted} < exact {exact}");
-                if (work.Cuts == 0 && counted != exact) throw new Exception($"{model}: nothing was cut, yet counted {counted} != exact {exact}");
+                // The bounded split patterns split exactly as the published ones on runs shorter than their bound; a longer run
+                // of one kind (whitespace, letters, punctuation) may be split differently, which can only add tokens.
+                if (work.Cuts == 0 && LongestRun(text) < BoundedBpeCounter.MaxRunLength && counted != exact)
+                    throw new Exception($"{model}: nothing was cut and no run reaches the bound, yet counted {counted} != exact {exact}");
             }
         }, iter: 300, threads: 1);
+    }
+
+    /// <summary>The longest run of characters of one kind: whitespace, letters and marks, digits, or anything else.</summary>
+    private static int LongestRun(string text)
+    {
+        int longest = 0, run = 0, kind = -1;
+        foreach (var c in text)
+        {
+            var k = char.IsWhiteSpace(c) ? 0 : char.IsLetter(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.SpacingCombiningMark ? 1 : char.IsDigit(c) ? 2 : 3;
+            run = k == kind ? run + 1 : 1;
+            kind = k;
+            longest = Math.Max(longest, run);
+        }
+        return longest;
     }
 
     [Fact]
