@@ -150,7 +150,7 @@ internal static class BudgetSchema
     public static readonly BudgetProperty ConversationRequests = BudgetProperty.Limit("ConversationRequests", BudgetValueType.Int32, LimitDimension.Requests, LimitWindow.Conversation);
     public static readonly BudgetProperty ConversationTokens = BudgetProperty.Limit("ConversationTokens", BudgetValueType.Int64, LimitDimension.TotalTokens, LimitWindow.Conversation);
     public static readonly BudgetProperty ConversationCostUsd = BudgetProperty.Limit("ConversationCostUsd", BudgetValueType.Double, LimitDimension.CostUsd, LimitWindow.Conversation);
-    public static readonly BudgetProperty ConversationTurns = BudgetProperty.Limit("ConversationTurns", BudgetValueType.Int32, LimitDimension.Turns, LimitWindow.Conversation);
+    public static readonly BudgetProperty ConversationTurns = BudgetProperty.Limit("ConversationTurns", BudgetValueType.Int64, LimitDimension.Turns, LimitWindow.Conversation);
     public static readonly BudgetProperty RunRequests = BudgetProperty.Limit("RunRequests", BudgetValueType.Int32, LimitDimension.Requests, LimitWindow.Run);
     public static readonly BudgetProperty RunTokens = BudgetProperty.Limit("RunTokens", BudgetValueType.Int64, LimitDimension.TotalTokens, LimitWindow.Run);
     public static readonly BudgetProperty RunCostUsd = BudgetProperty.Limit("RunCostUsd", BudgetValueType.Double, LimitDimension.CostUsd, LimitWindow.Run);

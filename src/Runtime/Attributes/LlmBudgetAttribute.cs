@@ -69,7 +69,7 @@ public sealed class LlmBudgetAttribute : Attribute
     public double ConversationCostUsd { get; set; }
 
     /// <summary>User turns (calls through UseRunBudget) per conversation.</summary>
-    public int ConversationTurns { get; set; }
+    public long ConversationTurns { get; set; }
 
     /// <summary>Provider requests per agent run (every request of one tool loop).</summary>
     public int RunRequests { get; set; }
