@@ -48,7 +48,7 @@ internal sealed class UnguardedCallSession
             RecordRegistration(invocation);
 
         if (_entryPoints.Match(method) is { } match)
-            AnalyzeCall(context, method, match, ClientOriginEvaluator.GetReceiver(invocation));
+            AnalyzeCall(context, method, match, OperationNavigation.GetReceiver(invocation));
     }
 
     /// <summary><c>Func&lt;string, ChatOptions?, CancellationToken, Task&lt;ChatResponse&gt;&gt; ask = client.GetResponseAsync;</c></summary>
@@ -105,7 +105,7 @@ internal sealed class UnguardedCallSession
     private bool IsExtensionForwarding(ISymbol containingSymbol, IOperation? receiver) =>
         containingSymbol is IMethodSymbol { IsExtensionMethod: true } extension &&
         receiver is not null &&
-        ClientOriginEvaluator.Unwrap(receiver) is IParameterReferenceOperation { Parameter.Ordinal: 0 } parameter &&
+        OperationNavigation.Unwrap(receiver) is IParameterReferenceOperation { Parameter.Ordinal: 0 } parameter &&
         SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol, extension) &&
         _entryPoints.Match(extension) is not null;
 
@@ -115,7 +115,7 @@ internal sealed class UnguardedCallSession
     /// <summary>"is a ChatClient (OpenAI), which no GuardedAI budget wraps; call it as an IChatClient ...": the receiver's origin does not matter.</summary>
     private static string DescribeSdkClient(IOperation receiver, string advice)
     {
-        var type = ClientOriginEvaluator.Unwrap(receiver).Type ?? receiver.Type;
+        var type = OperationNavigation.Unwrap(receiver).Type ?? receiver.Type;
         var name = type?.Name ?? "client";
         var assembly = type?.ContainingAssembly?.Name;
         var from = string.IsNullOrEmpty(assembly) ? "" : $" ({assembly})";
@@ -389,7 +389,7 @@ internal sealed class UnguardedCallSession
         }
         else
         {
-            var typeOfs = invocation.Arguments.Select(a => ClientOriginEvaluator.Unwrap(a.Value)).OfType<ITypeOfOperation>().ToArray();
+            var typeOfs = invocation.Arguments.Select(a => OperationNavigation.Unwrap(a.Value)).OfType<ITypeOfOperation>().ToArray();
             if (typeOfs.Length > 0 && _catalog.FindService(typeOfs[0].TypeOperand) is { Registers: not ServiceKinds.None } typeOf)
             {
                 service = typeOf;
@@ -414,7 +414,7 @@ internal sealed class UnguardedCallSession
         {
             if (argument.Parameter is null || argument.Parameter.Ordinal == 0 && invocation.TargetMethod.IsExtensionMethod)
                 continue;
-            var value = ClientOriginEvaluator.Unwrap(argument.Value);
+            var value = OperationNavigation.Unwrap(argument.Value);
             if (value is IDelegateCreationOperation or IAnonymousFunctionOperation)
                 return _evaluator.Evaluate(value);
             if (skipTypeOf && value is ITypeOfOperation)
@@ -488,7 +488,7 @@ internal sealed class UnguardedCallSession
     }
 
     private static string? DescribeReceiver(IOperation? receiver) =>
-        receiver is null ? null : MessageText.Describe(ClientOriginEvaluator.Unwrap(receiver).Syntax);
+        receiver is null ? null : MessageText.Describe(OperationNavigation.Unwrap(receiver).Syntax);
 
     private sealed class PendingCall
     {
