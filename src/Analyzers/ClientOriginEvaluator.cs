@@ -1,9 +1,9 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using static GuardedAI.Analyzers.OperationNavigation;
 
 namespace GuardedAI.Analyzers;
 
@@ -18,17 +18,20 @@ internal sealed class ClientOriginEvaluator
     private readonly GuardSymbols _symbols;
     private readonly ClientCatalog _catalog;
     private readonly Func<ITypeSymbol?, string?> _adviceFor;
+    private readonly BuilderPipelineCheck _pipeline;
 
     public ClientOriginEvaluator(GuardSymbols symbols, ClientCatalog catalog, Func<ITypeSymbol?, string?> adviceFor)
     {
         _symbols = symbols;
         _catalog = catalog;
         _adviceFor = adviceFor;
+        _pipeline = new BuilderPipelineCheck(symbols, this);
     }
 
     public ClientOrigin Evaluate(IOperation? value) => Evaluate(value, 0);
 
-    private ClientOrigin Evaluate(IOperation? value, int depth)
+    /// <summary>One step of the walk; <see cref="BuilderPipelineCheck"/> calls back here with the depth it reached.</summary>
+    internal ClientOrigin Evaluate(IOperation? value, int depth)
     {
         if (value is null)
             return ClientOrigin.Unguarded("has no value the analysis can see");
@@ -57,7 +60,7 @@ internal sealed class ClientOriginEvaluator
             case IInvocationOperation invocation when invocation.TargetMethod.Name == "Build" && _symbols.IsBuilderType(invocation.TargetMethod.ContainingType):
                 return EvaluateBuild(invocation, depth);
 
-            case IInvocationOperation invocation when IsServiceLocator(invocation.TargetMethod):
+            case IInvocationOperation invocation when DependencyInjectionSites.IsServiceLocator(invocation.TargetMethod):
                 return FromServices(invocation.Type);
 
             case IInvocationOperation invocation when _catalog.MatchWrapperCall(invocation.TargetMethod) is { } inner:
@@ -81,7 +84,7 @@ internal sealed class ClientOriginEvaluator
                 return EvaluateMember(property);
 
             case IParameterReferenceOperation parameter:
-                return IsInjected(parameter.Parameter)
+                return DependencyInjectionSites.IsInjected(parameter.Parameter)
                     ? FromServices(parameter.Parameter.Type)
                     : ClientOrigin.Unguarded($"comes from parameter '{parameter.Parameter.Name}', which the analysis does not trace to its callers");
 
@@ -132,7 +135,7 @@ internal sealed class ClientOriginEvaluator
         {
             case InnerClient.Pipeline:
                 var builder = GetReceiver(invocation);
-                if (builder is not null && PipelineHasBudget(builder, Root(invocation), depth))
+                if (builder is not null && _pipeline.HasBudget(builder, Root(invocation), depth))
                     return ClientOrigin.Guarded;
                 return ClientOrigin.UnbudgetedBuild(
                     "is built by a ChatClientBuilder pipeline that never calls UseBudget",
@@ -200,7 +203,7 @@ internal sealed class ClientOriginEvaluator
 
     private ClientOrigin EvaluateBuild(IInvocationOperation build, int depth)
     {
-        if (PipelineHasBudget(build.Instance, Root(build), depth))
+        if (_pipeline.HasBudget(build.Instance, Root(build), depth))
             return ClientOrigin.Guarded;
 
         // Only a ChatClientBuilder has UseBudget; an embedding pipeline cannot be fixed by inserting it.
@@ -216,93 +219,13 @@ internal sealed class ClientOriginEvaluator
     private static Location? GetBuildLocation(IInvocationOperation build) =>
         build.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax memberAccess } ? memberAccess.GetLocation() : null;
 
-    /// <summary>Whether a builder pipeline calls UseBudget, or wraps a client that is already budgeted.</summary>
-    private bool PipelineHasBudget(IOperation? builder, IOperation root, int depth)
-    {
-        for (var step = 0; builder is not null && step < 64; step++)
-        {
-            builder = Unwrap(builder);
-            switch (builder)
-            {
-                case IInvocationOperation invocation:
-                    var method = invocation.TargetMethod;
-                    if (GuardSymbols.IsUseBudget(method) || IsUseOfGuard(invocation, depth))
-                        return true;
-                    var receiver = GetReceiver(invocation);
-                    if (receiver is null)
-                        return false;
-                    if (!_symbols.IsBuilderType(Unwrap(receiver).Type))
-                    {
-                        // client.AsBuilder(): the pipeline wraps `client`.
-                        return method.Name == "AsBuilder" && Evaluate(receiver, depth + 1).Kind == OriginKind.Guarded;
-                    }
-                    builder = receiver;
-                    break;
-
-                case IObjectCreationOperation creation:
-                    foreach (var argument in creation.Arguments)
-                    {
-                        if (_symbols.IsChatClientType(argument.Parameter?.Type) && Evaluate(argument.Value, depth + 1).Kind == OriginKind.Guarded)
-                            return true;
-                    }
-                    return false;
-
-                case ILocalReferenceOperation local:
-                    return LocalBuilderHasBudget(local.Local, root, depth);
-
-                default:
-                    return false;
-            }
-        }
-        return false;
-    }
-
-    /// <summary><c>var b = new ChatClientBuilder(x); b.UseBudget("a");</c> — a statement on the builder local counts too.</summary>
-    private bool LocalBuilderHasBudget(ILocalSymbol local, IOperation root, int depth)
-    {
-        foreach (var operation in root.Descendants())
-        {
-            if (operation is IInvocationOperation invocation && GuardSymbols.IsUseBudget(invocation.TargetMethod) &&
-                GetReceiver(invocation) is { } receiver && Unwrap(receiver) is ILocalReferenceOperation reference &&
-                SymbolEqualityComparer.Default.Equals(reference.Local, local))
-            {
-                return true;
-            }
-        }
-
-        var any = false;
-        foreach (var write in FindWrites(local, root))
-        {
-            if (write is null || !PipelineHasBudget(write, root, depth + 1))
-                return false;
-            any = true;
-        }
-        return any;
-    }
-
-    /// <summary><c>builder.Use(inner =&gt; new BudgetChatClient(inner, engine, policy))</c>.</summary>
-    private bool IsUseOfGuard(IInvocationOperation invocation, int depth)
-    {
-        if (invocation.TargetMethod.Name != "Use")
-            return false;
-        foreach (var argument in invocation.Arguments)
-        {
-            if (Unwrap(argument.Value) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } &&
-                EvaluateReturns(lambda.Body, depth).Kind == OriginKind.Guarded)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private ClientOrigin EvaluateLocal(ILocalSymbol local, IOperation root, int depth)
     {
         if (_symbols.IsGuardType(local.Type))
             return ClientOrigin.Guarded;
 
         ClientOrigin? result = null;
-        foreach (var write in FindWrites(local, root))
+        foreach (var write in LocalWrites.Find(local, root))
         {
             var origin = write is null
                 ? ClientOrigin.Unguarded($"is assigned through an out/ref argument, a pattern or a loop, which the analysis does not follow")
@@ -313,165 +236,4 @@ internal sealed class ClientOriginEvaluator
         }
         return result ?? ClientOrigin.Unguarded($"is never assigned");
     }
-
-    /// <summary>Every value written to <paramref name="local"/> in its body; null for a write the analysis cannot follow.</summary>
-    private static IEnumerable<IOperation?> FindWrites(ILocalSymbol local, IOperation root)
-    {
-        foreach (var operation in root.Descendants())
-        {
-            switch (operation)
-            {
-                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
-                    var initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
-                    if (initializer is not null)
-                        yield return initializer.Value;
-                    else if (declarator.Parent?.Parent is IForEachLoopOperation)
-                        yield return null;
-                    break;
-                case ISimpleAssignmentOperation assignment when IsLocal(assignment.Target, local):
-                    yield return assignment.Value;
-                    break;
-                case ICompoundAssignmentOperation compound when IsLocal(compound.Target, local):
-                    yield return null;
-                    break;
-                case ICoalesceAssignmentOperation coalesce when IsLocal(coalesce.Target, local):
-                    yield return coalesce.Value;
-                    break;
-                case IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument when IsLocal(argument.Value, local):
-                    yield return null;
-                    break;
-                case IDeclarationPatternOperation pattern when SymbolEqualityComparer.Default.Equals(pattern.DeclaredSymbol, local):
-                    yield return null;
-                    break;
-                case IDeconstructionAssignmentOperation deconstruction when ContainsLocal(deconstruction.Target, local):
-                    yield return null;
-                    break;
-                case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
-                    yield return null;
-                    break;
-            }
-        }
-    }
-
-    private static bool IsLocal(IOperation? operation, ILocalSymbol local) =>
-        operation is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
-
-    private static bool ContainsLocal(IOperation operation, ILocalSymbol local)
-    {
-        foreach (var descendant in operation.DescendantsAndSelf())
-        {
-            if (IsLocal(descendant, local))
-                return true;
-        }
-        return false;
-    }
-
-    /// <summary>
-    /// A parameter whose value dependency injection supplies: a constructor parameter (primary constructors included),
-    /// a <c>[FromServices]</c>/<c>[FromKeyedServices]</c> parameter, or a parameter of a minimal-API handler lambda (<c>app.MapGet(..., (IChatClient chat) =&gt; ...)</c>).
-    /// </summary>
-    private static bool IsInjected(IParameterSymbol parameter)
-    {
-        foreach (var attribute in parameter.GetAttributes())
-        {
-            var name = attribute.AttributeClass?.Name;
-            if (name is "FromServicesAttribute" or "FromKeyedServicesAttribute")
-                return true;
-        }
-
-        if (parameter.ContainingSymbol is not IMethodSymbol method)
-            return false;
-        if (method.MethodKind == MethodKind.Constructor && !method.IsStatic && method.ContainingType.TypeKind is TypeKind.Class or TypeKind.Struct)
-            return true;
-
-        if (method.MethodKind == MethodKind.AnonymousFunction)
-        {
-            foreach (var reference in method.DeclaringSyntaxReferences)
-            {
-                if (reference.GetSyntax().Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax handlerCall } } &&
-                    GetInvokedName(handlerCall.Expression) is { } invoked && invoked.StartsWith("Map", StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static string? GetInvokedName(ExpressionSyntax expression) => expression switch
-    {
-        MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.ValueText,
-        SimpleNameSyntax name => name.Identifier.ValueText,
-        _ => null,
-    };
-
-    /// <summary><c>sp.GetRequiredService&lt;IChatClient&gt;()</c> and friends, and Semantic Kernel's <c>kernel.GetRequiredService&lt;T&gt;()</c>.</summary>
-    private static bool IsServiceLocator(IMethodSymbol method) =>
-        method.Name is "GetService" or "GetRequiredService" or "GetKeyedService" or "GetRequiredKeyedService" &&
-        (method.ContainingNamespace?.ToDisplayString() is "Microsoft.Extensions.DependencyInjection" or "System" ||
-         method.ContainingType?.ToDisplayString() == WellKnownTypeNames.Kernel);
-
-    /// <summary>The receiver of an instance call, or the <c>this</c> argument of an extension call in either form.</summary>
-    public static IOperation? GetReceiver(IInvocationOperation invocation)
-    {
-        if (invocation.Instance is not null)
-            return invocation.Instance;
-        if (!invocation.TargetMethod.IsExtensionMethod)
-            return null;
-        foreach (var argument in invocation.Arguments)
-        {
-            if (argument.Parameter?.Ordinal == 0)
-                return argument.Value;
-        }
-        return null;
-    }
-
-    public static IOperation Unwrap(IOperation operation)
-    {
-        while (true)
-        {
-            if (operation is IConversionOperation conversion)
-                operation = conversion.Operand;
-            else if (operation is IParenthesizedOperation parenthesized)
-                operation = parenthesized.Operand;
-            else
-                return operation;
-        }
-    }
-
-    /// <summary>The outermost operation of the body that holds <paramref name="operation"/> (lambdas and local functions included).</summary>
-    public static IOperation Root(IOperation operation)
-    {
-        while (operation.Parent is not null)
-            operation = operation.Parent;
-        return operation;
-    }
-
-    private static IEnumerable<IOperation> DescendantsSkippingNestedFunctions(IOperation root)
-    {
-        var stack = new Stack<IOperation>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            yield return current;
-            foreach (var child in current.ChildOperations)
-            {
-                if (child is not IAnonymousFunctionOperation and not ILocalFunctionOperation)
-                    stack.Push(child);
-            }
-        }
-    }
-}
-
-internal static class SymbolExtensions
-{
-    public static ITypeSymbol? GetMemberType(this ISymbol symbol) => symbol switch
-    {
-        IFieldSymbol field => field.Type,
-        IPropertySymbol property => property.Type,
-        ILocalSymbol local => local.Type,
-        IParameterSymbol parameter => parameter.Type,
-        _ => null,
-    };
 }

@@ -5,7 +5,6 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 
 namespace GuardedAI.Analyzers;
 
@@ -82,7 +81,7 @@ internal sealed class LlmEntryPoints
                 continue;
             var text = file.GetText(cancellationToken);
             if (text is not null)
-                AddFromFile(compilation, text, names, methods, interfaces);
+                EntryPointsFile.AddTo(compilation, text, names, methods, interfaces);
         }
 
         return new LlmEntryPoints(names, methods, advice, builtIn, compilation.Assembly, interfaces.ToImmutable());
@@ -233,18 +232,9 @@ internal sealed class LlmEntryPoints
         return null;
     }
 
-    private sealed class OwnerAndNameComparer : IEqualityComparer<(INamedTypeSymbol Owner, string Name)>
-    {
-        public static readonly OwnerAndNameComparer Instance = new();
 
-        public bool Equals((INamedTypeSymbol Owner, string Name) x, (INamedTypeSymbol Owner, string Name) y) =>
-            SymbolEqualityComparer.Default.Equals(x.Owner, y.Owner) && string.Equals(x.Name, y.Name, StringComparison.Ordinal);
-
-        public int GetHashCode((INamedTypeSymbol Owner, string Name) obj) =>
-            SymbolEqualityComparer.Default.GetHashCode(obj.Owner) * 31 + StringComparer.Ordinal.GetHashCode(obj.Name);
-    }
-
-    private static List<IMethodSymbol> AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)
+    /// <summary>Adds the ordinary methods of <paramref name="type"/> named <paramref name="name"/>; returns them.</summary>
+    internal static List<IMethodSymbol> AddMethods(INamedTypeSymbol type, string name, HashSet<string> names, HashSet<IMethodSymbol> methods)
     {
         var added = new List<IMethodSymbol>();
         foreach (var member in type.GetMembers(name))
@@ -258,76 +248,4 @@ internal sealed class LlmEntryPoints
         }
         return added;
     }
-
-    /// <summary>
-    /// Reads documentation-comment ids, one a line, like BannedSymbols.txt: <c>M:Ns.Type.Method(System.String)</c> for one
-    /// overload, <c>M:Ns.Type.Method</c> for all overloads, <c>T:Ns.Type</c> for every method of a type. Text after
-    /// <c>;</c> and lines starting with <c>//</c> or <c>#</c> are comments.
-    /// </summary>
-    private static void AddFromFile(
-        Compilation compilation, SourceText text, HashSet<string> names, HashSet<IMethodSymbol> methods,
-        ImmutableArray<INamedTypeSymbol>.Builder interfaces)
-    {
-        foreach (var line in text.Lines)
-        {
-            var entry = line.ToString();
-            var semicolon = entry.IndexOf(';');
-            if (semicolon >= 0)
-                entry = entry.Substring(0, semicolon);
-            entry = entry.Trim();
-            if (entry.Length == 0 || entry.StartsWith("//", StringComparison.Ordinal) || entry.StartsWith("#", StringComparison.Ordinal))
-                continue;
-
-            var symbols = DocumentationCommentId.GetSymbolsForDeclarationId(entry, compilation);
-            if (symbols.IsEmpty && entry.StartsWith("M:", StringComparison.Ordinal) && entry.IndexOf('(') < 0)
-            {
-                // "M:Ns.Type.Method" with no parameter list: every overload.
-                var lastDot = entry.LastIndexOf('.');
-                if (lastDot > 2 && DocumentationCommentId.GetFirstSymbolForDeclarationId("T:" + entry.Substring(2, lastDot - 2), compilation) is INamedTypeSymbol owner)
-                    AddMethods(owner, entry.Substring(lastDot + 1), names, methods);
-                continue;
-            }
-
-            foreach (var symbol in symbols)
-            {
-                switch (symbol)
-                {
-                    case IMethodSymbol method:
-                        names.Add(method.Name);
-                        methods.Add(method.OriginalDefinition);
-                        if (method.ContainingType.TypeKind == TypeKind.Interface && !interfaces.Contains(method.ContainingType))
-                            interfaces.Add(method.ContainingType);
-                        break;
-                    case INamedTypeSymbol type:
-                        foreach (var member in type.GetMembers())
-                        {
-                            if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } typeMethod)
-                            {
-                                names.Add(typeMethod.Name);
-                                methods.Add(typeMethod.OriginalDefinition);
-                            }
-                        }
-                        if (type.TypeKind == TypeKind.Interface && !interfaces.Contains(type))
-                            interfaces.Add(type);
-                        break;
-                }
-            }
-        }
-    }
-}
-
-/// <summary>An entry point found for a call: the advice of its catalogue row, and whether the call is the SDK's own code.</summary>
-internal sealed class EntryPointMatch
-{
-    public EntryPointMatch(string? advice, bool isSdkOwnCode)
-    {
-        Advice = advice;
-        IsSdkOwnCode = isSdkOwnCode;
-    }
-
-    /// <summary>For a provider SDK client no budget can wrap: what to do instead.</summary>
-    public string? Advice { get; }
-
-    /// <summary>The catalogue method is declared in the compilation being analysed: the SDK is calling itself.</summary>
-    public bool IsSdkOwnCode { get; }
 }
