@@ -1,13 +1,18 @@
+using System.Text.Json.Nodes;
+
 namespace GuardedAI.Alerts;
 
-/// <summary>Posts alerts to a Slack incoming webhook as Block Kit messages.</summary>
-public sealed class SlackAlertSink : IBudgetAlertSink
+/// <summary>
+/// A chat service's incoming webhook: posts each alert in the service's own message format through
+/// <see cref="WebhookPost"/> (retries, no secret in errors). Slack, Teams and Discord differ only in that format.
+/// </summary>
+public abstract class ChatWebhookAlertSink : IBudgetAlertSink
 {
     private readonly HttpClient _http;
     private readonly Uri _url;
 
     /// <summary>Creates the sink. Give it a client from <see cref="AlertTargetGuard.CreateHandler"/> (what <c>AddAlertChannels</c> does).</summary>
-    public SlackAlertSink(string name, HttpClient http, Uri webhookUrl)
+    private protected ChatWebhookAlertSink(string name, HttpClient http, Uri webhookUrl)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Name = name;
@@ -18,62 +23,40 @@ public sealed class SlackAlertSink : IBudgetAlertSink
     /// <inheritdoc/>
     public string Name { get; }
 
-    /// <inheritdoc/>
-    public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken) =>
-        new(WebhookPost.SendAsync(_http, _url, $"Slack channel '{Name}'", SlackMessage.Build(alert).ToJsonString(), null, cancellationToken));
+    /// <summary>The service's name, for messages: "Slack".</summary>
+    private protected abstract string Service { get; }
+
+    /// <summary>The alert in the service's message format.</summary>
+    private protected abstract JsonNode Format(BudgetAlert alert);
 
     /// <inheritdoc/>
-    public override string ToString() => $"Slack '{Name}' ({WebhookPost.Redacted(_url)})";
+    public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken) =>
+        new(WebhookPost.SendAsync(_http, _url, $"{Service} channel '{Name}'", Format(alert).ToJsonString(), null, cancellationToken));
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Service} '{Name}' ({WebhookPost.Redacted(_url)})";
+}
+
+/// <summary>Posts alerts to a Slack incoming webhook as Block Kit messages.</summary>
+public sealed class SlackAlertSink(string name, HttpClient http, Uri webhookUrl) : ChatWebhookAlertSink(name, http, webhookUrl)
+{
+    private protected override string Service => "Slack";
+
+    private protected override JsonNode Format(BudgetAlert alert) => SlackMessage.Build(alert);
 }
 
 /// <summary>Posts alerts to a Microsoft Teams incoming webhook (Workflows) as Adaptive Cards.</summary>
-public sealed class TeamsAlertSink : IBudgetAlertSink
+public sealed class TeamsAlertSink(string name, HttpClient http, Uri webhookUrl) : ChatWebhookAlertSink(name, http, webhookUrl)
 {
-    private readonly HttpClient _http;
-    private readonly Uri _url;
+    private protected override string Service => "Teams";
 
-    /// <summary>Creates the sink. Give it a client from <see cref="AlertTargetGuard.CreateHandler"/> (what <c>AddAlertChannels</c> does).</summary>
-    public TeamsAlertSink(string name, HttpClient http, Uri webhookUrl)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Name = name;
-        _http = http ?? throw new ArgumentNullException(nameof(http));
-        _url = webhookUrl ?? throw new ArgumentNullException(nameof(webhookUrl));
-    }
-
-    /// <inheritdoc/>
-    public string Name { get; }
-
-    /// <inheritdoc/>
-    public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken) =>
-        new(WebhookPost.SendAsync(_http, _url, $"Teams channel '{Name}'", TeamsMessage.Build(alert).ToJsonString(), null, cancellationToken));
-
-    /// <inheritdoc/>
-    public override string ToString() => $"Teams '{Name}' ({WebhookPost.Redacted(_url)})";
+    private protected override JsonNode Format(BudgetAlert alert) => TeamsMessage.Build(alert);
 }
 
 /// <summary>Posts alerts to a Discord webhook as embeds, with mentions disabled.</summary>
-public sealed class DiscordAlertSink : IBudgetAlertSink
+public sealed class DiscordAlertSink(string name, HttpClient http, Uri webhookUrl) : ChatWebhookAlertSink(name, http, webhookUrl)
 {
-    private readonly HttpClient _http;
-    private readonly Uri _url;
+    private protected override string Service => "Discord";
 
-    /// <summary>Creates the sink. Give it a client from <see cref="AlertTargetGuard.CreateHandler"/> (what <c>AddAlertChannels</c> does).</summary>
-    public DiscordAlertSink(string name, HttpClient http, Uri webhookUrl)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        Name = name;
-        _http = http ?? throw new ArgumentNullException(nameof(http));
-        _url = webhookUrl ?? throw new ArgumentNullException(nameof(webhookUrl));
-    }
-
-    /// <inheritdoc/>
-    public string Name { get; }
-
-    /// <inheritdoc/>
-    public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken) =>
-        new(WebhookPost.SendAsync(_http, _url, $"Discord channel '{Name}'", DiscordMessage.Build(alert).ToJsonString(), null, cancellationToken));
-
-    /// <inheritdoc/>
-    public override string ToString() => $"Discord '{Name}' ({WebhookPost.Redacted(_url)})";
+    private protected override JsonNode Format(BudgetAlert alert) => DiscordMessage.Build(alert);
 }

@@ -63,49 +63,11 @@ public sealed class AnomalyAlertOptions
 }
 
 /// <summary>Soft (alert-only) limits of a budget in configuration, named as the hard limits are.</summary>
-public sealed class SoftLimitOptions
+public sealed class SoftLimitOptions : CalendarLimitOptions
 {
-    /// <summary>Requests per minute.</summary>
-    public long? RequestsPerMinute { get; set; }
-    /// <summary>Tokens per minute.</summary>
-    public long? TokensPerMinute { get; set; }
-    /// <summary>Requests per hour.</summary>
-    public long? HourlyRequests { get; set; }
-    /// <summary>Tokens per hour.</summary>
-    public long? HourlyTokens { get; set; }
-    /// <summary>USD per hour.</summary>
-    public decimal? HourlyCostUsd { get; set; }
-    /// <summary>Requests per day.</summary>
-    public long? DailyRequests { get; set; }
-    /// <summary>Tokens per day.</summary>
-    public long? DailyTokens { get; set; }
-    /// <summary>USD per day.</summary>
-    public decimal? DailyCostUsd { get; set; }
-    /// <summary>Requests per month.</summary>
-    public long? MonthlyRequests { get; set; }
-    /// <summary>Tokens per month.</summary>
-    public long? MonthlyTokens { get; set; }
-    /// <summary>USD per month.</summary>
-    public decimal? MonthlyCostUsd { get; set; }
-
     internal void ApplyTo(BudgetPolicyBuilder builder)
     {
-        Soft(builder, BudgetDimension.Requests, BudgetWindow.Minute, RequestsPerMinute);
-        Soft(builder, BudgetDimension.TotalTokens, BudgetWindow.Minute, TokensPerMinute);
-        Soft(builder, BudgetDimension.Requests, BudgetWindow.Hour, HourlyRequests);
-        Soft(builder, BudgetDimension.TotalTokens, BudgetWindow.Hour, HourlyTokens);
-        Soft(builder, BudgetDimension.CostUsd, BudgetWindow.Hour, HourlyCostUsd);
-        Soft(builder, BudgetDimension.Requests, BudgetWindow.Day, DailyRequests);
-        Soft(builder, BudgetDimension.TotalTokens, BudgetWindow.Day, DailyTokens);
-        Soft(builder, BudgetDimension.CostUsd, BudgetWindow.Day, DailyCostUsd);
-        Soft(builder, BudgetDimension.Requests, BudgetWindow.Month, MonthlyRequests);
-        Soft(builder, BudgetDimension.TotalTokens, BudgetWindow.Month, MonthlyTokens);
-        Soft(builder, BudgetDimension.CostUsd, BudgetWindow.Month, MonthlyCostUsd);
-    }
-
-    private static void Soft(BudgetPolicyBuilder builder, BudgetDimension dimension, BudgetWindow window, decimal? amount)
-    {
-        if (amount is { } value) builder.WithSoftLimit(dimension, window, value);
+        foreach (var (dimension, window, amount) in CalendarLimits()) builder.WithSoftLimit(dimension, window, amount);
     }
 }
 

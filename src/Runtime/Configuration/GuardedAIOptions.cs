@@ -65,7 +65,7 @@ public sealed class AuditLogOptions
 }
 
 /// <summary>One budget in configuration. Absent numbers are "not set"; explicit limits override the tier's.</summary>
-public sealed class BudgetOptions
+public sealed class BudgetOptions : CalendarLimitOptions
 {
     /// <summary>Default model id.</summary>
     public string? Model { get; set; }
@@ -73,28 +73,6 @@ public sealed class BudgetOptions
     public BudgetTier Tier { get; set; }
     /// <summary>IANA or Windows time zone id for calendar windows (default UTC).</summary>
     public string? TimeZone { get; set; }
-    /// <summary>Requests per minute.</summary>
-    public long? RequestsPerMinute { get; set; }
-    /// <summary>Tokens per minute.</summary>
-    public long? TokensPerMinute { get; set; }
-    /// <summary>Requests per hour.</summary>
-    public long? HourlyRequests { get; set; }
-    /// <summary>Tokens per hour.</summary>
-    public long? HourlyTokens { get; set; }
-    /// <summary>USD per hour.</summary>
-    public decimal? HourlyCostUsd { get; set; }
-    /// <summary>Requests per day.</summary>
-    public long? DailyRequests { get; set; }
-    /// <summary>Tokens per day.</summary>
-    public long? DailyTokens { get; set; }
-    /// <summary>USD per day.</summary>
-    public decimal? DailyCostUsd { get; set; }
-    /// <summary>Requests per month.</summary>
-    public long? MonthlyRequests { get; set; }
-    /// <summary>Tokens per month.</summary>
-    public long? MonthlyTokens { get; set; }
-    /// <summary>USD per month.</summary>
-    public decimal? MonthlyCostUsd { get; set; }
     /// <summary>Provider requests per conversation.</summary>
     public long? ConversationRequests { get; set; }
     /// <summary>Total tokens per conversation.</summary>
@@ -142,17 +120,7 @@ public sealed class BudgetOptions
     public BudgetPolicy ToPolicy(string name)
     {
         var builder = BudgetPolicy.Create(name).ForModel(Model).WithTier(Tier);
-        Limit(builder, BudgetDimension.Requests, BudgetWindow.Minute, RequestsPerMinute);
-        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Minute, TokensPerMinute);
-        Limit(builder, BudgetDimension.Requests, BudgetWindow.Hour, HourlyRequests);
-        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Hour, HourlyTokens);
-        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Hour, HourlyCostUsd);
-        Limit(builder, BudgetDimension.Requests, BudgetWindow.Day, DailyRequests);
-        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Day, DailyTokens);
-        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Day, DailyCostUsd);
-        Limit(builder, BudgetDimension.Requests, BudgetWindow.Month, MonthlyRequests);
-        Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Month, MonthlyTokens);
-        Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Month, MonthlyCostUsd);
+        foreach (var (dimension, window, amount) in CalendarLimits()) builder.WithLimit(dimension, window, amount);
         Limit(builder, BudgetDimension.Requests, BudgetWindow.Conversation, ConversationRequests);
         Limit(builder, BudgetDimension.TotalTokens, BudgetWindow.Conversation, ConversationTokens);
         Limit(builder, BudgetDimension.CostUsd, BudgetWindow.Conversation, ConversationCostUsd);
