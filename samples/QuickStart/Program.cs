@@ -95,7 +95,7 @@ async Task Call(int number, string question, bool stream)
             answer = (await client.GetResponseAsync(question)).Text;
         }
         var record = engine.Ledger.Snapshot()[^1];
-        Console.WriteLine($"{label} ok{(stream ? " (streamed)" : "")}: {record.InputTokens} in / {record.OutputTokens} out tokens, ${record.CostUsd:0.000000} (reserved ${record.EstimatedCostUsd:0.000000}) — \"{Shorten(answer)}\"");
+        Console.WriteLine($"{label} ok{(stream ? " (streamed)" : "")}: {record.InputTokens} in / {record.OutputTokens} out tokens, ${record.CostUsd:0.000000} (reserved ${record.ReservedCostUsd:0.000000}) — \"{Shorten(answer)}\"");
     }
     catch (BudgetExceededException denied)
     {

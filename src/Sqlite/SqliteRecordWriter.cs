@@ -61,9 +61,9 @@ internal sealed class SqliteRecordWriter : IDisposable
             _p[7].Value = r.OutputTokens;
             _p[8].Value = r.CachedInputTokens;
             _p[9].Value = r.ReasoningTokens;
-            _p[10].Value = r.EstimatedInputTokens;
-            _p[11].Value = r.EstimatedOutputTokens;
-            _p[12].Value = r.EstimatedCostUsd.ToString(CultureInfo.InvariantCulture);
+            _p[10].Value = r.ReservedInputTokens;
+            _p[11].Value = r.ReservedOutputTokens;
+            _p[12].Value = r.ReservedCostUsd.ToString(CultureInfo.InvariantCulture);
             _p[13].Value = r.CostUsd.ToString(CultureInfo.InvariantCulture);
             _p[14].Value = r.UsageReported ? 1 : 0;
             _p[15].Value = r.Duration.Ticks;
@@ -121,9 +121,9 @@ internal static class SqliteRecordColumns
         OutputTokens = reader.GetInt64(7),
         CachedInputTokens = reader.GetInt64(8),
         ReasoningTokens = reader.GetInt64(9),
-        EstimatedInputTokens = reader.GetInt64(10),
-        EstimatedOutputTokens = reader.GetInt64(11),
-        EstimatedCostUsd = SqliteFunctions.Parse(reader.GetString(12)),
+        ReservedInputTokens = reader.GetInt64(10),
+        ReservedOutputTokens = reader.GetInt64(11),
+        ReservedCostUsd = SqliteFunctions.Parse(reader.GetString(12)),
         CostUsd = SqliteFunctions.Parse(reader.GetString(13)),
         UsageReported = reader.GetInt64(14) != 0,
         Duration = TimeSpan.FromTicks(reader.GetInt64(15)),

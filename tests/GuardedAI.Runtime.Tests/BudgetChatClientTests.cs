@@ -19,8 +19,8 @@ public class BudgetChatClientTests
         Assert.Equal(321, fake.LastOptions!.MaxOutputTokens);
         var record = Assert.Single(engine.Ledger.Snapshot());
         var tok = TiktokenTokenizer.CreateForModel("gpt-4o-mini");
-        Assert.Equal(3 + (3 + tok.CountTokens("system") + tok.CountTokens("Be brief.")) + (3 + tok.CountTokens("user") + tok.CountTokens("Where is my order?")), record.EstimatedInputTokens);
-        Assert.Equal(321, record.EstimatedOutputTokens);
+        Assert.Equal(3 + (3 + tok.CountTokens("system") + tok.CountTokens("Be brief.")) + (3 + tok.CountTokens("user") + tok.CountTokens("Where is my order?")), record.ReservedInputTokens);
+        Assert.Equal(321, record.ReservedOutputTokens);
         Assert.Equal(20, record.InputTokens);
         Assert.Equal(2, record.OutputTokens);
         Assert.True(record.UsageReported);
@@ -52,7 +52,7 @@ public class BudgetChatClientTests
         var record = Assert.Single(engine.Ledger.Snapshot());
         Assert.False(record.UsageReported);
         Assert.Equal(TiktokenTokenizer.CreateForModel("gpt-4o-mini").CountTokens("Your order ships tomorrow morning."), record.OutputTokens);
-        Assert.Equal(record.EstimatedInputTokens, record.InputTokens);
+        Assert.Equal(record.ReservedInputTokens, record.InputTokens);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public class BudgetChatClientTests
         var consumed = TiktokenTokenizer.CreateForModel("gpt-4o-mini").CountTokens(string.Concat(received));
         Assert.Equal(consumed, record.OutputTokens);
         Assert.True(record.OutputTokens > 0);
-        Assert.Equal(record.EstimatedInputTokens, record.InputTokens);
+        Assert.Equal(record.ReservedInputTokens, record.InputTokens);
         Assert.Equal(record.InputTokens + record.OutputTokens, (await engine.GetUsageAsync(client.Policy)).Single().Used);
     }
 
@@ -144,7 +144,7 @@ public class BudgetChatClientTests
 
         var record = Assert.Single(engine.Ledger.Snapshot());
         Assert.Equal(UsageStatus.Cancelled, record.Status);
-        Assert.Equal(record.EstimatedInputTokens, (await engine.GetUsageAsync(client.Policy)).Single().Used);
+        Assert.Equal(record.ReservedInputTokens, (await engine.GetUsageAsync(client.Policy)).Single().Used);
     }
 
     [Fact]

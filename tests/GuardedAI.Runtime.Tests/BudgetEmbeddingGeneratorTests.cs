@@ -17,7 +17,7 @@ public class BudgetEmbeddingGeneratorTests
 
         var record = Assert.Single(engine.Ledger.Snapshot());
         var tok = TiktokenTokenizer.CreateForModel("text-embedding-3-small");
-        Assert.Equal(tok.CountTokens("first document") + tok.CountTokens("second, longer document about refunds"), record.EstimatedInputTokens);
+        Assert.Equal(tok.CountTokens("first document") + tok.CountTokens("second, longer document about refunds"), record.ReservedInputTokens);
         Assert.Equal(17, record.InputTokens); // what the provider reported
         Assert.Equal("acme", record.Tenant);
         Assert.Equal(17 * 0.02m / 1_000_000m, record.CostUsd);

@@ -14,7 +14,7 @@ public class JsonlLedgerTests
         InputTokens = 150,
         OutputTokens = 850,
         CostUsd = cost,
-        EstimatedCostUsd = 0.02m,
+        ReservedCostUsd = 0.02m,
         Duration = TimeSpan.FromMilliseconds(2340),
         Status = UsageStatus.Success,
         Tags = new Dictionary<string, string> { ["endpoint"] = "/api/generate" },

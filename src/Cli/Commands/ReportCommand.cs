@@ -158,11 +158,11 @@ internal static class ReportCommand
         w.WriteStartObject("estimates");
         var e = t.Estimates;
         w.WriteNumber("calls", e.Calls);
-        w.WriteNumber("estimatedInputTokens", e.EstimatedInputTokens);
+        w.WriteNumber("reservedInputTokens", e.ReservedInputTokens);
         w.WriteNumber("actualInputTokens", e.ActualInputTokens);
         w.WriteNumber("reservedOutputTokens", e.ReservedOutputTokens);
         w.WriteNumber("actualOutputTokens", e.ActualOutputTokens);
-        w.WriteNumber("estimatedCostUsd", e.EstimatedCostUsd);
+        w.WriteNumber("reservedCostUsd", e.ReservedCostUsd);
         w.WriteNumber("actualCostUsd", e.ActualCostUsd);
         w.NumberOrNull("inputRatio", e.InputRatio);
         w.NumberOrNull("outputRatio", e.OutputRatio);
@@ -178,7 +178,7 @@ internal static class ReportCommand
         if (report.Query.Bucket != UsageBucket.None) header.Add("bucket");
         header.AddRange(report.Query.GroupBy.Select(g => g.Name));
         header.AddRange(["requests", "succeeded", "failed", "denied", "cancelled", "input_tokens", "output_tokens", "total_tokens", "cached_input_tokens",
-            "reasoning_tokens", "cost_usd", "estimated_input_tokens", "reserved_output_tokens", "estimated_cost_usd"]);
+            "reasoning_tokens", "cost_usd", "reserved_input_tokens", "reserved_output_tokens", "reserved_cost_usd"]);
         csv.Row(header.ToArray());
         foreach (var row in report.Rows)
         {
@@ -189,9 +189,9 @@ internal static class ReportCommand
             var numbers = new[] { t.Requests, t.Succeeded, t.Failed, t.Denied, t.Cancelled, t.InputTokens, t.OutputTokens, t.TotalTokens, t.CachedInputTokens, t.ReasoningTokens }
                 .Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append(Fmt.Plain(t.CostUsd))
-                .Append(t.Estimates.EstimatedInputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append(t.Estimates.ReservedInputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 .Append(t.Estimates.ReservedOutputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Append(Fmt.Plain(t.Estimates.EstimatedCostUsd));
+                .Append(Fmt.Plain(t.Estimates.ReservedCostUsd));
             output.Write(string.Join(',', cells.Select(c => UsageCsv.Cell(c ?? "")).Concat(numbers)) + "\r\n");
         }
     }
@@ -226,8 +226,8 @@ internal static class ReportCommand
         }
         console.Write(table);
         var e = report.Total.Estimates;
-        console.WriteLine($"Estimates on {Fmt.N(e.Calls)} succeeded calls: input {Fmt.N(e.EstimatedInputTokens)} estimated vs {Fmt.N(e.ActualInputTokens)} billed ({Fmt.Ratio(e.InputRatio)}); "
-            + $"output cap {Fmt.N(e.ReservedOutputTokens)} vs {Fmt.N(e.ActualOutputTokens)} used ({Fmt.Ratio(e.OutputRatio)}); cost {Fmt.Usd(e.EstimatedCostUsd)} reserved vs {Fmt.Usd(e.ActualCostUsd)} ({Fmt.Ratio(e.CostRatio)}).");
+        console.WriteLine($"Estimates on {Fmt.N(e.Calls)} succeeded calls: input {Fmt.N(e.ReservedInputTokens)} estimated vs {Fmt.N(e.ActualInputTokens)} billed ({Fmt.Ratio(e.InputRatio)}); "
+            + $"output cap {Fmt.N(e.ReservedOutputTokens)} vs {Fmt.N(e.ActualOutputTokens)} used ({Fmt.Ratio(e.OutputRatio)}); cost {Fmt.Usd(e.ReservedCostUsd)} reserved vs {Fmt.Usd(e.ActualCostUsd)} ({Fmt.Ratio(e.CostRatio)}).");
         if (repriced is null) return;
         console.WriteLine();
         console.WriteLine($"Re-priced with table {PriceTableVersion.Of(prices!)}:");

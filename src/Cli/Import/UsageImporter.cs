@@ -207,9 +207,9 @@ internal sealed class UsageImporter
             CachedInputTokens = line.CachedInputTokens,
             ReasoningTokens = line.ReasoningTokens,
             // An imported call had no estimate; recording its usage as the estimate keeps it from distorting estimate accuracy.
-            EstimatedInputTokens = line.InputTokens,
-            EstimatedOutputTokens = line.OutputTokens,
-            EstimatedCostUsd = cost,
+            ReservedInputTokens = line.InputTokens,
+            ReservedOutputTokens = line.OutputTokens,
+            ReservedCostUsd = cost,
             CostUsd = cost,
             UsageReported = line.HasTokens,
             Duration = TimeSpan.FromMilliseconds(line.DurationMs),

@@ -80,13 +80,13 @@ public sealed record UsageRecord
     public string? Anomalies { get; init; }
 
     /// <summary>Input tokens GuardedAI estimated and reserved.</summary>
-    public long EstimatedInputTokens { get; init; }
+    public long ReservedInputTokens { get; init; }
 
     /// <summary>Output tokens GuardedAI reserved (the output cap).</summary>
-    public long EstimatedOutputTokens { get; init; }
+    public long ReservedOutputTokens { get; init; }
 
     /// <summary>The reserved cost in USD.</summary>
-    public decimal EstimatedCostUsd { get; init; }
+    public decimal ReservedCostUsd { get; init; }
 
     /// <summary>The actual cost in USD.</summary>
     public decimal CostUsd { get; init; }

@@ -66,24 +66,24 @@ public sealed record UsageAggregateQuery
 /// <param name="OutputTokens">Output tokens billed (reasoning included).</param>
 /// <param name="CachedInputTokens">Cached input tokens.</param>
 /// <param name="ReasoningTokens">Reasoning tokens.</param>
-/// <param name="EstimatedInputTokens">Input tokens estimated (reserved).</param>
-/// <param name="EstimatedOutputTokens">Output tokens reserved.</param>
-/// <param name="EstimatedCostUsd">Reserved cost.</param>
+/// <param name="ReservedInputTokens">Input tokens estimated (reserved).</param>
+/// <param name="ReservedOutputTokens">Output tokens reserved.</param>
+/// <param name="ReservedCostUsd">Reserved cost.</param>
 /// <param name="CostUsd">Actual cost, the exact decimal sum.</param>
 /// <param name="DurationTicks">Summed call duration.</param>
 public readonly record struct UsageSums(
     long Requests, long InputTokens, long OutputTokens, long CachedInputTokens, long ReasoningTokens,
-    long EstimatedInputTokens, long EstimatedOutputTokens, decimal EstimatedCostUsd, decimal CostUsd, long DurationTicks)
+    long ReservedInputTokens, long ReservedOutputTokens, decimal ReservedCostUsd, decimal CostUsd, long DurationTicks)
 {
     /// <summary>The sums of one record.</summary>
     public static UsageSums Of(UsageRecord r) => new(1, r.InputTokens, r.OutputTokens, r.CachedInputTokens, r.ReasoningTokens,
-        r.EstimatedInputTokens, r.EstimatedOutputTokens, r.EstimatedCostUsd, r.CostUsd, r.Duration.Ticks);
+        r.ReservedInputTokens, r.ReservedOutputTokens, r.ReservedCostUsd, r.CostUsd, r.Duration.Ticks);
 
     /// <summary>Adds two sums.</summary>
     public static UsageSums operator +(UsageSums a, UsageSums b) => new(a.Requests + b.Requests, a.InputTokens + b.InputTokens,
         a.OutputTokens + b.OutputTokens, a.CachedInputTokens + b.CachedInputTokens, a.ReasoningTokens + b.ReasoningTokens,
-        a.EstimatedInputTokens + b.EstimatedInputTokens, a.EstimatedOutputTokens + b.EstimatedOutputTokens,
-        a.EstimatedCostUsd + b.EstimatedCostUsd, a.CostUsd + b.CostUsd, a.DurationTicks + b.DurationTicks);
+        a.ReservedInputTokens + b.ReservedInputTokens, a.ReservedOutputTokens + b.ReservedOutputTokens,
+        a.ReservedCostUsd + b.ReservedCostUsd, a.CostUsd + b.CostUsd, a.DurationTicks + b.DurationTicks);
 
     /// <summary>Adds two sums (for languages without operators).</summary>
     public UsageSums Add(UsageSums other) => this + other;

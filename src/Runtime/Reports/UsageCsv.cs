@@ -33,13 +33,13 @@ public static class UsageCsv
     public static void WriteRecords(TextWriter writer, IEnumerable<UsageRecord> records)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteLine("Id,Timestamp,Budget,Tenant,Provider,Model,Status,Tokens In,Tokens Out,Cached Tokens In,Reasoning Tokens,Estimated Tokens In,Estimated Tokens Out,Estimated Cost USD,Cost USD,Usage Reported,Duration Ms,Reason,Tags");
+        writer.WriteLine("Id,Timestamp,Budget,Tenant,Provider,Model,Status,Tokens In,Tokens Out,Cached Tokens In,Reasoning Tokens,Reserved Tokens In,Reserved Tokens Out,Reserved Cost USD,Cost USD,Usage Reported,Duration Ms,Reason,Tags");
         foreach (var r in records)
         {
             writer.WriteLine(string.Join(',',
                 Cell(r.Id), r.Timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture), Cell(r.Budget), Cell(r.Tenant ?? ""),
                 Cell(r.Provider ?? ""), Cell(r.Model ?? ""), r.Status, N(r.InputTokens), N(r.OutputTokens), N(r.CachedInputTokens), N(r.ReasoningTokens),
-                N(r.EstimatedInputTokens), N(r.EstimatedOutputTokens), r.EstimatedCostUsd.ToString("0.########", CultureInfo.InvariantCulture),
+                N(r.ReservedInputTokens), N(r.ReservedOutputTokens), r.ReservedCostUsd.ToString("0.########", CultureInfo.InvariantCulture),
                 r.CostUsd.ToString("0.########", CultureInfo.InvariantCulture), r.UsageReported ? "true" : "false",
                 ((long)r.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), Cell(r.Reason ?? ""),
                 Cell(string.Join(';', r.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}")))));

@@ -25,7 +25,7 @@ public sealed record UsageSummaryRow(string Key)
     /// <summary>Actual cost in USD.</summary>
     public decimal CostUsd { get; init; }
     /// <summary>Reserved (estimated) cost in USD of the calls that went ahead.</summary>
-    public decimal EstimatedCostUsd { get; init; }
+    public decimal ReservedCostUsd { get; init; }
 }
 
 /// <summary>Totals of usage records, grouped by budget, model, tenant, day or a tag.</summary>
@@ -62,7 +62,7 @@ public static class UsageSummary
         var cells = rows.Select(r => new[]
         {
             r.Key, N(r.Calls), N(r.Succeeded), N(r.Failed), N(r.Denied), N(r.InputTokens), N(r.OutputTokens),
-            r.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture), r.EstimatedCostUsd.ToString("0.000000", CultureInfo.InvariantCulture),
+            r.CostUsd.ToString("0.000000", CultureInfo.InvariantCulture), r.ReservedCostUsd.ToString("0.000000", CultureInfo.InvariantCulture),
         }).ToList();
         var widths = headers.Select((h, i) => Math.Max(h.Length, cells.Count == 0 ? 0 : cells.Max(c => c[i].Length))).ToArray();
         var sb = new StringBuilder();
@@ -98,12 +98,12 @@ public static class UsageSummary
             output += r.OutputTokens;
             cached += r.CachedInputTokens;
             cost += r.CostUsd;
-            if (r.Status != UsageStatus.Denied) estimated += r.EstimatedCostUsd;
+            if (r.Status != UsageStatus.Denied) estimated += r.ReservedCostUsd;
         }
         return new UsageSummaryRow(key)
         {
             Calls = calls, Succeeded = ok, Failed = failed, Denied = denied, Cancelled = cancelled,
-            InputTokens = input, OutputTokens = output, CachedInputTokens = cached, CostUsd = cost, EstimatedCostUsd = estimated,
+            InputTokens = input, OutputTokens = output, CachedInputTokens = cached, CostUsd = cost, ReservedCostUsd = estimated,
         };
     }
 }

@@ -57,9 +57,9 @@ public sealed record UsageTotals
             Estimates = new EstimateAccuracy
             {
                 Calls = settled.Requests,
-                EstimatedInputTokens = settled.EstimatedInputTokens, ActualInputTokens = settled.InputTokens,
-                ReservedOutputTokens = settled.EstimatedOutputTokens, ActualOutputTokens = settled.OutputTokens,
-                EstimatedCostUsd = settled.EstimatedCostUsd, ActualCostUsd = settled.CostUsd,
+                ReservedInputTokens = settled.ReservedInputTokens, ActualInputTokens = settled.InputTokens,
+                ReservedOutputTokens = settled.ReservedOutputTokens, ActualOutputTokens = settled.OutputTokens,
+                ReservedCostUsd = settled.ReservedCostUsd, ActualCostUsd = settled.CostUsd,
             },
         };
     }
@@ -71,7 +71,7 @@ public sealed record EstimateAccuracy
     /// <summary>Succeeded calls compared.</summary>
     public long Calls { get; init; }
     /// <summary>Input tokens GuardedAI counted before the calls.</summary>
-    public long EstimatedInputTokens { get; init; }
+    public long ReservedInputTokens { get; init; }
     /// <summary>Input tokens the providers billed.</summary>
     public long ActualInputTokens { get; init; }
     /// <summary>Output tokens reserved (the output caps).</summary>
@@ -79,16 +79,16 @@ public sealed record EstimateAccuracy
     /// <summary>Output tokens the providers billed.</summary>
     public long ActualOutputTokens { get; init; }
     /// <summary>Cost reserved.</summary>
-    public decimal EstimatedCostUsd { get; init; }
+    public decimal ReservedCostUsd { get; init; }
     /// <summary>Cost billed.</summary>
     public decimal ActualCostUsd { get; init; }
 
     /// <summary>Actual input over estimated input (1 = exact; above 1 = under-estimated), or null without estimates.</summary>
-    public double? InputRatio => EstimatedInputTokens == 0 ? null : (double)ActualInputTokens / EstimatedInputTokens;
+    public double? InputRatio => ReservedInputTokens == 0 ? null : (double)ActualInputTokens / ReservedInputTokens;
 
     /// <summary>Actual output over reserved output (how much of the cap was used), or null.</summary>
     public double? OutputRatio => ReservedOutputTokens == 0 ? null : (double)ActualOutputTokens / ReservedOutputTokens;
 
     /// <summary>Actual cost over reserved cost, or null.</summary>
-    public double? CostRatio => EstimatedCostUsd == 0 ? null : (double)(ActualCostUsd / EstimatedCostUsd);
+    public double? CostRatio => ReservedCostUsd == 0 ? null : (double)(ActualCostUsd / ReservedCostUsd);
 }

@@ -73,9 +73,9 @@ internal sealed class GuardedAIMetrics : IDisposable
             if (record.Tenant is not null) tags.Add("guardedai.tenant", record.Tenant);
             _cost.Add((double)record.CostUsd, tags);
         }
-        if (_estimateError.Enabled && record.UsageReported && record.EstimatedInputTokens > 0)
+        if (_estimateError.Enabled && record.UsageReported && record.ReservedInputTokens > 0)
         {
-            _estimateError.Record((record.InputTokens - record.EstimatedInputTokens) / (double)record.EstimatedInputTokens,
+            _estimateError.Record((record.InputTokens - record.ReservedInputTokens) / (double)record.ReservedInputTokens,
                 new TagList { { "gen_ai.request.model", model }, { "gen_ai.token.type", "input" } });
         }
     }

@@ -102,9 +102,9 @@ public sealed class AggregateTests : IDisposable
                 insert.Parameters.AddWithValue("$out", r.OutputTokens);
                 insert.Parameters.AddWithValue("$cached", r.CachedInputTokens);
                 insert.Parameters.AddWithValue("$reasoning", r.ReasoningTokens);
-                insert.Parameters.AddWithValue("$estIn", r.EstimatedInputTokens);
-                insert.Parameters.AddWithValue("$estOut", r.EstimatedOutputTokens);
-                insert.Parameters.AddWithValue("$estCost", r.EstimatedCostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                insert.Parameters.AddWithValue("$estIn", r.ReservedInputTokens);
+                insert.Parameters.AddWithValue("$estOut", r.ReservedOutputTokens);
+                insert.Parameters.AddWithValue("$estCost", r.ReservedCostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 insert.Parameters.AddWithValue("$cost", r.CostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 insert.Parameters.AddWithValue("$status", (int)r.Status);
                 insert.Parameters.AddWithValue("$price", r.PriceTableVersion);

@@ -86,11 +86,11 @@ public sealed class GeneratedClientTests : IAsyncLifetime
         Tokenizer tokenizer = TiktokenTokenizer.CreateForModel("gpt-4o-mini");
         int expected = _inner.Calls.Single().Messages.Sum(m => 3 + tokenizer.CountTokens(m.Role.Value) + tokenizer.CountTokens(m.Text)) + 3;
         UsageRecord record = _engine.Ledger.Snapshot().Single();
-        Assert.Equal(expected, record.EstimatedInputTokens);
+        Assert.Equal(expected, record.ReservedInputTokens);
         Assert.Equal("gpt-4o-mini", record.Model);
 
         // The output cap of the budget bounds the reservation and is sent to the provider.
-        Assert.Equal(800, record.EstimatedOutputTokens);
+        Assert.Equal(800, record.ReservedOutputTokens);
         Assert.Equal(800, _inner.Calls.Single().Options?.MaxOutputTokens);
     }
 
