@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Follows docs/getting-started.md the way a new user does, in an empty folder with an empty home directory:
+# clones this repository's committed HEAD to $HOME/src/guardedai (where the page says to put it), runs
+# `dotnet new console -n MyApp`, then takes every block in order and does what the sentence before it says —
+# "Replace `MyApp.csproj` with", "Replace `Program.cs` with", "Append to `Program.cs`", "Create `ISupportBot.cs`" —
+# builds, runs, and checks that each step's result shows. Exits non-zero when a step does not work.
+# Usage: tools/follow-getting-started.sh [work-dir]   (needs git, python3 and the .NET 10 SDK; NuGet packages come
+# from the usual cache, or nuget.org on a fresh machine)
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+work="${1:-$(mktemp -d -t guardedai-getting-started-XXXXXX)}"
+export HOME="$work/home" DOTNET_CLI_HOME="$work/home" DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
+export NUGET_PACKAGES="${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list 2>/dev/null | sed 's/^global-packages: //')}"
+mkdir -p "$HOME/src" "$work/app"
+git clone -q "$repo" "$HOME/src/guardedai"
+cd "$work/app"
+dotnet new console -n MyApp >/dev/null
+cd MyApp
+python3 - "$HOME/src/guardedai/docs/getting-started.md" <<'PY'
+import re, sys
+lines = open(sys.argv[1]).read().split('\n')
+i, paragraph = 0, ''
+while i < len(lines):
+    m = re.match(r'^```(\S*)', lines[i])
+    if m:
+        j = i + 1
+        while not lines[j].startswith('```'): j += 1
+        body = '\n'.join(lines[i + 1:j]) + '\n'
+        if m.group(1) in ('csharp', 'xml'):
+            step = re.search(r'(Replace|Append to|Create) `([^`]+)`', paragraph)
+            if not step: sys.exit(f'getting-started.md:{i + 1}: no sentence before this block says where it goes: {paragraph!r}')
+            with open(step.group(2), 'a' if step.group(1) == 'Append to' else 'w') as f:
+                f.write(('\n' if step.group(1) == 'Append to' else '') + body)
+            print(f'getting-started.md:{i + 1}: {step.group(1)} {step.group(2)}')
+        i, paragraph = j + 1, ''
+        continue
+    paragraph = (paragraph + ' ' + lines[i]).strip() if lines[i].strip() else paragraph
+    i += 1
+PY
+build="$(dotnet build 2>&1)" || { echo "$build"; echo "FAILED: dotnet build"; exit 1; }
+run="$(dotnet run --no-build 2>&1)" || { echo "$run"; echo "FAILED: dotnet run"; exit 1; }
+echo "$build" | grep -E 'warning GAI' | sed 's| \[.*||' | sort -u
+echo "$run"
+check() { grep -qE "$2" <<<"$3" || { echo "FAILED: step $1 — expected /$2/"; exit 1; }; }
+check "2 (a guarded call and a denial)" "^#4 denied: Budget 'my-app' denied the call" "$run"
+check "3 (a budget per customer)" "^acme #3 denied: Budget 'tenant:acme'" "$run"
+check "4 (what was spent)" "^Today: [0-9]+ calls" "$run"
+check "5 (a typed client)" "^Typed client: " "$run"
+check "6 (the build catches an unguarded call)" "warning GAI001: 'IChatClient.GetResponseAsync' .* 'raw' is a plain SimulatedChatClient" "$build"
+echo "OK: every step of docs/getting-started.md worked in $work"
