@@ -55,7 +55,7 @@ public sealed class JsonConfigurationChecker
             await using var engine = await provider.GetGuardedAIEngineAsync();
             return null;
         }
-        catch (Exception ex) when (ex is GuardedAIConfigurationException or InvalidOperationException or ArgumentException or FormatException or IOException)
+        catch (Exception ex) // whatever start-up throws is the block's problem, reported at its line rather than as a crash of the check
         {
             return new DocProblem(block.File, block.FenceLine, $"the GuardedAI section does not load through AddGuardedAI: {ex.Message}");
         }
