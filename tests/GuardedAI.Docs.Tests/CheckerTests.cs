@@ -50,6 +50,25 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public async Task A_snippet_the_guardedai_analyzers_reject_fails_and_their_warnings_do_not()
+    {
+        var markdown = $$"""
+            {{Fence}}csharp
+            using GuardedAI;
+            using GuardedAI.Simulation;
+            using Microsoft.Extensions.AI;
+
+            IChatClient inner = new SimulatedChatClient("gpt-4o-mini");
+            var fine = new ChatClientBuilder(inner).UseBudget("support").UseFunctionInvocation().Build();   // "fine"?
+            await inner.GetResponseAsync("an unguarded call: GAI001, a warning the docs may show");
+            {{Fence}}
+            """;
+        var problem = Assert.Single(await Check(markdown));
+        Assert.Equal(7, problem.Line);
+        Assert.StartsWith("error GAI011", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_fragment_is_skipped_on_purpose()
     {
         Assert.Empty(await Check($"{Fence}csharp fragment\nthis is not C#\n{Fence}\n\n{Fence}json fragment\n\"Budgets\": {{ }}\n{Fence}"));

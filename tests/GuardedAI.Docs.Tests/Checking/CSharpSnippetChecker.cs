@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using GuardedAI.Generator;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace GuardedAI.Docs.Tests.Checking;
 
@@ -12,7 +13,7 @@ namespace GuardedAI.Docs.Tests.Checking;
 /// console template's implicit usings on, the [LlmBudget] generator run, every assembly of the test host referenced
 /// (GuardedAI's projects and the packages the docs use). A block with top-level statements is a program, one without is
 /// a library. A <c>```csharp continued</c> block is compiled together with the blocks it continues (their usings, their
-/// statements in order, then their types). Errors and warnings are both failures (the project builds with warnings as
+/// statements in order, then their types). Compiler errors and warnings, and the GuardedAI analyzers' errors, are failures (the project builds with warnings as
 /// errors, and so may the reader); <c>#line</c> directives map each one to the Markdown file and line.
 /// </summary>
 public sealed class CSharpSnippetChecker
@@ -94,7 +95,21 @@ public sealed class CSharpSnippetChecker
         {
             yield return Describe(d, first);
         }
+        // GuardedAI's own build-time errors too: a snippet the analyzers reject (GAI011's loop beneath the guard, GAI002's
+        // budget that cannot work) would fail a reader's build or run. Their warnings (GAI001) are what some docs show.
+        var analyzed = compilation.WithAnalyzers(s_analyzers.Value)
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        foreach (var d in analyzed.Where(d => d.Severity == DiagnosticSeverity.Error).OrderBy(d => d.Location.SourceSpan.Start))
+        {
+            yield return Describe(d, first);
+        }
     }
+
+    private static readonly Lazy<ImmutableArray<DiagnosticAnalyzer>> s_analyzers = new(() =>
+        typeof(GuardedAI.Analyzers.DiagnosticIds).Assembly.GetTypes()
+            .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t, nonPublic: true)!)
+            .ToImmutableArray());
 
     private static bool IsFailure(Diagnostic d) =>
         d.Severity == DiagnosticSeverity.Error
