@@ -13,8 +13,9 @@ namespace GuardedAI.Docs.Tests.Checking;
 /// console template's implicit usings on, the [LlmBudget] generator run, every assembly of the test host referenced
 /// (GuardedAI's projects and the packages the docs use). A block with top-level statements is a program, one without is
 /// a library. A <c>```csharp continued</c> block is compiled together with the blocks it continues (their usings, their
-/// statements in order, then their types). Compiler errors and warnings, and the GuardedAI analyzers' errors, are failures (the project builds with warnings as
-/// errors, and so may the reader); <c>#line</c> directives map each one to the Markdown file and line.
+/// statements in order, then their types). Compiler errors and warnings, and the GuardedAI analyzers' errors, are
+/// failures (the project builds with warnings as errors, and so may the reader); <c>#line</c> directives map each one to
+/// the Markdown file and line.
 /// </summary>
 public sealed class CSharpSnippetChecker
 {
