@@ -16,7 +16,7 @@ internal static class ChatEndpoints
         chat.MapPost("/", async (ChatRequest request, IChatClient client, CancellationToken ct) =>
             {
                 if (Invalid(request) is { } problem) return problem;
-                var response = await client.GetResponseAsync(request.Message!, cancellationToken: ct);
+                var response = await client.GetResponseAsync(request.Message!, request.Options(), ct);
                 return Results.Ok(new ChatAnswer(response.Text, response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0));
             })
             .WithName("Chat").WithSummary("Answers a message under the chat budget.");
@@ -26,7 +26,7 @@ internal static class ChatEndpoints
                 if (Invalid(request) is { } problem) return problem;
                 // The stream is written here, inside the handler, so the user's tenant is still ambient and a denial (which
                 // comes with the first update, before anything is sent) still becomes a 429.
-                await using var updates = client.GetStreamingResponseAsync(request.Message!, cancellationToken: ct).GetAsyncEnumerator(ct);
+                await using var updates = client.GetStreamingResponseAsync(request.Message!, request.Options(), ct).GetAsyncEnumerator(ct);
                 var more = await updates.MoveNextAsync();
                 http.Response.ContentType = "text/event-stream";
                 http.Response.Headers.CacheControl = "no-store";
@@ -49,6 +49,10 @@ internal static class ChatEndpoints
         string.IsNullOrWhiteSpace(request.Message) ? Results.Problem("message is required.", statusCode: StatusCodes.Status400BadRequest) : null;
 }
 
-internal sealed record ChatRequest(string? Message);
+/// <summary>A message, and optionally the conversation it belongs to (the dashboard shows the costliest conversations).</summary>
+internal sealed record ChatRequest(string? Message, string? ConversationId = null)
+{
+    public ChatOptions? Options() => string.IsNullOrWhiteSpace(ConversationId) ? null : new ChatOptions { ConversationId = ConversationId };
+}
 
 internal sealed record ChatAnswer(string Answer, long InputTokens, long OutputTokens);

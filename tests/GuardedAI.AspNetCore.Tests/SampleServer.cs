@@ -48,15 +48,35 @@ internal sealed class SampleServer : IAsyncDisposable
         return new SampleServer(app, clock, new Uri(address), ledger);
     }
 
-    public async Task<HttpResponseMessage> ChatAsync(string user, string message = "Where is my order?", string path = "/chat")
+    public async Task<HttpResponseMessage> ChatAsync(string user, string message = "Where is my order?", string path = "/chat", string? conversation = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new StringContent($$"""{"message":"{{message}}"}""", Encoding.UTF8, "application/json"),
-        };
+        var body = conversation is null ? $$"""{"message":"{{message}}"}""" : $$"""{"message":"{{message}}","conversationId":"{{conversation}}"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user + "-demo-key");
         return await Client.SendAsync(request);
     }
+
+    /// <summary>Sends <paramref name="calls"/> chat calls for <paramref name="user"/> and checks each was answered.</summary>
+    public async Task TrafficAsync(string user, int calls, string? conversation = null)
+    {
+        for (var i = 0; i < calls; i++)
+        {
+            using var response = await ChatAsync(user, $"Question {i} from {user}", conversation: conversation);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    public async Task<System.Text.Json.JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new Xunit.Sdk.XunitException($"GET {path} answered {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Waits until every record appended so far is in the file (denials are recorded off the call path).</summary>
+    public Task FlushLedgerAsync() => ((GuardedAI.Sqlite.SqliteUsageLedger)Engine.Ledger).FlushAsync();
 
     public async ValueTask DisposeAsync()
     {
