@@ -31,4 +31,4 @@ ensure() {
 }
 
 ensure redis-server redis-server
-ensure /usr/bin/chromium chromium
+ensure chromium chromium
