@@ -43,10 +43,20 @@ internal sealed class BudgetEndpointFilter(string budget, TenantResolver tenants
     {
         var (http, engine, policy, tenant) = (UsageFieldsState)state;
         if (http.Items.ContainsKey(DenialResponse.WrittenKey)) return;
-        var usages = new List<LimitUsage>(await engine.GetUsageAsync(policy).ConfigureAwait(false));
-        if (tenant is not null && engine.GetTenantPolicy(tenant) is { } tenantPolicy)
+        List<LimitUsage> usages;
+        try
         {
-            usages.AddRange(await engine.GetUsageAsync(tenantPolicy).ConfigureAwait(false));
+            usages = new List<LimitUsage>(await engine.GetUsageAsync(policy).ConfigureAwait(false));
+            if (tenant is not null && engine.GetTenantPolicy(tenant) is { } tenantPolicy)
+            {
+                usages.AddRange(await engine.GetUsageAsync(tenantPolicy).ConfigureAwait(false));
+            }
+        }
+        catch (Exception) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // The counters cannot be read (the store is down and the engine runs on its fallback): the answer the caller
+            // paid for goes out without the fields rather than fail for want of them.
+            return;
         }
         RateLimitFields.Write(http.Response.Headers, usages, engine.TimeProvider.GetUtcNow());
     }
