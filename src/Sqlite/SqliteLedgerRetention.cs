@@ -14,7 +14,7 @@ namespace GuardedAI.Sqlite;
 /// </summary>
 public static class SqliteLedgerRetention
 {
-    /// <summary>What <see cref="Apply"/> would remove now, without changing anything.</summary>
+    /// <summary>What <see cref="Apply(string, RetentionPolicy, DateTimeOffset, DateTimeOffset?, CancellationToken)"/> would remove now, without changing anything.</summary>
     public static RetentionReport Preview(string path, RetentionPolicy policy, DateTimeOffset now, DateTimeOffset? keepFrom = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -34,7 +34,11 @@ public static class SqliteLedgerRetention
     }
 
     /// <summary>Removes what the policy lets go at <paramref name="now"/>, in bounded batches; returns what it removed.</summary>
-    public static RetentionReport Apply(string path, RetentionPolicy policy, DateTimeOffset now, DateTimeOffset? keepFrom = null, CancellationToken cancellationToken = default)
+    public static RetentionReport Apply(string path, RetentionPolicy policy, DateTimeOffset now, DateTimeOffset? keepFrom = null, CancellationToken cancellationToken = default) =>
+        Apply(path, policy, now, keepFrom, int.MaxValue, cancellationToken);
+
+    /// <summary>As <see cref="Apply(string, RetentionPolicy, DateTimeOffset, DateTimeOffset?, CancellationToken)"/>, stopping after <paramref name="maxBatches"/> segment batches (tests stop half-way with it).</summary>
+    internal static RetentionReport Apply(string path, RetentionPolicy policy, DateTimeOffset now, DateTimeOffset? keepFrom, int maxBatches, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var plan = policy.Plan(now, keepFrom);
@@ -46,6 +50,7 @@ public static class SqliteLedgerRetention
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (batches >= maxBatches) return new RetentionReport(plan, records, audits, segmentsGone, rollups, batches);
                 batches++;
                 var (r, a, done) = RemoveBatch(connection, segment, policy, now);
                 records += r;
