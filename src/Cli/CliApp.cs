@@ -27,6 +27,7 @@ internal static class CliApp
         root.Add(ImportCommand.Build(globals));
         root.Add(PricingCommand.Build(globals));
         root.Add(VerifyCommand.Build(globals));
+        root.Add(RetentionCommand.Build(globals));
         return root;
     }
 
