@@ -1,22 +1,38 @@
 #!/usr/bin/env bash
 # Follows docs/getting-started.md the way a new user does, in an empty folder with an empty home directory:
-# clones this repository's committed HEAD to $HOME/src/guardedai (where the page says to put it), runs
-# `dotnet new console -n MyApp`, then takes every block in order and does what the sentence before it says —
-# "Replace `MyApp.csproj` with", "Replace `Program.cs` with", "Append to `Program.cs`", "Create `ISupportBot.cs`" —
-# builds, runs, and checks that each step's result shows. Exits non-zero when a step does not work.
+# clones this repository's committed HEAD to $HOME/src/guardedai, runs step 1's commands as written (the `dotnet pack`
+# marked "in the clone" there, the others in the empty folder), then takes every C# block in order and does what the
+# sentence before it says — "Replace `Program.cs` with", "Append to `Program.cs`", "Create `ISupportBot.cs`" — builds,
+# runs, and checks that each step's result shows. Exits non-zero when a step does not work.
 # Usage: tools/follow-getting-started.sh [work-dir]   (needs git, python3 and the .NET 10 SDK; NuGet packages come
 # from the usual cache, or nuget.org on a fresh machine)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d -t guardedai-getting-started-XXXXXX)}"
-export HOME="$work/home" DOTNET_CLI_HOME="$work/home" DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 export NUGET_PACKAGES="${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list 2>/dev/null | sed 's/^global-packages: //')}"
+export HOME="$work/home" DOTNET_CLI_HOME="$work/home" DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 mkdir -p "$HOME/src" "$work/app"
 git clone -q "$repo" "$HOME/src/guardedai"
-cd "$work/app"
-dotnet new console -n MyApp >/dev/null
-cd MyApp
-python3 - "$HOME/src/guardedai/docs/getting-started.md" <<'PY'
+page="$HOME/src/guardedai/docs/getting-started.md"
+
+# Step 1: its shell blocks, as written.
+python3 - "$page" > "$work/step1.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+section = text.split('\n## 1.', 1)[1].split('\n## 2.', 1)[0]
+for block in re.findall(r'^```bash\n(.*?)^```', section, re.S | re.M):
+    print('\0' + block, end='')
+PY
+while IFS= read -r -d '' block; do
+  [ -z "$block" ] && continue
+  if grep -q '# in the clone' <<<"$block"; then dir="$HOME/src/guardedai"; else dir="$work/app"; fi
+  echo "\$ (in ${dir#$work/}) $(head -1 <<<"$block")…"
+  (cd "$dir" && bash -euo pipefail -c "$block" > "$work/step1.log" 2>&1) || { cat "$work/step1.log"; echo "FAILED: step 1"; exit 1; }
+done < <(tail -c +2 "$work/step1.txt"; printf '\0')
+
+# Steps 2–6: every C# block where the sentence before it says.
+cd "$work/app/MyApp"
+python3 - "$page" <<'PY'
 import re, sys
 lines = open(sys.argv[1]).read().split('\n')
 i, paragraph = 0, ''
@@ -26,7 +42,7 @@ while i < len(lines):
         j = i + 1
         while not lines[j].startswith('```'): j += 1
         body = '\n'.join(lines[i + 1:j]) + '\n'
-        if m.group(1) in ('csharp', 'xml'):
+        if m.group(1) == 'csharp':
             step = re.search(r'(Replace|Append to|Create) `([^`]+)`', paragraph)
             if not step: sys.exit(f'getting-started.md:{i + 1}: no sentence before this block says where it goes: {paragraph!r}')
             with open(step.group(2), 'a' if step.group(1) == 'Append to' else 'w') as f:

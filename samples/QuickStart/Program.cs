@@ -1,6 +1,6 @@
 // GuardedAI QuickStart: a FREE-tier budget driven until it trips.
 // No keys and no network: a simulated provider answers, with realistic token usage.
-// Set OPENAI_API_KEY to send the same calls to OpenAI's gpt-4o-mini instead.
+// Set OPENAI_API_KEY (gpt-4o-mini) or ANTHROPIC_API_KEY (claude-haiku-4-5) to send the same calls to the real provider.
 using System.Globalization;
 using GuardedAI;
 using GuardedAI.Samples.QuickStart;
@@ -9,12 +9,7 @@ using GuardedAI.Sqlite;
 using Microsoft.Extensions.AI;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-const string Model = "gpt-4o-mini";
-
-var apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-IChatClient provider = string.IsNullOrWhiteSpace(apiKey)
-    ? new SimulatedChatClient(Model, responseWords: 90)
-    : new OpenAI.Chat.ChatClient(Model, apiKey).AsIChatClient();
+var (provider, Model, providerName) = Provider.FromEnvironment();
 
 // The FREE tier (docs/tiers.md): 10 requests / 5,000 tokens / $0.05 an hour and 50 / 25,000 / $0.25 a day, at most
 // 2,000 prompt tokens and $0.02 a request; alerts at 70% and 90%, breaker at 95%. The hourly 10 requests bite first.
@@ -40,7 +35,7 @@ var runStarted = engine.TimeProvider.GetUtcNow();
 // The guard sits next to the provider (inside any tool loop).
 IChatClient client = new ChatClientBuilder(provider).UseBudget(engine, policy).Build();
 
-Console.WriteLine($"GuardedAI QuickStart — provider: {(provider is SimulatedChatClient ? "simulated (no network)" : "OpenAI")}, model: {Model}");
+Console.WriteLine($"GuardedAI QuickStart — provider: {providerName}, model: {Model}");
 Console.WriteLine($"Budget '{policy.Name}' ({policy.Tier}): {string.Join("; ", policy.Limits)}");
 Console.WriteLine($"Per request: ≤ {policy.MaxInputTokens:#,0} input tokens, ≤ {policy.MaxOutputTokens:#,0} output tokens, ≤ ${policy.MaxRequestCostUsd}");
 Console.WriteLine($"Ledger: {ledgerPath} (delete it to start afresh)");

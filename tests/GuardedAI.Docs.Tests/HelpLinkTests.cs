@@ -37,6 +37,16 @@ public sealed class HelpLinkTests
     }
 
     [Fact]
+    public void The_package_that_carries_the_analyzers_ships_the_pages_at_the_same_path()
+    {
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepositoryDocs.Root, "src", "Runtime", "GuardedAI.Runtime.csproj"));
+        Assert.Contains(project.Descendants("None"), e =>
+            (string?)e.Attribute("Include") == "../../docs/diagnostics/*.md" && (string?)e.Attribute("Pack") == "true"
+            && (string?)e.Attribute("PackagePath") == "docs/diagnostics");
+        Assert.Contains(project.Descendants("ProjectReference"), e => ((string?)e.Attribute("Include"))?.EndsWith("GuardedAI.Analyzers.csproj", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
     public void The_release_tracking_files_link_to_pages_that_exist()
     {
         var analyzers = Path.Combine(RepositoryDocs.Root, "src", "Analyzers");
