@@ -4,12 +4,18 @@
 # marked "in the clone" there, the others in the empty folder), then takes every C# block in order and does what the
 # sentence before it says — "Replace `Program.cs` with", "Append to `Program.cs`", "Create `ISupportBot.cs`" — builds,
 # runs, and checks that each step's result shows. Exits non-zero when a step does not work.
-# Usage: tools/follow-getting-started.sh [work-dir]   (needs git, python3 and the .NET 10 SDK; NuGet packages come
-# from the usual cache, or nuget.org on a fresh machine)
+# Usage: tools/follow-getting-started.sh [work-dir]   (needs git, python3 and the .NET 10 SDK; other NuGet packages
+# come from the user's package cache, or nuget.org on a fresh machine)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d -t guardedai-getting-started-XXXXXX)}"
-export NUGET_PACKAGES="${NUGET_PACKAGES:-$(dotnet nuget locals global-packages --list 2>/dev/null | sed 's/^global-packages: //')}"
+# A package cache of its own, so the GuardedAI packages packed here are the ones restored (never a copy cached by an
+# earlier run) and nothing is left in the user's cache; other packages come from the user's cache when it has them.
+shared_cache="$(dotnet nuget locals global-packages --list 2>/dev/null | sed 's/^global-packages: //')"
+if ls -d "$shared_cache"/guardedai*/0.1.0 >/dev/null 2>&1; then
+  echo "The package cache $shared_cache holds GuardedAI 0.1.0; it would stand in for the packages packed here. Remove it first."; exit 1
+fi
+export NUGET_PACKAGES="$work/packages" NUGET_FALLBACK_PACKAGES="$shared_cache"
 export HOME="$work/home" DOTNET_CLI_HOME="$work/home" DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 mkdir -p "$HOME/src" "$work/app"
 git clone -q "$repo" "$HOME/src/guardedai"
