@@ -15,7 +15,7 @@ internal sealed class Reserver
         // Host pressure (optional): a single field read, or a wait for a throttle slot, before anything is counted.
         var pressure = _parts.HostPressure is { } host ? await host.AdmitAsync(policy.Name, cancellationToken).ConfigureAwait(false) : null;
         var now = _parts.Time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
+        var id = ReservationIds.Next(now);
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
 
         var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
@@ -38,7 +38,7 @@ internal sealed class Reserver
         IBudgetCounterStore? holder;
         try
         {
-            (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, cancellationToken).ConfigureAwait(false);
+            (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, now, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -68,7 +68,7 @@ internal sealed class Reserver
     public BudgetLease Deny(BudgetDenial denial, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context)
     {
         var now = _parts.Time.GetUtcNow();
-        return Deny(denial, Guid.CreateVersion7(now).ToString("N"), policy, estimate, context, now);
+        return Deny(denial, ReservationIds.Next(now), policy, estimate, context, now);
     }
 
     private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
@@ -87,7 +87,17 @@ internal sealed class Reserver
             denial = Denials.GlobalStop(policy.Name, stop);
             return [];
         }
-        var entered = new (CircuitBreaker, bool)[tenantPolicy is null ? 1 : 2];
+        if (tenantPolicy is null)
+        {
+            var alone = _parts.Breakers.Get(policy.Name);
+            if (!alone.TryEnter(out var probe, out var wait))
+            {
+                denial = Denials.Breaker(alone, wait, estimate);
+                return [];
+            }
+            return probe ? [(alone, true)] : alone.EnteredAlone;
+        }
+        var entered = new (CircuitBreaker, bool)[2];
         for (var i = 0; i < entered.Length; i++)
         {
             var breaker = _parts.Breakers.Get(i == 0 ? policy.Name : tenantPolicy!.Name);
