@@ -14,7 +14,7 @@ namespace GuardedAI.Benchmarks;
 public class GuardBenchmarks
 {
     /// <summary>More distinct new messages than the counter's cache holds, so none is ever seen twice while cached.</summary>
-    public const int NewMessages = 40_000;
+    public static int NewMessages => BenchmarkScale.Pick(40_000, 50);
 
     private IChatClient _bare = null!;
     private IChatClient _guarded = null!;

@@ -13,6 +13,7 @@ public class ReserveCommitBenchmarks
 {
     public const int Callers = 64;
     public const int PairsPerCaller = 2_000;
+    private static int Pairs => BenchmarkScale.Pick(PairsPerCaller, 2);
 
     private BudgetEngine _engine = null!;
     private BudgetPolicy _policy = null!;
@@ -77,7 +78,7 @@ public class ReserveCommitBenchmarks
         {
             callers[c] = Task.Run(async () =>
             {
-                for (var i = 0; i < PairsPerCaller; i++) await pair();
+                for (var i = 0; i < Pairs; i++) await pair();
             });
         }
         return Task.WhenAll(callers);

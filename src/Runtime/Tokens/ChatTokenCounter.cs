@@ -13,7 +13,7 @@ namespace GuardedAI;
 /// </summary>
 /// <remarks>
 /// The vocabulary loads in the background (it takes most of a second). Until it is loaded, a text counts as
-/// <see cref="UpperBound"/> — its UTF-8 length plus the most the long-piece cuts can add — which is never below the exact
+/// <see cref="UpperBound(ReadOnlySpan{char})"/> — its UTF-8 length plus the most the long-piece cuts can add — which is never below the exact
 /// count: every token stands for at least one byte. Such counts are not cached.
 /// </remarks>
 internal sealed class ChatTokenCounter : ITokenCounter
@@ -58,7 +58,7 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// <inheritdoc/>
     public bool IsExact { get; }
 
-    /// <summary>Whether the vocabulary is loaded (before, counts are <see cref="UpperBound"/>).</summary>
+    /// <summary>Whether the vocabulary is loaded (before, counts are <see cref="UpperBound(ReadOnlySpan{char})"/>).</summary>
     public bool IsLoaded => _tokenizer.IsCompletedSuccessfully;
 
     /// <summary>Completes when the vocabulary is loaded.</summary>
@@ -72,7 +72,8 @@ internal sealed class ChatTokenCounter : ITokenCounter
         {
             // A vocabulary that failed to load fails every count, as loading it synchronously did.
             if (_tokenizer.IsFaulted || _tokenizer.IsCanceled) _tokenizer.GetAwaiter().GetResult();
-            return Scale(UpperBound(text));
+            // Stopped past the cap, the bound is some number above it, as an exact count stopped there would be.
+            return Scale(UpperBound(text, maxTokens == int.MaxValue ? long.MaxValue : (long)Math.Floor(maxTokens / _margin)));
         }
 
         var byInstance = text.Length >= MinReferenceCachedLength;
@@ -112,6 +113,24 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// </summary>
     public static long UpperBound(ReadOnlySpan<char> text) =>
         System.Text.Encoding.UTF8.GetByteCount(text) + (text.Length + 31L) / 32;
+
+    /// <summary><see cref="UpperBound(ReadOnlySpan{char})"/>, read in chunks and stopped once it passes <paramref name="cap"/>
+    /// (the result is then some number above the cap): a 50 MB prompt is not read to the end to learn it is too large.</summary>
+    public static long UpperBound(ReadOnlySpan<char> text, long cap)
+    {
+        const int Chunk = 64 * 1024;
+        long total = 0;
+        var offset = 0;
+        while (offset < text.Length && total <= cap)
+        {
+            var length = Math.Min(Chunk, text.Length - offset);
+            // Keep a surrogate pair in one chunk, so it is counted as the 4 bytes it is.
+            if (offset + length < text.Length && char.IsHighSurrogate(text[offset + length - 1])) length++;
+            total += UpperBound(text.Slice(offset, length));
+            offset += length;
+        }
+        return total;
+    }
 
     /// <inheritdoc/>
     public int CountMessages(IEnumerable<ChatMessage> messages, int maxTokens = int.MaxValue)
