@@ -38,6 +38,10 @@ internal static class Probe
         Time("reserve only (+cancel)", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CancelAsync("x").Result; });
         Time("reserve + commit", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
         await engine.DisposeAsync();
+        var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
+        discarding.AddPolicy(policy);
+        Time("reserve + commit, no ledger", () => { var l = discarding.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
+        await discarding.DisposeAsync();
     }
 
     private static void Time<T>(string what, Func<T> step)

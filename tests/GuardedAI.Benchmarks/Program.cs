@@ -14,6 +14,10 @@ switch (args)
     case ["probe", ..]:
         await Probe.RunAsync();
         return 0;
+    case ["month", var count]:
+        var month = await MonthReport.RunAsync(long.Parse(count, System.Globalization.CultureInfo.InvariantCulture), 5);
+        Console.WriteLine(month);
+        return 0;
     case ["coldstart", var mode]:
         return await ColdStart.ChildAsync(mode);
     case [var flag, ..] when flag is "--quick" or "--full" or "--smoke":

@@ -12,7 +12,7 @@ namespace GuardedAI.Benchmarks;
 public class ReserveCommitBenchmarks
 {
     public const int Callers = 64;
-    public const int PairsPerCaller = 2_000;
+    public const int PairsPerCaller = 500;
     private static int Pairs => BenchmarkScale.Pick(PairsPerCaller, 2);
 
     private BudgetEngine _engine = null!;

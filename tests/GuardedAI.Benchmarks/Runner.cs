@@ -166,8 +166,8 @@ internal static class Runner
         if (mode == "smoke") return Results.Once<T>();
         var job = mode == "full"
             ? Job.Default
-            : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(2).WithIterationCount(5)
-                .WithIterationTime(TimeInterval.FromMilliseconds(250)).WithId("quick");
+            : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+                .WithIterationTime(TimeInterval.FromMilliseconds(120)).WithId("quick");
         var config = ManualConfig.CreateEmpty().AddJob(job).AddDiagnoser(MemoryDiagnoser.Default).AddLogger(ConsoleLogger.Default)
             .AddColumnProvider(DefaultColumnProviders.Instance).AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
             .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);

@@ -29,8 +29,8 @@ internal static class TokenizerEncodings
 
     // Loaded on the thread pool the first time an encoding is asked for: a vocabulary takes most of a second to load,
     // and the counters estimate with a safe upper bound meanwhile (ChatTokenCounter.UpperBound).
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => Task.Run(() => Load("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern)));
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => Task.Run(() => Load("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern)));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
 
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
@@ -45,6 +45,25 @@ internal static class TokenizerEncodings
         Cl100kBase => s_cl100k.Value,
         _ => throw new ArgumentException($"Unknown encoding '{encoding}'.", nameof(encoding)),
     };
+
+    /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it (so the process's
+    /// first calls, counted with the upper bound meanwhile, go first), and holding no thread-pool thread for most of a second.</summary>
+    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, string pattern)
+    {
+        var loaded = new TaskCompletionSource<BoundedBpeCounter>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { loaded.SetResult(Load(assemblyName, resource, pattern)); }
+            catch (Exception ex) { loaded.SetException(ex); }
+        })
+        {
+            IsBackground = true,
+            Name = "GuardedAI tokenizer load",
+            Priority = ThreadPriority.BelowNormal,
+        };
+        thread.Start();
+        return loaded.Task;
+    }
 
     private static BoundedBpeCounter Load(string assemblyName, string resource, string pattern)
     {
