@@ -13,12 +13,24 @@ internal static class ColdStart
     /// <summary>The child: one first call, then "COLDSTART ms peakBytes".</summary>
     public static async Task<int> ChildAsync(string mode)
     {
+        var trace = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_TRACE") == "1";
+        void Mark(string step)
+        {
+            if (trace) Console.WriteLine(FormattableString.Invariant($"  {step}: {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms"));
+        }
+        Mark("main");
         IChatClient client = new InstantChatClient();
         BudgetEngine? engine = null;
         if (mode == "guarded")
         {
             engine = new BudgetEngine();
-            client = new ChatClientBuilder(client).UseBudget(engine, Fixtures.SixLimits("cold")).Build();
+            Mark("engine");
+            var policy = Fixtures.SixLimits("cold");
+            Mark("policy");
+            client = new ChatClientBuilder(client).UseBudget(engine, policy).Build();
+            Mark("pipeline");
+            // The behaviour before background loading: the first call waited for the vocabulary.
+            if (Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_WAIT") == "1") await TokenCounterRegistry.LoadAsync();
         }
         else
         {
