@@ -95,16 +95,24 @@ internal static class SampleRecords
     };
 }
 
-/// <summary>Raw Microsoft.Data.Sqlite: the ledger's own table and columns, one prepared insert, one transaction per batch.</summary>
+/// <summary>Raw Microsoft.Data.Sqlite: the ledger's own table and the same row for each record (every column the ledger
+/// writes, bound from the record), one prepared insert, one transaction per batch — what a hand-written writer does.</summary>
 internal static class RawWriter
 {
     private const string Insert_ = """
         INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
             reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags,
-            price_version, conversation_id, run_id, cache_write_input_tokens, kind)
-        VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, 0, 0, $estIn, $estOut, $estCost, $cost, 1, $duration, $status, NULL, NULL,
-            $price, NULL, NULL, 0, 0);
+            price_version, conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
+            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from)
+        VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
+            $duration, $status, $reason, $tags, $price, $conversation, $run, $cacheWrite, $repIn, $repOut, $repTotal, $repCached, $repReasoning,
+            $anomalies, $kind, $degradedFrom);
         """;
+
+    private static readonly string[] Names =
+        ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost",
+         "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run", "$cacheWrite", "$repIn", "$repOut", "$repTotal",
+         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom"];
 
     /// <summary>A file with the ledger's schema (created by opening a ledger on it), opened raw in WAL mode.</summary>
     public static SqliteConnection Open(string path, string synchronous)
@@ -124,31 +132,47 @@ internal static class RawWriter
         using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = Insert_;
-        string[] names = ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$estIn", "$estOut", "$estCost", "$cost", "$duration", "$status", "$price"];
-        var p = names.Select(n =>
+        var p = Names.Select(n =>
         {
             var parameter = insert.CreateParameter();
             parameter.ParameterName = n;
             insert.Parameters.Add(parameter);
             return parameter;
         }).ToArray();
+        static object Db(object? value) => value ?? DBNull.Value;
         foreach (var r in records)
         {
             p[0].Value = r.Id;
             p[1].Value = r.Timestamp.UtcTicks;
             p[2].Value = r.Budget;
-            p[3].Value = r.Tenant;
-            p[4].Value = r.Provider;
-            p[5].Value = r.Model;
+            p[3].Value = Db(r.Tenant);
+            p[4].Value = Db(r.Provider);
+            p[5].Value = Db(r.Model);
             p[6].Value = r.InputTokens;
             p[7].Value = r.OutputTokens;
-            p[8].Value = r.ReservedInputTokens;
-            p[9].Value = r.ReservedOutputTokens;
-            p[10].Value = r.ReservedCostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            p[11].Value = r.CostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            p[12].Value = r.Duration.Ticks;
-            p[13].Value = (int)r.Status;
-            p[14].Value = r.PriceTableVersion;
+            p[8].Value = r.CachedInputTokens;
+            p[9].Value = r.ReasoningTokens;
+            p[10].Value = r.ReservedInputTokens;
+            p[11].Value = r.ReservedOutputTokens;
+            p[12].Value = r.ReservedCostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            p[13].Value = r.CostUsd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            p[14].Value = r.UsageReported ? 1 : 0;
+            p[15].Value = r.Duration.Ticks;
+            p[16].Value = (int)r.Status;
+            p[17].Value = Db(r.Reason);
+            p[18].Value = DBNull.Value; // no tags on these records
+            p[19].Value = Db(r.PriceTableVersion);
+            p[20].Value = Db(r.ConversationId);
+            p[21].Value = Db(r.RunId);
+            p[22].Value = r.CacheWriteInputTokens;
+            p[23].Value = Db(r.ReportedInputTokens);
+            p[24].Value = Db(r.ReportedOutputTokens);
+            p[25].Value = Db(r.ReportedTotalTokens);
+            p[26].Value = Db(r.ReportedCachedInputTokens);
+            p[27].Value = Db(r.ReportedReasoningTokens);
+            p[28].Value = Db(r.Anomalies);
+            p[29].Value = (int)r.Kind;
+            p[30].Value = Db(r.DegradedFrom);
             insert.ExecuteNonQuery();
         }
         transaction.Commit();
