@@ -19,7 +19,25 @@ internal static class MonthReport
 
     public static async Task<Result> RunAsync(long records, int repeats)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"guardedai-bench-month-{records}.db");
+        // The smoke run's small file is its own (test runs of several worktrees may run at once) and is deleted after.
+        var own = BenchmarkScale.Smoke;
+        var path = Path.Combine(Path.GetTempPath(), own ? $"guardedai-bench-month-{records}-{Environment.ProcessId}.db" : $"guardedai-bench-month-{records}.db");
+        try
+        {
+            return await RunAsync(path, records, repeats);
+        }
+        finally
+        {
+            if (own)
+            {
+                SqliteConnection.ClearAllPools();
+                foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+            }
+        }
+    }
+
+    private static async Task<Result> RunAsync(string path, long records, int repeats)
+    {
         double built = 0;
         if (!File.Exists(path) || !IsComplete(path))
         {
