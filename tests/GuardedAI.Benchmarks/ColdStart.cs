@@ -23,6 +23,15 @@ internal static class ColdStart
         BudgetEngine? engine = null;
         if (mode == "guarded")
         {
+            if (trace)
+            {
+                var watch = Stopwatch.StartNew();
+                _ = PriceCatalog.CreateDefault();
+                Mark($"price catalog alone {watch.ElapsedMilliseconds} ms");
+                watch.Restart();
+                _ = new BudgetEngineOptions();
+                Mark($"options {watch.ElapsedMilliseconds} ms");
+            }
             engine = new BudgetEngine();
             Mark("engine");
             var policy = Fixtures.SixLimits("cold");

@@ -1,11 +1,10 @@
-using System.Security.Cryptography;
-
 namespace GuardedAI.Engine;
 
 /// <summary>
 /// Reservation and record ids: UUID version 7 (48-bit Unix milliseconds, then random bits) written as 32 lowercase hex
 /// digits, the same form <c>Guid.CreateVersion7(now).ToString("N")</c> gives, so ids sort by time in every ledger.
-/// Each thread draws its random bits from its own generator, seeded from the system's cryptographic generator, instead of
+/// Each thread draws its random bits from its own generator, seeded from the system's cryptographic generator (through
+/// <see cref="Guid.NewGuid"/>, which asks the OS directly and loads no cryptography library at start-up), instead of
 /// asking the operating system for fresh bytes on every call; ids stay unique (74 random bits per id, streams seeded
 /// independently) but are not meant to be unguessable — they name records, they authorise nothing.
 /// </summary>
@@ -53,10 +52,13 @@ internal static class ReservationIds
 
     private static void Seed(out ulong s0, out ulong s1)
     {
-        Span<ulong> seed = stackalloc ulong[2];
-        do RandomNumberGenerator.Fill(System.Runtime.InteropServices.MemoryMarshal.AsBytes(seed));
-        while ((seed[0] | seed[1]) == 0);
-        s0 = seed[0];
-        s1 = seed[1];
+        Span<byte> seed = stackalloc byte[16];
+        do
+        {
+            if (!Guid.NewGuid().TryWriteBytes(seed)) throw new InvalidOperationException("A GUID did not fit 16 bytes.");
+            s0 = BitConverter.ToUInt64(seed[..8]);
+            s1 = BitConverter.ToUInt64(seed[8..]);
+        }
+        while ((s0 | s1) == 0);
     }
 }
