@@ -148,22 +148,50 @@ public sealed class SqliteUsageQueries : IUsageLedgerQueries
         }
         var keyList = string.Concat(Enumerable.Range(0, query.GroupBy.Count).Select(i => $"k{i}, "));
 
-        var records = new StringBuilder("ts_ticks >= $from AND ts_ticks < $to");
-        if (useRollup) records.Append(" AND (seq > $watermark OR ts_ticks < $rollFrom OR ts_ticks >= $rollTo)");
-        AppendFilter(records, query.Filter, command, rollup: false);
+        var filter = new StringBuilder();
+        AppendFilter(filter, query.Filter, command, rollup: false);
+        // With the rollup, the records still read are those past its watermark and those of the partial hours at the ends.
+        // Written as three ranges each an index can seek to (the sequence, then the time at either end), never as one
+        // time range with an OR: that form walks the time index over every record of the range (3.8 s for 10 M records).
+        string[] ranges = useRollup
+            // A unary + keeps SQLite from choosing the other index for a range ("+ts_ticks": seek by sequence only).
+            ? ["seq > $watermark AND +ts_ticks >= $from AND +ts_ticks < $to",
+               "ts_ticks >= $from AND ts_ticks < $rollFrom AND +seq <= $watermark",
+               "ts_ticks >= $rollTo AND ts_ticks < $to AND +seq <= $watermark"]
+            : ["ts_ticks >= $from AND ts_ticks < $to"];
         var sql = new StringBuilder("SELECT b, ").Append(keyList).Append("""
             status, sum(n), sum(i), sum(o), sum(ci), sum(r), sum(ei), sum(eo), gai_dsum(ec), gai_dsum(c), sum(d) FROM (
             """);
-        sql.Append("SELECT gai_bucket(ts_ticks) AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
-            .Append("status, 1 AS n, input_tokens AS i, output_tokens AS o, cached_input_tokens AS ci, reasoning_tokens AS r, est_input_tokens AS ei, ")
-            .Append("est_output_tokens AS eo, est_cost_usd AS ec, cost_usd AS c, duration_ticks AS d FROM usage_records WHERE ").Append(records);
+        for (var r = 0; r < ranges.Length; r++)
+        {
+            if (r > 0) sql.Append(" UNION ALL ");
+            sql.Append("SELECT gai_bucket(ts_ticks) AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
+                .Append("status, 1 AS n, input_tokens AS i, output_tokens AS o, cached_input_tokens AS ci, reasoning_tokens AS r, est_input_tokens AS ei, ")
+                .Append("est_output_tokens AS eo, est_cost_usd AS ec, cost_usd AS c, duration_ticks AS d FROM usage_records WHERE ").Append(ranges[r]).Append(filter);
+        }
         if (useRollup)
         {
-            var hours = new StringBuilder("hour_ticks >= $rollFrom AND hour_ticks < $rollTo");
-            AppendFilter(hours, query.Filter, command, rollup: true);
-            sql.Append(" UNION ALL SELECT gai_bucket(hour_ticks), ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
-                .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
-                .Append("est_cost_usd, cost_usd, duration_ticks FROM usage_hourly WHERE ").Append(hours);
+            var rolledFilter = new StringBuilder();
+            AppendFilter(rolledFilter, query.Filter, command, rollup: true);
+            // Whole UTC days come from the daily rollup when no bucket splits a day; the hours around them from the hourly one.
+            long dayFrom = rollFrom % SqliteRollup.DayTicks == 0 ? rollFrom : rollFrom - rollFrom % SqliteRollup.DayTicks + SqliteRollup.DayTicks;
+            long dayTo = rollTo - rollTo % SqliteRollup.DayTicks;
+            var useDays = dayFrom < dayTo && starts.Skip(1).All(s => s % SqliteRollup.DayTicks == 0);
+            command.Parameters.AddWithValue("$dayFrom", useDays ? dayFrom : rollTo);
+            command.Parameters.AddWithValue("$dayTo", useDays ? dayTo : rollTo);
+            string[] hourRanges = ["hour_ticks >= $rollFrom AND hour_ticks < $dayFrom", "hour_ticks >= $dayTo AND hour_ticks < $rollTo"];
+            foreach (var range in hourRanges)
+            {
+                sql.Append(" UNION ALL SELECT gai_bucket(hour_ticks), ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
+                    .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
+                    .Append("est_cost_usd, cost_usd, duration_ticks FROM usage_hourly WHERE ").Append(range).Append(rolledFilter);
+            }
+            if (useDays)
+            {
+                sql.Append(" UNION ALL SELECT gai_bucket(day_ticks), ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
+                    .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
+                    .Append("est_cost_usd, cost_usd, duration_ticks FROM usage_daily WHERE day_ticks >= $dayFrom AND day_ticks < $dayTo").Append(rolledFilter);
+            }
         }
         sql.Append(") GROUP BY b, ").Append(keyList).Append("status;");
         return sql.ToString();

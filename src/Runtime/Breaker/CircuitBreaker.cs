@@ -21,7 +21,12 @@ public sealed class CircuitBreaker
     {
         Scope = scope;
         _timeProvider = timeProvider;
+        EnteredAlone = [(this, false)];
     }
+
+    /// <summary>The entry a reservation holds when it passed this breaker alone and not as a probe: shared by all such
+    /// reservations (nobody writes to it), so the common case allocates nothing.</summary>
+    internal (CircuitBreaker Breaker, bool IsProbe)[] EnteredAlone { get; }
 
     /// <summary>Raised after every state change (off the lock), with the new state.</summary>
     public event Action<CircuitBreaker, CircuitBreakerState>? StateChanged;
@@ -122,7 +127,8 @@ public sealed class CircuitBreaker
     /// <summary>Reports a successful provider call; a successful probe closes the breaker.</summary>
     public void OnSuccess(bool wasProbe)
     {
-        Volatile.Write(ref _consecutiveFailures, 0);
+        // Read first: every caller writing the same field would make its cache line bounce between cores.
+        if (Volatile.Read(ref _consecutiveFailures) != 0) Volatile.Write(ref _consecutiveFailures, 0);
         if (!wasProbe) return;
         lock (_gate)
         {

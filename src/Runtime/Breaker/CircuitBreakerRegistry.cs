@@ -40,7 +40,7 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
     public IBreakerStateStore? StateStore => _stateStore;
 
     /// <summary>The breaker of <paramref name="scope"/>.</summary>
-    public CircuitBreaker Get(string scope) => _breakers.GetOrAdd(scope, s =>
+    public CircuitBreaker Get(string scope) => _breakers.TryGetValue(scope, out var known) ? known : _breakers.GetOrAdd(scope, s =>
     {
         var breaker = new CircuitBreaker(s, _timeProvider);
         breaker.StateChanged += OnBreakerChanged;

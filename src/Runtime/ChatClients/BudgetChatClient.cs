@@ -232,7 +232,7 @@ public class BudgetChatClient : DelegatingChatClient
             prepared.ModelId = model = cheaper;
         }
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
-        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId) with { DegradedFrom = degradedFrom };
+        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId, degradedFrom);
         return new PreparedCall(list, prepared, estimate, denial, context, prepared.ConversationId);
     }
 

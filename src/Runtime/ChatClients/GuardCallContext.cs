@@ -42,8 +42,9 @@ internal static class GuardCallContext
 
     /// <summary>The reservation context of a call: its tenant, tags and provider, its conversation (the call's own, else the
     /// ambient one) and the ambient run with the headroom its run guard holds back.</summary>
-    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId) => new()
+    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId, string? degradedFrom = null) => new()
     {
+        DegradedFrom = degradedFrom,
         Tenant = tenant,
         Tags = tags,
         Provider = provider,

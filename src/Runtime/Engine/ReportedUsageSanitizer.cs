@@ -24,30 +24,31 @@ internal static class ReportedUsageSanitizer
     /// <param name="reserved">The call's reservation.</param>
     /// <param name="limited">The dimensions the call's budgets limit (the reservation's charges).</param>
     /// <param name="price">Prices usage of a model (the engine's pricing: unknown models at the default price, alerted).</param>
-    public static SettledUsage Sanitize(TokenUsage claimed, bool reportedByProvider, UsageEstimate reserved, IEnumerable<BudgetDimension> limited, Func<string?, TokenUsage, decimal> price)
+    public static SettledUsage Sanitize(TokenUsage claimed, bool reportedByProvider, UsageEstimate reserved, IReadOnlyList<CounterCharge> limited, Func<string?, TokenUsage, decimal> price)
     {
-        var anomalies = new List<UsageAnomaly>();
-        var input = Plausible(claimed.InputTokens, "input tokens", anomalies);
-        var output = Plausible(claimed.OutputTokens, "output tokens", anomalies);
-        var cached = Plausible(claimed.CachedInputTokens, "cached input tokens", anomalies);
-        var cacheWrite = Plausible(claimed.CacheWriteInputTokens, "cache-write input tokens", anomalies);
-        var reasoning = Plausible(claimed.ReasoningTokens, "reasoning tokens", anomalies);
+        // Allocated only when something is wrong: a sound report (nearly every call) allocates nothing here.
+        List<UsageAnomaly>? anomalies = null;
+        var input = Plausible(claimed.InputTokens, "input tokens", ref anomalies);
+        var output = Plausible(claimed.OutputTokens, "output tokens", ref anomalies);
+        var cached = Plausible(claimed.CachedInputTokens, "cached input tokens", ref anomalies);
+        var cacheWrite = Plausible(claimed.CacheWriteInputTokens, "cache-write input tokens", ref anomalies);
+        var reasoning = Plausible(claimed.ReasoningTokens, "reasoning tokens", ref anomalies);
 
         if (cached + cacheWrite > input)
         {
-            anomalies.Add(new(UsageAnomalyKind.CachedAboveInput, Say($"{cached:#,0} cached and {cacheWrite:#,0} cache-written input tokens but {input:#,0} input tokens; input counted as {cached + cacheWrite:#,0}")));
+            (anomalies ??= []).Add(new(UsageAnomalyKind.CachedAboveInput, Say($"{cached:#,0} cached and {cacheWrite:#,0} cache-written input tokens but {input:#,0} input tokens; input counted as {cached + cacheWrite:#,0}")));
             input = Math.Min(MaxPlausibleTokens, cached + cacheWrite);
             cacheWrite = Math.Min(cacheWrite, input - cached);
         }
         if (reasoning > output)
         {
-            anomalies.Add(new(UsageAnomalyKind.ReasoningAboveOutput, Say($"{reasoning:#,0} reasoning tokens but {output:#,0} output tokens; output counted as {reasoning:#,0}")));
+            (anomalies ??= []).Add(new(UsageAnomalyKind.ReasoningAboveOutput, Say($"{reasoning:#,0} reasoning tokens but {output:#,0} output tokens; output counted as {reasoning:#,0}")));
             output = reasoning;
         }
         if (claimed.CountedOutputTokens > output)
         {
             var counted = Math.Min(MaxPlausibleTokens, claimed.CountedOutputTokens);
-            anomalies.Add(new(UsageAnomalyKind.BelowCountedOutput, Say($"{output:#,0} output tokens reported but GuardedAI counted {counted:#,0} in the response; {counted:#,0} counted")));
+            (anomalies ??= []).Add(new(UsageAnomalyKind.BelowCountedOutput, Say($"{output:#,0} output tokens reported but GuardedAI counted {counted:#,0} in the response; {counted:#,0} counted")));
             output = counted;
         }
         if (claimed.ReportedTotalTokens is { } total && total != input + output)
@@ -56,43 +57,47 @@ internal static class ReportedUsageSanitizer
             if (plausibleTotal > input + output)
             {
                 // The parts do not add up to the total: the difference is counted as output, the dearer side.
-                anomalies.Add(new(UsageAnomalyKind.TotalMismatch, Say($"total reported as {total:#,0} but input + output is {input + output:#,0}; the {plausibleTotal - input - output:#,0} missing tokens counted as output")));
+                (anomalies ??= []).Add(new(UsageAnomalyKind.TotalMismatch, Say($"total reported as {total:#,0} but input + output is {input + output:#,0}; the {plausibleTotal - input - output:#,0} missing tokens counted as output")));
                 output = Math.Min(MaxPlausibleTokens, plausibleTotal - input);
             }
             else
             {
-                anomalies.Add(new(UsageAnomalyKind.TotalMismatch, Say($"total reported as {total:#,0} but input + output is {input + output:#,0}; input + output counted")));
+                (anomalies ??= []).Add(new(UsageAnomalyKind.TotalMismatch, Say($"total reported as {total:#,0} but input + output is {input + output:#,0}; input + output counted")));
             }
         }
 
         var usage = new TokenUsage(input, output, cached, cacheWrite, reasoning);
         var cost = usage.TotalTokens == 0 ? 0m : price(reserved.Model, usage);
-        var over = limited.Any(dimension => dimension switch
+        var over = false;
+        for (var i = 0; i < limited.Count && !over; i++)
         {
-            BudgetDimension.InputTokens => input > reserved.InputTokens,
-            BudgetDimension.OutputTokens => output > reserved.OutputTokens,
-            BudgetDimension.TotalTokens => input + output > reserved.InputTokens + reserved.OutputTokens,
-            BudgetDimension.CostUsd => cost > reserved.CostUsd,
-            _ => false,
-        });
+            over = limited[i].Key.Dimension switch
+            {
+                BudgetDimension.InputTokens => input > reserved.InputTokens,
+                BudgetDimension.OutputTokens => output > reserved.OutputTokens,
+                BudgetDimension.TotalTokens => input + output > reserved.InputTokens + reserved.OutputTokens,
+                BudgetDimension.CostUsd => cost > reserved.CostUsd,
+                _ => false,
+            };
+        }
         if (over)
         {
-            anomalies.Add(new(UsageAnomalyKind.AboveReservation, Say(
+            (anomalies ??= []).Add(new(UsageAnomalyKind.AboveReservation, Say(
                 $"used {input:#,0} input and {output:#,0} output tokens costing {BudgetDimension.CostUsd.Format(cost)}; {reserved.InputTokens:#,0} input and {reserved.OutputTokens:#,0} output tokens costing {BudgetDimension.CostUsd.Format(reserved.CostUsd)} were reserved")));
         }
-        return new SettledUsage(usage, cost, reportedByProvider ? claimed : null, anomalies);
+        return new SettledUsage(usage, cost, reportedByProvider ? claimed : null, anomalies ?? (IReadOnlyList<UsageAnomaly>)[]);
     }
 
-    private static long Plausible(long value, string what, List<UsageAnomaly> anomalies)
+    private static long Plausible(long value, string what, ref List<UsageAnomaly>? anomalies)
     {
         if (value < 0)
         {
-            anomalies.Add(new(UsageAnomalyKind.NegativeCount, Say($"{what} reported as {value:#,0}; counted as 0")));
+            (anomalies ??= []).Add(new(UsageAnomalyKind.NegativeCount, Say($"{what} reported as {value:#,0}; counted as 0")));
             return 0;
         }
         if (value > MaxPlausibleTokens)
         {
-            anomalies.Add(new(UsageAnomalyKind.ImplausibleCount, Say($"{what} reported as {value:#,0}; counted as {MaxPlausibleTokens:#,0}")));
+            (anomalies ??= []).Add(new(UsageAnomalyKind.ImplausibleCount, Say($"{what} reported as {value:#,0}; counted as {MaxPlausibleTokens:#,0}")));
             return MaxPlausibleTokens;
         }
         return value;
@@ -106,25 +111,17 @@ internal static class ReportedUsageSanitizer
 /// <param name="CostUsd">Its price.</param>
 /// <param name="Reported">The provider's report as it came, or null when GuardedAI counted the usage itself.</param>
 /// <param name="Anomalies">Corrections and overruns, empty when the report was sound.</param>
-internal sealed record SettledUsage(TokenUsage Usage, decimal CostUsd, TokenUsage? Reported, IReadOnlyList<UsageAnomaly> Anomalies)
+internal readonly record struct SettledUsage(TokenUsage Usage, decimal CostUsd, TokenUsage? Reported, IReadOnlyList<UsageAnomaly> Anomalies)
 {
-    /// <summary><paramref name="record"/> with what the provider said and what was wrong with it.</summary>
-    public UsageRecord Annotate(UsageRecord record) => record with
-    {
-        CacheWriteInputTokens = Usage.CacheWriteInputTokens,
-        ReportedInputTokens = Reported?.InputTokens,
-        ReportedOutputTokens = Reported?.OutputTokens,
-        ReportedTotalTokens = Reported?.ReportedTotalTokens,
-        ReportedCachedInputTokens = Reported?.CachedInputTokens,
-        ReportedReasoningTokens = Reported?.ReasoningTokens,
-        Anomalies = Anomalies.Count == 0 ? null : string.Join("; ", Anomalies.Select(a => a.Description)),
-    };
+    /// <summary>The anomalies as the record stores them, or null when there were none.</summary>
+    public string? Describe() => Anomalies.Count == 0 ? null : string.Join("; ", Anomalies.Select(a => a.Description));
 
     /// <summary>Publishes one <see cref="AlertLevel.UsageAnomaly"/> alert for the call's corrected report, at most once an hour
     /// per budget and kind of anomaly. A call whose provider merely reported more than was reserved is the threshold
     /// monitor's <see cref="AlertLevel.ProviderOverReport"/>, not repeated here; an overrun GuardedAI counted itself is.</summary>
     public void Alert(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)
     {
+        if (Anomalies.Count == 0) return;
         if (!Anomalies.Any(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported)) return;
         var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
         var kinds = string.Join(",", Anomalies.Where(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported).Select(a => a.Kind).Distinct().Order());

@@ -8,6 +8,10 @@ namespace GuardedAI;
 /// <param name="Turns">User turns (see <see cref="UsageKind.Turn"/>).</param>
 internal readonly record struct UsageAmounts(long Requests, long InputTokens, long OutputTokens, decimal CostUsd, long Turns = 0)
 {
+    // Decimal arithmetic is the dearest step of turning a cost into counter units, and every cost limit of a reservation
+    // and of its settlement asks for it: done once. (Nothing builds a UsageAmounts with `with`, which would keep it stale.)
+    private readonly long _costUnits = BudgetUnits.ToUnits(BudgetDimension.CostUsd, CostUsd);
+
     /// <summary>The amounts of one reservation of <paramref name="kind"/>: a provider request counts one request and its
     /// tokens and cost; a user turn counts one turn and nothing else.</summary>
     public static UsageAmounts Of(UsageKind kind, long inputTokens, long outputTokens, decimal costUsd) => kind switch
@@ -27,7 +31,7 @@ internal readonly record struct UsageAmounts(long Requests, long InputTokens, lo
         BudgetDimension.InputTokens => InputTokens,
         BudgetDimension.OutputTokens => OutputTokens,
         BudgetDimension.TotalTokens => TotalTokens,
-        BudgetDimension.CostUsd => BudgetUnits.ToUnits(BudgetDimension.CostUsd, CostUsd),
+        BudgetDimension.CostUsd => _costUnits,
         BudgetDimension.Turns => Turns,
         _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
     };

@@ -46,6 +46,12 @@ public sealed class BudgetPolicy
     /// <summary>The window limits, at most one per (dimension, window).</summary>
     public ImmutableArray<BudgetLimit> Limits { get; }
 
+    /// <summary>Each of <see cref="Limits"/> in counter units (see <see cref="BudgetUnits"/>), worked out once: every
+    /// reservation needs them, and converting a decimal amount is the dearest step of building its charges.</summary>
+    internal long[] LimitUnits => _limitUnits ??= Limits.Select(l => BudgetUnits.ToUnits(l.Dimension, l.Amount)).ToArray();
+
+    private long[]? _limitUnits;
+
     /// <summary>Largest prompt of one request, in tokens.</summary>
     public int? MaxInputTokens { get; }
 

@@ -12,7 +12,8 @@ namespace GuardedAI;
 public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 {
     private readonly ConcurrentDictionary<CounterKey, Counter> _counters = new();
-    private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    // Striped wider than the default (one lock per core) so that concurrent reservations rarely wait on each other's stripe.
+    private readonly ConcurrentDictionary<string, Lease> _leases = new(Math.Max(64, Environment.ProcessorCount * 8), 256, StringComparer.Ordinal);
     private readonly TimeProvider _timeProvider;
     private long _nextSweepTicks;
 
@@ -28,8 +29,17 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
     /// <inheritdoc/>
     public ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
     {
-        DropEndedWindows();
         var values = new long[charges.Count];
+        return ValueTask.FromResult(TryReserve(reservationId, charges, leaseExpiresAt, _timeProvider.GetUtcNow(), values));
+    }
+
+    /// <summary>
+    /// The engine's reservation: <paramref name="now"/> is the time the engine already read, and <paramref name="values"/>
+    /// (null: not wanted) receives the counters' new values — the engine needs neither a second clock read nor the array.
+    /// </summary>
+    internal CounterReserveResult TryReserve(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, DateTimeOffset now, long[]? values)
+    {
+        DropEndedWindows(now);
         for (var i = 0; i < charges.Count; i++)
         {
             var charge = charges[i];
@@ -37,31 +47,42 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
             if (!counter.TryAdd(charge.Amount, charge.Limit, out var current))
             {
                 for (var j = 0; j < i; j++) GetCounter(charges[j]).Add(-charges[j].Amount);
-                return ValueTask.FromResult(CounterReserveResult.Denied(i, current));
+                return CounterReserveResult.Denied(i, current);
             }
-            values[i] = current;
+            if (values is not null) values[i] = current;
         }
         _leases[reservationId] = new Lease(charges, leaseExpiresAt);
-        return ValueTask.FromResult(CounterReserveResult.Reserved(values));
+        return new CounterReserveResult(true, -1, 0, values);
     }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
     {
-        // TryRemove decides, exactly once, whether settle or reclaim returns the reserved amounts.
-        _leases.TryRemove(reservationId, out var lease);
         var values = new long[actual.Count];
-        for (var i = 0; i < actual.Count; i++)
+        Settle(reservationId, actual, default, useAmounts: false, values);
+        return ValueTask.FromResult<IReadOnlyList<long>>(values);
+    }
+
+    /// <summary>
+    /// The engine's settlement: the counters of <paramref name="charges"/> (the ones reserved, in order) get the amounts of
+    /// <paramref name="actual"/> instead of the charges' own when <paramref name="useAmounts"/> — the same as settling
+    /// the reserved charges re-stated with the actual amounts, without building them. Values go to <paramref name="values"/>.
+    /// </summary>
+    internal void Settle(string reservationId, IReadOnlyList<CounterCharge> charges, in UsageAmounts actual, bool useAmounts, long[] values)
+    {
+        // TryRemove decides, exactly once, whether settle or reclaim returns the reserved amounts.
+        var held = _leases.TryRemove(reservationId, out var lease);
+        for (var i = 0; i < charges.Count; i++)
         {
-            var reserved = lease is not null && i < lease.Charges.Count ? lease.Charges[i].Amount : 0;
-            values[i] = GetCounter(actual[i]).Add(actual[i].Amount - reserved);
+            var reserved = held && i < lease.Charges.Count ? lease.Charges[i].Amount : 0;
+            var amount = useAmounts ? actual.Units(charges[i].Key.Dimension) : charges[i].Amount;
+            values[i] = GetCounter(charges[i]).Add(amount - reserved);
         }
-        if (lease is not null)
+        if (held)
         {
             // A reservation may have charged counters that the actual usage no longer lists.
-            for (var i = actual.Count; i < lease.Charges.Count; i++) GetCounter(lease.Charges[i]).Add(-lease.Charges[i].Amount);
+            for (var i = charges.Count; i < lease.Charges.Count; i++) GetCounter(lease.Charges[i]).Add(-lease.Charges[i].Amount);
         }
-        return ValueTask.FromResult<IReadOnlyList<long>>(values);
     }
 
     /// <inheritdoc/>
@@ -107,9 +128,8 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 
     /// <summary>Drops counters of windows that ended and of idle conversations and runs, at most once a minute, so memory
     /// does not grow with time or with the number of conversations.</summary>
-    private void DropEndedWindows()
+    private void DropEndedWindows(DateTimeOffset now)
     {
-        var now = _timeProvider.GetUtcNow();
         var due = Interlocked.Read(ref _nextSweepTicks);
         if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweepTicks, now.AddMinutes(1).UtcTicks, due) != due) return;
         foreach (var (key, counter) in _counters)
@@ -162,5 +182,5 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         public long Add(long amount) => Interlocked.Add(ref Value, amount);
     }
 
-    private sealed record Lease(IReadOnlyList<CounterCharge> Charges, DateTimeOffset ExpiresAt);
+    private readonly record struct Lease(IReadOnlyList<CounterCharge> Charges, DateTimeOffset ExpiresAt);
 }

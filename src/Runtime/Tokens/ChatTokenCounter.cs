@@ -6,11 +6,16 @@ namespace GuardedAI;
 /// <summary>
 /// Counts chat prompts with a Tiktoken vocabulary. Chat formats add tokens around every message: following
 /// OpenAI's published accounting, each message costs 3 tokens plus its role, its content and (when set) its
-/// author name plus 1, and every prompt 3 more to prime the reply. Counts of message texts are cached by
-/// content, because a chat re-sends its whole history on every call: estimating a long conversation then costs
-/// about as much as tokenizing its newest message. Counting takes time linear in the text read and stops once the
-/// count passes the cap (see <see cref="BoundedBpeCounter"/>); every content kind counts (see <see cref="PromptContent"/>).
+/// author name plus 1, and every prompt 3 more to prime the reply. Counts of message texts are cached, because a chat
+/// re-sends its whole history on every call: by the string instance (a re-sent message costs one lookup whatever its
+/// length) and by content (a history rebuilt from storage). Counting takes time linear in the text read and stops once
+/// the count passes the cap (see <see cref="BoundedBpeCounter"/>); every content kind counts (see <see cref="PromptContent"/>).
 /// </summary>
+/// <remarks>
+/// The vocabulary loads in the background (it takes most of a second). Until it is loaded, a text counts as
+/// <see cref="UpperBound(ReadOnlySpan{char})"/> — its UTF-8 length plus the most the long-piece cuts can add — which is never below the exact
+/// count: every token stands for at least one byte. Such counts are not cached.
+/// </remarks>
 internal sealed class ChatTokenCounter : ITokenCounter
 {
     private const int TokensPerMessage = 3;
@@ -20,16 +25,28 @@ internal sealed class ChatTokenCounter : ITokenCounter
     private const int MinCachedLength = 32;
     private const int MaxLookupLength = 1_000_000;
 
+    /// <summary>Texts at least this long are also cached by instance: hashing them would cost more than a lookup.</summary>
+    private const int MinReferenceCachedLength = 512;
+
     /// <summary>Tokens charged for an image, whatever its size: a high-detail 1024×1024 image in OpenAI's accounting.</summary>
     public const int TokensPerImage = PromptContent.TokensPerImage;
 
-    private readonly BoundedBpeCounter _tokenizer;
-    private readonly double _margin;
-    private readonly ConcurrentDictionary<string, int> _cache = new(StringComparer.Ordinal);
+    private static readonly string[] KnownRoles = [ChatRole.User.Value, ChatRole.Assistant.Value, ChatRole.System.Value, ChatRole.Tool.Value];
 
-    internal ChatTokenCounter(string encoding, bool isExact, double margin)
+    private readonly Task<BoundedBpeCounter> _tokenizer;
+    private readonly double _margin;
+    private readonly ConcurrentDictionary<string, int> _cache = new(Environment.ProcessorCount * 4, CacheCapacity, StringComparer.Ordinal);
+    private readonly InstanceCache _byInstance = new();
+    // The role names are below the cache's minimum length: counted once here rather than on every message.
+    private readonly int[] _roleTokens = [-1, -1, -1, -1];
+    private int _cacheAdds;
+
+    internal ChatTokenCounter(string encoding, bool isExact, double margin) : this(TokenizerEncodings.GetAsync(encoding), encoding, isExact, margin) { }
+
+    /// <summary>A counter over a vocabulary that may still be loading (tests pass one that never finishes).</summary>
+    internal ChatTokenCounter(Task<BoundedBpeCounter> tokenizer, string encoding, bool isExact, double margin)
     {
-        _tokenizer = TokenizerEncodings.Get(encoding);
+        _tokenizer = tokenizer;
         Encoding = isExact ? encoding : $"approx({encoding}×{margin:0.##})";
         IsExact = isExact;
         _margin = margin;
@@ -41,26 +58,78 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// <inheritdoc/>
     public bool IsExact { get; }
 
+    /// <summary>Whether the vocabulary is loaded (before, counts are <see cref="UpperBound(ReadOnlySpan{char})"/>).</summary>
+    public bool IsLoaded => _tokenizer.IsCompletedSuccessfully;
+
+    /// <summary>Completes when the vocabulary is loaded.</summary>
+    public Task WhenLoaded => _tokenizer;
+
     /// <inheritdoc/>
     public int CountText(string text, int maxTokens = int.MaxValue)
     {
         if (string.IsNullOrEmpty(text)) return 0;
+        if (!_tokenizer.IsCompletedSuccessfully)
+        {
+            // A vocabulary that failed to load fails every count, as loading it synchronously did.
+            if (_tokenizer.IsFaulted || _tokenizer.IsCanceled) _tokenizer.GetAwaiter().GetResult();
+            // Stopped past the cap, the bound is some number above it, as an exact count stopped there would be.
+            return Scale(UpperBound(text, maxTokens == int.MaxValue ? long.MaxValue : (long)Math.Floor(maxTokens / _margin)));
+        }
+
+        var byInstance = text.Length >= MinReferenceCachedLength;
+        if (byInstance && _byInstance.TryGet(text, out var known)) return known;
         // Looking a text up hashes all of it; a huge text counted against a cap is cheaper to count (counting stops at the cap).
         var lookUp = text.Length >= MinCachedLength && (text.Length <= MaxLookupLength || maxTokens == int.MaxValue);
-        if (lookUp && _cache.TryGetValue(text, out var cached)) return cached;
+        if (lookUp && _cache.TryGetValue(text, out var cached))
+        {
+            if (byInstance) _byInstance.Add(text, cached);
+            return cached;
+        }
 
         // Stop once the scaled count must pass the cap: a 10 MB prompt costs no more to reject than a small one.
         var rawCap = maxTokens == int.MaxValue ? long.MaxValue : (long)Math.Floor(maxTokens / _margin);
-        var raw = _tokenizer.Count(text, rawCap);
+        var raw = _tokenizer.Result.Count(text, rawCap);
         var count = Scale(raw);
         if (raw > rawCap) return Math.Max(count, maxTokens + 1); // stopped early: a lower bound, not cached
 
         if (text.Length >= MinCachedLength)
         {
-            if (_cache.Count >= CacheCapacity) _cache.Clear();
+            // A counter of additions, not ConcurrentDictionary.Count: Count takes every lock of the dictionary.
+            if (Interlocked.Increment(ref _cacheAdds) > CacheCapacity)
+            {
+                Volatile.Write(ref _cacheAdds, 0);
+                _cache.Clear();
+            }
             _cache.TryAdd(text, count);
+            if (byInstance) _byInstance.Add(text, count);
         }
         return count;
+    }
+
+    /// <summary>
+    /// The most tokens <paramref name="text"/> can count as without its vocabulary: byte-pair encoding never makes more
+    /// tokens than the text has UTF-8 bytes, and <see cref="BoundedBpeCounter"/> adds <see cref="BoundedBpeCounter.TokensPerCut"/>
+    /// per cut of a piece of at least <see cref="BoundedBpeCounter.MaxRunLength"/> characters — at most one token per 32 characters.
+    /// </summary>
+    public static long UpperBound(ReadOnlySpan<char> text) =>
+        System.Text.Encoding.UTF8.GetByteCount(text) + (text.Length + 31L) / 32;
+
+    /// <summary><see cref="UpperBound(ReadOnlySpan{char})"/>, read in chunks and stopped once it passes <paramref name="cap"/>
+    /// (the result is then some number above the cap): a 50 MB prompt is not read to the end to learn it is too large.</summary>
+    public static long UpperBound(ReadOnlySpan<char> text, long cap)
+    {
+        const int Chunk = 64 * 1024;
+        long total = 0;
+        var offset = 0;
+        while (offset < text.Length && total <= cap)
+        {
+            var length = Math.Min(Chunk, text.Length - offset);
+            // Keep a surrogate pair in one chunk, so it is counted as the 4 bytes it is.
+            if (offset + length < text.Length && char.IsHighSurrogate(text[offset + length - 1])) length++;
+            total += UpperBound(text.Slice(offset, length));
+            offset += length;
+        }
+        return total;
     }
 
     /// <inheritdoc/>
@@ -70,7 +139,7 @@ internal sealed class ChatTokenCounter : ITokenCounter
         foreach (var message in messages)
         {
             var remaining = (int)Math.Max(0, Math.Min(int.MaxValue, (long)maxTokens - total));
-            total += TokensPerMessage + CountText(message.Role.Value, remaining);
+            total += TokensPerMessage + CountRole(message.Role.Value, remaining);
             if (!string.IsNullOrEmpty(message.AuthorName)) total += TokensPerName + CountText(message.AuthorName!, remaining);
             foreach (var content in message.Contents)
             {
@@ -82,6 +151,15 @@ internal sealed class ChatTokenCounter : ITokenCounter
         return (int)Math.Min(int.MaxValue, total);
     }
 
+    private int CountRole(string role, int remaining)
+    {
+        var index = Array.IndexOf(KnownRoles, role);
+        if (index < 0 || !_tokenizer.IsCompletedSuccessfully) return CountText(role, remaining);
+        var tokens = Volatile.Read(ref _roleTokens[index]);
+        if (tokens < 0) Volatile.Write(ref _roleTokens[index], tokens = CountText(role));
+        return tokens;
+    }
+
     private int CountContent(AIContent content, int remaining)
     {
         var fixedTokens = PromptContent.FixedTokens(content);
@@ -90,4 +168,30 @@ internal sealed class ChatTokenCounter : ITokenCounter
     }
 
     private int Scale(long raw) => (int)Math.Min(int.MaxValue, IsExact ? raw : Math.Ceiling(raw * _margin));
+
+    /// <summary>
+    /// Counts by string instance, held weakly (a dropped conversation frees its texts). Strings are immutable, so an
+    /// instance's count never changes. Sharded: looking up takes no lock, and adding locks one shard of sixteen.
+    /// </summary>
+    private sealed class InstanceCache
+    {
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[] _shards =
+            Enumerable.Range(0, 16).Select(_ => new System.Runtime.CompilerServices.ConditionalWeakTable<string, object>()).ToArray();
+
+        public bool TryGet(string text, out int count)
+        {
+            if (Shard(text).TryGetValue(text, out var boxed))
+            {
+                count = (int)boxed;
+                return true;
+            }
+            count = 0;
+            return false;
+        }
+
+        public void Add(string text, int count) => Shard(text).AddOrUpdate(text, count);
+
+        private System.Runtime.CompilerServices.ConditionalWeakTable<string, object> Shard(string text) =>
+            _shards[System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(text) & 15];
+    }
 }

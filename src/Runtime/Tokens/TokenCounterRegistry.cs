@@ -7,6 +7,12 @@ namespace GuardedAI;
 /// cl100k_base counts times <see cref="ApproximationMargin"/> — their tokenizers produce more tokens than
 /// cl100k_base for the same text, and an estimate must err on the side of reserving too much.
 /// </summary>
+/// <remarks>
+/// A vocabulary loads in the background the first time a model of its encoding is asked for (a guard asks when it is
+/// built), so a process's first call does not wait most of a second for it. Until it is loaded, texts count as a safe
+/// upper bound (their UTF-8 length), never less than the exact count: a call may be reserved for more than it uses,
+/// never for less. <see cref="LoadAsync"/> waits for the vocabularies, e.g. before a test that compares exact counts.
+/// </remarks>
 public sealed class TokenCounterRegistry
 {
     /// <summary>The safety factor applied to approximate counts (1.25: 25% over cl100k_base).</summary>
@@ -15,6 +21,11 @@ public sealed class TokenCounterRegistry
     private readonly Lazy<ITokenCounter> _o200k = new(() => new ChatTokenCounter(TokenizerEncodings.O200kBase, true, 1.0));
     private readonly Lazy<ITokenCounter> _cl100k = new(() => new ChatTokenCounter(TokenizerEncodings.Cl100kBase, true, 1.0));
     private readonly Lazy<ITokenCounter> _approximate = new(() => new ChatTokenCounter(TokenizerEncodings.Cl100kBase, false, ApproximationMargin));
+
+    /// <summary>Loads every vocabulary (started in the background if not already) and completes when they are loaded;
+    /// from then on counts are exact (or the documented approximation), not an upper bound.</summary>
+    public static Task LoadAsync(CancellationToken cancellationToken = default) =>
+        Task.WhenAll(TokenizerEncodings.GetAsync(TokenizerEncodings.O200kBase), TokenizerEncodings.GetAsync(TokenizerEncodings.Cl100kBase)).WaitAsync(cancellationToken);
 
     /// <summary>The counter for <paramref name="model"/> (an approximate one when the model is null or unknown).</summary>
     public ITokenCounter ForModel(string? model) => EncodingFor(model) switch

@@ -27,18 +27,43 @@ internal static class TokenizerEncodings
     private const string Cl100kPattern =
         @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}{1,Q})|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]{1,Q})(?>[\r\n]{0,Q})|(?>\s{1,Q})$|\s{0,Q}[\r\n]|\s{1,Q}(?!\S)|\s";
 
-    private static readonly Lazy<BoundedBpeCounter> s_o200k = new(() => Load("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
-    private static readonly Lazy<BoundedBpeCounter> s_cl100k = new(() => Load("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
+    // Loaded on the thread pool the first time an encoding is asked for: a vocabulary takes most of a second to load,
+    // and the counters estimate with a safe upper bound meanwhile (ChatTokenCounter.UpperBound).
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
 
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
 
-    public static BoundedBpeCounter Get(string encoding) => encoding switch
+    /// <summary>The encoding's counter, waiting for it to load.</summary>
+    public static BoundedBpeCounter Get(string encoding) => GetAsync(encoding).GetAwaiter().GetResult();
+
+    /// <summary>The encoding's counter as it loads; the first call starts loading it in the background.</summary>
+    public static Task<BoundedBpeCounter> GetAsync(string encoding) => encoding switch
     {
         O200kBase => s_o200k.Value,
         Cl100kBase => s_cl100k.Value,
         _ => throw new ArgumentException($"Unknown encoding '{encoding}'.", nameof(encoding)),
     };
+
+    /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it (so the process's
+    /// first calls, counted with the upper bound meanwhile, go first), and holding no thread-pool thread for most of a second.</summary>
+    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, string pattern)
+    {
+        var loaded = new TaskCompletionSource<BoundedBpeCounter>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try { loaded.SetResult(Load(assemblyName, resource, pattern)); }
+            catch (Exception ex) { loaded.SetException(ex); }
+        })
+        {
+            IsBackground = true,
+            Name = "GuardedAI tokenizer load",
+            Priority = ThreadPriority.BelowNormal,
+        };
+        thread.Start();
+        return loaded.Task;
+    }
 
     private static BoundedBpeCounter Load(string assemblyName, string resource, string pattern)
     {

@@ -128,6 +128,39 @@ public sealed class AggregateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_from_before_the_daily_rollup_gets_it_filled_from_the_hourly_one_and_reports_the_same()
+    {
+        var path = _dir.File("v6.db");
+        await Ledgers.FillAsync(path, _records);
+        // What a file written by schema 6 looks like: the hourly rollup, no daily one.
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = "DROP TABLE usage_daily; PRAGMA user_version = 6;";
+            downgrade.ExecuteNonQuery();
+        }
+
+        var queries = new SqliteUsageQueries(path); // migrates to the current schema
+        Assert.Equal(Ledgers.Scalar(path, "SELECT count(*) FROM usage_records"), Ledgers.Scalar(path, "SELECT sum(requests) FROM usage_daily"));
+        Assert.Equal(0, Ledgers.Scalar(path, """
+            SELECT count(*) FROM (SELECT hour_ticks - hour_ticks % 864000000000 AS d, budget, tenant, provider, model, status, price_version,
+                sum(requests) AS n, sum(input_tokens) AS i, sum(output_tokens) AS o FROM usage_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7) h
+            LEFT JOIN usage_daily x ON x.day_ticks = h.d AND x.budget = h.budget AND x.tenant = h.tenant AND x.provider = h.provider
+                AND x.model = h.model AND x.status = h.status AND x.price_version = h.price_version
+            WHERE x.requests IS NOT h.n OR x.input_tokens IS NOT h.i OR x.output_tokens IS NOT h.o
+            """));
+        var query = Query("2025-03-20T00:00:00Z", "2025-05-01T00:00:00Z", "UTC", "Month", "model", "");
+        AssertEqual(Expected(_records, query), await queries.BuildAsync(query));
+
+        // Appends after the migration keep both rollups.
+        var later = Ledgers.Record(new DateTimeOffset(2025, 4, 2, 12, 0, 0, TimeSpan.Zero), cost: 1.5m);
+        await Ledgers.FillAsync(path, [later]);
+        Assert.Equal(Ledgers.Scalar(path, "SELECT count(*) FROM usage_records"), Ledgers.Scalar(path, "SELECT sum(requests) FROM usage_daily"));
+        AssertEqual(Expected([.. _records, later], query), await new SqliteUsageQueries(path).BuildAsync(query));
+    }
+
+    [Fact]
     public async Task Money_is_summed_exactly_over_many_tiny_costs()
     {
         var path = _dir.File("money.db");

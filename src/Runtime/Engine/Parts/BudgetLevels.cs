@@ -14,8 +14,14 @@ internal sealed class BudgetLevels
     public void Record(in CounterCharge charge, double percent)
     {
         var key = (charge.Key.Scope, charge.Key.Dimension, charge.Key.Window);
+        // The same window as the reading held (nearly every settlement): update its percent in place, allocating nothing.
+        if (_readings.TryGetValue(key, out var held) && held.WindowEnd == charge.WindowEnd)
+        {
+            held.Percent = percent;
+            return;
+        }
         var reading = new Reading(percent, charge.WindowEnd);
-        _readings.AddOrUpdate(key, reading, (_, old) => old.WindowEnd > reading.WindowEnd ? old : reading);
+        _readings.AddOrUpdate(key, static (_, fresh) => fresh, static (_, old, fresh) => old.WindowEnd > fresh.WindowEnd ? old : fresh, reading);
     }
 
     /// <summary>The highest percent of any of <paramref name="policy"/>'s calendar limits in its current window.</summary>
@@ -33,5 +39,17 @@ internal sealed class BudgetLevels
         return highest;
     }
 
-    private sealed record Reading(double Percent, DateTimeOffset WindowEnd);
+    /// <summary>One window's reading; its window never changes, its percent is the last settlement's (a double is written atomically).</summary>
+    private sealed class Reading(double percent, DateTimeOffset windowEnd)
+    {
+        private double _percent = percent;
+
+        public double Percent
+        {
+            get => Volatile.Read(ref _percent);
+            set => Volatile.Write(ref _percent, value);
+        }
+
+        public DateTimeOffset WindowEnd { get; } = windowEnd;
+    }
 }

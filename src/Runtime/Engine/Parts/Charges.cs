@@ -59,9 +59,11 @@ internal static class Charges
 
     private static int Fill(CounterCharge[] charges, int i, BudgetPolicy policy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
-        foreach (var limit in policy.Limits)
+        var limitUnits = policy.LimitUnits;
+        for (var l = 0; l < policy.Limits.Length; l++)
         {
-            var units = BudgetUnits.ToUnits(limit.Dimension, limit.Amount);
+            var limit = policy.Limits[l];
+            var units = limitUnits[l];
             if (limit.Window.IsScope())
             {
                 if (ScopeId(limit.Window, context) is not { } id) continue;

@@ -18,7 +18,7 @@ internal sealed class Reserver
         // Host pressure (optional): a single field read, or a wait for a throttle slot, before anything is counted.
         var pressure = _parts.HostPressure is { } host ? await host.AdmitAsync(policy.Name, cancellationToken).ConfigureAwait(false) : null;
         var now = _parts.Time.GetUtcNow();
-        var id = Guid.CreateVersion7(now).ToString("N");
+        var id = ReservationIds.Next(now);
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
 
         var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
@@ -46,7 +46,7 @@ internal sealed class Reserver
             {
                 charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
                 expiresAt = now + _parts.LeaseFor(estimate);
-                (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, cancellationToken).ConfigureAwait(false);
+                (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
                 // clock says is not the current one (a boundary between our reading and its), count it in the windows
                 // of the store's time instead. Bounded: a store clock that keeps disagreeing is treated as a failure.
@@ -83,7 +83,7 @@ internal sealed class Reserver
     public BudgetLease Deny(BudgetDenial denial, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context)
     {
         var now = _parts.Time.GetUtcNow();
-        return Deny(denial, Guid.CreateVersion7(now).ToString("N"), policy, estimate, context, now);
+        return Deny(denial, ReservationIds.Next(now), policy, estimate, context, now);
     }
 
     private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
@@ -102,7 +102,17 @@ internal sealed class Reserver
             denial = Denials.GlobalStop(policy.Name, stop);
             return [];
         }
-        var entered = new (CircuitBreaker, bool)[tenantPolicy is null ? 1 : 2];
+        if (tenantPolicy is null)
+        {
+            var alone = _parts.Breakers.Get(policy.Name);
+            if (!alone.TryEnter(out var probe, out var wait))
+            {
+                denial = Denials.Breaker(alone, wait, estimate);
+                return [];
+            }
+            return probe ? [(alone, true)] : alone.EnteredAlone;
+        }
+        var entered = new (CircuitBreaker, bool)[2];
         for (var i = 0; i < entered.Length; i++)
         {
             var breaker = _parts.Breakers.Get(i == 0 ? policy.Name : tenantPolicy!.Name);

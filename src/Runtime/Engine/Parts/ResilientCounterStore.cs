@@ -12,7 +12,7 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class ResilientCounterStore : IAsyncDisposable
 {
-    private readonly IBudgetCounterStore _fallback;
+    private readonly InMemoryBudgetCounterStore _fallback;
     private readonly StoreSettings _settings;
     private readonly TimeProvider _time;
     private readonly AlertDispatcher _alerts;
@@ -40,9 +40,11 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
 
     /// <summary>Reserves on the store, or on the fallback / not at all while it is down.</summary>
     /// <returns>The result and the store that holds the reservation; a null store means the engine fails closed.</returns>
+    /// <remarks>An in-memory store is called directly with <paramref name="now"/>, the time the engine already read.</remarks>
     public async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(
-        string id, CounterCharge[] charges, DateTimeOffset leaseEnd, CancellationToken cancellationToken)
+        string id, CounterCharge[] charges, DateTimeOffset leaseEnd, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (Primary is InMemoryBudgetCounterStore memory) return (memory.TryReserve(id, charges, leaseEnd, now, values: null), Primary);
         if (Volatile.Read(ref _down) == 0 || _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntilTicks))
         {
             try
@@ -64,7 +66,28 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
             local = new CounterCharge[charges.Length];
             for (var i = 0; i < charges.Length; i++) local[i] = charges[i] with { Limit = (long)Math.Floor(charges[i].Limit * _settings.FallbackLimitFraction) };
         }
-        return (await _fallback.TryReserveAsync(id, local, leaseEnd, cancellationToken).ConfigureAwait(false), _fallback);
+        return (_fallback.TryReserve(id, local, leaseEnd, now, values: null), _fallback);
+    }
+
+    /// <summary>Settles the reservation of <paramref name="reserved"/> with the <paramref name="actual"/> amounts; the
+    /// counters' values go to <paramref name="values"/> (at least as long as the charges). An in-memory store is settled
+    /// without building the actual charges.</summary>
+    /// <exception cref="Exception">The store failed; it is marked down and the caller decides what that means.</exception>
+    public ValueTask SettleAsync(IBudgetCounterStore holder, string id, CounterCharge[] reserved, UsageAmounts actual, long[] values)
+    {
+        if (holder is InMemoryBudgetCounterStore memory)
+        {
+            memory.Settle(id, reserved, actual, useAmounts: true, values);
+            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue((id, Charges.WithAmounts(reserved, actual)));
+            return ValueTask.CompletedTask;
+        }
+        return SettleRemoteAsync(holder, id, Charges.WithAmounts(reserved, actual), values);
+    }
+
+    private async ValueTask SettleRemoteAsync(IBudgetCounterStore holder, string id, CounterCharge[] charges, long[] values)
+    {
+        var settled = await SettleAsync(holder, id, charges).ConfigureAwait(false);
+        for (var i = 0; i < settled.Count && i < values.Length; i++) values[i] = settled[i];
     }
 
     /// <summary>Settles on the store that holds the reservation; fallback settlements are queued for the drain.</summary>

@@ -8,20 +8,24 @@ namespace GuardedAI.Engine;
 internal sealed class Settler
 {
     private readonly EngineParts _parts;
+    private readonly Func<string?, TokenUsage, decimal> _price;
 
-    public Settler(EngineParts parts) => _parts = parts;
+    public Settler(EngineParts parts)
+    {
+        _parts = parts;
+        _price = parts.Pricing.Cost; // one delegate, not one per settlement
+    }
 
     public async ValueTask<UsageRecord> SettleAsync(BudgetLease lease, HeldReservation held, LeaseOutcome outcome)
     {
         NotifyBreakers(lease, held, outcome);
         var now = _parts.Time.GetUtcNow();
         // Nothing a provider reports is trusted: never negative, never absurd, never below what was counted.
-        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate,
-            held.Charges.Select(c => c.Key.Dimension), _parts.Pricing.Cost);
+        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate, held.Charges, _price);
         var usage = settled.Usage;
         var cost = settled.CostUsd;
         var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
-        var charges = Charges.WithAmounts(held.Charges, actual);
+        var reported = settled.Reported;
 
         var record = new UsageRecord
         {
@@ -49,33 +53,54 @@ internal sealed class Settler
             Reason = outcome.Reason,
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
             PriceTableVersion = _parts.Pricing.Version,
+            // What the provider said and what was wrong with it.
+            CacheWriteInputTokens = usage.CacheWriteInputTokens,
+            ReportedInputTokens = reported?.InputTokens,
+            ReportedOutputTokens = reported?.OutputTokens,
+            ReportedTotalTokens = reported?.ReportedTotalTokens,
+            ReportedCachedInputTokens = reported?.CachedInputTokens,
+            ReportedReasoningTokens = reported?.ReasoningTokens,
+            Anomalies = settled.Describe(),
         };
-        record = settled.Annotate(record);
         settled.Alert(_parts.Alerts, record, now);
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);
 
-        IReadOnlyList<long> values;
+        var charges = held.Charges;
+        var values = System.Buffers.ArrayPool<long>.Shared.Rent(charges.Length);
         try
         {
-            values = await _parts.Store.SettleAsync(held.Holder, lease.Id, charges).ConfigureAwait(false);
+            await _parts.Store.SettleAsync(held.Holder, lease.Id, charges, actual, values).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            System.Buffers.ArrayPool<long>.Shared.Return(values);
             // The usage is in the ledger; the store's lease returns the reservation and a restart replays the record.
             EngineLog.StoreSettleFailed(_parts.Logger, ex, lease.Id);
             if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
             return record;
         }
         // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
-        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
+        if (ledgerError is not null)
+        {
+            System.Buffers.ArrayPool<long>.Shared.Return(values);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
+        }
 
         if (usage.InputTokens > lease.Estimate.InputTokens || usage.OutputTokens > lease.Estimate.OutputTokens)
         {
             EngineLog.UsedMoreThanReserved(_parts.Logger, lease.Id, usage.InputTokens, usage.OutputTokens, lease.Estimate.InputTokens, lease.Estimate.OutputTokens);
         }
         var tenantPolicy = held.TenantPolicy;
-        _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : lease.Policy, now);
+        try
+        {
+            // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
+            _parts.Thresholds.Evaluate(charges, values, lease.Policy, tenantPolicy, now);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<long>.Shared.Return(values);
+        }
         _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
         return record;
     }
@@ -91,7 +116,7 @@ internal sealed class Settler
         var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(UsageKind.ToolCall, 0, 0, costUsd), context, now);
         var record = new UsageRecord
         {
-            Id = Guid.CreateVersion7(now).ToString("N"),
+            Id = ReservationIds.Next(now),
             Timestamp = now,
             Budget = policy.Name,
             Tenant = context.Tenant,
@@ -110,7 +135,7 @@ internal sealed class Settler
         // A settlement of an id the store holds no lease for adds the amounts in full.
         var values = await _parts.Store.SettleAsync(_parts.Store.Primary, record.Id, charges).ConfigureAwait(false);
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-        _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : policy, now);
+        _parts.Thresholds.Evaluate(charges, values, policy, tenantPolicy, now);
         return record;
     }
 

@@ -19,46 +19,79 @@ internal sealed class SpendAnomalyDetector
 
     /// <summary>Adds <paramref name="cost"/> to <paramref name="scope"/>'s current hour.</summary>
     /// <returns>The hour's spend and baseline when the hour is an anomaly, else null.</returns>
+    /// <remarks>Lock-free while the hour goes on and is below its alert level (nearly every call): the spend is added to a
+    /// counter of nano-dollars, and the level is worked out once per hour. The hour's roll and an anomaly take the scope's lock.</remarks>
     public (decimal Spend, decimal Baseline, int Hours, DateTimeOffset HourEnd)? Observe(string scope, decimal cost, DateTimeOffset now)
     {
         if (!Enabled || cost <= 0) return null;
-        var series = _series.GetOrAdd(scope, static _ => new HourSeries());
+        var series = _series.TryGetValue(scope, out var known) ? known : _series.GetOrAdd(scope, static _ => new HourSeries());
         var hour = now.UtcTicks / TimeSpan.TicksPerHour;
+        var nanos = BudgetUnits.ToUnits(BudgetDimension.CostUsd, cost);
+        if (hour <= series.Hour)
+        {
+            if (Interlocked.Add(ref series.CurrentNanos, nanos) < series.AlertAtNanos) return null;
+            lock (series) return series.Anomaly(hour);
+        }
         lock (series)
         {
-            series.Roll(hour, _settings.AnomalyBaselineHours);
-            series.Current += cost;
-            if (series.Past.Count < _settings.AnomalyMinimumBaselineHours || series.Current < _settings.AnomalyMinimumSpendUsd) return null;
-            var baseline = series.Past.Sum() / series.Past.Count;
-            if (series.Current < (decimal)_settings.AnomalyFactor * baseline) return null;
-            return (series.Current, baseline, series.Past.Count, new DateTimeOffset((hour + 1) * TimeSpan.TicksPerHour, TimeSpan.Zero));
+            series.Roll(hour, _settings);
+            Interlocked.Add(ref series.CurrentNanos, nanos);
+            return series.Anomaly(hour);
         }
     }
 
     private sealed class HourSeries
     {
         private long _hour = -1;
+        private long _alertAtNanos = long.MaxValue;
+        private readonly Queue<decimal> _past = new();
 
-        public decimal Current;
+        /// <summary>The current hour's spend in nano-dollars.</summary>
+        public long CurrentNanos;
 
-        public Queue<decimal> Past { get; } = new();
+        public long Hour => Volatile.Read(ref _hour);
 
-        /// <summary>Moves to <paramref name="hour"/>: the current hour and any silent hours in between join the past.</summary>
-        public void Roll(long hour, int keep)
+        /// <summary>The current hour is an anomaly at this spend (long.MaxValue: it cannot be one).</summary>
+        public long AlertAtNanos => Volatile.Read(ref _alertAtNanos);
+
+        /// <summary>The anomaly of the current hour, or null (under the lock).</summary>
+        public (decimal Spend, decimal Baseline, int Hours, DateTimeOffset HourEnd)? Anomaly(long hour)
         {
-            if (_hour < 0) { _hour = hour; return; }
+            var current = Volatile.Read(ref CurrentNanos);
+            if (_past.Count == 0 || current < AlertAtNanos) return null;
+            var baseline = _past.Sum() / _past.Count;
+            return (BudgetUnits.FromUnits(BudgetDimension.CostUsd, current), baseline, _past.Count, new DateTimeOffset((hour + 1) * TimeSpan.TicksPerHour, TimeSpan.Zero));
+        }
+
+        /// <summary>Moves to <paramref name="hour"/> (under the lock): the current hour and any silent hours in between join
+        /// the past, and the new hour's alert level is worked out from them.</summary>
+        public void Roll(long hour, AlertSettings settings)
+        {
+            var keep = settings.AnomalyBaselineHours;
+            if (_hour < 0)
+            {
+                Volatile.Write(ref _hour, hour);
+                return;
+            }
             if (hour <= _hour) return;
             var gap = Math.Min(hour - _hour, keep + 1L);
-            Push(Current, keep);
+            Push(BudgetUnits.FromUnits(BudgetDimension.CostUsd, Interlocked.Exchange(ref CurrentNanos, 0)), keep);
             for (var i = 1; i < gap; i++) Push(0, keep);
-            Current = 0;
-            _hour = hour;
+            long alertAt = long.MaxValue;
+            if (_past.Count >= settings.AnomalyMinimumBaselineHours)
+            {
+                var baseline = _past.Sum() / _past.Count;
+                var level = Math.Max(settings.AnomalyMinimumSpendUsd, (decimal)settings.AnomalyFactor * baseline);
+                alertAt = level * BudgetUnits.NanoDollarsPerDollar >= long.MaxValue ? long.MaxValue : BudgetUnits.ToUnits(BudgetDimension.CostUsd, level);
+            }
+            Volatile.Write(ref _alertAtNanos, alertAt);
+            Volatile.Write(ref _hour, hour);
         }
 
         private void Push(decimal spend, int keep)
         {
-            Past.Enqueue(spend);
-            while (Past.Count > keep) Past.Dequeue();
+            _past.Enqueue(spend);
+            while (_past.Count > keep) _past.Dequeue();
         }
     }
 }

@@ -39,8 +39,9 @@ internal sealed class ThresholdMonitor
         breakers.StateChanged += OnBreakerStateChanged;
     }
 
-    /// <summary>Compares each settled counter's value with its limits; <paramref name="policyOf"/> gives a charge's scope's policy.</summary>
-    public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, Func<string, BudgetPolicy> policyOf, DateTimeOffset now)
+    /// <summary>Compares each settled counter's value with its limits. A charge of <paramref name="tenantPolicy"/>'s scope is
+    /// judged by it, every other by <paramref name="policy"/>. Only the charges' counters and limits are read, not their amounts.</summary>
+    public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, BudgetPolicy policy, BudgetPolicy? tenantPolicy, DateTimeOffset now)
     {
         for (var i = 0; i < charges.Count && i < values.Count; i++)
         {
@@ -48,16 +49,16 @@ internal sealed class ThresholdMonitor
             // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
             // alerts and no breaker.
             if (charge.Key.Window.IsScope()) continue;
-            var policy = policyOf(charge.Key.Scope);
+            var judge = tenantPolicy is not null && string.Equals(charge.Key.Scope, tenantPolicy.Name, StringComparison.Ordinal) ? tenantPolicy : policy;
             if (charge.Limit is > 0 and not Charges.Unlimited)
             {
                 _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);
                 var percent = values[i] * 100.0 / charge.Limit;
                 Levels.Record(charge, percent);
-                EvaluateLevels(charge, values[i], percent, policy, now);
+                EvaluateLevels(charge, values[i], percent, judge, now);
                 Project(charge, values[i], now);
             }
-            foreach (var soft in policy.Thresholds.SoftLimits)
+            foreach (var soft in judge.Thresholds.SoftLimits)
             {
                 if (soft.Dimension != charge.Key.Dimension || soft.Window != charge.Key.Window) continue;
                 var softUnits = BudgetUnits.ToUnits(soft.Dimension, soft.Amount);

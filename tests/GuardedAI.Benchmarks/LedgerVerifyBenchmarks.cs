@@ -11,7 +11,7 @@ namespace GuardedAI.Benchmarks;
 /// (30 days of calls, tags on every third, through the bulk writer, so they are chained exactly as the ledger's own
 /// writer chains them) into a temporary file; each iteration verifies the whole chain: every record read back,
 /// re-encoded and hashed, every link and head checked. The claim (docs/stores.md): seconds, not minutes.
-/// Run: <c>dotnet run -c Release --project benchmarks/GuardedAI.Benchmarks -- --filter *LedgerVerify*</c>.
+/// Run: <c>dotnet run -c Release --project tests/GuardedAI.Benchmarks -- --filter *LedgerVerify*</c>.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 [MemoryDiagnoser]

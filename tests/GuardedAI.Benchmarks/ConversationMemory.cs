@@ -4,7 +4,7 @@ using GuardedAI;
 /// <summary>
 /// One million one-call conversations through the engine, each with its own conversation counters: the retained
 /// counters and heap stay flat because idle conversations are forgotten. A measured run, not a BenchmarkDotNet timing:
-/// <c>dotnet run -c Release --project benchmarks/GuardedAI.Benchmarks -- conversations 1000000</c>.
+/// <c>dotnet run -c Release --project tests/GuardedAI.Benchmarks -- conversations 1000000</c>.
 /// </summary>
 internal static class ConversationMemory
 {

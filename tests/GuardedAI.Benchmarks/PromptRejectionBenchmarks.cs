@@ -13,7 +13,7 @@ namespace GuardedAI.Benchmarks;
 [MemoryDiagnoser]
 public class PromptRejectionBenchmarks
 {
-    private const int Size = 50 * 1024 * 1024;
+    private static int Size => BenchmarkScale.Pick(50 * 1024 * 1024, 32_768);
 
     private BudgetEngine _engine = null!;
     private BudgetPolicy _policy = null!;

@@ -1,8 +1,0 @@
-using BenchmarkDotNet.Running;
-
-if (args is ["conversations", var count, ..])
-{
-    await ConversationMemory.RunAsync(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
-    return;
-}
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>
+/// Process start → first call, in a fresh process each time (<c>coldstart bare|guarded</c>): a bare client's first call,
+/// and the first call through <c>UseBudget</c> with the default engine and a 60-byte prompt. The child reports the time
+/// since its own process started and its peak working set; the parent takes the medians.
+/// </summary>
+internal static class ColdStart
+{
+    /// <summary>The child: one first call, then "COLDSTART ms peakBytes".</summary>
+    public static async Task<int> ChildAsync(string mode)
+    {
+        var trace = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_TRACE") == "1";
+        void Mark(string step)
+        {
+            if (trace) Console.WriteLine(FormattableString.Invariant($"  {step}: {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:0} ms"));
+        }
+        Mark("main");
+        IChatClient client = new InstantChatClient();
+        BudgetEngine? engine = null;
+        if (mode == "guarded")
+        {
+            if (trace)
+            {
+                var watch = Stopwatch.StartNew();
+                _ = PriceCatalog.CreateDefault();
+                Mark($"price catalog alone {watch.ElapsedMilliseconds} ms");
+                watch.Restart();
+                _ = new BudgetEngineOptions();
+                Mark($"options {watch.ElapsedMilliseconds} ms");
+            }
+            engine = new BudgetEngine();
+            Mark("engine");
+            var policy = Fixtures.SixLimits("cold");
+            Mark("policy");
+            client = new ChatClientBuilder(client).UseBudget(engine, policy).Build();
+            Mark("pipeline");
+            // The behaviour before background loading: the first call waited for the vocabulary.
+            if (Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_WAIT") == "1") await TokenCounterRegistry.LoadAsync();
+        }
+        else
+        {
+            client = new ChatClientBuilder(client).Use(inner => new Passthrough(inner)).Build();
+        }
+        await client.GetResponseAsync("Where is my order #4711? It was due on Monday, thanks.");
+        var process = Process.GetCurrentProcess();
+        var elapsed = DateTime.Now - process.StartTime;
+        process.Refresh();
+        Console.WriteLine(FormattableString.Invariant($"COLDSTART {elapsed.TotalMilliseconds:0.0} {process.PeakWorkingSet64}"));
+        if (engine is not null) await engine.DisposeAsync();
+        return 0;
+    }
+
+    public sealed record Result(double BareMs, double GuardedMs, long BarePeakBytes, long GuardedPeakBytes)
+    {
+        public double Ratio => GuardedMs / BareMs;
+    }
+
+    public static Result Run(int runs)
+    {
+        var bare = new List<(double Ms, long Peak)>();
+        var guarded = new List<(double Ms, long Peak)>();
+        for (var i = 0; i < runs; i++)
+        {
+            bare.Add(Spawn("bare"));
+            guarded.Add(Spawn("guarded"));
+        }
+        return new Result(Median(bare.Select(b => b.Ms)), Median(guarded.Select(g => g.Ms)), (long)Median(bare.Select(b => (double)b.Peak)), (long)Median(guarded.Select(g => (double)g.Peak)));
+    }
+
+    private static (double Ms, long Peak) Spawn(string mode)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(typeof(ColdStart).Assembly.Location);
+        start.ArgumentList.Add("coldstart");
+        start.ArgumentList.Add(mode);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith("COLDSTART ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"The cold-start child ({mode}) printed no result: {output} {process.StandardError.ReadToEnd()}");
+        var parts = line.Split(' ');
+        return (double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private sealed class Passthrough(IChatClient inner) : DelegatingChatClient(inner);
+}

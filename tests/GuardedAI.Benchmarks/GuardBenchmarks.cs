@@ -1,0 +1,65 @@
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.Tokenizers;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>
+/// What <c>UseBudget</c> adds to a chat call, against a bare <see cref="DelegatingChatClient"/> over the same provider
+/// that answers at once: with a prompt seen before (its counts cached), and with a new short message on every call
+/// (60 bytes, as every real call has one), beside what tokenizing those 60 bytes costs on its own. The engine is the
+/// default one (in-memory counters and ledger) with a six-limit budget.
+/// </summary>
+[MemoryDiagnoser]
+public class GuardBenchmarks
+{
+    /// <summary>More distinct new messages than the counter's cache holds, so none is ever seen twice while cached.</summary>
+    public static int NewMessages => BenchmarkScale.Pick(40_000, 50);
+
+    private IChatClient _bare = null!;
+    private IChatClient _guarded = null!;
+    private BudgetEngine _engine = null!;
+    private ChatMessage[] _cached = null!;
+    private ChatMessage[][] _fresh = null!;
+    private string[] _freshText = null!;
+    private Tokenizer _tokenizer = null!;
+    private int _next;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var provider = new InstantChatClient();
+        _bare = new Bare(provider);
+        _engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
+        _guarded = new ChatClientBuilder(provider).UseBudget(_engine, Fixtures.SixLimits("guard")).Build();
+        _cached = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
+        _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
+        _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
+        _tokenizer = TiktokenTokenizer.CreateForModel("gpt-4o-mini");
+        _guarded.GetResponseAsync(_cached).GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    [Benchmark(Baseline = true, Description = "bare DelegatingChatClient")]
+    public Task<ChatResponse> BareCall() => _bare.GetResponseAsync(_cached);
+
+    [Benchmark(Description = "UseBudget, prompt seen before")]
+    public Task<ChatResponse> GuardedCachedPrompt() => _guarded.GetResponseAsync(_cached);
+
+    [Benchmark(Description = "UseBudget, new 60-byte message")]
+    public Task<ChatResponse> GuardedNewMessage() => _guarded.GetResponseAsync(_fresh[Next()]);
+
+    [Benchmark(Description = "tokenizing 60 bytes (Microsoft.ML.Tokenizers)")]
+    public int Tokenize60Bytes() => _tokenizer.CountTokens(_freshText[Next()]);
+
+    private int Next()
+    {
+        var i = _next + 1;
+        _next = i == NewMessages ? 0 : i;
+        return _next;
+    }
+
+    private sealed class Bare(IChatClient inner) : DelegatingChatClient(inner);
+}

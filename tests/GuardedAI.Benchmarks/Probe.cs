@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using GuardedAI.Engine;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>Times each step of a reserve + commit on its own (a development aid: <c>probe</c>).</summary>
+internal static class Probe
+{
+    public static async Task RunAsync()
+    {
+        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
+        var policy = Fixtures.SixLimits("probe");
+        engine.AddPolicy(policy);
+        var parts = engine.Parts;
+        var now = parts.Time.GetUtcNow();
+        var amounts = Fixtures.Estimate.Amounts;
+        var store = new InMemoryBudgetCounterStore();
+        var charges = Charges.For(policy, null, amounts, ReservationContext.Empty, now);
+        var values = new long[6];
+        Time("clock", () => parts.Time.GetUtcNow());
+        Time("id", () => ReservationIds.Next(now));
+        Time("charges", () => Charges.For(policy, null, amounts, ReservationContext.Empty, now));
+        Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
+        var i = 0;
+        Time("store reserve+settle", () =>
+        {
+            var id = "r" + (i++ & 1023);
+            store.TryReserve(id, charges, now.AddMinutes(5), now, null);
+            store.Settle(id, charges, amounts, true, values);
+            return 0;
+        });
+        Time("thresholds", () => { parts.Thresholds.Evaluate(charges, values, policy, null, now); return 0; });
+        Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, charges, parts.Pricing.Cost));
+        Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
+        var ledger = new InMemoryUsageLedger();
+        var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
+        Time("ledger append", () => ledger.AppendAsync(record));
+        Time("reserve only (+cancel)", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CancelAsync("x").Result; });
+        Time("reserve + commit", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
+        await engine.DisposeAsync();
+        var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
+        discarding.AddPolicy(policy);
+        Time("reserve + commit, no ledger", () => { var l = discarding.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
+        await discarding.DisposeAsync();
+    }
+
+    private static void Time<T>(string what, Func<T> step)
+    {
+        for (var w = 0; w < 20_000; w++) step();
+        var best = double.MaxValue;
+        long bytes = 0;
+        for (var round = 0; round < 5; round++)
+        {
+            const int n = 100_000;
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var watch = Stopwatch.StartNew();
+            for (var k = 0; k < n; k++) step();
+            best = Math.Min(best, watch.Elapsed.TotalNanoseconds / n);
+            bytes = (GC.GetAllocatedBytesForCurrentThread() - before) / n;
+        }
+        Console.WriteLine($"{what,-28} {best,10:N1} ns {bytes,6} B");
+    }
+}

@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Running;
+using GuardedAI.Benchmarks;
+
+// dotnet run -c Release --project tests/GuardedAI.Benchmarks -- --quick | --full | --smoke [--records N]
+//   every comparison, then one JSON object on the last line (docs/benchmarks.md)
+// … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
+// … -- conversations 1000000      memory of a million one-call conversations
+// … -- probe                      each step of a reservation timed on its own
+switch (args)
+{
+    case ["conversations", var count, ..]:
+        await ConversationMemory.RunAsync(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["probe", ..]:
+        await Probe.RunAsync();
+        return 0;
+    case ["month", var count]:
+        var month = await MonthReport.RunAsync(long.Parse(count, System.Globalization.CultureInfo.InvariantCulture), 5);
+        Console.WriteLine(month);
+        return 0;
+    case ["coldstart", var mode]:
+        return await ColdStart.ChildAsync(mode);
+    case [var flag, ..] when flag is "--quick" or "--full" or "--smoke":
+        var records = args.SkipWhile(a => a != "--records").Skip(1).Select(long.Parse).FirstOrDefault(10_000_000);
+        return await Runner.RunAsync(flag[2..], records);
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+}

@@ -1,0 +1,86 @@
+using System.Threading.RateLimiting;
+using BenchmarkDotNet.Attributes;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>
+/// The engine's reserve + commit of one call against six limits, beside acquiring the same six permits from
+/// <see cref="TokenBucketRateLimiter"/>s (what a rate limiter costs): one caller, and 64 concurrent callers on the
+/// machine's cores. In-memory counters, the default in-memory ledger.
+/// </summary>
+[MemoryDiagnoser]
+public class ReserveCommitBenchmarks
+{
+    public const int Callers = 64;
+    public const int PairsPerCaller = 500;
+    private static int Pairs => BenchmarkScale.Pick(PairsPerCaller, 2);
+
+    private BudgetEngine _engine = null!;
+    private BudgetPolicy _policy = null!;
+    private TokenBucketRateLimiter[] _buckets = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
+        _policy = Fixtures.SixLimits("reserve");
+        _engine.AddPolicy(_policy);
+        _buckets = Enumerable.Range(0, 6).Select(_ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = int.MaxValue,
+            TokensPerPeriod = int.MaxValue,
+            ReplenishmentPeriod = TimeSpan.FromMilliseconds(1),
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        })).ToArray();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        foreach (var bucket in _buckets) bucket.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "6 TokenBucketRateLimiter acquires")]
+    public bool TokenBuckets() => AcquireBuckets();
+
+    [Benchmark(Description = "GuardedAI reserve + commit (6 limits)")]
+    public ValueTask<UsageRecord> ReserveCommit() => Pair();
+
+    [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: 6 token-bucket acquires")]
+    public Task TokenBuckets64() => Parallel(() => { AcquireBuckets(); return ValueTask.CompletedTask; });
+
+    [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: GuardedAI reserve + commit")]
+    public Task ReserveCommit64() => Parallel(async () => await Pair());
+
+    private bool AcquireBuckets()
+    {
+        var ok = true;
+        foreach (var bucket in _buckets)
+        {
+            using var lease = bucket.AttemptAcquire(1);
+            ok &= lease.IsAcquired;
+        }
+        return ok;
+    }
+
+    private async ValueTask<UsageRecord> Pair()
+    {
+        var lease = await _engine.TryReserveAsync(_policy, Fixtures.Estimate);
+        return await lease.CommitAsync(Fixtures.Actual);
+    }
+
+    private static Task Parallel(Func<ValueTask> pair)
+    {
+        var callers = new Task[Callers];
+        for (var c = 0; c < Callers; c++)
+        {
+            callers[c] = Task.Run(async () =>
+            {
+                for (var i = 0; i < Pairs; i++) await pair();
+            });
+        }
+        return Task.WhenAll(callers);
+    }
+}

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perfolizer.Horology;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>
+/// Runs every comparison and prints one JSON object as the last line. <c>--quick</c>: BenchmarkDotNet in process with few
+/// iterations (a few minutes); <c>--full</c>: BenchmarkDotNet's default job, each benchmark in its own process;
+/// <c>--smoke</c>: every code path once on tiny data, no BenchmarkDotNet (the test suite runs this; its numbers mean nothing).
+/// A ratio is ours divided by the peer's, both measured in the same run.
+/// </summary>
+internal static class Runner
+{
+    public static async Task<int> RunAsync(string mode, long monthRecords)
+    {
+        var smoke = mode == "smoke";
+        BenchmarkScale.Smoke = smoke;
+        var json = new JsonObject
+        {
+            ["mode"] = mode,
+            ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
+        };
+
+        var guard = Run<GuardBenchmarks>(mode);
+        var bare = guard.Median(nameof(GuardBenchmarks.BareCall));
+        json["guard_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedCachedPrompt)) - bare;
+        json["new_prompt_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedNewMessage)) - bare;
+        json["new_message_tokenize_ns"] = guard.Median(nameof(GuardBenchmarks.Tokenize60Bytes));
+        json["allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedCachedPrompt)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
+
+        var reserve = Run<ReserveCommitBenchmarks>(mode);
+        json["reserve_commit_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit));
+        json["token_buckets_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets));
+        json["reserve_commit_allocated_bytes"] = reserve.Allocated(nameof(ReserveCommitBenchmarks.ReserveCommit));
+        json["guard_vs_limiter_ratio"] = reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit)) / reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets));
+        json["guarded_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit64));
+        json["token_bucket_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets64));
+
+        int[] sizes = [60, 4096, 102_400];
+        var tokens = Run<TokenizerBenchmarks>(mode);
+        var ratios = new JsonObject();
+        var worst = double.MaxValue;
+        foreach (var size in sizes)
+        {
+            var ours = tokens.Median(nameof(TokenizerBenchmarks.GuardedAI), size);
+            var ratio = tokens.Median(nameof(TokenizerBenchmarks.SharpToken), size) / ours; // throughput: ours over SharpToken's
+            ratios[size.ToString(CultureInfo.InvariantCulture)] = ratio;
+            json[$"tokenize_{size}_bytes_ns"] = ours;
+            worst = Math.Min(worst, ratio);
+        }
+        json["tokenizer_vs_sharptoken_throughput_ratio"] = worst;
+        json["tokenizer_vs_sharptoken_throughput_ratio_by_size"] = ratios;
+        if (smoke)
+        {
+            json["tokenizer_vs_tiktoken_throughput_ratio"] = null;
+            json["tiktoken_note"] = "not run in smoke mode";
+        }
+        else
+        {
+            var (tiktoken, why) = TiktokenReference.Run(sizes);
+            var vsTiktoken = new JsonObject();
+            foreach (var t in tiktoken ?? []) vsTiktoken[t.Bytes.ToString(CultureInfo.InvariantCulture)] = t.Nanoseconds / tokens.Median(nameof(TokenizerBenchmarks.GuardedAI), t.Bytes);
+            json["tokenizer_vs_tiktoken_throughput_ratio"] = tiktoken is null ? null : vsTiktoken.Select(p => (double)p.Value!).Min();
+            json["tokenizer_vs_tiktoken_throughput_ratio_by_size"] = tiktoken is null ? null : vsTiktoken;
+            if (why is not null) json["tiktoken_note"] = why;
+        }
+
+        var conversation = Run<ConversationBenchmarks>(mode);
+        json["conversation_estimate_ns"] = conversation.Median(nameof(ConversationBenchmarks.GuardedAI));
+        json["conversation_full_recount_ns"] = conversation.Median(nameof(ConversationBenchmarks.FullRecount));
+
+        if (RedisBenchmarks.Available)
+        {
+            var redis = Run<RedisBenchmarks>(mode, keepInstance: true);
+            json["redis_pairs_per_sec"] = 1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64));
+            var instance = new RedisBenchmarks();
+            instance.Setup();
+            try
+            {
+                var (p50, p99, perSecond) = await instance.LatencyAsync(TimeSpan.FromSeconds(smoke ? 0.2 : 5));
+                var ceiling = instance.Ceiling();
+                json["redis_p50_ms"] = p50;
+                json["redis_p99_ms"] = p99;
+                json["redis_latency_run_pairs_per_sec"] = perSecond;
+                json["redis_eval_ceiling_per_sec"] = ceiling;
+                json["redis_vs_eval_ceiling_ratio"] = ceiling is { } c ? (1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64))) / c : null;
+            }
+            finally
+            {
+                instance.Cleanup();
+            }
+        }
+        else
+        {
+            json["redis_pairs_per_sec"] = null;
+            json["redis_vs_eval_ceiling_ratio"] = null;
+            json["redis_note"] = "redis-server is not installed and GUARDEDAI_BENCH_REDIS is not set";
+        }
+
+        var sqlite = Run<SqliteAppendBenchmarks>(mode);
+        json["sqlite_appends_vs_raw_ratio"] = sqlite.Median(nameof(SqliteAppendBenchmarks.RawNormal)) / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerBatched));
+        json["sqlite_synchronous_vs_raw_full_ratio"] = sqlite.Median(nameof(SqliteAppendBenchmarks.RawFull)) / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerSynchronous));
+        json["sqlite_batched_appends_per_sec"] = 1e9 / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerBatched));
+        json["sqlite_synchronous_appends_per_sec"] = 1e9 / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerSynchronous));
+
+        var month = await MonthReport.RunAsync(smoke ? 2_000 : monthRecords, smoke ? 1 : 5);
+        json["month_report_ms"] = month.ReportMs;
+        json["month_report_records"] = month.Records;
+        json["month_report_raw_group_by_ms"] = month.RawGroupByMs;
+        json["month_report_allocated_bytes"] = month.ReportAllocatedBytes;
+        if (month.BuildSeconds > 0) json["month_report_file_built_s"] = month.BuildSeconds;
+
+        var cold = ColdStart.Run(smoke ? 1 : 5);
+        json["cold_start_ratio"] = cold.Ratio;
+        json["cold_start_bare_ms"] = cold.BareMs;
+        json["cold_start_guarded_ms"] = cold.GuardedMs;
+        json["cold_start_bare_peak_mib"] = cold.BarePeakBytes / 1048576.0;
+        json["cold_start_guarded_peak_mib"] = cold.GuardedPeakBytes / 1048576.0;
+
+        json["build_overhead_percent"] = null;
+        json["build_overhead_note"] = "not measured by this program; see docs/benchmarks.md (tools/bench-analyzers.sh)";
+
+        json["oversized_prompt_reject_ms"] = Rejection(smoke);
+
+        Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        return 0;
+    }
+
+    /// <summary>The slowest of the seven 50 MB prompt shapes to reject against a 1,000-token cap (default engine), median of 5.</summary>
+    private static double Rejection(bool smoke)
+    {
+        var worst = 0.0;
+        foreach (var shape in typeof(PromptRejectionBenchmarks).GetProperty(nameof(PromptRejectionBenchmarks.Shape))!.GetCustomAttribute<ParamsAttribute>()!.Values.Cast<string>())
+        {
+            var bench = new PromptRejectionBenchmarks { Shape = shape, CharacterLimit = true };
+            bench.Setup();
+            bench.Reject();
+            var times = new List<double>();
+            for (var i = 0; i < (smoke ? 1 : 5); i++)
+            {
+                var watch = Stopwatch.StartNew();
+                if (!bench.Reject()) throw new InvalidOperationException($"The {shape} prompt was not rejected.");
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            }
+            bench.Cleanup();
+            worst = Math.Max(worst, times.Order().ElementAt(times.Count / 2));
+        }
+        return worst;
+    }
+
+    private static Results Run<T>(string mode, bool keepInstance = false) where T : new()
+    {
+        if (mode == "smoke") return Results.Once<T>();
+        var job = mode == "full"
+            ? Job.Default
+            : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
+                .WithIterationTime(TimeInterval.FromMilliseconds(120)).WithId("quick");
+        var config = ManualConfig.CreateEmpty().AddJob(job).AddDiagnoser(MemoryDiagnoser.Default).AddLogger(ConsoleLogger.Default)
+            .AddColumnProvider(DefaultColumnProviders.Instance).AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
+        return new Results(BenchmarkRunner.Run<T>(config));
+    }
+
+    private sealed class Results
+    {
+        private readonly Summary? _summary;
+        private readonly Dictionary<string, (double Ns, long Bytes)> _once = new();
+
+        public Results(Summary summary) => _summary = summary;
+
+        private Results() { }
+
+        /// <summary>Smoke: each benchmark method once (per parameter value), timed with a stopwatch.</summary>
+        public static Results Once<T>() where T : new()
+        {
+            var results = new Results();
+            var methods = typeof(T).GetMethods().Where(m => m.GetCustomAttribute<BenchmarkAttribute>() is not null).ToList();
+            var param = typeof(T).GetProperties().FirstOrDefault(p => p.GetCustomAttribute<ParamsAttribute>() is not null);
+            var values = param?.GetCustomAttribute<ParamsAttribute>()!.Values ?? [null];
+            foreach (var value in values)
+            {
+                var instance = new T();
+                param?.SetValue(instance, value);
+                typeof(T).GetMethods().FirstOrDefault(m => m.GetCustomAttribute<GlobalSetupAttribute>() is not null)?.Invoke(instance, null);
+                foreach (var method in methods)
+                {
+                    var before = GC.GetAllocatedBytesForCurrentThread();
+                    var watch = Stopwatch.StartNew();
+                    Await(method.Invoke(instance, null));
+                    results._once[Key(method.Name, value)] = (watch.Elapsed.TotalNanoseconds, GC.GetAllocatedBytesForCurrentThread() - before);
+                }
+                typeof(T).GetMethods().FirstOrDefault(m => m.GetCustomAttribute<GlobalCleanupAttribute>() is not null)?.Invoke(instance, null);
+            }
+            return results;
+        }
+
+        public double Median(string method, object? parameter = null)
+        {
+            if (_summary is null) return _once[Key(method, parameter)].Ns;
+            var report = Find(method, parameter);
+            return report.ResultStatistics?.Median ?? throw new InvalidOperationException($"{method} has no result (did it fail?).");
+        }
+
+        public long Allocated(string method, object? parameter = null)
+        {
+            if (_summary is null) return _once[Key(method, parameter)].Bytes;
+            var report = Find(method, parameter);
+            return report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? 0;
+        }
+
+        private BenchmarkReport Find(string method, object? parameter) => _summary!.Reports.First(r =>
+            r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method &&
+            (parameter is null || r.BenchmarkCase.Parameters.Items.Any(p => Equals(p.Value, parameter))));
+
+        private static string Key(string method, object? parameter) => parameter is null ? method : $"{method}|{parameter}";
+
+        private static void Await(object? result)
+        {
+            switch (result)
+            {
+                case Task task: task.GetAwaiter().GetResult(); break;
+                case ValueTask valueTask: valueTask.AsTask().GetAwaiter().GetResult(); break;
+                case ValueTask<UsageRecord> record: record.AsTask().GetAwaiter().GetResult(); break;
+            }
+        }
+    }
+}
