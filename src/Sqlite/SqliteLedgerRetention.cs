@@ -77,6 +77,8 @@ public static class SqliteLedgerRetention
             batches++;
             var end = Math.Min(first + TimeSpan.TicksPerDay, plan.RollupsBefore.UtcTicks);
             rollups += Execute(connection, "DELETE FROM usage_hourly WHERE hour_ticks >= $from AND hour_ticks < $to;", ("$from", first), ("$to", end));
+            // The daily rollup (schema 9) holds the same days: a day goes when its hours have gone.
+            rollups += Execute(connection, "DELETE FROM usage_daily WHERE day_ticks >= $from AND day_ticks + 864000000000 <= $to;", ("$from", first - first % TimeSpan.TicksPerDay), ("$to", end));
         }
         return new RetentionReport(plan, records, audits, segmentsGone, rollups, batches);
     }

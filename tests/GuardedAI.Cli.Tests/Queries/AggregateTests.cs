@@ -130,14 +130,14 @@ public sealed class AggregateTests : IDisposable
     [Fact]
     public async Task A_file_from_before_the_daily_rollup_gets_it_filled_from_the_hourly_one_and_reports_the_same()
     {
-        var path = _dir.File("v6.db");
+        var path = _dir.File("v8.db");
         await Ledgers.FillAsync(path, _records);
-        // What a file written by schema 6 looks like: the hourly rollup, no daily one.
+        // What a file written by schema 8 (the last before the daily rollup) looks like: the hourly rollup, no daily one.
         using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "DROP TABLE usage_daily; PRAGMA user_version = 6;";
+            downgrade.CommandText = "DROP TABLE usage_daily; PRAGMA user_version = 8;";
             downgrade.ExecuteNonQuery();
         }
 
