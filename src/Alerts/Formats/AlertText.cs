@@ -27,6 +27,7 @@ internal static class AlertText
         AlertLevel.SpendAnomaly => "spend anomaly",
         AlertLevel.ProviderOverReport => "provider over-reported usage",
         AlertLevel.Digest => "digest",
+        AlertLevel.WouldBeDenied => "would have denied (shadow)",
         _ => level.ToString(),
     };
 

@@ -29,6 +29,9 @@ public enum AlertLevel
     Digest,
     /// <summary>A call's reported usage was negative, absurd or inconsistent and was corrected before it was counted.</summary>
     UsageAnomaly,
+    /// <summary>A budget in shadow mode (or a shadow companion) would have denied a call; the call went ahead. Once per
+    /// (scope, limit, window).</summary>
+    WouldBeDenied,
 }
 
 /// <summary>How urgent an alert is: the log level it is written at and the colour a chat message gets.</summary>
@@ -88,7 +91,7 @@ public static class AlertLevelExtensions
     public static AlertSeverity Severity(this AlertLevel level) => level switch
     {
         AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest => AlertSeverity.Info,
-        AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport => AlertSeverity.Warning,
+        AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport or AlertLevel.WouldBeDenied => AlertSeverity.Warning,
         _ => AlertSeverity.Critical,
     };
 }

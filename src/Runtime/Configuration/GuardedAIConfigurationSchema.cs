@@ -18,6 +18,7 @@ public static class GuardedAIConfigurationSchema
     {
         var root = new ConfigurationSchema("the GuardedAI section")
             .Map("Budgets", Budget("a budget"), BudgetName)
+            .Map("ShadowBudgets", Budget("a proposed budget evaluated in shadow"), BudgetName)
             .Map("Tenants", Budget("a tenant's budget"), BudgetName)
             .Section("DefaultTenantBudget", Budget("the default tenant budget"))
             .Map("Prices", Price("a model price"), ModelId)
@@ -111,6 +112,7 @@ public static class GuardedAIConfigurationSchema
             .Value("BreakerFailures", ConfigurationValue.Integer(0, int.MaxValue))
             .Value("BreakerOpenSeconds", ConfigurationValue.Integer(1, 30 * 24 * 3600))
             .List("AlertAtPercents", percent)
+            .Value("Mode", ConfigurationValue.OneOf<EnforcementMode>("an enforcement mode (Enforce or Shadow)").NonEmpty)
             .Section("SoftLimits", Limits(new ConfigurationSchema("the soft limits of " + noun), tokens, cost));
     }
 

@@ -50,7 +50,7 @@ internal sealed class Settler
             Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
             PriceTableVersion = _parts.Pricing.Version,
         };
-        record = settled.Annotate(record);
+        record = held.Annotate(settled.Annotate(record));
         settled.Alert(_parts.Alerts, record, now);
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);
@@ -75,7 +75,7 @@ internal sealed class Settler
             EngineLog.UsedMoreThanReserved(_parts.Logger, lease.Id, usage.InputTokens, usage.OutputTokens, lease.Estimate.InputTokens, lease.Estimate.OutputTokens);
         }
         var tenantPolicy = held.TenantPolicy;
-        _parts.Thresholds.Evaluate(charges, values, scope => tenantPolicy is not null && scope == tenantPolicy.Name ? tenantPolicy : lease.Policy, now);
+        _parts.Thresholds.Evaluate(charges, values, scope => held.PolicyOf(scope, lease.Policy), now);
         _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
         return record;
     }
