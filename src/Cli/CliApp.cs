@@ -26,6 +26,7 @@ internal static class CliApp
         root.Add(HealthCommand.Build(globals));
         root.Add(ImportCommand.Build(globals));
         root.Add(PricingCommand.Build(globals));
+        root.Add(WhatIfCommand.Build(globals));
         return root;
     }
 
