@@ -11,7 +11,7 @@ namespace GuardedAI.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 8;
 
     /// <summary>How long SQLite waits for another connection's lock unless told otherwise.</summary>
     public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(2);
@@ -125,6 +125,15 @@ internal static class SqliteSchema
         """
         ALTER TABLE usage_records ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE usage_records ADD COLUMN degraded_from TEXT NULL;
+        """,
+        // 7: the records branch's migration (merged separately; this placeholder keeps the numbering).
+        """
+        SELECT 1;
+        """,
+        // 8: what budgets in shadow would have denied a call for (the call went ahead).
+        """
+        ALTER TABLE usage_records ADD COLUMN would_be_denied_by TEXT NULL;
+        ALTER TABLE usage_records ADD COLUMN would_be_denied_reason TEXT NULL;
         """,
     ];
 

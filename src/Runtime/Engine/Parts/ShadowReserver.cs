@@ -123,6 +123,31 @@ internal sealed class ShadowReserver
         return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
     }
 
+    /// <summary>
+    /// The charges a recorded call made when it settled, for restoring counters from the ledger: its enforced scopes, the
+    /// shadow world of the budget and tenant unless <see cref="UsageRecord.WouldBeDeniedBy"/> names one of them, and the
+    /// companion unless it is named there.
+    /// </summary>
+    public static CounterCharge[] Settled(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageRecord record, UsageAmounts amounts, ReservationContext context)
+    {
+        if (!Applies(policy, tenantPolicy)) return Charges.For(policy, tenantPolicy, amounts, context, record.Timestamp);
+        var companion = policy.ShadowCompanion;
+        bool shadowDenied = false, companionDenied = false;
+        foreach (var scope in record.WouldBeDeniedBy?.Split(',') ?? [])
+        {
+            if (companion is not null && (scope == companion.Name || scope.StartsWith("conversation:" + companion.Name + ":", StringComparison.Ordinal)
+                || scope.StartsWith("run:" + companion.Name + ":", StringComparison.Ordinal))) companionDenied = true;
+            else shadowDenied = true;
+        }
+        var charges = new List<CounterCharge>();
+        foreach (var scope in Scopes(policy, tenantPolicy))
+        {
+            if (scope.World == ShadowWorld && shadowDenied || scope.World == CompanionWorld && companionDenied) continue;
+            charges.AddRange(Charges.For(scope.Policy, null, amounts, context, record.Timestamp));
+        }
+        return charges.ToArray();
+    }
+
     /// <summary>Counts a shadow denial and alerts it once per (scope, limit, window).</summary>
     private void Report(BudgetDenial denial, string budget, DateTimeOffset now)
     {
