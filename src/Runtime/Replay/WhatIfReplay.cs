@@ -6,7 +6,8 @@ namespace GuardedAI;
 /// Answers "what would this policy have done to these calls?": replays recorded calls, in time order, through a real
 /// <see cref="BudgetEngine"/> holding the proposed budgets — on in-memory counters, a ledger that keeps nothing and a
 /// clock that stands at each call's start — so calendar windows, time zones, tenants, conversations, runs, per-request
-/// caps, thresholds, breakers and degradation decide exactly as they would have live. It reads records and writes
+/// caps, thresholds, breakers and degradation decide exactly as they would have live (the counters decide as
+/// <see cref="InMemoryBudgetCounterStore"/>'s do, without its once-a-minute sweep of every counter). It reads records and writes
 /// nowhere: the live counters and the ledger are never touched.
 /// </summary>
 /// <remarks>
@@ -25,12 +26,45 @@ public static class WhatIfReplay
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(records);
         await using var replay = new Replayer(proposal);
-        await foreach (var record in records.WithCancellation(cancellationToken).ConfigureAwait(false))
+        // Reading (a ledger query, parsing rows) overlaps with replaying: the records come through a bounded queue of batches.
+        var batches = System.Threading.Channels.Channel.CreateBounded<UsageRecord[]>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
         {
-            await replay.NextAsync(record).ConfigureAwait(false);
+            try
+            {
+                var batch = new List<UsageRecord>(ReadBatch);
+                await foreach (var record in records.WithCancellation(stop.Token).ConfigureAwait(false))
+                {
+                    batch.Add(record);
+                    if (batch.Count < ReadBatch) continue;
+                    await batches.Writer.WriteAsync(batch.ToArray(), stop.Token).ConfigureAwait(false);
+                    batch.Clear();
+                }
+                if (batch.Count > 0) await batches.Writer.WriteAsync(batch.ToArray(), stop.Token).ConfigureAwait(false);
+                batches.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                batches.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var record in batch) await replay.NextAsync(record).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reading.ConfigureAwait(false);
         }
         return replay.Report();
     }
+
+    private const int ReadBatch = 1024;
 
     /// <summary>Replays <paramref name="records"/> (oldest first) against <paramref name="proposal"/>.</summary>
     /// <exception cref="ArgumentException">The records are not in time order; the message names the first one out of order.</exception>
@@ -67,11 +101,16 @@ public static class WhatIfReplay
             var options = new BudgetEngineOptions
             {
                 TimeProvider = _clock,
+                Store = new ReplayCounterStore(_clock),
                 Ledger = new DiscardingLedger(),
                 LogAlerts = false,
                 Prices = proposal.Prices,
                 DefaultTenantPolicy = proposal.DefaultTenantPolicy is { } template ? Enforced(template) : null,
+                LeaseSweepInterval = Timeout.InfiniteTimeSpan,
             };
+            // Alerts that only inform (a projection, a spend anomaly) decide nothing: a replay reports denials, not alerts.
+            options.Alerts.ProjectExceedance = false;
+            options.Alerts.AnomalyFactor = 0;
             foreach (var policy in proposal.Policies)
             {
                 var decides = Enforced(policy);
@@ -152,7 +191,7 @@ public static class WhatIfReplay
                 UsageStatus.Cancelled => await lease.CancelAsync(record.Reason ?? "cancelled", actual, record.UsageReported).ConfigureAwait(false),
                 _ => await lease.CommitAsync(actual, record.UsageReported).ConfigureAwait(false),
             };
-            _lastAdmitted[record.Budget] = delay is { } wait ? now + wait : now;
+            if (degradation.ThrottleInterval is not null) _lastAdmitted[record.Budget] = delay is { } wait ? now + wait : now;
             if (delay is not null)
                 _degradations.Add(new(record.Id, now, record.Budget, record.Tenant, WhatIfDegradationAction.Throttled, record.Model, null, delay, record.CostUsd, record.CostUsd));
             if (downgradedTo is not null)
