@@ -29,7 +29,7 @@ public class WhatIfReplayBenchmarks
     public async Task<int> ReplayAMonth()
     {
         var report = await WhatIfReplay.RunAsync(_proposal, Streamed(Month(Records)));
-        return report.Denials.Count;
+        return (int)report.DeniedCount;
     }
 
     /// <summary>The records as a ledger query hands them out: asynchronously (the replay reads them on another thread).</summary>
@@ -46,12 +46,12 @@ public class WhatIfReplayBenchmarks
             .WithLimit(BudgetDimension.Requests, BudgetWindow.Minute, perMinute)
             .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Hour, 4_000_000)
             .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, daily)
-            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Month, daily * 25)
+            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Month, daily * 26)
             .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Conversation, 30_000)
             .WithMaxOutputTokens(1_000)
             .Build();
-        var tenant = BudgetPolicy.Create("tenant").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1_500).Build();
-        return new WhatIfProposal([Budget("support", 120, 40m), Budget("search", 90, 25m), Budget("agents", 60, 30m)], defaultTenantPolicy: tenant);
+        var tenant = BudgetPolicy.Create("tenant").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1_300).Build();
+        return new WhatIfProposal([Budget("support", 90, 60m), Budget("search", 85, 50m), Budget("agents", 95, 55m)], defaultTenantPolicy: tenant);
     }
 
     /// <summary><paramref name="count"/> calls spread over March 2026, oldest first, generated as they are read.</summary>
@@ -97,6 +97,6 @@ public class WhatIfReplayBenchmarks
         watch.Stop();
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine($"replayed {report.Replayed:N0} records in {watch.Elapsed.TotalSeconds:N1} s ({report.Replayed / watch.Elapsed.TotalSeconds:N0} records/s); " +
-            $"{report.Denials.Count:N0} denials, {report.Limits.Count} limits hit, spend avoided ${report.SpendAvoidedUsd:N2}; {cpu.TotalSeconds:N1} s of CPU; peak working set {Environment.WorkingSet / 1024 / 1024:N0} MB");
+            $"{report.DeniedCount:N0} denials, {report.Limits.Count} limits hit, spend avoided ${report.SpendAvoidedUsd:N2}; {cpu.TotalSeconds:N1} s of CPU; peak working set {Environment.WorkingSet / 1024 / 1024:N0} MB");
     }
 }

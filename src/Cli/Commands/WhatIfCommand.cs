@@ -24,6 +24,7 @@ internal static class WhatIfCommand
             Required = true,
         };
         var range = new RangeOptions();
+        var maxCalls = new Option<int>("--max-calls") { Description = $"How many denied and degraded calls JSON and CSV list at most (default {WhatIfReplay.DefaultMaxListedCalls:#,0}); counts and sums cover all.", HelpName = "N", DefaultValueFactory = _ => WhatIfReplay.DefaultMaxListedCalls };
         var rows = new Option<int>("--rows") { Description = "How many denied and degraded calls the table lists (default 20; JSON and CSV list all).", HelpName = "N", DefaultValueFactory = _ => 20 };
         var format = Args.Format();
         var command = new Command("whatif", "What would these budgets have done to the calls of a period? Replays the ledger through a real engine (calendar windows, time zone, tenants, conversations, thresholds, breakers, degradation) without touching it.")
@@ -32,18 +33,21 @@ internal static class WhatIfCommand
         };
         range.AddTo(command);
         command.Add(rows);
+        command.Add(maxCalls);
         command.Add(format);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = Args.ParseFormat(parse.GetValue(format)!);
             var listed = parse.GetValue(rows);
             if (listed < 0) throw CliException.Usage("--rows", $"{listed} is negative.");
+            var maxListed = parse.GetValue(maxCalls);
+            if (maxListed < 0) throw CliException.Usage("--max-calls", $"{maxListed} is negative.");
             var proposal = LoadProposal(parse.GetValue(policy)!);
             var resolved = range.Resolve(parse);
             var ledger = globals.OpenLedger(parse);
             var records = ledger.Queries.ReadRecordsAsync(resolved.From, resolved.To, cancellationToken: cancellationToken);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var report = await WhatIfReplay.RunAsync(proposal, records, cancellationToken).ConfigureAwait(false);
+            var report = await WhatIfReplay.RunAsync(proposal, records, Math.Max(maxListed, listed), cancellationToken).ConfigureAwait(false);
             var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             var terminal = globals.Terminal(parse);
             switch (output)
@@ -96,19 +100,17 @@ internal static class WhatIfCommand
         console.WriteLine($"What-if for {range.Label} ({Fmt.Time(range.From, range.Zone)} to {Fmt.Time(range.To, range.Zone)}): {Fmt.N(report.Replayed)} calls replayed in {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s, costing {Fmt.Usd(report.ReplayedCostUsd)}.");
         if (report.Skipped > 0) console.WriteLine($"{Fmt.N(report.Skipped)} records skipped (denied at the time, or user turns).");
         if (report.UnknownBudget > 0) console.WriteLine($"{Fmt.N(report.UnknownBudget)} calls of budgets the proposal does not name, not replayed: {string.Join(", ", report.UnknownBudgets)}.");
-        var degradedCount = report.Degradations.Select(d => d.RecordId).Distinct().Count();
-        console.WriteLine($"Would have denied {Fmt.N(report.Denials.Count)} calls and degraded {Fmt.N(degradedCount)}; spend avoided: {Fmt.Usd(report.SpendAvoidedUsd)}.");
+        console.WriteLine($"Would have denied {Fmt.N(report.DeniedCount)} calls and degraded {Fmt.N(report.DegradedCount)}; spend avoided: {Fmt.Usd(report.SpendAvoidedUsd)}.");
         if (report.Limits.Count > 0)
         {
             var limits = Fmt.NewTable(terminal, "Scope", "Limit", "Denials", "First hit", "Spend avoided");
             foreach (var l in report.Limits) limits.AddPlainRow(l.Scope, Limit(l.Kind, l.Dimension, l.Window), Fmt.N(l.Denials), Fmt.Time(l.FirstHitAt, range.Zone), Fmt.Usd(l.SpendAvoidedUsd));
             console.Write(limits);
         }
-        var who = report.Denials.GroupBy(d => (d.Budget, d.Tenant)).OrderByDescending(g => g.Count()).ToList();
-        if (who.Count > 0)
+        if (report.Who.Count > 0)
         {
             var table = Fmt.NewTable(terminal, "Budget", "Tenant", "Denied", "First denied", "Spend avoided");
-            foreach (var g in who) table.AddPlainRow(g.Key.Budget, g.Key.Tenant ?? "-", Fmt.N(g.Count()), Fmt.Time(g.First().Timestamp, range.Zone), Fmt.Usd(g.Sum(d => d.CostUsd)));
+            foreach (var w in report.Who) table.AddPlainRow(w.Budget, w.Tenant ?? "-", Fmt.N(w.Denials), Fmt.Time(w.FirstDeniedAt, range.Zone), Fmt.Usd(w.SpendAvoidedUsd));
             console.Write(table);
         }
         if (listed > 0 && report.Denials.Count + report.Degradations.Count > 0)
@@ -116,7 +118,7 @@ internal static class WhatIfCommand
             var calls = Fmt.NewTable(terminal, "Time", "Call", "Budget", "Tenant", "Outcome", "Why");
             foreach (var (at, id, budget, tenant, outcome, why) in Rows(report).Take(listed)) calls.AddPlainRow(Fmt.Time(at, range.Zone), id, budget, tenant ?? "-", outcome, why);
             console.Write(calls);
-            var more = report.Denials.Count + report.Degradations.Count - listed;
+            var more = report.DeniedCount + report.DegradedCount - listed;
             if (more > 0) console.WriteLine($"… and {Fmt.N(more)} more (--rows N, or --format csv for all).");
         }
     }
@@ -139,8 +141,9 @@ internal static class WhatIfCommand
         foreach (var name in report.UnknownBudgets) w.WriteStringValue(name);
         w.WriteEndArray();
         w.WriteNumber("replayedCostUsd", report.ReplayedCostUsd);
-        w.WriteNumber("denied", report.Denials.Count);
-        w.WriteNumber("degraded", report.Degradations.Count);
+        w.WriteNumber("denied", report.DeniedCount);
+        w.WriteNumber("degraded", report.DegradedCount);
+        w.WriteNumber("listed", report.Denials.Count + report.Degradations.Count);
         w.WriteNumber("spendAvoidedUsd", report.SpendAvoidedUsd);
         w.WriteStartArray("limits");
         foreach (var l in report.Limits)
@@ -153,6 +156,18 @@ internal static class WhatIfCommand
             w.WriteNumber("denials", l.Denials);
             w.Time("firstHitAt", l.FirstHitAt);
             w.WriteNumber("spendAvoidedUsd", l.SpendAvoidedUsd);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("who");
+        foreach (var who in report.Who)
+        {
+            w.WriteStartObject();
+            w.WriteString("budget", who.Budget);
+            w.StringOrNull("tenant", who.Tenant);
+            w.WriteNumber("denials", who.Denials);
+            w.Time("firstDeniedAt", who.FirstDeniedAt);
+            w.WriteNumber("spendAvoidedUsd", who.SpendAvoidedUsd);
             w.WriteEndObject();
         }
         w.WriteEndArray();

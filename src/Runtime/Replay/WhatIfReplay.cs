@@ -21,11 +21,21 @@ public static class WhatIfReplay
 {
     /// <summary>Replays <paramref name="records"/> (oldest first) against <paramref name="proposal"/>.</summary>
     /// <exception cref="ArgumentException">The records are not in time order; the message names the first one out of order.</exception>
-    public static async Task<WhatIfReport> RunAsync(WhatIfProposal proposal, IAsyncEnumerable<UsageRecord> records, CancellationToken cancellationToken = default)
+    public static async Task<WhatIfReport> RunAsync(WhatIfProposal proposal, IAsyncEnumerable<UsageRecord> records, CancellationToken cancellationToken = default) =>
+        await RunAsync(proposal, records, DefaultMaxListedCalls, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>How many denied and degraded calls a report lists by default (its counts and sums cover every call).</summary>
+    public const int DefaultMaxListedCalls = 100_000;
+
+    /// <summary>Replays <paramref name="records"/> (oldest first) against <paramref name="proposal"/>, listing at most
+    /// <paramref name="maxListedCalls"/> denied and as many degraded calls.</summary>
+    /// <exception cref="ArgumentException">The records are not in time order; the message names the first one out of order.</exception>
+    public static async Task<WhatIfReport> RunAsync(WhatIfProposal proposal, IAsyncEnumerable<UsageRecord> records, int maxListedCalls, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(records);
-        await using var replay = new Replayer(proposal);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxListedCalls);
+        await using var replay = new Replayer(proposal, maxListedCalls);
         // Reading (a ledger query, parsing rows) overlaps with replaying: the records come through a bounded queue of batches.
         var batches = System.Threading.Channels.Channel.CreateBounded<UsageRecord[]>(new System.Threading.Channels.BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -66,13 +76,13 @@ public static class WhatIfReplay
 
     private const int ReadBatch = 1024;
 
-    /// <summary>Replays <paramref name="records"/> (oldest first) against <paramref name="proposal"/>.</summary>
+    /// <summary>Replays <paramref name="records"/> (oldest first) against <paramref name="proposal"/>, listing every denied and degraded call.</summary>
     /// <exception cref="ArgumentException">The records are not in time order; the message names the first one out of order.</exception>
     public static async Task<WhatIfReport> RunAsync(WhatIfProposal proposal, IEnumerable<UsageRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(records);
-        await using var replay = new Replayer(proposal);
+        await using var replay = new Replayer(proposal, int.MaxValue);
         foreach (var record in records)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -92,12 +102,15 @@ public static class WhatIfReplay
         private readonly List<WhatIfDegradation> _degradations = [];
         private readonly Dictionary<(string, DenialKind, BudgetDimension?, BudgetWindow?), WhatIfLimit> _limits = [];
         private readonly HashSet<string> _unknownBudgets = new(StringComparer.Ordinal);
-        private long _replayed, _skipped, _unknown;
-        private decimal _replayedCost;
+        private readonly Dictionary<(string, string?), WhatIfDenied> _who = [];
+        private readonly int _maxListed;
+        private long _replayed, _skipped, _unknown, _denied, _degraded;
+        private decimal _replayedCost, _avoided;
         private DateTimeOffset _last = DateTimeOffset.MinValue;
 
-        public Replayer(WhatIfProposal proposal)
+        public Replayer(WhatIfProposal proposal, int maxListed)
         {
+            _maxListed = maxListed;
             var options = new BudgetEngineOptions
             {
                 TimeProvider = _clock,
@@ -193,14 +206,28 @@ public static class WhatIfReplay
             };
             if (degradation.ThrottleInterval is not null) _lastAdmitted[record.Budget] = delay is { } wait ? now + wait : now;
             if (delay is not null)
-                _degradations.Add(new(record.Id, now, record.Budget, record.Tenant, WhatIfDegradationAction.Throttled, record.Model, null, delay, record.CostUsd, record.CostUsd));
+                Degrade(new(record.Id, now, record.Budget, record.Tenant, WhatIfDegradationAction.Throttled, record.Model, null, delay, record.CostUsd, record.CostUsd));
             if (downgradedTo is not null)
-                _degradations.Add(new(record.Id, now, record.Budget, record.Tenant, WhatIfDegradationAction.Downgraded, record.Model, downgradedTo, null, record.CostUsd, settled.CostUsd));
+                Degrade(new(record.Id, now, record.Budget, record.Tenant, WhatIfDegradationAction.Downgraded, record.Model, downgradedTo, null, record.CostUsd, settled.CostUsd));
+        }
+
+        private void Degrade(WhatIfDegradation degradation)
+        {
+            _degraded++;
+            _avoided += degradation.CostUsd - degradation.DegradedCostUsd;
+            if (_degradations.Count < _maxListed) _degradations.Add(degradation);
         }
 
         private void Deny(UsageRecord record, BudgetDenial denial, DateTimeOffset now)
         {
-            _denials.Add(new(record.Id, now, record.Budget, record.Tenant, record.ConversationId, denial.Kind, denial.Scope, denial.Dimension, denial.Window, denial.Reason, record.CostUsd));
+            _denied++;
+            _avoided += record.CostUsd;
+            if (_denials.Count < _maxListed)
+                _denials.Add(new(record.Id, now, record.Budget, record.Tenant, record.ConversationId, denial.Kind, denial.Scope, denial.Dimension, denial.Window, denial.Reason, record.CostUsd));
+            var who = (record.Budget, record.Tenant);
+            _who[who] = _who.TryGetValue(who, out var known)
+                ? known with { Denials = known.Denials + 1, SpendAvoidedUsd = known.SpendAvoidedUsd + record.CostUsd }
+                : new WhatIfDenied(record.Budget, record.Tenant, 1, now, record.CostUsd);
             var scope = denial.Window is { } window && window.IsScope() ? ScopeFamily(denial.Scope, window == BudgetWindow.Conversation ? record.ConversationId : record.RunId) : denial.Scope;
             var key = (scope, denial.Kind, denial.Dimension, denial.Window);
             _limits[key] = _limits.TryGetValue(key, out var seen)
@@ -213,7 +240,8 @@ public static class WhatIfReplay
             id is not null && scope.EndsWith(":" + id, StringComparison.Ordinal) ? scope[..^(id.Length + 1)] : scope;
 
         public WhatIfReport Report() => new(_replayed, _skipped, _unknown, _replayedCost, _denials, _degradations,
-            _limits.Values.OrderByDescending(l => l.Denials).ThenBy(l => l.FirstHitAt).ToArray(), _unknownBudgets.Order(StringComparer.Ordinal).ToArray());
+            _limits.Values.OrderByDescending(l => l.Denials).ThenBy(l => l.FirstHitAt).ToArray(), _unknownBudgets.Order(StringComparer.Ordinal).ToArray(),
+            _denied, _degraded, _avoided, _who.Values.OrderByDescending(w => w.Denials).ThenBy(w => w.FirstDeniedAt).ToArray());
 
         public ValueTask DisposeAsync() => _engine.DisposeAsync();
     }

@@ -48,12 +48,25 @@ public sealed record WhatIfDegradation(string RecordId, DateTimeOffset Timestamp
 /// <param name="SpendAvoidedUsd">What those calls cost.</param>
 public sealed record WhatIfLimit(string Scope, DenialKind Kind, BudgetDimension? Dimension, BudgetWindow? Window, long Denials, DateTimeOffset FirstHitAt, decimal SpendAvoidedUsd);
 
+/// <summary>Who would have been denied: one budget and tenant (null: calls without a tenant).</summary>
+/// <param name="Budget">The budget.</param>
+/// <param name="Tenant">The tenant, or null.</param>
+/// <param name="Denials">How many of their calls would have been denied.</param>
+/// <param name="FirstDeniedAt">The first.</param>
+/// <param name="SpendAvoidedUsd">What those calls cost.</param>
+public sealed record WhatIfDenied(string Budget, string? Tenant, long Denials, DateTimeOffset FirstDeniedAt, decimal SpendAvoidedUsd);
+
 /// <summary>What a proposal would have done to the calls of a period (<see cref="WhatIfReplay"/>).</summary>
 public sealed class WhatIfReport
 {
     internal WhatIfReport(long replayed, long skipped, long unknownBudget, decimal replayedCost, IReadOnlyList<WhatIfDenial> denials,
-        IReadOnlyList<WhatIfDegradation> degradations, IReadOnlyList<WhatIfLimit> limits, IReadOnlyCollection<string> unknownBudgets)
+        IReadOnlyList<WhatIfDegradation> degradations, IReadOnlyList<WhatIfLimit> limits, IReadOnlyCollection<string> unknownBudgets,
+        long deniedCount, long degradedCount, decimal spendAvoided, IReadOnlyList<WhatIfDenied> who)
     {
+        DeniedCount = deniedCount;
+        DegradedCount = degradedCount;
+        SpendAvoidedUsd = spendAvoided;
+        Who = who;
         Replayed = replayed;
         Skipped = skipped;
         UnknownBudget = unknownBudget;
@@ -80,15 +93,25 @@ public sealed class WhatIfReport
     /// <summary>What the replayed calls cost, as recorded.</summary>
     public decimal ReplayedCostUsd { get; }
 
-    /// <summary>Every call that would have been denied, in time order.</summary>
+    /// <summary>The calls that would have been denied, in time order: all of them, or the first
+    /// <see cref="WhatIfReplay.DefaultMaxListedCalls"/> (the counts and sums of this report cover all).</summary>
     public IReadOnlyList<WhatIfDenial> Denials { get; }
 
-    /// <summary>Every call that would have been throttled or downgraded, in time order.</summary>
+    /// <summary>The calls that would have been throttled or downgraded, in time order (listed up to the same bound).</summary>
     public IReadOnlyList<WhatIfDegradation> Degradations { get; }
+
+    /// <summary>How many calls would have been denied (all, listed or not).</summary>
+    public long DeniedCount { get; }
+
+    /// <summary>How many degradations (throttled or downgraded) there would have been (all, listed or not).</summary>
+    public long DegradedCount { get; }
+
+    /// <summary>Who would have been denied, per budget and tenant, most denials first.</summary>
+    public IReadOnlyList<WhatIfDenied> Who { get; }
 
     /// <summary>Each limit that would have denied, with its first hit, most denials first.</summary>
     public IReadOnlyList<WhatIfLimit> Limits { get; }
 
     /// <summary>Spend the denials would have avoided (their calls' recorded cost) plus what downgrades would have saved.</summary>
-    public decimal SpendAvoidedUsd => Denials.Sum(d => d.CostUsd) + Degradations.Sum(d => d.CostUsd - d.DegradedCostUsd);
+    public decimal SpendAvoidedUsd { get; }
 }

@@ -24,6 +24,15 @@ public class WhatIfReplayTests
         return engine.Ledger.Snapshot();
     }
 
+    private static async IAsyncEnumerable<UsageRecord> Async(IEnumerable<UsageRecord> records)
+    {
+        foreach (var record in records)
+        {
+            await Task.Yield();
+            yield return record;
+        }
+    }
+
     private static ReservationContext Context(ShadowCall call) => new() { Tenant = call.Tenant, ConversationId = call.Conversation };
 
     private static BudgetPolicy Proposed() => BudgetPolicy.Create("support").ForModel("gpt-4o-mini")
@@ -99,6 +108,16 @@ public class WhatIfReplayTests
             Assert.Equal(denied.Sum(d => d.CostUsd), limit.SpendAvoidedUsd);
         }
         Assert.Contains(report.Limits, l => l.Kind == DenialKind.BreakerOpen);
+        Assert.Equal(expected.Count, report.DeniedCount);
+        Assert.Equal(report.Denials.Count, report.Who.Sum(w => w.Denials));
+        Assert.Equal(report.Denials.Where(d => d.Tenant == "acme").Sum(d => d.CostUsd), report.Who.Where(w => w.Tenant == "acme").Sum(w => w.SpendAvoidedUsd));
+
+        // A bounded list keeps the first calls; the counts and sums still cover all.
+        var bounded = await WhatIfReplay.RunAsync(proposal, Async(records), maxListedCalls: 10);
+        Assert.Equal(report.Denials.Take(10), bounded.Denials);
+        Assert.Equal(report.DeniedCount, bounded.DeniedCount);
+        Assert.Equal(report.SpendAvoidedUsd, bounded.SpendAvoidedUsd);
+        Assert.Equal(report.Limits, bounded.Limits);
         Assert.Equal(report.Denials.Sum(d => records.Single(r => r.Id == d.RecordId).CostUsd), report.SpendAvoidedUsd);
     }
 
