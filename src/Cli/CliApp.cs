@@ -27,6 +27,7 @@ internal static class CliApp
         root.Add(ImportCommand.Build(globals));
         root.Add(PricingCommand.Build(globals));
         root.Add(WhatIfCommand.Build(globals));
+        root.Add(ShadowCommand.Build(globals));
         return root;
     }
 
