@@ -31,3 +31,4 @@ ensure() {
 }
 
 ensure redis-server redis-server
+ensure chromium chromium

@@ -29,6 +29,11 @@ public enum AlertLevel
     Digest,
     /// <summary>A call's reported usage was negative, absurd or inconsistent and was corrected before it was counted.</summary>
     UsageAnomaly,
+    /// <summary>An alert sink (a webhook, an SMTP server) failed to deliver; sent once, to the other sinks, until it delivers again.
+    /// <see cref="BudgetAlert.Scope"/> is the sink's name.</summary>
+    AlertSinkFailing,
+    /// <summary>An alert sink that was failing delivered again.</summary>
+    AlertSinkRecovered,
     /// <summary>A budget in shadow mode (or a shadow companion) would have denied a call; the call went ahead. Once per
     /// (scope, limit, window).</summary>
     WouldBeDenied,
@@ -90,7 +95,7 @@ public static class AlertLevelExtensions
     /// <summary>How urgent an alert of <paramref name="level"/> is.</summary>
     public static AlertSeverity Severity(this AlertLevel level) => level switch
     {
-        AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest => AlertSeverity.Info,
+        AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest or AlertLevel.AlertSinkRecovered => AlertSeverity.Info,
         AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport or AlertLevel.WouldBeDenied => AlertSeverity.Warning,
         _ => AlertSeverity.Critical,
     };

@@ -111,6 +111,7 @@ public static class GuardedAIConfigurationSchema
             .Value("TripAtPercent", percent)
             .Value("BreakerFailures", ConfigurationValue.Integer(0, int.MaxValue))
             .Value("BreakerOpenSeconds", ConfigurationValue.Integer(1, 30 * 24 * 3600))
+            .Value("BreakerOpensOnRateLimit", ConfigurationValue.Boolean)
             .List("AlertAtPercents", percent)
             .Value("Mode", ConfigurationValue.OneOf<EnforcementMode>("an enforcement mode (Enforce or Shadow)").NonEmpty)
             .Section("SoftLimits", Limits(new ConfigurationSchema("the soft limits of " + noun), tokens, cost));

@@ -1,3 +1,4 @@
+using GuardedAI.Integrity;
 using GuardedAI.Sqlite;
 
 namespace GuardedAI.Tests.Rollout;
@@ -36,6 +37,30 @@ public class ShadowRecordPersistenceTests
                 Assert.All(stored.Where(r => r.WouldBeDeniedBy is not null), r => Assert.Contains("daily requests limit is 2", r.WouldBeDeniedReason));
             }
         }
+    }
+
+    [Fact]
+    public async Task The_tamper_evident_chain_covers_it_an_erased_would_be_denial_is_found()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("ledger.db");
+        await using (var ledger = new SqliteUsageLedger(new SqliteLedgerOptions { Path = path }))
+        {
+            var (engine, _, _) = TestEngine.Create(o => o.Ledger = ledger);
+            for (var i = 0; i < 3; i++) await (await engine.TryReserveAsync(Shadow(), engine.Estimate(null, 10, 10))).CommitAsync(new TokenUsage(10, 10));
+            await ledger.FlushAsync();
+        }
+        Assert.True(SqliteLedgerVerifier.Verify(path).IsIntact);
+
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE usage_records SET would_be_denied_by = NULL, would_be_denied_reason = NULL WHERE would_be_denied_by IS NOT NULL;";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        Assert.Equal(ChainFindingKind.Changed, Assert.Single(SqliteLedgerVerifier.Verify(path).Findings).Kind);
     }
 
     [Fact]

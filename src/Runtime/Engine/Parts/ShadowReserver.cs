@@ -71,9 +71,10 @@ internal sealed class ShadowReserver
         }
 
         // 4. Window limits, all or none; a shadow scope that does not fit leaves the call, and the rest is tried again.
-        var expiresAt = now + _parts.LeaseFor(estimate);
+        var clockRetries = 0;
         while (true)
         {
+            var expiresAt = now + _parts.LeaseFor(estimate);
             var (charges, owners) = ChargesOf(scopes, estimate.Amounts, context, now);
             CounterReserveResult result;
             IBudgetCounterStore? holder;
@@ -85,6 +86,16 @@ internal sealed class ShadowReserver
             {
                 Reserver.AbandonProbes(entered.ToArray());
                 throw;
+            }
+            // A shared store whose clock puts the call in other windows: count it in the store's windows, as Reserver does.
+            if (holder is not null && !result.Success && result.StoreTime is { } storeTime)
+            {
+                if (++clockRetries <= MaxClockRetries)
+                {
+                    now = storeTime;
+                    continue;
+                }
+                holder = null;
             }
             if (holder is null)
             {
@@ -209,6 +220,9 @@ internal sealed class ShadowReserver
     }
 
     private const int RealWorld = 0, ShadowWorld = 1, CompanionWorld = 2;
+
+    /// <summary>As <see cref="Reserver"/>: how often a reservation follows a shared store's clock before it counts as a store failure.</summary>
+    private const int MaxClockRetries = 3;
 
     /// <summary>One scope of the call: the world it belongs to (real, the shadow world of the budget and its tenant, the
     /// companion's), and whether it is still part of the call.</summary>
