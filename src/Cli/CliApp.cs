@@ -28,6 +28,8 @@ internal static class CliApp
         root.Add(PricingCommand.Build(globals));
         root.Add(VerifyCommand.Build(globals));
         root.Add(RetentionCommand.Build(globals));
+        root.Add(WhatIfCommand.Build(globals));
+        root.Add(ShadowCommand.Build(globals));
         return root;
     }
 

@@ -28,6 +28,9 @@ internal enum BudgetPropertyKind
 
     /// <summary>An alert or trip threshold, in percent of a limit.</summary>
     Threshold,
+
+    /// <summary>The <c>EnforcementMode</c>: enforced, or evaluated in shadow without denying.</summary>
+    Mode,
 }
 
 /// <summary>The CLR type of an <c>[LlmBudget]</c> property (attribute arguments cannot be <c>decimal</c>).</summary>
@@ -38,6 +41,7 @@ internal enum BudgetValueType
     Int32,
     Int64,
     Double,
+    Mode,
 }
 
 /// <summary>The runtime's <c>GuardedAI.BudgetDimension</c>, member for member and value for value (a test checks it).</summary>
@@ -110,6 +114,7 @@ internal sealed class BudgetProperty
         BudgetValueType.Tier => RuntimeTypeNames.BudgetTier,
         BudgetValueType.Int32 => "System.Int32",
         BudgetValueType.Int64 => "System.Int64",
+        BudgetValueType.Mode => RuntimeTypeNames.EnforcementMode,
         _ => "System.Double",
     };
 
@@ -163,6 +168,11 @@ internal static class BudgetSchema
     public static readonly BudgetProperty CriticalAtPercent = BudgetProperty.Threshold("CriticalAtPercent", ThresholdLevel.Critical, "criticalAtPercent");
     public static readonly BudgetProperty TripAtPercent = BudgetProperty.Threshold("TripAtPercent", ThresholdLevel.Trip, "tripAtPercent");
 
+    public static readonly BudgetProperty Mode = BudgetProperty.Setting("Mode", BudgetPropertyKind.Mode, BudgetValueType.Mode, "WithMode");
+
+    /// <summary>The names of the runtime's <c>EnforcementMode</c> members, by value.</summary>
+    public static readonly string[] ModeNames = { "Enforce", "Shadow" };
+
     /// <summary>Every property, in declaration order.</summary>
     public static readonly BudgetProperty[] All =
     {
@@ -175,6 +185,7 @@ internal static class BudgetSchema
         RunRequests, RunTokens, RunCostUsd,
         MaxInputTokens, MaxOutputTokens, MaxRequestCostUsd,
         WarnAtPercent, CriticalAtPercent, TripAtPercent,
+        Mode,
     };
 
     private static readonly Dictionary<string, BudgetProperty> s_byName = CreateIndex();

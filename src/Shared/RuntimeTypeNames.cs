@@ -12,6 +12,7 @@ internal static class RuntimeTypeNames
     public const string BudgetPolicy = "GuardedAI.BudgetPolicy";
     public const string BudgetPolicyBuilder = "GuardedAI.BudgetPolicyBuilder";
     public const string BudgetTier = "GuardedAI.BudgetTier";
+    public const string EnforcementMode = "GuardedAI.EnforcementMode";
     public const string BudgetDimension = "GuardedAI.BudgetDimension";
     public const string BudgetWindow = "GuardedAI.BudgetWindow";
     public const string BudgetChatClient = "GuardedAI.BudgetChatClient";

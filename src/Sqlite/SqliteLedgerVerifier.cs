@@ -69,7 +69,7 @@ public static class SqliteLedgerVerifier
     {
         if (!reader.Read()) return null;
         var record = SqliteRecordColumns.Read(reader);
-        const int c = 31;
+        const int c = SqliteRecordColumns.Count;
         var previous = (byte[])reader.GetValue(c + 2);
         return new ChainEntry(reader.GetString(c), reader.GetInt64(c + 1), "usage_records", reader.GetInt64(c + 4), "record " + record.Id,
             previous, (byte[])reader.GetValue(c + 3), LedgerChain.Hash(previous, record));

@@ -17,17 +17,17 @@ internal sealed class SqliteRecordWriter : IDisposable
         INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
             reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags,
             price_version, conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, chain_segment, chain_pos, chain_prev, chain_hash)
+            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, chain_segment, chain_pos, chain_prev, chain_hash, would_be_denied_by, would_be_denied_reason)
         VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
             $duration, $status, $reason, $tags, $price, $conversation, $run, $cacheWrite, $repIn, $repOut, $repTotal, $repCached, $repReasoning,
-            $anomalies, $kind, $degradedFrom, $chainSegment, $chainPos, $chainPrev, $chainHash)
+            $anomalies, $kind, $degradedFrom, $chainSegment, $chainPos, $chainPrev, $chainHash, $wouldBeDeniedBy, $wouldBeDeniedReason)
         ON CONFLICT (id) DO NOTHING;
         """;
 
     private static readonly string[] Names =
         ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost",
          "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run", "$cacheWrite", "$repIn", "$repOut", "$repTotal",
-         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom", "$chainSegment", "$chainPos", "$chainPrev", "$chainHash"];
+         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom", "$chainSegment", "$chainPos", "$chainPrev", "$chainHash", "$wouldBeDeniedBy", "$wouldBeDeniedReason"];
 
     private readonly SqliteCommand _insert;
     private readonly SqliteParameter[] _p;
@@ -90,6 +90,8 @@ internal sealed class SqliteRecordWriter : IDisposable
             _p[32].Value = position;
             _p[33].Value = previous;
             _p[34].Value = hash;
+            _p[35].Value = (object?)r.WouldBeDeniedBy ?? DBNull.Value;
+            _p[36].Value = (object?)r.WouldBeDeniedReason ?? DBNull.Value;
             if (_insert.ExecuteNonQuery() == 0) continue;
             inserted++;
             chain.Advance(segment, hash);
@@ -118,7 +120,10 @@ internal static class SqliteRecordColumns
     public const string Select = "id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
         + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id, "
         + "cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens, "
-        + "reported_reasoning_tokens, anomalies, kind, degraded_from";
+        + "reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason";
+
+    /// <summary>How many columns <see cref="Select"/> reads (a query may select more after them).</summary>
+    public const int Count = 33;
 
     public static UsageRecord Read(SqliteDataReader reader) => new()
     {
@@ -153,6 +158,8 @@ internal static class SqliteRecordColumns
         Anomalies = reader.IsDBNull(28) ? null : reader.GetString(28),
         Kind = (UsageKind)reader.GetInt32(29),
         DegradedFrom = reader.IsDBNull(30) ? null : reader.GetString(30),
+        WouldBeDeniedBy = reader.IsDBNull(31) ? null : reader.GetString(31),
+        WouldBeDeniedReason = reader.IsDBNull(32) ? null : reader.GetString(32),
     };
 
     private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);

@@ -155,8 +155,11 @@ internal static class SqliteSchema
         INSERT INTO chain_state (name, value) VALUES ('usage_records_unchained_through', (SELECT coalesce(max(seq), 0) FROM usage_records));
         INSERT INTO chain_state (name, value) VALUES ('audit_log_unchained_through', (SELECT coalesce(max(seq), 0) FROM audit_log));
         """,
-        // 8: held for the rollout branch's migration (shadow denials); changes nothing until it is merged.
-        "SELECT 8;",
+        // 8: what budgets in shadow would have denied a call for (the call went ahead).
+        """
+        ALTER TABLE usage_records ADD COLUMN would_be_denied_by TEXT NULL;
+        ALTER TABLE usage_records ADD COLUMN would_be_denied_reason TEXT NULL;
+        """,
         // 9: a daily rollup beside the hourly one, kept in the same transaction from the same records (SqliteRollup),
         // so a month's report reads about 31 rows per group instead of about 744; filled here from the hourly rollup.
         """

@@ -29,7 +29,7 @@ internal static class Probe
             store.Settle(id, charges, amounts, true, values);
             return 0;
         });
-        Time("thresholds", () => { parts.Thresholds.Evaluate(charges, values, policy, null, now); return 0; });
+        Time("thresholds", () => { parts.Thresholds.Evaluate(charges, values, policy, null, null, now); return 0; });
         Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, charges, parts.Pricing.Cost));
         Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
         var ledger = new InMemoryUsageLedger();

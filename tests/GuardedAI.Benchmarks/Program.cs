@@ -6,10 +6,14 @@ using GuardedAI.Benchmarks;
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
 // … -- probe                      each step of a reservation timed on its own
+// … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 switch (args)
 {
     case ["conversations", var count, ..]:
         await ConversationMemory.RunAsync(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["whatif", var calls, ..]:
+        await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

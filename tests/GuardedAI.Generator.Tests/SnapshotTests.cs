@@ -177,6 +177,21 @@ public sealed class SnapshotTests
         """);
 
     [Fact]
+    public void ShadowMode() => Verify(nameof(ShadowMode), """
+        using System.Threading.Tasks;
+        using GuardedAI;
+
+        namespace Acme.Rollout;
+
+        [LlmBudget("observed", DailyCostUsd = 2, MaxOutputTokens = 500, Mode = EnforcementMode.Shadow)]
+        public partial interface IObservedBot
+        {
+            [LlmPrompt("Ping")]
+            Task<string> PingAsync();
+        }
+        """);
+
+    [Fact]
     public void TemplatesAndParameters() => Verify(nameof(TemplatesAndParameters), """
         using System;
         using System.Collections.Generic;

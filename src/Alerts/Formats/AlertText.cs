@@ -30,6 +30,7 @@ internal static class AlertText
         AlertLevel.Digest => "digest",
         AlertLevel.AlertSinkFailing => "alert channel failing",
         AlertLevel.AlertSinkRecovered => "alert channel delivers again",
+        AlertLevel.WouldBeDenied => "would have denied (shadow)",
         _ => level.ToString(),
     };
 

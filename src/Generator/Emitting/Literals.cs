@@ -49,6 +49,12 @@ internal static class Literals
             ? RuntimeEnum(RuntimeTypeNames.BudgetTier, TierTable.Names[value])
             : "(global::" + RuntimeTypeNames.BudgetTier + ")(" + value.ToString(CultureInfo.InvariantCulture) + ")";
 
+    /// <summary>An <c>EnforcementMode</c> (<c>global::GuardedAI.EnforcementMode.Shadow</c>), or a cast for a value without a name.</summary>
+    public static string Mode(int value)
+        => value >= 0 && value < BudgetSchema.ModeNames.Length
+            ? RuntimeEnum(RuntimeTypeNames.EnforcementMode, BudgetSchema.ModeNames[value])
+            : "(global::" + RuntimeTypeNames.EnforcementMode + ")(" + value.ToString(CultureInfo.InvariantCulture) + ")";
+
     /// <summary>A parameter's default value as C#, typed so that it converts to the parameter's type.</summary>
     public static string DefaultValue(DefaultValueModel model)
     {

@@ -56,6 +56,9 @@ internal static class PolicyEmitter
             writer.Line("." + BudgetSchema.WarnAtPercent.BuilderMethod + "(" + string.Join(", ", arguments) + ")");
         }
 
+        // Last, so that a shadow budget reads as one: everything above, evaluated without denying.
+        if (policy.Mode is { } mode) writer.Line("." + BudgetSchema.Mode.BuilderMethod + "(" + Literals.Mode(mode) + ")");
+
         writer.Line(".Build();");
         writer.Unindent();
     }

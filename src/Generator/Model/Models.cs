@@ -52,12 +52,14 @@ internal sealed record RegistrationModel(string ClassName, string MethodName, st
 /// <param name="Model">The model id.</param>
 /// <param name="Tier">The <c>BudgetTier</c> value, or null when not given.</param>
 /// <param name="Settings">Every limit, cap and threshold given, in schema (declaration) order.</param>
+/// <param name="Mode">The <c>EnforcementMode</c> value, or null when not given.</param>
 internal sealed record PolicyModel(
     string? Name,
     bool HasModel,
     string? Model,
     int? Tier,
-    EquatableArray<PolicySetting> Settings);
+    EquatableArray<PolicySetting> Settings,
+    int? Mode = null);
 
 /// <summary>One numeric <c>[LlmBudget]</c> argument.</summary>
 /// <param name="Property">What it sets (src/Shared/BudgetSchema.cs; one instance per property, compared by reference).</param>

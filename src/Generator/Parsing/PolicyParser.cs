@@ -18,6 +18,7 @@ internal static class PolicyParser
         bool hasModel = false;
         string? model = null;
         int? tier = null;
+        int? mode = null;
         var written = new Dictionary<BudgetProperty, BudgetNumber>();
         foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
         {
@@ -30,6 +31,9 @@ internal static class PolicyParser
                     break;
                 case BudgetPropertyKind.Tier when argument.Value.Kind == TypedConstantKind.Enum && argument.Value.Value is int value:
                     tier = value;
+                    break;
+                case BudgetPropertyKind.Mode when argument.Value.Kind == TypedConstantKind.Enum && argument.Value.Value is int value:
+                    mode = value;
                     break;
                 case BudgetPropertyKind.Limit:
                 case BudgetPropertyKind.Cap:
@@ -51,7 +55,8 @@ internal static class PolicyParser
             HasModel: hasModel,
             Model: model,
             Tier: tier,
-            Settings: settings.ToEquatableArray());
+            Settings: settings.ToEquatableArray(),
+            Mode: mode);
     }
 
     /// <summary>The value has the property's type (an erroneous argument may not).</summary>

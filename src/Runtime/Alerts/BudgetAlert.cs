@@ -34,6 +34,9 @@ public enum AlertLevel
     AlertSinkFailing,
     /// <summary>An alert sink that was failing delivered again.</summary>
     AlertSinkRecovered,
+    /// <summary>A budget in shadow mode (or a shadow companion) would have denied a call; the call went ahead. Once per
+    /// (scope, limit, window).</summary>
+    WouldBeDenied,
 }
 
 /// <summary>How urgent an alert is: the log level it is written at and the colour a chat message gets.</summary>
@@ -93,7 +96,7 @@ public static class AlertLevelExtensions
     public static AlertSeverity Severity(this AlertLevel level) => level switch
     {
         AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest or AlertLevel.AlertSinkRecovered => AlertSeverity.Info,
-        AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport => AlertSeverity.Warning,
+        AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport or AlertLevel.WouldBeDenied => AlertSeverity.Warning,
         _ => AlertSeverity.Critical,
     };
 }

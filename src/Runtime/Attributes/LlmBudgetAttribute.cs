@@ -106,4 +106,10 @@ public sealed class LlmBudgetAttribute : Attribute
     /// <exception cref="ArgumentException"><paramref name="interfaceType"/> has no <c>[LlmBudget]</c>.</exception>
     /// <exception cref="BudgetPolicyException">The budget is invalid (GAI002 reports it at build time); the message says why.</exception>
     public static BudgetPolicy GetPolicy(Type interfaceType) => LlmBudgetAttributePolicy.Read(interfaceType);
+
+    /// <summary><see cref="EnforcementMode.Shadow"/> evaluates the budget on every call exactly as if enforced but never
+    /// denies one: a call it would deny goes ahead and is recorded as "would have been denied". Default
+    /// <see cref="EnforcementMode.Enforce"/>. Configuration (<c>GuardedAI:Budgets:&lt;name&gt;:Mode</c>) switches a
+    /// configured budget without a rebuild.</summary>
+    public EnforcementMode Mode { get; set; }
 }

@@ -54,6 +54,9 @@ internal static class LlmBudgetAttributePolicy
                 case BudgetPropertyKind.Cap:
                     builder.WithMaxRequestCostUsd(Amount(name, property, value));
                     break;
+                case BudgetPropertyKind.Mode:
+                    builder.WithMode((EnforcementMode)Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture));
+                    break;
                 case BudgetPropertyKind.Threshold:
                     var percent = (double)value!;
                     if (property.Level == SchemaThreshold.Warn) warn = percent;

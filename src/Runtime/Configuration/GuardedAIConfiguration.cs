@@ -13,10 +13,7 @@ internal static class GuardedAIConfiguration
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         var errors = new List<ConfigurationError>();
-        foreach (var (name, budget) in source.Budgets)
-        {
-            if (Policy(budget, name, $"{Section}:Budgets:{name}", errors) is { } policy) target.Policies.Add(policy);
-        }
+        foreach (var policy in Budgets(source, errors)) target.Policies.Add(policy);
         foreach (var (tenant, budget) in source.Tenants)
         {
             if (Policy(budget, BudgetEngine.TenantScope(tenant), $"{Section}:Tenants:{tenant}", errors) is { } policy) target.TenantPolicies[tenant] = policy;
@@ -66,7 +63,37 @@ internal static class GuardedAIConfiguration
 
     private const string Section = GuardedAIOptions.SectionName;
 
-    private static BudgetPolicy? Policy(BudgetOptions budget, string name, string path, List<ConfigurationError> errors)
+    /// <summary>The budgets of <c>Budgets</c>, each with its proposed companion from <c>ShadowBudgets</c>.</summary>
+    internal static List<BudgetPolicy> Budgets(GuardedAIOptions source, List<ConfigurationError> errors)
+    {
+        var policies = new List<BudgetPolicy>();
+        foreach (var (name, budget) in source.Budgets)
+        {
+            if (Policy(budget, name, $"{Section}:Budgets:{name}", errors) is not { } policy) continue;
+            if (source.ShadowBudgets.TryGetValue(name, out var proposed))
+            {
+                var path = $"{Section}:ShadowBudgets:{name}";
+                if (Policy(proposed, BudgetOptions.ShadowCompanionName(name), path, errors) is not { } companion) continue;
+                try
+                {
+                    policy = policy.ToBuilder().WithShadowCompanion(companion).Build();
+                }
+                catch (BudgetPolicyException ex)
+                {
+                    errors.Add(new(path, $"is not a valid shadow budget: {ex.Problem}."));
+                    continue;
+                }
+            }
+            policies.Add(policy);
+        }
+        foreach (var name in source.ShadowBudgets.Keys.Where(n => !source.Budgets.ContainsKey(n)))
+        {
+            errors.Add(new($"{Section}:ShadowBudgets:{name}", $"names no budget: a shadow budget runs beside the budget of the same name under {Section}:Budgets (known: {string.Join(", ", source.Budgets.Keys)})."));
+        }
+        return policies;
+    }
+
+    internal static BudgetPolicy? Policy(BudgetOptions budget, string name, string path, List<ConfigurationError> errors)
     {
         try
         {

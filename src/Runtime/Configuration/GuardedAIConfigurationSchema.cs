@@ -18,6 +18,7 @@ public static class GuardedAIConfigurationSchema
     {
         var root = new ConfigurationSchema("the GuardedAI section")
             .Map("Budgets", Budget("a budget"), BudgetName)
+            .Map("ShadowBudgets", Budget("a proposed budget evaluated in shadow"), BudgetName)
             .Map("Tenants", Budget("a tenant's budget"), BudgetName)
             .Section("DefaultTenantBudget", Budget("the default tenant budget"))
             .Map("Prices", Price("a model price"), ModelId)
@@ -112,6 +113,7 @@ public static class GuardedAIConfigurationSchema
             .Value("BreakerOpenSeconds", ConfigurationValue.Integer(1, 30 * 24 * 3600))
             .Value("BreakerOpensOnRateLimit", ConfigurationValue.Boolean)
             .List("AlertAtPercents", percent)
+            .Value("Mode", ConfigurationValue.OneOf<EnforcementMode>("an enforcement mode (Enforce or Shadow)").NonEmpty)
             .Section("SoftLimits", Limits(new ConfigurationSchema("the soft limits of " + noun), tokens, cost));
     }
 

@@ -12,6 +12,10 @@ public sealed class GuardedAIOptions
     /// <summary>Budgets of named tenants (customers), by tenant key.</summary>
     public Dictionary<string, BudgetOptions> Tenants { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Proposed budgets, each evaluated in shadow beside the budget of the same name under
+    /// <c>Budgets</c>, counted as <c>&lt;name&gt;-shadow</c>: compared on the same calls, never denying one.</summary>
+    public Dictionary<string, BudgetOptions> ShadowBudgets { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The budget every other tenant gets; null: other tenants are labelled, not limited.</summary>
     public BudgetOptions? DefaultTenantBudget { get; set; }
 
@@ -118,6 +122,12 @@ public sealed class BudgetOptions : CalendarLimitOptions
     public double[]? AlertAtPercents { get; set; }
     /// <summary>Limits that only alert, with the same names as the hard ones (e.g. <c>DailyCostUsd</c>).</summary>
     public SoftLimitOptions? SoftLimits { get; set; }
+    /// <summary><c>Enforce</c> (default) or <c>Shadow</c>: evaluated on every call, never denying one, recording the calls it
+    /// would have denied. Changing it takes effect on a configuration reload, without a restart.</summary>
+    public EnforcementMode Mode { get; set; }
+
+    /// <summary>The name of the shadow companion of budget <paramref name="name"/> (<c>GuardedAI:ShadowBudgets:&lt;name&gt;</c>).</summary>
+    public static string ShadowCompanionName(string name) => name + "-shadow";
 
     /// <summary>Builds the policy; throws <see cref="BudgetPolicyException"/> naming the budget and the bad value.</summary>
     public BudgetPolicy ToPolicy(string name)
@@ -150,6 +160,7 @@ public sealed class BudgetOptions : CalendarLimitOptions
         if (AlertAtPercents is { Length: > 0 } levels) builder.WithAlertLevels(levels);
         SoftLimits?.ApplyTo(builder);
         if (!string.IsNullOrWhiteSpace(TimeZone)) builder.InTimeZone(TimeZone);
+        builder.WithMode(Mode);
         return builder.Build();
     }
 

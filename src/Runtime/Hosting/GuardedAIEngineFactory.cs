@@ -14,6 +14,7 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
 {
     private readonly object _gate = new();
     private Task<BudgetEngine>? _engine;
+    private BudgetConfigurationReload? _reload;
 
     public Task<BudgetEngine> GetAsync(CancellationToken cancellationToken = default)
     {
@@ -35,6 +36,7 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
                 {
                     var engine = new BudgetEngine(options);
                     _engine = Task.FromResult(engine);
+                    WatchForReload(engine);
                     return engine;
                 }
             }
@@ -58,7 +60,22 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
             options.Store = new LedgerGatedCounterStore(new InMemoryBudgetCounterStore(options.TimeProvider), availability);
         if (section is not null && section.Exists()) GuardedAIConfiguration.ApplyAuditLog(Bind(section), options);
         configure?.Invoke(options);
-        return await BudgetEngine.CreateAsync(options, cancellationToken).ConfigureAwait(false);
+        var engine = await BudgetEngine.CreateAsync(options, cancellationToken).ConfigureAwait(false);
+        WatchForReload(engine);
+        return engine;
+    }
+
+    /// <summary>Budgets follow a reloaded configuration (a mode switched from shadow to enforce, say) without a restart.</summary>
+    private void WatchForReload(BudgetEngine engine)
+    {
+        if (section is null) return;
+        var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("GuardedAI.Configuration");
+        var reload = new BudgetConfigurationReload(section, engine, GuardedAIConfigurationSchema.Create(services.GetServices<GuardedAIConfigurationSection>()), logger);
+        lock (_gate)
+        {
+            _reload?.Dispose();
+            _reload = reload;
+        }
     }
 
     private BudgetEngineOptions BuildOptions(bool applyCode = true)
@@ -109,7 +126,12 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
     public async ValueTask DisposeAsync()
     {
         Task<BudgetEngine>? engine;
-        lock (_gate) engine = _engine;
+        lock (_gate)
+        {
+            engine = _engine;
+            _reload?.Dispose();
+            _reload = null;
+        }
         if (engine is { IsCompletedSuccessfully: true }) await engine.Result.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -160,6 +160,12 @@ public sealed class JsonlUsageLedger : IUsageLedger, IAsyncDisposable
             ["conversation_id"] = record.ConversationId,
             ["run_id"] = record.RunId,
         };
+        // Only on calls a budget in shadow would have denied, so other lines keep their shape.
+        if (record.WouldBeDeniedBy is not null)
+        {
+            json["would_be_denied_by"] = record.WouldBeDeniedBy;
+            json["would_be_denied_reason"] = record.WouldBeDeniedReason;
+        }
         return json.ToJsonString();
     }
 
@@ -206,6 +212,8 @@ public sealed class JsonlUsageLedger : IUsageLedger, IAsyncDisposable
                 PriceTableVersion = Optional<string>(obj, "price_table_version"),
                 ConversationId = Optional<string>(obj, "conversation_id"),
                 RunId = Optional<string>(obj, "run_id"),
+                WouldBeDeniedBy = Optional<string>(obj, "would_be_denied_by"),
+                WouldBeDeniedReason = Optional<string>(obj, "would_be_denied_reason"),
                 Tags = tags,
             };
         }

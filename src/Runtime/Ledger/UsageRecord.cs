@@ -108,6 +108,13 @@ public sealed record UsageRecord
     /// GuardedAI recorded it.</summary>
     public string? PriceTableVersion { get; init; }
 
+    /// <summary>The budgets evaluated in shadow (<see cref="EnforcementMode.Shadow"/>, or a shadow companion) that would
+    /// have denied this call, comma-separated; null when none would. The call went ahead.</summary>
+    public string? WouldBeDeniedBy { get; init; }
+
+    /// <summary>Why they would have denied it: each denial's sentence, <c>" | "</c> between them; null when none would.</summary>
+    public string? WouldBeDeniedReason { get; init; }
+
     /// <summary>Free-form tags (e.g. <c>category=billing</c>) that reports can group by.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyTags;
 

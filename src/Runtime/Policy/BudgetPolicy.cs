@@ -79,6 +79,17 @@ public sealed class BudgetPolicy
     /// <summary>The time zone calendar windows are aligned to.</summary>
     public TimeZoneInfo TimeZone { get; }
 
+    /// <summary>Whether the budget stops the calls it would deny (<see cref="EnforcementMode.Enforce"/>, the default) or lets
+    /// them through and records them as "would have been denied" (<see cref="EnforcementMode.Shadow"/>).</summary>
+    public EnforcementMode Mode { get; internal init; }
+
+    /// <summary>A proposed budget evaluated in shadow beside this one on the same calls, under its own name, so the two
+    /// can be compared before the proposal is enforced; null when there is none.</summary>
+    public BudgetPolicy? ShadowCompanion { get; internal init; }
+
+    /// <summary>Whether a reservation against this budget needs the shadow evaluation (a shadow mode or a companion).</summary>
+    internal bool HasShadow => Mode == EnforcementMode.Shadow || ShadowCompanion is not null;
+
     /// <summary>The limit for (<paramref name="dimension"/>, <paramref name="window"/>), if any.</summary>
     public decimal? GetLimit(BudgetDimension dimension, BudgetWindow window)
     {
@@ -115,5 +126,5 @@ public sealed class BudgetPolicy
     public BudgetPolicy WithName(string name) => new BudgetPolicyBuilder(this).WithName(name).Build();
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name} ({Tier}): {string.Join(", ", Limits)}";
+    public override string ToString() => $"{Name} ({Tier}{(Mode == EnforcementMode.Shadow ? ", shadow" : "")}): {string.Join(", ", Limits)}";
 }

@@ -17,6 +17,8 @@ public sealed class BudgetPolicyBuilder
     private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
     private TimeSpan _scopeIdleTimeout = TimeSpan.FromHours(1);
     private DegradationSettings _degradation = DegradationSettings.None;
+    private EnforcementMode _mode;
+    private BudgetPolicy? _shadowCompanion;
 
     internal BudgetPolicyBuilder(string name)
     {
@@ -38,6 +40,8 @@ public sealed class BudgetPolicyBuilder
         _timeZone = policy.TimeZone;
         _scopeIdleTimeout = policy.ScopeIdleTimeout;
         _degradation = policy.Degradation;
+        _mode = policy.Mode;
+        _shadowCompanion = policy.ShadowCompanion;
     }
 
     /// <summary>Renames the policy.</summary>
@@ -163,6 +167,35 @@ public sealed class BudgetPolicyBuilder
         return this;
     }
 
+    /// <summary>Sets whether the budget stops the calls it would deny or only records them (see <see cref="EnforcementMode"/>).</summary>
+    public BudgetPolicyBuilder WithMode(EnforcementMode mode)
+    {
+        if (!Enum.IsDefined(mode)) throw new BudgetPolicyException(_name, $"{(int)mode} is not an enforcement mode (Enforce or Shadow)");
+        _mode = mode;
+        return this;
+    }
+
+    /// <summary>Evaluates the budget on every call exactly as if enforced, but lets a call it would deny through and records
+    /// it as "would have been denied" (<see cref="EnforcementMode.Shadow"/>).</summary>
+    public BudgetPolicyBuilder InShadowMode() => WithMode(EnforcementMode.Shadow);
+
+    /// <summary>Evaluates <paramref name="proposed"/> in shadow beside this budget on the same calls, under its own name:
+    /// it never denies a call, and the calls it would have denied are recorded with its name. Null removes the companion.</summary>
+    /// <exception cref="BudgetPolicyException">The proposal has this budget's name, or a companion of its own.</exception>
+    public BudgetPolicyBuilder WithShadowCompanion(BudgetPolicy? proposed)
+    {
+        if (proposed is not null)
+        {
+            if (proposed.Name == _name)
+                throw new BudgetPolicyException(_name, $"its shadow companion needs a name of its own (e.g. '{_name}-proposed'): counters are kept per name");
+            if (proposed.ShadowCompanion is not null)
+                throw new BudgetPolicyException(_name, $"its shadow companion '{proposed.Name}' has a companion of its own; one level only");
+            if (proposed.Mode != EnforcementMode.Shadow) proposed = proposed.ToBuilder().InShadowMode().Build();
+        }
+        _shadowCompanion = proposed;
+        return this;
+    }
+
     /// <summary>Validates and builds the policy.</summary>
     /// <exception cref="BudgetPolicyException">A limit, cap or threshold is invalid; the message says which.</exception>
     public BudgetPolicy Build()
@@ -173,6 +206,12 @@ public sealed class BudgetPolicyBuilder
             .ToImmutableArray();
         _degradation.Validate(_name);
         BudgetPolicyValidator.Validate(_name, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker);
-        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone, _scopeIdleTimeout, _degradation);
+        if (_shadowCompanion?.Name == _name)
+            throw new BudgetPolicyException(_name, $"its shadow companion needs a name of its own (e.g. '{_name}-proposed'): counters are kept per name");
+        return new BudgetPolicy(_name, _model, _tier, limits, _maxInputTokens, _maxOutputTokens, _maxRequestCostUsd, _thresholds, _breaker, _timeZone, _scopeIdleTimeout, _degradation)
+        {
+            Mode = _mode,
+            ShadowCompanion = _shadowCompanion,
+        };
     }
 }

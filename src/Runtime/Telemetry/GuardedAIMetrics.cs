@@ -24,6 +24,7 @@ internal sealed class GuardedAIMetrics : IDisposable
     private readonly Gauge<double> _utilization;
     private readonly UpDownCounter<long> _reservations;
     private readonly Counter<long> _denials;
+    private readonly Counter<long> _wouldBeDenied;
     private readonly Gauge<int> _breakerState;
     private readonly Histogram<double> _estimateError;
     private readonly Counter<long> _alerts;
@@ -43,6 +44,7 @@ internal sealed class GuardedAIMetrics : IDisposable
         _utilization = _meter.CreateGauge<double>("guardedai.budget.utilization", "1", "Usage of a limit in its current window as a fraction of the limit (1 = exhausted).");
         _reservations = _meter.CreateUpDownCounter<long>("guardedai.reservations.active", "{reservation}", "Reservations held by calls in flight.");
         _denials = _meter.CreateCounter<long>("guardedai.denials", "{denial}", "Calls denied, by what denied them.");
+        _wouldBeDenied = _meter.CreateCounter<long>("guardedai.shadow.denials", "{denial}", "Calls a budget in shadow would have denied and let through, by what would have denied them.");
         _breakerState = _meter.CreateGauge<int>("guardedai.breaker.state", "{state}", "Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 emergency stopped.");
         _estimateError = _meter.CreateHistogram<double>("guardedai.estimate.error", null, "(actual - estimated) / estimated input tokens of calls whose provider reported usage.");
         _alerts = _meter.CreateCounter<long>("guardedai.alerts", "{alert}", "Alerts by level and what became of them (published, suppressed, dropped, sent, failed).");
@@ -110,6 +112,15 @@ internal sealed class GuardedAIMetrics : IDisposable
         if (denial.Dimension is { } dimension) tags.Add("guardedai.dimension", Name(dimension));
         if (denial.Window is { } window) tags.Add("guardedai.window", Name(window));
         _denials.Add(1, tags);
+    }
+
+    public void WouldBeDenied(BudgetDenial denial, string budget)
+    {
+        if (!_wouldBeDenied.Enabled) return;
+        var tags = new TagList { { "guardedai.budget", budget }, { "guardedai.denial.kind", Name(denial.Kind) }, { "guardedai.denial.scope", denial.Scope } };
+        if (denial.Dimension is { } dimension) tags.Add("guardedai.dimension", Name(dimension));
+        if (denial.Window is { } window) tags.Add("guardedai.window", Name(window));
+        _wouldBeDenied.Add(1, tags);
     }
 
     public void BreakerState(string scope, CircuitBreakerState state)

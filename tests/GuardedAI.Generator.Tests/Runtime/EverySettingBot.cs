@@ -19,6 +19,14 @@ namespace GuardedAI.Generator.Tests.Runtime
         Task<string> PingAsync();
     }
 
+    // A budget rolled out in shadow: evaluated on every call, never denying one.
+    [LlmBudget("shadow-mode", DailyRequests = 1, Mode = EnforcementMode.Shadow)]
+    public partial interface IShadowModeBot
+    {
+        [LlmPrompt("Ping")]
+        Task<string> PingAsync();
+    }
+
     [LlmBudget("thresholds-only", CriticalAtPercent = 80)]
     public partial interface IThresholdsOnlyBot
     {

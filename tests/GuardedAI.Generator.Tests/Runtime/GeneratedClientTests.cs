@@ -26,6 +26,19 @@ public sealed class GeneratedClientTests : IAsyncLifetime
     public async Task DisposeAsync() => await _engine.DisposeAsync();
 
     [Fact]
+    public async Task AGeneratedClientInShadowModeLetsEveryCallThroughAndRecordsWhatItWouldHaveDenied()
+    {
+        IShadowModeBot bot = IShadowModeBot.Create(_inner, _engine);
+
+        for (int i = 0; i < 3; i++) Assert.Equal("Fine, thanks.", await bot.PingAsync());
+
+        Assert.Equal(3, _inner.Calls.Count);
+        var records = _engine.Ledger.Snapshot();
+        Assert.All(records, r => Assert.Equal(UsageStatus.Success, r.Status));
+        Assert.Equal(new string?[] { null, "shadow-mode", "shadow-mode" }, records.Select(r => r.WouldBeDeniedBy));
+    }
+
+    [Fact]
     public async Task FourthCallUnderDailyRequestsThreeIsDenied()
     {
         IThreeADay bot = IThreeADay.Create(_inner, _engine);

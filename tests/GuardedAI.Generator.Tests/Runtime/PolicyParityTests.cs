@@ -21,6 +21,7 @@ public sealed class PolicyParityTests
         var names = BudgetInterfaceTypes().Select(t => t.Name).ToList();
         Assert.Contains(nameof(IEverySettingBot), names);
         Assert.Contains(nameof(IThresholdsOnlyBot), names);
+        Assert.Contains(nameof(IShadowModeBot), names);
         Assert.True(names.Count >= 8, string.Join(", ", names));
     }
 
@@ -38,6 +39,7 @@ public sealed class PolicyParityTests
         Assert.Equal(read.Name, generated.Name);
         Assert.Equal(read.Model, generated.Model);
         Assert.Equal(read.Tier, generated.Tier);
+        Assert.Equal(read.Mode, generated.Mode);
         Assert.Equal(read.Limits.ToArray(), generated.Limits.ToArray());
         Assert.Equal(read.MaxInputTokens, generated.MaxInputTokens);
         Assert.Equal(read.MaxOutputTokens, generated.MaxOutputTokens);

@@ -62,7 +62,7 @@ internal sealed class CounterRestorer
             var tenantPolicy = record.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
             // The charges the call's settlement made: its windows are those of its start (the reservation time).
             var context = new ReservationContext { ConversationId = record.ConversationId, RunId = record.RunId };
-            var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(record.Kind, record.InputTokens, record.OutputTokens, record.CostUsd), context, record.Timestamp);
+            var charges = ShadowReserver.Settled(policy, tenantPolicy, record, UsageAmounts.Of(record.Kind, record.InputTokens, record.OutputTokens, record.CostUsd), context);
             if (strategy == CounterRestoreStrategy.ReplaySettlements)
             {
                 try

@@ -53,6 +53,7 @@ internal sealed class EngineParts
         CounterResets = options.CounterResets;
         Settler = new Settler(this);
         Reserver = new Reserver(this);
+        Shadow = new ShadowReserver(this);
     }
 
     public TimeProvider Time { get; }
@@ -82,4 +83,5 @@ internal sealed class EngineParts
     public ICounterResetStore? CounterResets { get; }
     public Settler Settler { get; }
     public Reserver Reserver { get; }
+    public ShadowReserver Shadow { get; }
 }

@@ -27,6 +27,34 @@ internal sealed class PolicyRegistry
         _policies[policy.Name] = policy;
     }
 
+    /// <summary>
+    /// The policy a call is decided with: <paramref name="policy"/>, unless a configuration reload replaced the budget of
+    /// its name (its mode or its limits), then the reloaded one. One field read while nothing was reloaded.
+    /// </summary>
+    public BudgetPolicy Live(BudgetPolicy policy)
+    {
+        var reloaded = Volatile.Read(ref _reloaded);
+        return reloaded is not null && reloaded.TryGetValue(policy.Name, out var live) ? live : policy;
+    }
+
+    /// <summary>Replaces budgets by name after a configuration reload: registered, and used by calls that hold the old object.</summary>
+    public void Reload(IEnumerable<BudgetPolicy> policies)
+    {
+        lock (_reloadGate)
+        {
+            var next = new Dictionary<string, BudgetPolicy>(_reloaded ?? new Dictionary<string, BudgetPolicy>(StringComparer.Ordinal), StringComparer.Ordinal);
+            foreach (var policy in policies)
+            {
+                _policies[policy.Name] = policy;
+                next[policy.Name] = policy;
+            }
+            Volatile.Write(ref _reloaded, next);
+        }
+    }
+
+    private readonly object _reloadGate = new();
+    private Dictionary<string, BudgetPolicy>? _reloaded;
+
     public BudgetPolicy? Get(string name) => _policies.TryGetValue(name, out var policy) ? policy : null;
 
     public void SetTenant(string tenant, BudgetPolicy policy)

@@ -20,6 +20,9 @@ internal sealed class Reserver
         var now = _parts.Time.GetUtcNow();
         var id = ReservationIds.Next(now);
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
+        policy = _parts.Policies.Live(policy);
+        if (pressure is null && ShadowReserver.Applies(policy, tenantPolicy))
+            return await _parts.Shadow.TryReserveAsync(policy, tenantPolicy, estimate, context, id, now, cancellationToken).ConfigureAwait(false);
 
         var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
@@ -86,7 +89,7 @@ internal sealed class Reserver
         return Deny(denial, ReservationIds.Next(now), policy, estimate, context, now);
     }
 
-    private BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
+    internal BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
     {
         _parts.Recorder.RecordDenied(denial, id, policy, estimate, context, now, _parts.Pricing.Version);
         _parts.Metrics.Denied(denial, policy.Name);

@@ -62,6 +62,7 @@ internal sealed class Settler
             ReportedReasoningTokens = reported?.ReasoningTokens,
             Anomalies = settled.Describe(),
         };
+        record = held.Annotate(record);
         settled.Alert(_parts.Alerts, record, now);
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);
@@ -95,7 +96,7 @@ internal sealed class Settler
         try
         {
             // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
-            _parts.Thresholds.Evaluate(charges, values, lease.Policy, tenantPolicy, now);
+            _parts.Thresholds.Evaluate(charges, values, lease.Policy, tenantPolicy, held.Companion, now);
         }
         finally
         {
@@ -135,7 +136,7 @@ internal sealed class Settler
         // A settlement of an id the store holds no lease for adds the amounts in full.
         var values = await _parts.Store.SettleAsync(_parts.Store.Primary, record.Id, charges).ConfigureAwait(false);
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-        _parts.Thresholds.Evaluate(charges, values, policy, tenantPolicy, now);
+        _parts.Thresholds.Evaluate(charges, values, policy, tenantPolicy, companion: null, now);
         return record;
     }
 

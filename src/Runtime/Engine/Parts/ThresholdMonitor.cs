@@ -41,7 +41,7 @@ internal sealed class ThresholdMonitor
 
     /// <summary>Compares each settled counter's value with its limits. A charge of <paramref name="tenantPolicy"/>'s scope is
     /// judged by it, every other by <paramref name="policy"/>. Only the charges' counters and limits are read, not their amounts.</summary>
-    public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, BudgetPolicy policy, BudgetPolicy? tenantPolicy, DateTimeOffset now)
+    public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, DateTimeOffset now)
     {
         for (var i = 0; i < charges.Count && i < values.Count; i++)
         {
@@ -49,7 +49,10 @@ internal sealed class ThresholdMonitor
             // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
             // alerts and no breaker.
             if (charge.Key.Window.IsScope()) continue;
-            var judge = tenantPolicy is not null && string.Equals(charge.Key.Scope, tenantPolicy.Name, StringComparison.Ordinal) ? tenantPolicy : policy;
+            // Each scope is judged by its own policy: the tenant's, a shadow companion's, else the budget's.
+            var judge = tenantPolicy is not null && string.Equals(charge.Key.Scope, tenantPolicy.Name, StringComparison.Ordinal) ? tenantPolicy
+                : companion is not null && string.Equals(charge.Key.Scope, companion.Name, StringComparison.Ordinal) ? companion
+                : policy;
             if (charge.Limit is > 0 and not Charges.Unlimited)
             {
                 _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);

@@ -91,6 +91,12 @@ public static class LedgerChain
                 writer.Text(tag.Key);
                 writer.Text(tag.Value);
             }
+            // Only on calls a budget in shadow would have denied (schema 8), after the tags: other records hash as before.
+            if (record.WouldBeDeniedBy is not null || record.WouldBeDeniedReason is not null)
+            {
+                writer.Text(record.WouldBeDeniedBy);
+                writer.Text(record.WouldBeDeniedReason);
+            }
             return writer.Hash();
         }
         finally
