@@ -31,3 +31,4 @@ ensure() {
 }
 
 ensure redis-server redis-server
+ensure /usr/lib/postgresql/15/bin/postgres postgresql

@@ -1,0 +1,1 @@
+namespace GuardedAI.PostgreSql; internal static class Placeholder { }
