@@ -1,1 +1,0 @@
-namespace GuardedAI.PostgreSql; internal static class Placeholder { }
