@@ -403,6 +403,8 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
     private void StartSpilling(string reason)
     {
         _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
+        // Pooled connections to a server that went away are dead; the next attempt opens new ones.
+        _dataSource.Clear();
         if (_spilling) return;
         _spilling = true;
         PostgreSqlLog.SpillStarted(_logger, Location, reason, _spill.Path);

@@ -68,7 +68,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public async Task ExecuteAsync(string sql, string database = "postgres")
     {
-        await using var connection = new NpgsqlConnection(ConnectionString(database));
+        await using var connection = new NpgsqlConnection(ConnectionString(database) + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
@@ -177,7 +177,24 @@ public sealed class PostgresFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await Server.DisposeAsync();
+    private readonly Lazy<PostgresServer> _restartable = new(() => new PostgresServer(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>A second server for the tests that stop and start it (started on first use; a test leaves it running).</summary>
+    public PostgresServer Restartable
+    {
+        get
+        {
+            var server = _restartable.Value;
+            server.Start();
+            return server;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        if (_restartable.IsValueCreated) await _restartable.Value.DisposeAsync();
+    }
 
     /// <summary>A schema name no other test uses.</summary>
     public static string NewSchema() => "t_" + Guid.NewGuid().ToString("N")[..12];

@@ -63,7 +63,8 @@ internal static class Records
 
     public static async Task<long> ScalarAsync(PostgresServer server, string schema, string sql)
     {
-        await using var connection = new NpgsqlConnection(server.ConnectionString());
+        // No pooling: the tests restart servers, and a pooled connection would be a dead one.
+        await using var connection = new NpgsqlConnection(server.ConnectionString() + ";Pooling=false");
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"SET search_path TO \"{schema}\"; " + sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
