@@ -22,6 +22,10 @@ internal static class PostgreSqlConnections
         return NpgsqlDataSource.Create(builder);
     }
 
+    /// <summary>For start-up work (migrations, which may wait for another instance's): not bound by the write timeout.</summary>
+    public static NpgsqlDataSource CreateForSetup(string connectionString, string schema) => NpgsqlDataSource.Create(
+        new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema, ApplicationName = "GuardedAI setup", Pooling = false, Timeout = 15, CommandTimeout = 120 });
+
     /// <summary>For reports: long queries are fine, a dead server is not.</summary>
     public static NpgsqlDataSource CreateForReading(string connectionString, string schema)
     {

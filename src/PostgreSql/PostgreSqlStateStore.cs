@@ -27,7 +27,8 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
         var store = new PostgreSqlStateStore(options);
         try
         {
-            await PostgreSqlSchema.MigrateAsync(store._dataSource, options.Schema, PostgreSqlConnections.Describe(options.ConnectionString, options.Schema), cancellationToken).ConfigureAwait(false);
+            await using var setup = PostgreSqlConnections.CreateForSetup(options.ConnectionString, options.Schema);
+            await PostgreSqlSchema.MigrateAsync(setup, options.Schema, PostgreSqlConnections.Describe(options.ConnectionString, options.Schema), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -39,6 +39,8 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, UsageRecord> _unwritten = new(StringComparer.Ordinal);
     private readonly List<Pending> _carried = new();
+    private readonly SemaphoreSlim _mode = new(1, 1);
+    private Task? _drain;
     private Task _loop = Task.CompletedTask;
     private long _backlog;
     private long _written;
@@ -79,7 +81,13 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
         var dataSource = PostgreSqlConnections.Create(options.ConnectionString, options.Schema, options.WriteTimeout);
         try
         {
-            await PostgreSqlSchema.MigrateAsync(dataSource, options.Schema, location, cancellationToken).ConfigureAwait(false);
+            await using (var setup = PostgreSqlConnections.CreateForSetup(options.ConnectionString, options.Schema))
+            {
+                await PostgreSqlSchema.MigrateAsync(setup, options.Schema, location, cancellationToken).ConfigureAwait(false);
+            }
+            // Warm the pool and the spill's serializer now, so the first calls (and the first spill) do not pay for them.
+            await (await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            _ = System.Text.Json.JsonSerializer.Serialize(new UsageRecord { Id = "warm-up", Timestamp = DateTimeOffset.UnixEpoch, Budget = "warm-up", Status = UsageStatus.Success });
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
         {
@@ -128,6 +136,10 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
     /// <summary>Whether the database is unreachable and records go to the spill.</summary>
     public bool IsSpilling => _spilling;
 
+    /// <summary>The longest one write and fsync of the spill took: beyond <see cref="PostgreSqlLedgerOptions.WriteTimeout"/>,
+    /// the only wait a call can have on the ledger, and one the local disk decides.</summary>
+    public TimeSpan LongestSpillWrite => _spill.LongestWrite;
+
     /// <summary>The spill file.</summary>
     public string SpillPath => _spill.Path;
 
@@ -163,7 +175,7 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
             // The writer is still waiting on the database: make this record durable locally so the call goes on with it safe.
             // Should the writer also get it into the database, the replay skips the id.
             if (!_unwritten.ContainsKey(record.Id)) return;
-            if (_spill.Append([record])) Interlocked.Increment(ref _spilled);
+            if (await _spill.AppendAsync([record]).ConfigureAwait(false)) Interlocked.Increment(ref _spilled);
             else MarkUnavailable(SpillFullReason());
         }
     }
@@ -224,10 +236,29 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
             await _stopping.CancelAsync().ConfigureAwait(false);
             await _loop.ConfigureAwait(false);
         }
+        if (_drain is { } drain && await Task.WhenAny(drain, Task.Delay(grace)).ConfigureAwait(false) != drain)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await drain.ConfigureAwait(false); // the replay ends at the cancellation; what it did not write stays in the spill
+        }
+        else if (_spill.Count > 0 && !_stopping.IsCancellationRequested)
+        {
+            // A spill (the database was slow or away) is replayed before closing when the database answers now; otherwise it
+            // stays on disk and is replayed when the ledger next opens.
+            _stopping.CancelAfter(grace);
+            try
+            {
+                await TryDrainAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex))
+            {
+                PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
+            }
+        }
         if (!_unwritten.IsEmpty)
         {
             var records = _unwritten.Values.ToList();
-            _spill.Append(records, evenIfFull: true);
+            await _spill.AppendAsync(records, evenIfFull: true).ConfigureAwait(false);
             PostgreSqlLog.SpilledAtClose(_logger, records.Count, Location, _spill.Path);
         }
         foreach (var item in _carried) item.Done?.TrySetResult();
@@ -244,7 +275,7 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
             while (true)
             {
                 if (!await WaitForWorkAsync(reader).ConfigureAwait(false)) return;
-                if (_spilling && _time.GetUtcNow() >= _nextAttempt) await TryDrainAsync().ConfigureAwait(false);
+                StartDrainWhenDue();
                 batch.Clear();
                 batch.AddRange(_carried);
                 _carried.Clear();
@@ -304,51 +335,90 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
     private async Task WriteBatchAsync(List<Pending> batch)
     {
         var records = batch.Where(p => p.Record is not null).Select(p => p.Record!).DistinctBy(r => r.Id, StringComparer.Ordinal).ToList();
-        for (var attempt = 1; records.Count > 0 && !_spilling; attempt++)
-        {
-            try
-            {
-                await WriteToDatabaseAsync(records).ConfigureAwait(false);
-                Interlocked.Add(ref _written, records.Count);
-                Complete(batch, records);
-                return;
-            }
-            catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
-            {
-                StartSpilling(Describe(ex));
-            }
-            catch (Exception ex) when (attempt < 3 && !_stopping.IsCancellationRequested)
-            {
-                _logger.LogWarning(ex, "GuardedAI could not write {Count} usage record(s) to {Location} (attempt {Attempt}); retrying.", records.Count, Location, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!_stopping.IsCancellationRequested)
-            {
-                Interlocked.Add(ref _failed, records.Count);
-                Forget(records);
-                PostgreSqlLog.WriteFailed(_logger, ex, records.Count, Location, string.Join(",", records.Select(r => r.Id)));
-                foreach (var item in batch)
-                {
-                    if (item.Record is not null) item.Done?.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to {Location}: {ex.Message}", ex));
-                    else item.Done?.TrySetResult();
-                }
-                return;
-            }
-        }
         if (records.Count == 0)
         {
             Complete(batch, records);
             return;
         }
-        if (_spill.Append(records))
+        for (var attempt = 1; ; attempt++)
         {
-            Interlocked.Add(ref _spilled, records.Count);
-            Complete(batch, records);
+            if (!_spilling)
+            {
+                try
+                {
+                    await WriteToDatabaseAsync(records).ConfigureAwait(false);
+                    Interlocked.Add(ref _written, records.Count);
+                    Complete(batch, records);
+                    return;
+                }
+                catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
+                {
+                    StartSpilling(Describe(ex));
+                }
+                catch (Exception ex) when (attempt < 3 && !_stopping.IsCancellationRequested)
+                {
+                    _logger.LogWarning(ex, "GuardedAI could not write {Count} usage record(s) to {Location} (attempt {Attempt}); retrying.", records.Count, Location, attempt);
+                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _stopping.Token).ConfigureAwait(false);
+                    continue;
+                }
+                catch (Exception ex) when (!_stopping.IsCancellationRequested)
+                {
+                    Interlocked.Add(ref _failed, records.Count);
+                    Forget(records);
+                    PostgreSqlLog.WriteFailed(_logger, ex, records.Count, Location, string.Join(",", records.Select(r => r.Id)));
+                    foreach (var item in batch)
+                    {
+                        if (item.Record is not null) item.Done?.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to {Location}: {ex.Message}", ex));
+                        else item.Done?.TrySetResult();
+                    }
+                    return;
+                }
+            }
+            // Spilling is switched off by a replay only while no batch is being spilled, so no record is left behind in the spill.
+            await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            try
+            {
+                if (!_spilling) continue; // a replay just finished: the database answers again
+                if (await _spill.AppendAsync(records).ConfigureAwait(false))
+                {
+                    Interlocked.Add(ref _spilled, records.Count);
+                    Complete(batch, records);
+                    return;
+                }
+            }
+            finally
+            {
+                _mode.Release();
+            }
+            // Neither the database nor the spill takes them: they wait in memory (queries still see them) and are tried again.
+            MarkUnavailable(SpillFullReason());
+            _carried.AddRange(batch);
             return;
         }
-        // Neither the database nor the spill takes them: they wait in memory (queries still see them) and are tried again.
-        MarkUnavailable(SpillFullReason());
-        _carried.AddRange(batch);
+    }
+
+    /// <summary>Replays the spill in the background when it holds records and the retry interval has passed; new records
+    /// keep flowing meanwhile (to the spill until the replay is done, so none waits for it).</summary>
+    private void StartDrainWhenDue()
+    {
+        if (!_spilling && _spill.Count == 0) return;
+        if (_drain is { IsCompleted: false } || _time.GetUtcNow() < _nextAttempt) return;
+        _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
+        _drain = Task.Run(async () =>
+        {
+            try
+            {
+                await TryDrainAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                // Not an outage (those are handled inside): a record the database refuses. It stays in the spill; tried again later.
+                PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
+            }
+        });
     }
 
     private async Task WriteToDatabaseAsync(IReadOnlyList<UsageRecord> records)
@@ -363,13 +433,31 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
     private async Task TryDrainAsync()
     {
         int replayed = 0, alreadyThere = 0;
+        var wasSpilling = _spilling;
         try
         {
             // Until no file is left: a call may spill its own record (its wait timed out) while the replay runs.
-            for (var round = 0; round < 10; round++)
+            for (var round = 0; ; round++)
             {
-                var files = _spill.TakeForReplay();
-                if (files.Count == 0) break;
+                var files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
+                if (files.Count == 0 || round >= 20)
+                {
+                    // Stop spilling only when no batch is being spilled and nothing is left to take.
+                    await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
+                        if (files.Count == 0)
+                        {
+                            _spilling = false;
+                            break;
+                        }
+                    }
+                    finally
+                    {
+                        _mode.Release();
+                    }
+                }
                 foreach (var file in files)
                 {
                     var records = _spill.Read(file);
@@ -394,8 +482,8 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
             return;
         }
         Interlocked.Add(ref _replayed, replayed);
-        _spilling = false;
         if (_spill.Count == 0 && Interlocked.Read(ref _backlog) <= _options.QueueCapacity) MarkAvailable();
+        if (!wasSpilling && replayed + alreadyThere == 0) return;
         PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);
         Alert(AlertLevel.StoreRecovered, $"The usage ledger {Location} is reachable again: {replayed:#,0} record(s) kept in the local spill were written to it ({alreadyThere:#,0} were already there), and the spill is empty.");
     }

@@ -6,8 +6,8 @@ namespace GuardedAI.PostgreSql;
 
 /// <summary>
 /// The local spill of a PostgreSQL ledger: records that could not reach the database, one JSON line each, appended and
-/// fsynced before <see cref="Append"/> returns (so an acknowledged record survives a SIGKILL or a power cut). Bounded by
-/// a record count. To replay, the current file is moved aside (<see cref="TakeForReplay"/>): new records go to a fresh
+/// fsynced before <see cref="AppendAsync"/> returns (so an acknowledged record survives a SIGKILL or a power cut). Bounded by
+/// a record count. To replay, the current file is moved aside (<see cref="TakeForReplayAsync"/>): new records go to a fresh
 /// file while the taken ones are written to the database, and the taken file is deleted only once they all are. A
 /// crash at any point leaves every record in some file; the database skips the ids it already has, so a replay
 /// repeated after a crash counts nothing twice. A torn last line (the process died mid-write, before the fsync that
@@ -20,7 +20,12 @@ internal sealed class SpillFile
     private readonly string _path;
     private readonly int _capacity;
     private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly StringBuilder _waiting = new();
+    private long _lastTicket;
+    private long _durableTicket;
     private int _count;
+    private long _longestWriteTicks;
 
     public SpillFile(string path, int capacity, ILogger logger)
     {
@@ -35,40 +40,77 @@ internal sealed class SpillFile
 
     public string Path => _path;
 
+    /// <summary>The longest one write and fsync of the spill took (the local disk's part of a call's wait during an outage).</summary>
+    public TimeSpan LongestWrite => TimeSpan.FromTicks(Volatile.Read(ref _longestWriteTicks));
+
     /// <summary>Records held in the spill, not yet replayed.</summary>
     public int Count => Volatile.Read(ref _count);
 
     /// <summary>Appends and fsyncs <paramref name="records"/>; false (nothing written) when they would pass the capacity,
     /// unless <paramref name="evenIfFull"/> (closing: records must not be lost).</summary>
-    public bool Append(IReadOnlyCollection<UsageRecord> records, bool evenIfFull = false)
+    /// <remarks>Group commit: appends that arrive while another one writes are written and fsynced together by the next
+    /// writer, so many callers spilling at once cost a few fsyncs, not one each.</remarks>
+    public async ValueTask<bool> AppendAsync(IReadOnlyCollection<UsageRecord> records, bool evenIfFull = false)
     {
         if (records.Count == 0) return true;
         var text = new StringBuilder();
         foreach (var record in records) text.Append(JsonSerializer.Serialize(record)).Append('\n');
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        long ticket;
         lock (_gate)
         {
             if (!evenIfFull && _count + records.Count > _capacity) return false;
+            _count += records.Count;
+            _waiting.Append(text);
+            ticket = ++_lastTicket;
+        }
+        // Waiting callers wait asynchronously: only the one writing holds a thread.
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _durableTicket) >= ticket) return true; // an earlier writer took these lines with its own
+            string lines;
+            long upTo;
+            lock (_gate)
+            {
+                lines = _waiting.ToString();
+                _waiting.Clear();
+                upTo = _lastTicket;
+            }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
             // A file that ends in a torn line (a crash mid-write) gets a line break first, so the new records are whole lines.
             if (stream.Length > 0 && LastByte(_path) != (byte)'\n') stream.WriteByte((byte)'\n');
-            stream.Write(bytes);
+            stream.Write(Encoding.UTF8.GetBytes(lines));
             stream.Flush(flushToDisk: true);
-            _count += records.Count;
+            Volatile.Write(ref _durableTicket, upTo);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
+            if (took > _longestWriteTicks) _longestWriteTicks = took;
             return true;
+        }
+        finally
+        {
+            _writeGate.Release();
         }
     }
 
     /// <summary>Moves the live file aside and returns every file waiting to be replayed (older first).</summary>
-    public IReadOnlyList<string> TakeForReplay()
+    public async Task<IReadOnlyList<string>> TakeForReplayAsync()
     {
-        lock (_gate)
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            if (File.Exists(_path))
+            lock (_gate)
             {
-                File.Move(_path, _path + ReplaySuffix + DateTime.UtcNow.Ticks.ToString("D20", System.Globalization.CultureInfo.InvariantCulture));
+                if (File.Exists(_path))
+                {
+                    File.Move(_path, _path + ReplaySuffix + DateTime.UtcNow.Ticks.ToString("D20", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                return ReplayFiles();
             }
-            return ReplayFiles();
+        }
+        finally
+        {
+            _writeGate.Release();
         }
     }
 
