@@ -26,7 +26,7 @@ public static class PostgreSqlGuardedAIBuilderExtensions
 
     /// <summary>What <c>GuardedAI:PostgreSql</c> may hold.</summary>
     internal static ConfigurationSchema Schema => new ConfigurationSchema("the PostgreSQL section")
-        .Value("ConnectionString", ConfigurationValue.Text.NonEmpty)
+        .Value("ConnectionString", ConfigurationValue.Text.NonEmpty.Secret)
         .Value("Schema", ConfigurationValue.Text.NonEmpty)
         .Value("Durability", ConfigurationValue.OneOf<PostgreSqlDurability>("a durability").NonEmpty)
         .Value("BatchSize", ConfigurationValue.Integer(1, 100_000))
