@@ -11,6 +11,8 @@ namespace GuardedAI.PostgreSql;
 /// is brought up to date from the rows actually inserted in the same statement, so a report never sees a record
 /// without its rollup or the reverse. Rollup rows are upserted in key order, so concurrent writers of many instances
 /// lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
+/// PostgreSQL text cannot hold NUL characters (SQLite can): a NUL in any text a caller or provider supplied (a tag, a
+/// reason, a model name) is stored as U+FFFD, so one odd string never makes a batch unwritable.
 /// </summary>
 internal static class PostgreSqlRecordWriter
 {
@@ -73,12 +75,12 @@ internal static class PostgreSqlRecordWriter
             for (var i = 0; i < array.Length; i++) array[i] = value(records[i]);
             command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = array });
         }
-        Column("id", NpgsqlDbType.Text, r => r.Id);
+        Column("id", NpgsqlDbType.Text, r => Text(r.Id));
         Column("ts", NpgsqlDbType.Bigint, r => r.Timestamp.UtcTicks);
-        Column("budget", NpgsqlDbType.Text, r => r.Budget);
-        Column("tenant", NpgsqlDbType.Text, r => r.Tenant);
-        Column("provider", NpgsqlDbType.Text, r => r.Provider);
-        Column("model", NpgsqlDbType.Text, r => r.Model);
+        Column("budget", NpgsqlDbType.Text, r => Text(r.Budget));
+        Column("tenant", NpgsqlDbType.Text, r => Text(r.Tenant));
+        Column("provider", NpgsqlDbType.Text, r => Text(r.Provider));
+        Column("model", NpgsqlDbType.Text, r => Text(r.Model));
         Column("in", NpgsqlDbType.Bigint, r => r.InputTokens);
         Column("out", NpgsqlDbType.Bigint, r => r.OutputTokens);
         Column("cached", NpgsqlDbType.Bigint, r => r.CachedInputTokens);
@@ -90,22 +92,24 @@ internal static class PostgreSqlRecordWriter
         Column("reported", NpgsqlDbType.Boolean, r => r.UsageReported);
         Column("duration", NpgsqlDbType.Bigint, r => r.Duration.Ticks);
         Column("status", NpgsqlDbType.Integer, r => (int)r.Status);
-        Column("reason", NpgsqlDbType.Text, r => r.Reason);
-        Column("tags", NpgsqlDbType.Text, r => r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags));
-        Column("price", NpgsqlDbType.Text, r => r.PriceTableVersion);
-        Column("conversation", NpgsqlDbType.Text, r => r.ConversationId);
-        Column("run", NpgsqlDbType.Text, r => r.RunId);
+        Column("reason", NpgsqlDbType.Text, r => Text(r.Reason));
+        Column("tags", NpgsqlDbType.Text, r => r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags.ToDictionary(t => Text(t.Key)!, t => Text(t.Value)!)));
+        Column("price", NpgsqlDbType.Text, r => Text(r.PriceTableVersion));
+        Column("conversation", NpgsqlDbType.Text, r => Text(r.ConversationId));
+        Column("run", NpgsqlDbType.Text, r => Text(r.RunId));
         Column("cache_write", NpgsqlDbType.Bigint, r => r.CacheWriteInputTokens);
         Column("rep_in", NpgsqlDbType.Bigint, r => r.ReportedInputTokens);
         Column("rep_out", NpgsqlDbType.Bigint, r => r.ReportedOutputTokens);
         Column("rep_total", NpgsqlDbType.Bigint, r => r.ReportedTotalTokens);
         Column("rep_cached", NpgsqlDbType.Bigint, r => r.ReportedCachedInputTokens);
         Column("rep_reasoning", NpgsqlDbType.Bigint, r => r.ReportedReasoningTokens);
-        Column("anomalies", NpgsqlDbType.Text, r => r.Anomalies);
+        Column("anomalies", NpgsqlDbType.Text, r => Text(r.Anomalies));
         Column("kind", NpgsqlDbType.Integer, r => (int)r.Kind);
-        Column("degraded", NpgsqlDbType.Text, r => r.DegradedFrom);
+        Column("degraded", NpgsqlDbType.Text, r => Text(r.DegradedFrom));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (int)reader.GetInt64(0);
     }
+
+    private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
 }

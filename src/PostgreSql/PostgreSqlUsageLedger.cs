@@ -361,6 +361,18 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
                     await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _stopping.Token).ConfigureAwait(false);
                     continue;
                 }
+                catch (Exception ex) when (records.Count > 1 && !_stopping.IsCancellationRequested)
+                {
+                    // The database refuses the batch, not the connection: write the records one by one, so only a record
+                    // it refuses itself fails, and the others are kept.
+                    _logger.LogWarning(ex, "GuardedAI could not write a batch of {Count} usage record(s) to {Location}; writing them one by one.", records.Count, Location);
+                    foreach (var single in batch.Where(p => p.Record is not null).GroupBy(p => p.Record!.Id, StringComparer.Ordinal))
+                    {
+                        await WriteBatchAsync(single.ToList()).ConfigureAwait(false);
+                    }
+                    foreach (var marker in batch.Where(p => p.Record is null)) marker.Done?.TrySetResult();
+                    return;
+                }
                 catch (Exception ex) when (!_stopping.IsCancellationRequested)
                 {
                     Interlocked.Add(ref _failed, records.Count);

@@ -60,6 +60,24 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_nul_character_from_a_caller_is_stored_as_a_replacement_and_never_costs_the_batch_its_other_records()
+    {
+        await using var ledger = await OpenAsync(o => { o.Durability = PostgreSqlDurability.Batched; o.FlushInterval = TimeSpan.FromMinutes(10); });
+        var odd = Records.Record(Records.Start, tags: new Dictionary<string, string> { ["user\0"] = "a\0b" }) with { Reason = "bad\0reason", Model = "m\0" };
+        var others = Records.Generate(20, seed: 8);
+        foreach (var r in others.Take(10).Append(odd).Concat(others.Skip(10))) await ledger.AppendAsync(r);
+
+        await ledger.FlushAsync();
+
+        Assert.Equal(21, await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM usage_records"));
+        var stored = (await ledger.ReadAllAsync(UsageQuery.All)).Single(r => r.Id == odd.Id);
+        Assert.Equal("bad\uFFFDreason", stored.Reason);
+        Assert.Equal("m\uFFFD", stored.Model);
+        Assert.Equal("a\uFFFDb", stored.Tags["user\uFFFD"]);
+        Assert.Equal(0, ledger.FailedCount);
+    }
+
+    [Fact]
     public async Task Batched_appends_return_at_once_and_are_written_by_the_flush()
     {
         await using var ledger = await OpenAsync(o => { o.Durability = PostgreSqlDurability.Batched; o.FlushInterval = TimeSpan.FromMinutes(10); o.BatchSize = 1000; });
