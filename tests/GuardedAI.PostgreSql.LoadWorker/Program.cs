@@ -66,6 +66,7 @@ var watcher = Task.Run(async () =>
 var warm = await engine.TryReserveAsync(policy, new UsageEstimate("gpt-4o-mini", 10, 10, 0.0001m));
 var warmRecord = await warm.CommitAsync(new TokenUsage(10, 5));
 lines.Add(string.Create(CultureInfo.InvariantCulture, $"C {warmRecord.Id} {warmRecord.InputTokens} {warmRecord.OutputTokens} {warmRecord.CostUsd}"));
+timed.Reset(); // what is measured starts with the callers
 lines.Add("READY");
 
 var callers = GetInt("callers", 64);
@@ -110,6 +111,8 @@ internal sealed class TimedLedger(PostgreSqlUsageLedger inner) : IUsageLedger, I
     private long _max;
 
     public long MaxTicks => Volatile.Read(ref _max);
+
+    public void Reset() => Volatile.Write(ref _max, 0);
 
     public bool IsAvailable => inner.IsAvailable;
 

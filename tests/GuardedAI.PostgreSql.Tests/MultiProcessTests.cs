@@ -8,7 +8,7 @@ namespace GuardedAI.PostgreSql.Tests;
 /// equals what every instance was told, exactly — also across a database outage and a SIGKILL during the spill.
 /// </summary>
 [Collection("postgres")]
-public sealed class MultiProcessTests(PostgresFixture fixture) : IAsyncLifetime
+public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(750);
@@ -73,6 +73,8 @@ public sealed class MultiProcessTests(PostgresFixture fixture) : IAsyncLifetime
             Assert.Equal(acknowledged.Sum(a => a.Output), report.Total.OutputTokens);
             Assert.Equal(acknowledged.Sum(a => a.Cost), report.Total.CostUsd);
             var ids = (await RecordsAsync(server)).Select(r => r.Id).ToList();
+            foreach (var worker in workers) output.WriteLine(worker.Done);
+            output.WriteLine($"acknowledged={acknowledged.Count} report.requests={report.Total.Requests} report.cost={report.Total.CostUsd}");
             Assert.Equal(acknowledged.Select(a => a.Id).Order(StringComparer.Ordinal), ids.Order(StringComparer.Ordinal));
         }
         finally
@@ -111,6 +113,7 @@ public sealed class MultiProcessTests(PostgresFixture fixture) : IAsyncLifetime
             // call waits only for the local spill's write and fsync (measured by the ledger), and Redis.
             foreach (var worker in survivors)
             {
+                output.WriteLine($"{worker.Done} committed-after-spill-started={worker.CommittedAfterSpillStarted}");
                 var allowed = Bound.TotalMilliseconds + worker.DoneValue("maxspillms") + 250;
                 Assert.True(worker.DoneValue("maxappendms") <= allowed, $"{worker.Done} (allowed {allowed:0} ms)");
             }
@@ -135,6 +138,7 @@ public sealed class MultiProcessTests(PostgresFixture fixture) : IAsyncLifetime
             Assert.Equal(stored.Count - killedStored.Count, survivorsAcknowledged.Count);
             Assert.True(killedStored.Count >= killedAcknowledged.Count);
 
+            output.WriteLine($"killed: acknowledged={killedAcknowledged.Count} stored={killedStored.Count}; survivors acknowledged={survivorsAcknowledged.Count}; stored={stored.Count}");
             // One report over all instances equals the records, the rollup agreeing with them after the replay.
             var report = await ReportAsync(server);
             Assert.Equal(stored.Count, report.Total.Requests);
