@@ -66,6 +66,33 @@ public sealed class CliTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Import_creates_the_schema_and_a_second_import_of_the_same_log_adds_nothing()
+    {
+        var log = _dir.File("usage.jsonl");
+        await File.WriteAllLinesAsync(log,
+        [
+            """{"timestamp": "2025-12-25T10:30:00Z", "model": "gpt-4o", "input_tokens": 120, "output_tokens": 30, "request_id": "req-1"}""",
+            """{"timestamp": "2025-12-25T10:31:00Z", "model": "gpt-4o-mini", "input_tokens": 50, "output_tokens": 10, "request_id": "req-2"}""",
+            """{"timestamp": "2025-12-25T10:32:00Z", "model": "gpt-4o", "input_tokens": 7, "output_tokens": 3, "request_id": "req-3"}""",
+        ]);
+
+        var first = await RunAsync(["import", "--connection", Connection, "--file", log, "--format", "auto", "--output", "json"]);
+        var second = await RunAsync(["import", "--connection", Connection, "--file", log, "--format", "auto", "--output", "json"]);
+
+        Assert.True(first.Exit == 0, first.Output);
+        Assert.True(second.Exit == 0, second.Output);
+        using (var json = JsonDocument.Parse(first.Output)) Assert.Equal(3, json.RootElement.GetProperty("imported").GetInt64());
+        using (var json = JsonDocument.Parse(second.Output))
+        {
+            Assert.Equal(0, json.RootElement.GetProperty("imported").GetInt64());
+            Assert.Equal(3, json.RootElement.GetProperty("duplicates").GetInt64());
+        }
+        Assert.Equal(3, await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal(177, await Records.ScalarAsync(fixture.Server, _schema, "SELECT sum(input_tokens) FROM usage_hourly"));
+        Assert.DoesNotContain(PostgresServer.Password, first.Output + second.Output);
+    }
+
+    [Fact]
     public async Task A_schema_without_a_ledger_is_unreachable_and_is_not_created_by_a_report()
     {
         var run = await RunAsync(["report", "--connection", Connection, "--format", "json"]);
