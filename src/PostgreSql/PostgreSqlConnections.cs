@@ -17,6 +17,9 @@ internal static class PostgreSqlConnections
             // Whole seconds, at least 1: the database calls of the write path give up within the bound (they are also cancelled at it).
             Timeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
             CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
+            // A write cancelled at the bound breaks its connection at once instead of waiting for the server to confirm
+            // the cancellation: a hung server must not hold the writer.
+            CancellationTimeout = -1,
             ApplicationName = "GuardedAI",
         };
         return NpgsqlDataSource.Create(builder);

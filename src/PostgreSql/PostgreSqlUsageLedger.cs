@@ -27,7 +27,7 @@ namespace GuardedAI.PostgreSql;
 /// <see cref="PostgreSqlLedgerOptions.QueueCapacity"/>) makes the ledger unavailable (<see cref="IsAvailable"/>), a
 /// store-down condition for the engine.
 /// </remarks>
-public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, IAsyncDisposable
+public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, IAsyncDisposable
 {
     private readonly PostgreSqlLedgerOptions _options;
     private readonly NpgsqlDataSource _dataSource;
@@ -99,7 +99,16 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
             await dataSource.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        var ledger = new PostgreSqlUsageLedger(options, dataSource, location, logger ?? NullLogger.Instance, alertSinks ?? [], TimeProvider.System);
+        PostgreSqlUsageLedger ledger;
+        try
+        {
+            ledger = new PostgreSqlUsageLedger(options, dataSource, location, logger ?? NullLogger.Instance, alertSinks ?? [], TimeProvider.System);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         if (ledger._spill.Count > 0)
         {
             ledger._spilling = true;
@@ -263,307 +272,8 @@ public sealed class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailability, I
         }
         foreach (var item in _carried) item.Done?.TrySetResult();
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _spill.Dispose();
         _stopping.Dispose();
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var reader = _queue.Reader;
-        var batch = new List<Pending>(_options.BatchSize);
-        try
-        {
-            while (true)
-            {
-                if (!await WaitForWorkAsync(reader).ConfigureAwait(false)) return;
-                StartDrainWhenDue();
-                batch.Clear();
-                batch.AddRange(_carried);
-                _carried.Clear();
-                while (batch.Count < _options.BatchSize && reader.TryRead(out var item)) batch.Add(item);
-                if (_options.Durability == PostgreSqlDurability.Batched && batch.Count < _options.BatchSize && _options.FlushInterval > TimeSpan.Zero
-                    && !batch.Exists(p => p.Record is null))
-                {
-                    await FillAsync(reader, batch).ConfigureAwait(false);
-                }
-                if (batch.Count > 0) await WriteBatchAsync(batch).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // Disposing past its grace: what is unwritten goes to the spill.
-        }
-    }
-
-    /// <summary>True when there is something to do; while spilling, also when it is time to try the database again.</summary>
-    private async Task<bool> WaitForWorkAsync(ChannelReader<Pending> reader)
-    {
-        if (_carried.Count > 0 && !_spilling) return true;
-        if (!_spilling && _carried.Count == 0) return await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false) || _carried.Count > 0;
-        var wait = _nextAttempt - _time.GetUtcNow();
-        if (wait <= TimeSpan.Zero) return true;
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timer.CancelAfter(wait);
-        try
-        {
-            return await reader.WaitToReadAsync(timer.Token).ConfigureAwait(false) || _carried.Count > 0;
-        }
-        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
-        {
-            return true;
-        }
-    }
-
-    private async Task FillAsync(ChannelReader<Pending> reader, List<Pending> batch)
-    {
-        // Let a batch fill for a moment; a flush marker or a full batch writes at once.
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        wait.CancelAfter(_options.FlushInterval);
-        try
-        {
-            while (batch.Count < _options.BatchSize)
-            {
-                if (reader.TryRead(out var more)) { batch.Add(more); if (more.Record is null) break; continue; }
-                if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) break;
-            }
-        }
-        catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
-        {
-        }
-    }
-
-    /// <summary>Writes one batch to the database, or to the spill when the database is away; carries it over when neither can take it.</summary>
-    private async Task WriteBatchAsync(List<Pending> batch)
-    {
-        var records = batch.Where(p => p.Record is not null).Select(p => p.Record!).DistinctBy(r => r.Id, StringComparer.Ordinal).ToList();
-        if (records.Count == 0)
-        {
-            Complete(batch, records);
-            return;
-        }
-        for (var attempt = 1; ; attempt++)
-        {
-            if (!_spilling)
-            {
-                try
-                {
-                    await WriteToDatabaseAsync(records).ConfigureAwait(false);
-                    Interlocked.Add(ref _written, records.Count);
-                    Complete(batch, records);
-                    return;
-                }
-                catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
-                {
-                    StartSpilling(Describe(ex));
-                }
-                catch (Exception ex) when (attempt < 3 && !_stopping.IsCancellationRequested)
-                {
-                    _logger.LogWarning(ex, "GuardedAI could not write {Count} usage record(s) to {Location} (attempt {Attempt}); retrying.", records.Count, Location, attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _stopping.Token).ConfigureAwait(false);
-                    continue;
-                }
-                catch (Exception ex) when (records.Count > 1 && !_stopping.IsCancellationRequested)
-                {
-                    // The database refuses the batch, not the connection: write the records one by one, so only a record
-                    // it refuses itself fails, and the others are kept.
-                    _logger.LogWarning(ex, "GuardedAI could not write a batch of {Count} usage record(s) to {Location}; writing them one by one.", records.Count, Location);
-                    foreach (var single in batch.Where(p => p.Record is not null).GroupBy(p => p.Record!.Id, StringComparer.Ordinal))
-                    {
-                        await WriteBatchAsync(single.ToList()).ConfigureAwait(false);
-                    }
-                    foreach (var marker in batch.Where(p => p.Record is null)) marker.Done?.TrySetResult();
-                    return;
-                }
-                catch (Exception ex) when (!_stopping.IsCancellationRequested)
-                {
-                    Interlocked.Add(ref _failed, records.Count);
-                    Forget(records);
-                    PostgreSqlLog.WriteFailed(_logger, ex, records.Count, Location, string.Join(",", records.Select(r => r.Id)));
-                    foreach (var item in batch)
-                    {
-                        if (item.Record is not null) item.Done?.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to {Location}: {ex.Message}", ex));
-                        else item.Done?.TrySetResult();
-                    }
-                    return;
-                }
-            }
-            // Spilling is switched off by a replay only while no batch is being spilled, so no record is left behind in the spill.
-            await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
-            try
-            {
-                if (!_spilling) continue; // a replay just finished: the database answers again
-                if (await _spill.AppendAsync(records).ConfigureAwait(false))
-                {
-                    Interlocked.Add(ref _spilled, records.Count);
-                    Complete(batch, records);
-                    return;
-                }
-            }
-            finally
-            {
-                _mode.Release();
-            }
-            // Neither the database nor the spill takes them: they wait in memory (queries still see them) and are tried again.
-            MarkUnavailable(SpillFullReason());
-            _carried.AddRange(batch);
-            return;
-        }
-    }
-
-    /// <summary>Replays the spill in the background when it holds records and the retry interval has passed; new records
-    /// keep flowing meanwhile (to the spill until the replay is done, so none waits for it).</summary>
-    private void StartDrainWhenDue()
-    {
-        if (!_spilling && _spill.Count == 0) return;
-        if (_drain is { IsCompleted: false } || _time.GetUtcNow() < _nextAttempt) return;
-        _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
-        _drain = Task.Run(async () =>
-        {
-            try
-            {
-                await TryDrainAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-            {
-            }
-            catch (Exception ex)
-            {
-                // Not an outage (those are handled inside): a record the database refuses. It stays in the spill; tried again later.
-                PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
-            }
-        });
-    }
-
-    private async Task WriteToDatabaseAsync(IReadOnlyList<UsageRecord> records)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timeout.CancelAfter(_options.WriteTimeout);
-        await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-        await PostgreSqlRecordWriter.WriteAsync(connection, null, records, timeout.Token).ConfigureAwait(false);
-    }
-
-    /// <summary>Replays the spill into the database when it answers; on success the spill is empty and spilling stops.</summary>
-    private async Task TryDrainAsync()
-    {
-        int replayed = 0, alreadyThere = 0;
-        var wasSpilling = _spilling;
-        try
-        {
-            // Until no file is left: a call may spill its own record (its wait timed out) while the replay runs.
-            for (var round = 0; ; round++)
-            {
-                var files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
-                if (files.Count == 0 || round >= 20)
-                {
-                    // Stop spilling only when no batch is being spilled and nothing is left to take.
-                    await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
-                    try
-                    {
-                        files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
-                        if (files.Count == 0)
-                        {
-                            _spilling = false;
-                            break;
-                        }
-                    }
-                    finally
-                    {
-                        _mode.Release();
-                    }
-                }
-                foreach (var file in files)
-                {
-                    var records = _spill.Read(file);
-                    foreach (var chunk in records.Chunk(_options.BatchSize))
-                    {
-                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                        timeout.CancelAfter(_options.WriteTimeout * 5);
-                        await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-                        var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, null, chunk, timeout.Token).ConfigureAwait(false);
-                        replayed += inserted;
-                        alreadyThere += chunk.Length - inserted;
-                    }
-                    _spill.Replayed(file, records.Count);
-                }
-            }
-        }
-        catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
-        {
-            Interlocked.Add(ref _replayed, replayed);
-            _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
-            PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
-            return;
-        }
-        Interlocked.Add(ref _replayed, replayed);
-        if (_spill.Count == 0 && Interlocked.Read(ref _backlog) <= _options.QueueCapacity) MarkAvailable();
-        if (!wasSpilling && replayed + alreadyThere == 0) return;
-        PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);
-        Alert(AlertLevel.StoreRecovered, $"The usage ledger {Location} is reachable again: {replayed:#,0} record(s) kept in the local spill were written to it ({alreadyThere:#,0} were already there), and the spill is empty.");
-    }
-
-    private void StartSpilling(string reason)
-    {
-        _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
-        // Pooled connections to a server that went away are dead; the next attempt opens new ones.
-        _dataSource.Clear();
-        if (_spilling) return;
-        _spilling = true;
-        PostgreSqlLog.SpillStarted(_logger, Location, reason, _spill.Path);
-        Alert(AlertLevel.StoreUnavailable, $"The usage ledger {Location} is unreachable ({reason}). Records are kept in the local spill {_spill.Path} (up to {_options.SpillCapacity:#,0}) and written to it once it is back; calls go on.");
-    }
-
-    private void Complete(List<Pending> batch, List<UsageRecord> records)
-    {
-        Forget(records);
-        if (Interlocked.Read(ref _backlog) <= _options.QueueCapacity && _spill.Count < _options.SpillCapacity) MarkAvailable();
-        foreach (var item in batch) item.Done?.TrySetResult();
-    }
-
-    private void Forget(List<UsageRecord> records)
-    {
-        var removed = 0;
-        foreach (var record in records)
-        {
-            if (_unwritten.TryRemove(new KeyValuePair<string, UsageRecord>(record.Id, record))) removed++;
-        }
-        Interlocked.Add(ref _backlog, -removed);
-    }
-
-    private void MarkUnavailable(string reason)
-    {
-        if (Interlocked.CompareExchange(ref _unavailableReason, reason, null) is null) PostgreSqlLog.Unavailable(_logger, Location, reason);
-    }
-
-    private void MarkAvailable()
-    {
-        if (Interlocked.Exchange(ref _unavailableReason, null) is { } was) PostgreSqlLog.Available(_logger, Location, was);
-    }
-
-    private string SpillFullReason() => string.Create(CultureInfo.InvariantCulture,
-        $"the database is unreachable and the local spill {_spill.Path} is full ({_options.SpillCapacity:#,0} records, GuardedAI:PostgreSql:SpillCapacity)");
-
-    private string Describe(Exception ex) => ex switch
-    {
-        OperationCanceledException or TimeoutException => string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.WriteTimeout.TotalMilliseconds:0} ms (GuardedAI:PostgreSql:WriteTimeoutMs)"),
-        _ => $"{ex.GetType().Name}: {ex.Message}",
-    };
-
-    private void Alert(AlertLevel level, string message)
-    {
-        var alert = new BudgetAlert(level, "(ledger)", null, null, 0, 0, 0, message, _time.GetUtcNow());
-        foreach (var sink in _alertSinks.ToList())
-        {
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await sink.SendAsync(alert, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    PostgreSqlLog.AlertFailed(_logger, ex, sink.Name);
-                }
-            });
-        }
     }
 
     private readonly record struct Pending(UsageRecord? Record, TaskCompletionSource? Done);

@@ -13,13 +13,14 @@ namespace GuardedAI.PostgreSql;
 /// repeated after a crash counts nothing twice. A torn last line (the process died mid-write, before the fsync that
 /// would have acknowledged it) is logged and skipped.
 /// </summary>
-internal sealed class SpillFile
+internal sealed class SpillFile : IDisposable
 {
     private const string ReplaySuffix = ".replay-";
     private readonly object _gate = new();
     private readonly string _path;
     private readonly int _capacity;
     private readonly ILogger _logger;
+    private readonly FileStream _lock;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly StringBuilder _waiting = new();
     private long _lastTicket;
@@ -34,6 +35,17 @@ internal sealed class SpillFile
         _logger = logger;
         var directory = System.IO.Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        try
+        {
+            // One process per spill: two writing one file could interleave their lines, and a line is an acknowledged record.
+            // The lock (an advisory file lock) ends with the process, however it ends.
+            _lock = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException(
+                $"Another process uses the spill file '{_path}'. Give each instance its own GuardedAI:PostgreSql:SpillPath.", ex);
+        }
         // What earlier runs left (in the live file or in a replay they did not finish) counts against the capacity.
         _count = Files().Sum(f => File.ReadLines(f).Count(l => l.Length > 0));
     }
@@ -178,5 +190,13 @@ internal sealed class SpillFile
         if (read.Length == 0) return (byte)'\n';
         read.Seek(-1, SeekOrigin.End);
         return (byte)read.ReadByte();
+    }
+
+    /// <summary>Releases the spill for another process.</summary>
+    public void Dispose()
+    {
+        _lock.Dispose();
+        try { File.Delete(_path + ".lock"); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _writeGate.Dispose();
     }
 }

@@ -131,6 +131,17 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Two_instances_cannot_share_one_spill_file_and_the_file_is_free_again_once_the_first_closes()
+    {
+        var first = await OpenAsync();
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => OpenAsync());
+        Assert.Contains("GuardedAI:PostgreSql:SpillPath", ex.Message);
+        await first.DisposeAsync();
+        await using var second = await OpenAsync();
+        Assert.False(second.IsSpilling);
+    }
+
+    [Fact]
     public void A_bad_connection_string_names_the_setting_and_never_echoes_the_value()
     {
         var options = new PostgreSqlLedgerOptions { ConnectionString = "Host=db;Password=hunter2-secret;Port=notaport" };

@@ -114,7 +114,9 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
             foreach (var worker in survivors)
             {
                 output.WriteLine($"{worker.Done} committed-after-spill-started={worker.CommittedAfterSpillStarted}");
-                var allowed = Bound.TotalMilliseconds + worker.DoneValue("maxspillms") + 250;
+                // Slack for a saturated machine: four workers, PostgreSQL, Redis and the test share two cores, and an append may
+                // wait for one group fsync before its own. A wait on the stopped database would show as whole seconds more.
+                var allowed = Bound.TotalMilliseconds + 2 * worker.DoneValue("maxspillms") + 1000;
                 Assert.True(worker.DoneValue("maxappendms") <= allowed, $"{worker.Done} (allowed {allowed:0} ms)");
             }
 

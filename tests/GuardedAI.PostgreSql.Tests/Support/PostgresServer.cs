@@ -66,6 +66,35 @@ public sealed class PostgresServer : IAsyncDisposable
         _running = false;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP to the postmaster and its backends, by their process ids): connections are accepted by
+    /// the kernel but nothing answers, as with a hung server or a network partition. <see cref="Thaw"/> resumes it.
+    /// </summary>
+    public void Freeze() => Signal("-STOP");
+
+    public void Thaw() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(_data, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        var children = Directory.GetDirectories("/proc").Select(Path.GetFileName).Where(d => int.TryParse(d, out _))
+            .Where(pid => File.Exists($"/proc/{pid}/stat") && ParentOf(pid!) == postmaster).Select(pid => pid!).ToList();
+        Run("kill", [signal, postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture), .. children]);
+    }
+
+    private static int ParentOf(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return -1; // the process ended meanwhile
+        }
+    }
+
     public async Task ExecuteAsync(string sql, string database = "postgres")
     {
         await using var connection = new NpgsqlConnection(ConnectionString(database) + ";Pooling=false");
