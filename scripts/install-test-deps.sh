@@ -31,4 +31,6 @@ ensure() {
 }
 
 ensure redis-server redis-server
+ensure chromium chromium
 ensure /usr/lib/postgresql/15/bin/postgres postgresql
+

@@ -35,10 +35,12 @@ internal static class DiagnosticDescriptors
     private const string Category = "GuardedAI";
 
     /// <summary>
-    /// Where every diagnostic's help link points: <c>HelpLinkBase + id + ".md"</c>. The only place the address is written
-    /// (the build prints it after each message), so moving the documentation is a one-line change.
+    /// Where every diagnostic's help link points: <c>HelpLinkBase + id + ".md"</c>, a page that ships with GuardedAI — at
+    /// this path in the repository and in the package — since the project has no web site: a link to one that does not
+    /// exist helps nobody. The only place the address is written (the build prints it after each message, and a test
+    /// checks that every descriptor's page exists), so publishing the docs on a site is a one-line change.
     /// </summary>
-    public const string HelpLinkBase = "https://github.com/guardedai/guardedai/blob/main/docs/diagnostics/";
+    public const string HelpLinkBase = "docs/diagnostics/";
 
     // Neutral wording: the model may be a paid API or a local one (Ollama, a Docker model runner); either way the call
     // runs without a request, token or cost limit.

@@ -26,6 +26,8 @@ internal static class CliApp
         root.Add(HealthCommand.Build(globals));
         root.Add(ImportCommand.Build(globals));
         root.Add(PricingCommand.Build(globals));
+        root.Add(VerifyCommand.Build(globals));
+        root.Add(RetentionCommand.Build(globals));
         return root;
     }
 

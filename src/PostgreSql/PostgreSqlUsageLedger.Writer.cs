@@ -190,7 +190,7 @@ public sealed partial class PostgreSqlUsageLedger
 
     private string Describe(Exception ex) => ex switch
     {
-        OperationCanceledException or TimeoutException => string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.WriteTimeout.TotalMilliseconds:0} ms (GuardedAI:PostgreSql:WriteTimeoutMs)"),
+        OperationCanceledException or TimeoutException or Npgsql.NpgsqlException { InnerException: TimeoutException or OperationCanceledException } => string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.WriteTimeout.TotalMilliseconds:0} ms (GuardedAI:PostgreSql:WriteTimeoutMs)"),
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
 }

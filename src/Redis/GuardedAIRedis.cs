@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,6 +16,8 @@ namespace GuardedAI.Redis;
 public sealed class GuardedAIRedis : IAsyncDisposable
 {
     private readonly string[] _secrets;
+    private readonly Meter _meter;
+    private int _skewWarned;
 
     private GuardedAIRedis(IConnectionMultiplexer connection, RedisStoreOptions options, ConfigurationOptions configuration, ILogger logger)
     {
@@ -23,6 +26,11 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         Logger = logger;
         Endpoint = configuration.ToString(includePassword: false);
         _secrets = new[] { configuration.Password, configuration.SentinelPassword }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
+        Scripts = new RedisScripts(options.TestServerClockKey is null ? null : options.KeyPrefix + options.TestServerClockKey);
+        Clock = new RedisServerClock(TimeProvider.System);
+        _meter = new Meter(GuardedAITelemetry.MeterName);
+        _meter.CreateObservableGauge("guardedai.redis.clock_skew", () => Clock.Skew is { } skew ? [new Measurement<double>(skew.TotalSeconds)] : Array.Empty<Measurement<double>>(),
+            "s", "How far this instance's clock is ahead of the Redis server's (negative: behind). Windows and leases follow the server's clock.");
         Counters = new RedisBudgetCounterStore(this);
         Breakers = new RedisBreakerStateStore(this);
         AlertDedup = new RedisAlertDedupStore(this);
@@ -47,6 +55,38 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     public RedisAlertDedupStore AlertDedup { get; }
 
     internal ILogger Logger { get; }
+
+    internal RedisScripts Scripts { get; }
+
+    /// <summary>The shared clock: this instance's clock corrected by the server's (see <see cref="ClockSkew"/>).</summary>
+    internal RedisServerClock Clock { get; }
+
+    /// <summary>
+    /// How far this instance's clock is ahead of the Redis server's (negative: behind), measured on every reservation,
+    /// sweep and <see cref="SynchronizeClockAsync"/>; null before the first measurement. Windows and leases follow the
+    /// server's clock whatever this is; above <see cref="RedisStoreOptions.ClockSkewWarning"/> a warning is logged.
+    /// Also published as the <c>guardedai.redis.clock_skew</c> gauge (seconds).
+    /// </summary>
+    public TimeSpan? ClockSkew => Clock.Skew;
+
+    /// <summary>Reads the server's clock now and updates <see cref="ClockSkew"/>.</summary>
+    public async Task<TimeSpan> SynchronizeClockAsync(CancellationToken cancellationToken = default)
+    {
+        var before = Clock.Local.GetUtcNow();
+        var server = (long)await RunAsync(db => db.ScriptEvaluateAsync(Scripts.Time), cancellationToken).ConfigureAwait(false);
+        ObserveServerTime(before, server, Clock.Local.GetUtcNow(), force: true);
+        return Clock.Skew!.Value;
+    }
+
+    /// <summary>Takes one reading of the server's clock (Unix ms) made between two local readings, and reports a skew that crosses the warning.</summary>
+    internal void ObserveServerTime(DateTimeOffset localBefore, long serverUnixMs, DateTimeOffset localAfter, bool force = false)
+    {
+        if (!Clock.Observe(localBefore, serverUnixMs, localAfter, force) || Clock.Skew is not { } skew) return;
+        var skewed = skew.Duration() > Options.ClockSkewWarning;
+        if (Interlocked.Exchange(ref _skewWarned, skewed ? 1 : 0) == (skewed ? 1 : 0)) return;   // logged on a change only
+        if (skewed) RedisLog.ClockSkewed(Logger, Endpoint, (long)skew.TotalMilliseconds, (long)Options.ClockSkewWarning.TotalMilliseconds);
+        else RedisLog.ClockSkewBack(Logger, Endpoint, (long)skew.TotalMilliseconds);
+    }
 
     internal IDatabase Database => Connection.GetDatabase();
 
@@ -87,10 +127,17 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         return redis;
     }
 
-    /// <summary>Sets the counter store, breaker state store and alert de-duplication of <paramref name="engine"/> to this connection.</summary>
+    /// <summary>
+    /// Sets the counter store, breaker state store and alert de-duplication of <paramref name="engine"/> to this
+    /// connection, and its clock to the shared one: <paramref name="engine"/>'s <see cref="BudgetEngineOptions.TimeProvider"/>
+    /// corrected by the Redis server's time, so every instance computes the same windows and stamps its records with
+    /// the same time. Set the engine's own <c>TimeProvider</c> before calling this.
+    /// </summary>
     public void ApplyTo(BudgetEngineOptions engine)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        Clock.UseLocal(engine.TimeProvider);
+        engine.TimeProvider = Clock;
         engine.Store = Counters;
         engine.BreakerStateStore = Breakers;
         engine.AlertDedupStore = AlertDedup;
@@ -104,7 +151,11 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     }
 
     /// <summary>Closes the connection.</summary>
-    public async ValueTask DisposeAsync() => await Connection.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        _meter.Dispose();
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Runs one Redis call with the operation timeout; failures become <see cref="RedisStoreException"/>s without secrets.</summary>
     internal async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> call, CancellationToken cancellationToken)

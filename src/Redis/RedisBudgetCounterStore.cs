@@ -33,26 +33,46 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     public string CounterKeyName(CounterKey key) => Prefix + "c:" + key.ToStorageKey();
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The script decides by the Redis server's clock: the lease expires its duration (<paramref name="leaseExpiresAt"/>
+    /// minus the shared clock's now) after the server's now, and when the server's now is outside a charged calendar
+    /// window nothing is reserved and <see cref="CounterReserveResult.OutsideWindow"/> carries the server's time.
+    /// </remarks>
     public async ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
     {
+        var clock = _redis.Clock;
         var keys = new RedisKey[charges.Count + 2];
-        var args = new RedisValue[charges.Count * 3 + 2];
+        var args = new RedisValue[charges.Count * 5 + 2];
         keys[0] = _leases;
         keys[1] = LeaseKey(reservationId);
-        args[0] = leaseExpiresAt.ToUnixTimeMilliseconds();
-        args[1] = (long)Math.Max(1, (leaseExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromDays(1)).TotalMilliseconds);
+        args[0] = (long)Math.Max(0, (leaseExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
+        args[1] = (long)TimeSpan.FromDays(1).TotalMilliseconds;
         for (var i = 0; i < charges.Count; i++)
         {
             var charge = charges[i];
+            var calendar = charge.Key.Window <= BudgetWindow.Month;
             keys[i + 2] = CounterKeyName(charge.Key);
-            args[2 + i * 3] = charge.Amount;
-            args[3 + i * 3] = charge.Limit;
-            args[4 + i * 3] = ExpireAt(charge);
+            args[2 + i * 5] = charge.Amount;
+            args[3 + i * 5] = charge.Limit;
+            args[4 + i * 5] = ExpireAt(charge);
+            args[5 + i * 5] = calendar ? charge.Key.WindowStart.ToUnixTimeMilliseconds() : 0;
+            args[6 + i * 5] = calendar ? charge.WindowEnd.ToUnixTimeMilliseconds() : 0;
         }
-        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Reserve, keys, args), cancellationToken).ConfigureAwait(false))!;
-        if ((long)result[0] == 0) return CounterReserveResult.Denied((int)(long)result[1], (long)result[2]);
+        var before = clock.Local.GetUtcNow();
+        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reserve, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var after = clock.Local.GetUtcNow();
+        switch ((long)result[0])
+        {
+            case 2:
+                _redis.ObserveServerTime(before, (long)result[1], after, force: true);
+                return CounterReserveResult.OutsideWindow(DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
+            case 0:
+                _redis.ObserveServerTime(before, (long)result[3], after);
+                return CounterReserveResult.Denied((int)(long)result[1], (long)result[2]);
+        }
+        _redis.ObserveServerTime(before, (long)result[1], after);
         var values = new long[charges.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 1];
+        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 2];
         return CounterReserveResult.Reserved(values);
     }
 
@@ -78,13 +98,18 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>Leases expire by the Redis server's clock: <paramref name="now"/> is not used, so every instance's sweep agrees.</remarks>
     public async ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var total = 0;
+        var clock = _redis.Clock;
         while (true)
         {
             var batch = _redis.Options.ReclaimBatchSize;
-            var reclaimed = (int)(long)(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Reclaim, [_leases], [now.ToUnixTimeMilliseconds(), batch]), cancellationToken).ConfigureAwait(false));
+            var before = clock.Local.GetUtcNow();
+            var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reclaim, [_leases], [batch]), cancellationToken).ConfigureAwait(false))!;
+            _redis.ObserveServerTime(before, (long)result[1], clock.Local.GetUtcNow());
+            var reclaimed = (int)(long)result[0];
             total += reclaimed;
             if (reclaimed < batch) return total;
         }

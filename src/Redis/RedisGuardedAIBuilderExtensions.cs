@@ -49,6 +49,14 @@ public static class RedisGuardedAIBuilderExtensions
             var redis = await GuardedAIRedis.ConnectAsync(options, target.LoggerFactory?.CreateLogger("GuardedAI.Redis"), cancellationToken).ConfigureAwait(false);
             redis.ApplyTo(target);
             target.OwnedResources.Add(redis);
+            try
+            {
+                // Measure the skew before the restore computes today's windows; an unreachable Redis is measured later.
+                await redis.SynchronizeClockAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisStoreException ex) when (ex is not RedisScriptingUnavailableException)
+            {
+            }
         }
     }
 }

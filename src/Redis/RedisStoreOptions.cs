@@ -26,4 +26,16 @@ public sealed class RedisStoreOptions
 
     /// <summary>Most expired leases one sweep returns (default 1,000).</summary>
     public int ReclaimBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How far this instance's clock may be from the Redis server's before a warning is logged (default 1 s). Windows
+    /// and leases follow the server's clock either way; a large skew means this host's time is wrong.
+    /// </summary>
+    public TimeSpan ClockSkewWarning { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Tests only: a key (under <see cref="KeyPrefix"/>) whose value in Unix milliseconds replaces the server's
+    /// <c>TIME</c> in the scripts, so tests can drive the shared clock across midnight. Never set in production.
+    /// </summary>
+    internal string? TestServerClockKey { get; set; }
 }

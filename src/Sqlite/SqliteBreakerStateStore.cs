@@ -41,6 +41,7 @@ public sealed class SqliteBreakerStateStore : IBreakerStateStore
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         using var connection = SqliteSchema.Open(_path, synchronousFull: true, _busyTimeout);
+        using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO breaker_state (scope, state, open_until_ticks, reason, updated_ticks) VALUES ($scope, $state, $until, $reason, $updated)
@@ -53,7 +54,16 @@ public sealed class SqliteBreakerStateStore : IBreakerStateStore
         command.Parameters.AddWithValue("$until", snapshot.OpenUntil.UtcTicks);
         command.Parameters.AddWithValue("$reason", (object?)snapshot.Reason ?? DBNull.Value);
         command.Parameters.AddWithValue("$updated", snapshot.UpdatedAt.UtcTicks);
-        command.ExecuteNonQuery();
+        command.Transaction = transaction;
+        if (command.ExecuteNonQuery() > 0)
+        {
+            // A breaker action is an audit entry in the ledger's chain, committed with the state it records.
+            var chain = new SqliteChain(transaction);
+            chain.AppendAudit(new OperatorAction(snapshot.UpdatedAt, "guardedai", "breaker." + snapshot.State.ToString().ToLowerInvariant(), snapshot.Scope,
+                snapshot.State == CircuitBreakerState.Closed ? snapshot.Reason : $"until {snapshot.OpenUntil:yyyy-MM-dd HH:mm:ss}Z{(snapshot.Reason is null ? "" : ": " + snapshot.Reason)}"));
+            chain.SaveHeads();
+        }
+        transaction.Commit();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
@@ -6,7 +7,7 @@ namespace GuardedAI.Sqlite;
 /// <summary>
 /// Operator state in the ledger file: counter resets (table <c>counter_resets</c>) and the audit trail of operator
 /// actions (table <c>audit_log</c>). The <c>guardedai</c> tool writes both; an engine reads the resets when it
-/// restores its counters at start.
+/// restores its counters at start. Every reset and action is an entry of the ledger's tamper-evident chain.
 /// </summary>
 public sealed class SqliteOperationsStore : ICounterResetStore, IOperatorAuditLog
 {
@@ -21,11 +22,14 @@ public sealed class SqliteOperationsStore : ICounterResetStore, IOperatorAuditLo
     }
 
     /// <inheritdoc/>
+    /// <remarks>The reset is also an audit entry (<c>counter.reset</c>) in the ledger's chain, in the same transaction.</remarks>
     public ValueTask SaveAsync(CounterReset reset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reset);
         using var connection = SqliteSchema.Open(_path, synchronousFull: true);
+        using var transaction = connection.BeginTransaction(deferred: false);
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "INSERT INTO counter_resets (scope, window_kind, window_start_ticks, reset_ticks, reason) VALUES ($scope, $window, $start, $at, $reason);";
         command.Parameters.AddWithValue("$scope", reset.Scope);
         command.Parameters.AddWithValue("$window", (int)reset.Window);
@@ -33,6 +37,11 @@ public sealed class SqliteOperationsStore : ICounterResetStore, IOperatorAuditLo
         command.Parameters.AddWithValue("$at", reset.ResetAt.UtcTicks);
         command.Parameters.AddWithValue("$reason", (object?)reset.Reason ?? DBNull.Value);
         command.ExecuteNonQuery();
+        var chain = new SqliteChain(transaction);
+        chain.AppendAudit(new OperatorAction(reset.ResetAt, "guardedai", "counter.reset", reset.Scope, string.Create(CultureInfo.InvariantCulture,
+            $"{reset.Window} window from {reset.WindowStart:yyyy-MM-dd HH:mm:ss}Z reset{(reset.Reason is null ? "" : ": " + reset.Reason)}")));
+        chain.SaveHeads();
+        transaction.Commit();
         return ValueTask.CompletedTask;
     }
 
@@ -54,18 +63,12 @@ public sealed class SqliteOperationsStore : ICounterResetStore, IOperatorAuditLo
     }
 
     /// <inheritdoc/>
+    /// <remarks>Chained into the ledger's tamper-evident chain (<c>guardedai verify</c> checks it).</remarks>
     public ValueTask AppendAsync(OperatorAction action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
         using var connection = SqliteSchema.Open(_path, synchronousFull: true);
-        using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO audit_log (ts_ticks, actor, action, scope, detail) VALUES ($at, $actor, $action, $scope, $detail);";
-        command.Parameters.AddWithValue("$at", action.Timestamp.UtcTicks);
-        command.Parameters.AddWithValue("$actor", action.Actor);
-        command.Parameters.AddWithValue("$action", action.Action);
-        command.Parameters.AddWithValue("$scope", (object?)action.Scope ?? DBNull.Value);
-        command.Parameters.AddWithValue("$detail", (object?)action.Detail ?? DBNull.Value);
-        command.ExecuteNonQuery();
+        SqliteChain.AppendAudit(connection, action);
         return ValueTask.CompletedTask;
     }
 

@@ -9,7 +9,8 @@ namespace GuardedAI.Sqlite;
 /// Writes usage records into <c>usage_records</c> inside the caller's transaction and brings the hourly rollup up to
 /// date in the same transaction, so a report never sees a record without its rollup or the reverse. A record whose
 /// id is already there is skipped (the ledger promises each id once); <see cref="Write"/> says how many were new.
-/// One writer for the ledger's batches and for bulk imports.
+/// One writer for the ledger's batches and for bulk imports. Each new record is chained (<see cref="SqliteChain"/>) into
+/// this process's segment of its UTC day; a record skipped as already there takes no place in the chain.
 /// </summary>
 internal sealed class SqliteRecordWriter : IDisposable
 {
@@ -17,17 +18,17 @@ internal sealed class SqliteRecordWriter : IDisposable
         INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens,
             reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags,
             price_version, conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from)
+            reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, chain_segment, chain_pos, chain_prev, chain_hash)
         VALUES ($id, $ts, $budget, $tenant, $provider, $model, $in, $out, $cached, $reasoning, $estIn, $estOut, $estCost, $cost, $reported,
             $duration, $status, $reason, $tags, $price, $conversation, $run, $cacheWrite, $repIn, $repOut, $repTotal, $repCached, $repReasoning,
-            $anomalies, $kind, $degradedFrom)
+            $anomalies, $kind, $degradedFrom, $chainSegment, $chainPos, $chainPrev, $chainHash)
         ON CONFLICT (id) DO NOTHING;
         """;
 
     private static readonly string[] Names =
         ["$id", "$ts", "$budget", "$tenant", "$provider", "$model", "$in", "$out", "$cached", "$reasoning", "$estIn", "$estOut", "$estCost", "$cost",
          "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run", "$cacheWrite", "$repIn", "$repOut", "$repTotal",
-         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom"];
+         "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom", "$chainSegment", "$chainPos", "$chainPrev", "$chainHash"];
 
     private readonly SqliteCommand _insert;
     private readonly SqliteParameter[] _p;
@@ -49,9 +50,12 @@ internal sealed class SqliteRecordWriter : IDisposable
     public int Write(SqliteTransaction transaction, IEnumerable<UsageRecord> records)
     {
         _insert.Transaction = transaction;
+        var chain = new SqliteChain(transaction);
         var inserted = 0;
         foreach (var r in records)
         {
+            var (segment, position, previous) = chain.Next(r.Timestamp);
+            var hash = Integrity.LedgerChain.Hash(previous, r);
             _p[0].Value = r.Id;
             _p[1].Value = r.Timestamp.UtcTicks;
             _p[2].Value = r.Budget;
@@ -83,8 +87,15 @@ internal sealed class SqliteRecordWriter : IDisposable
             _p[28].Value = (object?)r.Anomalies ?? DBNull.Value;
             _p[29].Value = (int)r.Kind;
             _p[30].Value = (object?)r.DegradedFrom ?? DBNull.Value;
-            inserted += _insert.ExecuteNonQuery();
+            _p[31].Value = segment;
+            _p[32].Value = position;
+            _p[33].Value = previous;
+            _p[34].Value = hash;
+            if (_insert.ExecuteNonQuery() == 0) continue;
+            inserted++;
+            chain.Advance(segment, hash);
         }
+        chain.SaveHeads();
         SqliteRollup.CatchUp(transaction);
         return inserted;
     }

@@ -11,7 +11,7 @@ namespace GuardedAI.Sqlite;
 internal static class SqliteSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 7;
 
     /// <summary>How long SQLite waits for another connection's lock unless told otherwise.</summary>
     public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(2);
@@ -125,6 +125,35 @@ internal static class SqliteSchema
         """
         ALTER TABLE usage_records ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE usage_records ADD COLUMN degraded_from TEXT NULL;
+        """,
+        // 7: the tamper-evident chain (docs/stores.md, "Tamper evidence"): every usage record and audit entry carries its
+        // segment (writer and UTC day), position, previous hash and hash; chain_heads holds each segment's length and last
+        // hash, and where it starts once retention removed its oldest entries (start_pos, and the hash they ended with).
+        // Rows written before this version are not chained: chain_state remembers where they end.
+        """
+        ALTER TABLE usage_records ADD COLUMN chain_segment TEXT NULL;
+        ALTER TABLE usage_records ADD COLUMN chain_pos INTEGER NULL;
+        ALTER TABLE usage_records ADD COLUMN chain_prev BLOB NULL;
+        ALTER TABLE usage_records ADD COLUMN chain_hash BLOB NULL;
+        CREATE INDEX ix_usage_chain ON usage_records (chain_segment, chain_pos) WHERE chain_segment IS NOT NULL;
+        ALTER TABLE audit_log ADD COLUMN chain_segment TEXT NULL;
+        ALTER TABLE audit_log ADD COLUMN chain_pos INTEGER NULL;
+        ALTER TABLE audit_log ADD COLUMN chain_prev BLOB NULL;
+        ALTER TABLE audit_log ADD COLUMN chain_hash BLOB NULL;
+        CREATE INDEX ix_audit_chain ON audit_log (chain_segment, chain_pos) WHERE chain_segment IS NOT NULL;
+        CREATE TABLE chain_heads (
+            segment TEXT NOT NULL PRIMARY KEY,
+            length INTEGER NOT NULL,
+            head BLOB NOT NULL,
+            start_pos INTEGER NOT NULL DEFAULT 0,
+            start_prev BLOB NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE chain_state (
+            name TEXT NOT NULL PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO chain_state (name, value) VALUES ('usage_records_unchained_through', (SELECT coalesce(max(seq), 0) FROM usage_records));
+        INSERT INTO chain_state (name, value) VALUES ('audit_log_unchained_through', (SELECT coalesce(max(seq), 0) FROM audit_log));
         """,
     ];
 

@@ -18,7 +18,7 @@ public class SampleBuildTests
 {
     // MSBuild: "<file>(<line>,<col>): warning GAI001: <message> (<help link>) [<project>]", one line per warning.
     private static readonly Regex WarningLine = new(
-        @"^(?<file>.+?)\((?<line>\d+),\d+\): warning GAI001: (?<message>'[^']+' calls a model without a GuardedAI budget: '[^']+' .+\S) \((?<link>https?://\S+/GAI001\.md)\) \[(?<project>[^\]]+\.csproj)\]$");
+        @"^(?<file>.+?)\((?<line>\d+),\d+\): warning GAI001: (?<message>'[^']+' calls a model without a GuardedAI budget: '[^']+' .+\S) \((?<link>\S+/GAI001\.md)\) \[(?<project>[^\]]+\.csproj)\]$");
 
     [Fact]
     public void AgentsSample_EveryGai001Line_CarriesItsReasonAndHelpLink_AndMatchesTheMarkedLines()

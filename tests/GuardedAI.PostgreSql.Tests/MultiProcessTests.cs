@@ -1,5 +1,3 @@
-using GuardedAI.Redis.Tests;
-
 namespace GuardedAI.PostgreSql.Tests;
 
 /// <summary>
@@ -15,11 +13,11 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
 
     private readonly TempDir _dir = new();
     private readonly string _schema = PostgresFixture.NewSchema();
-    private RedisServer _redis = null!;
+    private RedisProcess _redis = null!;
 
     public Task InitializeAsync()
     {
-        _redis = new RedisServer();
+        _redis = new RedisProcess();
         return Task.CompletedTask;
     }
 
@@ -57,7 +55,7 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
     public async Task Four_processes_with_64_callers_each_one_report_equals_the_sum_of_every_acknowledged_call()
     {
         var server = fixture.Server;
-        var prefix = RedisFixture.NewPrefix();
+        var prefix = RedisProcess.NewPrefix();
         var workers = Enumerable.Range(0, 4).Select(i => StartWorker(server, prefix, i, "calls=6")).ToList();
         try
         {
@@ -87,7 +85,7 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
     public async Task PostgreSQL_stopped_mid_run_blocks_no_call_past_the_bound_and_loses_or_doubles_nothing_even_in_a_process_killed_while_spilling()
     {
         var server = fixture.Restartable;
-        var prefix = RedisFixture.NewPrefix();
+        var prefix = RedisProcess.NewPrefix();
         var workers = Enumerable.Range(0, 4).Select(i => StartWorker(server, prefix, i, "forever=true")).ToList();
         try
         {

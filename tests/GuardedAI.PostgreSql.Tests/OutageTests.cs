@@ -60,7 +60,7 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
         var slowest = await AppendAllAsync(ledger, during);
 
         // Every append returned within the write bound plus the spill's write, and every record is durable in the spill.
-        var allowed = Bound + ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(500); // the database's part, the local disk's part, scheduling
+        var allowed = Bound + 2 * ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(1000); // the database's part, the local disk's part (one group fsync before its own at worst), a loaded machine
         Assert.True(slowest < allowed, $"an append took {slowest.TotalMilliseconds:0} ms, more than {allowed.TotalMilliseconds:0} ms");
         Assert.True(ledger.IsSpilling);
         Assert.True(ledger.SpillCount >= during.Count, $"spill holds {ledger.SpillCount}");
@@ -109,12 +109,13 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
             server.Thaw();
         }
 
-        var allowed = Bound + ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(500);
+        // Without the bound an append would wait for the frozen server until Npgsql's own timeouts, seconds more.
+        var allowed = Bound + 2 * ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(1000);
         Assert.True(slowest < allowed, $"an append took {slowest.TotalMilliseconds:0} ms, more than {allowed.TotalMilliseconds:0} ms");
         await Until.TrueAsync(() => !ledger.IsSpilling && ledger.SpillCount == 0, TimeSpan.FromSeconds(30), "the spill to drain");
         Assert.Equal(170, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
         Assert.Equal(170, await Records.ScalarAsync(server, _schema, "SELECT sum(requests) FROM usage_hourly"));
-        Assert.Contains(sink.Alerts, a => a.Level == AlertLevel.StoreUnavailable && a.Message.Contains("no answer within 500 ms", StringComparison.Ordinal));
+        await Until.TrueAsync(() => sink.Alerts.Any(a => a.Level == AlertLevel.StoreUnavailable && a.Message.Contains("unreachable", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the spill alert");
     }
 
     [Fact]
@@ -142,7 +143,7 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
             Assert.Equal(records.Count, reopened.ReplayedCount);
         }
         Assert.Equal(records.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
-        Assert.Contains(logs.Lines, l => l.Contains("[1706]", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("[1806]", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 

@@ -12,10 +12,14 @@ public class ConversationScopeTests(RedisFixture fixture)
     {
         var prefix = RedisFixture.NewPrefix();
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        // The instances follow the Redis server's clock; the test drives it (the scripts read this key in place of TIME).
+        var serverClock = (StackExchange.Redis.RedisKey)(prefix + "test:server-now");
+        await using var redisCheck = await fixture.ConnectAsync(prefix);
+        await redisCheck.Connection.GetDatabase().StringSetAsync(serverClock, clock.GetUtcNow().ToUnixTimeMilliseconds());
         var engines = new List<BudgetEngine>();
         for (var i = 0; i < 2; i++)
         {
-            var redis = await fixture.ConnectAsync(prefix);
+            var redis = await fixture.ConnectAsync(prefix, "test:server-now");
             var options = new BudgetEngineOptions { LogAlerts = false, TimeProvider = clock, Policies = { Policy() } };
             redis.ApplyTo(options);
             options.OwnedResources.Add(redis);
@@ -36,7 +40,6 @@ public class ConversationScopeTests(RedisFixture fixture)
         var usage = await engines[0].GetUsageAsync(policy, context);
         Assert.Equal(40m, Assert.Single(usage).Used);
 
-        await using var redisCheck = await fixture.ConnectAsync(prefix);
         var key = redisCheck.Counters.CounterKeyName(new CounterKey("conversation:chat:c-1", BudgetDimension.Requests, BudgetWindow.Conversation, DateTimeOffset.UnixEpoch));
         var ttl = await redisCheck.Connection.GetDatabase().KeyTimeToLiveAsync(key);
         var expected = TimeSpan.FromMinutes(10) + redisCheck.Options.CounterGracePeriod;
@@ -44,6 +47,7 @@ public class ConversationScopeTests(RedisFixture fixture)
 
         // A call five minutes later moves the expiry with it: the idle time counts from the last call.
         clock.Advance(TimeSpan.FromMinutes(5));
+        await redisCheck.Connection.GetDatabase().StringSetAsync(serverClock, clock.GetUtcNow().ToUnixTimeMilliseconds());
         var another = await engines[1].TryReserveAsync(policy, new UsageEstimate("gpt-4o-mini", 10, 10, 0), new ReservationContext { ConversationId = "c-1" });
         Assert.False(another.IsAcquired);
         var other = await engines[1].TryReserveAsync(policy, new UsageEstimate("gpt-4o-mini", 10, 10, 0), new ReservationContext { ConversationId = "c-2" });

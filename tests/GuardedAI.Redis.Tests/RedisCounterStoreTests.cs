@@ -8,7 +8,16 @@ namespace GuardedAI.Redis.Tests;
 [Collection("redis")]
 public class RedisCounterStoreTests(RedisFixture fixture)
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+    // The store decides windows and leases by the server's clock; these tests freeze it at Now (the scripts read the
+    // test clock key in place of TIME) so a minute boundary during the run cannot move the current window.
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    private async Task<GuardedAIRedis> ConnectFrozenAsync()
+    {
+        var redis = await fixture.ConnectAsync(testClockKey: "test:server-now");
+        await redis.Connection.GetDatabase().StringSetAsync(redis.Options.KeyPrefix + "test:server-now", Now.ToUnixTimeMilliseconds());
+        return redis;
+    }
 
     private static CounterCharge Charge(string scope, BudgetDimension dimension, long amount, long limit, BudgetWindow window = BudgetWindow.Day) =>
         new(new CounterKey(scope, dimension, window, WindowCalendar.Start(window, Now, TimeZoneInfo.Utc)), amount, limit, WindowCalendar.End(window, Now, TimeZoneInfo.Utc));
@@ -16,7 +25,7 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     [Fact]
     public async Task Reserve_is_all_or_none_and_reports_the_limit_that_did_not_fit()
     {
-        await using var redis = await fixture.ConnectAsync();
+        await using var redis = await ConnectFrozenAsync();
         var store = redis.Counters;
         var requests = Charge("s", BudgetDimension.Requests, 1, 10);
         var tokens = Charge("s", BudgetDimension.TotalTokens, 600, 1000);
@@ -37,7 +46,7 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     [Fact]
     public async Task Settle_replaces_the_estimate_once_and_a_repeat_changes_nothing()
     {
-        await using var redis = await fixture.ConnectAsync();
+        await using var redis = await ConnectFrozenAsync();
         var store = redis.Counters;
         var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
         await store.TryReserveAsync("r1", [tokens], Now.AddMinutes(10));
@@ -51,7 +60,7 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     [Fact]
     public async Task Expired_leases_return_to_the_budget_and_a_late_settle_counts_the_actual_usage()
     {
-        await using var redis = await fixture.ConnectAsync();
+        await using var redis = await ConnectFrozenAsync();
         var store = redis.Counters;
         var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
         await store.TryReserveAsync("gone", [tokens], Now.AddSeconds(-1));
@@ -68,7 +77,7 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     [Fact]
     public async Task Counter_keys_expire_after_their_window()
     {
-        await using var redis = await fixture.ConnectAsync();
+        await using var redis = await ConnectFrozenAsync();
         var minute = Charge("s", BudgetDimension.Requests, 1, 10, BudgetWindow.Minute);
         await redis.Counters.TryReserveAsync("r", [minute], Now.AddMinutes(1));
         var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(redis.Counters.CounterKeyName(minute.Key));

@@ -152,8 +152,10 @@ public sealed class RedisFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
 
-    public async Task<GuardedAIRedis> ConnectAsync(string? prefix = null) =>
-        await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = Server.Configuration, KeyPrefix = prefix ?? NewPrefix() });
+    /// <param name="prefix">The key prefix (a new one when null).</param>
+    /// <param name="testClockKey">When set, the scripts take the server's time from this key (Unix ms) when it holds one.</param>
+    public async Task<GuardedAIRedis> ConnectAsync(string? prefix = null, string? testClockKey = null) =>
+        await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = Server.Configuration, KeyPrefix = prefix ?? NewPrefix(), TestServerClockKey = testClockKey });
 
     public static string NewPrefix() => "{t" + Guid.NewGuid().ToString("N")[..12] + "}:";
 }

@@ -10,6 +10,7 @@ internal static class AlertText
         AlertLevel.Digest => $"GuardedAI digest: {alert.Items.Count} alert(s)",
         AlertLevel.UnknownModelPrice => $"GuardedAI {Describe(alert.Level)}: model '{alert.Scope}'",
         AlertLevel.StoreUnavailable or AlertLevel.StoreRecovered => $"GuardedAI {Describe(alert.Level)}",
+        AlertLevel.AlertSinkFailing or AlertLevel.AlertSinkRecovered => $"GuardedAI {Describe(alert.Level)}: channel '{alert.Scope}'",
         _ => $"GuardedAI {Describe(alert.Level)}: budget '{alert.Scope}'",
     };
 
@@ -27,6 +28,8 @@ internal static class AlertText
         AlertLevel.SpendAnomaly => "spend anomaly",
         AlertLevel.ProviderOverReport => "provider over-reported usage",
         AlertLevel.Digest => "digest",
+        AlertLevel.AlertSinkFailing => "alert channel failing",
+        AlertLevel.AlertSinkRecovered => "alert channel delivers again",
         _ => level.ToString(),
     };
 

@@ -47,6 +47,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         _metrics = metrics;
         _logger = logger ?? NullLogger.Instance;
         _workers = sinks.Select(sink => new AlertSinkWorker(sink, options, time, _logger, metrics)).ToArray();
+        foreach (var worker in _workers) worker.SinkHealthChanged += TellOtherSinks;
         foreach (var (level, names) in options.Routes)
         {
             var targets = new List<AlertSinkWorker>();
@@ -222,6 +223,21 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// A sink started failing or delivers again: the alert goes to the sinks its level is routed to (every sink when
+    /// unrouted) except the one it is about — a failing channel cannot carry news of itself. Not de-duplicated: the
+    /// worker raises it once per change.
+    /// </summary>
+    private void TellOtherSinks(AlertSinkWorker about, BudgetAlert alert)
+    {
+        _metrics?.Alert(alert.Level, "published", null);
+        var targets = _routes.TryGetValue(alert.Level, out var routed) ? routed : _workers;
+        foreach (var worker in targets)
+        {
+            if (!ReferenceEquals(worker, about)) worker.Enqueue(alert);
         }
     }
 

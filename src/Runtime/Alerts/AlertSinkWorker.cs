@@ -8,6 +8,8 @@ namespace GuardedAI;
 /// One sink's delivery queue and loop: a sink that hangs delays only its own alerts, never another sink's and never a
 /// call. Each send is cancelled after <see cref="AlertSettings.SendTimeout"/>. With a digest interval, alerts of the
 /// digest levels wait in a buffer and go out together as one <see cref="AlertLevel.Digest"/> alert.
+/// A failed send is logged as one line with its reason; the first failure marks the sink failing and reports it once
+/// (<see cref="SinkHealthChanged"/>), the first success after that marks it delivering again.
 /// </summary>
 internal sealed class AlertSinkWorker : IAsyncDisposable
 {
@@ -22,6 +24,10 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     private readonly Task _loop;
     private long _dropped;
     private long _failed;
+    // Touched only by the delivery loop (one send at a time).
+    private bool _failing;
+    private long _failedWhileFailing;
+    private DateTimeOffset _failingSince;
 
     public AlertSinkWorker(IBudgetAlertSink sink, AlertSettings options, TimeProvider time, ILogger logger, GuardedAIMetrics? metrics)
     {
@@ -44,6 +50,12 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     }
 
     public IBudgetAlertSink Sink { get; }
+
+    /// <summary>Raised from the delivery loop when the sink starts failing or delivers again, with the alert to tell the others.</summary>
+    public event Action<AlertSinkWorker, BudgetAlert>? SinkHealthChanged;
+
+    /// <summary>Whether the last send failed.</summary>
+    public bool IsFailing => Volatile.Read(ref _failing);
 
     public string Name { get; }
 
@@ -137,15 +149,58 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
         {
             await Sink.SendAsync(alert, linked.Token).ConfigureAwait(false);
             _metrics?.Alert(alert.Level, "sent", Name);
+            if (_failing) Recovered();
         }
         catch (Exception ex) when (!_stopping.IsCancellationRequested)
         {
             Interlocked.Increment(ref _failed);
             _metrics?.Alert(alert.Level, "failed", Name);
-            if (timeout.IsCancellationRequested) AlertLog.SinkTimedOut(_logger, Name, alert.Level, alert.Scope, _options.SendTimeout);
-            else EngineLog.AlertSinkFailed(_logger, ex, Name, alert.Level, alert.Scope);
+            var reason = timeout.IsCancellationRequested
+                ? $"no answer within {_options.SendTimeout}; the send was cancelled"
+                : AlertFailureReason.Describe(ex);
+            if (_failing)
+            {
+                _failedWhileFailing++;
+                if (timeout.IsCancellationRequested) AlertLog.SinkTimedOut(_logger, Name, alert.Level, alert.Scope, _options.SendTimeout);
+                else EngineLog.AlertSinkFailed(_logger, Name, alert.Level, alert.Scope, reason);
+            }
+            else
+            {
+                Failing(alert, reason);
+            }
         }
     }
+
+    private void Failing(BudgetAlert failed, string reason)
+    {
+        var now = _time.GetUtcNow();
+        Volatile.Write(ref _failing, true);
+        _failedWhileFailing = 1;
+        _failingSince = now;
+        AlertLog.SinkFailing(_logger, Name, failed.Level, failed.Scope, reason);
+        Raise(new BudgetAlert(AlertLevel.AlertSinkFailing, Name, null, null, 0, 0, 0,
+            $"Alert sink '{Name}' failed to deliver a {failed.Level} alert for '{failed.Scope}': {reason}. Alerts routed to it are not delivered until it works again.", now)
+        {
+            Advice = $"Check the '{Name}' channel's settings (address, credentials) and that its server is reachable from this host.",
+        });
+    }
+
+    private void Recovered()
+    {
+        var now = _time.GetUtcNow();
+        Volatile.Write(ref _failing, false);
+        AlertLog.SinkRecovered(_logger, Name, _failedWhileFailing, _failingSince);
+        Raise(new BudgetAlert(AlertLevel.AlertSinkRecovered, Name, null, null, 0, 0, 0,
+            Invariant($"Alert sink '{Name}' delivers again; {_failedWhileFailing} alert(s) failed since {_failingSince:u}."), now));
+    }
+
+    private void Raise(BudgetAlert alert)
+    {
+        try { SinkHealthChanged?.Invoke(this, alert); }
+        catch (Exception ex) { EngineLog.AlertObserverFailed(_logger, ex); }
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
     // A sink's name is ours to log; a sink that throws from Name still gets delivered to.
     private static string SafeName(IBudgetAlertSink sink)

@@ -29,6 +29,11 @@ public enum AlertLevel
     Digest,
     /// <summary>A call's reported usage was negative, absurd or inconsistent and was corrected before it was counted.</summary>
     UsageAnomaly,
+    /// <summary>An alert sink (a webhook, an SMTP server) failed to deliver; sent once, to the other sinks, until it delivers again.
+    /// <see cref="BudgetAlert.Scope"/> is the sink's name.</summary>
+    AlertSinkFailing,
+    /// <summary>An alert sink that was failing delivered again.</summary>
+    AlertSinkRecovered,
 }
 
 /// <summary>How urgent an alert is: the log level it is written at and the colour a chat message gets.</summary>
@@ -87,7 +92,7 @@ public static class AlertLevelExtensions
     /// <summary>How urgent an alert of <paramref name="level"/> is.</summary>
     public static AlertSeverity Severity(this AlertLevel level) => level switch
     {
-        AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest => AlertSeverity.Info,
+        AlertLevel.BreakerClosed or AlertLevel.StoreRecovered or AlertLevel.Digest or AlertLevel.AlertSinkRecovered => AlertSeverity.Info,
         AlertLevel.Warning or AlertLevel.UnknownModelPrice or AlertLevel.ProjectedToExceed or AlertLevel.ProviderOverReport => AlertSeverity.Warning,
         _ => AlertSeverity.Critical,
     };

@@ -151,6 +151,18 @@ public sealed class CircuitBreaker
         }
     }
 
+    /// <summary>Reports a provider's HTTP 429: the breaker opens for the provider's wait (or the failure open duration
+    /// when it gave none), unless it is already open for longer.</summary>
+    internal void OnRateLimited(bool wasProbe, BreakerSettings settings, TimeSpan retryAfter, string reason)
+    {
+        Interlocked.Increment(ref _consecutiveFailures);
+        if (wasProbe) lock (_gate) _probeInFlight = false;
+        var wait = retryAfter > TimeSpan.Zero ? retryAfter : settings.FailureOpenDuration;
+        var until = _timeProvider.GetUtcNow() + wait;
+        if (State == CircuitBreakerState.Open && OpenUntil >= until) return;
+        Open($"the provider rate-limited the call (HTTP 429){(retryAfter > TimeSpan.Zero ? $" and asked to retry after {Denials.FormatDuration(retryAfter)}" : "")}; last: {reason}", until);
+    }
+
     /// <summary>Returns an unused probe slot (the probe was denied by the budget, or cancelled before it reached the provider).</summary>
     public void AbandonProbe()
     {

@@ -186,7 +186,7 @@ public class BudgetChatClient : DelegatingChatClient
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 lease.ErrorType = failure.GetType().FullName;
-                outcome = new LeaseOutcome(UsageStatus.Failed, usage, reported, GuardedCall.Describe(failure));
+                outcome = LeaseOutcome.Failed(failure, usage, reported);
             }
             else
             {

@@ -40,8 +40,7 @@ internal static class GuardedCall
         }
         catch (Exception ex)
         {
-            lease.ErrorType = ex.GetType().FullName;
-            await lease.FailAsync(Describe(ex)).ConfigureAwait(false);
+            await lease.FailAsync(ex).ConfigureAwait(false);
             throw;
         }
         if (result is Microsoft.Extensions.AI.ChatResponse response) lease.ResponseModel = response.ModelId;

@@ -110,6 +110,7 @@ public static class GuardedAIConfigurationSchema
             .Value("TripAtPercent", percent)
             .Value("BreakerFailures", ConfigurationValue.Integer(0, int.MaxValue))
             .Value("BreakerOpenSeconds", ConfigurationValue.Integer(1, 30 * 24 * 3600))
+            .Value("BreakerOpensOnRateLimit", ConfigurationValue.Boolean)
             .List("AlertAtPercents", percent)
             .Section("SoftLimits", Limits(new ConfigurationSchema("the soft limits of " + noun), tokens, cost));
     }

@@ -111,6 +111,9 @@ public sealed class BudgetOptions : CalendarLimitOptions
     public int? BreakerFailures { get; set; }
     /// <summary>Seconds the breaker stays open after failures (default 60).</summary>
     public int? BreakerOpenSeconds { get; set; }
+
+    /// <summary>Whether a provider's HTTP 429 opens the breaker for its retry-after (default true).</summary>
+    public bool? BreakerOpensOnRateLimit { get; set; }
     /// <summary>Further alert levels in percent of each limit (e.g. [50, 80]), beside warn, critical and trip.</summary>
     public double[]? AlertAtPercents { get; set; }
     /// <summary>Limits that only alert, with the same names as the hard ones (e.g. <c>DailyCostUsd</c>).</summary>
@@ -135,12 +138,13 @@ public sealed class BudgetOptions : CalendarLimitOptions
         if (MaxOutputTokens is not null) builder.WithMaxOutputTokens(MaxOutputTokens);
         if (MaxRequestCostUsd is not null) builder.WithMaxRequestCostUsd(MaxRequestCostUsd);
         builder.WithThresholds(WarnAtPercent, CriticalAtPercent, TripAtPercent);
-        if (BreakerFailures is not null || BreakerOpenSeconds is not null)
+        if (BreakerFailures is not null || BreakerOpenSeconds is not null || BreakerOpensOnRateLimit is not null)
         {
             builder.WithBreaker(BreakerSettings.Default with
             {
                 ConsecutiveFailuresToOpen = BreakerFailures ?? BreakerSettings.Default.ConsecutiveFailuresToOpen,
                 FailureOpenDuration = BreakerOpenSeconds is { } s ? TimeSpan.FromSeconds(s) : BreakerSettings.Default.FailureOpenDuration,
+                OpenOnProviderRateLimit = BreakerOpensOnRateLimit ?? BreakerSettings.Default.OpenOnProviderRateLimit,
             });
         }
         if (AlertAtPercents is { Length: > 0 } levels) builder.WithAlertLevels(levels);

@@ -1,3 +1,4 @@
+using GuardedAI.Reports;
 namespace GuardedAI;
 
 /// <summary>
@@ -129,6 +130,25 @@ public sealed class BudgetEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(context);
         return UsageReader.ReadAsync(Parts, policy, context, cancellationToken);
+    }
+
+    /// <summary>
+    /// How much was spent in the current window (today by default): requests, input, output, cached and reasoning
+    /// tokens and cost — every dimension, whether a limit counts it or not — for the records <see cref="SpendQuery.Filter"/>
+    /// lets through (a budget, a tenant, a conversation, a model), in total and per <see cref="SpendQuery.GroupBy"/> group.
+    /// Read from the ledger's records (settled calls; denied ones are counted as <see cref="UsageTotals.Denied"/> with no
+    /// spend). <see cref="GetUsageAsync(BudgetPolicy, CancellationToken)"/> gives the limited dimensions' counters instead.
+    /// </summary>
+    public Task<CurrentSpend> GetSpendAsync(SpendQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new SpendQuery();
+        ArgumentNullException.ThrowIfNull(query.Filter, "query.Filter");
+        ArgumentNullException.ThrowIfNull(query.GroupBy, "query.GroupBy");
+        foreach (var g in query.GroupBy)
+        {
+            if (g.Dimension == UsageDimension.Tag && string.IsNullOrEmpty(g.TagKey)) throw new ArgumentException("A tag grouping needs the tag's key.", nameof(query));
+        }
+        return SpendReader.ReadAsync(Parts, query, cancellationToken);
     }
 
     /// <summary>Returns reservations whose lease expired to the budget now (the engine also does this on a timer).</summary>

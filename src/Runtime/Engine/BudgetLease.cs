@@ -6,7 +6,7 @@ namespace GuardedAI;
 /// until the lease is settled, exactly once, by one of:
 /// <list type="bullet">
 /// <item><see cref="CommitAsync"/> — the call completed; the actual usage replaces the estimate;</item>
-/// <item><see cref="FailAsync"/> — the provider failed; the request and what was consumed count, and the breaker sees a failure;</item>
+/// <item><see cref="FailAsync(string, TokenUsage, bool)"/> or <see cref="FailAsync(Exception, TokenUsage, bool)"/> — the provider failed; the request and what was consumed count, and the breaker sees a failure;</item>
 /// <item><see cref="CancelAsync"/> — the caller gave up; the request and what was consumed count;</item>
 /// <item><see cref="DisposeAsync"/> of an unsettled lease — abandoned: the request and the estimated prompt tokens
 /// count (the prompt may have been sent), no output tokens. Use <see cref="CancelAsync"/> with no usage when the call
@@ -94,6 +94,18 @@ public sealed class BudgetLease : IAsyncDisposable
     public ValueTask<UsageRecord> FailAsync(string reason, TokenUsage consumed = default, bool reportedByProvider = false) =>
         Settle(new LeaseOutcome(UsageStatus.Failed, consumed, reportedByProvider, reason));
 
+    /// <summary>Settles a call the provider failed with <paramref name="error"/>, as <see cref="FailAsync(string, TokenUsage, bool)"/>
+    /// does, and reads the error the way the breaker needs: an HTTP 429 from any SDK (its status, and its
+    /// <c>retry-after</c> when the exception carries the response) opens the breaker for the provider's wait when the
+    /// policy's <see cref="BreakerSettings.OpenOnProviderRateLimit"/> is on.</summary>
+    /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
+    public ValueTask<UsageRecord> FailAsync(Exception error, TokenUsage consumed = default, bool reportedByProvider = false)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ErrorType ??= error.GetType().FullName;
+        return Settle(LeaseOutcome.Failed(error, consumed, reportedByProvider));
+    }
+
     /// <summary>Settles a call the caller cancelled or abandoned: the request counts, and so does <paramref name="consumed"/>.
     /// Not a provider failure.</summary>
     /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
@@ -127,6 +139,17 @@ public sealed class BudgetLease : IAsyncDisposable
 /// <summary>How a lease ends.</summary>
 internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usage, bool ReportedByProvider, string? Reason)
 {
+    /// <summary>For a failure: the provider answered 429, and asked to wait this long (zero when it did not say).</summary>
+    public TimeSpan? RateLimitedFor { get; init; }
+
+    /// <summary>A provider failure, with what the error says about rate limiting.</summary>
+    public static LeaseOutcome Failed(Exception error, TokenUsage consumed, bool reportedByProvider) =>
+        new(UsageStatus.Failed, consumed, reportedByProvider, GuardedCall.Describe(error))
+        {
+            // A Retry-After date is the provider's wall clock, so it is compared with the real clock, not the engine's.
+            RateLimitedFor = ProviderErrors.RateLimitedFor(error, DateTimeOffset.UtcNow),
+        };
+
     public static LeaseOutcome Abandoned(UsageEstimate estimate) =>
         new(UsageStatus.Cancelled, new TokenUsage(estimate.InputTokens, 0), false, "the lease was disposed without being settled (abandoned)");
 }

@@ -65,8 +65,8 @@ internal static partial class EngineLog
     [LoggerMessage(1207, LogLevel.Error, "GuardedAI could not save the state of circuit breaker {Scope} ({State}); it holds in this instance.")]
     public static partial void BreakerSaveFailed(ILogger logger, Exception exception, string scope, CircuitBreakerState state);
 
-    [LoggerMessage(1401, LogLevel.Error, "GuardedAI alert sink {Sink} failed to deliver a {Level} alert for {Scope}.")]
-    public static partial void AlertSinkFailed(ILogger logger, Exception exception, string sink, AlertLevel level, string scope);
+    [LoggerMessage(1401, LogLevel.Error, "GuardedAI alert sink {Sink} failed to deliver a {Level} alert for {Scope}: {Reason}")]
+    public static partial void AlertSinkFailed(ILogger logger, string sink, AlertLevel level, string scope, string reason);
 
     [LoggerMessage(1402, LogLevel.Error, "An alert observer threw.")]
     public static partial void AlertObserverFailed(ILogger logger, Exception exception);

@@ -72,4 +72,14 @@ public readonly record struct CounterReserveResult(bool Success, int FailedIndex
 
     /// <summary>A denial naming the charge that did not fit.</summary>
     public static CounterReserveResult Denied(int index, long current) => new(false, index, current, null);
+
+    /// <summary>
+    /// Nothing was reserved because, by the store's own clock (<paramref name="storeTime"/>), the moment is outside a
+    /// charged calendar window: the caller's clock disagrees with the one clock a shared store keeps for every instance.
+    /// The engine computes the windows again at <paramref name="storeTime"/> and retries.
+    /// </summary>
+    public static CounterReserveResult OutsideWindow(DateTimeOffset storeTime) => new(false, -1, 0, null) { StoreTime = storeTime };
+
+    /// <summary>For <see cref="OutsideWindow"/>: the store's time when it refused; otherwise null.</summary>
+    public DateTimeOffset? StoreTime { get; init; }
 }

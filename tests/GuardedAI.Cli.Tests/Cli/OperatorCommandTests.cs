@@ -53,6 +53,9 @@ public sealed class OperatorCommandTests : IDisposable
 
         var audit = new List<OperatorAction>();
         await foreach (var a in new SqliteOperationsStore(db).ReadAsync(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1))) audit.Add(a);
+        // The breaker store records each state change in the same (chained) trail, as GuardedAI itself; the operator's actions beside them.
+        Assert.Equal(["breaker.open", "breaker.closed"], audit.Where(a => a.Actor == "guardedai").Select(a => a.Action));
+        audit.RemoveAll(a => a.Actor == "guardedai");
         Assert.Equal(["breaker.trip", "breaker.reset"], audit.Select(a => a.Action));
         Assert.Equal("ops-alice", audit[0].Actor);
         Assert.Equal("support", audit[0].Scope);

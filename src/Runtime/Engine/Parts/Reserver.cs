@@ -6,6 +6,9 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class Reserver
 {
+    /// <summary>How often a reservation is retried in the windows of a shared store's clock before it counts as a store failure.</summary>
+    private const int MaxClockRetries = 3;
+
     private readonly EngineParts _parts;
 
     public Reserver(EngineParts parts) => _parts = parts;
@@ -32,13 +35,25 @@ internal sealed class Reserver
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
-        var charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
-        var expiresAt = now + _parts.LeaseFor(estimate);
+        CounterCharge[] charges;
+        DateTimeOffset expiresAt;
         CounterReserveResult result;
         IBudgetCounterStore? holder;
+        var attempts = 0;
         try
         {
-            (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
+                expiresAt = now + _parts.LeaseFor(estimate);
+                (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, cancellationToken).ConfigureAwait(false);
+                // A shared store keeps one clock for every instance; when ours put the call in a window that store's
+                // clock says is not the current one (a boundary between our reading and its), count it in the windows
+                // of the store's time instead. Bounded: a store clock that keeps disagreeing is treated as a failure.
+                if (holder is null || result.Success || result.StoreTime is not { } storeTime) break;
+                if (++attempts > MaxClockRetries) { holder = null; break; }
+                now = storeTime;
+            }
         }
         catch
         {

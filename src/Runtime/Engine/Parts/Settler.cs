@@ -139,7 +139,8 @@ internal sealed class Settler
                     break;
                 case UsageStatus.Failed:
                     var settings = held.TenantPolicy is { } tenant && breaker.Scope == tenant.Name ? tenant.Breaker : lease.Policy.Breaker;
-                    breaker.OnFailure(isProbe, settings, outcome.Reason ?? "provider call failed");
+                    if (outcome.RateLimitedFor is { } wait && settings.OpenOnProviderRateLimit) breaker.OnRateLimited(isProbe, settings, wait, outcome.Reason ?? "HTTP 429");
+                    else breaker.OnFailure(isProbe, settings, outcome.Reason ?? "provider call failed");
                     break;
                 default:
                     if (isProbe) breaker.AbandonProbe();
