@@ -32,3 +32,5 @@ ensure() {
 
 ensure redis-server redis-server
 ensure chromium chromium
+ensure /usr/lib/postgresql/15/bin/postgres postgresql
+

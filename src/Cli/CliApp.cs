@@ -80,7 +80,7 @@ internal sealed class GlobalOptions
     public Option<string?> Connection { get; } = Args.Connection();
     public Option<bool> NoColor { get; } = Args.NoColor();
 
-    public string LedgerPath(ParseResult parse) => LedgerAccess.ResolvePath(parse, Db, Connection);
+    public LedgerTarget LedgerPath(ParseResult parse) => LedgerAccess.ResolvePath(parse, Db, Connection);
 
     public LedgerAccess OpenLedger(ParseResult parse) => LedgerAccess.Open(LedgerPath(parse));
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using GuardedAI.Reports.Sql;
 using Microsoft.Data.Sqlite;
 
 namespace GuardedAI.Sqlite;
@@ -114,53 +115,13 @@ internal sealed class SqliteRecordWriter : IDisposable
     public void Dispose() => _insert.Dispose();
 }
 
-/// <summary>The columns a usage record is read from, and the reading.</summary>
+/// <summary>The columns a usage record is read from, and the reading (shared by every SQL ledger: <see cref="LedgerSql"/>).</summary>
 internal static class SqliteRecordColumns
 {
-    public const string Select = "id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, "
-        + "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id, "
-        + "cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens, "
-        + "reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason";
+    public const string Select = LedgerSql.RecordColumns;
 
     /// <summary>How many columns <see cref="Select"/> reads (a query may select more after them).</summary>
-    public const int Count = 33;
+    public const int Count = LedgerSql.RecordColumnCount;
 
-    public static UsageRecord Read(SqliteDataReader reader) => new()
-    {
-        Id = reader.GetString(0),
-        Timestamp = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
-        Budget = reader.GetString(2),
-        Tenant = reader.IsDBNull(3) ? null : reader.GetString(3),
-        Provider = reader.IsDBNull(4) ? null : reader.GetString(4),
-        Model = reader.IsDBNull(5) ? null : reader.GetString(5),
-        InputTokens = reader.GetInt64(6),
-        OutputTokens = reader.GetInt64(7),
-        CachedInputTokens = reader.GetInt64(8),
-        ReasoningTokens = reader.GetInt64(9),
-        ReservedInputTokens = reader.GetInt64(10),
-        ReservedOutputTokens = reader.GetInt64(11),
-        ReservedCostUsd = SqliteFunctions.Parse(reader.GetString(12)),
-        CostUsd = SqliteFunctions.Parse(reader.GetString(13)),
-        UsageReported = reader.GetInt64(14) != 0,
-        Duration = TimeSpan.FromTicks(reader.GetInt64(15)),
-        Status = (UsageStatus)reader.GetInt32(16),
-        Reason = reader.IsDBNull(17) ? null : reader.GetString(17),
-        Tags = reader.IsDBNull(18) ? UsageRecord.EmptyTags : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18)) ?? (IReadOnlyDictionary<string, string>)UsageRecord.EmptyTags,
-        PriceTableVersion = reader.IsDBNull(19) ? null : reader.GetString(19),
-        ConversationId = reader.IsDBNull(20) ? null : reader.GetString(20),
-        RunId = reader.IsDBNull(21) ? null : reader.GetString(21),
-        CacheWriteInputTokens = reader.GetInt64(22),
-        ReportedInputTokens = NullableLong(reader, 23),
-        ReportedOutputTokens = NullableLong(reader, 24),
-        ReportedTotalTokens = NullableLong(reader, 25),
-        ReportedCachedInputTokens = NullableLong(reader, 26),
-        ReportedReasoningTokens = NullableLong(reader, 27),
-        Anomalies = reader.IsDBNull(28) ? null : reader.GetString(28),
-        Kind = (UsageKind)reader.GetInt32(29),
-        DegradedFrom = reader.IsDBNull(30) ? null : reader.GetString(30),
-        WouldBeDeniedBy = reader.IsDBNull(31) ? null : reader.GetString(31),
-        WouldBeDeniedReason = reader.IsDBNull(32) ? null : reader.GetString(32),
-    };
-
-    private static long? NullableLong(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+    public static UsageRecord Read(SqliteDataReader reader) => LedgerSql.ReadRecord(reader, SqliteDialect.Instance);
 }

@@ -11,7 +11,7 @@ namespace GuardedAI.Packaging.Tests;
 /// </summary>
 public sealed class PackagesTests : IAsyncLifetime
 {
-    private static readonly string[] Packages = ["GuardedAI", "GuardedAI.Sqlite", "GuardedAI.Redis", "GuardedAI.Alerts", "GuardedAI.AspNetCore", "GuardedAI.Cli"];
+    private static readonly string[] Packages = ["GuardedAI", "GuardedAI.Sqlite", "GuardedAI.Redis", "GuardedAI.PostgreSql", "GuardedAI.Alerts", "GuardedAI.AspNetCore", "GuardedAI.Cli"];
 
     private readonly string _work = Path.Combine(Path.GetTempPath(), "guardedai-packages-" + Guid.NewGuid().ToString("N")[..8]);
     // Each part of an assembly version must stay below 65535: year and day, then two-second steps of the day.

@@ -40,21 +40,21 @@ internal static class HealthCommand
             }
             catch (CliException ex) when (ex.ExitCode == ExitCodes.Unreachable)
             {
-                Report(globals.Terminal(parse), json, "unreachable", path, [ex.Message], []);
+                Report(globals.Terminal(parse), json, "unreachable", path.Display, [ex.Message], []);
                 return ExitCodes.Unreachable;
             }
 
             string? integrity;
             try
             {
-                integrity = QuickCheck(ledger.SqlitePath);
+                integrity = ledger.SqlitePath is { } file ? QuickCheck(file) : "ok"; // PostgreSQL checks its own pages
                 var description = await ledger.Queries.DescribeAsync(cancellationToken).ConfigureAwait(false);
                 notes.Add($"ledger {description.Location}: {Fmt.N(description.Records)} records, schema {description.SchemaVersion}"
                     + (description.Last is { } last ? $", last record {Fmt.Time(last, zone)}" : ""));
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (ex is SqliteException or Npgsql.NpgsqlException)
             {
-                Report(globals.Terminal(parse), json, "unreachable", path, [$"The ledger '{path}' cannot be read: {ex.Message}"], []);
+                Report(globals.Terminal(parse), json, "unreachable", path.Display, [$"The ledger {path.Display} cannot be read: {ex.Message}"], []);
                 return ExitCodes.Unreachable;
             }
             if (!string.Equals(integrity, "ok", StringComparison.OrdinalIgnoreCase)) problems.Add($"integrity check failed: {integrity}");
@@ -78,7 +78,7 @@ internal static class HealthCommand
             }
             if (!settings.HasBudgets) notes.Add("limits not checked (give --config with the application's settings to check them)");
             var status = problems.Count == 0 ? "healthy" : "degraded";
-            Report(globals.Terminal(parse), json, status, path, problems, notes);
+            Report(globals.Terminal(parse), json, status, path.Display, problems, notes);
             return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Degraded;
         });
         return command;

@@ -48,12 +48,12 @@ internal static class ImportCommand
                     .StartAsync(async context =>
                     {
                         var task = context.AddTask("Importing " + Path.GetFileName(path), maxValue: Math.Max(1, new FileInfo(path).Length));
-                        return await importer.RunAsync(ledger.SqlitePath, (done, total) => task.Value = done, cancellationToken).ConfigureAwait(false);
+                        return await importer.RunAsync(ledger, (done, total) => task.Value = done, cancellationToken).ConfigureAwait(false);
                     }).ConfigureAwait(false);
             }
             else
             {
-                result = await importer.RunAsync(ledger.SqlitePath, null, cancellationToken).ConfigureAwait(false);
+                result = await importer.RunAsync(ledger, null, cancellationToken).ConfigureAwait(false);
             }
 
             await ledger.Operations.AppendAsync(new OperatorAction(DateTimeOffset.UtcNow, Environment.UserName, "import", null,

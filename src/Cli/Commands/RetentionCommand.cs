@@ -46,8 +46,8 @@ internal static class RetentionCommand
             try
             {
                 report = parse.GetValue(apply)
-                    ? SqliteLedgerRetention.Apply(ledger.SqlitePath, policy, clock, keep, cancellationToken)
-                    : SqliteLedgerRetention.Preview(ledger.SqlitePath, policy, clock, keep);
+                    ? SqliteLedgerRetention.Apply(ledger.RequireSqlite("retention"), policy, clock, keep, cancellationToken)
+                    : SqliteLedgerRetention.Preview(ledger.RequireSqlite("retention"), policy, clock, keep);
             }
             catch (SqliteException ex)
             {

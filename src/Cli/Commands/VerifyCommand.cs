@@ -30,7 +30,7 @@ internal static class VerifyCommand
             LedgerVerification result;
             try
             {
-                result = SqliteLedgerVerifier.Verify(ledger.SqlitePath, cancellationToken);
+                result = SqliteLedgerVerifier.Verify(ledger.RequireSqlite("verify"), cancellationToken);
             }
             catch (Exception ex) when (ex is InvalidOperationException or SqliteException)
             {

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Unicode;
 using System.Threading.Channels;
-using GuardedAI.Sqlite;
+using GuardedAI.Cli.Infrastructure;
 
 namespace GuardedAI.Cli.Import;
 
@@ -55,7 +55,7 @@ internal sealed class UsageImporter
         _priceVersion = PriceTableVersion.Of(settings.Prices);
     }
 
-    public async Task<ImportResult> RunAsync(string ledgerPath, Action<long, long>? progress, CancellationToken cancellationToken)
+    public async Task<ImportResult> RunAsync(LedgerAccess ledger, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var result = new ImportResult { PriceTable = _priceVersion };
         var watch = Stopwatch.StartNew();
@@ -64,11 +64,11 @@ internal sealed class UsageImporter
         var batches = Channel.CreateBounded<List<UsageRecord>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         var writer = Task.Run(async () =>
         {
-            using var importer = new SqliteLedgerImporter(ledgerPath);
+            await using var importer = await ledger.CreateImporterAsync(CancellationToken.None).ConfigureAwait(false);
             long inserted = 0, written = 0;
             await foreach (var batch in batches.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                inserted += importer.Write(batch);
+                inserted += await importer.WriteAsync(batch).ConfigureAwait(false);
                 written += batch.Count;
             }
             return (inserted, written);

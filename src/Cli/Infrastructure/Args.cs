@@ -20,7 +20,7 @@ internal static class Args
 
     public static Option<string?> Connection() => new("--connection")
     {
-        Description = "A connection string for a shared ledger instead of --db (for a SQLite file: 'Data Source=PATH').",
+        Description = "A connection string instead of --db: a PostgreSQL ledger shared by many instances ('Host=…;Database=…;Username=…;Password=…', schema from 'Search Path', default guardedai; or set GUARDEDAI_CONNECTION so the password stays off the command line), or a SQLite file ('Data Source=PATH').",
         HelpName = "STRING",
         Recursive = true,
     };

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using GuardedAI.Alerts;
+using GuardedAI.PostgreSql;
 using GuardedAI.Redis;
 using GuardedAI.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -11,12 +12,12 @@ namespace GuardedAI.Docs.Tests.Checking;
 /// <summary>
 /// Checks a doc's JSON blocks: each must parse (comments and trailing commas allowed, as in appsettings.json), and
 /// one holding a <c>GuardedAI</c> section must load through <c>AddGuardedAI</c> with its strict validation — with the
-/// SQLite ledger, Redis counters and alert channels added, so their sections are checked too, but not connected (the
+/// SQLite ledger, Redis counters, the PostgreSQL ledger and alert channels added, so their sections are checked too, but not connected (the
 /// docs' file paths and servers are not on the test machine): the engine is built with in-memory stores.
 /// </summary>
 public sealed class JsonConfigurationChecker
 {
-    private static readonly string[] s_connectingSections = [SqliteGuardedAIBuilderExtensions.SectionName, RedisGuardedAIBuilderExtensions.SectionName];
+    private static readonly string[] s_connectingSections = [SqliteGuardedAIBuilderExtensions.SectionName, RedisGuardedAIBuilderExtensions.SectionName, PostgreSqlGuardedAIBuilderExtensions.SectionName];
 
     public async Task<IReadOnlyList<DocProblem>> CheckAsync(IReadOnlyList<FencedBlock> blocks)
     {
@@ -45,7 +46,7 @@ public sealed class JsonConfigurationChecker
             var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(block.Text))).Build();
             var services = new ServiceCollection();
             services.AddLogging();
-            services.AddGuardedAI(configuration).AddSqliteLedger().AddRedisCounters().AddAlertChannels();
+            services.AddGuardedAI(configuration).AddSqliteLedger().AddRedisCounters().AddPostgreSqlLedger().AddAlertChannels();
             foreach (var connecting in services.Where(d => d.ImplementationInstance is IGuardedAIEngineSetup setup
                 && s_connectingSections.Contains(setup.ConfigurationSection, StringComparer.OrdinalIgnoreCase)).ToList())
             {

@@ -1,0 +1,43 @@
+namespace GuardedAI.PostgreSql;
+
+/// <summary>
+/// Bulk writes of usage records into a PostgreSQL ledger, one statement a batch, for imports of old logs (the
+/// <c>guardedai import</c> tool). Ids already in the ledger are skipped, so importing the same records twice writes them
+/// once; the hourly rollup is kept in the same statement, as the ledger's own writer does. Not for the call path: use
+/// <see cref="PostgreSqlUsageLedger"/> there.
+/// </summary>
+public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
+{
+    private readonly Npgsql.NpgsqlDataSource _dataSource;
+
+    private PostgreSqlLedgerImporter(Npgsql.NpgsqlDataSource dataSource) => _dataSource = dataSource;
+
+    /// <summary>Creates or migrates the schema of <paramref name="options"/>, then returns the importer.</summary>
+    public static async Task<PostgreSqlLedgerImporter> OpenAsync(PostgreSqlLedgerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var dataSource = PostgreSqlConnections.CreateForSetup(options.ConnectionString, options.Schema);
+        try
+        {
+            await PostgreSqlSchema.MigrateAsync(dataSource, options.Schema, PostgreSqlConnections.Describe(options.ConnectionString, options.Schema), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new PostgreSqlLedgerImporter(dataSource);
+    }
+
+    /// <summary>Writes <paramref name="records"/> in one statement; returns how many were new.</summary>
+    public async Task<int> WriteAsync(IReadOnlyCollection<UsageRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await PostgreSqlRecordWriter.WriteAsync(connection, null, records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

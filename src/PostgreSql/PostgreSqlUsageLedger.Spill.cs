@@ -1,0 +1,118 @@
+namespace GuardedAI.PostgreSql;
+
+/// <summary>The spill's life: started when the database does not answer, replayed in the background when it does, announced both ways.</summary>
+public sealed partial class PostgreSqlUsageLedger
+{
+    /// <summary>Replays the spill in the background when it holds records and the retry interval has passed; new records
+    /// keep flowing meanwhile (to the spill until the replay is done, so none waits for it).</summary>
+    private void StartDrainWhenDue()
+    {
+        if (!_spilling && _spill.Count == 0) return;
+        if (_drain is { IsCompleted: false } || _time.GetUtcNow() < _nextAttempt) return;
+        _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
+        _drain = Task.Run(async () =>
+        {
+            try
+            {
+                await TryDrainAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                // Not an outage (those are handled inside): a record the database refuses. It stays in the spill; tried again later.
+                PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
+            }
+        });
+    }
+
+    /// <summary>Replays the spill into the database when it answers; on success the spill is empty and spilling stops.</summary>
+    private async Task TryDrainAsync()
+    {
+        int replayed = 0, alreadyThere = 0;
+        var wasSpilling = _spilling;
+        try
+        {
+            // Until no file is left: a call may spill its own record (its wait timed out) while the replay runs.
+            for (var round = 0; ; round++)
+            {
+                var files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
+                if (files.Count == 0 || round >= 20)
+                {
+                    // Stop spilling only when no batch is being spilled and nothing is left to take.
+                    await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
+                        if (files.Count == 0)
+                        {
+                            _spilling = false;
+                            break;
+                        }
+                    }
+                    finally
+                    {
+                        _mode.Release();
+                    }
+                }
+                foreach (var file in files)
+                {
+                    var records = _spill.Read(file);
+                    foreach (var chunk in records.Chunk(_options.BatchSize))
+                    {
+                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                        timeout.CancelAfter(_options.WriteTimeout * 5);
+                        await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+                        var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, null, chunk, timeout.Token).ConfigureAwait(false);
+                        replayed += inserted;
+                        alreadyThere += chunk.Length - inserted;
+                    }
+                    _spill.Replayed(file, records.Count);
+                }
+            }
+        }
+        catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
+        {
+            Interlocked.Add(ref _replayed, replayed);
+            _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
+            PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
+            return;
+        }
+        Interlocked.Add(ref _replayed, replayed);
+        if (_spill.Count == 0 && Interlocked.Read(ref _backlog) <= _options.QueueCapacity) MarkAvailable();
+        if (!wasSpilling && replayed + alreadyThere == 0) return;
+        PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);
+        Alert(AlertLevel.StoreRecovered, $"The usage ledger {Location} is reachable again: {replayed:#,0} record(s) kept in the local spill were written to it ({alreadyThere:#,0} were already there), and the spill is empty.");
+    }
+
+    private void StartSpilling(string reason)
+    {
+        _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
+        // Pooled connections to a server that went away are dead; the next attempt opens new ones.
+        _dataSource.Clear();
+        if (_spilling) return;
+        _spilling = true;
+        PostgreSqlLog.SpillStarted(_logger, Location, reason, _spill.Path);
+        Alert(AlertLevel.StoreUnavailable, $"The usage ledger {Location} is unreachable ({reason}). Records are kept in the local spill {_spill.Path} (up to {_options.SpillCapacity:#,0}) and written to it once it is back; calls go on.");
+    }
+
+    private void Alert(AlertLevel level, string message)
+    {
+        var alert = new BudgetAlert(level, "(ledger)", null, null, 0, 0, 0, message, _time.GetUtcNow());
+        foreach (var sink in _alertSinks.ToList())
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await sink.SendAsync(alert, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    PostgreSqlLog.AlertFailed(_logger, ex, sink.Name);
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+using GuardedAI.Reports;
+using GuardedAI.Reports.Sql;
+using Npgsql;
+
+namespace GuardedAI.PostgreSql;
+
+/// <summary>
+/// Reports on a PostgreSQL ledger — every instance's records — through <see cref="IUsageLedgerQueries"/>: the same SQL
+/// as every SQL ledger (<see cref="LedgerSql"/>) in PostgreSQL's dialect. Aggregates read the hourly rollup for whole
+/// hours and the records only for what it cannot answer; the rollup is written in the statement that appends, so one
+/// statement's snapshot always sees records and rollup agree. Money is summed as <c>numeric</c>, exactly.
+/// </summary>
+public sealed class PostgreSqlUsageQueries : IUsageLedgerQueries, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>Reports on the ledger in <paramref name="schema"/> of the database <paramref name="connectionString"/> names.
+    /// Nothing is created: open a ledger (or the <c>guardedai</c> tool's import) for that.</summary>
+    public PostgreSqlUsageQueries(string connectionString, string schema = "guardedai")
+    {
+        var options = new PostgreSqlLedgerOptions { ConnectionString = connectionString, Schema = schema };
+        options.Validate();
+        _dataSource = PostgreSqlConnections.CreateForReading(connectionString, schema);
+        Location = PostgreSqlConnections.Describe(connectionString, schema);
+    }
+
+    /// <summary>Host, port, database and schema (never the password).</summary>
+    public string Location { get; }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<UsageAggregateRow> AggregateAsync(UsageAggregateQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        var starts = UsageCalendar.Starts(query.Bucket, query.From, query.To, query.TimeZone);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandTimeout = 0;
+        LedgerSql.Aggregate(command, PostgreSqlDialect.Instance, query, starts.Select(s => s.UtcTicks).ToArray(), rollupWatermark: null);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return LedgerSql.ReadAggregateRow(reader, PostgreSqlDialect.Instance, query.GroupBy.Count, starts);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<UsageRecord> ReadRecordsAsync(DateTimeOffset from, DateTimeOffset to, UsageFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandTimeout = 0;
+        LedgerSql.ReadRecords(command, PostgreSqlDialect.Instance, from, to, filter ?? UsageFilter.None);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return LedgerSql.ReadRecord(reader, PostgreSqlDialect.Instance);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<LedgerDescription> DescribeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT count(*), min(ts_ticks), max(ts_ticks), (SELECT version FROM schema_version) FROM usage_records", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
+        return new LedgerDescription(Location, reader.GetInt64(0), At(1), At(2), reader.GetInt32(3));
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,33 @@
+using System.Data.Common;
+
+namespace GuardedAI.Reports.Sql;
+
+/// <summary>
+/// Everything that differs between the SQL databases a ledger lives in, and nothing else: how a time becomes a bucket
+/// index, how a tag is read from the record's JSON, how money is summed and read back. <see cref="LedgerSql"/> writes
+/// every query once against these points; a store supplies its dialect (SQLite, PostgreSQL) and its connection.
+/// Both stores keep the same tables and column names (<c>usage_records</c>, <c>usage_hourly</c>), times as UTC ticks.
+/// </summary>
+internal abstract class LedgerSqlDialect
+{
+    /// <summary>The 0-based index of the bucket holding <paramref name="ticksColumn"/>, given the buckets' starts bound by <see cref="BindBuckets"/>.</summary>
+    public abstract string BucketIndex(string ticksColumn);
+
+    /// <summary>Makes the bucket starts (UTC ticks, ascending) available to <see cref="BucketIndex"/> in <paramref name="command"/>.</summary>
+    public abstract void BindBuckets(DbCommand command, long[] starts);
+
+    /// <summary>The text of one tag of a record, or NULL, where <paramref name="parameter"/> holds <see cref="TagArgument"/>.</summary>
+    public abstract string TagText(string parameter);
+
+    /// <summary>The parameter value that names tag <paramref name="key"/> for <see cref="TagText"/>.</summary>
+    public abstract object TagArgument(string key);
+
+    /// <summary>The exact sum of a money column.</summary>
+    public abstract string SumMoney(string column);
+
+    /// <summary>The sum of an integer column, as a 64-bit integer.</summary>
+    public virtual string SumLong(string column) => $"sum({column})";
+
+    /// <summary>A money value as the store returns it.</summary>
+    public abstract decimal ReadMoney(DbDataReader reader, int ordinal);
+}

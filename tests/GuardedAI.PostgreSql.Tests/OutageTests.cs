@@ -1,0 +1,169 @@
+using System.Diagnostics;
+
+namespace GuardedAI.PostgreSql.Tests;
+
+/// <summary>
+/// PostgreSQL stopped under the ledger, on a server of the test's own: appends never wait past the bound, records
+/// spill to a local file durably, an alert says so, and once the server is back the spill is replayed — every record
+/// once — and an alert says it drained.
+/// </summary>
+[Collection("postgres")]
+public sealed class OutageTests(PostgresFixture fixture) : IDisposable
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(500);
+    private readonly TempDir _dir = new();
+    private readonly string _schema = PostgresFixture.NewSchema();
+
+    public void Dispose()
+    {
+        fixture.Restartable.Start();
+        _dir.Dispose();
+    }
+
+    private PostgreSqlLedgerOptions Options(PostgresServer server) => new()
+    {
+        ConnectionString = server.ConnectionString(),
+        Schema = _schema,
+        SpillPath = _dir.File("spill.jsonl"),
+        WriteTimeout = Bound,
+        RetryInterval = TimeSpan.FromMilliseconds(200),
+    };
+
+    private static async Task<TimeSpan> AppendAllAsync(PostgreSqlUsageLedger ledger, IReadOnlyList<UsageRecord> records, int callers = 32)
+    {
+        var slowest = TimeSpan.Zero;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < records.Count)
+            {
+                var watch = Stopwatch.StartNew();
+                await ledger.AppendAsync(records[i]);
+                lock (records) if (watch.Elapsed > slowest) slowest = watch.Elapsed;
+            }
+        })));
+        return slowest;
+    }
+
+    [Fact]
+    public async Task Appends_during_an_outage_return_within_the_bound_and_are_replayed_once_when_the_server_is_back()
+    {
+        var server = fixture.Restartable;
+        var sink = new RecordingSink();
+        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(Options(server), alertSinks: [sink]);
+        var before = Records.Generate(100, seed: 1);
+        var during = Records.Generate(300, seed: 2);
+        await AppendAllAsync(ledger, before);
+
+        server.Stop("immediate");
+        var slowest = await AppendAllAsync(ledger, during);
+
+        // Every append returned within the write bound plus the spill's write, and every record is durable in the spill.
+        var allowed = Bound + 2 * ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(1000); // the database's part, the local disk's part (one group fsync before its own at worst), a loaded machine
+        Assert.True(slowest < allowed, $"an append took {slowest.TotalMilliseconds:0} ms, more than {allowed.TotalMilliseconds:0} ms");
+        Assert.True(ledger.IsSpilling);
+        Assert.True(ledger.SpillCount >= during.Count, $"spill holds {ledger.SpillCount}");
+        var spilled = File.ReadAllLines(ledger.SpillPath).Select(l => System.Text.Json.JsonSerializer.Deserialize<UsageRecord>(l)!.Id).ToHashSet();
+        Assert.Superset(during.Select(r => r.Id).ToHashSet(), spilled);
+        await Until.TrueAsync(() => sink.Alerts.Any(a => a.Level == AlertLevel.StoreUnavailable), TimeSpan.FromSeconds(5), "the spill alert");
+
+        server.Start();
+        await Until.TrueAsync(() => !ledger.IsSpilling && ledger.SpillCount == 0, TimeSpan.FromSeconds(20), "the spill to drain");
+        await Until.TrueAsync(() => sink.Alerts.Any(a => a.Level == AlertLevel.StoreRecovered), TimeSpan.FromSeconds(5), "the drained alert");
+
+        var all = before.Concat(during).ToList();
+        Assert.Equal(all.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal(all.Count, await Records.ScalarAsync(server, _schema, "SELECT sum(requests) FROM usage_hourly"));
+        Assert.Equal(all.Sum(r => r.OutputTokens), await Records.ScalarAsync(server, _schema, "SELECT sum(output_tokens) FROM usage_hourly"));
+        var read = await ledger.ReadAllAsync(UsageQuery.All);
+        Assert.Equal(all.Select(r => r.Id).Order(), read.Select(r => r.Id).Order());
+        Assert.False(File.Exists(ledger.SpillPath));
+        Assert.Equal(1, sink.Alerts.Count(a => a.Level == AlertLevel.StoreUnavailable));
+        Assert.Contains("spill", sink.Alerts.First(a => a.Level == AlertLevel.StoreRecovered).Message);
+
+        // After the outage, appends go straight to the database again.
+        var written = ledger.WrittenCount;
+        await ledger.AppendAsync(Records.Record(DateTimeOffset.UtcNow));
+        Assert.Equal(written + 1, ledger.WrittenCount);
+    }
+
+    [Fact]
+    public async Task A_hung_server_holds_no_append_past_the_bound_and_gets_every_record_once_when_it_answers_again()
+    {
+        var server = fixture.Restartable;
+        var sink = new RecordingSink();
+        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(Options(server), alertSinks: [sink]);
+        await AppendAllAsync(ledger, Records.Generate(20, seed: 30));
+        var during = Records.Generate(150, seed: 31);
+
+        server.Freeze(); // connections open but nothing answers: only the write timeout ends a wait
+        TimeSpan slowest;
+        try
+        {
+            slowest = await AppendAllAsync(ledger, during);
+            await Until.TrueAsync(() => ledger.IsSpilling, TimeSpan.FromSeconds(10), "the writer to give up on the hung server and spill");
+        }
+        finally
+        {
+            server.Thaw();
+        }
+
+        // Without the bound an append would wait for the frozen server until Npgsql's own timeouts, seconds more.
+        var allowed = Bound + 2 * ledger.LongestSpillWrite + TimeSpan.FromMilliseconds(1000);
+        Assert.True(slowest < allowed, $"an append took {slowest.TotalMilliseconds:0} ms, more than {allowed.TotalMilliseconds:0} ms");
+        await Until.TrueAsync(() => !ledger.IsSpilling && ledger.SpillCount == 0, TimeSpan.FromSeconds(30), "the spill to drain");
+        Assert.Equal(170, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal(170, await Records.ScalarAsync(server, _schema, "SELECT sum(requests) FROM usage_hourly"));
+        await Until.TrueAsync(() => sink.Alerts.Any(a => a.Level == AlertLevel.StoreUnavailable && a.Message.Contains("unreachable", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the spill alert");
+    }
+
+    [Fact]
+    public async Task Records_spilled_when_the_ledger_closed_during_an_outage_are_replayed_when_it_next_opens()
+    {
+        var server = fixture.Restartable;
+        var records = Records.Generate(120, seed: 9);
+        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(Options(server)))
+        {
+            server.Stop("fast");
+            await AppendAllAsync(ledger, records);
+        }
+        // The records are on disk (closing tried the database once more, and left them there for the next start).
+        var left = Directory.GetFiles(_dir.Path).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(records.Count, left.Sum(f => File.ReadAllLines(f).Length));
+        // A crash mid-write leaves a torn last line; it was never acknowledged, and it must not stop the replay.
+        await File.AppendAllTextAsync(left[^1], "{\"Id\":\"torn");
+
+        server.Start();
+        var logs = new CapturingLoggerProvider();
+        await using (var reopened = await PostgreSqlUsageLedger.OpenAsync(Options(server), logs.CreateLogger("test")))
+        {
+            Assert.False(reopened.IsSpilling);
+            Assert.Equal(0, reopened.SpillCount);
+            Assert.Equal(records.Count, reopened.ReplayedCount);
+        }
+        Assert.Equal(records.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Contains(logs.Lines, l => l.Contains("[1806]", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(_dir.Path));
+    }
+
+    [Fact]
+    public async Task A_full_spill_makes_the_ledger_unavailable_and_keeps_the_records_until_the_database_takes_them()
+    {
+        var server = fixture.Restartable;
+        var options = Options(server);
+        options.SpillCapacity = 50;
+        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(options);
+        server.Stop("fast");
+        var records = Records.Generate(80, seed: 4);
+        await AppendAllAsync(ledger, records, callers: 8);
+
+        await Until.TrueAsync(() => !ledger.IsAvailable, TimeSpan.FromSeconds(10), "the ledger to report itself unavailable");
+        Assert.Contains("full", ledger.UnavailableReason);
+        Assert.True(ledger.SpillCount <= 50);
+
+        server.Start();
+        await Until.TrueAsync(() => ledger.IsAvailable && !ledger.IsSpilling && ledger.PendingCount == 0 && ledger.SpillCount == 0, TimeSpan.FromSeconds(20), "everything to be written");
+        Assert.Equal(records.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+    }
+}
