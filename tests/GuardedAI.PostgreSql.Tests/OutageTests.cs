@@ -143,7 +143,7 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
             Assert.Equal(records.Count, reopened.ReplayedCount);
         }
         Assert.Equal(records.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
-        Assert.Contains(logs.Lines, l => l.Contains("[1806]", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("[1906]", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(_dir.Path));
     }
 
