@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace GuardedAI.PostgreSql;
 
-/// <summary>The PostgreSQL ledger's log messages (event ids 1800–1899, docs/logging.md). None carries a password: the
+/// <summary>The PostgreSQL ledger's log messages (event ids 1900–1999, docs/logging.md). None carries a password: the
 /// database is named by host, port, database and schema only.</summary>
 internal static partial class PostgreSqlLog
 {

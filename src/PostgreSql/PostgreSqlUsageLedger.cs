@@ -68,7 +68,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     /// Connects, creates or migrates the schema, replays what an earlier run left in the spill, and starts the writer.
     /// </summary>
     /// <param name="options">The settings; the connection string's password is never logged.</param>
-    /// <param name="logger">Where the ledger logs (event ids 1800–1899).</param>
+    /// <param name="logger">Where the ledger logs (event ids 1900–1999).</param>
     /// <param name="alertSinks">Where the spill's start and drain are announced (read when an alert fires, so sinks added later count).</param>
     /// <param name="cancellationToken">Cancels the opening.</param>
     /// <exception cref="InvalidOperationException">The database cannot be reached or used (a newer schema, foreign tables); the message says why, without the password.</exception>
