@@ -36,6 +36,38 @@ public class LedgerVerifyFastPathTests
             new OperatorAction(new DateTimeOffset(2030, 5, 6, 10, 0, 0, TimeSpan.Zero), "alice", "config.changed", null, "{\"x\":1}"))));
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0.000")]
+    [InlineData("-0.5")]
+    [InlineData("-0.000")]
+    [InlineData("1.50")]
+    [InlineData("0.0001350")]
+    [InlineData("100")]
+    [InlineData("100.")]
+    [InlineData("007.5")]
+    [InlineData("1234567890123456789012345678")]
+    [InlineData("0.000000000000000000000000001")]
+    [InlineData("0.0000000000000000000000000001")]
+    [InlineData("0.00000000000000000000000000001")]
+    [InlineData("123456.789000")]
+    [InlineData(" 1.5 ")]
+    [InlineData("1,000.25")]
+    [InlineData("15e-1")]
+    [InlineData("+2")]
+    public void A_cost_read_from_text_encodes_as_the_decimal_the_reader_parses(string text)
+    {
+        var fromText = new ChainEncoder();
+        fromText.Begin([], ChainEncoder.RecordKind);
+        Assert.True(fromText.TryDecimal(System.Text.Encoding.UTF8.GetBytes(text), System.Globalization.NumberStyles.Number | System.Globalization.NumberStyles.AllowExponent));
+
+        var parsed = new ChainEncoder();
+        parsed.Begin([], ChainEncoder.RecordKind);
+        parsed.Decimal(decimal.Parse(text, System.Globalization.NumberStyles.Number | System.Globalization.NumberStyles.AllowExponent, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(parsed.Hash(), fromText.Hash());
+    }
+
     private static UsageRecord Shaped(int i) => new()
     {
         Id = "shape-" + i,
