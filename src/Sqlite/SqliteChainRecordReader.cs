@@ -34,20 +34,22 @@ internal sealed class SqliteChainRecordReader : IDisposable
         Status = 27, Reason = 28, PriceVersion = 29, Tags = 30, Segment = 31, Position = 32, Previous = 33, Hash = 34, Seq = 35, Mask = 36;
 
     /// <summary>
-    /// One integer that says, bit n for column n, which nullable columns are NULL and which chain columns are not of the
-    /// type the fast path reads: asked once per row instead of once per column.
+    /// One integer that says, bit n for column n, which nullable columns are NULL: asked once per row instead of once per column.
     /// </summary>
     private static readonly string MaskColumn = string.Join(" | ",
         new[] { (3, "tenant"), (4, "conversation_id"), (5, "run_id"), (7, "degraded_from"), (8, "provider"), (9, "model"),
                 (15, "reported_input_tokens"), (16, "reported_output_tokens"), (17, "reported_total_tokens"), (18, "reported_cached_input_tokens"),
                 (19, "reported_reasoning_tokens"), (20, "anomalies"), (28, "reason"), (29, "price_version"), (30, "tags"), (32, "chain_pos") }
             .Select(c => $"(({c.Item2} IS NULL) << {c.Item1})")
-            .Concat(new[] { "((typeof(chain_segment) <> 'text') << 31)", "((typeof(chain_prev) <> 'blob') << 33)", "((typeof(chain_hash) <> 'blob') << 34)",
-                // A call a budget in shadow would have denied (schema 8) hashes two more fields: rare, so it is read the slow way.
-                $"((would_be_denied_by IS NOT NULL OR would_be_denied_reason IS NOT NULL) << {ShadowDenial})" }));
+            // A call a budget in shadow would have denied (schema 8) hashes two more fields: rare, so it is read the slow way.
+            .Append($"((would_be_denied_by IS NOT NULL OR would_be_denied_reason IS NOT NULL) << {ShadowDenial})"));
 
-    /// <summary>The bits of <see cref="MaskColumn"/> that send a row the slow way.</summary>
-    private const long SlowBits = (1L << Segment) | (1L << Position) | (1L << Previous) | (1L << Hash) | (1L << ShadowDenial);
+    /// <summary>
+    /// The bits of <see cref="MaskColumn"/> that send a row the slow way: a chain position that is NULL, or a shadow
+    /// denial. (The chain's text and blobs are read as the bytes they hold whatever their type: bytes that differ from what
+    /// was written fail the hash or the link, and the record reader would convert them the same way.)
+    /// </summary>
+    private const long SlowBits = (1L << Position) | (1L << ShadowDenial);
 
     /// <summary>The mask bit of a row that records a shadow budget's would-be denial (not a column).</summary>
     private const int ShadowDenial = 40;
@@ -248,9 +250,9 @@ internal sealed class SqliteChainRecordReader : IDisposable
         try
         {
             var record = SqliteRecordColumns.Read(reader);
-            var previous = (byte[])reader.GetValue(c + 2);
+            var previous = Bytes(reader, c + 2);
             return new ChainEntry(reader.GetString(c), reader.GetInt64(c + 1), "usage_records", seq, "record " + record.Id,
-                previous, (byte[])reader.GetValue(c + 3), LedgerChain.Hash(previous, record));
+                previous, Bytes(reader, c + 3), LedgerChain.Hash(previous, record));
         }
         catch (Exception e) when (e is FormatException or InvalidCastException or OverflowException or JsonException or ArgumentException)
         {
@@ -258,6 +260,14 @@ internal sealed class SqliteChainRecordReader : IDisposable
                 $"usage_records row {seq} (record {reader.GetValue(0)}) cannot be read as a chained usage record ({e.Message}): it was changed by hand."), e);
         }
     }
+
+    /// <summary>A chain hash column as the fast path reads it: its bytes whatever their type, none for NULL.</summary>
+    private static byte[] Bytes(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        byte[] bytes => bytes,
+        DBNull => [],
+        var other => Encoding.UTF8.GetBytes(Convert.ToString(other, CultureInfo.InvariantCulture)!),
+    };
 
     public void Dispose()
     {

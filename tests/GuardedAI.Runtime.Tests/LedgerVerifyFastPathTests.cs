@@ -181,6 +181,20 @@ public class LedgerVerifyFastPathTests
     }
 
     [Fact]
+    public async Task A_chain_hash_removed_or_retyped_is_a_finding_not_a_crash()
+    {
+        using var dir = new TempDirectory();
+        var path = await WriteAsync(dir, 6);
+        Sql(path, "UPDATE usage_records SET chain_hash = NULL WHERE id = 'shape-0-2';");
+        Sql(path, "UPDATE usage_records SET chain_prev = 'not a hash' WHERE id = 'shape-0-4';");
+
+        var findings = SqliteLedgerVerifier.Verify(path).Findings;
+
+        Assert.Contains(findings, f => f.Kind == ChainFindingKind.Changed && f.Name == "record shape-0-2");
+        Assert.Contains(findings, f => f.Name == "record shape-0-4");
+    }
+
+    [Fact]
     public async Task Ranges_verified_in_parallel_find_exactly_what_one_pass_finds()
     {
         using var dir = new TempDirectory();
