@@ -228,6 +228,40 @@ public class LedgerVerifyFastPathTests
         Assert.Contains(three.Findings, f => f.Kind == ChainFindingKind.Reordered && f.Name == "record shape-4-10");
     }
 
+    [Fact]
+    public async Task A_writer_appending_while_ranges_are_verified_causes_no_false_finding()
+    {
+        using var dir = new TempDirectory();
+        var path = await WriteAsync(dir, 30, days: 4);
+        await using var ledger = new SqliteUsageLedger(path);
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        var writer = Task.Run(async () =>
+        {
+            // Appends to today's and older days' segments (the last ones of the ranges, and ones in the middle) until told to stop.
+            while (!stop.IsCancellationRequested)
+            {
+                var i = written++;
+                await ledger.AppendAsync(Shaped(1) with { Id = "live-" + i, Timestamp = Day.AddDays(i % 4).AddHours(12).AddSeconds(i) });
+            }
+        });
+        try
+        {
+            for (var run = 0; run < 5; run++)
+            {
+                var result = SqliteLedgerVerifier.Verify(path, workers: 3, minEntriesPerWorker: 1, CancellationToken.None);
+                Assert.True(result.IsIntact, string.Join("\n", result.Findings));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer;
+        }
+        Assert.True(written > 0);
+        Assert.True(SqliteLedgerVerifier.Verify(path).IsIntact);
+    }
+
     private static List<ChainHead> ReadHeads(string path)
     {
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
