@@ -12,15 +12,29 @@ public static class SqliteLedgerVerifier
 {
     private const string ChainColumns = "chain_segment, chain_pos, chain_prev, chain_hash, seq";
 
+    /// <summary>Most segment ranges verified at once: one per core, up to this many.</summary>
+    private const int MaxWorkers = 4;
+
+    /// <summary>Fewer entries than this per range are not worth another connection and thread.</summary>
+    private const long MinEntriesPerWorker = 100_000;
+
     /// <summary>Verifies the ledger file at <paramref name="path"/>.</summary>
+    /// <remarks>
+    /// A large ledger is verified in segment ranges, one per core (up to 4), each on its own read-only connection; every
+    /// range is checked against the heads it read in its own snapshot, so a writer appending meanwhile never causes a
+    /// false finding.
+    /// </remarks>
     /// <exception cref="InvalidOperationException">The file is missing, not a GuardedAI ledger, or of a schema without the chain (older than version 7).</exception>
-    public static LedgerVerification Verify(string path, CancellationToken cancellationToken = default)
+    public static LedgerVerification Verify(string path, CancellationToken cancellationToken = default) =>
+        Verify(path, Math.Min(Environment.ProcessorCount, MaxWorkers), MinEntriesPerWorker, cancellationToken);
+
+    /// <summary><see cref="Verify(string, CancellationToken)"/> with the split into ranges chosen by the caller (tests).</summary>
+    internal static LedgerVerification Verify(string path, int workers, long minEntriesPerWorker, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new InvalidOperationException($"There is no ledger file at '{full}'.");
-        using var connection = new SqliteConnection(SqliteSchema.ConnectionString(full, SqliteOpenMode.ReadOnly));
-        connection.Open();
+        using var connection = Open(full);
         var version = SqliteSchema.GetVersion(connection);
         if (version < 7)
         {
@@ -28,51 +42,148 @@ public static class SqliteLedgerVerifier
                 $"The ledger '{full}' has schema version {version}, written before GuardedAI chained its records (version 7): there is nothing to verify. Open it once with this version to migrate it; records written from then on are chained."));
         }
 
-        var verifier = new ChainVerifier(ReadHeads(connection));
-        AddUnchained(connection, verifier, "usage_records", "usage_records_unchained_through", "id", "record");
-        AddUnchained(connection, verifier, "audit_log", "audit_log_unchained_through", "seq", "audit entry");
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var heads = ReadHeads(transaction, null, null);
 
-        using var records = connection.CreateCommand();
-        records.CommandText = $"SELECT {SqliteRecordColumns.Select}, {ChainColumns} FROM usage_records WHERE chain_segment IS NOT NULL ORDER BY chain_segment, chain_pos, seq;";
-        using var audits = connection.CreateCommand();
-        audits.CommandText = $"SELECT ts_ticks, actor, action, scope, detail, {ChainColumns} FROM audit_log WHERE chain_segment IS NOT NULL ORDER BY chain_segment, chain_pos, seq;";
-        using var recordReader = records.ExecuteReader();
+        var ranges = Partition(heads, workers, minEntriesPerWorker);
+        var parts = new ChainVerifier[ranges.Count];
+        var chained = new (long Records, long Audits)[ranges.Count];
+        if (ranges.Count == 1)
+        {
+            (parts[0], chained[0]) = VerifyRange(transaction, heads, null, null, cancellationToken);
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, ranges.Count, new ParallelOptions { MaxDegreeOfParallelism = ranges.Count, CancellationToken = cancellationToken }, i =>
+                {
+                    using var own = Open(full);
+                    using var ownTransaction = own.BeginTransaction(deferred: true);
+                    var (from, to) = ranges[i];
+                    (parts[i], chained[i]) = VerifyRange(ownTransaction, ReadHeads(ownTransaction, from, to), from, to, cancellationToken);
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                throw;
+            }
+        }
+        // Rows outside the chain (written before it existed, or inserted by hand) need a scan of each table; when every row
+        // is one the ranges read (the count comes from the smallest index), there are none to look for.
+        var unchained = new ChainVerifier([]);
+        if (Count(transaction, "usage_records") != chained.Sum(c => c.Records))
+            AddUnchained(transaction, unchained, "usage_records", "usage_records_unchained_through", "id", "record");
+        if (Count(transaction, "audit_log") != chained.Sum(c => c.Audits))
+            AddUnchained(transaction, unchained, "audit_log", "audit_log_unchained_through", "seq", "audit entry");
+        return ChainVerifier.Combine([unchained, .. parts], heads);
+    }
+
+    private static SqliteConnection Open(string path)
+    {
+        var connection = new SqliteConnection(SqliteSchema.ConnectionString(path, SqliteOpenMode.ReadOnly));
+        connection.Open();
+        // Read the file through a memory map (up to SQLite's own cap): a scan of every page copies nothing through the kernel.
+        using var mmap = connection.CreateCommand();
+        mmap.CommandText = "PRAGMA mmap_size = 4294967296;";
+        mmap.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static long Count(SqliteTransaction transaction, string table)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT count(*) FROM {table};";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Checks the records and audit entries of the segments from <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive).</summary>
+    private static (ChainVerifier Verifier, (long Records, long Audits) Read) VerifyRange(SqliteTransaction transaction, IEnumerable<ChainHead> heads, string? from, string? to, CancellationToken cancellationToken)
+    {
+        var verifier = new ChainVerifier(heads);
+        using var recordReader = new SqliteChainRecordReader(transaction, from, to);
+        using var audits = transaction.Connection!.CreateCommand();
+        audits.Transaction = transaction;
+        audits.CommandText = $"SELECT ts_ticks, actor, action, scope, detail, {ChainColumns} FROM audit_log WHERE chain_segment IS NOT NULL{RangeFilter("chain_segment", from, to)} ORDER BY chain_segment, chain_pos, seq;";
+        Bind(audits, from, to);
         using var auditReader = audits.ExecuteReader();
-        var record = NextRecord(recordReader);
+        var record = recordReader.Next();
         var audit = NextAudit(auditReader);
-        var count = 0;
+        long recordCount = 0, auditCount = 0;
         // Both tables share segments: merge them in (segment, position) order.
         while (record is not null || audit is not null)
         {
-            if (++count % 65536 == 0) cancellationToken.ThrowIfCancellationRequested();
+            if ((recordCount + auditCount) % 65536 == 65535) cancellationToken.ThrowIfCancellationRequested();
             if (audit is null || record is not null && Compare(record.Value, audit.Value) <= 0)
             {
                 verifier.Add(record!.Value);
-                record = NextRecord(recordReader);
+                recordCount++;
+                record = recordReader.Next();
             }
             else
             {
                 verifier.Add(audit.Value);
+                auditCount++;
                 audit = NextAudit(auditReader);
             }
         }
-        return verifier.Finish();
+        return (verifier, (recordCount, auditCount));
+    }
+
+    /// <summary>
+    /// Splits the segments into up to <paramref name="workers"/> ranges of about the same number of entries (by their heads),
+    /// in SQLite's own order of text (its bytes), so the ranges cover every segment, with or without a head, exactly once.
+    /// </summary>
+    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker)
+    {
+        var sorted = heads.Select(h => (Key: System.Text.Encoding.UTF8.GetBytes(h.Segment), h.Segment, Entries: Math.Max(0, h.Length - h.StartPosition) + 1))
+            .OrderBy(h => h.Key, Utf8Order.Instance).ToList();
+        var total = sorted.Sum(h => h.Entries);
+        var count = (int)Math.Min(workers, total / Math.Max(1, minEntriesPerWorker));
+        var ranges = new List<(string?, string?)>();
+        if (count <= 1)
+        {
+            ranges.Add((null, null));
+            return ranges;
+        }
+        string? from = null;
+        long sum = 0;
+        var next = 1;
+        for (var i = 0; i < sorted.Count - 1 && next < count; i++)
+        {
+            sum += sorted[i].Entries;
+            if (sum * count < total * next) continue;
+            ranges.Add((from, sorted[i + 1].Segment));
+            from = sorted[i + 1].Segment;
+            next++;
+        }
+        ranges.Add((from, null));
+        return ranges;
+    }
+
+    /// <summary>The SQL condition of a segment range (parameters $from and $to).</summary>
+    internal static string RangeFilter(string column, string? from, string? to) =>
+        (from is null ? "" : $" AND {column} >= $from") + (to is null ? "" : $" AND {column} < $to");
+
+    private static void Bind(SqliteCommand command, string? from, string? to)
+    {
+        if (from is not null) command.Parameters.AddWithValue("$from", from);
+        if (to is not null) command.Parameters.AddWithValue("$to", to);
+    }
+
+    /// <summary>Byte order of UTF-8: SQLite's BINARY collation, which orders the segments in every query here.</summary>
+    private sealed class Utf8Order : IComparer<byte[]>
+    {
+        public static readonly Utf8Order Instance = new();
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 
     private static int Compare(in ChainEntry a, in ChainEntry b)
     {
         var bySegment = string.CompareOrdinal(a.Segment, b.Segment);
         return bySegment != 0 ? bySegment : a.Position.CompareTo(b.Position);
-    }
-
-    private static ChainEntry? NextRecord(SqliteDataReader reader)
-    {
-        if (!reader.Read()) return null;
-        var record = SqliteRecordColumns.Read(reader);
-        const int c = SqliteRecordColumns.Count;
-        var previous = (byte[])reader.GetValue(c + 2);
-        return new ChainEntry(reader.GetString(c), reader.GetInt64(c + 1), "usage_records", reader.GetInt64(c + 4), "record " + record.Id,
-            previous, (byte[])reader.GetValue(c + 3), LedgerChain.Hash(previous, record));
     }
 
     private static ChainEntry? NextAudit(SqliteDataReader reader)
@@ -87,10 +198,12 @@ public static class SqliteLedgerVerifier
             previous, (byte[])reader.GetValue(c + 3), LedgerChain.Hash(previous, action));
     }
 
-    private static List<ChainHead> ReadHeads(SqliteConnection connection)
+    private static List<ChainHead> ReadHeads(SqliteTransaction transaction, string? from, string? to)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT segment, length, head, start_pos, start_prev FROM chain_heads;";
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT segment, length, head, start_pos, start_prev FROM chain_heads WHERE 1 = 1{RangeFilter("segment", from, to)};";
+        Bind(command, from, to);
         using var reader = command.ExecuteReader();
         var heads = new List<ChainHead>();
         while (reader.Read())
@@ -105,9 +218,10 @@ public static class SqliteLedgerVerifier
     }
 
     /// <summary>Rows without chain fields: written before the chain existed (counted), or inserted since (named).</summary>
-    private static void AddUnchained(SqliteConnection connection, ChainVerifier verifier, string table, string boundary, string nameColumn, string noun)
+    private static void AddUnchained(SqliteTransaction transaction, ChainVerifier verifier, string table, string boundary, string nameColumn, string noun)
     {
-        using var command = connection.CreateCommand();
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = $"SELECT seq, {nameColumn}, seq <= coalesce((SELECT value FROM chain_state WHERE name = '{boundary}'), 0) FROM {table} WHERE chain_segment IS NULL ORDER BY seq;";
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -84,6 +84,7 @@ public sealed class ChainVerifier
     private long _entries;
     private long _unchained;
     private long _dropped;
+    private bool _completed;
 
     /// <param name="heads">Every segment head the store recorded.</param>
     public ChainVerifier(IEnumerable<ChainHead> heads)
@@ -139,8 +140,43 @@ public sealed class ChainVerifier
     }
 
     /// <summary>Checks the last segment and every head, and returns the outcome.</summary>
-    public LedgerVerification Finish()
+    public LedgerVerification Finish() => Combine([this], _heads.Values);
+
+    /// <summary>
+    /// The outcome of verifiers that each checked their own segments (a store verifying segment ranges in parallel, each
+    /// given the heads of its range), in segment order: counts added, findings in the order of <paramref name="parts"/>
+    /// up to <see cref="MaxFindings"/>, the digest over <paramref name="heads"/>.
+    /// </summary>
+    internal static LedgerVerification Combine(IReadOnlyList<ChainVerifier> parts, IEnumerable<ChainHead> heads)
     {
+        long entries = 0, unchained = 0, dropped = 0;
+        var segments = 0;
+        var findings = new List<ChainFinding>();
+        foreach (var part in parts)
+        {
+            part.Complete();
+            entries += part._entries;
+            unchained += part._unchained;
+            segments += part._seen.Count;
+            dropped += part._dropped;
+            foreach (var finding in part._findings)
+            {
+                if (findings.Count < MaxFindings) findings.Add(finding);
+                else dropped++;
+            }
+        }
+        if (dropped > 0)
+        {
+            findings.Add(new ChainFinding(findings[^1].Kind, "", null, null, string.Create(CultureInfo.InvariantCulture, $"… and {dropped} more findings.")));
+        }
+        return new LedgerVerification(entries, segments, unchained, findings, Digest(heads));
+    }
+
+    /// <summary>Checks the last segment and the heads of segments with no entry left (once).</summary>
+    private void Complete()
+    {
+        if (_completed) return;
+        _completed = true;
         if (_segment is not null) EndSegment();
         foreach (var head in _heads.Values.Where(h => !_seen.Contains(h.Segment)).OrderBy(h => h.Segment, StringComparer.Ordinal))
         {
@@ -148,11 +184,6 @@ public sealed class ChainVerifier
             Report(new ChainFinding(ChainFindingKind.Deleted, head.Segment, 0, null, string.Create(CultureInfo.InvariantCulture,
                 $"Segment {head.Segment} had {head.Length - head.StartPosition} entries and none is left: deleted.")));
         }
-        if (_dropped > 0)
-        {
-            _findings.Add(new ChainFinding(_findings[^1].Kind, "", null, null, string.Create(CultureInfo.InvariantCulture, $"… and {_dropped} more findings.")));
-        }
-        return new LedgerVerification(_entries, _seen.Count, _unchained, _findings, Digest(_heads.Values));
     }
 
     /// <summary>A hash over every head, sorted by segment.</summary>

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -27,9 +25,6 @@ public static class LedgerChain
     /// <summary>Length of a hash in bytes (SHA-256).</summary>
     public const int HashLength = 32;
 
-    private const byte RecordKind = (byte)'R';
-    private const byte AuditKind = (byte)'A';
-
     /// <summary>The segment of a writer and a UTC day: <c>writer/yyyy-MM-dd</c>.</summary>
     public static string Segment(string writer, DateTimeOffset timestamp)
     {
@@ -52,140 +47,67 @@ public static class LedgerChain
     public static byte[] Hash(ReadOnlySpan<byte> previous, UsageRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var writer = new CanonicalWriter(previous, RecordKind);
-        try
+        var writer = ChainEncoder.Shared;
+        writer.Begin(previous, ChainEncoder.RecordKind);
+        writer.Text(record.Id);
+        writer.Int(record.Timestamp.UtcTicks);
+        writer.Text(record.Budget);
+        writer.Text(record.Tenant);
+        writer.Text(record.ConversationId);
+        writer.Text(record.RunId);
+        writer.Int((int)record.Kind);
+        writer.Text(record.DegradedFrom);
+        writer.Text(record.Provider);
+        writer.Text(record.Model);
+        writer.Int(record.InputTokens);
+        writer.Int(record.OutputTokens);
+        writer.Int(record.CachedInputTokens);
+        writer.Int(record.ReasoningTokens);
+        writer.Int(record.CacheWriteInputTokens);
+        writer.Int(record.ReportedInputTokens);
+        writer.Int(record.ReportedOutputTokens);
+        writer.Int(record.ReportedTotalTokens);
+        writer.Int(record.ReportedCachedInputTokens);
+        writer.Int(record.ReportedReasoningTokens);
+        writer.Text(record.Anomalies);
+        writer.Int(record.ReservedInputTokens);
+        writer.Int(record.ReservedOutputTokens);
+        writer.Decimal(record.ReservedCostUsd);
+        writer.Decimal(record.CostUsd);
+        writer.Int(record.UsageReported ? 1 : 0);
+        writer.Int(record.Duration.Ticks);
+        writer.Int((int)record.Status);
+        writer.Text(record.Reason);
+        writer.Text(record.PriceTableVersion);
+        writer.Int(record.Tags.Count);
+        foreach (var tag in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            writer.Text(record.Id);
-            writer.Int(record.Timestamp.UtcTicks);
-            writer.Text(record.Budget);
-            writer.Text(record.Tenant);
-            writer.Text(record.ConversationId);
-            writer.Text(record.RunId);
-            writer.Int((int)record.Kind);
-            writer.Text(record.DegradedFrom);
-            writer.Text(record.Provider);
-            writer.Text(record.Model);
-            writer.Int(record.InputTokens);
-            writer.Int(record.OutputTokens);
-            writer.Int(record.CachedInputTokens);
-            writer.Int(record.ReasoningTokens);
-            writer.Int(record.CacheWriteInputTokens);
-            writer.Int(record.ReportedInputTokens);
-            writer.Int(record.ReportedOutputTokens);
-            writer.Int(record.ReportedTotalTokens);
-            writer.Int(record.ReportedCachedInputTokens);
-            writer.Int(record.ReportedReasoningTokens);
-            writer.Text(record.Anomalies);
-            writer.Int(record.ReservedInputTokens);
-            writer.Int(record.ReservedOutputTokens);
-            writer.Decimal(record.ReservedCostUsd);
-            writer.Decimal(record.CostUsd);
-            writer.Int(record.UsageReported ? 1 : 0);
-            writer.Int(record.Duration.Ticks);
-            writer.Int((int)record.Status);
-            writer.Text(record.Reason);
-            writer.Text(record.PriceTableVersion);
-            writer.Int(record.Tags.Count);
-            foreach (var tag in record.Tags.OrderBy(t => t.Key, StringComparer.Ordinal))
-            {
-                writer.Text(tag.Key);
-                writer.Text(tag.Value);
-            }
-            // Only on calls a budget in shadow would have denied (schema 8), after the tags: other records hash as before.
-            if (record.WouldBeDeniedBy is not null || record.WouldBeDeniedReason is not null)
-            {
-                writer.Text(record.WouldBeDeniedBy);
-                writer.Text(record.WouldBeDeniedReason);
-            }
-            return writer.Hash();
+            writer.Text(tag.Key);
+            writer.Text(tag.Value);
         }
-        finally
+        // Only on calls a budget in shadow would have denied (schema 8), after the tags: other records hash as before.
+        if (record.WouldBeDeniedBy is not null || record.WouldBeDeniedReason is not null)
         {
-            writer.Dispose();
+            writer.Text(record.WouldBeDeniedBy);
+            writer.Text(record.WouldBeDeniedReason);
         }
+        return writer.Hash();
     }
 
     /// <summary>The hash of an audit entry following <paramref name="previous"/>.</summary>
     public static byte[] Hash(ReadOnlySpan<byte> previous, OperatorAction entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var writer = new CanonicalWriter(previous, AuditKind);
-        try
-        {
-            writer.Int(entry.Timestamp.UtcTicks);
-            writer.Text(entry.Actor);
-            writer.Text(entry.Action);
-            writer.Text(entry.Scope);
-            writer.Text(entry.Detail);
-            return writer.Hash();
-        }
-        finally
-        {
-            writer.Dispose();
-        }
+        var writer = ChainEncoder.Shared;
+        writer.Begin(previous, ChainEncoder.AuditKind);
+        writer.Int(entry.Timestamp.UtcTicks);
+        writer.Text(entry.Actor);
+        writer.Text(entry.Action);
+        writer.Text(entry.Scope);
+        writer.Text(entry.Detail);
+        return writer.Hash();
     }
 
     /// <summary>Lower-case hexadecimal, for messages and exported heads.</summary>
     public static string ToHex(ReadOnlySpan<byte> hash) => Convert.ToHexStringLower(hash);
-
-    /// <summary>Appends fields to a pooled buffer that starts with the previous hash and the entry kind.</summary>
-    private struct CanonicalWriter : IDisposable
-    {
-        private byte[] _buffer;
-        private int _length;
-
-        public CanonicalWriter(ReadOnlySpan<byte> previous, byte kind)
-        {
-            _buffer = ArrayPool<byte>.Shared.Rent(512);
-            previous.CopyTo(_buffer);
-            _length = previous.Length;
-            _buffer[_length++] = kind;
-        }
-
-        public void Int(long value)
-        {
-            Ensure(8);
-            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
-            _length += 8;
-        }
-
-        public void Int(long? value)
-        {
-            Ensure(1);
-            _buffer[_length++] = value is null ? (byte)0 : (byte)1;
-            if (value is { } v) Int(v);
-        }
-
-        public void Decimal(decimal value) => Text(value.ToString("0.############################", CultureInfo.InvariantCulture));
-
-        public void Text(string? value)
-        {
-            Ensure(1);
-            _buffer[_length++] = value is null ? (byte)0 : (byte)1;
-            if (value is null) return;
-            var bytes = Encoding.UTF8.GetMaxByteCount(value.Length);
-            Ensure(4 + bytes);
-            var written = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length + 4));
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), written);
-            _length += 4 + written;
-        }
-
-        public readonly byte[] Hash() => SHA256.HashData(_buffer.AsSpan(0, _length));
-
-        public void Dispose()
-        {
-            if (_buffer is null) return;
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = null!;
-        }
-
-        private void Ensure(int more)
-        {
-            if (_length + more <= _buffer.Length) return;
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + more));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-        }
-    }
 }
