@@ -38,6 +38,22 @@ public class ColdStartCountingTests
     }
 
     [Fact]
+    public void While_loading_the_response_text_puts_no_floor_under_the_providers_output()
+    {
+        // The bound over-counts: as a floor it would bill the first calls of a process for tokens nobody produced.
+        const string answer = "Your order ships tomorrow from our Zürich warehouse.";
+        var reported = new UsageDetails { InputTokenCount = 20, OutputTokenCount = 11 };
+        var estimate = new UsageEstimate("gpt-4o", 20, 100, 0m);
+
+        var (whileLoading, _) = ResponseUsage.Read(reported, estimate, answer, Loading());
+        var (loaded, _) = ResponseUsage.Read(reported, estimate, answer, new TokenCounterRegistry().ForModel("gpt-4o"));
+
+        Assert.True(ChatTokenCounter.UpperBound(answer) > 11);
+        Assert.Equal((11L, 0L), (whileLoading.OutputTokens, whileLoading.CountedOutputTokens));
+        Assert.Equal(TokenizerEncodings.Get(TokenizerEncodings.O200kBase).Count(answer), loaded.CountedOutputTokens);
+    }
+
+    [Fact]
     public void While_loading_a_count_is_the_bound_and_is_not_cached()
     {
         var text = "Where is my order #4711? It was due on Monday, and the tracking page says nothing.";

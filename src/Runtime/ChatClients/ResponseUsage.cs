@@ -21,7 +21,10 @@ internal static class ResponseUsage
             if (reported.OutputTokenCount is null && reported.TotalTokenCount is null) usage = usage with { OutputTokens = counted };
             // An exact counter's count of the response text is a floor: the provider billed at least those tokens. An
             // approximate one (another family's tokenizer, plus a margin) only proves a blatant under-report: half its raw count.
-            var floor = counter.IsExact ? counted : (long)Math.Floor(counted / (2 * TokenCounterRegistry.ApproximationMargin));
+            // While the vocabulary is still loading, a count is an upper bound (ChatTokenCounter.UpperBound) and proves
+            // nothing about what the provider billed: no floor then, or a fast start would over-charge the first calls.
+            var floor = counter is ChatTokenCounter { IsLoaded: false } ? 0
+                : counter.IsExact ? counted : (long)Math.Floor(counted / (2 * TokenCounterRegistry.ApproximationMargin));
             return (usage with { CountedOutputTokens = floor }, true);
         }
         return (new TokenUsage(estimate.InputTokens, counted), false);
