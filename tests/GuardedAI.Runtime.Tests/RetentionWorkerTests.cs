@@ -23,6 +23,7 @@ public class RetentionWorkerTests
         var settings = new Dictionary<string, string?>
         {
             ["GuardedAI:Budgets:support:DailyRequests"] = "1000",
+            ["GuardedAI:Budgets:support:MonthlyRequests"] = "100000",
             ["GuardedAI:Sqlite:Path"] = path,
         };
         foreach (var (key, value) in retention) settings["GuardedAI:Sqlite:Retention:" + key] = value;
@@ -103,6 +104,15 @@ public class RetentionWorkerTests
         await engine.DisposeAsync();
         var verification = SqliteLedgerVerifier.Verify(path);
         Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
+
+        // A restart restores this month's counters exactly: July's 87 records and the call above, none of them removed.
+        using var restarted = Host(path, new FakeTimeProvider(Now.AddDays(1)), new LogEvents(), []);
+        await restarted.StartAsync();
+        var again = restarted.Services.GetRequiredService<BudgetEngine>();
+        var month = (await again.GetUsageAsync(again.GetPolicy("support")!)).Single(u => u.Limit.Window == BudgetWindow.Month);
+        Assert.Equal(88m, month.Used);
+        await restarted.StopAsync();
+        await again.DisposeAsync();
     }
 
     [Theory]
