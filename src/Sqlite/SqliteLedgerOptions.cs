@@ -45,6 +45,9 @@ public sealed class SqliteLedgerOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Automatic retention run by a background worker of the host (<c>GuardedAI:Sqlite:Retention</c>); null (the default): none — the ledger keeps everything until <c>guardedai retention --apply</c>.</summary>
+    public SqliteRetentionOptions? Retention { get; set; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Path)) throw new InvalidOperationException("GuardedAI:Sqlite:Path must name a file.");
