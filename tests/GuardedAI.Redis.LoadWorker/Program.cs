@@ -90,6 +90,8 @@ var callers = GetInt("callers", 64);
 var calls = GetInt("calls", 20);
 var forever = Get("forever", "false") == "true";
 var seed = GetInt("seed", Environment.ProcessId);
+// How long a caller holds its reservation before committing (ms); 0: a random 0-2 ms.
+var hold = GetInt("hold", 0);
 var maxSeen = new long[policy.Limits.Length];
 var limits = policy.Limits.Select(l => BudgetUnits.ToUnits(l.Dimension, l.Amount)).ToArray();
 long committed = 0, denied = 0;
@@ -122,7 +124,7 @@ await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
             long seen;
             while ((seen = Volatile.Read(ref maxSeen[j])) < units && Interlocked.CompareExchange(ref maxSeen[j], units, seen) != seen) { }
         }
-        await Task.Delay(random.Next(0, 3));
+        await Task.Delay(hold > 0 ? hold : random.Next(0, 3));
         var record = await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
         Interlocked.Increment(ref committed);
         lines.Add("C " + record.Id);
