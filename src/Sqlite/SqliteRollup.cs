@@ -19,15 +19,18 @@ internal static class SqliteRollup
     /// <summary>Most records rolled up in one statement when a large backlog (a migrated file) is caught up.</summary>
     private const long Chunk = 250_000;
 
-    private const string UpsertSql = """
-        INSERT INTO usage_hourly (hour_ticks, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
+    // The hourly and the daily rollup are the same upsert at two grains, kept in one statement from the same records.
+    private static readonly string UpsertSql = Upsert("usage_hourly", "hour_ticks", HourTicks) + Upsert("usage_daily", "day_ticks", DayTicks);
+
+    private static string Upsert(string table, string bucket, long grainTicks) => $"""
+        INSERT INTO {table} ({bucket}, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
             cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks)
-        SELECT ts_ticks - (ts_ticks % 36000000000), budget, coalesce(tenant, ''), coalesce(provider, ''), coalesce(model, ''), status,
+        SELECT ts_ticks - (ts_ticks % {grainTicks.ToString(CultureInfo.InvariantCulture)}), budget, coalesce(tenant, ''), coalesce(provider, ''), coalesce(model, ''), status,
             coalesce(price_version, ''), count(*), sum(input_tokens), sum(output_tokens), sum(cached_input_tokens), sum(reasoning_tokens),
             sum(est_input_tokens), sum(est_output_tokens), gai_dsum(est_cost_usd), gai_dsum(cost_usd), sum(duration_ticks)
         FROM usage_records WHERE seq > $from AND seq <= $to
         GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (hour_ticks, budget, tenant, provider, model, status, price_version) DO UPDATE SET
+        ON CONFLICT ({bucket}, budget, tenant, provider, model, status, price_version) DO UPDATE SET
             requests = requests + excluded.requests,
             input_tokens = input_tokens + excluded.input_tokens,
             output_tokens = output_tokens + excluded.output_tokens,
@@ -38,24 +41,7 @@ internal static class SqliteRollup
             est_cost_usd = gai_dadd(est_cost_usd, excluded.est_cost_usd),
             cost_usd = gai_dadd(cost_usd, excluded.cost_usd),
             duration_ticks = duration_ticks + excluded.duration_ticks;
-        INSERT INTO usage_daily (day_ticks, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
-            cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks)
-        SELECT ts_ticks - (ts_ticks % 864000000000), budget, coalesce(tenant, ''), coalesce(provider, ''), coalesce(model, ''), status,
-            coalesce(price_version, ''), count(*), sum(input_tokens), sum(output_tokens), sum(cached_input_tokens), sum(reasoning_tokens),
-            sum(est_input_tokens), sum(est_output_tokens), gai_dsum(est_cost_usd), gai_dsum(cost_usd), sum(duration_ticks)
-        FROM usage_records WHERE seq > $from AND seq <= $to
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (day_ticks, budget, tenant, provider, model, status, price_version) DO UPDATE SET
-            requests = requests + excluded.requests,
-            input_tokens = input_tokens + excluded.input_tokens,
-            output_tokens = output_tokens + excluded.output_tokens,
-            cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-            reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-            est_input_tokens = est_input_tokens + excluded.est_input_tokens,
-            est_output_tokens = est_output_tokens + excluded.est_output_tokens,
-            est_cost_usd = gai_dadd(est_cost_usd, excluded.est_cost_usd),
-            cost_usd = gai_dadd(cost_usd, excluded.cost_usd),
-            duration_ticks = duration_ticks + excluded.duration_ticks;
+
         """;
 
     /// <summary>Rolls up every record past the watermark, in <paramref name="transaction"/>.</summary>
