@@ -30,6 +30,7 @@ internal static class CliApp
         root.Add(RetentionCommand.Build(globals));
         root.Add(WhatIfCommand.Build(globals));
         root.Add(ShadowCommand.Build(globals));
+        root.Add(AuditCommand.Build(globals));
         return root;
     }
 

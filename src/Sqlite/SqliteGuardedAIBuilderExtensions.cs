@@ -65,7 +65,9 @@ public static class SqliteGuardedAIBuilderExtensions
             retention.Set(ledger.Path, options.Retention);
             target.Ledger = ledger;
             target.BreakerStateStore ??= new SqliteBreakerStateStore(ledger.Path, options.BusyTimeout);
-            target.CounterResets ??= new SqliteOperationsStore(ledger.Path);
+            var operations = new SqliteOperationsStore(ledger.Path);
+            target.CounterResets ??= operations;
+            target.OperatorAuditLog ??= operations;
             return ValueTask.CompletedTask;
         }
     }

@@ -92,11 +92,15 @@ public class OutageTests
         var (engine, alerts) = await EngineAsync(server, StoreFailureMode.FailOpen, policy, fraction: 0.5);
         await using var _ = engine;
         await CallAsync(engine, policy);
+        // This first call normally goes to Redis. On a loaded machine Redis can miss the 1 s operation timeout on it
+        // (its script's first use): the engine then fails open already and serves the call on the fallback, where it
+        // counts against the fallback's half like every call after the stop. (That was the "one call early" once seen
+        // here: the fallback counted that call, not one too many.) The alert says which it was.
+        await engine.Alerts.FlushAsync();
+        var firstOnFallback = alerts.Alerts.Any(a => a.Level == AlertLevel.StoreUnavailable) ? 1 : 0;
 
         server.Stop();
-        // Half of the limit locally: at most 5 calls pass, then the fallback budget denies. (Under a loaded CI run the
-        // fallback was once seen to deny at its 5th call, one early — an over-count of one, on the safe side, not yet
-        // explained; what must hold is that it never serves more than its half.)
+        // Half of the limit locally: the fallback serves exactly 5 calls in all, then denies with 5 used of them.
         var served = 0;
         BudgetExceededException? denial = null;
         while (denial is null && served <= 5)
@@ -105,7 +109,8 @@ public class OutageTests
             catch (BudgetExceededException ex) { denial = ex; }
         }
         Assert.NotNull(denial);
-        Assert.InRange(served, 4, 5);
+        Assert.Equal(5 - firstOnFallback, served);
+        Assert.Equal(5m, denial.Used);
         Assert.Equal(DenialKind.WindowLimit, denial.Kind);
         await engine.Alerts.FlushAsync();
         Assert.Contains(alerts.Alerts, a => a.Level == AlertLevel.StoreUnavailable && a.Message.Contains("Failing open"));

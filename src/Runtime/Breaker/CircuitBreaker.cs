@@ -198,6 +198,20 @@ public sealed class CircuitBreaker
         StateChanged?.Invoke(this, CircuitBreakerState.Open);
     }
 
+    /// <summary>
+    /// Names the limit that opened a breaker taken from the store (which keeps its reason, not its cause), while it is
+    /// still open for the reason that was read; false when it changed meanwhile or already has a cause.
+    /// </summary>
+    internal bool Explain(BreakerTrip cause, string? reasonRead)
+    {
+        lock (_gate)
+        {
+            if (_state is not (CircuitBreakerState.Open or CircuitBreakerState.HalfOpen) || TripCause is not null || Reason != reasonRead) return false;
+            TripCause = cause;
+            return true;
+        }
+    }
+
     /// <summary>The state to persist (half-open is stored as open with its time up).</summary>
     internal BreakerSnapshot ToSnapshot()
     {

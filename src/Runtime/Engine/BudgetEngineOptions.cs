@@ -83,6 +83,11 @@ public sealed class BudgetEngineOptions
     /// leave out usage a reset cleared.</summary>
     public ICounterResetStore? CounterResets { get; set; }
 
+    /// <summary>The audit trail a host records changes of its budgets in (<c>config.changed</c>, at start and on a
+    /// configuration reload; docs/rollout.md). A store adds its own (the SQLite ledger its chained audit log); when null,
+    /// <see cref="CounterResets"/> is used if it is an <see cref="IOperatorAuditLog"/>; otherwise nothing is recorded.</summary>
+    public IOperatorAuditLog? OperatorAuditLog { get; set; }
+
     /// <summary>How often breaker state is re-read from <see cref="BreakerStateStore"/> (default 5 seconds).</summary>
     public TimeSpan BreakerSyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -8,7 +8,8 @@ namespace GuardedAI;
 /// Applies the budgets of a reloaded <c>GuardedAI</c> section to a running engine, without a restart: a budget's mode
 /// (enforce or shadow), its limits and its shadow companion, and the tenants' budgets. The reloaded section is checked as
 /// strictly as at start; a section with a problem is rejected as a whole and logged, and the budgets in force stay.
-/// Everything else in the section (stores, alerts, prices) is read at start only.
+/// Everything else in the section (stores, alerts, prices) is read at start only. A reload the engine applied is handed
+/// to the <see cref="ConfigurationAudit"/>, which records a <c>config.changed</c> entry when it changed a budget.
 /// </summary>
 internal sealed class BudgetConfigurationReload : IDisposable
 {
@@ -16,14 +17,16 @@ internal sealed class BudgetConfigurationReload : IDisposable
     private readonly BudgetEngine _engine;
     private readonly ConfigurationSchema _schema;
     private readonly ILogger _logger;
+    private readonly ConfigurationAudit? _audit;
     private readonly IDisposable _subscription;
 
-    public BudgetConfigurationReload(IConfigurationSection section, BudgetEngine engine, ConfigurationSchema schema, ILogger logger)
+    public BudgetConfigurationReload(IConfigurationSection section, BudgetEngine engine, ConfigurationSchema schema, ILogger logger, ConfigurationAudit? audit = null)
     {
         _section = section;
         _engine = engine;
         _schema = schema;
         _logger = logger;
+        _audit = audit;
         _subscription = ChangeToken.OnChange(section.GetReloadToken, () => Apply());
     }
 
@@ -51,6 +54,7 @@ internal sealed class BudgetConfigurationReload : IDisposable
             }
             _engine.Parts.Policies.Reload(budgets);
             foreach (var (tenant, policy) in tenants) _engine.SetTenantPolicy(tenant, policy);
+            _audit?.Reloaded(budgets, tenants);
             RolloutLog.Reloaded(_logger, budgets.Count, tenants.Count, budgets.Concat(tenants.Select(t => t.Policy)).Count(p => p.Mode == EnforcementMode.Shadow));
             return true;
         }

@@ -8,13 +8,15 @@ namespace GuardedAI;
 /// Builds the one engine of a service provider: the <c>GuardedAI</c> section, then every store's
 /// <see cref="IGuardedAIEngineSetup"/>, then the audit log and the code's own configuration, then the engine and its
 /// restore — asynchronously, once. The host's start awaits it (<see cref="GuardedAIStartup"/>); resolving
-/// <see cref="BudgetEngine"/> returns the built engine.
+/// <see cref="BudgetEngine"/> returns the built engine. When the stores give an audit trail, the budgets the engine
+/// starts with, and every reload of them, are compared with what it last recorded (<see cref="ConfigurationAudit"/>).
 /// </summary>
 internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigurationSection? section, Action<BudgetEngineOptions>? configure) : IAsyncDisposable
 {
     private readonly object _gate = new();
     private Task<BudgetEngine>? _engine;
     private BudgetConfigurationReload? _reload;
+    private ConfigurationAudit? _audit;
 
     public Task<BudgetEngine> GetAsync(CancellationToken cancellationToken = default)
     {
@@ -36,7 +38,7 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
                 {
                     var engine = new BudgetEngine(options);
                     _engine = Task.FromResult(engine);
-                    WatchForReload(engine);
+                    WatchForReload(engine, Audit(options));
                     return engine;
                 }
             }
@@ -61,16 +63,39 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
         if (section is not null && section.Exists()) GuardedAIConfiguration.ApplyAuditLog(Bind(section), options);
         configure?.Invoke(options);
         var engine = await BudgetEngine.CreateAsync(options, cancellationToken).ConfigureAwait(false);
-        WatchForReload(engine);
+        var audit = Audit(options);
+        WatchForReload(engine, audit);
+        if (audit is not null) await audit.Started.ConfigureAwait(false);
         return engine;
     }
 
+    /// <summary>The start's <c>config.changed</c> comparison (and entry): the host's start awaits it after the engine.</summary>
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        await GetAsync(cancellationToken).ConfigureAwait(false);
+        ConfigurationAudit? audit;
+        lock (_gate) audit = _audit;
+        if (audit is not null) await audit.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records the budgets the engine starts with (when the stores give an audit trail), then follows reloads.</summary>
+    private ConfigurationAudit? Audit(BudgetEngineOptions options)
+    {
+        // PostgreSQL's state store is its audit trail as well as its reset store: a store need not name it twice.
+        if ((options.OperatorAuditLog ?? options.CounterResets as IOperatorAuditLog) is not { } log) return null;
+        var audit = new ConfigurationAudit(log, options.TimeProvider, Logger(), options);
+        lock (_gate) _audit = audit;
+        return audit;
+    }
+
+    private ILogger Logger() =>
+        (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("GuardedAI.Configuration");
+
     /// <summary>Budgets follow a reloaded configuration (a mode switched from shadow to enforce, say) without a restart.</summary>
-    private void WatchForReload(BudgetEngine engine)
+    private void WatchForReload(BudgetEngine engine, ConfigurationAudit? audit)
     {
         if (section is null) return;
-        var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("GuardedAI.Configuration");
-        var reload = new BudgetConfigurationReload(section, engine, GuardedAIConfigurationSchema.Create(services.GetServices<GuardedAIConfigurationSection>()), logger);
+        var reload = new BudgetConfigurationReload(section, engine, GuardedAIConfigurationSchema.Create(services.GetServices<GuardedAIConfigurationSection>()), Logger(), audit);
         lock (_gate)
         {
             _reload?.Dispose();
@@ -126,12 +151,15 @@ internal sealed class GuardedAIEngineFactory(IServiceProvider services, IConfigu
     public async ValueTask DisposeAsync()
     {
         Task<BudgetEngine>? engine;
+        ConfigurationAudit? audit;
         lock (_gate)
         {
             engine = _engine;
+            audit = _audit;
             _reload?.Dispose();
             _reload = null;
         }
+        if (audit is not null) await audit.Idle.ConfigureAwait(false); // an entry being written finishes (failures are logged, never thrown)
         if (engine is { IsCompletedSuccessfully: true }) await engine.Result.DisposeAsync().ConfigureAwait(false);
     }
 }

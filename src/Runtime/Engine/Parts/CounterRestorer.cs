@@ -23,7 +23,15 @@ internal sealed class CounterRestorer
     /// <summary>Runs once; later calls return the first result.</summary>
     public Task<RestoreResult> RestoreAsync(CancellationToken cancellationToken)
     {
-        lock (_gate) return _restore ??= RestoreCoreAsync(cancellationToken);
+        lock (_gate) return _restore ??= RestoreAndExplainAsync(cancellationToken);
+    }
+
+    private async Task<RestoreResult> RestoreAndExplainAsync(CancellationToken cancellationToken)
+    {
+        var result = await RestoreCoreAsync(cancellationToken).ConfigureAwait(false);
+        // A breaker restored open by a threshold names its limit and usage again, read from the counters just restored.
+        await RestoredTripCauses.ExplainAsync(_parts, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     private async Task<RestoreResult> RestoreCoreAsync(CancellationToken cancellationToken)

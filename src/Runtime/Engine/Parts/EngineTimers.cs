@@ -41,7 +41,8 @@ internal sealed class EngineTimers : IAsyncDisposable
     {
         try
         {
-            await _parts.Breakers.LoadAsync().ConfigureAwait(false);
+            // A breaker another instance opened by a threshold names its limit and usage here too.
+            if (await _parts.Breakers.LoadAsync().ConfigureAwait(false) > 0) await RestoredTripCauses.ExplainAsync(_parts, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
