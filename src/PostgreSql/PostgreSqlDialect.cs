@@ -21,6 +21,8 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 
     public override string SumMoney(string column) => $"sum({column})";
 
+    public override string AddMoney(string left, string right) => $"{left} + {right}";
+
     public override string SumLong(string column) => $"sum({column})::bigint";
 
     public override decimal ReadMoney(DbDataReader reader, int ordinal) => reader.GetDecimal(ordinal);

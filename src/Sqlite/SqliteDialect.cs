@@ -6,7 +6,8 @@ namespace GuardedAI.Sqlite;
 
 /// <summary>
 /// SQLite's side of <see cref="LedgerSqlDialect"/>: buckets by a function registered on the connection (a binary search
-/// over the bucket starts), tags by <c>json_extract</c>, money as decimal text summed exactly by <c>gai_dsum</c>.
+/// over the bucket starts), tags by <c>json_extract</c>, money as decimal text summed exactly by <c>gai_dsum</c> and added
+/// by <c>gai_dadd</c>, and a unary <c>+</c> to keep a column's index out of the planner's choice.
 /// </summary>
 internal sealed class SqliteDialect : LedgerSqlDialect
 {
@@ -24,6 +25,10 @@ internal sealed class SqliteDialect : LedgerSqlDialect
         "$.\"" + key.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     public override string SumMoney(string column) => $"gai_dsum({column})";
+
+    public override string AddMoney(string left, string right) => $"gai_dadd({left}, {right})";
+
+    public override string NotIndexed(string column) => "+" + column;
 
     public override decimal ReadMoney(DbDataReader reader, int ordinal) => SqliteFunctions.Parse(reader.GetString(ordinal));
 
