@@ -11,7 +11,7 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 {
     public static readonly PostgreSqlDialect Instance = new();
 
-    public override string BucketIndex(string ticksColumn) => $"greatest(width_bucket({ticksColumn}, @starts) - 1, 0)";
+    public override string BucketIndex(string ticksColumn, long[] starts) => $"greatest(width_bucket({ticksColumn}, @starts) - 1, 0)";
 
     public override void BindBuckets(DbCommand command, long[] starts) => LedgerSql.Add(command, "@starts", starts);
 

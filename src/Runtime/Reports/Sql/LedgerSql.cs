@@ -139,7 +139,7 @@ internal static class LedgerSql
         for (var r = 0; r < ranges.Count; r++)
         {
             if (r > 0) sql.Append(" UNION ALL ");
-            sql.Append("SELECT ").Append(dialect.BucketIndex("ts_ticks")).Append(" AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
+            sql.Append("SELECT ").Append(dialect.BucketIndex("ts_ticks", starts)).Append(" AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
                 .Append("status, 1 AS n, input_tokens AS i, output_tokens AS o, cached_input_tokens AS ci, reasoning_tokens AS r, est_input_tokens AS ei, ")
                 .Append("est_output_tokens AS eo, est_cost_usd AS ec, cost_usd AS c, duration_ticks AS d FROM usage_records WHERE ")
                 .Append(ranges[r]).Append(filter);
@@ -152,7 +152,7 @@ internal static class LedgerSql
             var useDays = dayFrom < dayTo && starts.Skip(1).All(s => s % DayTicks == 0);
             void Rolled(LedgerRollup rollup, string range)
             {
-                sql.Append(" UNION ALL SELECT ").Append(dialect.BucketIndex(rollup.BucketColumn)).Append(", ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
+                sql.Append(" UNION ALL SELECT ").Append(dialect.BucketIndex(rollup.BucketColumn, starts)).Append(", ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
                     .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
                     .Append("est_cost_usd, cost_usd, duration_ticks FROM ").Append(rollup.Table).Append(" WHERE ").Append(range).Append(rolledFilter);
             }

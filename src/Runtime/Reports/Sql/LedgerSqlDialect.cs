@@ -12,8 +12,9 @@ namespace GuardedAI.Reports.Sql;
 /// </summary>
 internal abstract class LedgerSqlDialect
 {
-    /// <summary>The 0-based index of the bucket holding <paramref name="ticksColumn"/>, given the buckets' starts bound by <see cref="BindBuckets"/>.</summary>
-    public abstract string BucketIndex(string ticksColumn);
+    /// <summary>The 0-based index of the bucket holding <paramref name="ticksColumn"/> (the last of <paramref name="starts"/>
+    /// at or before it, 0 before the first), the starts having been bound by <see cref="BindBuckets"/>.</summary>
+    public abstract string BucketIndex(string ticksColumn, long[] starts);
 
     /// <summary>Makes the bucket starts (UTC ticks, ascending) available to <see cref="BucketIndex"/> in <paramref name="command"/>.</summary>
     public abstract void BindBuckets(DbCommand command, long[] starts);
