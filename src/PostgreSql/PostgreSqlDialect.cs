@@ -25,5 +25,7 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 
     public override string SumLong(string column) => $"sum({column})::bigint";
 
+    public override string SchemaVersion => "(SELECT version FROM schema_version)";
+
     public override decimal ReadMoney(DbDataReader reader, int ordinal) => reader.GetDecimal(ordinal);
 }

@@ -57,11 +57,8 @@ public sealed partial class PostgreSqlUsageQueries : IUsageLedgerQueries, IAsync
     /// <inheritdoc/>
     public async ValueTask<LedgerDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        await using var read = await ReadAsync(
-            command => command.CommandText = "SELECT count(*), min(ts_ticks), max(ts_ticks), (SELECT version FROM schema_version) FROM usage_records", cancellationToken).ConfigureAwait(false);
-        var reader = read.Reader;
-        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
-        return new LedgerDescription(Location, reader.GetInt64(0), At(1), At(2), reader.GetInt32(3));
+        await using var read = await ReadAsync(command => LedgerSql.Describe(command, PostgreSqlDialect.Instance), cancellationToken).ConfigureAwait(false);
+        return LedgerSql.ReadDescription(read.Reader, Location);
     }
 
     /// <summary>Closes the connections.</summary>

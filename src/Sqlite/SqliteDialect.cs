@@ -53,6 +53,8 @@ internal sealed class SqliteDialect : LedgerSqlDialect
 
     public override string NotIndexed(string column) => "+" + column;
 
+    public override string SchemaVersion => "(SELECT user_version FROM pragma_user_version)";
+
     public override decimal ReadMoney(DbDataReader reader, int ordinal) => SqliteFunctions.Parse(reader.GetString(ordinal));
 
     /// <summary>The index of the bucket holding <paramref name="ticks"/> (the last start at or before it).</summary>

@@ -71,11 +71,10 @@ public sealed class SqliteUsageQueries : IUsageLedgerQueries
     {
         await using var connection = OpenReader();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), min(ts_ticks), max(ts_ticks), (SELECT user_version FROM pragma_user_version) FROM usage_records;";
+        LedgerSql.Describe(command, SqliteDialect.Instance);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
-        return new LedgerDescription(_path, reader.GetInt64(0), At(1), At(2), reader.GetInt32(3));
+        return LedgerSql.ReadDescription(reader, _path);
     }
 
     private SqliteConnection OpenReader()

@@ -173,6 +173,17 @@ internal static class LedgerSql
         command.CommandText = sql.ToString();
     }
 
+    /// <summary>Sets <paramref name="command"/> to what <see cref="ReadDescription"/> reads: how many records, the first and last time, the schema version.</summary>
+    public static void Describe(DbCommand command, LedgerSqlDialect dialect) =>
+        command.CommandText = $"SELECT count(*), min(ts_ticks), max(ts_ticks), {dialect.SchemaVersion} FROM usage_records";
+
+    /// <summary>Reads the row of <see cref="Describe"/>.</summary>
+    public static LedgerDescription ReadDescription(DbDataReader reader, string location)
+    {
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
+        return new LedgerDescription(location, reader.GetInt64(0), At(1), At(2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Reads a row of <see cref="Aggregate"/>.</summary>
     public static UsageAggregateRow ReadAggregateRow(DbDataReader reader, LedgerSqlDialect dialect, int groups, IReadOnlyList<DateTimeOffset> starts)
     {

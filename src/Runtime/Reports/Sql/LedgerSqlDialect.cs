@@ -40,6 +40,9 @@ internal abstract class LedgerSqlDialect
     /// </summary>
     public virtual string NotIndexed(string column) => column;
 
+    /// <summary>A scalar subquery giving the ledger's schema version.</summary>
+    public abstract string SchemaVersion { get; }
+
     /// <summary>A money value as the store returns it.</summary>
     public abstract decimal ReadMoney(DbDataReader reader, int ordinal);
 }
