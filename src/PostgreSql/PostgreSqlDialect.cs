@@ -11,7 +11,7 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 {
     public static readonly PostgreSqlDialect Instance = new();
 
-    public override string BucketIndex(string ticksColumn) => $"greatest(width_bucket({ticksColumn}, @starts) - 1, 0)";
+    public override string BucketIndex(string ticksColumn, long[] starts) => $"greatest(width_bucket({ticksColumn}, @starts) - 1, 0)";
 
     public override void BindBuckets(DbCommand command, long[] starts) => LedgerSql.Add(command, "@starts", starts);
 
@@ -21,7 +21,11 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 
     public override string SumMoney(string column) => $"sum({column})";
 
+    public override string AddMoney(string left, string right) => $"{left} + {right}";
+
     public override string SumLong(string column) => $"sum({column})::bigint";
+
+    public override string SchemaVersion => "(SELECT version FROM schema_version)";
 
     public override decimal ReadMoney(DbDataReader reader, int ordinal) => reader.GetDecimal(ordinal);
 }

@@ -3,7 +3,8 @@ namespace GuardedAI.PostgreSql;
 /// <summary>
 /// Bulk writes of usage records into a PostgreSQL ledger, one statement a batch, for imports of old logs (the
 /// <c>guardedai import</c> tool). Ids already in the ledger are skipped, so importing the same records twice writes them
-/// once; the hourly rollup is kept in the same statement, as the ledger's own writer does. Not for the call path: use
+/// once; the rollups are kept in the same statement, as the ledger's own writer does. Large batches go in by binary
+/// <c>COPY</c> into a temporary table first. Not for the call path: use
 /// <see cref="PostgreSqlUsageLedger"/> there.
 /// </summary>
 public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
@@ -30,12 +31,18 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
         return new PostgreSqlLedgerImporter(dataSource);
     }
 
-    /// <summary>Writes <paramref name="records"/> in one statement; returns how many were new.</summary>
+    /// <summary>Batches of at least this many records go in by binary <c>COPY</c>; smaller ones as one multi-row insert.</summary>
+    internal const int CopyThreshold = 2_000;
+
+    /// <summary>Writes <paramref name="records"/> in one transaction (a large batch by binary <c>COPY</c>); returns how many were new.</summary>
     public async Task<int> WriteAsync(IReadOnlyCollection<UsageRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await PostgreSqlRecordWriter.WriteAsync(connection, null, records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
+        var distinct = records.DistinctBy(r => r.Id, StringComparer.Ordinal);
+        return records.Count >= CopyThreshold
+            ? await PostgreSqlRecordWriter.CopyAsync(connection, distinct, cancellationToken).ConfigureAwait(false)
+            : await PostgreSqlRecordWriter.WriteAsync(connection, null, distinct.ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the connections.</summary>

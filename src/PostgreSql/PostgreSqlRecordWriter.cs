@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GuardedAI.Reports.Sql;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -7,24 +8,35 @@ namespace GuardedAI.PostgreSql;
 /// <summary>
 /// Writes a batch of usage records in one statement: the batch goes in as one array per column (a multi-row insert
 /// through <c>unnest</c>, one round trip), a record whose id is already there is skipped (<c>ON CONFLICT DO NOTHING</c>:
-/// the ledger holds each id once, so a replayed spill or a retried batch counts nothing twice), and the hourly rollup
-/// is brought up to date from the rows actually inserted in the same statement, so a report never sees a record
-/// without its rollup or the reverse. Rollup rows are upserted in key order, so concurrent writers of many instances
-/// lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
+/// the ledger holds each id once, so a replayed spill or a retried batch counts nothing twice), and the rollups are
+/// brought up to date from the rows actually inserted in the same statement (the hourly and, from schema 3, the daily
+/// one), so a report never sees a record without its rollups or the reverse. Rollup rows are upserted in key order, so
+/// concurrent writers of many instances lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
 /// PostgreSQL text cannot hold NUL characters (SQLite can): a NUL in any text a caller or provider supplied (a tag, a
 /// reason, a model name) is stored as U+FFFD, so one odd string never makes a batch unwritable.
 /// </summary>
 internal static class PostgreSqlRecordWriter
 {
-    private const string Sql = """
+    /// <summary>The records of a batch as one array parameter per column.</summary>
+    private const string Unnest = """
+        SELECT * FROM unnest(@id, @ts, @budget, @tenant, @provider, @model, @in, @out, @cached, @reasoning, @est_in, @est_out, @est_cost, @cost,
+            @reported, @duration, @status, @reason, @tags, @price, @conversation, @run, @cache_write, @rep_in, @rep_out, @rep_total, @rep_cached,
+            @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason)
+        AS t (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens,
+            est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id,
+            cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens,
+            reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+        """;
+
+    private static readonly string Sql = Statement(Unnest);
+
+    /// <summary>
+    /// Inserts the rows <paramref name="input"/> selects (every record column, by name) and adds those actually inserted
+    /// to every rollup (<see cref="LedgerRollup"/>, the upsert both stores share), in one statement.
+    /// </summary>
+    internal static string Statement(string input) => $"""
         WITH input AS (
-            SELECT * FROM unnest(@id, @ts, @budget, @tenant, @provider, @model, @in, @out, @cached, @reasoning, @est_in, @est_out, @est_cost, @cost,
-                @reported, @duration, @status, @reason, @tags, @price, @conversation, @run, @cache_write, @rep_in, @rep_out, @rep_total, @rep_cached,
-                @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason)
-            AS t (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens,
-                est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id,
-                cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens,
-                reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+            {input}
         ),
         ins AS (
             INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
@@ -39,28 +51,8 @@ internal static class PostgreSqlRecordWriter
             ON CONFLICT (id) DO NOTHING
             RETURNING ts_ticks, budget, tenant, provider, model, status, price_version, input_tokens, output_tokens, cached_input_tokens,
                 reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks
-        ),
-        roll AS (
-            INSERT INTO usage_hourly (hour_ticks, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
-                cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks)
-            SELECT ts_ticks - ts_ticks % 36000000000, budget, coalesce(tenant, ''), coalesce(provider, ''), coalesce(model, ''), status,
-                coalesce(price_version, ''), count(*), sum(input_tokens), sum(output_tokens), sum(cached_input_tokens), sum(reasoning_tokens),
-                sum(est_input_tokens), sum(est_output_tokens), sum(est_cost_usd), sum(cost_usd), sum(duration_ticks)
-            FROM ins GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT (hour_ticks, budget, tenant, provider, model, status, price_version) DO UPDATE SET
-                requests = usage_hourly.requests + excluded.requests,
-                input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
-                output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
-                cached_input_tokens = usage_hourly.cached_input_tokens + excluded.cached_input_tokens,
-                reasoning_tokens = usage_hourly.reasoning_tokens + excluded.reasoning_tokens,
-                est_input_tokens = usage_hourly.est_input_tokens + excluded.est_input_tokens,
-                est_output_tokens = usage_hourly.est_output_tokens + excluded.est_output_tokens,
-                est_cost_usd = usage_hourly.est_cost_usd + excluded.est_cost_usd,
-                cost_usd = usage_hourly.cost_usd + excluded.cost_usd,
-                duration_ticks = usage_hourly.duration_ticks + excluded.duration_ticks
-            RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM roll)
+        ){string.Concat(LedgerRollup.All.Select((r, i) => $",\n        roll{i} AS ({r.Upsert(PostgreSqlDialect.Instance, "ins")} RETURNING 1)"))}
+        SELECT (SELECT count(*) FROM ins){string.Concat(LedgerRollup.All.Select((_, i) => $", (SELECT count(*) FROM roll{i})"))}
         """;
 
     /// <summary>Inserts <paramref name="records"/> (committed when this returns, the statement being its own transaction unless
@@ -69,48 +61,107 @@ internal static class PostgreSqlRecordWriter
     {
         if (records.Count == 0) return 0;
         await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value)
+        Columns(new ArrayParameters(command, records));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (int)reader.GetInt64(0);
+    }
+
+    /// <summary>
+    /// Bulk imports: <paramref name="records"/> go in by binary <c>COPY</c> into a temporary table (the fastest way into
+    /// PostgreSQL), then into the ledger through the same statement as every batch (<see cref="Statement"/>: ids already
+    /// there skipped, the rollups kept), all in one transaction. Returns how many were new.
+    /// </summary>
+    public static async Task<int> CopyAsync(NpgsqlConnection connection, IEnumerable<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var create = new NpgsqlCommand(
+            $"CREATE TEMP TABLE gai_import ON COMMIT DROP AS SELECT {LedgerSql.RecordColumns} FROM usage_records WITH NO DATA; ALTER TABLE gai_import ALTER COLUMN tags TYPE text",
+            connection, transaction))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var copy = new CopyWriters();
+        Columns(copy);
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY gai_import ({LedgerSql.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var record in records)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var write in copy.Writers) await write(importer, record, cancellationToken).ConfigureAwait(false);
+            }
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        int inserted;
+        await using (var command = new NpgsqlCommand(Statement("SELECT * FROM gai_import"), connection, transaction) { CommandTimeout = 0 })
+        {
+            inserted = (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return inserted;
+    }
+
+    /// <summary>Every record column, in the order of <see cref="LedgerSql.RecordColumns"/>: its parameter name, its type and its value.</summary>
+    private static void Columns(IColumnSink sink)
+    {
+        sink.Column("id", NpgsqlDbType.Text, r => Text(r.Id));
+        sink.Column("ts", NpgsqlDbType.Bigint, r => r.Timestamp.UtcTicks);
+        sink.Column("budget", NpgsqlDbType.Text, r => Text(r.Budget));
+        sink.Column("tenant", NpgsqlDbType.Text, r => Text(r.Tenant));
+        sink.Column("provider", NpgsqlDbType.Text, r => Text(r.Provider));
+        sink.Column("model", NpgsqlDbType.Text, r => Text(r.Model));
+        sink.Column("in", NpgsqlDbType.Bigint, r => r.InputTokens);
+        sink.Column("out", NpgsqlDbType.Bigint, r => r.OutputTokens);
+        sink.Column("cached", NpgsqlDbType.Bigint, r => r.CachedInputTokens);
+        sink.Column("reasoning", NpgsqlDbType.Bigint, r => r.ReasoningTokens);
+        sink.Column("est_in", NpgsqlDbType.Bigint, r => r.ReservedInputTokens);
+        sink.Column("est_out", NpgsqlDbType.Bigint, r => r.ReservedOutputTokens);
+        sink.Column("est_cost", NpgsqlDbType.Numeric, r => r.ReservedCostUsd);
+        sink.Column("cost", NpgsqlDbType.Numeric, r => r.CostUsd);
+        sink.Column("reported", NpgsqlDbType.Boolean, r => r.UsageReported);
+        sink.Column("duration", NpgsqlDbType.Bigint, r => r.Duration.Ticks);
+        sink.Column("status", NpgsqlDbType.Integer, r => (int)r.Status);
+        sink.Column("reason", NpgsqlDbType.Text, r => Text(r.Reason));
+        sink.Column("tags", NpgsqlDbType.Text, r => r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags.ToDictionary(t => Text(t.Key)!, t => Text(t.Value)!)));
+        sink.Column("price", NpgsqlDbType.Text, r => Text(r.PriceTableVersion));
+        sink.Column("conversation", NpgsqlDbType.Text, r => Text(r.ConversationId));
+        sink.Column("run", NpgsqlDbType.Text, r => Text(r.RunId));
+        sink.Column("cache_write", NpgsqlDbType.Bigint, r => r.CacheWriteInputTokens);
+        sink.Column("rep_in", NpgsqlDbType.Bigint, r => r.ReportedInputTokens);
+        sink.Column("rep_out", NpgsqlDbType.Bigint, r => r.ReportedOutputTokens);
+        sink.Column("rep_total", NpgsqlDbType.Bigint, r => r.ReportedTotalTokens);
+        sink.Column("rep_cached", NpgsqlDbType.Bigint, r => r.ReportedCachedInputTokens);
+        sink.Column("rep_reasoning", NpgsqlDbType.Bigint, r => r.ReportedReasoningTokens);
+        sink.Column("anomalies", NpgsqlDbType.Text, r => Text(r.Anomalies));
+        sink.Column("kind", NpgsqlDbType.Integer, r => (int)r.Kind);
+        sink.Column("degraded", NpgsqlDbType.Text, r => Text(r.DegradedFrom));
+        sink.Column("wbd_by", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedBy));
+        sink.Column("wbd_reason", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedReason));
+    }
+
+    private interface IColumnSink
+    {
+        void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value);
+    }
+
+    /// <summary>A batch as one array parameter per column, for <see cref="Unnest"/>.</summary>
+    private sealed class ArrayParameters(NpgsqlCommand command, IReadOnlyList<UsageRecord> records) : IColumnSink
+    {
+        public void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value)
         {
             var array = new T[records.Count];
             for (var i = 0; i < array.Length; i++) array[i] = value(records[i]);
             command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = array });
         }
-        Column("id", NpgsqlDbType.Text, r => Text(r.Id));
-        Column("ts", NpgsqlDbType.Bigint, r => r.Timestamp.UtcTicks);
-        Column("budget", NpgsqlDbType.Text, r => Text(r.Budget));
-        Column("tenant", NpgsqlDbType.Text, r => Text(r.Tenant));
-        Column("provider", NpgsqlDbType.Text, r => Text(r.Provider));
-        Column("model", NpgsqlDbType.Text, r => Text(r.Model));
-        Column("in", NpgsqlDbType.Bigint, r => r.InputTokens);
-        Column("out", NpgsqlDbType.Bigint, r => r.OutputTokens);
-        Column("cached", NpgsqlDbType.Bigint, r => r.CachedInputTokens);
-        Column("reasoning", NpgsqlDbType.Bigint, r => r.ReasoningTokens);
-        Column("est_in", NpgsqlDbType.Bigint, r => r.ReservedInputTokens);
-        Column("est_out", NpgsqlDbType.Bigint, r => r.ReservedOutputTokens);
-        Column("est_cost", NpgsqlDbType.Numeric, r => r.ReservedCostUsd);
-        Column("cost", NpgsqlDbType.Numeric, r => r.CostUsd);
-        Column("reported", NpgsqlDbType.Boolean, r => r.UsageReported);
-        Column("duration", NpgsqlDbType.Bigint, r => r.Duration.Ticks);
-        Column("status", NpgsqlDbType.Integer, r => (int)r.Status);
-        Column("reason", NpgsqlDbType.Text, r => Text(r.Reason));
-        Column("tags", NpgsqlDbType.Text, r => r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags.ToDictionary(t => Text(t.Key)!, t => Text(t.Value)!)));
-        Column("price", NpgsqlDbType.Text, r => Text(r.PriceTableVersion));
-        Column("conversation", NpgsqlDbType.Text, r => Text(r.ConversationId));
-        Column("run", NpgsqlDbType.Text, r => Text(r.RunId));
-        Column("cache_write", NpgsqlDbType.Bigint, r => r.CacheWriteInputTokens);
-        Column("rep_in", NpgsqlDbType.Bigint, r => r.ReportedInputTokens);
-        Column("rep_out", NpgsqlDbType.Bigint, r => r.ReportedOutputTokens);
-        Column("rep_total", NpgsqlDbType.Bigint, r => r.ReportedTotalTokens);
-        Column("rep_cached", NpgsqlDbType.Bigint, r => r.ReportedCachedInputTokens);
-        Column("rep_reasoning", NpgsqlDbType.Bigint, r => r.ReportedReasoningTokens);
-        Column("anomalies", NpgsqlDbType.Text, r => Text(r.Anomalies));
-        Column("kind", NpgsqlDbType.Integer, r => (int)r.Kind);
-        Column("degraded", NpgsqlDbType.Text, r => Text(r.DegradedFrom));
-        Column("wbd_by", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedBy));
-        Column("wbd_reason", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedReason));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (int)reader.GetInt64(0);
+    }
+
+    /// <summary>One writer per column, writing a record's value of it into a binary COPY.</summary>
+    private sealed class CopyWriters : IColumnSink
+    {
+        public List<Func<NpgsqlBinaryImporter, UsageRecord, CancellationToken, Task>> Writers { get; } = [];
+
+        public void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value) => Writers.Add((importer, record, cancellationToken) =>
+            value(record) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
     }
 
     private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');

@@ -12,7 +12,7 @@ namespace GuardedAI.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -107,6 +107,36 @@ internal static class PostgreSqlSchema
         """
         ALTER TABLE usage_records ADD COLUMN would_be_denied_by text NULL;
         ALTER TABLE usage_records ADD COLUMN would_be_denied_reason text NULL;
+        """,
+        // 3: a daily rollup beside the hourly one, kept in the same statement from the same records (PostgreSqlRecordWriter),
+        // so a month's report reads about 31 rows per group instead of about 744; filled here from the hourly rollup.
+        """
+        CREATE TABLE usage_daily (
+            day_ticks bigint NOT NULL,
+            budget text NOT NULL,
+            tenant text NOT NULL,
+            provider text NOT NULL,
+            model text NOT NULL,
+            status integer NOT NULL,
+            price_version text NOT NULL,
+            requests bigint NOT NULL,
+            input_tokens bigint NOT NULL,
+            output_tokens bigint NOT NULL,
+            cached_input_tokens bigint NOT NULL,
+            reasoning_tokens bigint NOT NULL,
+            est_input_tokens bigint NOT NULL,
+            est_output_tokens bigint NOT NULL,
+            est_cost_usd numeric NOT NULL,
+            cost_usd numeric NOT NULL,
+            duration_ticks bigint NOT NULL,
+            PRIMARY KEY (day_ticks, budget, tenant, provider, model, status, price_version)
+        );
+        INSERT INTO usage_daily (day_ticks, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
+            cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks)
+        SELECT hour_ticks - hour_ticks % 864000000000, budget, tenant, provider, model, status, price_version, sum(requests), sum(input_tokens),
+            sum(output_tokens), sum(cached_input_tokens), sum(reasoning_tokens), sum(est_input_tokens), sum(est_output_tokens),
+            sum(est_cost_usd), sum(cost_usd), sum(duration_ticks)
+        FROM usage_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7;
         """,
     ];
 

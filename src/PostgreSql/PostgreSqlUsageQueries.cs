@@ -7,11 +7,13 @@ namespace GuardedAI.PostgreSql;
 
 /// <summary>
 /// Reports on a PostgreSQL ledger — every instance's records — through <see cref="IUsageLedgerQueries"/>: the same SQL
-/// as every SQL ledger (<see cref="LedgerSql"/>) in PostgreSQL's dialect. Aggregates read the hourly rollup for whole
-/// hours and the records only for what it cannot answer; the rollup is written in the statement that appends, so one
-/// statement's snapshot always sees records and rollup agree. Money is summed as <c>numeric</c>, exactly.
+/// as every SQL ledger (<see cref="LedgerSql"/>) in PostgreSQL's dialect. Aggregates read the daily and hourly rollups for
+/// whole days and hours and the records only for what they cannot answer; the rollups are written in the statement that
+/// appends, so one
+/// statement's snapshot always sees records and rollups agree. Money is summed as <c>numeric</c>, exactly. A read that
+/// finds its pooled connection dead (the server restarted since it was last used) is tried once more on a new one.
 /// </summary>
-public sealed class PostgreSqlUsageQueries : IUsageLedgerQueries, IAsyncDisposable
+public sealed partial class PostgreSqlUsageQueries : IUsageLedgerQueries, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
 
@@ -34,37 +36,29 @@ public sealed class PostgreSqlUsageQueries : IUsageLedgerQueries, IAsyncDisposab
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
         var starts = UsageCalendar.Starts(query.Bucket, query.From, query.To, query.TimeZone);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 0;
-        LedgerSql.Aggregate(command, PostgreSqlDialect.Instance, query, starts.Select(s => s.UtcTicks).ToArray(), rollupWatermark: null);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var startTicks = starts.Select(s => s.UtcTicks).ToArray();
+        await using var read = await ReadAsync(command => LedgerSql.Aggregate(command, PostgreSqlDialect.Instance, query, startTicks, rollupWatermark: null), cancellationToken).ConfigureAwait(false);
+        for (var more = read.HasRow; more; more = await read.Reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return LedgerSql.ReadAggregateRow(reader, PostgreSqlDialect.Instance, query.GroupBy.Count, starts);
+            yield return LedgerSql.ReadAggregateRow(read.Reader, PostgreSqlDialect.Instance, query.GroupBy.Count, starts);
         }
     }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<UsageRecord> ReadRecordsAsync(DateTimeOffset from, DateTimeOffset to, UsageFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandTimeout = 0;
-        LedgerSql.ReadRecords(command, PostgreSqlDialect.Instance, from, to, filter ?? UsageFilter.None);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return LedgerSql.ReadRecord(reader, PostgreSqlDialect.Instance);
+        await using var read = await ReadAsync(command => LedgerSql.ReadRecords(command, PostgreSqlDialect.Instance, from, to, filter ?? UsageFilter.None), cancellationToken).ConfigureAwait(false);
+        for (var more = read.HasRow; more; more = await read.Reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return LedgerSql.ReadRecord(read.Reader, PostgreSqlDialect.Instance);
+        }
     }
 
     /// <inheritdoc/>
     public async ValueTask<LedgerDescription> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("SELECT count(*), min(ts_ticks), max(ts_ticks), (SELECT version FROM schema_version) FROM usage_records", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
-        return new LedgerDescription(Location, reader.GetInt64(0), At(1), At(2), reader.GetInt32(3));
+        await using var read = await ReadAsync(command => LedgerSql.Describe(command, PostgreSqlDialect.Instance), cancellationToken).ConfigureAwait(false);
+        return LedgerSql.ReadDescription(read.Reader, Location);
     }
 
     /// <summary>Closes the connections.</summary>

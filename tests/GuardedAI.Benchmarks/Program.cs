@@ -5,6 +5,7 @@ using GuardedAI.Benchmarks;
 //   every comparison, then one JSON object on the last line (docs/benchmarks.md)
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
+// … -- month 10000000            the month report on SQLite; month-postgres 10000000: on PostgreSQL (GUARDEDAI_BENCH_POSTGRES or its own server)
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 switch (args)
@@ -21,6 +22,10 @@ switch (args)
     case ["month", var count]:
         var month = await MonthReport.RunAsync(long.Parse(count, System.Globalization.CultureInfo.InvariantCulture), 5);
         Console.WriteLine(month);
+        return 0;
+    case ["month-postgres", var count]:
+        var monthPostgres = await MonthReportPostgres.RunAsync(long.Parse(count, System.Globalization.CultureInfo.InvariantCulture), 5);
+        Console.WriteLine(monthPostgres?.ToString() ?? "PostgreSQL is not installed and GUARDEDAI_BENCH_POSTGRES is not set");
         return 0;
     case ["coldstart", var mode]:
         return await ColdStart.ChildAsync(mode);

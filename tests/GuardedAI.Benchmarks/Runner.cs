@@ -123,6 +123,20 @@ internal static class Runner
         json["month_report_allocated_bytes"] = month.ReportAllocatedBytes;
         if (month.BuildSeconds > 0) json["month_report_file_built_s"] = month.BuildSeconds;
 
+        var monthPostgres = await MonthReportPostgres.RunAsync(smoke ? 2_000 : monthRecords, smoke ? 1 : 5);
+        json["month_report_postgres_ms"] = monthPostgres?.ReportMs;
+        json["month_report_postgres_raw_group_by_ms"] = monthPostgres?.RawGroupByMs;
+        if (monthPostgres is null)
+        {
+            json["month_report_postgres_note"] = "PostgreSQL is not installed and GUARDEDAI_BENCH_POSTGRES is not set";
+        }
+        else
+        {
+            json["month_report_postgres_records"] = monthPostgres.Records;
+            json["month_report_postgres_allocated_bytes"] = monthPostgres.ReportAllocatedBytes;
+            if (monthPostgres.BuildSeconds > 0) json["month_report_postgres_loaded_s"] = monthPostgres.BuildSeconds;
+        }
+
         var cold = ColdStart.Run(smoke ? 1 : 5);
         json["cold_start_ratio"] = cold.Ratio;
         json["cold_start_bare_ms"] = cold.BareMs;

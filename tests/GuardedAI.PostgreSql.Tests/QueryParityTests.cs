@@ -4,8 +4,9 @@ namespace GuardedAI.PostgreSql.Tests;
 
 /// <summary>
 /// One ledger-query abstraction over two stores: the same records in PostgreSQL and in SQLite give the same report for
-/// every grouping, bucket, time zone (daylight saving, half-hour offsets), unaligned range and filter — and both equal
-/// the brute-force sums of the records.
+/// every grouping, bucket, time zone (daylight saving, half-hour offsets), unaligned range and filter — exactly, money
+/// to the last digit — and both equal the brute-force sums of the records. Both run the same SQL (LedgerSql) in their
+/// own dialects, reading the daily and hourly rollups each store keeps on append.
 /// </summary>
 [Collection("postgres")]
 public sealed class QueryParityTests(PostgresFixture fixture) : IAsyncLifetime
@@ -65,6 +66,9 @@ public sealed class QueryParityTests(PostgresFixture fixture) : IAsyncLifetime
         { "2025-03-20T00:00:00Z", "2025-05-01T00:00:00Z", "UTC", "None", "run,budget", "tag:category=billing" },
         { "2025-03-20T00:00:00Z", "2025-05-01T00:00:00Z", "UTC", "None", "model", "statuses=Success|Failed" },
         { "2025-04-01T00:00:00Z", "2025-04-02T00:00:00Z", "UTC", "None", "", "conversation=conv-3" },
+        // Whole days from the daily rollup, whole hours around them from the hourly one, partial hours from the records.
+        { "2025-03-21T10:17:33.1234567Z", "2025-04-17T03:59:59Z", "UTC", "Day", "model", "" },
+        { "2025-03-21T10:00:00Z", "2025-04-17T05:00:00Z", "UTC", "Week", "tenant", "statuses=Denied|Cancelled" },
     };
 
     [Theory]

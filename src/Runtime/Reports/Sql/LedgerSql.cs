@@ -7,11 +7,12 @@ namespace GuardedAI.Reports.Sql;
 
 /// <summary>
 /// The SQL of every ledger read — aggregates (reports, forecasts, anomalies, bills, limits), record reads (exports,
-/// restores) — written once for every SQL store, with what differs between databases asked of a
-/// <see cref="LedgerSqlDialect"/>. Aggregates read the hourly rollup <c>usage_hourly</c> for whole hours and the records
-/// themselves for the rest (partial hours at the ends of a range, groupings by tag, conversation or run, time zones whose
-/// buckets split an hour). A store whose rollup lags its records (SQLite catches up from a watermark) passes the
-/// watermark, and records past it are read from the records table instead.
+/// restores) and the rollups' upsert (<see cref="LedgerRollup"/>) — written once for every SQL store, with what differs
+/// between databases asked of a <see cref="LedgerSqlDialect"/>. Aggregates read the daily rollup <c>usage_daily</c> for
+/// whole days, the hourly rollup <c>usage_hourly</c> for whole hours and the records themselves for the rest (partial
+/// hours at the ends of a range, groupings by tag, conversation or run, time zones whose buckets split an hour). A store
+/// whose rollup lags its records (SQLite catches up from a watermark) passes the watermark, and records past it are read
+/// from the records table instead.
 /// </summary>
 internal static class LedgerSql
 {
@@ -24,8 +25,11 @@ internal static class LedgerSql
     /// <summary>How many columns <see cref="RecordColumns"/> names (a query may select more after them).</summary>
     public const int RecordColumnCount = 33;
 
-    /// <summary>Ticks in an hour: the rollup's grain.</summary>
+    /// <summary>Ticks in an hour: the hourly rollup's grain.</summary>
     public const long HourTicks = TimeSpan.TicksPerHour;
+
+    /// <summary>Ticks in a day: the daily rollup's grain.</summary>
+    public const long DayTicks = TimeSpan.TicksPerDay;
 
     /// <summary>Reads a record selected with <see cref="RecordColumns"/>.</summary>
     public static UsageRecord ReadRecord(DbDataReader reader, LedgerSqlDialect dialect) => new()
@@ -77,25 +81,22 @@ internal static class LedgerSql
     }
 
     /// <summary>
-    /// Sets <paramref name="command"/> to the aggregate <paramref name="query"/> asks for: a union of rollup rows for whole
-    /// hours and record rows for the rest, grouped again by bucket, keys and status. With a <paramref name="rollupWatermark"/>
-    /// (the highest record sequence the rollup holds), records past it are read from the records table, so nothing is
-    /// counted twice or missed. Rows are read with <see cref="ReadAggregateRow"/>.
+    /// Sets <paramref name="command"/> to the aggregate <paramref name="query"/> asks for: a union of rollup rows and
+    /// record rows, grouped again by bucket, keys and status. Whole UTC days come from the daily rollup when no bucket
+    /// splits a day, the whole hours around them from the hourly one, and the records are read only for the partial hours
+    /// at the ends (or for everything, when the query cannot be rolled up). With a <paramref name="rollupWatermark"/> (the
+    /// highest record sequence the rollup holds) the records past it are read as well and the rolled-up hours take only
+    /// those at or below it, so nothing is counted twice or missed. Rows are read with <see cref="ReadAggregateRow"/>.
     /// </summary>
     public static void Aggregate(DbCommand command, LedgerSqlDialect dialect, UsageAggregateQuery query, long[] starts, long? rollupWatermark)
     {
         long from = query.From.UtcTicks, to = query.To.UtcTicks;
-        long rollFrom = CeilHour(from), rollTo = to - to % HourTicks;
+        long rollFrom = Ceil(from, HourTicks), rollTo = to - to % HourTicks;
         // Buckets must not split an hour for the rollup's hours to fall wholly in one of them.
         var useRollup = query.IsRolledUp && rollFrom < rollTo && starts.Skip(1).All(s => s % HourTicks == 0);
         dialect.BindBuckets(command, starts);
         Add(command, "@from", from);
         Add(command, "@to", to);
-        if (useRollup)
-        {
-            Add(command, "@rollFrom", rollFrom);
-            Add(command, "@rollTo", rollTo);
-        }
 
         var keys = new List<string>();
         var rollupKeys = new List<string>();
@@ -107,34 +108,80 @@ internal static class LedgerSql
         }
         var keyList = string.Concat(Enumerable.Range(0, query.GroupBy.Count).Select(i => $"k{i}, "));
 
-        var records = new StringBuilder("ts_ticks >= @from AND ts_ticks < @to");
-        if (useRollup)
+        var filter = new StringBuilder();
+        AppendFilter(filter, query.Filter, command, dialect, rollup: false);
+        // The records still read, as ranges an index can seek to each (the time at either end, the sequence past the
+        // watermark), never as one time range with an OR: that form walks the time index over every record of the range
+        // (3.8 s for 10 M records on SQLite).
+        var ranges = new List<string>();
+        if (!useRollup)
         {
-            records.Append(" AND (");
+            ranges.Add("ts_ticks >= @from AND ts_ticks < @to");
+        }
+        else
+        {
+            Add(command, "@rollFrom", rollFrom);
+            Add(command, "@rollTo", rollTo);
+            var belowWatermark = "";
             if (rollupWatermark is { } watermark)
             {
                 Add(command, "@watermark", watermark);
-                records.Append("seq > @watermark OR ");
+                ranges.Add($"seq > @watermark AND {dialect.NotIndexed("ts_ticks")} >= @from AND {dialect.NotIndexed("ts_ticks")} < @to");
+                belowWatermark = $" AND {dialect.NotIndexed("seq")} <= @watermark";
             }
-            records.Append("ts_ticks < @rollFrom OR ts_ticks >= @rollTo)");
+            ranges.Add("ts_ticks >= @from AND ts_ticks < @rollFrom" + belowWatermark);
+            ranges.Add("ts_ticks >= @rollTo AND ts_ticks < @to" + belowWatermark);
         }
-        AppendFilter(records, query.Filter, command, dialect, rollup: false);
+
         var sql = new StringBuilder("SELECT b, ").Append(keyList).Append("status, ")
             .Append(string.Join(", ", new[] { "n", "i", "o", "ci", "r", "ei", "eo" }.Select(dialect.SumLong))).Append(", ")
             .Append(dialect.SumMoney("ec")).Append(", ").Append(dialect.SumMoney("c")).Append(", ").Append(dialect.SumLong("d")).Append(" FROM (");
-        sql.Append("SELECT ").Append(dialect.BucketIndex("ts_ticks")).Append(" AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
-            .Append("status, 1 AS n, input_tokens AS i, output_tokens AS o, cached_input_tokens AS ci, reasoning_tokens AS r, est_input_tokens AS ei, ")
-            .Append("est_output_tokens AS eo, est_cost_usd AS ec, cost_usd AS c, duration_ticks AS d FROM usage_records WHERE ").Append(records);
+        for (var r = 0; r < ranges.Count; r++)
+        {
+            if (r > 0) sql.Append(" UNION ALL ");
+            sql.Append("SELECT ").Append(dialect.BucketIndex("ts_ticks", starts)).Append(" AS b, ").Append(string.Concat(keys.Select(k => k + ", ")))
+                .Append("status, 1 AS n, input_tokens AS i, output_tokens AS o, cached_input_tokens AS ci, reasoning_tokens AS r, est_input_tokens AS ei, ")
+                .Append("est_output_tokens AS eo, est_cost_usd AS ec, cost_usd AS c, duration_ticks AS d FROM usage_records WHERE ")
+                .Append(ranges[r]).Append(filter);
+        }
         if (useRollup)
         {
-            var hours = new StringBuilder("hour_ticks >= @rollFrom AND hour_ticks < @rollTo");
-            AppendFilter(hours, query.Filter, command, dialect, rollup: true);
-            sql.Append(" UNION ALL SELECT ").Append(dialect.BucketIndex("hour_ticks")).Append(", ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
-                .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
-                .Append("est_cost_usd, cost_usd, duration_ticks FROM usage_hourly WHERE ").Append(hours);
+            var rolledFilter = new StringBuilder();
+            AppendFilter(rolledFilter, query.Filter, command, dialect, rollup: true);
+            long dayFrom = Ceil(rollFrom, DayTicks), dayTo = rollTo - rollTo % DayTicks;
+            var useDays = dayFrom < dayTo && starts.Skip(1).All(s => s % DayTicks == 0);
+            void Rolled(LedgerRollup rollup, string range)
+            {
+                sql.Append(" UNION ALL SELECT ").Append(dialect.BucketIndex(rollup.BucketColumn, starts)).Append(", ").Append(string.Concat(rollupKeys.Select(k => k + ", ")))
+                    .Append("status, requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, ")
+                    .Append("est_cost_usd, cost_usd, duration_ticks FROM ").Append(rollup.Table).Append(" WHERE ").Append(range).Append(rolledFilter);
+            }
+            if (useDays)
+            {
+                Add(command, "@dayFrom", dayFrom);
+                Add(command, "@dayTo", dayTo);
+                Rolled(LedgerRollup.Hourly, "hour_ticks >= @rollFrom AND hour_ticks < @dayFrom");
+                Rolled(LedgerRollup.Daily, "day_ticks >= @dayFrom AND day_ticks < @dayTo");
+                Rolled(LedgerRollup.Hourly, "hour_ticks >= @dayTo AND hour_ticks < @rollTo");
+            }
+            else
+            {
+                Rolled(LedgerRollup.Hourly, "hour_ticks >= @rollFrom AND hour_ticks < @rollTo");
+            }
         }
         sql.Append(") AS u GROUP BY b, ").Append(keyList).Append("status");
         command.CommandText = sql.ToString();
+    }
+
+    /// <summary>Sets <paramref name="command"/> to what <see cref="ReadDescription"/> reads: how many records, the first and last time, the schema version.</summary>
+    public static void Describe(DbCommand command, LedgerSqlDialect dialect) =>
+        command.CommandText = $"SELECT count(*), min(ts_ticks), max(ts_ticks), {dialect.SchemaVersion} FROM usage_records";
+
+    /// <summary>Reads the row of <see cref="Describe"/>.</summary>
+    public static LedgerDescription ReadDescription(DbDataReader reader, string location)
+    {
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : new DateTimeOffset(reader.GetInt64(i), TimeSpan.Zero);
+        return new LedgerDescription(location, reader.GetInt64(0), At(1), At(2), Convert.ToInt32(reader.GetValue(3), CultureInfo.InvariantCulture));
     }
 
     /// <summary>Reads a row of <see cref="Aggregate"/>.</summary>
@@ -162,7 +209,8 @@ internal static class LedgerSql
         command.Parameters.Add(parameter);
     }
 
-    private static long CeilHour(long ticks) => ticks % HourTicks == 0 ? ticks : ticks - ticks % HourTicks + HourTicks;
+    /// <summary>The first multiple of <paramref name="grain"/> at or after <paramref name="ticks"/>.</summary>
+    private static long Ceil(long ticks, long grain) => ticks % grain == 0 ? ticks : ticks - ticks % grain + grain;
 
     private static string RecordColumn(UsageGrouping grouping, int index, DbCommand command, LedgerSqlDialect dialect)
     {
