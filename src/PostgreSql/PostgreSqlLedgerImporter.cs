@@ -10,6 +10,9 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
 {
     private readonly Npgsql.NpgsqlDataSource _dataSource;
 
+    /// <summary>An import chains its records under a writer id of its own.</summary>
+    private readonly string _chainWriter = PostgreSqlChain.NewWriter();
+
     private PostgreSqlLedgerImporter(Npgsql.NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>Creates or migrates the schema of <paramref name="options"/>, then returns the importer.</summary>
@@ -35,7 +38,7 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await PostgreSqlRecordWriter.WriteAsync(connection, null, records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
+        return await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the connections.</summary>

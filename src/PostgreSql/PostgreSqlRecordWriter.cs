@@ -13,29 +13,33 @@ namespace GuardedAI.PostgreSql;
 /// lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
 /// PostgreSQL text cannot hold NUL characters (SQLite can): a NUL in any text a caller or provider supplied (a tag, a
 /// reason, a model name) is stored as U+FFFD, so one odd string never makes a batch unwritable.
+/// Each new record is chained (<see cref="PostgreSqlChain"/>) into its writer's segment of its UTC day in the same
+/// transaction (<see cref="PostgreSqlRecordWriter.Chained"/>); a record skipped as already there takes no place in the chain.
 /// </summary>
-internal static class PostgreSqlRecordWriter
+internal static partial class PostgreSqlRecordWriter
 {
     private const string Sql = """
         WITH input AS (
             SELECT * FROM unnest(@id, @ts, @budget, @tenant, @provider, @model, @in, @out, @cached, @reasoning, @est_in, @est_out, @est_cost, @cost,
                 @reported, @duration, @status, @reason, @tags, @price, @conversation, @run, @cache_write, @rep_in, @rep_out, @rep_total, @rep_cached,
-                @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason)
+                @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason, @chain_segment, @chain_pos, @chain_prev, @chain_hash)
             AS t (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens,
                 est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id,
                 cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens,
-                reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+                reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason, chain_segment, chain_pos, chain_prev, chain_hash)
         ),
         ins AS (
             INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                 est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version,
                 conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason,
+                chain_segment, chain_pos, chain_prev, chain_hash)
             SELECT id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                 est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags::jsonb, price_version,
                 conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason
-            FROM input ORDER BY id
+                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason,
+                chain_segment, chain_pos, chain_prev, chain_hash
+            FROM input ORDER BY chain_segment, chain_pos
             ON CONFLICT (id) DO NOTHING
             RETURNING ts_ticks, budget, tenant, provider, model, status, price_version, input_tokens, output_tokens, cached_input_tokens,
                 reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks
@@ -63,12 +67,15 @@ internal static class PostgreSqlRecordWriter
         SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM roll)
         """;
 
-    /// <summary>Inserts <paramref name="records"/> (committed when this returns, the statement being its own transaction unless
-    /// <paramref name="transaction"/> is given) and rolls them up; returns how many were new.</summary>
-    public static async Task<int> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    /// <summary>Inserts <paramref name="records"/> (chained by <paramref name="writer"/>) and rolls them up in one transaction,
+    /// committed when this returns; returns how many were new.</summary>
+    public static Task<int> WriteAsync(NpgsqlConnection connection, string writer, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
+        Chained.WriteAsync(connection, writer, records, cancellationToken);
+
+    /// <summary>The statement that inserts <paramref name="records"/> (already cleaned of NULs) with their chain fields, and rolls them up.</summary>
+    private static NpgsqlBatchCommand Insert(IReadOnlyList<UsageRecord> records, (string Segment, long Position, byte[] Previous, byte[] Hash)[] chain)
     {
-        if (records.Count == 0) return 0;
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        var command = new NpgsqlBatchCommand(Sql);
         void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value)
         {
             var array = new T[records.Count];
@@ -108,10 +115,12 @@ internal static class PostgreSqlRecordWriter
         Column("degraded", NpgsqlDbType.Text, r => Text(r.DegradedFrom));
         Column("wbd_by", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedBy));
         Column("wbd_reason", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedReason));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (int)reader.GetInt64(0);
+        command.Parameters.Add(new NpgsqlParameter("chain_segment", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chain.Select(c => c.Segment).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_pos", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chain.Select(c => c.Position).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_prev", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Previous).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Hash).ToArray() });
+        return command;
     }
 
-    private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
+    internal static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
 }
