@@ -1,6 +1,9 @@
 namespace GuardedAI.PostgreSql;
 
-/// <summary>The chain's part of the PostgreSQL schema (migration 4), kept beside the code that writes and reads it.</summary>
+/// <summary>
+/// The chain's part of the PostgreSQL schema (migration 4), kept beside the code that writes and reads it. The chain
+/// indexes hold the verifier's exact order (segment, position, row), so it streams the ledger in chain order without a sort.
+/// </summary>
 internal static class PostgreSqlChainSchema
 {
     public const string Migration = """
@@ -9,13 +12,13 @@ internal static class PostgreSqlChainSchema
             ADD COLUMN chain_pos bigint NULL,
             ADD COLUMN chain_prev bytea NULL,
             ADD COLUMN chain_hash bytea NULL;
-        CREATE INDEX ix_usage_chain ON usage_records (chain_segment, chain_pos) WHERE chain_segment IS NOT NULL;
+        CREATE INDEX ix_usage_chain ON usage_records (chain_segment, chain_pos, seq) WHERE chain_segment IS NOT NULL;
         ALTER TABLE audit_log
             ADD COLUMN chain_segment text COLLATE "C" NULL,
             ADD COLUMN chain_pos bigint NULL,
             ADD COLUMN chain_prev bytea NULL,
             ADD COLUMN chain_hash bytea NULL;
-        CREATE INDEX ix_audit_chain ON audit_log (chain_segment, chain_pos) WHERE chain_segment IS NOT NULL;
+        CREATE INDEX ix_audit_chain ON audit_log (chain_segment, chain_pos, seq) WHERE chain_segment IS NOT NULL;
         CREATE TABLE chain_heads (
             segment text COLLATE "C" NOT NULL PRIMARY KEY,
             length bigint NOT NULL,

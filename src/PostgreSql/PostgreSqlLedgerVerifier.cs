@@ -16,10 +16,24 @@ public static class PostgreSqlLedgerVerifier
 {
     private const string ChainColumns = "chain_segment, chain_pos, chain_prev, chain_hash, seq";
 
+    /// <summary>Most segment ranges verified at once: one per core, up to this many.</summary>
+    private const int MaxWorkers = 4;
+
+    /// <summary>Fewer entries than this per range are not worth another connection.</summary>
+    private const long MinEntriesPerWorker = 100_000;
+
     /// <summary>Verifies the ledger in the schema of <paramref name="options"/>.</summary>
     /// <exception cref="InvalidOperationException">The schema holds no GuardedAI ledger, or one of a version without the chain (older than 4).</exception>
     /// <exception cref="NpgsqlException">The database cannot be reached.</exception>
-    public static async Task<LedgerVerification> VerifyAsync(PostgreSqlLedgerOptions options, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A large ledger is verified in segment ranges, one per core (up to 4), each on its own connection reading the same
+    /// exported snapshot, so the parts add up to one consistent verification.
+    /// </remarks>
+    public static Task<LedgerVerification> VerifyAsync(PostgreSqlLedgerOptions options, CancellationToken cancellationToken = default) =>
+        VerifyAsync(options, Math.Min(Environment.ProcessorCount, MaxWorkers), MinEntriesPerWorker, cancellationToken);
+
+    /// <summary><see cref="VerifyAsync(PostgreSqlLedgerOptions, CancellationToken)"/> with the split into ranges chosen by the caller (tests).</summary>
+    internal static async Task<LedgerVerification> VerifyAsync(PostgreSqlLedgerOptions options, int workers, long minEntriesPerWorker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -29,6 +43,9 @@ public static class PostgreSqlLedgerVerifier
         // One snapshot for the heads and every entry: what a writer commits meanwhile is not seen at all.
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         await Execute(connection, transaction, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+        // Stream the entries in chain order from the chain index rather than sorting the whole table first (a sort of a
+        // million rows spills to disk before the first row arrives; the index holds that order already).
+        await Execute(connection, transaction, "SET LOCAL enable_sort = off", cancellationToken).ConfigureAwait(false);
         int version;
         try
         {
@@ -45,15 +62,55 @@ public static class PostgreSqlLedgerVerifier
         }
 
         var heads = await ReadHeadsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var ranges = Partition(heads, workers, minEntriesPerWorker);
+        var parts = new ChainVerifier[ranges.Count];
+        var chained = new (long Records, long Audits)[ranges.Count];
+        if (ranges.Count == 1)
+        {
+            (parts[0], chained[0]) = await VerifyRangeAsync(connection, transaction, heads, null, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Segment ranges verified at once, each on a connection of its own that reads this transaction's snapshot.
+            string snapshot;
+            await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction))
+            {
+                snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            await Task.WhenAll(ranges.Select((range, i) => Task.Run(async () =>
+            {
+                await using var own = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var ownTransaction = await own.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+                await Execute(own, ownTransaction, $"SET TRANSACTION READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot.Replace("'", "''", StringComparison.Ordinal)}'; SET LOCAL enable_sort = off", cancellationToken).ConfigureAwait(false);
+                var mine = heads.Where(h => InRange(h.Segment, range.From, range.To)).ToList();
+                (parts[i], chained[i]) = await VerifyRangeAsync(own, ownTransaction, mine, range.From, range.To, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken))).ConfigureAwait(false);
+        }
+
+        // Rows outside the chain: written before it existed (counted), or inserted since (named).
+        var unchained = new ChainVerifier([]);
+        if (await CountAsync(connection, transaction, "SELECT count(*) FROM usage_records", cancellationToken).ConfigureAwait(false) != chained.Sum(c => c.Records))
+            await AddUnchainedAsync(connection, transaction, unchained, "usage_records", "id", "record", cancellationToken).ConfigureAwait(false);
+        if (await CountAsync(connection, transaction, "SELECT count(*) FROM audit_log", cancellationToken).ConfigureAwait(false) != chained.Sum(c => c.Audits))
+            await AddUnchainedAsync(connection, transaction, unchained, "audit_log", "seq", "audit entry", cancellationToken).ConfigureAwait(false);
+        return ChainVerifier.Combine([unchained, .. parts], heads);
+    }
+
+    /// <summary>Checks the records and audit entries of the segments from <paramref name="from"/> (inclusive) to <paramref name="to"/> (exclusive).</summary>
+    private static async Task<(ChainVerifier Verifier, (long Records, long Audits) Read)> VerifyRangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        IEnumerable<ChainHead> heads, string? from, string? to, CancellationToken cancellationToken)
+    {
         var verifier = new ChainVerifier(heads);
         // Audit entries are few (operator actions, breaker changes, resets): read them first, then merge them into the records' stream.
-        var audits = await ReadAuditsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var audits = await ReadAuditsAsync(connection, transaction, from, to, cancellationToken).ConfigureAwait(false);
         long records = 0;
         var next = 0;
         await using (var command = new NpgsqlCommand(
-            $"SELECT {LedgerSql.RecordColumns}, {ChainColumns} FROM usage_records WHERE chain_segment IS NOT NULL ORDER BY chain_segment, chain_pos, seq", connection, transaction))
+            $"SELECT {LedgerSql.RecordColumns}, {ChainColumns} FROM usage_records WHERE chain_segment IS NOT NULL{RangeFilter(from, to)} ORDER BY chain_segment, chain_pos, seq",
+            connection, transaction))
         {
             command.CommandTimeout = 0;
+            Bind(command, from, to);
             await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -64,13 +121,49 @@ public static class PostgreSqlLedgerVerifier
             }
         }
         while (next < audits.Count) verifier.Add(audits[next++]);
+        return (verifier, (records, audits.Count));
+    }
 
-        // Rows outside the chain: written before it existed (counted), or inserted since (named).
-        if (await CountAsync(connection, transaction, "SELECT count(*) FROM usage_records", cancellationToken).ConfigureAwait(false) != records)
-            await AddUnchainedAsync(connection, transaction, verifier, "usage_records", "id", "record", cancellationToken).ConfigureAwait(false);
-        if (await CountAsync(connection, transaction, "SELECT count(*) FROM audit_log", cancellationToken).ConfigureAwait(false) != audits.Count)
-            await AddUnchainedAsync(connection, transaction, verifier, "audit_log", "seq", "audit entry", cancellationToken).ConfigureAwait(false);
-        return ChainVerifier.Combine([verifier], heads);
+    /// <summary>
+    /// Splits the segments into up to <paramref name="workers"/> ranges of about the same number of entries (by their heads),
+    /// in byte order (the segment columns' collation, "C"), so the ranges cover every segment, with or without a head, once.
+    /// </summary>
+    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker)
+    {
+        var sorted = heads.Select(h => (h.Segment, Entries: Math.Max(0, h.Length - h.StartPosition) + 1)).OrderBy(h => h.Segment, StringComparer.Ordinal).ToList();
+        var total = sorted.Sum(h => h.Entries);
+        var count = (int)Math.Min(workers, total / Math.Max(1, minEntriesPerWorker));
+        var ranges = new List<(string?, string?)>();
+        if (count <= 1)
+        {
+            ranges.Add((null, null));
+            return ranges;
+        }
+        string? from = null;
+        long sum = 0;
+        var next = 1;
+        for (var i = 0; i < sorted.Count - 1 && next < count; i++)
+        {
+            sum += sorted[i].Entries;
+            if (sum * count < total * next) continue;
+            ranges.Add((from, sorted[i + 1].Segment));
+            from = sorted[i + 1].Segment;
+            next++;
+        }
+        ranges.Add((from, null));
+        return ranges;
+    }
+
+    private static bool InRange(string segment, string? from, string? to) =>
+        (from is null || string.CompareOrdinal(segment, from) >= 0) && (to is null || string.CompareOrdinal(segment, to) < 0);
+
+    private static string RangeFilter(string? from, string? to) =>
+        (from is null ? "" : " AND chain_segment >= @from") + (to is null ? "" : " AND chain_segment < @to");
+
+    private static void Bind(NpgsqlCommand command, string? from, string? to)
+    {
+        if (from is not null) command.Parameters.AddWithValue("from", from);
+        if (to is not null) command.Parameters.AddWithValue("to", to);
     }
 
     /// <summary>A record row as the ledger reads it, hashed; a row that no longer reads as a record (edited by hand) fails its hash.</summary>
@@ -97,11 +190,13 @@ public static class PostgreSqlLedgerVerifier
         return new ChainEntry(segment, position, "usage_records", seq, name, previous, stored, record is null ? [] : LedgerChain.Hash(previous, record));
     }
 
-    private static async Task<List<ChainEntry>> ReadAuditsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    private static async Task<List<ChainEntry>> ReadAuditsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string? from, string? to, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"SELECT ts_ticks, actor, action, scope, detail, {ChainColumns} FROM audit_log WHERE chain_segment IS NOT NULL ORDER BY chain_segment, chain_pos, seq", connection, transaction);
+            $"SELECT ts_ticks, actor, action, scope, detail, {ChainColumns} FROM audit_log WHERE chain_segment IS NOT NULL{RangeFilter(from, to)} ORDER BY chain_segment, chain_pos, seq",
+            connection, transaction);
         command.CommandTimeout = 0;
+        Bind(command, from, to);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<ChainEntry>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

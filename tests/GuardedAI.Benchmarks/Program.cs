@@ -7,6 +7,7 @@ using GuardedAI.Benchmarks;
 // … -- conversations 1000000      memory of a million one-call conversations
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
+// … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
 switch (args)
 {
     case ["conversations", var count, ..]:
@@ -14,6 +15,9 @@ switch (args)
         return 0;
     case ["whatif", var calls, ..]:
         await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["pgverify", var chained, ..]:
+        await PostgreSqlVerifyBenchmarks.MeasureAsync(int.Parse(chained, System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

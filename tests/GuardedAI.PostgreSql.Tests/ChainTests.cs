@@ -247,6 +247,38 @@ public sealed class ChainTests(PostgresFixture fixture) : IDisposable
         Assert.Equal(13, result.Entries);
     }
 
+    [Fact]
+    public async Task Segment_ranges_verified_in_parallel_on_one_snapshot_find_what_one_pass_finds()
+    {
+        // Three writers over two days: six segments, with audit entries in some of them.
+        foreach (var writer in new[] { "a", "b", "c" })
+        {
+            await using var ledger = await PostgreSqlUsageLedger.OpenAsync(Options(writer));
+            for (var i = 0; i < 30; i++) await ledger.AppendAsync(Records.Record(Day.AddHours(i), id: $"{writer}{i}"));
+            await using var state = new PostgreSqlStateStore(Options(writer));
+            await state.AppendAsync(new OperatorAction(Day.AddHours(20), "alice", "note", null, writer));
+        }
+        var one = await PostgreSqlLedgerVerifier.VerifyAsync(Options(), workers: 1, minEntriesPerWorker: 1, CancellationToken.None);
+        var parallel = await PostgreSqlLedgerVerifier.VerifyAsync(Options(), workers: 4, minEntriesPerWorker: 1, CancellationToken.None);
+        Assert.True(parallel.IsIntact, string.Join("\n", parallel.Findings));
+        Assert.Equal((93, 6, one.Digest), (parallel.Entries, parallel.Segments, parallel.Digest));
+        Assert.Equal(4, PostgreSqlLedgerVerifier.Partition(await HeadsAsync(), 4, 1).Count);
+
+        await Sql("DELETE FROM usage_records WHERE id IN ('a3', 'c25'); UPDATE audit_log SET detail = 'x' WHERE detail = 'b'");
+        one = await PostgreSqlLedgerVerifier.VerifyAsync(Options(), workers: 1, minEntriesPerWorker: 1, CancellationToken.None);
+        parallel = await PostgreSqlLedgerVerifier.VerifyAsync(Options(), workers: 4, minEntriesPerWorker: 1, CancellationToken.None);
+        Assert.Equal(3, parallel.Findings.Count);
+        Assert.Equal(one.Findings.Select(f => f.Message).Order(), parallel.Findings.Select(f => f.Message).Order());
+    }
+
+    private async Task<List<ChainHead>> HeadsAsync()
+    {
+        await using var connection = new NpgsqlConnection(fixture.Server.ConnectionString() + ";Pooling=false");
+        await connection.OpenAsync();
+        await using (var path = new NpgsqlCommand($"SET search_path TO \"{_schema}\"", connection)) await path.ExecuteNonQueryAsync();
+        return await PostgreSqlLedgerVerifier.ReadHeadsAsync(connection, null, CancellationToken.None);
+    }
+
     private async Task<byte[]> BytesAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(fixture.Server.ConnectionString() + ";Pooling=false");
