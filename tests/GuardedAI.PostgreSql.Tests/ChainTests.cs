@@ -248,6 +248,37 @@ public sealed class ChainTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task What_is_hashed_is_what_is_stored_nuls_unicode_tags_and_shadow_denials_included()
+    {
+        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(Options()))
+        {
+            await ledger.AppendAsync(Record(0) with { Reason = "bad\0reason", Model = "m\0", Tags = new Dictionary<string, string> { ["user\0"] = "a\0b", ["ünï"] = "✓ \"q\"" } });
+            await ledger.AppendAsync(Record(1) with { WouldBeDeniedBy = "shadow-budget", WouldBeDeniedReason = "over", CostUsd = 1.50m, ReservedCostUsd = 0.0000000001m });
+            await ledger.AppendAsync(Record(2) with { Tags = new Dictionary<string, string>(), Tenant = "", ConversationId = "c\u00e9" });
+        }
+
+        var result = await VerifyAsync();
+
+        Assert.True(result.IsIntact, string.Join("\n", result.Findings));
+        Assert.Equal(3, result.Entries);
+    }
+
+    [Fact]
+    public async Task A_ledger_of_a_schema_before_the_chain_is_refused_saying_why()
+    {
+        await using (var setup = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Server.ConnectionString()) { SearchPath = _schema }.ConnectionString))
+        {
+            await PostgreSqlSchema.MigrateAsync(setup, _schema, "test", 2, CancellationToken.None);
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => VerifyAsync());
+
+        Assert.Contains("schema version 2", error.Message);
+        Assert.Contains("version 4", error.Message);
+        Assert.DoesNotContain(PostgresServer.Password, error.Message);
+    }
+
+    [Fact]
     public async Task Segment_ranges_verified_in_parallel_on_one_snapshot_find_what_one_pass_finds()
     {
         // Three writers over two days: six segments, with audit entries in some of them.
