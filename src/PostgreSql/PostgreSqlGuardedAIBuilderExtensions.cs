@@ -73,6 +73,8 @@ public static class PostgreSqlGuardedAIBuilderExtensions
             }
             var ledger = await PostgreSqlUsageLedger.OpenAsync(options, target.LoggerFactory?.CreateLogger("GuardedAI.Ledger"), target.AlertSinks, cancellationToken).ConfigureAwait(false);
             target.Ledger = ledger;
+            // Audit entries (breaker changes, resets, retention removals) go into this instance's own segments, beside its records.
+            options.ChainWriter ??= ledger.ChainWriter;
             retention.Set(options, options.Retention);
             var state = new PostgreSqlStateStore(options);
             target.BreakerStateStore ??= state;

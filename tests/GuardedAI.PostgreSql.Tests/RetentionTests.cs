@@ -205,6 +205,11 @@ public sealed class RetentionTests(PostgresFixture fixture) : IDisposable
         Assert.Contains("removed 6 usage records", logs.Lines.Last(l => l.Contains("[1911]")));
         Assert.Contains("run at 2030-07-16T12:00:00", logs.Lines.Last(l => l.Contains("[1911]")));
 
+        // The removals are audit entries in this instance's own segment, beside the records its ledger writes.
+        var writer = Assert.IsType<PostgreSqlUsageLedger>(engine.Ledger).ChainWriter;
+        Assert.True(await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM audit_log WHERE action = 'retention.segment'") > 0);
+        Assert.Equal(0, await Records.ScalarAsync(fixture.Server, _schema, $"SELECT count(*) FROM audit_log WHERE chain_segment NOT LIKE '{writer}/%'"));
+
         await worker.StopAsync(CancellationToken.None);
         await engine.DisposeAsync();
         var verified = await PostgreSqlLedgerVerifier.VerifyAsync(Options());
