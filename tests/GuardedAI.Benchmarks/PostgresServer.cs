@@ -32,11 +32,11 @@ internal sealed class PostgresServer : IDisposable
         var port = FreePort();
         var root = Path.Combine(Path.GetTempPath(), "guardedai-bench-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
-        var root_ = Environment.UserName == "root";
-        if (root_) Run("chown", ["-R", "postgres:postgres", root]);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) Run("chown", ["-R", "postgres:postgres", root]);
         var data = Path.Combine(root, "data");
-        RunAs(root_, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C", "--auth=trust", "--no-sync"]);
-        RunAs(root_, Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "30",
+        RunAs(asRoot, Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "-E", "UTF8", "--locale=C", "--auth=trust", "--no-sync"]);
+        RunAs(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "30",
             "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={root} -c fsync=off -c synchronous_commit=off", "start"]);
         return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", root, bin);
     }
