@@ -11,6 +11,9 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
 {
     private readonly Npgsql.NpgsqlDataSource _dataSource;
 
+    /// <summary>An import chains its records under a writer id of its own.</summary>
+    private readonly string _chainWriter = PostgreSqlChain.NewWriter();
+
     private PostgreSqlLedgerImporter(Npgsql.NpgsqlDataSource dataSource) => _dataSource = dataSource;
 
     /// <summary>Creates or migrates the schema of <paramref name="options"/>, then returns the importer.</summary>
@@ -39,10 +42,10 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var distinct = records.DistinctBy(r => r.Id, StringComparer.Ordinal);
-        return records.Count >= CopyThreshold
-            ? await PostgreSqlRecordWriter.CopyAsync(connection, distinct, cancellationToken).ConfigureAwait(false)
-            : await PostgreSqlRecordWriter.WriteAsync(connection, null, distinct.ToList(), cancellationToken).ConfigureAwait(false);
+        var distinct = records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList();
+        return distinct.Count >= CopyThreshold
+            ? await PostgreSqlRecordWriter.CopyAsync(connection, _chainWriter, distinct, cancellationToken).ConfigureAwait(false)
+            : await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, distinct, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the connections.</summary>

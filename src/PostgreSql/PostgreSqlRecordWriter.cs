@@ -14,24 +14,30 @@ namespace GuardedAI.PostgreSql;
 /// concurrent writers of many instances lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
 /// PostgreSQL text cannot hold NUL characters (SQLite can): a NUL in any text a caller or provider supplied (a tag, a
 /// reason, a model name) is stored as U+FFFD, so one odd string never makes a batch unwritable.
+/// Each new record is chained (<see cref="PostgreSqlChain"/>) into its writer's segment of its UTC day in the same
+/// transaction (<see cref="PostgreSqlRecordWriter.Chained"/>); a record skipped as already there takes no place in the chain.
 /// </summary>
-internal static class PostgreSqlRecordWriter
+internal static partial class PostgreSqlRecordWriter
 {
     /// <summary>The records of a batch as one array parameter per column.</summary>
     private const string Unnest = """
         SELECT * FROM unnest(@id, @ts, @budget, @tenant, @provider, @model, @in, @out, @cached, @reasoning, @est_in, @est_out, @est_cost, @cost,
             @reported, @duration, @status, @reason, @tags, @price, @conversation, @run, @cache_write, @rep_in, @rep_out, @rep_total, @rep_cached,
-            @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason)
+            @rep_reasoning, @anomalies, @kind, @degraded, @wbd_by, @wbd_reason, @chain_segment, @chain_pos, @chain_prev, @chain_hash)
         AS t (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens,
             est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, conversation_id, run_id,
             cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, reported_cached_input_tokens,
-            reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+            reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason, chain_segment, chain_pos, chain_prev, chain_hash)
         """;
+
+    /// <summary>The chain columns every input of <see cref="Statement"/> selects after the record's own.</summary>
+    private const string ChainColumns = "chain_segment, chain_pos, chain_prev, chain_hash";
 
     private static readonly string Sql = Statement(Unnest);
 
     /// <summary>
-    /// Inserts the rows <paramref name="input"/> selects (every record column, by name) and adds those actually inserted
+    /// Inserts the rows <paramref name="input"/> selects (every record column and the chain columns, by name), in chain
+    /// order, and adds those actually inserted
     /// to every rollup (<see cref="LedgerRollup"/>, the upsert both stores share), in one statement.
     /// </summary>
     internal static string Statement(string input) => $"""
@@ -42,12 +48,14 @@ internal static class PostgreSqlRecordWriter
             INSERT INTO usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                 est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version,
                 conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason)
+                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason,
+                {ChainColumns})
             SELECT id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens,
                 est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags::jsonb, price_version,
                 conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens,
-                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason
-            FROM input ORDER BY id
+                reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from, would_be_denied_by, would_be_denied_reason,
+                {ChainColumns}
+            FROM input ORDER BY chain_segment, chain_pos
             ON CONFLICT (id) DO NOTHING
             RETURNING ts_ticks, budget, tenant, provider, model, status, price_version, input_tokens, output_tokens, cached_input_tokens,
                 reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks
@@ -55,50 +63,59 @@ internal static class PostgreSqlRecordWriter
         SELECT (SELECT count(*) FROM ins){string.Concat(LedgerRollup.All.Select((_, i) => $", (SELECT count(*) FROM roll{i})"))}
         """;
 
-    /// <summary>Inserts <paramref name="records"/> (committed when this returns, the statement being its own transaction unless
-    /// <paramref name="transaction"/> is given) and rolls them up; returns how many were new.</summary>
-    public static async Task<int> WriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    /// <summary>Inserts <paramref name="records"/> (chained by <paramref name="writer"/>) and rolls them up in one transaction,
+    /// committed when this returns; returns how many were new.</summary>
+    public static Task<int> WriteAsync(NpgsqlConnection connection, string writer, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
+        Chained.WriteAsync(connection, writer, records, bulk: false, cancellationToken);
+
+    /// <summary>
+    /// Bulk imports: as <see cref="WriteAsync"/>, but the new records go in by binary <c>COPY</c> into a temporary table
+    /// (the fastest way into PostgreSQL) and from there into the ledger through the same statement as every batch
+    /// (<see cref="Statement"/>: the rollups kept), chained like any batch, all in one transaction. Returns how many were new.
+    /// </summary>
+    public static Task<int> CopyAsync(NpgsqlConnection connection, string writer, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
+        Chained.WriteAsync(connection, writer, records, bulk: true, cancellationToken);
+
+    /// <summary>The statement that inserts <paramref name="records"/> (already cleaned of NULs) with their chain fields, and rolls them up.</summary>
+    private static NpgsqlBatchCommand Insert(IReadOnlyList<UsageRecord> records, ChainLink[] chain)
     {
-        if (records.Count == 0) return 0;
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
-        Columns(new ArrayParameters(command, records));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (int)reader.GetInt64(0);
+        var command = new NpgsqlBatchCommand(Sql);
+        Columns(new ArrayParameters(command.Parameters, records));
+        command.Parameters.Add(new NpgsqlParameter("chain_segment", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chain.Select(c => c.Segment).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_pos", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chain.Select(c => c.Position).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_prev", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Previous).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("chain_hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Hash).ToArray() });
+        return command;
     }
 
     /// <summary>
-    /// Bulk imports: <paramref name="records"/> go in by binary <c>COPY</c> into a temporary table (the fastest way into
-    /// PostgreSQL), then into the ledger through the same statement as every batch (<see cref="Statement"/>: ids already
-    /// there skipped, the rollups kept), all in one transaction. Returns how many were new.
+    /// Copies <paramref name="records"/> with their chain fields into a temporary table dropped at commit (or with the
+    /// transaction's rollback), and returns the statement that moves them into the ledger (<see cref="Statement"/>).
     /// </summary>
-    public static async Task<int> CopyAsync(NpgsqlConnection connection, IEnumerable<UsageRecord> records, CancellationToken cancellationToken)
+    private static async Task<NpgsqlBatchCommand> CopyInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<UsageRecord> records, ChainLink[] chain, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var create = new NpgsqlCommand(
-            $"CREATE TEMP TABLE gai_import ON COMMIT DROP AS SELECT {LedgerSql.RecordColumns} FROM usage_records WITH NO DATA; ALTER TABLE gai_import ALTER COLUMN tags TYPE text",
+            $"CREATE TEMP TABLE gai_import ON COMMIT DROP AS SELECT {LedgerSql.RecordColumns}, {ChainColumns} FROM usage_records WITH NO DATA; ALTER TABLE gai_import ALTER COLUMN tags TYPE text",
             connection, transaction))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         var copy = new CopyWriters();
         Columns(copy);
-        await using (var importer = await connection.BeginBinaryImportAsync($"COPY gai_import ({LedgerSql.RecordColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        await using (var importer = await connection.BeginBinaryImportAsync($"COPY gai_import ({LedgerSql.RecordColumns}, {ChainColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            foreach (var record in records)
+            for (var i = 0; i < records.Count; i++)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var write in copy.Writers) await write(importer, record, cancellationToken).ConfigureAwait(false);
+                foreach (var write in copy.Writers) await write(importer, records[i], cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(chain[i].Segment, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(chain[i].Position, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(chain[i].Previous, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(chain[i].Hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        int inserted;
-        await using (var command = new NpgsqlCommand(Statement("SELECT * FROM gai_import"), connection, transaction) { CommandTimeout = 0 })
-        {
-            inserted = (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return inserted;
+        return new NpgsqlBatchCommand(Statement("SELECT * FROM gai_import"));
     }
 
     /// <summary>Every record column, in the order of <see cref="LedgerSql.RecordColumns"/>: its parameter name, its type and its value.</summary>
@@ -145,13 +162,13 @@ internal static class PostgreSqlRecordWriter
     }
 
     /// <summary>A batch as one array parameter per column, for <see cref="Unnest"/>.</summary>
-    private sealed class ArrayParameters(NpgsqlCommand command, IReadOnlyList<UsageRecord> records) : IColumnSink
+    private sealed class ArrayParameters(NpgsqlParameterCollection parameters, IReadOnlyList<UsageRecord> records) : IColumnSink
     {
         public void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value)
         {
             var array = new T[records.Count];
             for (var i = 0; i < array.Length; i++) array[i] = value(records[i]);
-            command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = array });
+            parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = array });
         }
     }
 
@@ -164,5 +181,5 @@ internal static class PostgreSqlRecordWriter
             value(record) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
     }
 
-    private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
+    internal static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
 }

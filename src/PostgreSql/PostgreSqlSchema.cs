@@ -12,12 +12,17 @@ namespace GuardedAI.PostgreSql;
 internal static class PostgreSqlSchema
 {
     /// <summary>The schema version this build writes.</summary>
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
-    private static readonly string[] Migrations =
+    /// <summary>
+    /// Each step with the version it brings the schema to, in order. Versions are explicit so that steps added on
+    /// different branches (3: the daily rollup; 4: the chain) slot in by number; a database is taken through every step
+    /// above its version.
+    /// </summary>
+    private static readonly (int Version, string Sql)[] Migrations =
     [
         // 1: the ledger (with the hourly rollup, kept in the statement that appends), breaker state, operator audit, counter resets.
-        """
+        (1, """
         CREATE TABLE usage_records (
             seq bigint GENERATED ALWAYS AS IDENTITY,
             id text NOT NULL PRIMARY KEY,
@@ -102,15 +107,15 @@ internal static class PostgreSqlSchema
             reason text NULL
         );
         CREATE INDEX ix_counter_resets_start ON counter_resets (window_start_ticks);
-        """,
+        """),
         // 2: what budgets in shadow would have denied a call for (the call went ahead), as SQLite's migration 8.
-        """
+        (2, """
         ALTER TABLE usage_records ADD COLUMN would_be_denied_by text NULL;
         ALTER TABLE usage_records ADD COLUMN would_be_denied_reason text NULL;
-        """,
+        """),
         // 3: a daily rollup beside the hourly one, kept in the same statement from the same records (PostgreSqlRecordWriter),
         // so a month's report reads about 31 rows per group instead of about 744; filled here from the hourly rollup.
-        """
+        (3, """
         CREATE TABLE usage_daily (
             day_ticks bigint NOT NULL,
             budget text NOT NULL,
@@ -137,7 +142,13 @@ internal static class PostgreSqlSchema
             sum(output_tokens), sum(cached_input_tokens), sum(reasoning_tokens), sum(est_input_tokens), sum(est_output_tokens),
             sum(est_cost_usd), sum(cost_usd), sum(duration_ticks)
         FROM usage_hourly GROUP BY 1, 2, 3, 4, 5, 6, 7;
-        """,
+        """),
+        // 4: the tamper-evident chain, as SQLite's migration 7 (docs/stores.md, "Tamper evidence"): every usage record and
+        // audit entry carries its segment (writer and UTC day), position, previous hash and hash; chain_heads holds each
+        // segment's length and last hash, and where it starts once retention removed its oldest entries. Segments are
+        // compared byte by byte (COLLATE "C"), the order the verifier merges them in. Rows written before this version are
+        // not chained: chain_state remembers where they end.
+        (4, PostgreSqlChainSchema.Migration),
     ];
 
     /// <summary>Creates the schema when missing and migrates it to <see cref="CurrentVersion"/>.</summary>
@@ -175,10 +186,11 @@ internal static class PostgreSqlSchema
             await ExecuteAsync(connection, transaction, $"CREATE TABLE \"{schema}\".schema_version (version integer NOT NULL); INSERT INTO \"{schema}\".schema_version VALUES (0)", cancellationToken).ConfigureAwait(false);
         }
         await ExecuteAsync(connection, transaction, $"SET LOCAL search_path TO \"{schema}\"", cancellationToken).ConfigureAwait(false);
-        for (var v = version; v < targetVersion; v++)
+        foreach (var (v, sql) in Migrations)
         {
-            await ExecuteAsync(connection, transaction, Migrations[v], cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(connection, transaction, "UPDATE schema_version SET version = @v", cancellationToken, ("v", v + 1)).ConfigureAwait(false);
+            if (v <= version || v > targetVersion) continue;
+            await ExecuteAsync(connection, transaction, sql, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, "UPDATE schema_version SET version = @v", cancellationToken, ("v", v)).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

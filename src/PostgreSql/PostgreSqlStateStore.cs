@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Npgsql;
 
@@ -7,11 +8,14 @@ namespace GuardedAI.PostgreSql;
 /// Breaker state (table <c>breaker_state</c>), counter resets (<c>counter_resets</c>) and the audit trail of operator
 /// actions (<c>audit_log</c>) in the ledger's PostgreSQL schema, shared by every instance: a breaker opened by hand on
 /// one instance, or by the <c>guardedai</c> tool, holds for all of them after their next breaker sync, and survives
-/// restarts. A breaker write never replaces a newer one.
+/// restarts. A breaker write never replaces a newer one. Every breaker change, counter reset and operator action is also
+/// an audit entry of the ledger's tamper-evident chain (<see cref="PostgreSqlChain"/>), committed with what it records
+/// (<c>guardedai verify</c> checks it).
 /// </summary>
 public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStore, IOperatorAuditLog, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly string _chainWriter;
 
     /// <summary>Uses the schema of <paramref name="options"/> (create it by opening the ledger first, or with <see cref="OpenAsync"/>).</summary>
     public PostgreSqlStateStore(PostgreSqlLedgerOptions options)
@@ -19,6 +23,7 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _dataSource = PostgreSqlConnections.Create(options.ConnectionString, options.Schema, options.WriteTimeout * 5);
+        _chainWriter = options.ChainWriter ?? PostgreSqlChain.NewWriter();
     }
 
     /// <summary>Creates or migrates the schema, then returns the store.</summary>
@@ -58,18 +63,35 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
             INSERT INTO breaker_state (scope, state, open_until_ticks, reason, updated_ticks) VALUES (@scope, @state, @until, @reason, @updated)
             ON CONFLICT (scope) DO UPDATE SET state = excluded.state, open_until_ticks = excluded.open_until_ticks, reason = excluded.reason,
                 updated_ticks = excluded.updated_ticks
             WHERE excluded.updated_ticks >= breaker_state.updated_ticks
-            """, connection);
+            """, connection, transaction);
         command.Parameters.AddWithValue("scope", snapshot.Scope);
         command.Parameters.AddWithValue("state", (int)snapshot.State);
         command.Parameters.AddWithValue("until", snapshot.OpenUntil.UtcTicks);
         command.Parameters.AddWithValue("reason", (object?)snapshot.Reason ?? DBNull.Value);
         command.Parameters.AddWithValue("updated", snapshot.UpdatedAt.UtcTicks);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+        {
+            // A breaker action is an audit entry in the ledger's chain, committed with the state it records (as on SQLite).
+            await AppendChainedAsync(transaction, new OperatorAction(snapshot.UpdatedAt, "guardedai", "breaker." + snapshot.State.ToString().ToLowerInvariant(), snapshot.Scope,
+                snapshot.State == CircuitBreakerState.Closed ? snapshot.Reason
+                    : string.Create(CultureInfo.InvariantCulture, $"until {snapshot.OpenUntil:yyyy-MM-dd HH:mm:ss}Z{(snapshot.Reason is null ? "" : ": " + snapshot.Reason)}")),
+                cancellationToken).ConfigureAwait(false);
+        }
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends <paramref name="action"/> to the audit trail, chained, in <paramref name="transaction"/>.</summary>
+    private async Task AppendChainedAsync(NpgsqlTransaction transaction, OperatorAction action, CancellationToken cancellationToken)
+    {
+        var chain = new PostgreSqlChain(transaction, _chainWriter);
+        await chain.AppendAuditAsync(action, cancellationToken).ConfigureAwait(false);
+        await chain.SaveHeadsAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -77,14 +99,19 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
     {
         ArgumentNullException.ThrowIfNull(reset);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
-            "INSERT INTO counter_resets (scope, window_kind, window_start_ticks, reset_ticks, reason) VALUES (@scope, @window, @start, @at, @reason)", connection);
+            "INSERT INTO counter_resets (scope, window_kind, window_start_ticks, reset_ticks, reason) VALUES (@scope, @window, @start, @at, @reason)", connection, transaction);
         command.Parameters.AddWithValue("scope", reset.Scope);
         command.Parameters.AddWithValue("window", (int)reset.Window);
         command.Parameters.AddWithValue("start", reset.WindowStart.UtcTicks);
         command.Parameters.AddWithValue("at", reset.ResetAt.UtcTicks);
         command.Parameters.AddWithValue("reason", (object?)reset.Reason ?? DBNull.Value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // The reset is also an audit entry (counter.reset) in the ledger's chain, in the same transaction (as on SQLite).
+        await AppendChainedAsync(transaction, new OperatorAction(reset.ResetAt, "guardedai", "counter.reset", reset.Scope, string.Create(CultureInfo.InvariantCulture,
+            $"{reset.Window} window from {reset.WindowStart:yyyy-MM-dd HH:mm:ss}Z reset{(reset.Reason is null ? "" : ": " + reset.Reason)}")), cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -105,17 +132,14 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
     }
 
     /// <inheritdoc/>
+    /// <remarks>Chained into the ledger's tamper-evident chain (<c>guardedai verify</c> checks it).</remarks>
     public async ValueTask AppendAsync(OperatorAction action, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(action);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("INSERT INTO audit_log (ts_ticks, actor, action, scope, detail) VALUES (@at, @actor, @action, @scope, @detail)", connection);
-        command.Parameters.AddWithValue("at", action.Timestamp.UtcTicks);
-        command.Parameters.AddWithValue("actor", action.Actor);
-        command.Parameters.AddWithValue("action", action.Action);
-        command.Parameters.AddWithValue("scope", (object?)action.Scope ?? DBNull.Value);
-        command.Parameters.AddWithValue("detail", (object?)action.Detail ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await AppendChainedAsync(transaction, action, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -64,7 +64,7 @@ public sealed partial class PostgreSqlUsageLedger
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                         timeout.CancelAfter(_options.WriteTimeout * 5);
                         await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-                        var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, null, chunk, timeout.Token).ConfigureAwait(false);
+                        var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, chunk, timeout.Token).ConfigureAwait(false);
                         replayed += inserted;
                         alreadyThere += chunk.Length - inserted;
                     }

@@ -155,7 +155,7 @@ public sealed partial class PostgreSqlUsageLedger
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(_options.WriteTimeout);
         await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-        await PostgreSqlRecordWriter.WriteAsync(connection, null, records, timeout.Token).ConfigureAwait(false);
+        await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, records, timeout.Token).ConfigureAwait(false);
     }
 
     private void Complete(List<Pending> batch, List<UsageRecord> records)

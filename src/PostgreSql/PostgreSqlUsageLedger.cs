@@ -35,6 +35,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     private readonly ILogger _logger;
     private readonly IEnumerable<IBudgetAlertSink> _alertSinks;
     private readonly TimeProvider _time;
+    private readonly string _chainWriter;
     private readonly Channel<Pending> _queue;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<string, UsageRecord> _unwritten = new(StringComparer.Ordinal);
@@ -60,6 +61,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
         _logger = logger;
         _alertSinks = alertSinks;
         _time = time;
+        _chainWriter = options.ChainWriter ?? PostgreSqlChain.NewWriter();
         _spill = new SpillFile(options.SpillPath, options.SpillCapacity, logger);
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     }
@@ -120,6 +122,9 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
 
     /// <summary>Where the ledger is: host, port, database and schema (never the password).</summary>
     public string Location { get; }
+
+    /// <summary>The writer id this ledger chains its records under (<c>guardedai verify</c> names segments by it).</summary>
+    internal string ChainWriter => _chainWriter;
 
     /// <summary>The durability mode.</summary>
     public PostgreSqlDurability Durability => _options.Durability;

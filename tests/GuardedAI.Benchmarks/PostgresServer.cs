@@ -26,6 +26,9 @@ internal sealed class PostgresServer : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Whether <see cref="Start"/> can give a server: one is configured, or PostgreSQL is installed.</summary>
+    public static bool Available => Environment.GetEnvironmentVariable("GUARDEDAI_BENCH_POSTGRES") is { Length: > 0 } || Bin() is not null;
+
     /// <summary>Null when no server is configured and PostgreSQL is not installed.</summary>
     public static PostgresServer? Start()
     {

@@ -8,6 +8,7 @@ using GuardedAI.Benchmarks;
 // … -- month 10000000            the month report on SQLite; month-postgres 10000000: on PostgreSQL (GUARDEDAI_BENCH_POSTGRES or its own server)
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
+// … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
 switch (args)
 {
     case ["conversations", var count, ..]:
@@ -15,6 +16,9 @@ switch (args)
         return 0;
     case ["whatif", var calls, ..]:
         await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["pgverify", var chained, ..]:
+        await PostgreSqlVerifyBenchmarks.MeasureAsync(int.Parse(chained, System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

@@ -137,6 +137,20 @@ internal static class Runner
             if (monthPostgres.BuildSeconds > 0) json["month_report_postgres_loaded_s"] = monthPostgres.BuildSeconds;
         }
 
+        // Verify of a PostgreSQL ledger of 1,000,000 chained records beside a raw read of the same rows (docs/benchmarks.md).
+        if (!smoke && PostgresServer.Available)
+        {
+            var (verifyMs, rawMs) = await PostgreSqlVerifyBenchmarks.MedianAsync(1_000_000, 3);
+            json["pg_verify_1m_ms"] = verifyMs;
+            json["pg_raw_read_1m_ms"] = rawMs;
+            json["pg_verify_vs_raw_read_ratio"] = verifyMs / rawMs;
+        }
+        else
+        {
+            json["pg_verify_1m_ms"] = null;
+            json["pg_verify_note"] = smoke ? "not run in smoke mode" : "PostgreSQL is not installed and GUARDEDAI_BENCH_POSTGRES is not set";
+        }
+
         var cold = ColdStart.Run(smoke ? 1 : 5);
         json["cold_start_ratio"] = cold.Ratio;
         json["cold_start_bare_ms"] = cold.BareMs;

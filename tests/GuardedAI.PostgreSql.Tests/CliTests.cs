@@ -101,4 +101,47 @@ public sealed class CliTests(PostgresFixture fixture) : IDisposable
         Assert.DoesNotContain(PostgresServer.Password, run.Output);
         Assert.Equal(0, await Records.ScalarAsync(fixture.Server, "public", $"SELECT count(*) FROM pg_namespace WHERE nspname = '{_schema}'"));
     }
+
+    [Fact]
+    public async Task Verify_and_retention_work_on_a_postgresql_ledger_with_the_exit_codes_of_sqlite()
+    {
+        // Records of 1 to 5 March 2025 and of today: retention at "now" = 20 April 2025 with 30 days of raw records removes March's.
+        var old = Enumerable.Range(0, 40).Select(i => Records.Record(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero).AddHours(3 * i), id: "old" + i)).ToList();
+        var recent = Enumerable.Range(0, 10).Select(i => Records.Record(new DateTimeOffset(2025, 4, 20, 0, 0, 0, TimeSpan.Zero).AddMinutes(i), id: "new" + i)).ToList();
+        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(Records.Options(fixture.Server, _schema, _dir.File("spill.jsonl"))))
+        {
+            foreach (var r in old.Concat(recent)) await ledger.AppendAsync(r);
+        }
+
+        var intact = await RunAsync(["verify", "--connection", Connection, "--format", "json"]);
+        Assert.True(intact.Exit == 0, intact.Output);
+        using (var json = JsonDocument.Parse(intact.Output))
+        {
+            Assert.Equal("intact", json.RootElement.GetProperty("status").GetString());
+            Assert.Equal(50, json.RootElement.GetProperty("entries").GetInt64());
+        }
+
+        var preview = await RunAsync(["retention", "--connection", Connection, "--raw-days", "30", "--rollup-months", "2", "--now", "2025-04-20", "--format", "json"]);
+        Assert.True(preview.Exit == 0, preview.Output);
+        using (var json = JsonDocument.Parse(preview.Output))
+        {
+            Assert.False(json.RootElement.GetProperty("applied").GetBoolean());
+            Assert.Equal(40, json.RootElement.GetProperty("records").GetInt64());
+        }
+        Assert.Equal(50, await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM usage_records"));
+        var applied = await RunAsync(["retention", "--connection", Connection, "--raw-days", "30", "--rollup-months", "2", "--now", "2025-04-20", "--apply", "--format", "json"]);
+        Assert.True(applied.Exit == 0, applied.Output);
+        using (var json = JsonDocument.Parse(applied.Output)) Assert.Equal(40, json.RootElement.GetProperty("records").GetInt64());
+        Assert.Equal(10, await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal(0, (await RunAsync(["verify", "--connection", Connection])).Exit);
+
+        await fixture.Server.ExecuteAsync($"UPDATE \"{_schema}\".usage_records SET cost_usd = 0 WHERE id = 'new3'");
+        var tampered = await RunAsync(["verify", "--connection", Connection]);
+        Assert.True(tampered.Exit == 1, tampered.Output);
+        Assert.Contains("record new3", tampered.Output);
+        Assert.DoesNotContain(PostgresServer.Password, intact.Output + preview.Output + applied.Output + tampered.Output);
+
+        var wrongSchema = new NpgsqlConnectionStringBuilder(Connection) { SearchPath = "t_nothing_here" }.ConnectionString;
+        Assert.Equal(2, (await RunAsync(["verify", "--connection", wrongSchema])).Exit);
+    }
 }

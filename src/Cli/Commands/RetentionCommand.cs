@@ -2,8 +2,10 @@ using System.CommandLine;
 using GuardedAI.Cli.Infrastructure;
 using GuardedAI.Cli.Output;
 using GuardedAI.Retention;
+using GuardedAI.PostgreSql;
 using GuardedAI.Sqlite;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Spectre.Console;
 
 namespace GuardedAI.Cli.Commands;
@@ -27,7 +29,7 @@ internal static class RetentionCommand
         {
             rawDays, rollupMonths, keepFrom, apply, now, format,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var json = Args.ParseFormat(parse.GetValue(format)!) == OutputFormat.Json;
             var clock = parse.GetValue(now) is { } n ? Args.ParseTime(n, "--now", TimeZoneInfo.Utc, out _) : DateTimeOffset.UtcNow;
@@ -45,16 +47,21 @@ internal static class RetentionCommand
             RetentionReport report;
             try
             {
-                report = parse.GetValue(apply)
-                    ? SqliteLedgerRetention.Apply(ledger.RequireSqlite("retention"), policy, clock, keep, cancellationToken)
-                    : SqliteLedgerRetention.Preview(ledger.RequireSqlite("retention"), policy, clock, keep);
+                // A SQLite file or a PostgreSQL ledger (--connection): the same policy, the same steps.
+                report = (ledger.Target.Postgres, parse.GetValue(apply)) switch
+                {
+                    ({ } postgres, true) => await PostgreSqlLedgerRetention.ApplyAsync(postgres, policy, clock, keep, cancellationToken).ConfigureAwait(false),
+                    ({ } postgres, false) => await PostgreSqlLedgerRetention.PreviewAsync(postgres, policy, clock, keep, cancellationToken).ConfigureAwait(false),
+                    (null, true) => SqliteLedgerRetention.Apply(ledger.SqlitePath!, policy, clock, keep, cancellationToken),
+                    (null, false) => SqliteLedgerRetention.Preview(ledger.SqlitePath!, policy, clock, keep),
+                };
             }
-            catch (SqliteException ex)
+            catch (Exception ex) when (ex is SqliteException or NpgsqlException or TimeoutException || ex is InvalidOperationException && ledger.Target.Postgres is not null)
             {
-                throw new CliException(ExitCodes.Unreachable, $"The ledger '{ledger.Location}' cannot be changed: {ex.Message}");
+                throw new CliException(ExitCodes.Unreachable, $"The ledger {ledger.Location} cannot be changed: {ex.Message}");
             }
             Report(globals.Terminal(parse), json, parse.GetValue(apply), report);
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return command;
     }

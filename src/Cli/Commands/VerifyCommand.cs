@@ -3,8 +3,10 @@ using System.Diagnostics;
 using GuardedAI.Cli.Infrastructure;
 using GuardedAI.Cli.Output;
 using GuardedAI.Integrity;
+using GuardedAI.PostgreSql;
 using GuardedAI.Sqlite;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Spectre.Console;
 
 namespace GuardedAI.Cli.Commands;
@@ -22,7 +24,7 @@ internal static class VerifyCommand
         {
             format,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var json = Args.ParseFormat(parse.GetValue(format)!) == OutputFormat.Json;
             var ledger = LedgerAccess.Open(globals.LedgerPath(parse));
@@ -30,14 +32,17 @@ internal static class VerifyCommand
             LedgerVerification result;
             try
             {
-                result = SqliteLedgerVerifier.Verify(ledger.RequireSqlite("verify"), cancellationToken);
+                // A SQLite file or a PostgreSQL ledger (--connection): the same chain, the same verifier, the same exit codes.
+                result = ledger.Target.Postgres is { } postgres
+                    ? await PostgreSqlLedgerVerifier.VerifyAsync(postgres, cancellationToken).ConfigureAwait(false)
+                    : SqliteLedgerVerifier.Verify(ledger.SqlitePath!, cancellationToken);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or SqliteException)
+            catch (Exception ex) when (ex is InvalidOperationException or SqliteException or NpgsqlException or TimeoutException)
             {
-                throw new CliException(ExitCodes.Unreachable, ex.Message);
+                throw new CliException(ExitCodes.Unreachable, ex is NpgsqlException ? $"The ledger {ledger.Location} cannot be read: {ex.Message}" : ex.Message);
             }
             Report(globals.Terminal(parse), json, ledger.Location, result, watch.Elapsed);
-            return Task.FromResult(result.IsIntact ? ExitCodes.Ok : ExitCodes.Degraded);
+            return result.IsIntact ? ExitCodes.Ok : ExitCodes.Degraded;
         });
         return command;
     }
@@ -75,7 +80,7 @@ internal static class VerifyCommand
         }
         terminal.Console.MarkupLine(result.IsIntact ? "[bold green]intact[/]" : "[bold red]tampered[/]");
         terminal.Console.WriteLine($"  ledger {location}: {Fmt.N(result.Entries)} chained entries in {Fmt.N(result.Segments)} segments, checked in {elapsed.TotalSeconds:0.00} s");
-        if (result.Unchained > 0) terminal.Console.WriteLine($"  {Fmt.N(result.Unchained)} entries were written before the chain existed (schema < 7) and cannot be checked");
+        if (result.Unchained > 0) terminal.Console.WriteLine($"  {Fmt.N(result.Unchained)} entries were written before the chain existed (SQLite schema < 7, PostgreSQL < 4) and cannot be checked");
         terminal.Console.WriteLine($"  digest of all heads: {result.Digest} (keep it elsewhere to detect a rewrite of whole segments)");
         foreach (var f in result.Findings) terminal.Console.WriteLine($"  {f.Kind.ToString().ToLowerInvariant()}: {f.Message}");
     }

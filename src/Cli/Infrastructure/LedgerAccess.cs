@@ -40,10 +40,6 @@ internal sealed class LedgerAccess
     /// <summary>The SQLite file, for integrity checks; null for PostgreSQL.</summary>
     public string? SqlitePath => Target.SqlitePath;
 
-    /// <summary>The SQLite file, for a command that works on SQLite ledgers only; a usage error naming the command otherwise.</summary>
-    public string RequireSqlite(string command) => Target.SqlitePath
-        ?? throw CliException.Usage("--connection", $"guardedai {command} works on SQLite ledgers; the PostgreSQL ledger {Location} has no hash chain or retention yet.");
-
     /// <summary>The ledger file or connection the command line names, or a usage error saying how to name one.</summary>
     public static LedgerTarget ResolvePath(ParseResult parse, Option<string?> db, Option<string?> connection)
     {
