@@ -15,22 +15,21 @@ internal static class Probe
         var now = parts.Time.GetUtcNow();
         var amounts = Fixtures.Estimate.Amounts;
         var store = new InMemoryBudgetCounterStore();
-        var charges = Charges.For(policy, null, amounts, ReservationContext.Empty, now);
-        var values = new long[6];
+        var set = Charges.SetFor(policy, null, ReservationContext.Empty, now);
+        var settled = new CounterReservation("settled", Charges.For(policy, null, amounts, ReservationContext.Empty, now), now);
         Time("clock", () => parts.Time.GetUtcNow());
         Time("id", () => ReservationIds.Next(now));
-        Time("charges", () => Charges.For(policy, null, amounts, ReservationContext.Empty, now));
+        Time("charges (shared set)", () => Charges.SetFor(policy, null, ReservationContext.Empty, now));
         Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
-        var i = 0;
         Time("store reserve+settle", () =>
         {
-            var id = "r" + (i++ & 1023);
-            store.TryReserve(id, charges, now.AddMinutes(5), now, null);
-            store.Settle(id, charges, amounts, true, values);
+            var reservation = new CounterReservation("r", set, amounts, now.AddMinutes(5));
+            store.TryReserve(reservation, now);
+            store.Settle(reservation);
             return 0;
         });
-        Time("thresholds", () => { parts.Thresholds.Evaluate(charges, values, policy, null, null, now); return 0; });
-        Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, charges, parts.Pricing.Cost));
+        Time("thresholds", () => { parts.Thresholds.Evaluate(settled, policy, null, null, now); return 0; });
+        Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, settled, parts.Pricing.Cost));
         Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
         var ledger = new InMemoryUsageLedger();
         var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
