@@ -86,7 +86,7 @@ public class BudgetChatClient : DelegatingChatClient
         return await CallAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
+    private ValueTask<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
         GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
