@@ -25,7 +25,6 @@ internal sealed class BudgetLevels
         if (Volatile.Read(ref set.Readings) is not Bound bound || !ReferenceEquals(bound.Levels, this))
         {
             Record(set.Charges[index], percent);
-            if (set.Readings is null && index == set.Count - 1) Bind(set);
             return;
         }
         if (bound.Readings[index] is not { } reading)
@@ -36,9 +35,11 @@ internal sealed class BudgetLevels
         if (Math.Abs(reading.Percent - percent) >= 0.001) reading.Percent = percent;
     }
 
-    /// <summary>Keeps the readings of a shared set's charges on it (those the dictionary holds for the set's windows).</summary>
-    private void Bind(ChargeSet set)
+    /// <summary>Keeps the readings of a shared set's charges on it (those the dictionary holds for the set's windows),
+    /// once the first settlement with the set has recorded them.</summary>
+    public void Bind(ChargeSet set)
     {
+        if (!set.IsShared || Volatile.Read(ref set.Readings) is not null) return;
         var readings = new Reading?[set.Count];
         for (var i = 0; i < readings.Length; i++)
         {

@@ -71,6 +71,7 @@ internal sealed class ThresholdMonitor
                 if (values[i] >= softUnits) PublishSoft(charge, values[i], softUnits, now);
             }
         }
+        Levels.Bind(settled.Set);
     }
 
     /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>
