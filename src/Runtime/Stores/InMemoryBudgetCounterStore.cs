@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace GuardedAI;
 
 /// <summary>
-/// Counters in process memory. Each counter is updated with compare-and-swap, so there is no lock on the hot path;
-/// a multi-counter reservation increments its counters one by one, each only if it stays within its limit, and
+/// Counters in process memory. Each counter is updated with compare-and-swap, so no lock guards a counter; a held
+/// reservation is linked into one of several lists chosen by thread (a short lock other threads rarely take), so that
+/// the sweep can return it if it is never settled. A multi-counter reservation increments its counters one by one, each only if it stays within its limit, and
 /// rolls back the ones already taken when a later one does not fit. A counter therefore never exceeds its limit;
 /// the price of being lock-free is that a request racing such a roll-back may be denied by an amount that was
 /// about to be returned.
