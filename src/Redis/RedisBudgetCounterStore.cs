@@ -34,20 +34,25 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The script decides by the Redis server's clock: the lease expires its duration (<paramref name="leaseExpiresAt"/>
+    /// The script decides by the Redis server's clock: the lease expires its duration (<see cref="CounterReservation.ExpiresAt"/>
     /// minus the shared clock's now) after the server's now, and when the server's now is outside a charged calendar
     /// window nothing is reserved and <see cref="CounterReserveResult.OutsideWindow"/> carries the server's time.
     /// </remarks>
-    public async ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    public async ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var reservationId = reservation.Id;
+        var leaseExpiresAt = reservation.ExpiresAt;
+        var charges = new CounterCharge[reservation.Count];
+        for (var i = 0; i < charges.Length; i++) charges[i] = reservation[i];
         var clock = _redis.Clock;
-        var keys = new RedisKey[charges.Count + 2];
-        var args = new RedisValue[charges.Count * 5 + 2];
+        var keys = new RedisKey[charges.Length + 2];
+        var args = new RedisValue[charges.Length * 5 + 2];
         keys[0] = _leases;
         keys[1] = LeaseKey(reservationId);
         args[0] = (long)Math.Max(0, (leaseExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
         args[1] = (long)TimeSpan.FromDays(1).TotalMilliseconds;
-        for (var i = 0; i < charges.Count; i++)
+        for (var i = 0; i < charges.Length; i++)
         {
             var charge = charges[i];
             var calendar = charge.Key.Window <= BudgetWindow.Month;
@@ -71,30 +76,35 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
                 return CounterReserveResult.Denied((int)(long)result[1], (long)result[2]);
         }
         _redis.ObserveServerTime(before, (long)result[1], after);
-        var values = new long[charges.Count];
+        var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 2];
-        return CounterReserveResult.Reserved(values);
+        return CounterReserveResult.Reserved();
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
+    /// <remarks>The lease is found by <see cref="CounterReservation.Id"/>, so a settlement replayed from the ledger (another
+    /// object with the same id) is counted once.</remarks>
+    public async ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
-        var keys = new RedisKey[actual.Count + 3];
-        var args = new RedisValue[actual.Count * 2 + 1];
+        ArgumentNullException.ThrowIfNull(reservation);
+        var reservationId = reservation.Id;
+        var actual = new CounterCharge[reservation.Count];
+        for (var i = 0; i < actual.Length; i++) actual[i] = reservation[i] with { Amount = reservation.ActualAmount(i) };
+        var keys = new RedisKey[actual.Length + 3];
+        var args = new RedisValue[actual.Length * 2 + 1];
         keys[0] = _leases;
         keys[1] = LeaseKey(reservationId);
         keys[2] = Prefix + "s:" + reservationId;
         args[0] = (long)_redis.Options.SettlementMemory.TotalMilliseconds;
-        for (var i = 0; i < actual.Count; i++)
+        for (var i = 0; i < actual.Length; i++)
         {
             keys[i + 3] = CounterKeyName(actual[i].Key);
             args[1 + i * 2] = actual[i].Amount;
             args[2 + i * 2] = ExpireAt(actual[i]);
         }
         var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Settle, keys, args), cancellationToken).ConfigureAwait(false))!;
-        var values = new long[actual.Count];
+        var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
-        return values;
     }
 
     /// <inheritdoc/>

@@ -15,22 +15,21 @@ internal static class Probe
         var now = parts.Time.GetUtcNow();
         var amounts = Fixtures.Estimate.Amounts;
         var store = new InMemoryBudgetCounterStore();
-        var charges = Charges.For(policy, null, amounts, ReservationContext.Empty, now);
-        var values = new long[6];
+        var set = Charges.SetFor(policy, null, ReservationContext.Empty, now);
+        var settled = new CounterReservation("settled", Charges.For(policy, null, amounts, ReservationContext.Empty, now), now);
         Time("clock", () => parts.Time.GetUtcNow());
         Time("id", () => ReservationIds.Next(now));
-        Time("charges", () => Charges.For(policy, null, amounts, ReservationContext.Empty, now));
+        Time("charges (shared set)", () => Charges.SetFor(policy, null, ReservationContext.Empty, now));
         Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
-        var i = 0;
         Time("store reserve+settle", () =>
         {
-            var id = "r" + (i++ & 1023);
-            store.TryReserve(id, charges, now.AddMinutes(5), now, null);
-            store.Settle(id, charges, amounts, true, values);
+            var reservation = new CounterReservation("r", set, amounts, now.AddMinutes(5));
+            store.TryReserve(reservation, now);
+            store.Settle(reservation);
             return 0;
         });
-        Time("thresholds", () => { parts.Thresholds.Evaluate(charges, values, policy, null, null, now); return 0; });
-        Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, charges, parts.Pricing.Cost));
+        Time("thresholds", () => { parts.Thresholds.Evaluate(settled, policy, null, null, now); return 0; });
+        Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, settled, parts.Pricing.Cost));
         Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
         var ledger = new InMemoryUsageLedger();
         var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
@@ -42,6 +41,63 @@ internal static class Probe
         discarding.AddPolicy(policy);
         Time("reserve + commit, no ledger", () => { var l = discarding.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
         await discarding.DisposeAsync();
+        await Parallel64Async(policy);
+    }
+
+    /// <summary>64 callers doing reserve + commit, and the same callers acquiring six token-bucket permits: the best of
+    /// five rounds of each, alternated, so that both see the same machine.</summary>
+    private static async Task Parallel64Async(BudgetPolicy policy)
+    {
+        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
+        engine.AddPolicy(policy);
+        // The same engine with a ledger that keeps nothing: what keeping the newest records alive costs all callers (GC).
+        var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
+        discarding.AddPolicy(policy);
+        var buckets = Enumerable.Range(0, 6).Select(_ => new System.Threading.RateLimiting.TokenBucketRateLimiter(new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
+        {
+            TokenLimit = int.MaxValue, TokensPerPeriod = int.MaxValue, ReplenishmentPeriod = TimeSpan.FromMilliseconds(1), AutoReplenishment = true, QueueLimit = 0,
+        })).ToArray();
+        double bestPairs = 0, bestBuckets = 0, bestDiscarding = 0;
+        for (var round = 0; round < 6; round++)
+        {
+            bestPairs = Math.Max(bestPairs, await RateAsync(async () =>
+            {
+                var lease = await engine.TryReserveAsync(policy, Fixtures.Estimate);
+                await lease.CommitAsync(Fixtures.Actual);
+            }));
+            bestDiscarding = Math.Max(bestDiscarding, await RateAsync(async () =>
+            {
+                var lease = await discarding.TryReserveAsync(policy, Fixtures.Estimate);
+                await lease.CommitAsync(Fixtures.Actual);
+            }));
+            bestBuckets = Math.Max(bestBuckets, await RateAsync(() =>
+            {
+                foreach (var bucket in buckets) bucket.AttemptAcquire(1).Dispose();
+                return ValueTask.CompletedTask;
+            }));
+        }
+        Console.WriteLine($"{"64 callers reserve+commit",-28} {bestPairs,10:N0} /s");
+        Console.WriteLine($"{"64 callers, no ledger",-28} {bestDiscarding,10:N0} /s");
+        Console.WriteLine($"{"64 callers 6 token buckets",-28} {bestBuckets,10:N0} /s");
+        await engine.DisposeAsync();
+        await discarding.DisposeAsync();
+        foreach (var bucket in buckets) bucket.Dispose();
+    }
+
+    private static async Task<double> RateAsync(Func<ValueTask> pair)
+    {
+        const int perCaller = 2_000;
+        var watch = Stopwatch.StartNew();
+        var callers = new Task[64];
+        for (var c = 0; c < callers.Length; c++)
+        {
+            callers[c] = Task.Run(async () =>
+            {
+                for (var i = 0; i < perCaller; i++) await pair();
+            });
+        }
+        await Task.WhenAll(callers);
+        return 64.0 * perCaller / watch.Elapsed.TotalSeconds;
     }
 
     private static void Time<T>(string what, Func<T> step)

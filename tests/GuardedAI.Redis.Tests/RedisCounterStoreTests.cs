@@ -22,6 +22,14 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     private static CounterCharge Charge(string scope, BudgetDimension dimension, long amount, long limit, BudgetWindow window = BudgetWindow.Day) =>
         new(new CounterKey(scope, dimension, window, WindowCalendar.Start(window, Now, TimeZoneInfo.Utc)), amount, limit, WindowCalendar.End(window, Now, TimeZoneInfo.Utc));
 
+    /// <summary>Settles reservation <paramref name="id"/> with <paramref name="actual"/> (a new object: the store finds its lease by id) and returns the counters' values.</summary>
+    private static async Task<IReadOnlyList<long>> SettleAsync(GuardedAI.Redis.RedisBudgetCounterStore store, string id, CounterCharge[] actual)
+    {
+        var settlement = new CounterReservation(id, actual, Now);
+        await store.SettleAsync(settlement);
+        return settlement.Values.ToArray();
+    }
+
     [Fact]
     public async Task Reserve_is_all_or_none_and_reports_the_limit_that_did_not_fit()
     {
@@ -30,11 +38,12 @@ public class RedisCounterStoreTests(RedisFixture fixture)
         var requests = Charge("s", BudgetDimension.Requests, 1, 10);
         var tokens = Charge("s", BudgetDimension.TotalTokens, 600, 1000);
 
-        var first = await store.TryReserveAsync("r1", [requests, tokens], Now.AddMinutes(10));
+        var reservation = new CounterReservation("r1", [requests, tokens], Now.AddMinutes(10));
+        var first = await store.TryReserveAsync(reservation);
         Assert.True(first.Success);
-        Assert.Equal([1L, 600L], first.Values!);
+        Assert.Equal([1L, 600L], reservation.Values.ToArray());
 
-        var second = await store.TryReserveAsync("r2", [requests, tokens], Now.AddMinutes(10));
+        var second = await store.TryReserveAsync(new CounterReservation("r2", [requests, tokens], Now.AddMinutes(10)));
         Assert.False(second.Success);
         Assert.Equal(1, second.FailedIndex);
         Assert.Equal(600, second.FailedCurrent);
@@ -49,10 +58,10 @@ public class RedisCounterStoreTests(RedisFixture fixture)
         await using var redis = await ConnectFrozenAsync();
         var store = redis.Counters;
         var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
-        await store.TryReserveAsync("r1", [tokens], Now.AddMinutes(10));
+        await store.TryReserveAsync(new CounterReservation("r1", [tokens], Now.AddMinutes(10)));
 
-        Assert.Equal([120L], await store.SettleAsync("r1", [tokens with { Amount = 120 }]));
-        Assert.Equal([120L], await store.SettleAsync("r1", [tokens with { Amount = 120 }]));
+        Assert.Equal([120L], await SettleAsync(store, "r1", [tokens with { Amount = 120 }]));
+        Assert.Equal([120L], await SettleAsync(store, "r1", [tokens with { Amount = 120 }]));
         Assert.Equal([120L], await store.ReadAsync([tokens.Key]));
         Assert.Equal(0, await store.OutstandingReservationsAsync());
     }
@@ -63,13 +72,13 @@ public class RedisCounterStoreTests(RedisFixture fixture)
         await using var redis = await ConnectFrozenAsync();
         var store = redis.Counters;
         var tokens = Charge("s", BudgetDimension.TotalTokens, 500, 1000);
-        await store.TryReserveAsync("gone", [tokens], Now.AddSeconds(-1));
-        await store.TryReserveAsync("late", [tokens], Now.AddSeconds(-1));
-        await store.TryReserveAsync("live", [tokens with { Amount = 0 }], Now.AddMinutes(5));
+        await store.TryReserveAsync(new CounterReservation("gone", [tokens], Now.AddSeconds(-1)));
+        await store.TryReserveAsync(new CounterReservation("late", [tokens], Now.AddSeconds(-1)));
+        await store.TryReserveAsync(new CounterReservation("live", [tokens with { Amount = 0 }], Now.AddMinutes(5)));
 
         Assert.Equal(2, await store.ReclaimExpiredAsync(Now));
         Assert.Equal([0L], await store.ReadAsync([tokens.Key]));
-        Assert.Equal([70L], await store.SettleAsync("late", [tokens with { Amount = 70 }]));
+        Assert.Equal([70L], await SettleAsync(store, "late", [tokens with { Amount = 70 }]));
         Assert.Equal(0, await store.ReclaimExpiredAsync(Now));
         Assert.Equal(1, await store.OutstandingReservationsAsync());
     }
@@ -79,7 +88,7 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     {
         await using var redis = await ConnectFrozenAsync();
         var minute = Charge("s", BudgetDimension.Requests, 1, 10, BudgetWindow.Minute);
-        await redis.Counters.TryReserveAsync("r", [minute], Now.AddMinutes(1));
+        await redis.Counters.TryReserveAsync(new CounterReservation("r", [minute], Now.AddMinutes(1)));
         var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(redis.Counters.CounterKeyName(minute.Key));
         Assert.NotNull(ttl);
         var expected = minute.WindowEnd + redis.Options.CounterGracePeriod - DateTimeOffset.UtcNow;

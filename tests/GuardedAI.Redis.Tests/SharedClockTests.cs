@@ -120,14 +120,14 @@ public class SharedClockTests(RedisFixture fixture)
         var yesterday = midnight.AddDays(-1);
         var stale = new CounterCharge(new CounterKey("s", BudgetDimension.Requests, BudgetWindow.Day, yesterday), 1, 10, midnight);
 
-        var refused = await redis.Counters.TryReserveAsync("r1", [stale], midnight.AddMinutes(1));
+        var refused = await redis.Counters.TryReserveAsync(new CounterReservation("r1", [stale], midnight.AddMinutes(1)));
 
         Assert.False(refused.Success);
         Assert.Equal(midnight + TimeSpan.FromSeconds(3), refused.StoreTime);
         Assert.Equal([0L], await redis.Counters.ReadAsync([stale.Key]));
         Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
         var current = stale with { Key = stale.Key with { WindowStart = midnight }, WindowEnd = midnight.AddDays(1) };
-        Assert.True((await redis.Counters.TryReserveAsync("r2", [current], midnight.AddMinutes(1))).Success);
+        Assert.True((await redis.Counters.TryReserveAsync(new CounterReservation("r2", [current], midnight.AddMinutes(1)))).Success);
     }
 
     private async Task<(BudgetEngine Engine, GuardedAIRedis Redis)> StartAsync(string prefix, TimeProvider local, ILogger? logger, TimeSpan? lease = null)

@@ -86,7 +86,7 @@ public class BudgetChatClient : DelegatingChatClient
         return await CallAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
+    private ValueTask<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
         GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
@@ -232,7 +232,7 @@ public class BudgetChatClient : DelegatingChatClient
             prepared.ModelId = model = cheaper;
         }
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
-        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId, degradedFrom);
+        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId, degradedFrom, _plainContext ??= new ReservationContext { Provider = _provider });
         return new PreparedCall(list, prepared, estimate, denial, context, prepared.ConversationId);
     }
 
@@ -242,5 +242,8 @@ public class BudgetChatClient : DelegatingChatClient
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
         ResponseUsage.Read(reported, estimate, responseText, CounterFor(estimate.Model));
 
-    private sealed record PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context, string? ConversationId);
+    /// <summary>The context of a call with nothing of its own (see <see cref="GuardCallContext.Reservation(string?, IReadOnlyDictionary{string, string}?, string?, string?, string?, ReservationContext?)"/>).</summary>
+    private ReservationContext? _plainContext;
+
+    private readonly record struct PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context, string? ConversationId);
 }

@@ -23,7 +23,9 @@ internal static class GuardedCall
             ? engine.TryReserveAsync(policy, estimate, context, cancellationToken)
             : ValueTask.FromResult(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
 
-    public static async Task<TResult> RunAsync<TState, TResult>(
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: a call whose provider answers synchronously (a cache, a test double)
+    /// allocates no task here; every caller awaits it once.</remarks>
+    public static async ValueTask<TResult> RunAsync<TState, TResult>(
         BudgetLease lease, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
         CancellationToken cancellationToken)
     {

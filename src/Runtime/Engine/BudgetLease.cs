@@ -17,11 +17,11 @@ namespace GuardedAI;
 /// </summary>
 public sealed class BudgetLease : IAsyncDisposable
 {
-    private readonly LeaseSettlement? _settlement;
+    private readonly ILeaseSettlement? _settlement;
     private int _settled;
 
     private BudgetLease(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
-        BudgetDenial? denial, LeaseSettlement? settlement, DateTimeOffset expiresAt)
+        BudgetDenial? denial, ILeaseSettlement? settlement, DateTimeOffset expiresAt)
     {
         Id = id;
         Policy = policy;
@@ -35,7 +35,7 @@ public sealed class BudgetLease : IAsyncDisposable
     }
 
     internal static BudgetLease Acquired(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
-        DateTimeOffset startedAt, DateTimeOffset expiresAt, LeaseSettlement settlement) =>
+        DateTimeOffset startedAt, DateTimeOffset expiresAt, ILeaseSettlement settlement) =>
         new(id, policy, estimate, context, startedAt, null, settlement, expiresAt);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
@@ -155,7 +155,7 @@ internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usag
 }
 
 /// <summary>Settles an acquired lease: the engine-side half a <see cref="BudgetLease"/> calls once.</summary>
-internal abstract class LeaseSettlement
+internal interface ILeaseSettlement
 {
-    public abstract ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome);
+    ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome);
 }

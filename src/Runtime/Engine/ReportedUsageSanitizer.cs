@@ -24,7 +24,7 @@ internal static class ReportedUsageSanitizer
     /// <param name="reserved">The call's reservation.</param>
     /// <param name="limited">The dimensions the call's budgets limit (the reservation's charges).</param>
     /// <param name="price">Prices usage of a model (the engine's pricing: unknown models at the default price, alerted).</param>
-    public static SettledUsage Sanitize(TokenUsage claimed, bool reportedByProvider, UsageEstimate reserved, IReadOnlyList<CounterCharge> limited, Func<string?, TokenUsage, decimal> price)
+    public static SettledUsage Sanitize(TokenUsage claimed, bool reportedByProvider, UsageEstimate reserved, CounterReservation limited, Func<string?, TokenUsage, decimal> price)
     {
         // Allocated only when something is wrong: a sound report (nearly every call) allocates nothing here.
         List<UsageAnomaly>? anomalies = null;
@@ -71,7 +71,7 @@ internal static class ReportedUsageSanitizer
         var over = false;
         for (var i = 0; i < limited.Count && !over; i++)
         {
-            over = limited[i].Key.Dimension switch
+            over = limited.Set.Charges[i].Key.Dimension switch
             {
                 BudgetDimension.InputTokens => input > reserved.InputTokens,
                 BudgetDimension.OutputTokens => output > reserved.OutputTokens,

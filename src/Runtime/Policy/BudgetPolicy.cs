@@ -52,6 +52,9 @@ public sealed class BudgetPolicy
 
     private long[]? _limitUnits;
 
+    /// <summary>The engine's charges of this budget alone for the current windows (GuardedAI.Engine.Charges), reused by every call until a window rolls over.</summary>
+    internal object? ChargeCache;
+
     /// <summary>Largest prompt of one request, in tokens.</summary>
     public int? MaxInputTokens { get; }
 

@@ -14,48 +14,44 @@ internal sealed class ReplayCounterStore(TimeProvider time) : IBudgetCounterStor
     private static readonly TimeSpan ScopeGrace = TimeSpan.FromMinutes(1);
 
     private readonly Dictionary<CounterKey, Counter> _counters = [];
-    private readonly Dictionary<string, IReadOnlyList<CounterCharge>> _leases = new(StringComparer.Ordinal);
     private long _nextSweepTicks;
     private long _lastSweepTicks = long.MinValue;
     private long _nextCompactionTicks;
 
-    public ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    public ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         Sweep();
-        var values = new long[charges.Count];
-        for (var i = 0; i < charges.Count; i++)
+        var values = reservation.Values;
+        for (var i = 0; i < reservation.Count; i++)
         {
-            var charge = charges[i];
+            var charge = reservation[i];
             var counter = GetCounter(charge);
             var next = counter.Value + charge.Amount;
             if (charge.Amount > 0 && next > charge.Limit)
             {
-                for (var j = 0; j < i; j++) GetCounter(charges[j]).Value -= charges[j].Amount;
+                for (var j = 0; j < i; j++) GetCounter(reservation[j]).Value -= reservation.ReservedAmount(j);
                 return ValueTask.FromResult(CounterReserveResult.Denied(i, counter.Value));
             }
             counter.Value = next;
             values[i] = next;
         }
-        _leases[reservationId] = charges;
-        return ValueTask.FromResult(CounterReserveResult.Reserved(values));
+        // The replay's one store holds the reservation: the mark is its bookkeeping.
+        reservation.StoreState = this;
+        return ValueTask.FromResult(CounterReserveResult.Reserved());
     }
 
-    public ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
+    public ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
-        _leases.Remove(reservationId, out var reserved);
-        var values = new long[actual.Count];
-        for (var i = 0; i < actual.Count; i++)
+        var held = ReferenceEquals(reservation.StoreState, this);
+        reservation.StoreState = null;
+        var values = reservation.Values;
+        for (var i = 0; i < reservation.Count; i++)
         {
-            var held = reserved is not null && i < reserved.Count ? reserved[i].Amount : 0;
-            var counter = GetCounter(actual[i]);
-            counter.Value += actual[i].Amount - held;
+            var counter = GetCounter(reservation[i]);
+            counter.Value += reservation.ActualAmount(i) - (held ? reservation.ReservedAmount(i) : 0);
             values[i] = counter.Value;
         }
-        if (reserved is not null)
-        {
-            for (var i = actual.Count; i < reserved.Count; i++) GetCounter(reserved[i]).Value -= reserved[i].Amount;
-        }
-        return ValueTask.FromResult<IReadOnlyList<long>>(values);
+        return ValueTask.CompletedTask;
     }
 
     public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => ValueTask.FromResult(0);

@@ -8,19 +8,25 @@ namespace GuardedAI;
 /// </summary>
 public interface IBudgetCounterStore
 {
-    /// <summary>Checks and increments every charge atomically, all or none, and records a lease for the reservation.</summary>
-    /// <param name="reservationId">A unique id for the reservation.</param>
-    /// <param name="charges">The counters to increment and their limits.</param>
-    /// <param name="leaseExpiresAt">When an unsettled reservation is returned to the budget by <see cref="ReclaimExpiredAsync"/>.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Checks and increments every charge of <paramref name="reservation"/> atomically, all or none, and holds the
+    /// reservation until it is settled or expires (<see cref="CounterReservation.ExpiresAt"/>). On success the counters'
+    /// new values are in <see cref="CounterReservation.Values"/>. The store may keep its bookkeeping on the reservation
+    /// (<see cref="CounterReservation.StoreState"/>): the engine settles the same object.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The reservation is already held.</exception>
+    ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Replaces a reservation's amounts with <paramref name="actual"/> (same counters, same order as reserved) and
-    /// forgets the lease. Settling is unconditional: actual usage has happened and is always counted. If the lease
-    /// was already reclaimed, the actual amounts are added in full. Returns the counters' values afterwards.
+    /// Replaces the reserved amounts of <paramref name="reservation"/> with its actual ones
+    /// (<see cref="CounterReservation.ActualAmount"/>) and releases it; the counters' values afterwards are written to
+    /// <see cref="CounterReservation.Values"/>. Settling is unconditional: actual usage has happened and is always
+    /// counted. When the store holds nothing for the reservation — it was reclaimed, or it was never reserved here (a
+    /// restore replaying the ledger, a tool's own cost) — the actual amounts are added in full; a shared store that
+    /// remembers settlements by <see cref="CounterReservation.Id"/> (<see cref="CounterRestoreStrategy.ReplaySettlements"/>)
+    /// counts an id once.
     /// </summary>
-    ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default);
+    ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default);
 
     /// <summary>Returns every reservation whose lease expired before <paramref name="now"/> to its counters.</summary>
     /// <returns>How many reservations were reclaimed.</returns>
@@ -64,21 +70,21 @@ public enum CounterRestoreStrategy
 /// <param name="Success">Whether every counter was incremented.</param>
 /// <param name="FailedIndex">On failure, the index of the first charge that would have exceeded its limit.</param>
 /// <param name="FailedCurrent">On failure, that counter's value (units) when it was checked.</param>
-/// <param name="Values">On success, each counter's value after the increment.</param>
-public readonly record struct CounterReserveResult(bool Success, int FailedIndex, long FailedCurrent, IReadOnlyList<long>? Values)
+/// <remarks>On success the counters' new values are on the reservation (<see cref="CounterReservation.Values"/>).</remarks>
+public readonly record struct CounterReserveResult(bool Success, int FailedIndex, long FailedCurrent)
 {
-    /// <summary>A success with the counters' new values.</summary>
-    public static CounterReserveResult Reserved(IReadOnlyList<long> values) => new(true, -1, 0, values);
+    /// <summary>A success: every counter was incremented.</summary>
+    public static CounterReserveResult Reserved() => new(true, -1, 0);
 
     /// <summary>A denial naming the charge that did not fit.</summary>
-    public static CounterReserveResult Denied(int index, long current) => new(false, index, current, null);
+    public static CounterReserveResult Denied(int index, long current) => new(false, index, current);
 
     /// <summary>
     /// Nothing was reserved because, by the store's own clock (<paramref name="storeTime"/>), the moment is outside a
     /// charged calendar window: the caller's clock disagrees with the one clock a shared store keeps for every instance.
     /// The engine computes the windows again at <paramref name="storeTime"/> and retries.
     /// </summary>
-    public static CounterReserveResult OutsideWindow(DateTimeOffset storeTime) => new(false, -1, 0, null) { StoreTime = storeTime };
+    public static CounterReserveResult OutsideWindow(DateTimeOffset storeTime) => new(false, -1, 0) { StoreTime = storeTime };
 
     /// <summary>For <see cref="OutsideWindow"/>: the store's time when it refused; otherwise null.</summary>
     public DateTimeOffset? StoreTime { get; init; }

@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace GuardedAI;
 
 /// <summary>
-/// Counters in process memory. Each counter is updated with compare-and-swap, so there is no lock on the hot path;
-/// a multi-counter reservation increments its counters one by one, each only if it stays within its limit, and
+/// Counters in process memory. Each counter is updated with compare-and-swap, so no lock guards a counter; a held
+/// reservation is linked into one of several lists chosen by thread (a short lock other threads rarely take), so that
+/// the sweep can return it if it is never settled. A multi-counter reservation increments its counters one by one, each only if it stays within its limit, and
 /// rolls back the ones already taken when a later one does not fit. A counter therefore never exceeds its limit;
 /// the price of being lock-free is that a request racing such a roll-back may be denied by an amount that was
 /// about to be returned.
@@ -12,92 +13,183 @@ namespace GuardedAI;
 public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 {
     private readonly ConcurrentDictionary<CounterKey, Counter> _counters = new();
-    // Striped wider than the default (one lock per core) so that concurrent reservations rarely wait on each other's stripe.
-    private readonly ConcurrentDictionary<string, Lease> _leases = new(Math.Max(64, Environment.ProcessorCount * 8), 256, StringComparer.Ordinal);
+    // Held reservations, for the sweep of expired ones: linked through the reservations themselves, one list per stripe
+    // chosen by thread, so holding and releasing allocate nothing and no lock is shared by all callers.
+    private readonly Stripe[] _stripes;
     private readonly TimeProvider _timeProvider;
     private long _nextSweepTicks;
 
     /// <summary>Creates an empty store.</summary>
-    public InMemoryBudgetCounterStore(TimeProvider? timeProvider = null) => _timeProvider = timeProvider ?? TimeProvider.System;
+    public InMemoryBudgetCounterStore(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _stripes = new Stripe[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, Environment.ProcessorCount * 4))];
+        for (var i = 0; i < _stripes.Length; i++) _stripes[i] = new Stripe();
+    }
 
     /// <summary>How many counters are held (windows that ended are dropped lazily).</summary>
     public int CounterCount => _counters.Count;
 
     /// <summary>How many reservations are outstanding.</summary>
-    public int OutstandingReservations => _leases.Count;
-
-    /// <inheritdoc/>
-    public ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    public int OutstandingReservations
     {
-        var values = new long[charges.Count];
-        return ValueTask.FromResult(TryReserve(reservationId, charges, leaseExpiresAt, _timeProvider.GetUtcNow(), values));
+        get
+        {
+            var count = 0;
+            foreach (var stripe in _stripes) count += Volatile.Read(ref stripe.Count);
+            return count;
+        }
     }
 
-    /// <summary>
-    /// The engine's reservation: <paramref name="now"/> is the time the engine already read, and <paramref name="values"/>
-    /// (null: not wanted) receives the counters' new values — the engine needs neither a second clock read nor the array.
-    /// </summary>
-    internal CounterReserveResult TryReserve(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, DateTimeOffset now, long[]? values)
+    /// <inheritdoc/>
+    public ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(reservation);
+        return ValueTask.FromResult(TryReserve(reservation, _timeProvider.GetUtcNow()));
+    }
+
+    /// <summary>The engine's reservation: <paramref name="now"/> is the time the engine already read.</summary>
+    internal CounterReserveResult TryReserve(CounterReservation reservation, DateTimeOffset now)
+    {
+        if (reservation.HeldBy is not null) throw new InvalidOperationException($"Reservation {reservation.Id} is already held.");
         DropEndedWindows(now);
-        for (var i = 0; i < charges.Count; i++)
+        var set = reservation.Set;
+        var bound = Bound(set);
+        var values = reservation.Values;
+        for (var i = 0; i < set.Count; i++)
         {
-            var charge = charges[i];
-            var counter = GetCounter(charge);
-            if (!counter.TryAdd(charge.Amount, charge.Limit, out var current))
+            var counter = bound?[i] ?? GetCounter(set.Charges[i]);
+            var amount = reservation.ReservedAmount(i);
+            if (!counter.TryAdd(amount, set.Charges[i].Limit, out var current))
             {
-                for (var j = 0; j < i; j++) GetCounter(charges[j]).Add(-charges[j].Amount);
+                for (var j = 0; j < i; j++) (bound?[j] ?? GetCounter(set.Charges[j])).Add(-reservation.ReservedAmount(j));
                 return CounterReserveResult.Denied(i, current);
             }
-            if (values is not null) values[i] = current;
+            values[i] = current;
         }
-        _leases[reservationId] = new Lease(charges, leaseExpiresAt);
-        return new CounterReserveResult(true, -1, 0, values);
+        Hold(reservation);
+        return CounterReserveResult.Reserved();
     }
 
     /// <inheritdoc/>
-    public ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default)
+    public ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
-        var values = new long[actual.Count];
-        Settle(reservationId, actual, default, useAmounts: false, values);
-        return ValueTask.FromResult<IReadOnlyList<long>>(values);
+        ArgumentNullException.ThrowIfNull(reservation);
+        Settle(reservation);
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>
-    /// The engine's settlement: the counters of <paramref name="charges"/> (the ones reserved, in order) get the amounts of
-    /// <paramref name="actual"/> instead of the charges' own when <paramref name="useAmounts"/> — the same as settling
-    /// the reserved charges re-stated with the actual amounts, without building them. Values go to <paramref name="values"/>.
-    /// </summary>
-    internal void Settle(string reservationId, IReadOnlyList<CounterCharge> charges, in UsageAmounts actual, bool useAmounts, long[] values)
+    /// <summary>Replaces the reserved amounts with the actual ones (or adds them in full when nothing is held).</summary>
+    internal void Settle(CounterReservation reservation)
     {
-        // TryRemove decides, exactly once, whether settle or reclaim returns the reserved amounts.
-        var held = _leases.TryRemove(reservationId, out var lease);
-        for (var i = 0; i < charges.Count; i++)
+        // Release decides, exactly once, whether settle or reclaim returns the reserved amounts.
+        var held = Release(reservation);
+        var set = reservation.Set;
+        var bound = Bound(set);
+        var values = reservation.Values;
+        for (var i = 0; i < set.Count; i++)
         {
-            var reserved = held && i < lease.Charges.Count ? lease.Charges[i].Amount : 0;
-            var amount = useAmounts ? actual.Units(charges[i].Key.Dimension) : charges[i].Amount;
-            values[i] = GetCounter(charges[i]).Add(amount - reserved);
-        }
-        if (held)
-        {
-            // A reservation may have charged counters that the actual usage no longer lists.
-            for (var i = charges.Count; i < lease.Charges.Count; i++) GetCounter(lease.Charges[i]).Add(-lease.Charges[i].Amount);
+            var reserved = held ? reservation.ReservedAmount(i) : 0;
+            values[i] = (bound?[i] ?? GetCounter(set.Charges[i])).Add(reservation.ActualAmount(i) - reserved);
         }
     }
 
     /// <inheritdoc/>
     public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var reclaimed = 0;
-        foreach (var (id, lease) in _leases)
+        var expired = new List<CounterReservation>();
+        foreach (var stripe in _stripes)
         {
-            if (lease.ExpiresAt <= now && _leases.TryRemove(id, out var removed))
+            lock (stripe)
             {
-                foreach (var charge in removed.Charges) GetCounter(charge).Add(-charge.Amount);
-                reclaimed++;
+                for (var r = stripe.Head; r is not null;)
+                {
+                    var next = r.HeldNext;
+                    if (r.ExpiresAt <= now)
+                    {
+                        Unlink(stripe, r);
+                        expired.Add(r);
+                    }
+                    r = next;
+                }
             }
         }
-        return ValueTask.FromResult(reclaimed);
+        foreach (var reservation in expired)
+        {
+            for (var i = 0; i < reservation.Count; i++) GetCounter(reservation.Set.Charges[i]).Add(-reservation.ReservedAmount(i));
+        }
+        return ValueTask.FromResult(expired.Count);
+    }
+
+    private void Hold(CounterReservation reservation)
+    {
+        var index = Environment.CurrentManagedThreadId & (_stripes.Length - 1);
+        var stripe = _stripes[index];
+        lock (stripe)
+        {
+            reservation.HeldBy = this;
+            reservation.HeldStripe = index;
+            reservation.HeldPrevious = null;
+            reservation.HeldNext = stripe.Head;
+            if (stripe.Head is not null) stripe.Head.HeldPrevious = reservation;
+            stripe.Head = reservation;
+            stripe.Count++;
+        }
+    }
+
+    /// <summary>Takes the reservation out of the held ones; false when it is not held here (reclaimed, or never reserved here).</summary>
+    private bool Release(CounterReservation reservation)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref reservation.HeldBy), this)) return false;
+        var stripe = _stripes[reservation.HeldStripe];
+        lock (stripe)
+        {
+            if (!ReferenceEquals(reservation.HeldBy, this)) return false;
+            Unlink(stripe, reservation);
+            return true;
+        }
+    }
+
+    /// <summary>Under the stripe's lock.</summary>
+    private static void Unlink(Stripe stripe, CounterReservation reservation)
+    {
+        if (reservation.HeldPrevious is { } previous) previous.HeldNext = reservation.HeldNext;
+        else stripe.Head = reservation.HeldNext;
+        if (reservation.HeldNext is { } next) next.HeldPrevious = reservation.HeldPrevious;
+        reservation.HeldPrevious = reservation.HeldNext = null;
+        // Not null: a settled or reclaimed reservation is not reserved again.
+        reservation.HeldBy = Released;
+        stripe.Count--;
+    }
+
+    /// <summary>Marks a reservation that was held and is no more.</summary>
+    private static readonly object Released = new();
+
+    /// <summary>The counters of a shared charge set, looked up once per set and store; null for a set of one call.</summary>
+    private Counter[]? Bound(Engine.ChargeSet set)
+    {
+        if (!set.IsShared) return null;
+        if (Volatile.Read(ref set.Binding) is Binding binding)
+        {
+            if (!ReferenceEquals(binding.Store, this)) return null;
+            foreach (var counter in binding.Counters)
+            {
+                if (counter.Dropped) return null;
+            }
+            return binding.Counters;
+        }
+        var counters = new Counter[set.Count];
+        for (var i = 0; i < counters.Length; i++) counters[i] = GetCounter(set.Charges[i]);
+        Interlocked.CompareExchange(ref set.Binding, new Binding(this, counters), null);
+        return null;
+    }
+
+    private sealed record Binding(InMemoryBudgetCounterStore Store, Counter[] Counters);
+
+    private sealed class Stripe
+    {
+        public CounterReservation? Head;
+        public int Count;
     }
 
     /// <inheritdoc/>
@@ -135,13 +227,15 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         foreach (var (key, counter) in _counters)
         {
             // Keep a grace period: a late settle of an old window's reservation must still find its counter.
-            if (counter.WindowEnd.Add(key.Window.IsScope() ? ScopeGrace : WindowGrace) < now) _counters.TryRemove(key, out _);
+            if (counter.WindowEnd.Add(key.Window.IsScope() ? ScopeGrace : WindowGrace) < now && _counters.TryRemove(key, out var dropped)) dropped.Dropped = true;
         }
     }
 
     private sealed class Counter(DateTimeOffset windowEnd)
     {
         public long Value;
+        /// <summary>Removed from the store's table: a charge set bound to it looks its counters up again.</summary>
+        public volatile bool Dropped;
         private long _windowEndTicks = windowEnd.UtcTicks;
 
         public DateTimeOffset WindowEnd => new(Volatile.Read(ref _windowEndTicks), TimeSpan.Zero);
@@ -182,5 +276,4 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         public long Add(long amount) => Interlocked.Add(ref Value, amount);
     }
 
-    private readonly record struct Lease(IReadOnlyList<CounterCharge> Charges, DateTimeOffset ExpiresAt);
 }

@@ -31,15 +31,15 @@ public sealed class LedgerGatedCounterStore : IBudgetCounterStore, IAsyncDisposa
 
     /// <inheritdoc/>
     /// <exception cref="LedgerUnavailableException">The ledger cannot write.</exception>
-    public ValueTask<CounterReserveResult> TryReserveAsync(string reservationId, IReadOnlyList<CounterCharge> charges, DateTimeOffset leaseExpiresAt, CancellationToken cancellationToken = default)
+    public ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         if (!_ledger.IsAvailable) throw new LedgerUnavailableException(_ledger.UnavailableReason ?? "the usage ledger cannot write");
-        return _inner.TryReserveAsync(reservationId, charges, leaseExpiresAt, cancellationToken);
+        return _inner.TryReserveAsync(reservation, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public ValueTask<IReadOnlyList<long>> SettleAsync(string reservationId, IReadOnlyList<CounterCharge> actual, CancellationToken cancellationToken = default) =>
-        _inner.SettleAsync(reservationId, actual, cancellationToken);
+    public ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default) =>
+        _inner.SettleAsync(reservation, cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => _inner.ReclaimExpiredAsync(now, cancellationToken);

@@ -11,6 +11,46 @@ internal sealed class BudgetLevels
 {
     private readonly ConcurrentDictionary<(string Scope, BudgetDimension Dimension, BudgetWindow Window), Reading> _readings = new();
 
+    /// <summary>Records the percent of charge <paramref name="index"/> of <paramref name="set"/>. A shared set keeps the
+    /// readings of its charges (one dictionary lookup per charge per window, not per call); a reading moves only when the
+    /// percent changed by a thousandth of a point or more, so callers of a budget do not all write the same cache line on
+    /// every settlement for a change no degradation step can see.</summary>
+    public void Record(ChargeSet set, int index, double percent)
+    {
+        if (!set.IsShared)
+        {
+            Record(set.Charges[index], percent);
+            return;
+        }
+        if (Volatile.Read(ref set.Readings) is not Bound bound || !ReferenceEquals(bound.Levels, this))
+        {
+            Record(set.Charges[index], percent);
+            return;
+        }
+        if (bound.Readings[index] is not { } reading)
+        {
+            Record(set.Charges[index], percent);
+            return;
+        }
+        if (Math.Abs(reading.Percent - percent) >= 0.001) reading.Percent = percent;
+    }
+
+    /// <summary>Keeps the readings of a shared set's charges on it (those the dictionary holds for the set's windows),
+    /// once the first settlement with the set has recorded them.</summary>
+    public void Bind(ChargeSet set)
+    {
+        if (!set.IsShared || Volatile.Read(ref set.Readings) is not null) return;
+        var readings = new Reading?[set.Count];
+        for (var i = 0; i < readings.Length; i++)
+        {
+            var charge = set.Charges[i];
+            if (_readings.TryGetValue((charge.Key.Scope, charge.Key.Dimension, charge.Key.Window), out var held) && held.WindowEnd == charge.WindowEnd) readings[i] = held;
+        }
+        Interlocked.CompareExchange(ref set.Readings, new Bound(this, readings), null);
+    }
+
+    private sealed record Bound(BudgetLevels Levels, Reading?[] Readings);
+
     public void Record(in CounterCharge charge, double percent)
     {
         var key = (charge.Key.Scope, charge.Key.Dimension, charge.Key.Window);

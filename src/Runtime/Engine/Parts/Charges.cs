@@ -11,6 +11,36 @@ internal static class Charges
     /// <summary>The limit of a counter kept only for a soft limit (alert-only): never reached, so it never denies.</summary>
     public const long Unlimited = long.MaxValue;
 
+    /// <summary>The charges of a call. A budget alone whose charges are all calendar windows (nearly every call) gets
+    /// the set it shares with every call in the same windows; otherwise the set is the call's own.</summary>
+    public static ChargeSet SetFor(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
+    {
+        if (tenantPolicy is not null || ChargesScope(policy, context)) return ChargeSet.Of(For(policy, tenantPolicy, default, context, at));
+        if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
+        var charges = For(policy, null, default, context, at);
+        long from = long.MinValue, until = long.MaxValue;
+        foreach (var charge in charges)
+        {
+            from = Math.Max(from, charge.Key.WindowStart.UtcTicks);
+            until = Math.Min(until, charge.WindowEnd.UtcTicks);
+        }
+        var set = ChargeSet.Shared(charges, from, until);
+        // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
+        if (Volatile.Read(ref policy.ChargeCache) is not ChargeSet held || held.ValidUntilTicks <= until) Volatile.Write(ref policy.ChargeCache, set);
+        return set;
+    }
+
+    /// <summary>Whether the call charges a conversation or run counter of <paramref name="policy"/> (a per-call key).</summary>
+    private static bool ChargesScope(BudgetPolicy policy, ReservationContext context)
+    {
+        if (context.ConversationId is null && context.RunId is null) return false;
+        foreach (var limit in policy.Limits)
+        {
+            if (limit.Window.IsScope() && ScopeId(limit.Window, context) is not null) return true;
+        }
+        return false;
+    }
+
     public static CounterCharge[] For(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
         var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
@@ -20,11 +50,11 @@ internal static class Charges
         return charges;
     }
 
-    /// <summary>The same counters as <paramref name="reserved"/>, with the actual amounts.</summary>
-    public static CounterCharge[] WithAmounts(IReadOnlyList<CounterCharge> reserved, UsageAmounts actual)
+    /// <summary>The same counters as <paramref name="reservation"/>, with its actual amounts.</summary>
+    public static CounterCharge[] Actual(CounterReservation reservation)
     {
-        var charges = new CounterCharge[reserved.Count];
-        for (var i = 0; i < charges.Length; i++) charges[i] = reserved[i] with { Amount = actual.Units(reserved[i].Key.Dimension) };
+        var charges = new CounterCharge[reservation.Count];
+        for (var i = 0; i < charges.Length; i++) charges[i] = reservation[i] with { Amount = reservation.ActualAmount(i) };
         return charges;
     }
 

@@ -75,7 +75,7 @@ internal sealed class CounterRestorer
             {
                 try
                 {
-                    await store.SettleAsync(record.Id, charges, cancellationToken).ConfigureAwait(false);
+                    await store.SettleAsync(new CounterReservation(record.Id, charges, record.Timestamp), cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {

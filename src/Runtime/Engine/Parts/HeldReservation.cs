@@ -1,39 +1,37 @@
 namespace GuardedAI.Engine;
 
-/// <summary>What an acquired lease holds in the engine: the charged counters, the store that holds them and the
-/// breakers it entered. Settled once, through <see cref="Settler"/>.</summary>
-internal sealed class HeldReservation : LeaseSettlement
+/// <summary>What an acquired lease holds in the engine: the reservation the store holds (this object, or a copy with
+/// the fallback's smaller limits), the store that holds it and the breakers it entered. Settled once, through
+/// <see cref="Settler"/>.</summary>
+internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
 {
     private readonly Settler _settler;
 
-    public HeldReservation(Settler settler, BudgetPolicy? tenantPolicy, CounterCharge[] charges, IBudgetCounterStore holder, (CircuitBreaker Breaker, bool IsProbe)[] breakers)
+    public HeldReservation(Settler settler, string id, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
+        : base(id, set, reserved, expiresAt)
     {
         _settler = settler;
         TenantPolicy = tenantPolicy;
-        Charges = charges;
-        Holder = holder;
-        Breakers = breakers;
     }
 
     public BudgetPolicy? TenantPolicy { get; }
-    public CounterCharge[] Charges { get; }
-    public IBudgetCounterStore Holder { get; }
-    public (CircuitBreaker Breaker, bool IsProbe)[] Breakers { get; }
+
+    /// <summary>The store that holds the reservation (the configured one or the fallback); set when reserved.</summary>
+    public IBudgetCounterStore Holder { get; set; } = null!;
+
+    /// <summary>The object the holder reserved: this one, or the fallback's copy with smaller limits.</summary>
+    public CounterReservation StoreReservation { get; set; } = null!;
+
+    public (CircuitBreaker Breaker, bool IsProbe)[] Breakers { get; set; } = [];
 
     /// <summary>The guarded call's span, ended at settlement (null when nobody listens).</summary>
     public System.Diagnostics.Activity? Activity { get; set; }
 
     /// <summary>The budget's shadow companion, when it is part of this reservation (it would have allowed the call).</summary>
-    public BudgetPolicy? Companion { get; init; }
+    public BudgetPolicy? Companion { get; set; }
 
     /// <summary>What the scopes in shadow would have denied the call for; null when none would (see <see cref="ShadowReserver"/>).</summary>
-    public BudgetDenial[]? WouldBeDenied { get; init; }
-
-    /// <summary>The policy of a charged scope: the tenant's, the companion's, else the budget's.</summary>
-    public BudgetPolicy PolicyOf(string scope, BudgetPolicy budget) =>
-        TenantPolicy is not null && scope == TenantPolicy.Name ? TenantPolicy
-        : Companion is not null && scope == Companion.Name ? Companion
-        : budget;
+    public BudgetDenial[]? WouldBeDenied { get; set; }
 
     /// <summary>The record with the shadow denials written on it.</summary>
     public UsageRecord Annotate(UsageRecord record) => WouldBeDenied is not { } denials ? record : record with
@@ -42,5 +40,5 @@ internal sealed class HeldReservation : LeaseSettlement
         WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason)),
     };
 
-    public override ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome) => _settler.SettleAsync(lease, this, outcome);
+    public ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome) => _settler.SettleAsync(lease, this, outcome);
 }

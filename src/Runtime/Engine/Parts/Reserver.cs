@@ -38,8 +38,7 @@ internal sealed class Reserver
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
         if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
 
-        CounterCharge[] charges;
-        DateTimeOffset expiresAt;
+        HeldReservation held;
         CounterReserveResult result;
         IBudgetCounterStore? holder;
         var attempts = 0;
@@ -47,9 +46,9 @@ internal sealed class Reserver
         {
             while (true)
             {
-                charges = Charges.For(policy, tenantPolicy, estimate.Amounts, context, now);
-                expiresAt = now + _parts.LeaseFor(estimate);
-                (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, now, cancellationToken).ConfigureAwait(false);
+                var set = Charges.SetFor(policy, tenantPolicy, context, now);
+                held = new HeldReservation(_parts.Settler, id, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
+                (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
                 // clock says is not the current one (a boundary between our reading and its), count it in the windows
                 // of the store's time instead. Bounded: a store clock that keeps disagreeing is treated as a failure.
@@ -67,19 +66,23 @@ internal sealed class Reserver
         if (holder is null || !result.Success)
         {
             AbandonProbes(breakers);
-            denial = holder is null
-                ? Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval)
-                : Denials.WindowLimit(charges[result.FailedIndex], result.FailedCurrent, estimate, now,
-                    PolicyOf(charges[result.FailedIndex], result.FailedIndex, policy, tenantPolicy, context).GetLimit(charges[result.FailedIndex].Key.Dimension, charges[result.FailedIndex].Key.Window));
+            if (holder is null)
+            {
+                denial = Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval);
+            }
+            else
+            {
+                var failed = held[result.FailedIndex];
+                denial = Denials.WindowLimit(failed, result.FailedCurrent, estimate, now,
+                    PolicyOf(result.FailedIndex, policy, tenantPolicy, context).GetLimit(failed.Key.Dimension, failed.Key.Window));
+            }
             return Deny(denial, id, policy, estimate, context, now);
         }
 
-        var held = new HeldReservation(_parts.Settler, tenantPolicy, charges, holder, breakers)
-        {
-            Activity = CallTracing.Start(policy, estimate, context, now, id),
-        };
+        held.Breakers = breakers;
+        held.Activity = CallTracing.Start(policy, estimate, context, now, id);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
+        return BudgetLease.Acquired(id, policy, estimate, context, now, held.ExpiresAt, held);
     }
 
     /// <summary>A denial found before any counter is touched (e.g. a prompt too large to count).</summary>
@@ -131,7 +134,7 @@ internal sealed class Reserver
     }
 
     /// <summary>The policy whose limit produced the charge at <paramref name="index"/>: the budget's charges come first.</summary>
-    private static BudgetPolicy PolicyOf(in CounterCharge charge, int index, BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context) =>
+    private static BudgetPolicy PolicyOf(int index, BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context) =>
         tenantPolicy is null || index < Charges.CountFor(policy, context) ? policy : tenantPolicy;
 
     internal static void AbandonProbes(ReadOnlySpan<(CircuitBreaker Breaker, bool IsProbe)> breakers)

@@ -39,18 +39,30 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     public event Func<Task>? Recovered;
 
     /// <summary>Reserves on the store, or on the fallback / not at all while it is down.</summary>
-    /// <returns>The result and the store that holds the reservation; a null store means the engine fails closed.</returns>
+    /// <returns>The result and the store that holds the reservation (set on <paramref name="reservation"/> too, with the
+    /// object it holds); a null store means the engine fails closed.</returns>
     /// <remarks>An in-memory store is called directly with <paramref name="now"/>, the time the engine already read.</remarks>
-    public async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(
-        string id, CounterCharge[] charges, DateTimeOffset leaseEnd, DateTimeOffset now, CancellationToken cancellationToken)
+    public ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (Primary is InMemoryBudgetCounterStore memory) return (memory.TryReserve(id, charges, leaseEnd, now, values: null), Primary);
+        if (Primary is InMemoryBudgetCounterStore memory)
+        {
+            reservation.Holder = memory;
+            reservation.StoreReservation = reservation;
+            return ValueTask.FromResult<(CounterReserveResult, IBudgetCounterStore?)>((memory.TryReserve(reservation, now), memory));
+        }
+        return TryReserveRemoteAsync(reservation, now, cancellationToken);
+    }
+
+    private async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveRemoteAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         if (Volatile.Read(ref _down) == 0 || _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntilTicks))
         {
             try
             {
-                var result = await Primary.TryReserveAsync(id, charges, leaseEnd, cancellationToken).ConfigureAwait(false);
+                var result = await Primary.TryReserveAsync(reservation, cancellationToken).ConfigureAwait(false);
                 MarkUp();
+                reservation.Holder = Primary;
+                reservation.StoreReservation = reservation;
                 return (result, Primary);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -60,45 +72,57 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
         }
 
         if (_settings.FailureMode != StoreFailureMode.FailOpen) return (default, null);
-        var local = charges;
+        CounterReservation local = reservation;
         if (_settings.FallbackLimitFraction < 1)
         {
-            local = new CounterCharge[charges.Length];
-            for (var i = 0; i < charges.Length; i++) local[i] = charges[i] with { Limit = (long)Math.Floor(charges[i].Limit * _settings.FallbackLimitFraction) };
+            var charges = new CounterCharge[reservation.Count];
+            for (var i = 0; i < charges.Length; i++) charges[i] = reservation[i] with { Limit = (long)Math.Floor(reservation[i].Limit * _settings.FallbackLimitFraction) };
+            local = new CounterReservation(reservation.Id, charges, reservation.ExpiresAt);
         }
-        return (_fallback.TryReserve(id, local, leaseEnd, now, values: null), _fallback);
+        var fallbackResult = _fallback.TryReserve(local, now);
+        // The counters' values the engine reads are the reservation's own.
+        if (!ReferenceEquals(local, reservation)) local.Values.CopyTo(reservation.Values);
+        reservation.Holder = _fallback;
+        reservation.StoreReservation = local;
+        return (fallbackResult, _fallback);
     }
 
-    /// <summary>Settles the reservation of <paramref name="reserved"/> with the <paramref name="actual"/> amounts; the
-    /// counters' values go to <paramref name="values"/> (at least as long as the charges). An in-memory store is settled
-    /// without building the actual charges.</summary>
+    /// <summary>Settles <paramref name="reservation"/> (its actual amounts set) on the store that holds it; the counters'
+    /// values end up in the reservation's <see cref="CounterReservation.Values"/>.</summary>
     /// <exception cref="Exception">The store failed; it is marked down and the caller decides what that means.</exception>
-    public ValueTask SettleAsync(IBudgetCounterStore holder, string id, CounterCharge[] reserved, UsageAmounts actual, long[] values)
+    public ValueTask SettleAsync(HeldReservation reservation)
     {
-        if (holder is InMemoryBudgetCounterStore memory)
+        if (reservation.Holder is InMemoryBudgetCounterStore memory && ReferenceEquals(reservation.StoreReservation, reservation) && !ReferenceEquals(memory, _fallback))
         {
-            memory.Settle(id, reserved, actual, useAmounts: true, values);
-            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue((id, Charges.WithAmounts(reserved, actual)));
+            memory.Settle(reservation);
             return ValueTask.CompletedTask;
         }
-        return SettleRemoteAsync(holder, id, Charges.WithAmounts(reserved, actual), values);
+        return SettleHeldAsync(reservation);
     }
 
-    private async ValueTask SettleRemoteAsync(IBudgetCounterStore holder, string id, CounterCharge[] charges, long[] values)
+    private async ValueTask SettleHeldAsync(HeldReservation reservation)
     {
-        var settled = await SettleAsync(holder, id, charges).ConfigureAwait(false);
-        for (var i = 0; i < settled.Count && i < values.Length; i++) values[i] = settled[i];
+        var held = reservation.StoreReservation;
+        if (!ReferenceEquals(held, reservation)) CopyActual(reservation, held);
+        await SettleAsync(reservation.Holder, held).ConfigureAwait(false);
+        if (!ReferenceEquals(held, reservation)) held.Values.CopyTo(reservation.Values);
+    }
+
+    private static void CopyActual(CounterReservation from, CounterReservation to)
+    {
+        Span<long> actual = stackalloc long[from.Count];
+        for (var i = 0; i < actual.Length; i++) actual[i] = from.ActualAmount(i);
+        to.SetActualAmounts(actual);
     }
 
     /// <summary>Settles on the store that holds the reservation; fallback settlements are queued for the drain.</summary>
     /// <exception cref="Exception">The store failed; it is marked down and the caller decides what that means.</exception>
-    public async ValueTask<IReadOnlyList<long>> SettleAsync(IBudgetCounterStore holder, string id, CounterCharge[] charges)
+    public async ValueTask SettleAsync(IBudgetCounterStore holder, CounterReservation reservation)
     {
         try
         {
-            var values = await holder.SettleAsync(id, charges).ConfigureAwait(false);
-            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue((id, charges));
-            return values;
+            await holder.SettleAsync(reservation).ConfigureAwait(false);
+            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue((reservation.Id, Charges.Actual(reservation)));
         }
         catch (Exception ex)
         {
@@ -147,7 +171,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
                 try
                 {
                     // Settling an id the store holds no lease for adds the amounts in full (and, in Redis, remembers the id).
-                    await Primary.SettleAsync(item.Id, item.Charges).ConfigureAwait(false);
+                    await Primary.SettleAsync(new CounterReservation(item.Id, item.Charges, default)).ConfigureAwait(false);
                     moved++;
                 }
                 catch (Exception ex)

@@ -21,7 +21,7 @@ internal sealed class Settler
         NotifyBreakers(lease, held, outcome);
         var now = _parts.Time.GetUtcNow();
         // Nothing a provider reports is trusted: never negative, never absurd, never below what was counted.
-        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate, held.Charges, _price);
+        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate, held, _price);
         var usage = settled.Usage;
         var cost = settled.CostUsd;
         var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
@@ -67,41 +67,28 @@ internal sealed class Settler
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, record, now);
 
-        var charges = held.Charges;
-        var values = System.Buffers.ArrayPool<long>.Shared.Rent(charges.Length);
+        held.SetActual(actual);
         try
         {
-            await _parts.Store.SettleAsync(held.Holder, lease.Id, charges, actual, values).ConfigureAwait(false);
+            await _parts.Store.SettleAsync(held).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            System.Buffers.ArrayPool<long>.Shared.Return(values);
             // The usage is in the ledger; the store's lease returns the reservation and a restart replays the record.
             EngineLog.StoreSettleFailed(_parts.Logger, ex, lease.Id);
             if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
             return record;
         }
         // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
-        if (ledgerError is not null)
-        {
-            System.Buffers.ArrayPool<long>.Shared.Return(values);
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-        }
+        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
 
         if (usage.InputTokens > lease.Estimate.InputTokens || usage.OutputTokens > lease.Estimate.OutputTokens)
         {
             EngineLog.UsedMoreThanReserved(_parts.Logger, lease.Id, usage.InputTokens, usage.OutputTokens, lease.Estimate.InputTokens, lease.Estimate.OutputTokens);
         }
         var tenantPolicy = held.TenantPolicy;
-        try
-        {
-            // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
-            _parts.Thresholds.Evaluate(charges, values, lease.Policy, tenantPolicy, held.Companion, now);
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<long>.Shared.Return(values);
-        }
+        // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
+        _parts.Thresholds.Evaluate(held, lease.Policy, tenantPolicy, held.Companion, now);
         _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
         return record;
     }
@@ -115,9 +102,10 @@ internal sealed class Settler
         var now = _parts.Time.GetUtcNow();
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
         var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(UsageKind.ToolCall, 0, 0, costUsd), context, now);
+        var reservation = new CounterReservation(ReservationIds.Next(now), charges, now);
         var record = new UsageRecord
         {
-            Id = ReservationIds.Next(now),
+            Id = reservation.Id,
             Timestamp = now,
             Budget = policy.Name,
             Tenant = context.Tenant,
@@ -134,9 +122,9 @@ internal sealed class Settler
         };
         var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
         // A settlement of an id the store holds no lease for adds the amounts in full.
-        var values = await _parts.Store.SettleAsync(_parts.Store.Primary, record.Id, charges).ConfigureAwait(false);
+        await _parts.Store.SettleAsync(_parts.Store.Primary, reservation).ConfigureAwait(false);
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-        _parts.Thresholds.Evaluate(charges, values, policy, tenantPolicy, companion: null, now);
+        _parts.Thresholds.Evaluate(reservation, policy, tenantPolicy, companion: null, now);
         return record;
     }
 

@@ -76,11 +76,12 @@ internal sealed class ShadowReserver
         {
             var expiresAt = now + _parts.LeaseFor(estimate);
             var (charges, owners) = ChargesOf(scopes, estimate.Amounts, context, now);
+            var held = new HeldReservation(_parts.Settler, id, ChargeSet.Of(charges), estimate.Amounts, expiresAt, TenantOf(tenantPolicy, scopes));
             CounterReserveResult result;
             IBudgetCounterStore? holder;
             try
             {
-                (result, holder) = await _parts.Store.TryReserveAsync(id, charges, expiresAt, now, cancellationToken).ConfigureAwait(false);
+                (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -102,7 +103,7 @@ internal sealed class ShadowReserver
                 Reserver.AbandonProbes(entered.ToArray());
                 return _parts.Reserver.Deny(Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval), id, policy, estimate, context, now);
             }
-            if (result.Success) return Acquire(policy, tenantPolicy, estimate, context, id, now, expiresAt, scopes, charges, holder, entered, findings);
+            if (result.Success) return Acquire(policy, estimate, context, id, now, expiresAt, scopes, held, entered, findings);
 
             var failed = charges[result.FailedIndex];
             var owner = owners[result.FailedIndex];
@@ -117,22 +118,23 @@ internal sealed class ShadowReserver
         }
     }
 
-    private BudgetLease Acquire(BudgetPolicy policy, BudgetPolicy? tenantPolicy, in UsageEstimate estimate, ReservationContext context, string id,
-        DateTimeOffset now, DateTimeOffset expiresAt, Scope[] scopes, CounterCharge[] charges, IBudgetCounterStore holder,
+    private BudgetLease Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, string id,
+        DateTimeOffset now, DateTimeOffset expiresAt, Scope[] scopes, HeldReservation held,
         List<(CircuitBreaker Breaker, bool IsProbe)> entered, List<BudgetDenial> findings)
     {
-        var tenantActive = tenantPolicy is not null && Array.Exists(scopes, s => s.IsTenant && s.Active);
         var companion = policy.ShadowCompanion is { } c && Array.Exists(scopes, s => ReferenceEquals(s.Policy, c) && s.Active) ? c : null;
-        var held = new HeldReservation(_parts.Settler, tenantActive ? tenantPolicy : null, charges, holder, entered.ToArray())
-        {
-            Activity = CallTracing.Start(policy, estimate, context, now, id),
-            Companion = companion,
-            WouldBeDenied = findings.Count == 0 ? null : findings.ToArray(),
-        };
+        held.Breakers = entered.ToArray();
+        held.Activity = CallTracing.Start(policy, estimate, context, now, id);
+        held.Companion = companion;
+        held.WouldBeDenied = findings.Count == 0 ? null : findings.ToArray();
         foreach (var finding in findings) Report(finding, policy.Name, now);
         _parts.Metrics.ReservationAcquired(policy.Name);
         return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
     }
+
+    /// <summary>The tenant's budget when it is still part of the call.</summary>
+    private static BudgetPolicy? TenantOf(BudgetPolicy? tenantPolicy, Scope[] scopes) =>
+        tenantPolicy is not null && Array.Exists(scopes, s => s.IsTenant && s.Active) ? tenantPolicy : null;
 
     /// <summary>
     /// The charges a recorded call made when it settled, for restoring counters from the ledger: its enforced scopes, the

@@ -41,11 +41,13 @@ internal sealed class ThresholdMonitor
 
     /// <summary>Compares each settled counter's value with its limits. A charge of <paramref name="tenantPolicy"/>'s scope is
     /// judged by it, every other by <paramref name="policy"/>. Only the charges' counters and limits are read, not their amounts.</summary>
-    public void Evaluate(IReadOnlyList<CounterCharge> charges, IReadOnlyList<long> values, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, DateTimeOffset now)
+    public void Evaluate(CounterReservation settled, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, DateTimeOffset now)
     {
-        for (var i = 0; i < charges.Count && i < values.Count; i++)
+        var charges = settled.Set.Charges;
+        var values = settled.Values;
+        for (var i = 0; i < charges.Length; i++)
         {
-            var charge = charges[i];
+            ref readonly var charge = ref charges[i];
             // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
             // alerts and no breaker.
             if (charge.Key.Window.IsScope()) continue;
@@ -57,7 +59,7 @@ internal sealed class ThresholdMonitor
             {
                 _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);
                 var percent = values[i] * 100.0 / charge.Limit;
-                Levels.Record(charge, percent);
+                Levels.Record(settled.Set, i, percent);
                 EvaluateLevels(charge, values[i], percent, judge, now);
                 Project(charge, values[i], now);
             }
@@ -69,6 +71,7 @@ internal sealed class ThresholdMonitor
                 if (values[i] >= softUnits) PublishSoft(charge, values[i], softUnits, now);
             }
         }
+        Levels.Bind(settled.Set);
     }
 
     /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>

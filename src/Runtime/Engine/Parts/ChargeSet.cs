@@ -1,0 +1,51 @@
+namespace GuardedAI.Engine;
+
+/// <summary>
+/// The counters a reservation charges — key, limit and window end of each, without amounts (those are the
+/// reservation's: <see cref="CounterReservation"/>). The charges of a budget alone for its current windows are the
+/// same for every call until a window rolls over, so they are built once and shared (<see cref="IsShared"/>); an
+/// in-memory store then binds its counter objects to them once (<see cref="Binding"/>) instead of looking each up.
+/// </summary>
+internal sealed class ChargeSet
+{
+    private ChargeSet(CounterCharge[] charges, bool isShared, long validFromTicks, long validUntilTicks)
+    {
+        Charges = charges;
+        IsShared = isShared;
+        ValidFromTicks = validFromTicks;
+        ValidUntilTicks = validUntilTicks;
+    }
+
+    /// <summary>The charges (their <see cref="CounterCharge.Amount"/> is not used).</summary>
+    public CounterCharge[] Charges { get; }
+
+    public int Count => Charges.Length;
+
+    /// <summary>Whether other reservations use the same set (so a store may cache what it derives from it).</summary>
+    public bool IsShared { get; }
+
+    /// <summary>For a shared set: the instants (UTC ticks) for which its windows are the current ones.</summary>
+    public long ValidFromTicks { get; }
+
+    public long ValidUntilTicks { get; }
+
+    /// <summary>What one store derived from a shared set (the in-memory store's counters); set once.</summary>
+    public object? Binding;
+
+    /// <summary>The budget levels' readings of each charge, for a shared set; set once.</summary>
+    public object? Readings;
+
+    /// <summary>A set used by one reservation only.</summary>
+    public static ChargeSet Of(IReadOnlyList<CounterCharge> charges)
+    {
+        var copy = new CounterCharge[charges.Count];
+        for (var i = 0; i < copy.Length; i++) copy[i] = charges[i];
+        return new ChargeSet(copy, isShared: false, 0, 0);
+    }
+
+    /// <summary>A set every reservation of the same budget may share for instants in [from, until).</summary>
+    public static ChargeSet Shared(CounterCharge[] charges, long validFromTicks, long validUntilTicks) =>
+        new(charges, isShared: true, validFromTicks, validUntilTicks);
+
+    public bool IsValidAt(DateTimeOffset at) => at.UtcTicks >= ValidFromTicks && at.UtcTicks < ValidUntilTicks;
+}
