@@ -5,6 +5,7 @@ using GuardedAI.Benchmarks;
 //   every comparison, then one JSON object on the last line (docs/benchmarks.md)
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
+// … -- redis 5                  the Redis figures alone: ceilings, 64 callers in one process and in 4, where the time goes
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 switch (args)
@@ -14,6 +15,9 @@ switch (args)
         return 0;
     case ["whatif", var calls, ..]:
         await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["redis", ..]:
+        await RedisProbe.RunAsync(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();
