@@ -6,6 +6,7 @@ using GuardedAI.Benchmarks;
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
 // … -- redis 5                  the Redis figures alone: ceilings, 64 callers in one process and in 4, where the time goes
+// … -- sqlite 7                 the SQLite append comparison alone, 7 rounds of the four, medians and ratios
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 switch (args)
@@ -18,6 +19,9 @@ switch (args)
         return 0;
     case ["redis", ..]:
         await RedisProbe.RunAsync(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+        return 0;
+    case ["sqlite", ..]:
+        await SqliteProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();
