@@ -56,6 +56,7 @@ internal sealed class SqliteRecordWriter : IDisposable
     {
         var db = _connection.Handle!;
         var chain = new SqliteChain(transaction);
+        var rollup = SqliteBatchRollup.TryStart(transaction);
         var inserted = 0;
         foreach (var r in records)
         {
@@ -105,9 +106,11 @@ internal sealed class SqliteRecordWriter : IDisposable
             if (changed == 0) continue; // the id is already in the ledger
             inserted++;
             chain.Advance(segment, hash);
+            rollup?.Add(r);
         }
         chain.SaveHeads();
-        SqliteRollup.CatchUp(transaction);
+        if (rollup is not null) rollup.Write(transaction);
+        else SqliteRollup.CatchUp(transaction);
         return inserted;
     }
 
