@@ -64,7 +64,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         args[2] = latestStart;
         args[3] = earliestEnd;
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reserve, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.ReserveScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
         switch ((long)result[0])
         {
@@ -96,7 +96,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
             args[1 + i * 2] = actual[i].Amount;
             args[2 + i * 2] = SignedExpireAt(actual[i]);
         }
-        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Settle, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.SettleScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
         var values = new long[actual.Count];
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
         return values;

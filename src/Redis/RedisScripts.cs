@@ -27,11 +27,18 @@ internal sealed class RedisScripts
             end
             """;
         Reserve = now + "\n" + ReserveBody;
+        ReserveScript = new RedisScript(Reserve);
         Reclaim = now + "\n" + ReclaimBody;
         Time = now + "\nreturn now";
     }
 
     public const string Probe = "return 1";
+
+    /// <summary><see cref="Reserve"/>, called by its SHA1.</summary>
+    public RedisScript ReserveScript { get; }
+
+    /// <summary><see cref="Settle"/>, called by its SHA1.</summary>
+    public RedisScript SettleScript { get; } = new(Settle);
 
     /// <summary>Returns the server's time (Unix ms).</summary>
     public string Time { get; }

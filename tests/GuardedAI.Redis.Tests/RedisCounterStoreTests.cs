@@ -108,6 +108,19 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task Scripts_called_by_their_sha1_still_run_after_the_server_forgot_them()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 100, 1000);
+        await redis.Counters.TryReserveAsync("a", [tokens], Now.AddMinutes(5));
+        await redis.Connection.GetDatabase().ExecuteAsync("SCRIPT", "FLUSH"); // as after a restart or a failover
+
+        var reserved = await redis.Counters.TryReserveAsync("b", [tokens], Now.AddMinutes(5));
+        Assert.Equal([200L], reserved.Values);
+        Assert.Equal([150L], await redis.Counters.SettleAsync("a", [tokens with { Amount = 50 }]));
+    }
+
+    [Fact]
     public async Task A_reservation_id_reserved_twice_returns_both_amounts_when_it_is_settled()
     {
         await using var redis = await ConnectFrozenAsync();
