@@ -47,24 +47,29 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         for (var i = 0; i < charges.Length; i++) charges[i] = reservation[i];
         var clock = _redis.Clock;
         var keys = new RedisKey[charges.Length + 2];
-        var args = new RedisValue[charges.Length * 5 + 2];
+        var args = new RedisValue[charges.Length * 3 + 4];
         keys[0] = _leases;
         keys[1] = LeaseKey(reservationId);
         args[0] = (long)Math.Max(0, (leaseExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
-        args[1] = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+        args[1] = LeaseHashExtraMs;
+        // The server's now must lie in every charged calendar window: after the latest start, before the earliest end.
+        long latestStart = 0, earliestEnd = 0;
         for (var i = 0; i < charges.Length; i++)
         {
             var charge = charges[i];
-            var calendar = charge.Key.Window <= BudgetWindow.Month;
             keys[i + 2] = CounterKeyName(charge.Key);
-            args[2 + i * 5] = charge.Amount;
-            args[3 + i * 5] = charge.Limit;
-            args[4 + i * 5] = ExpireAt(charge);
-            args[5 + i * 5] = calendar ? charge.Key.WindowStart.ToUnixTimeMilliseconds() : 0;
-            args[6 + i * 5] = calendar ? charge.WindowEnd.ToUnixTimeMilliseconds() : 0;
+            args[4 + i * 3] = charge.Amount;
+            args[5 + i * 3] = charge.Limit;
+            args[6 + i * 3] = SignedExpireAt(charge);
+            if (!IsCalendar(charge)) continue;
+            latestStart = Math.Max(latestStart, charge.Key.WindowStart.ToUnixTimeMilliseconds());
+            var end = charge.WindowEnd.ToUnixTimeMilliseconds();
+            earliestEnd = earliestEnd == 0 ? end : Math.Min(earliestEnd, end);
         }
+        args[2] = latestStart;
+        args[3] = earliestEnd;
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reserve, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.ReserveScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
         switch ((long)result[0])
         {
@@ -100,9 +105,9 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         {
             keys[i + 3] = CounterKeyName(actual[i].Key);
             args[1 + i * 2] = actual[i].Amount;
-            args[2 + i * 2] = ExpireAt(actual[i]);
+            args[2 + i * 2] = SignedExpireAt(actual[i]);
         }
-        var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Settle, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.SettleScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
     }
@@ -157,4 +162,15 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     private RedisKey LeaseKey(string reservationId) => Prefix + "l:" + reservationId;
 
     private long ExpireAt(in CounterCharge charge) => (charge.WindowEnd + _redis.Options.CounterGracePeriod).ToUnixTimeSeconds();
+
+    /// <summary>
+    /// The expiry as the reserve and settle scripts take it: negative for a calendar window, whose end is fixed, so the
+    /// script sets it only when it creates the key; positive for a window whose end moves (conversation, run), set every time.
+    /// </summary>
+    private long SignedExpireAt(in CounterCharge charge) => IsCalendar(charge) ? -ExpireAt(charge) : ExpireAt(charge);
+
+    private static bool IsCalendar(in CounterCharge charge) => charge.Key.Window <= BudgetWindow.Month;
+
+    /// <summary>How long a lease hash outlives its lease (a safety net: sweeps and settlements delete it).</summary>
+    private const long LeaseHashExtraMs = 86_400_000;
 }

@@ -47,12 +47,11 @@ internal sealed class RedisServerClock : TimeProvider
     {
         var roundTrip = localAfter - localBefore;
         if (roundTrip < TimeSpan.Zero) roundTrip = TimeSpan.Zero;
-        var midpoint = localBefore + roundTrip / 2;
-        var server = DateTimeOffset.FromUnixTimeMilliseconds(serverUnixMs);
-        var candidate = new Sample(server - midpoint, roundTrip, localAfter);
         var current = _sample;
+        // Checked before anything is built: on every reservation most readings are turned down (a longer round trip).
         if (!force && current is not null && roundTrip > current.RoundTrip && localAfter - current.TakenAt < SampleLifetime) return false;
-        _sample = candidate;
+        var midpoint = localBefore + roundTrip / 2;
+        _sample = new Sample(DateTimeOffset.FromUnixTimeMilliseconds(serverUnixMs) - midpoint, roundTrip, localAfter);
         return true;
     }
 

@@ -18,6 +18,8 @@ internal sealed class SqliteChain
     private readonly SqliteTransaction _transaction;
     private readonly string _writer;
     private readonly Dictionary<string, (long Length, byte[] Head, bool Dirty)> _heads = new(StringComparer.Ordinal);
+    private long _lastDay;
+    private string? _lastSegment;
 
     public SqliteChain(SqliteTransaction transaction, string? writer = null)
     {
@@ -28,7 +30,14 @@ internal sealed class SqliteChain
     /// <summary>Where the next entry of <paramref name="timestamp"/>'s day goes: its segment, position and the hash it follows.</summary>
     public (string Segment, long Position, byte[] Previous) Next(DateTimeOffset timestamp)
     {
-        var segment = LedgerChain.Segment(_writer, timestamp);
+        // A batch's records are mostly of one day: its segment name is built once per day, not once per record.
+        var day = timestamp.UtcTicks / TimeSpan.TicksPerDay;
+        if (day != _lastDay || _lastSegment is null)
+        {
+            _lastSegment = LedgerChain.Segment(_writer, timestamp);
+            _lastDay = day;
+        }
+        var segment = _lastSegment;
         if (!_heads.TryGetValue(segment, out var head))
         {
             head = Load(segment);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GuardedAI.Reports.Sql;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace GuardedAI.Sqlite;
 
@@ -30,76 +31,98 @@ internal sealed class SqliteRecordWriter : IDisposable
          "$reported", "$duration", "$status", "$reason", "$tags", "$price", "$conversation", "$run", "$cacheWrite", "$repIn", "$repOut", "$repTotal",
          "$repCached", "$repReasoning", "$anomalies", "$kind", "$degradedFrom", "$chainSegment", "$chainPos", "$chainPrev", "$chainHash", "$wouldBeDeniedBy", "$wouldBeDeniedReason"];
 
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter[] _p;
+    // The insert is prepared once per writer and bound by parameter index through SQLitePCLRaw: Microsoft.Data.Sqlite
+    // looks every parameter up by name on every execution (a UTF-8 conversion and a linear search of the statement's
+    // names each), which cost a quarter of the writer's time at 37 parameters a row (issue 16).
+    private readonly SqliteConnection _connection;
+    private readonly sqlite3_stmt _insert;
+    private readonly int[] _index;
 
     public SqliteRecordWriter(SqliteConnection connection)
     {
-        _insert = connection.CreateCommand();
-        _insert.CommandText = InsertSql;
-        _p = new SqliteParameter[Names.Length];
+        _connection = connection;
+        var db = connection.Handle!;
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, InsertSql, out _insert), db);
+        _index = new int[Names.Length];
         for (var i = 0; i < Names.Length; i++)
         {
-            _p[i] = _insert.CreateParameter();
-            _p[i].ParameterName = Names[i];
-            _insert.Parameters.Add(_p[i]);
+            _index[i] = raw.sqlite3_bind_parameter_index(_insert, Names[i]);
+            if (_index[i] == 0) throw new InvalidOperationException($"The record insert has no parameter {Names[i]}.");
         }
     }
 
     /// <summary>Inserts <paramref name="records"/> and rolls them up; returns how many were new (not already in the ledger).</summary>
     public int Write(SqliteTransaction transaction, IEnumerable<UsageRecord> records)
     {
-        _insert.Transaction = transaction;
+        var db = _connection.Handle!;
         var chain = new SqliteChain(transaction);
+        var rollup = SqliteBatchRollup.TryStart(transaction);
         var inserted = 0;
         foreach (var r in records)
         {
             var (segment, position, previous) = chain.Next(r.Timestamp);
             var hash = Integrity.LedgerChain.Hash(previous, r);
-            _p[0].Value = r.Id;
-            _p[1].Value = r.Timestamp.UtcTicks;
-            _p[2].Value = r.Budget;
-            _p[3].Value = (object?)r.Tenant ?? DBNull.Value;
-            _p[4].Value = (object?)r.Provider ?? DBNull.Value;
-            _p[5].Value = (object?)r.Model ?? DBNull.Value;
-            _p[6].Value = r.InputTokens;
-            _p[7].Value = r.OutputTokens;
-            _p[8].Value = r.CachedInputTokens;
-            _p[9].Value = r.ReasoningTokens;
-            _p[10].Value = r.ReservedInputTokens;
-            _p[11].Value = r.ReservedOutputTokens;
-            _p[12].Value = r.ReservedCostUsd.ToString(CultureInfo.InvariantCulture);
-            _p[13].Value = r.CostUsd.ToString(CultureInfo.InvariantCulture);
-            _p[14].Value = r.UsageReported ? 1 : 0;
-            _p[15].Value = r.Duration.Ticks;
-            _p[16].Value = (int)r.Status;
-            _p[17].Value = (object?)r.Reason ?? DBNull.Value;
-            _p[18].Value = r.Tags.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(r.Tags);
-            _p[19].Value = (object?)r.PriceTableVersion ?? DBNull.Value;
-            _p[20].Value = (object?)r.ConversationId ?? DBNull.Value;
-            _p[21].Value = (object?)r.RunId ?? DBNull.Value;
-            _p[22].Value = r.CacheWriteInputTokens;
-            _p[23].Value = (object?)r.ReportedInputTokens ?? DBNull.Value;
-            _p[24].Value = (object?)r.ReportedOutputTokens ?? DBNull.Value;
-            _p[25].Value = (object?)r.ReportedTotalTokens ?? DBNull.Value;
-            _p[26].Value = (object?)r.ReportedCachedInputTokens ?? DBNull.Value;
-            _p[27].Value = (object?)r.ReportedReasoningTokens ?? DBNull.Value;
-            _p[28].Value = (object?)r.Anomalies ?? DBNull.Value;
-            _p[29].Value = (int)r.Kind;
-            _p[30].Value = (object?)r.DegradedFrom ?? DBNull.Value;
-            _p[31].Value = segment;
-            _p[32].Value = position;
-            _p[33].Value = previous;
-            _p[34].Value = hash;
-            _p[35].Value = (object?)r.WouldBeDeniedBy ?? DBNull.Value;
-            _p[36].Value = (object?)r.WouldBeDeniedReason ?? DBNull.Value;
-            if (_insert.ExecuteNonQuery() == 0) continue;
+            Text(0, r.Id);
+            Integer(1, r.Timestamp.UtcTicks);
+            Text(2, r.Budget);
+            Text(3, r.Tenant);
+            Text(4, r.Provider);
+            Text(5, r.Model);
+            Integer(6, r.InputTokens);
+            Integer(7, r.OutputTokens);
+            Integer(8, r.CachedInputTokens);
+            Integer(9, r.ReasoningTokens);
+            Integer(10, r.ReservedInputTokens);
+            Integer(11, r.ReservedOutputTokens);
+            Text(12, r.ReservedCostUsd.ToString(CultureInfo.InvariantCulture));
+            Text(13, r.CostUsd.ToString(CultureInfo.InvariantCulture));
+            Integer(14, r.UsageReported ? 1 : 0);
+            Integer(15, r.Duration.Ticks);
+            Integer(16, (int)r.Status);
+            Text(17, r.Reason);
+            Text(18, r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags));
+            Text(19, r.PriceTableVersion);
+            Text(20, r.ConversationId);
+            Text(21, r.RunId);
+            Integer(22, r.CacheWriteInputTokens);
+            Integer(23, r.ReportedInputTokens);
+            Integer(24, r.ReportedOutputTokens);
+            Integer(25, r.ReportedTotalTokens);
+            Integer(26, r.ReportedCachedInputTokens);
+            Integer(27, r.ReportedReasoningTokens);
+            Text(28, r.Anomalies);
+            Integer(29, (int)r.Kind);
+            Text(30, r.DegradedFrom);
+            Text(31, segment);
+            Integer(32, position);
+            Check(raw.sqlite3_bind_blob(_insert, _index[33], previous), db);
+            Check(raw.sqlite3_bind_blob(_insert, _index[34], hash), db);
+            Text(35, r.WouldBeDeniedBy);
+            Text(36, r.WouldBeDeniedReason);
+            var rc = raw.sqlite3_step(_insert);
+            var changed = rc == raw.SQLITE_DONE ? raw.sqlite3_changes(db) : 0;
+            raw.sqlite3_reset(_insert);
+            if (rc != raw.SQLITE_DONE) SqliteException.ThrowExceptionForRC(rc, db);
+            if (changed == 0) continue; // the id is already in the ledger
             inserted++;
             chain.Advance(segment, hash);
+            rollup?.Add(r);
         }
         chain.SaveHeads();
-        SqliteRollup.CatchUp(transaction);
+        if (rollup is not null) rollup.Write(transaction);
+        else SqliteRollup.CatchUp(transaction);
         return inserted;
+    }
+
+    private void Text(int parameter, string? value) =>
+        Check(value is null ? raw.sqlite3_bind_null(_insert, _index[parameter]) : raw.sqlite3_bind_text(_insert, _index[parameter], value), _connection.Handle!);
+
+    private void Integer(int parameter, long? value) =>
+        Check(value is { } v ? raw.sqlite3_bind_int64(_insert, _index[parameter], v) : raw.sqlite3_bind_null(_insert, _index[parameter]), _connection.Handle!);
+
+    private static void Check(int rc, sqlite3 db)
+    {
+        if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, db);
     }
 
     /// <summary>Writes <paramref name="records"/> in one transaction of their own (the ledger's batches and its pending file).</summary>

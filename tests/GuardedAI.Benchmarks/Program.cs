@@ -6,6 +6,8 @@ using GuardedAI.Benchmarks;
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
 // … -- month 10000000            the month report on SQLite; month-postgres 10000000: on PostgreSQL (GUARDEDAI_BENCH_POSTGRES or its own server)
+// … -- redis 5                  the Redis figures alone: ceilings, 64 callers in one process and in 4, where the time goes
+// … -- sqlite 7                 the SQLite append comparison alone, 7 rounds of the four, medians and ratios
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
@@ -19,6 +21,12 @@ switch (args)
         return 0;
     case ["pgverify", var chained, ..]:
         await PostgreSqlVerifyBenchmarks.MeasureAsync(int.Parse(chained, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["redis", ..]:
+        await RedisProbe.RunAsync(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+        return 0;
+    case ["sqlite", ..]:
+        await SqliteProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

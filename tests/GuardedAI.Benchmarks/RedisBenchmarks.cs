@@ -14,6 +14,7 @@ public class RedisBenchmarks
     public const int PairsPerCaller = 40;
 
     private RedisServer? _server;
+    private bool _ownsServer;
     private GuardedAIRedis _redis = null!;
     private BudgetEngine _engine = null!;
     private BudgetPolicy _policy = null!;
@@ -21,9 +22,13 @@ public class RedisBenchmarks
     public static bool Available => Environment.GetEnvironmentVariable("GUARDEDAI_BENCH_REDIS") is { Length: > 0 } || RedisServer.Which("redis-server") is not null;
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => Setup(null);
+
+    /// <summary>On <paramref name="server"/>, or on a redis-server of its own when null.</summary>
+    internal void Setup(RedisServer? server)
     {
-        _server = RedisServer.Start() ?? throw new InvalidOperationException("No redis-server: install it or set GUARDEDAI_BENCH_REDIS=host:port.");
+        _ownsServer = server is null;
+        _server = server ?? RedisServer.Start() ?? throw new InvalidOperationException("No redis-server: install it or set GUARDEDAI_BENCH_REDIS=host:port.");
         _redis = GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = _server.Configuration, KeyPrefix = "{bench}:" }).GetAwaiter().GetResult();
         var options = new BudgetEngineOptions { LogAlerts = false, LeaseSweepInterval = TimeSpan.FromHours(1) };
         options.Store = _redis.Counters;
@@ -37,8 +42,10 @@ public class RedisBenchmarks
     {
         _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _redis.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _server?.Dispose();
+        if (_ownsServer) _server?.Dispose();
     }
+
+    internal RedisServer Server => _server!;
 
     [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "Redis: 64 callers, reserve + commit")]
     public Task Pairs64()
@@ -56,7 +63,7 @@ public class RedisBenchmarks
     }
 
     /// <summary>Latency of each pair with 64 callers for <paramref name="duration"/>: p50 and p99 in milliseconds, and pairs per second.</summary>
-    public async Task<(double P50, double P99, double PerSecond)> LatencyAsync(TimeSpan duration)
+    public async Task<(long Pairs, double P50, double P99, double PerSecond)> LatencyAsync(TimeSpan duration)
     {
         var samples = new System.Collections.Concurrent.ConcurrentBag<double>();
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -71,7 +78,7 @@ public class RedisBenchmarks
         })).ToArray();
         await Task.WhenAll(callers);
         var sorted = samples.Order().ToArray();
-        return (sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))], sorted.Length / watch.Elapsed.TotalSeconds);
+        return (sorted.Length, sorted[sorted.Length / 2], sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))], sorted.Length / watch.Elapsed.TotalSeconds);
     }
 
     public double? Ceiling() => _server?.EvalCeiling(BenchmarkScale.Pick(100_000, 200));

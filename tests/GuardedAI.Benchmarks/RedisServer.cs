@@ -53,13 +53,22 @@ internal sealed class RedisServer : IDisposable
         throw new InvalidOperationException("redis-server did not start listening within 10 s.");
     }
 
-    /// <summary>EVAL calls per second that <c>redis-benchmark</c> reaches with 64 clients: the server's ceiling for scripts.</summary>
-    public double? EvalCeiling(int requests)
+    /// <summary>The script of the EVAL ceiling: two commands on one key (INCRBY, EXPIRE), sent as EVAL.</summary>
+    public const string TrivialScript = "redis.call('INCRBY', KEYS[1], 1) redis.call('EXPIRE', KEYS[1], 3600) return 1";
+
+    /// <summary>EVAL calls per second that <c>redis-benchmark</c> reaches with 64 clients running <see cref="TrivialScript"/>.</summary>
+    public double? EvalCeiling(int requests) => RequestsPerSecond(requests, "EVAL", TrivialScript, "1", "bench:ceiling");
+
+    /// <summary>
+    /// Requests per second that <c>redis-benchmark</c> reaches with 64 clients sending <paramref name="command"/>
+    /// (<c>__rand_int__</c> in it is replaced by a random number per request); null without redis-benchmark.
+    /// </summary>
+    public double? RequestsPerSecond(int requests, params string[] command)
     {
         if (Which("redis-benchmark") is not { } tool) return null;
-        var script = "redis.call('INCRBY', KEYS[1], 1) redis.call('EXPIRE', KEYS[1], 3600) return 1";
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-h", Host, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c", "64", "-n", requests.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q", "EVAL", script, "1", "bench:ceiling" })
+        foreach (var arg in new[] { "-h", Host, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c", "64", "-r", "1000000000",
+                     "-n", requests.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q" }.Concat(command))
         {
             start.ArgumentList.Add(arg);
         }

@@ -85,28 +85,47 @@ internal static class Runner
         if (RedisBenchmarks.Available)
         {
             var redis = Run<RedisBenchmarks>(mode, keepInstance: true);
-            json["redis_pairs_per_sec"] = 1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64));
+            var pairsPerSecond = 1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64));
+            json["redis_pairs_per_sec"] = pairsPerSecond;
+            using var server = RedisServer.Start()!;
+            var ceilings = RedisFigures.MeasureCeilings(server, BenchmarkScale.Pick(100_000, 200));
             var instance = new RedisBenchmarks();
-            instance.Setup();
+            instance.Setup(server);
             try
             {
-                var (p50, p99, perSecond) = await instance.LatencyAsync(TimeSpan.FromSeconds(smoke ? 0.2 : 5));
-                var ceiling = instance.Ceiling();
-                json["redis_p50_ms"] = p50;
-                json["redis_p99_ms"] = p99;
-                json["redis_latency_run_pairs_per_sec"] = perSecond;
-                json["redis_eval_ceiling_per_sec"] = ceiling;
-                json["redis_vs_eval_ceiling_ratio"] = ceiling is { } c ? (1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64))) / c : null;
+                var one = await RedisFigures.MeasureCostAsync(server, () => instance.LatencyAsync(TimeSpan.FromSeconds(smoke ? 0.2 : 5)));
+                json["redis_p50_ms"] = one.P50Ms;
+                json["redis_p99_ms"] = one.P99Ms;
+                json["redis_latency_run_pairs_per_sec"] = one.PairsPerSecond;
+                json["redis_server_cpu_us_per_pair"] = one.ServerCpuUsPerPair;
+                json["redis_client_cpu_us_per_pair"] = one.ClientCpuUsPerPair;
+                json["redis_script_us_per_call"] = one.ScriptUsPerCall;
             }
             finally
             {
                 instance.Cleanup();
             }
+            json["redis_eval_ceiling_per_sec"] = ceilings.TrivialEval.PerSecond;
+            json["redis_vs_eval_ceiling_ratio"] = ceilings.TrivialEval.PerSecond is { } c ? pairsPerSecond / c : null;
+            json["redis_eval_ceiling_server_cpu_us"] = ceilings.TrivialEval.ServerCpuUs;
+            json["redis_reserve_script_ceiling_per_sec"] = ceilings.Reserve.PerSecond;
+            json["redis_settle_script_ceiling_per_sec"] = ceilings.Settle.PerSecond;
+            json["redis_pair_scripts_server_cpu_us"] = ceilings.PairServerCpuUs;
+            json["redis_pair_script_ceiling_per_sec"] = ceilings.Pair;
+            json["redis_vs_pair_script_ceiling_ratio"] = ceilings.Pair is { } pc ? pairsPerSecond / pc : null;
+            var four = await RedisFigures.MeasureCostAsync(server, () => RedisFigures.ProcessesAsync(server, 4, smoke ? 0.2 : 5));
+            json["redis_pairs_per_sec_4proc"] = four.PairsPerSecond;
+            json["redis_p50_ms_4proc"] = four.P50Ms;
+            json["redis_p99_ms_4proc"] = four.P99Ms;
+            json["redis_server_cpu_us_per_pair_4proc"] = four.ServerCpuUsPerPair;
         }
         else
         {
             json["redis_pairs_per_sec"] = null;
             json["redis_vs_eval_ceiling_ratio"] = null;
+            json["redis_pairs_per_sec_4proc"] = null;
+            json["redis_p50_ms_4proc"] = null;
+            json["redis_p99_ms_4proc"] = null;
             json["redis_note"] = "redis-server is not installed and GUARDEDAI_BENCH_REDIS is not set";
         }
 

@@ -15,6 +15,9 @@ public class SqliteAppendBenchmarks
 {
     public const int Rows = 1000;
 
+    /// <summary>The ledgers' <see cref="SqliteLedgerOptions.BatchSize"/>: <see cref="Rows"/>, or the <c>GUARDEDAI_BENCH_SQLITE_BATCH</c> environment variable.</summary>
+    public static int BatchSize => int.TryParse(Environment.GetEnvironmentVariable("GUARDEDAI_BENCH_SQLITE_BATCH"), out var size) ? size : Rows;
+
     private string _dir = null!;
     private SqliteUsageLedger _batched = null!;
     private SqliteUsageLedger _synchronous = null!;
@@ -27,8 +30,9 @@ public class SqliteAppendBenchmarks
     {
         _dir = Path.Combine(Path.GetTempPath(), "guardedai-bench-sqlite-" + Environment.ProcessId);
         Directory.CreateDirectory(_dir);
-        _batched = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "batched.db"), Durability = LedgerDurability.Batched });
-        _synchronous = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "synchronous.db"), Durability = LedgerDurability.Synchronous });
+        // Up to Rows records per transaction, as the raw writer commits (the default BatchSize is 256: see docs/benchmarks.md).
+        _batched = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "batched.db"), Durability = LedgerDurability.Batched, BatchSize = BatchSize });
+        _synchronous = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "synchronous.db"), Durability = LedgerDurability.Synchronous, BatchSize = BatchSize });
         _rawNormal = RawWriter.Open(Path.Combine(_dir, "raw-normal.db"), "NORMAL");
         _rawFull = RawWriter.Open(Path.Combine(_dir, "raw-full.db"), "FULL");
     }

@@ -7,12 +7,14 @@ using GuardedAI.Redis;
 // Usage: GuardedAI.Redis.LoadWorker <mode> key=value…
 //   mode load:   run `callers` concurrent callers, each making up to `calls` calls (or forever=true until killed);
 //                prints "C <id>" after each commit is acknowledged, then "DONE committed=… denied=… maxseen=…".
+//   mode pairs:  reserve + commit pairs for the benchmark's multi-process figure (PairsMode.cs).
 //   mode report: start an engine (restoring state), print "USAGE <dimension> <window> <units>" for each limit.
 // Settings: redis=<connection string> (omit for in-process counters), sqlite=<path>, lease=<seconds>, seed=<n>.
 var mode = args.Length > 0 ? args[0] : "load";
 var settings = args.Skip(1).Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
 string Get(string name, string fallback) => settings.TryGetValue(name, out var v) ? v : fallback;
 int GetInt(string name, int fallback) => int.Parse(Get(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+if (mode == "pairs") return await PairsMode.RunAsync(settings);
 
 var policy = Policies.Shared;
 var options = new BudgetEngineOptions

@@ -96,6 +96,54 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task A_calendar_counter_gets_its_expiry_when_created_even_by_a_settlement_after_it_expired()
+    {
+        // The scripts set a calendar window's expiry only when they create the key (it never changes): check both creators.
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        var hour = Charge("s", BudgetDimension.TotalTokens, 100, 1000, BudgetWindow.Hour);
+        var key = redis.Counters.CounterKeyName(hour.Key);
+        var expected = (hour.WindowEnd + redis.Options.CounterGracePeriod - DateTimeOffset.UtcNow).TotalSeconds;
+
+        await redis.Counters.TryReserveAsync(new CounterReservation("first", [hour], Now.AddMinutes(5)));
+        await redis.Counters.TryReserveAsync(new CounterReservation("second", [hour], Now.AddMinutes(5)));
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value.TotalSeconds, expected - 5, expected + 5);
+
+        await db.KeyDeleteAsync(key); // the key expired between the reservation and its settlement
+        Assert.Equal([40L], await SettleAsync(redis.Counters, "first", [hour with { Amount = 140 }]));
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value.TotalSeconds, expected - 5, expected + 5);
+        // An amount equal to what was reserved is only read.
+        Assert.Equal([40L], await SettleAsync(redis.Counters, "second", [hour with { Amount = 100 }]));
+    }
+
+    [Fact]
+    public async Task Scripts_called_by_their_sha1_still_run_after_the_server_forgot_them()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 100, 1000);
+        await redis.Counters.TryReserveAsync(new CounterReservation("a", [tokens], Now.AddMinutes(5)));
+        await redis.Connection.GetDatabase().ExecuteAsync("SCRIPT", "FLUSH"); // as after a restart or a failover
+
+        var reservation = new CounterReservation("b", [tokens], Now.AddMinutes(5));
+        Assert.True((await redis.Counters.TryReserveAsync(reservation)).Success);
+        Assert.Equal([200L], reservation.Values.ToArray());
+        Assert.Equal([150L], await SettleAsync(redis.Counters, "a", [tokens with { Amount = 50 }]));
+    }
+
+    [Fact]
+    public async Task A_reservation_id_reserved_twice_returns_both_amounts_when_it_is_settled()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 100, 1000);
+        // The lease is added to, not replaced: when it exists already, and when one reservation charges a counter twice.
+        await redis.Counters.TryReserveAsync(new CounterReservation("twice", [tokens], Now.AddMinutes(5)));
+        await redis.Counters.TryReserveAsync(new CounterReservation("twice", [tokens], Now.AddMinutes(5)));
+        await redis.Counters.TryReserveAsync(new CounterReservation("twice", [tokens, tokens with { Amount = 30 }], Now.AddMinutes(5)));
+        Assert.Equal([330L], await redis.Counters.ReadAsync([tokens.Key]));
+        Assert.Equal([50L], await SettleAsync(redis.Counters, "twice", [tokens with { Amount = 50 }]));
+    }
+
+    [Fact]
     public async Task Four_engines_with_64_callers_each_never_exceed_a_limit_and_counters_equal_the_records()
     {
         var prefix = RedisFixture.NewPrefix();

@@ -70,6 +70,25 @@ public class LedgerIntegrityTests
     }
 
     [Fact]
+    public async Task Ids_already_written_take_no_place_in_the_chain_when_a_batch_repeats_them()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("repeats.db");
+        await using (var ledger = new SqliteUsageLedger(new SqliteLedgerOptions { Path = path, Durability = LedgerDurability.Batched, BatchSize = 100 }))
+        {
+            for (var i = 0; i < 5; i++) await ledger.AppendAsync(Record(i));
+            await ledger.FlushAsync();
+            // One batch: two ids already in the file, then new ones, then a repeat of a new one.
+            foreach (var i in new[] { 1, 3, 5, 6, 5, 7 }) await ledger.AppendAsync(Record(i));
+        }
+
+        var result = SqliteLedgerVerifier.Verify(path);
+
+        Assert.True(result.IsIntact, string.Join("\n", result.Findings));
+        Assert.Equal(8, result.Entries);
+    }
+
+    [Fact]
     public async Task A_changed_cost_is_found_and_named()
     {
         using var dir = new TempDirectory();

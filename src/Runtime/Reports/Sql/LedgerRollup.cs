@@ -24,19 +24,45 @@ internal sealed record LedgerRollup(string Table, string BucketColumn, long Grai
     /// </summary>
     public string Upsert(LedgerSqlDialect dialect, string source)
     {
-        string Add(string column) => $"{column} = {Table}.{column} + excluded.{column}";
-        string AddMoney(string column) => $"{column} = {dialect.AddMoney($"{Table}.{column}", $"excluded.{column}")}";
         var grain = GrainTicks.ToString(CultureInfo.InvariantCulture);
         return $"""
-            INSERT INTO {Table} ({BucketColumn}, budget, tenant, provider, model, status, price_version, requests, input_tokens, output_tokens,
-                cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, duration_ticks)
+            INSERT INTO {Table} ({KeyColumns}, {SumColumns})
             SELECT ts_ticks - (ts_ticks % {grain}), budget, coalesce(tenant, ''), coalesce(provider, ''), coalesce(model, ''), status,
                 coalesce(price_version, ''), count(*), {dialect.SumLong("input_tokens")}, {dialect.SumLong("output_tokens")},
                 {dialect.SumLong("cached_input_tokens")}, {dialect.SumLong("reasoning_tokens")}, {dialect.SumLong("est_input_tokens")},
                 {dialect.SumLong("est_output_tokens")}, {dialect.SumMoney("est_cost_usd")}, {dialect.SumMoney("cost_usd")}, {dialect.SumLong("duration_ticks")}
             FROM {source}
             GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-            ON CONFLICT ({BucketColumn}, budget, tenant, provider, model, status, price_version) DO UPDATE SET
+            {OnConflict(dialect)}
+            """;
+    }
+
+    /// <summary>The parameters of <see cref="UpsertRow"/>, in the order of its columns: the key, then the sums.</summary>
+    public static readonly IReadOnlyList<string> RowParameters =
+        ["@bucket", "@budget", "@tenant", "@provider", "@model", "@status", "@price", "@requests", "@in", "@out", "@cached", "@reasoning",
+         "@est_in", "@est_out", "@est_cost", "@cost", "@duration"];
+
+    /// <summary>
+    /// The upsert that adds one group already summed by the writer (its key and sums as <see cref="RowParameters"/>) to
+    /// this rollup: the same columns and the same conflict rule as <see cref="Upsert"/>.
+    /// </summary>
+    public string UpsertRow(LedgerSqlDialect dialect) => $"""
+        INSERT INTO {Table} ({KeyColumns}, {SumColumns})
+        VALUES ({string.Join(", ", RowParameters)})
+        {OnConflict(dialect)}
+        """;
+
+    private string KeyColumns => $"{BucketColumn}, budget, tenant, provider, model, status, price_version";
+
+    private const string SumColumns = "requests, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, est_input_tokens, est_output_tokens, "
+        + "est_cost_usd, cost_usd, duration_ticks";
+
+    private string OnConflict(LedgerSqlDialect dialect)
+    {
+        string Add(string column) => $"{column} = {Table}.{column} + excluded.{column}";
+        string AddMoney(string column) => $"{column} = {dialect.AddMoney($"{Table}.{column}", $"excluded.{column}")}";
+        return $"""
+            ON CONFLICT ({KeyColumns}) DO UPDATE SET
                 {Add("requests")}, {Add("input_tokens")}, {Add("output_tokens")}, {Add("cached_input_tokens")}, {Add("reasoning_tokens")},
                 {Add("est_input_tokens")}, {Add("est_output_tokens")}, {AddMoney("est_cost_usd")}, {AddMoney("cost_usd")}, {Add("duration_ticks")}
             """;
