@@ -5,6 +5,7 @@ using GuardedAI.Benchmarks;
 //   every comparison, then one JSON object on the last line (docs/benchmarks.md)
 // … -- --filter '*Guard*'          BenchmarkDotNet's own switcher, for one benchmark class
 // … -- conversations 1000000      memory of a million one-call conversations
+// … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 switch (args)
@@ -14,6 +15,10 @@ switch (args)
         return 0;
     case ["whatif", var calls, ..]:
         await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["build", ..]:
+        var sizes = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Console.WriteLine(BuildOverhead.Run(sizes.ElementAtOrDefault(0) is > 0 and var i ? i : 200, sizes.ElementAtOrDefault(1) is > 0 and var c ? c : 1000, sizes.ElementAtOrDefault(2) is > 0 and var r ? r : 5));
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

@@ -14,7 +14,7 @@ public class BenchmarkSmokeTests
     [
         "guard_overhead_ns", "new_prompt_overhead_ns", "allocated_bytes_per_call", "guard_vs_limiter_ratio", "guarded_pairs_per_sec_64",
         "tokenizer_vs_sharptoken_throughput_ratio", "conversation_estimate_ns", "redis_pairs_per_sec", "redis_vs_eval_ceiling_ratio",
-        "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "oversized_prompt_reject_ms",
+        "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "analyzer_overhead_no_llm_percent", "oversized_prompt_reject_ms",
     ];
 
     [Fact]
