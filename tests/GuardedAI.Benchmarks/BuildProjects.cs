@@ -275,7 +275,7 @@ internal sealed class BuildProjects
 }
 
 /// <summary>What the repository built that the generated projects use: the runtime, its packages, our Roslyn components.</summary>
-internal sealed record RepositoryOutputs(string RuntimeAssembly, IReadOnlyList<(string Id, string Version)> RuntimePackages, IReadOnlyList<string> Analyzers)
+internal sealed record RepositoryOutputs(string Repository, string RuntimeAssembly, IReadOnlyList<(string Id, string Version)> RuntimePackages, IReadOnlyList<string> Analyzers)
 {
     /// <summary>
     /// Finds the repository above the benchmark's own output (bin/&lt;Configuration&gt;/net10.0) and the generator,
@@ -304,6 +304,6 @@ internal sealed record RepositoryOutputs(string RuntimeAssembly, IReadOnlyList<(
             .Select(e => (string)e.Attribute("Include")!)
             .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
             .ToList();
-        return new RepositoryOutputs(Path.Combine(baseDir, "GuardedAI.Runtime.dll"), packages, analyzers);
+        return new RepositoryOutputs(repo.FullName, Path.Combine(baseDir, "GuardedAI.Runtime.dll"), packages, analyzers);
     }
 }

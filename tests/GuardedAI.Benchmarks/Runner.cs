@@ -129,6 +129,21 @@ internal static class Runner
         json["cold_start_guarded_ms"] = cold.GuardedMs;
         json["cold_start_bare_peak_mib"] = cold.BarePeakBytes / 1048576.0;
         json["cold_start_guarded_peak_mib"] = cold.GuardedPeakBytes / 1048576.0;
+        if (smoke)
+        {
+            json["cold_start_ratio_ready_to_run"] = null;
+            json["cold_start_ready_to_run_note"] = "not published in smoke mode";
+        }
+        else
+        {
+            // The same children published as a user would ship an app: ReadyToRun, framework-dependent.
+            var (published, why) = ColdStartApp.Publish();
+            var r2r = published is null ? null : ColdStart.Run(5, published);
+            json["cold_start_ratio_ready_to_run"] = r2r?.Ratio;
+            json["cold_start_ready_to_run_bare_ms"] = r2r?.BareMs;
+            json["cold_start_ready_to_run_guarded_ms"] = r2r?.GuardedMs;
+            if (why is not null) json["cold_start_ready_to_run_note"] = why;
+        }
 
         if (smoke)
         {
