@@ -47,7 +47,7 @@ internal static partial class BuildOverhead
     {
         var projects = WriteOnly(interfaces, callSites);
         var root = projects.Root;
-        Dotnet(["restore", Path.Combine(root, "BuildBench.slnx"), "-nologo", "-v:q"]);
+        Restore(projects);
         var revision = 0;
         // Every build follows an edit of one source file, or MSBuild would find the output up to date and skip the compiler.
         (double Ms, string Log) EditAndBuild(string project, bool report = false, params string[] extra)
@@ -87,6 +87,9 @@ internal static partial class BuildOverhead
             Median(times[projects.LlmWith]), Median(times[projects.LlmWithout]), Median(times[projects.PlainWith]), Median(times[projects.PlainWithout]),
             llmReport, plainReport);
     }
+
+    /// <summary>Restores the four projects (a no-op when nothing changed).</summary>
+    public static void Restore(BuildProjects projects) => Dotnet(["restore", Path.Combine(projects.Root, "BuildBench.slnx"), "-nologo", "-v:q"]);
 
     /// <summary>
     /// After a build of <c>llm-with</c> that wrote the generated files to disk, and copies our generator's files into

@@ -21,12 +21,15 @@ internal static class BuildProfile
     {
         var projects = BuildOverhead.WriteOnly(interfaces, callSites);
         var outputs = RepositoryOutputs.Locate();
+        BuildOverhead.Restore(projects);
         var references = ReferencePaths(projects.LlmWith).Select(p => MetadataReference.CreateFromFile(p)).ToList();
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        // The SDK's implicit usings for a console project, as the build adds them.
+        const string globalUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
+            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
         var trees = Directory.GetFiles(Path.Combine(projects.Root, "llm-src"), "*.cs", SearchOption.AllDirectories)
-            .Append(Path.Combine(projects.Root, "llm-with", "obj", "Debug", "net10.0", "llm-with.GlobalUsings.g.cs"))
-            .Where(File.Exists)
-            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p)).ToList();
+            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
+            .Append(CSharpSyntaxTree.ParseText(globalUsings, parse, "GlobalUsings.g.cs")).ToList();
         var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
         CSharpCompilation Fresh() => CSharpCompilation.Create("BuildBench", trees, references, options);
 
