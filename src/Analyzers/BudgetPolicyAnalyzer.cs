@@ -28,6 +28,10 @@ public sealed class BudgetPolicyAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            // Both the attribute and the builder are GuardedAI's: without it among the references, look nothing up (a
+            // type lookup walks every referenced assembly's type tables, the largest cost an idle analyzer has).
+            if (!AssemblyGate.References(start.Compilation, AssemblyGate.GuardedAI))
+                return;
             if (start.Compilation.GetTypeByMetadataName(RuntimeTypeNames.LlmBudgetAttribute) is { } attributeType)
                 start.RegisterSymbolAction(symbolContext => AnalyzeType(symbolContext, attributeType), SymbolKind.NamedType);
             if (FluentBudgetReader.Create(start.Compilation) is { } reader)

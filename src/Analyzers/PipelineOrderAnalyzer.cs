@@ -26,6 +26,9 @@ public sealed class PipelineOrderAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.RegisterCompilationStartAction(start =>
         {
+            // The chain needs GuardedAI's UseBudget: without GuardedAI among the references, look nothing up.
+            if (!AssemblyGate.References(start.Compilation, AssemblyGate.GuardedAI))
+                return;
             if (PipelineChain.Create(start.Compilation) is { } chain)
                 start.RegisterSyntaxNodeAction(nodeContext => Analyze(nodeContext, chain), SyntaxKind.InvocationExpression);
         });

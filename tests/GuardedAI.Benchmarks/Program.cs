@@ -8,6 +8,9 @@ using GuardedAI.Benchmarks;
 // … -- month 10000000            the month report on SQLite; month-postgres 10000000: on PostgreSQL (GUARDEDAI_BENCH_POSTGRES or its own server)
 // … -- redis 5                  the Redis figures alone: ceilings, 64 callers in one process and in 4, where the time goes
 // … -- sqlite 7                 the SQLite append comparison alone, 7 rounds of the four, medians and ratios
+// … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
+// … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
+// … -- coldstarts 5              process start → first guarded call against a bare client's, as built and published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
@@ -28,6 +31,14 @@ switch (args)
     case ["sqlite", ..]:
         await SqliteProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
         return 0;
+    case ["build", ..]:
+        var sizes = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Console.WriteLine(BuildOverhead.Run(sizes.ElementAtOrDefault(0) is > 0 and var i ? i : 200, sizes.ElementAtOrDefault(1) is > 0 and var c ? c : 1000, sizes.ElementAtOrDefault(2) is > 0 and var r ? r : 5));
+        return 0;
+    case ["buildprofile", ..]:
+        var profile = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        BuildProfile.Run(profile.ElementAtOrDefault(0) is > 0 and var pi ? pi : 200, profile.ElementAtOrDefault(1) is > 0 and var pc ? pc : 1000, profile.ElementAtOrDefault(2) is > 0 and var pr ? pr : 5);
+        return 0;
     case ["probe", ..]:
         await Probe.RunAsync();
         return 0;
@@ -41,6 +52,13 @@ switch (args)
         return 0;
     case ["coldstart", var mode]:
         return await ColdStart.ChildAsync(mode);
+    case ["coldstarts", var times]:
+        // Both ways a user runs an app: as built (JIT) and published ReadyToRun.
+        var runs = int.Parse(times, System.Globalization.CultureInfo.InvariantCulture);
+        Console.WriteLine($"JIT:        {ColdStart.Run(runs)}");
+        var (app, why) = ColdStartApp.Publish();
+        Console.WriteLine(app is null ? $"ReadyToRun: {why}" : $"ReadyToRun: {ColdStart.Run(runs, app)}");
+        return 0;
     case [var flag, ..] when flag is "--quick" or "--full" or "--smoke":
         var records = args.SkipWhile(a => a != "--records").Skip(1).Select(long.Parse).FirstOrDefault(10_000_000);
         return await Runner.RunAsync(flag[2..], records);

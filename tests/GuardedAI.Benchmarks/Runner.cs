@@ -176,9 +176,47 @@ internal static class Runner
         json["cold_start_guarded_ms"] = cold.GuardedMs;
         json["cold_start_bare_peak_mib"] = cold.BarePeakBytes / 1048576.0;
         json["cold_start_guarded_peak_mib"] = cold.GuardedPeakBytes / 1048576.0;
+        if (smoke)
+        {
+            json["cold_start_ratio_ready_to_run"] = null;
+            json["cold_start_ready_to_run_note"] = "not published in smoke mode";
+        }
+        else
+        {
+            // The same children published as a user would ship an app: ReadyToRun, framework-dependent.
+            var (published, why) = ColdStartApp.Publish();
+            var r2r = published is null ? null : ColdStart.Run(5, published);
+            json["cold_start_ratio_ready_to_run"] = r2r?.Ratio;
+            json["cold_start_ready_to_run_bare_ms"] = r2r?.BareMs;
+            json["cold_start_ready_to_run_guarded_ms"] = r2r?.GuardedMs;
+            if (why is not null) json["cold_start_ready_to_run_note"] = why;
+        }
 
-        json["build_overhead_percent"] = null;
-        json["build_overhead_note"] = "not measured by this program; see docs/benchmarks.md (tools/bench-analyzers.sh)";
+        if (smoke)
+        {
+            // Smoke writes the generated projects (the code path) but builds nothing: a dozen dotnet builds take minutes.
+            BuildOverhead.WriteOnly(4, 20);
+            json["build_overhead_percent"] = null;
+            json["analyzer_overhead_no_llm_percent"] = null;
+            json["build_overhead_note"] = "not built in smoke mode";
+        }
+        else
+        {
+            // Quick: the capture and report builds warm the compiler server, so the "without" builds get no warm-up of their own.
+            var build = BuildOverhead.Run(interfaces: 200, callSites: 1000, runs: mode == "full" ? 9 : 3, warmUp: mode == "full");
+            json["build_overhead_percent"] = build.OverheadPercent;
+            json["analyzer_overhead_no_llm_percent"] = build.NoLlmOverheadPercent;
+            json["build_with_ms"] = build.LlmWithMs;
+            json["build_without_ms"] = build.LlmWithoutMs;
+            json["build_no_llm_with_ms"] = build.PlainWithMs;
+            json["build_no_llm_without_ms"] = build.PlainWithoutMs;
+            json["build_guardedai_analyzers_reported_ms"] = build.LlmReport.GuardedAIAnalyzersMs;
+            json["build_generator_reported_ms"] = build.LlmReport.GeneratorMs;
+            json["build_all_analyzers_reported_ms"] = build.LlmReport.AllAnalyzersMs;
+            json["build_reported_overhead_percent"] = build.ReportedOverheadPercent;
+            json["build_no_llm_guardedai_reported_ms"] = build.PlainReport.GuardedAIAnalyzersMs + build.PlainReport.GeneratorMs;
+            json["analyzer_overhead_no_llm_reported_percent"] = build.NoLlmReportedOverheadPercent;
+        }
 
         json["oversized_prompt_reject_ms"] = Rejection(smoke);
 

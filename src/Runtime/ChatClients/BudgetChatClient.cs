@@ -153,7 +153,7 @@ public class BudgetChatClient : DelegatingChatClient
                 idle.Handing();
                 yield return update;
                 idle.Resumed();
-                if (meter.IsPastReservation)
+                if (await meter.IsPastReservationAsync(cancellationToken).ConfigureAwait(false))
                 {
                     cutOff = true;
                     break;

@@ -9,9 +9,18 @@ namespace GuardedAI;
 /// the output tokens counted chunk by chunk, so the guard knows the moment a provider streams past the output it
 /// reserved — a provider that ignores <c>max_tokens</c> is stopped within one chunk instead of after the stream ends.
 /// </summary>
+/// <remarks>
+/// In a process's first second the vocabulary may still be loading, and a chunk then counts as its safe upper bound
+/// (its UTF-8 length), several times its real count: a stream would be cut long before it reached its reservation. So
+/// the chunks counted with the bound are kept, and only when the bound says the reservation is passed does
+/// <see cref="IsPastReservationAsync"/> wait for the vocabulary and count them again exactly. Below the reservation by
+/// the bound means below it exactly (the bound is never below the exact count), so nothing waits then.
+/// </remarks>
 internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputTokens)
 {
     private readonly StringBuilder _text = new();
+    private List<string>? _boundedChunks;
+    private long _boundedTokens;
 
     public UsageDetails? Reported { get; private set; }
 
@@ -20,8 +29,24 @@ internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputToke
     /// <summary>Output tokens counted so far (each chunk counted on its own: never fewer than the whole text has).</summary>
     public long CountedOutputTokens { get; private set; }
 
-    /// <summary>Whether what arrived is past the reserved output.</summary>
+    /// <summary>Whether what arrived is past the reserved output, as counted so far (possibly with the upper bound).</summary>
     public bool IsPastReservation => OutputSoFar > reservedOutputTokens;
+
+    /// <summary>Whether what arrived is past the reserved output, counted exactly: when only chunks counted with the upper
+    /// bound (the vocabulary still loading) put it past, waits for the vocabulary and counts them again.</summary>
+    public async ValueTask<bool> IsPastReservationAsync(CancellationToken cancellationToken)
+    {
+        if (!IsPastReservation) return false;
+        if ((Reported?.OutputTokenCount ?? 0) > reservedOutputTokens) return true; // the provider's own word, not a bound
+        if (_boundedChunks is not { Count: > 0 } chunks || counter is not ChatTokenCounter { IsLoaded: false } loading) return IsPastReservation;
+        await loading.WhenLoaded.WaitAsync(cancellationToken).ConfigureAwait(false);
+        long exact = 0;
+        foreach (var chunk in chunks) exact += counter.CountText(chunk);
+        CountedOutputTokens += exact - _boundedTokens;
+        chunks.Clear();
+        _boundedTokens = 0;
+        return IsPastReservation;
+    }
 
     private long OutputSoFar => Math.Max(CountedOutputTokens, Reported?.OutputTokenCount ?? 0);
 
@@ -35,15 +60,25 @@ internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputToke
                     (Reported ??= new UsageDetails()).Add(usage.Details);
                     break;
                 case TextContent text when !string.IsNullOrEmpty(text.Text):
-                    _text.Append(text.Text);
-                    CountedOutputTokens += counter.CountText(text.Text);
+                    Count(text.Text);
                     break;
                 case TextReasoningContent reasoning when !string.IsNullOrEmpty(reasoning.Text):
-                    _text.Append(reasoning.Text);
-                    CountedOutputTokens += counter.CountText(reasoning.Text);
+                    Count(reasoning.Text);
                     break;
             }
         }
+    }
+
+    private void Count(string chunk)
+    {
+        _text.Append(chunk);
+        // Asked before counting: a vocabulary that finishes loading in between only makes a kept chunk exact already.
+        var bounded = counter is ChatTokenCounter { IsLoaded: false };
+        var tokens = counter.CountText(chunk);
+        CountedOutputTokens += tokens;
+        if (!bounded) return;
+        (_boundedChunks ??= []).Add(chunk);
+        _boundedTokens += tokens;
     }
 
     /// <summary>The update that ends a stream the guard cut: a finish reason of <see cref="ChatFinishReason.Length"/> and
