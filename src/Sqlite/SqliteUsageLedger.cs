@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using GuardedAI.Reports;
+using GuardedAI.Reports.Sql;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -139,12 +141,9 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         SqliteSchema.SetBusyTimeout(connection, _options.BusyTimeout);
         await using var command = connection.CreateCommand();
-        var where = new List<string>();
-        if (query.From is { } from) { where.Add("ts_ticks >= $from"); command.Parameters.AddWithValue("$from", from.UtcTicks); }
-        if (query.To is { } to) { where.Add("ts_ticks < $to"); command.Parameters.AddWithValue("$to", to.UtcTicks); }
-        if (query.Budget is { } budget) { where.Add("budget = $budget"); command.Parameters.AddWithValue("$budget", budget); }
-        if (query.Tenant is { } tenant) { where.Add("tenant = $tenant"); command.Parameters.AddWithValue("$tenant", tenant); }
-        command.CommandText = $"SELECT {SqliteRecordColumns.Select} FROM usage_records" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY ts_ticks, seq;";
+        // The same record read as every SQL ledger's (LedgerSql), in SQLite's dialect.
+        LedgerSql.ReadRecords(command, SqliteDialect.Instance, query.From ?? DateTimeOffset.MinValue, query.To ?? DateTimeOffset.MaxValue,
+            new UsageFilter { Budget = query.Budget, Tenant = query.Tenant });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

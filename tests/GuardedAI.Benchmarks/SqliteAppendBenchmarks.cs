@@ -30,7 +30,7 @@ public class SqliteAppendBenchmarks
     {
         _dir = Path.Combine(Path.GetTempPath(), "guardedai-bench-sqlite-" + Environment.ProcessId);
         Directory.CreateDirectory(_dir);
-        // Up to Rows records per transaction, as the raw writer commits (the default BatchSize is 256: see docs/benchmarks.md).
+        // Up to Rows records per transaction, as the raw writer commits (the ledger's default BatchSize, 1,000).
         _batched = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "batched.db"), Durability = LedgerDurability.Batched, BatchSize = BatchSize });
         _synchronous = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "synchronous.db"), Durability = LedgerDurability.Synchronous, BatchSize = BatchSize });
         _rawNormal = RawWriter.Open(Path.Combine(_dir, "raw-normal.db"), "NORMAL");
