@@ -1,3 +1,4 @@
+using GuardedAI.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +23,7 @@ public static class PostgreSqlGuardedAIBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddConfigurationSection(SectionName, Schema);
-        var retention = new PostgreSqlRetentionTarget();
+        var retention = new RetentionTarget<PostgreSqlLedgerOptions>();
         builder.Services.AddSingleton<IGuardedAIEngineSetup>(new PostgreSqlLedgerSetup(builder.Configuration?.GetSection(SectionName), configure, retention));
         // Automatic retention (GuardedAI:PostgreSql:Retention, or PostgreSqlLedgerOptions.Retention): a background worker of the host.
         builder.Services.AddSingleton<IHostedService>(services => new PostgreSqlRetentionWorker(retention,
@@ -42,13 +43,7 @@ public static class PostgreSqlGuardedAIBuilderExtensions
         .Value("SpillPath", ConfigurationValue.Text.NonEmpty)
         .Value("SpillCapacity", ConfigurationValue.Integer(1, 100_000_000))
         .Value("RetryIntervalMs", ConfigurationValue.Integer(1, 3_600_000))
-        .Section("Retention", new ConfigurationSchema("the PostgreSQL retention section")
-            .Value("Enabled", ConfigurationValue.Boolean)
-            .Value("RawDays", ConfigurationValue.Integer(1, 100_000))
-            .Value("RollupMonths", ConfigurationValue.Integer(1, 10_000))
-            .Value("IntervalMinutes", ConfigurationValue.Integer(1, 525_600))
-            .Value("BatchSize", ConfigurationValue.Integer(1, 1_000_000))
-            .Value("KeepFrom", ConfigurationValue.Custom("a date (yyyy-MM-dd, UTC)", raw => PostgreSqlRetentionSection.TryParseDate(raw, out _))));
+        .Section("Retention", RetentionSection.Schema("the PostgreSQL retention section"));
 
     /// <summary>Reads the section into options (then <paramref name="configure"/>).</summary>
     internal static PostgreSqlLedgerOptions ReadOptions(IConfigurationSection? section, Action<PostgreSqlLedgerOptions>? configure)
@@ -59,18 +54,14 @@ public static class PostgreSqlGuardedAIBuilderExtensions
         return options;
     }
 
-    private sealed class PostgreSqlLedgerSetup(IConfigurationSection? section, Action<PostgreSqlLedgerOptions>? configure, PostgreSqlRetentionTarget retention) : IGuardedAIEngineSetup
+    private sealed class PostgreSqlLedgerSetup(IConfigurationSection? section, Action<PostgreSqlLedgerOptions>? configure, RetentionTarget<PostgreSqlLedgerOptions> retention) : IGuardedAIEngineSetup
     {
         public string ConfigurationSection => SectionName;
 
         public async ValueTask ConfigureAsync(BudgetEngineOptions target, IServiceProvider services, CancellationToken cancellationToken)
         {
             var options = ReadOptions(section, configure);
-            if (options.Retention is { } policy)
-            {
-                var errors = policy.Problems().Select(p => new ConfigurationError($"GuardedAI:{SectionName}:Retention:{(p.Setting == nameof(PostgreSqlRetentionOptions.Interval) ? "IntervalMinutes" : p.Setting)}", p.Problem)).ToList();
-                if (errors.Count > 0) throw new GuardedAIConfigurationException(errors);
-            }
+            options.Retention?.ThrowIfInvalid($"GuardedAI:{SectionName}:Retention");
             var ledger = await PostgreSqlUsageLedger.OpenAsync(options, target.LoggerFactory?.CreateLogger("GuardedAI.Ledger"), target.AlertSinks, cancellationToken).ConfigureAwait(false);
             target.Ledger = ledger;
             // Audit entries (breaker changes, resets, retention removals) go into this instance's own segments, beside its records.
@@ -97,7 +88,7 @@ internal sealed class PostgreSqlSection
     public string? SpillPath { get; set; }
     public int? SpillCapacity { get; set; }
     public int? RetryIntervalMs { get; set; }
-    public PostgreSqlRetentionSection? Retention { get; set; }
+    public RetentionSection? Retention { get; set; }
 
     public void ApplyTo(PostgreSqlLedgerOptions options)
     {
@@ -111,31 +102,6 @@ internal sealed class PostgreSqlSection
         if (SpillPath is not null) options.SpillPath = SpillPath;
         if (SpillCapacity is { } spill) options.SpillCapacity = spill;
         if (RetryIntervalMs is { } retry) options.RetryInterval = TimeSpan.FromMilliseconds(retry);
-        if (Retention is { } retention) options.Retention = retention.Enabled == false ? null : retention.ApplyTo(options.Retention ?? new PostgreSqlRetentionOptions());
+        if (Retention is { } retention) options.Retention = retention.ApplyTo(options.Retention);
     }
-}
-
-/// <summary>The <c>GuardedAI:PostgreSql:Retention</c> section as configuration spells it; its presence turns automatic retention on (<c>Enabled: false</c> turns it off).</summary>
-internal sealed class PostgreSqlRetentionSection
-{
-    public bool? Enabled { get; set; }
-    public int? RawDays { get; set; }
-    public int? RollupMonths { get; set; }
-    public int? IntervalMinutes { get; set; }
-    public int? BatchSize { get; set; }
-    public string? KeepFrom { get; set; }
-
-    public PostgreSqlRetentionOptions ApplyTo(PostgreSqlRetentionOptions options)
-    {
-        if (RawDays is { } raw) options.RawDays = raw;
-        if (RollupMonths is { } months) options.RollupMonths = months;
-        if (IntervalMinutes is { } minutes) options.Interval = TimeSpan.FromMinutes(minutes);
-        if (BatchSize is { } batch) options.BatchSize = batch;
-        if (KeepFrom is { } keep && TryParseDate(keep, out var from)) options.KeepFrom = from;
-        return options;
-    }
-
-    public static bool TryParseDate(string raw, out DateTimeOffset date) =>
-        DateTimeOffset.TryParseExact(raw, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out date);
 }

@@ -1,3 +1,5 @@
+using GuardedAI.Retention;
+
 namespace GuardedAI.PostgreSql;
 
 public sealed partial class PostgreSqlLedgerOptions
@@ -9,5 +11,5 @@ public sealed partial class PostgreSqlLedgerOptions
     internal string? ChainWriter { get; set; }
 
     /// <summary>Automatic retention run by a background worker of the host (<c>GuardedAI:PostgreSql:Retention</c>); null (the default): none — the ledger keeps everything until <c>guardedai retention --apply</c>.</summary>
-    public PostgreSqlRetentionOptions? Retention { get; set; }
+    public LedgerRetentionOptions? Retention { get; set; }
 }

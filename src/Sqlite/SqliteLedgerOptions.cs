@@ -1,3 +1,4 @@
+using GuardedAI.Retention;
 namespace GuardedAI.Sqlite;
 
 /// <summary>When <see cref="SqliteUsageLedger.AppendAsync"/> returns.</summary>
@@ -47,7 +48,7 @@ public sealed class SqliteLedgerOptions
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Automatic retention run by a background worker of the host (<c>GuardedAI:Sqlite:Retention</c>); null (the default): none — the ledger keeps everything until <c>guardedai retention --apply</c>.</summary>
-    public SqliteRetentionOptions? Retention { get; set; }
+    public LedgerRetentionOptions? Retention { get; set; }
 
     internal void Validate()
     {

@@ -1,15 +1,13 @@
-using GuardedAI.Retention;
-
-namespace GuardedAI.PostgreSql;
+namespace GuardedAI.Retention;
 
 /// <summary>
-/// Automatic retention of a PostgreSQL ledger (<c>GuardedAI:PostgreSql:Retention</c>): a background worker of the host
-/// applies the <see cref="RetentionPolicy"/> these settings make every <see cref="Interval"/> — the first time right
-/// after the host starts — off the call path, in transactions of at most <see cref="BatchSize"/> rows, and logs what it
-/// removed. Nothing the current windows or an open billing period need is ever removed (<see cref="RetentionPolicy.Plan"/>).
-/// Every instance may run it: batches take the segment locks writers take, and what one instance removed another finds gone.
+/// Automatic retention of a ledger (<c>GuardedAI:Sqlite:Retention</c>, <c>GuardedAI:PostgreSql:Retention</c>): a
+/// background worker of the host applies the <see cref="RetentionPolicy"/> these settings make every
+/// <see cref="Interval"/> — the first time right after the host starts — off the call path, in transactions of at most
+/// <see cref="BatchSize"/> rows, and logs what it removed. Nothing the current windows or an open billing period need is
+/// ever removed (<see cref="RetentionPolicy.Plan"/>). Every instance may run it: what one removed, another finds gone.
 /// </summary>
-public sealed class PostgreSqlRetentionOptions
+public sealed class LedgerRetentionOptions
 {
     /// <summary>Days of raw records (and audit entries) kept (at least 1). Default 90.</summary>
     public int RawDays { get; set; } = 90;
@@ -33,7 +31,19 @@ public sealed class PostgreSqlRetentionOptions
         return new RetentionPolicy { RawRecordDays = RawDays, RollupMonths = RollupMonths, BatchSize = BatchSize };
     }
 
-    /// <summary>Every setting out of range, with what is wrong (configuration reports them by path).</summary>
+    /// <summary>
+    /// Throws a <see cref="GuardedAIConfigurationException"/> naming every setting out of range by its configuration path
+    /// under <paramref name="section"/> (e.g. <c>GuardedAI:Sqlite:Retention</c>), as configuration spells it.
+    /// </summary>
+    internal void ThrowIfInvalid(string section)
+    {
+        var errors = Problems()
+            .Select(p => new ConfigurationError($"{section}:{(p.Setting == nameof(Interval) ? "IntervalMinutes" : p.Setting)}", p.Problem))
+            .ToList();
+        if (errors.Count > 0) throw new GuardedAIConfigurationException(errors);
+    }
+
+    /// <summary>Every setting out of range, with what is wrong.</summary>
     internal IEnumerable<(string Setting, object Value, string Problem)> Problems()
     {
         if (RawDays < 1) yield return (nameof(RawDays), RawDays, $"({RawDays}) must be at least 1.");

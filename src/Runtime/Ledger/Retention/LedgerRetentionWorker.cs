@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Hosting;
+
+namespace GuardedAI.Retention;
+
+/// <summary>
+/// Runs a ledger's retention (<see cref="LedgerRetentionOptions"/>) in the background of a host: once the engine has
+/// opened the ledger (<see cref="RetentionTarget{TLedger}"/>), then every interval on the engine's clock
+/// (<see cref="TimeProvider"/>), never in a call. Each run removes in bounded batches through the store
+/// (<see cref="ApplyAsync"/>) and the store logs what it removed with its own event ids; a run that fails (a file locked,
+/// a database away) is logged and the next interval tries again.
+/// </summary>
+internal abstract class LedgerRetentionWorker<TLedger>(RetentionTarget<TLedger> target, TimeProvider time) : BackgroundService
+{
+    /// <summary>Applies <paramref name="policy"/> to <paramref name="ledger"/> at <paramref name="now"/>.</summary>
+    protected abstract Task<RetentionReport> ApplyAsync(TLedger ledger, RetentionPolicy policy, DateTimeOffset now, DateTimeOffset? keepFrom, CancellationToken cancellationToken);
+
+    /// <summary>Logs a run's removals.</summary>
+    protected abstract void LogRemoved(TLedger ledger, RetentionReport report, DateTimeOffset started);
+
+    /// <summary>Logs a run that failed.</summary>
+    protected abstract void LogFailed(TLedger ledger, Exception exception, TimeSpan interval);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var (ledger, options) = await target.Ready.WaitAsync(stoppingToken).ConfigureAwait(false);
+        if (options is null) return;
+        var policy = options.ToPolicy();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // The next run is due an interval after this one started, however long it takes or when its log is read.
+            var started = time.GetUtcNow();
+            var next = started + options.Interval;
+            try
+            {
+                LogRemoved(ledger, await ApplyAsync(ledger, policy, started, options.KeepFrom, stoppingToken).ConfigureAwait(false), started);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogFailed(ledger, ex, options.Interval);
+            }
+            var wait = next - time.GetUtcNow();
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>Where the worker learns which ledger the engine opened and its retention settings (null: none), once.</summary>
+internal sealed class RetentionTarget<TLedger>
+{
+    private readonly TaskCompletionSource<(TLedger Ledger, LedgerRetentionOptions? Options)> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<(TLedger Ledger, LedgerRetentionOptions? Options)> Ready => _ready.Task;
+
+    public void Set(TLedger ledger, LedgerRetentionOptions? options) => _ready.TrySetResult((ledger, options));
+}
