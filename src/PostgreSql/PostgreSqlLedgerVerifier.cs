@@ -82,7 +82,7 @@ public static class PostgreSqlLedgerVerifier
                 await using var own = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var ownTransaction = await own.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
                 await Execute(own, ownTransaction, $"SET TRANSACTION READ ONLY; SET TRANSACTION SNAPSHOT '{snapshot.Replace("'", "''", StringComparison.Ordinal)}'; SET LOCAL enable_sort = off", cancellationToken).ConfigureAwait(false);
-                var mine = heads.Where(h => InRange(h.Segment, range.From, range.To)).ToList();
+                var mine = heads.Where(h => ChainPartition.InRange(h.Segment, range.From, range.To)).ToList();
                 (parts[i], chained[i]) = await VerifyRangeAsync(own, ownTransaction, mine, range.From, range.To, cancellationToken).ConfigureAwait(false);
             }, cancellationToken))).ConfigureAwait(false);
         }
@@ -124,38 +124,9 @@ public static class PostgreSqlLedgerVerifier
         return (verifier, (records, audits.Count));
     }
 
-    /// <summary>
-    /// Splits the segments into up to <paramref name="workers"/> ranges of about the same number of entries (by their heads),
-    /// in byte order (the segment columns' collation, "C"), so the ranges cover every segment, with or without a head, once.
-    /// </summary>
-    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker)
-    {
-        var sorted = heads.Select(h => (h.Segment, Entries: Math.Max(0, h.Length - h.StartPosition) + 1)).OrderBy(h => h.Segment, StringComparer.Ordinal).ToList();
-        var total = sorted.Sum(h => h.Entries);
-        var count = (int)Math.Min(workers, total / Math.Max(1, minEntriesPerWorker));
-        var ranges = new List<(string?, string?)>();
-        if (count <= 1)
-        {
-            ranges.Add((null, null));
-            return ranges;
-        }
-        string? from = null;
-        long sum = 0;
-        var next = 1;
-        for (var i = 0; i < sorted.Count - 1 && next < count; i++)
-        {
-            sum += sorted[i].Entries;
-            if (sum * count < total * next) continue;
-            ranges.Add((from, sorted[i + 1].Segment));
-            from = sorted[i + 1].Segment;
-            next++;
-        }
-        ranges.Add((from, null));
-        return ranges;
-    }
-
-    private static bool InRange(string segment, string? from, string? to) =>
-        (from is null || string.CompareOrdinal(segment, from) >= 0) && (to is null || string.CompareOrdinal(segment, to) < 0);
+    /// <summary>The segment ranges verified in parallel (<see cref="ChainPartition"/>).</summary>
+    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker) =>
+        ChainPartition.Split(heads, workers, minEntriesPerWorker);
 
     private static string RangeFilter(string? from, string? to) =>
         (from is null ? "" : " AND chain_segment >= @from") + (to is null ? "" : " AND chain_segment < @to");

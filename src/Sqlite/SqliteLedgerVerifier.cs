@@ -132,36 +132,9 @@ public static class SqliteLedgerVerifier
         return (verifier, (recordCount, auditCount));
     }
 
-    /// <summary>
-    /// Splits the segments into up to <paramref name="workers"/> ranges of about the same number of entries (by their heads),
-    /// in SQLite's own order of text (its bytes), so the ranges cover every segment, with or without a head, exactly once.
-    /// </summary>
-    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker)
-    {
-        var sorted = heads.Select(h => (Key: System.Text.Encoding.UTF8.GetBytes(h.Segment), h.Segment, Entries: Math.Max(0, h.Length - h.StartPosition) + 1))
-            .OrderBy(h => h.Key, Utf8Order.Instance).ToList();
-        var total = sorted.Sum(h => h.Entries);
-        var count = (int)Math.Min(workers, total / Math.Max(1, minEntriesPerWorker));
-        var ranges = new List<(string?, string?)>();
-        if (count <= 1)
-        {
-            ranges.Add((null, null));
-            return ranges;
-        }
-        string? from = null;
-        long sum = 0;
-        var next = 1;
-        for (var i = 0; i < sorted.Count - 1 && next < count; i++)
-        {
-            sum += sorted[i].Entries;
-            if (sum * count < total * next) continue;
-            ranges.Add((from, sorted[i + 1].Segment));
-            from = sorted[i + 1].Segment;
-            next++;
-        }
-        ranges.Add((from, null));
-        return ranges;
-    }
+    /// <summary>The segment ranges verified in parallel (<see cref="ChainPartition"/>).</summary>
+    internal static List<(string? From, string? To)> Partition(IReadOnlyCollection<ChainHead> heads, int workers, long minEntriesPerWorker) =>
+        ChainPartition.Split(heads, workers, minEntriesPerWorker);
 
     /// <summary>The SQL condition of a segment range (parameters $from and $to).</summary>
     internal static string RangeFilter(string column, string? from, string? to) =>
@@ -171,13 +144,6 @@ public static class SqliteLedgerVerifier
     {
         if (from is not null) command.Parameters.AddWithValue("$from", from);
         if (to is not null) command.Parameters.AddWithValue("$to", to);
-    }
-
-    /// <summary>Byte order of UTF-8: SQLite's BINARY collation, which orders the segments in every query here.</summary>
-    private sealed class Utf8Order : IComparer<byte[]>
-    {
-        public static readonly Utf8Order Instance = new();
-        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 
     private static int Compare(in ChainEntry a, in ChainEntry b)
