@@ -85,6 +85,35 @@ public class CounterReservationTests
     }
 
     [Fact]
+    public async Task A_counter_is_found_by_every_field_of_its_key_as_the_key_compares_them()
+    {
+        var store = new InMemoryBudgetCounterStore(new FakeTimeProvider(Now));
+        var start = new DateTimeOffset(Now.Date, TimeSpan.Zero);
+        var key = new CounterKey("s", BudgetDimension.TotalTokens, BudgetWindow.Day, start);
+        // The same instant written at another offset is the same key (CounterKey compares the instant), so the same counter.
+        var sameInstant = key with { WindowStart = start.ToOffset(TimeSpan.FromHours(2)) };
+        Assert.Equal(key, sameInstant);
+        CounterKey[] others =
+        [
+            key with { Scope = "S" }, key with { Dimension = BudgetDimension.Requests }, key with { Window = BudgetWindow.Hour },
+            key with { WindowStart = start.AddDays(1) },
+        ];
+        Assert.DoesNotContain(others, o => o.Equals(key));
+
+        await store.AddAsync([new CounterCharge(key, 600, 1000, start.AddDays(1))]);
+        var over = new CounterReservation("r1", [new CounterCharge(sameInstant, 500, 1000, start.AddDays(1))], Now.AddMinutes(5));
+        Assert.False((await store.TryReserveAsync(over)).Success); // 600 + 500 would pass 1,000 on the one counter
+        foreach (var other in others)
+        {
+            var fits = new CounterReservation("r-" + other.ToStorageKey(), [new CounterCharge(other, 500, 1000, start.AddDays(2))], Now.AddMinutes(5));
+            Assert.True((await store.TryReserveAsync(fits)).Success);
+        }
+
+        Assert.Equal([600L, 600L, 500L, 500L, 500L, 500L], await store.ReadAsync([key, sameInstant, .. others]));
+        Assert.Equal(5, store.CounterCount);
+    }
+
+    [Fact]
     public async Task A_denied_reservation_takes_nothing_and_names_the_charge()
     {
         var store = new InMemoryBudgetCounterStore(new FakeTimeProvider(Now));

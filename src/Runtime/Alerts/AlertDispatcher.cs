@@ -29,7 +29,10 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly GuardedAIMetrics? _metrics;
     private readonly ILogger _logger;
-    private readonly Task _loop;
+    // Started by the first item queued, not with the object: an engine is built at start-up, and a loop running from
+    // then on competes with the process's first call for the just-in-time compiler and the cores, for nothing queued.
+    private Task? _loop;
+    private readonly object _loopGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private long _delivered;
     private long _dropped;
@@ -69,7 +72,6 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             FullMode = BoundedChannelFullMode.DropOldest,
             SingleReader = true,
         }, OnDropped);
-        _loop = Task.Run(RouteAsync);
     }
 
     /// <summary>The sinks alerts go to.</summary>
@@ -110,7 +112,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             }
         }
         _metrics?.Alert(alert.Level, "published", null);
-        if (!_queue.Writer.TryWrite(new QueuedAlert(alert, claimUntil is null ? null : dedup!.Value.Key, claimUntil)))
+        if (!Queue(new QueuedAlert(alert, claimUntil is null ? null : dedup!.Value.Key, claimUntil)))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -143,7 +145,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     {
         // The queue is FIFO: a marker written now is read after everything published before it.
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_loop.IsCompleted || !_queue.Writer.TryWrite(marker)) return Task.CompletedTask;
+        if (_loop?.IsCompleted == true || !Queue(marker)) return Task.CompletedTask;
         return marker.Task.WaitAsync(cancellationToken);
     }
 
@@ -196,6 +198,20 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     {
         if (item is TaskCompletionSource marker) marker.TrySetResult();
         else Interlocked.Increment(ref _dropped);
+    }
+
+    /// <summary>Writes <paramref name="item"/> to the queue and makes sure the loop reading it runs.</summary>
+    private bool Queue(object item)
+    {
+        if (!_queue.Writer.TryWrite(item)) return false;
+        if (Volatile.Read(ref _loop) is null) Loop();
+        return true;
+    }
+
+    private Task Loop()
+    {
+        if (Volatile.Read(ref _loop) is { } loop) return loop;
+        lock (_loopGate) return _loop ??= Task.Run(RouteAsync);
     }
 
     private async Task RouteAsync()
@@ -274,7 +290,8 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         _queue.Writer.TryComplete();
         try
         {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            // Never started and nothing queued: there is nothing to route.
+            if (Volatile.Read(ref _loop) is not null || _queue.Reader.TryPeek(out _)) await Loop().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -21,7 +21,10 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     private readonly List<BudgetAlert> _digest = new();
     private readonly ITimer? _digestTimer;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _loop;
+    // Started by the first item queued, not with the object: an engine is built at start-up, and a loop running from
+    // then on competes with the process's first call for the just-in-time compiler and the cores, for nothing queued.
+    private Task? _loop;
+    private readonly object _loopGate = new();
     private long _dropped;
     private long _failed;
     // Touched only by the delivery loop (one send at a time).
@@ -46,7 +49,6 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
         {
             _digestTimer = time.CreateTimer(static state => ((AlertSinkWorker)state!).SendDigest(), this, interval, interval);
         }
-        _loop = Task.Run(DeliverAsync);
     }
 
     public IBudgetAlertSink Sink { get; }
@@ -73,14 +75,14 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
             lock (_digest) _digest.Add(alert);
             return;
         }
-        if (!_queue.Writer.TryWrite(alert)) CountDropped(alert);
+        if (!Queue(alert)) CountDropped(alert);
     }
 
     /// <summary>Completes once everything queued before the call was handed to the sink (digest buffers excepted).</summary>
     public Task FlushAsync()
     {
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_loop.IsCompleted || !_queue.Writer.TryWrite(marker)) return Task.CompletedTask;
+        if (_loop?.IsCompleted == true || !Queue(marker)) return Task.CompletedTask;
         return marker.Task;
     }
 
@@ -95,7 +97,7 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
             _digest.Clear();
         }
         var digest = Digest(items, _time.GetUtcNow());
-        if (!_queue.Writer.TryWrite(digest)) CountDropped(digest);
+        if (!Queue(digest)) CountDropped(digest);
     }
 
     internal static BudgetAlert Digest(IReadOnlyList<BudgetAlert> items, DateTimeOffset now)
@@ -120,6 +122,20 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     {
         Interlocked.Increment(ref _dropped);
         _metrics?.Alert(alert.Level, "dropped", Name);
+    }
+
+    /// <summary>Writes <paramref name="item"/> to the queue and makes sure the loop reading it runs.</summary>
+    private bool Queue(object item)
+    {
+        if (!_queue.Writer.TryWrite(item)) return false;
+        if (Volatile.Read(ref _loop) is null) Loop();
+        return true;
+    }
+
+    private Task Loop()
+    {
+        if (Volatile.Read(ref _loop) is { } loop) return loop;
+        lock (_loopGate) return _loop ??= Task.Run(DeliverAsync);
     }
 
     private async Task DeliverAsync()
@@ -217,7 +233,8 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
         _queue.Writer.TryComplete();
         try
         {
-            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            // Never started and nothing queued: there is nothing to route.
+            if (Volatile.Read(ref _loop) is not null || _queue.Reader.TryPeek(out _)) await Loop().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -16,7 +16,9 @@ public sealed class PriceCatalog
 {
     private readonly ConcurrentDictionary<string, ModelPrice> _prices = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string> _aliases = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, PriceLookup> _resolved = new(StringComparer.OrdinalIgnoreCase);
+    // Values boxed in a class: a dictionary of reference types runs the framework's shared, ahead-of-time compiled code,
+    // where one holding the PriceLookup struct is compiled just in time on a process's first call.
+    private readonly ConcurrentDictionary<string, Resolved> _resolved = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.OrdinalIgnoreCase);
     private ILogger _logger = NullLogger.Instance;
 
@@ -85,18 +87,20 @@ public sealed class PriceCatalog
     public PriceLookup Resolve(string? model)
     {
         var requested = string.IsNullOrWhiteSpace(model) ? "(unspecified)" : model.Trim();
-        if (_resolved.TryGetValue(requested, out var cached)) return cached;
+        if (_resolved.TryGetValue(requested, out var cached)) return cached.Lookup;
 
-        PriceLookup result = default;
-        var found = false;
-        foreach (var candidate in ModelIds.Candidates(requested))
+        // The id as given is the first candidate: tried before the others are computed (they take a regular
+        // expression, which a process's first call need not compile when the id is exact).
+        var found = TryEntry(requested, out var result);
+        if (!found)
         {
-            var id = _aliases.TryGetValue(candidate, out var target) ? target : candidate;
-            if (_prices.TryGetValue(id, out var price))
+            foreach (var candidate in ModelIds.Candidates(requested))
             {
-                result = new PriceLookup(requested, id, price);
-                found = true;
-                break;
+                if (TryEntry(candidate, out result))
+                {
+                    found = true;
+                    break;
+                }
             }
         }
 
@@ -110,7 +114,33 @@ public sealed class PriceCatalog
                 UnknownModel?.Invoke(requested);
             }
         }
-        return _resolved[requested] = result;
+        _resolved[requested] = new Resolved(result);
+        return result;
+
+        bool TryEntry(string candidate, out PriceLookup lookup)
+        {
+            var id = _aliases.TryGetValue(candidate, out var target) ? target : candidate;
+            var known = _prices.TryGetValue(id, out var price);
+            lookup = known ? new PriceLookup(requested, id, price!) : default;
+            return known;
+        }
+    }
+
+    /// <summary>The price <see cref="Resolve"/> gives the catalogue entry <paramref name="model"/> (one of <see cref="Models"/>),
+    /// without caching the lookup: the table's version reads every entry, a process's calls only the models they use.</summary>
+    internal ModelPrice EntryPrice(string model)
+    {
+        if (!string.IsNullOrWhiteSpace(model) && model.Trim().Length == model.Length)
+        {
+            var id = _aliases.TryGetValue(model, out var target) ? target : model;
+            if (_prices.TryGetValue(id, out var price)) return price;
+        }
+        return Resolve(model).Price;
+    }
+
+    private sealed class Resolved(PriceLookup lookup)
+    {
+        public PriceLookup Lookup { get; } = lookup;
     }
 
     /// <summary>The cost in USD of <paramref name="usage"/> on <paramref name="model"/>. Cached input is priced as

@@ -30,7 +30,7 @@ public static class PriceTableVersion
         for (var i = 0; i < count; i++)
         {
             text.Append(models[i].ToLowerInvariant()).Append('=');
-            Describe(text, catalog.Resolve(models[i]).Price);
+            Describe(text, catalog.EntryPrice(models[i]));
             text.Append('\n');
         }
         text.Append("*=");
@@ -40,20 +40,23 @@ public static class PriceTableVersion
         return date + "#" + Convert.ToHexStringLower(hash, 0, 4);
     }
 
-    /// <summary>Every readable property of <see cref="ModelPrice"/> by name, in ordinal order (a field added later is
-    /// covered too: <see cref="Value"/> throws for a name it does not know).</summary>
+    /// <summary>Every readable property of <see cref="ModelPrice"/> by name, in ordinal order. Listed, not read by
+    /// reflection at start-up; <c>PriceTableVersionTests</c> checks every property is described, and <see cref="Value"/>
+    /// throws for a name it does not know.</summary>
     private static readonly string[] PriceFields = FieldNames();
 
     private static string[] FieldNames()
     {
-        var properties = typeof(ModelPrice).GetProperties();
-        var names = new List<string>(properties.Length);
-        foreach (var property in properties)
-        {
-            if (property.CanRead) names.Add(property.Name);
-        }
-        names.Sort(StringComparer.Ordinal);
-        return names.ToArray();
+        string[] names =
+        [
+            nameof(ModelPrice.InputPerMillion), nameof(ModelPrice.OutputPerMillion), nameof(ModelPrice.CachedInputPerMillion),
+            nameof(ModelPrice.CacheWritePerMillion), nameof(ModelPrice.ReasoningPerMillion), nameof(ModelPrice.LongContextThreshold),
+            nameof(ModelPrice.LongContextInputPerMillion), nameof(ModelPrice.LongContextOutputPerMillion),
+            nameof(ModelPrice.LongContextCachedInputPerMillion), nameof(ModelPrice.LongContextCacheWritePerMillion),
+            nameof(ModelPrice.Provider), nameof(ModelPrice.Mode),
+        ];
+        Array.Sort(names, StringComparer.Ordinal);
+        return names;
     }
 
     // "Name:value;Name:value…" over every field, in the invariant culture so a machine's locale cannot change the hash

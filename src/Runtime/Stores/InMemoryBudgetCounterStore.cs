@@ -12,7 +12,9 @@ namespace GuardedAI;
 /// </summary>
 public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 {
-    private readonly ConcurrentDictionary<CounterKey, Counter> _counters = new();
+    // Keyed by a class, not the CounterKey struct: a dictionary over reference types runs the framework's shared,
+    // ahead-of-time compiled code, where one over a custom struct is compiled just in time on a process's first call.
+    private readonly ConcurrentDictionary<StoreKey, Counter> _counters = new();
     // Held reservations, for the sweep of expired ones: linked through the reservations themselves, one list per stripe
     // chosen by thread, so holding and releasing allocate nothing and no lock is shared by all callers.
     private readonly Stripe[] _stripes;
@@ -196,7 +198,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
     public ValueTask<IReadOnlyList<long>> ReadAsync(IReadOnlyList<CounterKey> keys, CancellationToken cancellationToken = default)
     {
         var values = new long[keys.Count];
-        for (var i = 0; i < keys.Count; i++) values[i] = _counters.TryGetValue(keys[i], out var c) ? Volatile.Read(ref c.Value) : 0;
+        for (var i = 0; i < keys.Count; i++) values[i] = _counters.TryGetValue(StoreKey.Probe(keys[i]), out var c) ? Volatile.Read(ref c.Value) : 0;
         return ValueTask.FromResult<IReadOnlyList<long>>(values);
     }
 
@@ -209,7 +211,8 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
 
     private Counter GetCounter(in CounterCharge charge)
     {
-        var counter = _counters.GetOrAdd(charge.Key, static (_, e) => new Counter(e), charge.WindowEnd);
+        if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
+            counter = _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
         // A conversation's or run's counter lives until its idle timeout after the last call: each charge moves its end.
         counter.ExtendTo(charge.WindowEnd);
         return counter;
@@ -227,8 +230,43 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         foreach (var (key, counter) in _counters)
         {
             // Keep a grace period: a late settle of an old window's reservation must still find its counter.
-            if (counter.WindowEnd.Add(key.Window.IsScope() ? ScopeGrace : WindowGrace) < now && _counters.TryRemove(key, out var dropped)) dropped.Dropped = true;
+            if (counter.WindowEnd.Add(key.Key.Window.IsScope() ? ScopeGrace : WindowGrace) < now && _counters.TryRemove(key, out var dropped)) dropped.Dropped = true;
         }
+    }
+
+    /// <summary>A <see cref="CounterKey"/> as a class, compared field by field as the struct's own equality compares
+    /// them (ordinal scope; the window start by its UTC instant).</summary>
+    private sealed class StoreKey(CounterKey key) : IEquatable<StoreKey>
+    {
+        // One per thread, refilled for each lookup, so a lookup allocates nothing; the table never keeps a probe.
+        [ThreadStatic] private static StoreKey? t_probe;
+
+        public CounterKey Key { get; private set; } = key;
+
+        public static StoreKey Probe(in CounterKey key)
+        {
+            var probe = t_probe ??= new StoreKey(key);
+            probe.Key = key;
+            return probe;
+        }
+
+        public bool Equals(StoreKey? other) => other is not null && Same(Key, other.Key);
+
+        public override bool Equals(object? obj) => Equals(obj as StoreKey);
+
+        public override int GetHashCode()
+        {
+            var k = Key;
+            var hash = (uint)string.GetHashCode(k.Scope ?? "", StringComparison.Ordinal);
+            hash = (hash * 31) ^ (uint)k.Dimension;
+            hash = (hash * 31) ^ (uint)k.Window;
+            var ticks = k.WindowStart.UtcTicks;
+            return (int)((hash * 31) ^ (uint)ticks ^ (uint)(ticks >> 32));
+        }
+
+        private static bool Same(in CounterKey a, in CounterKey b) =>
+            a.Dimension == b.Dimension && a.Window == b.Window && a.WindowStart.UtcTicks == b.WindowStart.UtcTicks &&
+            string.Equals(a.Scope, b.Scope, StringComparison.Ordinal);
     }
 
     private sealed class Counter(DateTimeOffset windowEnd)

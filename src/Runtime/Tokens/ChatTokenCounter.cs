@@ -35,8 +35,9 @@ internal sealed class ChatTokenCounter : ITokenCounter
 
     private readonly Task<BoundedBpeCounter> _tokenizer;
     private readonly double _margin;
-    private readonly ConcurrentDictionary<string, int> _cache = new(Environment.ProcessorCount * 4, CacheCapacity, StringComparer.Ordinal);
-    private readonly InstanceCache _byInstance = new();
+    // The caches are built when the first exact count needs them, not with the counter: a guard is built at start-up,
+    // while the vocabulary is still loading and counts are upper bounds that are never cached.
+    private Caches? _caches;
     // The role names are below the cache's minimum length: counted once here rather than on every message.
     private readonly int[] _roleTokens = [-1, -1, -1, -1];
     private int _cacheAdds;
@@ -76,13 +77,14 @@ internal sealed class ChatTokenCounter : ITokenCounter
             return Scale(UpperBound(text, maxTokens == int.MaxValue ? long.MaxValue : (long)Math.Floor(maxTokens / _margin)));
         }
 
+        var caches = _caches ?? Caches.Create(ref _caches);
         var byInstance = text.Length >= MinReferenceCachedLength;
-        if (byInstance && _byInstance.TryGet(text, out var known)) return known;
+        if (byInstance && caches.ByInstance.TryGet(text, out var known)) return known;
         // Looking a text up hashes all of it; a huge text counted against a cap is cheaper to count (counting stops at the cap).
         var lookUp = text.Length >= MinCachedLength && (text.Length <= MaxLookupLength || maxTokens == int.MaxValue);
-        if (lookUp && _cache.TryGetValue(text, out var cached))
+        if (lookUp && caches.ByContent.TryGetValue(text, out var cached))
         {
-            if (byInstance) _byInstance.Add(text, cached);
+            if (byInstance) caches.ByInstance.Add(text, cached);
             return cached;
         }
 
@@ -98,10 +100,10 @@ internal sealed class ChatTokenCounter : ITokenCounter
             if (Interlocked.Increment(ref _cacheAdds) > CacheCapacity)
             {
                 Volatile.Write(ref _cacheAdds, 0);
-                _cache.Clear();
+                caches.ByContent.Clear();
             }
-            _cache.TryAdd(text, count);
-            if (byInstance) _byInstance.Add(text, count);
+            caches.ByContent.TryAdd(text, count);
+            if (byInstance) caches.ByInstance.Add(text, count);
         }
         return count;
     }
@@ -173,10 +175,30 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// Counts by string instance, held weakly (a dropped conversation frees its texts). Strings are immutable, so an
     /// instance's count never changes. Sharded: looking up takes no lock, and adding locks one shard of sixteen.
     /// </summary>
+    /// <summary>The counts cached by content and by instance.</summary>
+    private sealed class Caches
+    {
+        public readonly ConcurrentDictionary<string, int> ByContent = new(Environment.ProcessorCount * 4, CacheCapacity, StringComparer.Ordinal);
+        public readonly InstanceCache ByInstance = new();
+
+        /// <summary>Sets <paramref name="slot"/> once (a racing thread's copy is dropped) and returns what it holds.</summary>
+        public static Caches Create(ref Caches? slot)
+        {
+            var created = new Caches();
+            return Interlocked.CompareExchange(ref slot, created, null) ?? created;
+        }
+    }
+
     private sealed class InstanceCache
     {
-        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[] _shards =
-            Enumerable.Range(0, 16).Select(_ => new System.Runtime.CompilerServices.ConditionalWeakTable<string, object>()).ToArray();
+        private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[] _shards = NewShards();
+
+        private static System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[] NewShards()
+        {
+            var shards = new System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[16];
+            for (var i = 0; i < shards.Length; i++) shards[i] = new System.Runtime.CompilerServices.ConditionalWeakTable<string, object>();
+            return shards;
+        }
 
         public bool TryGet(string text, out int count)
         {

@@ -9,7 +9,9 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class BudgetLevels
 {
-    private readonly ConcurrentDictionary<(string Scope, BudgetDimension Dimension, BudgetWindow Window), Reading> _readings = new();
+    // Keyed by a class, not a value tuple: a dictionary over reference types runs the framework's shared, ahead-of-time
+    // compiled code, where one over a tuple with an enum in it is compiled just in time on a process's first call.
+    private readonly ConcurrentDictionary<LimitKey, Reading> _readings = new();
 
     /// <summary>Records the percent of charge <paramref name="index"/> of <paramref name="set"/>. A shared set keeps the
     /// readings of its charges (one dictionary lookup per charge per window, not per call); a reading moves only when the
@@ -44,7 +46,7 @@ internal sealed class BudgetLevels
         for (var i = 0; i < readings.Length; i++)
         {
             var charge = set.Charges[i];
-            if (_readings.TryGetValue((charge.Key.Scope, charge.Key.Dimension, charge.Key.Window), out var held) && held.WindowEnd == charge.WindowEnd) readings[i] = held;
+            if (_readings.TryGetValue(LimitKey.Probe(charge.Key.Scope, charge.Key.Dimension, charge.Key.Window), out var held) && held.WindowEnd == charge.WindowEnd) readings[i] = held;
         }
         Interlocked.CompareExchange(ref set.Readings, new Bound(this, readings), null);
     }
@@ -53,14 +55,14 @@ internal sealed class BudgetLevels
 
     public void Record(in CounterCharge charge, double percent)
     {
-        var key = (charge.Key.Scope, charge.Key.Dimension, charge.Key.Window);
         // The same window as the reading held (nearly every settlement): update its percent in place, allocating nothing.
-        if (_readings.TryGetValue(key, out var held) && held.WindowEnd == charge.WindowEnd)
+        if (_readings.TryGetValue(LimitKey.Probe(charge.Key.Scope, charge.Key.Dimension, charge.Key.Window), out var held) && held.WindowEnd == charge.WindowEnd)
         {
             held.Percent = percent;
             return;
         }
         var reading = new Reading(percent, charge.WindowEnd);
+        var key = new LimitKey(charge.Key.Scope, charge.Key.Dimension, charge.Key.Window);
         _readings.AddOrUpdate(key, static (_, fresh) => fresh, static (_, old, fresh) => old.WindowEnd > fresh.WindowEnd ? old : fresh, reading);
     }
 
@@ -71,12 +73,40 @@ internal sealed class BudgetLevels
         foreach (var limit in policy.Limits)
         {
             if (limit.Window.IsScope()) continue;
-            if (_readings.TryGetValue((policy.Name, limit.Dimension, limit.Window), out var reading) && reading.WindowEnd > now && reading.Percent > highest)
+            if (_readings.TryGetValue(LimitKey.Probe(policy.Name, limit.Dimension, limit.Window), out var reading) && reading.WindowEnd > now && reading.Percent > highest)
             {
                 highest = reading.Percent;
             }
         }
         return highest;
+    }
+
+    /// <summary>A scope's limit of one dimension and window kind; compared as the value tuple it replaces was.</summary>
+    private sealed class LimitKey(string scope, BudgetDimension dimension, BudgetWindow window) : IEquatable<LimitKey>
+    {
+        // One per thread, refilled for each lookup, so a lookup allocates nothing; the table never keeps a probe.
+        [ThreadStatic] private static LimitKey? t_probe;
+
+        private string _scope = scope;
+        private BudgetDimension _dimension = dimension;
+        private BudgetWindow _window = window;
+
+        public static LimitKey Probe(string scope, BudgetDimension dimension, BudgetWindow window)
+        {
+            var probe = t_probe ??= new LimitKey(scope, dimension, window);
+            probe._scope = scope;
+            probe._dimension = dimension;
+            probe._window = window;
+            return probe;
+        }
+
+        public bool Equals(LimitKey? other) =>
+            other is not null && other._dimension == _dimension && other._window == _window && string.Equals(other._scope, _scope, StringComparison.Ordinal);
+
+        public override bool Equals(object? obj) => Equals(obj as LimitKey);
+
+        public override int GetHashCode() =>
+            (int)((((uint)string.GetHashCode(_scope ?? "", StringComparison.Ordinal) * 31) ^ (uint)_dimension) * 31 ^ (uint)_window);
     }
 
     /// <summary>One window's reading; its window never changes, its percent is the last settlement's (a double is written atomically).</summary>
