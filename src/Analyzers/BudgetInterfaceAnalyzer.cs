@@ -90,15 +90,15 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
         }
 
         // GAI008: the interface itself must be something the generator can implement and extend from another file.
-        var display = type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+        // The display string only goes into a message: built when one is reported, not for every [LlmBudget] interface.
         if (type.TypeParameters.Length > 0)
-            BudgetShapeReport.Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], display, "generic [LlmBudget] interfaces are not supported; declare a non-generic interface per concrete type");
+            BudgetShapeReport.Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], Display(type), "generic [LlmBudget] interfaces are not supported; declare a non-generic interface per concrete type");
         for (var current = type; current is not null; current = current.ContainingType)
         {
             if (current.IsFileLocal)
             {
                 var what = SymbolEqualityComparer.Default.Equals(current, type) ? "it is a file-local type" : $"it is nested in file-local type '{current.Name}'";
-                BudgetShapeReport.Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], display, what + ", and the guard is generated in another file, which cannot see or extend it");
+                BudgetShapeReport.Report(context, DiagnosticDescriptors.UnsupportedMember, type.Locations[0], Display(type), what + ", and the guard is generated in another file, which cannot see or extend it");
                 break;
             }
         }
@@ -121,6 +121,8 @@ public sealed class BudgetInterfaceAnalyzer : DiagnosticAnalyzer
             }
         }
     }
+
+    private static string Display(INamedTypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
     private static string Describe(TypeKind kind) => kind switch
     {

@@ -69,12 +69,12 @@ internal sealed class UnguardedCallSession
             return;
         }
 
-        var location = context.Operation.Syntax.GetLocation();
+        var reported = context.Operation.Syntax;
         if (receiver is IConditionalAccessInstanceOperation conditionalInstance && FindConditionalAccess(conditionalInstance) is { } conditional)
         {
             // Report `client?.GetResponseAsync(...)` whole, not just `.GetResponseAsync(...)`.
             receiver = conditional.Operation;
-            location = conditional.Syntax.GetLocation();
+            reported = conditional.Syntax;
         }
 
         var origin = receiver is null
@@ -83,17 +83,20 @@ internal sealed class UnguardedCallSession
                 ? ClientOrigin.Unguarded(UnguardedCallDiagnostic.DescribeSdkClient(receiver, match.Advice))
                 : _evaluator.Evaluate(receiver);
 
-        var call = new PendingCall(location, UnguardedCallDiagnostic.DescribeMethod(method), UnguardedCallDiagnostic.DescribeReceiver(receiver), origin);
+        // Most calls in a guarded project are guarded: their message parts are never built.
         switch (origin.Kind)
         {
             case OriginKind.Unguarded:
-                context.ReportDiagnostic(UnguardedCallDiagnostic.Create(DiagnosticDescriptors.UnguardedLlmCall, call, origin));
+                context.ReportDiagnostic(UnguardedCallDiagnostic.Create(DiagnosticDescriptors.UnguardedLlmCall, Pending(reported, method, receiver, origin), origin));
                 break;
             case OriginKind.Deferred:
-                _pendingCalls.Enqueue(call);
+                _pendingCalls.Enqueue(Pending(reported, method, receiver, origin));
                 break;
         }
     }
+
+    private static PendingCall Pending(SyntaxNode reported, IMethodSymbol method, IOperation? receiver, ClientOrigin origin) =>
+        new(reported.GetLocation(), UnguardedCallDiagnostic.DescribeMethod(method), UnguardedCallDiagnostic.DescribeReceiver(receiver), origin);
 
     /// <summary>
     /// <c>public static Task&lt;AgentResponse&gt; RunAsync(this AIAgent agent, ...) =&gt; agent.RunAsync(...)</c>: an extension

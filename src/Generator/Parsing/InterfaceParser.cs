@@ -27,7 +27,7 @@ internal static class InterfaceParser
         if (context.TargetNode is not InterfaceDeclarationSyntax ||
             context.TargetSymbol is not INamedTypeSymbol symbol ||
             context.Attributes.Length != 1 ||
-            KnownTypes.Create(context.SemanticModel.Compilation) is not { } known)
+            KnownTypes.For(context.SemanticModel.Compilation) is not { } known)
         {
             return null;
         }
@@ -125,11 +125,11 @@ internal static class InterfaceParser
     private static EquatableArray<MethodModel>? ParseMembers(INamedTypeSymbol symbol, KnownTypes known, CancellationToken cancellationToken)
     {
         // Members the base class already implements (IChatClient and what it extends) are not the user's.
-        var implementedByBase = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { known.ChatClient, known.Disposable };
-        foreach (INamedTypeSymbol i in known.ChatClient.AllInterfaces) implementedByBase.Add(i);
+        HashSet<INamedTypeSymbol> implementedByBase = known.ImplementedByBase;
 
-        var methods = new List<MethodModel>();
-        var signatures = new HashSet<string>();
+        var methods = new List<(IMethodSymbol Symbol, MethodModel Model)>();
+        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        bool sameName = false;
         foreach (INamedTypeSymbol type in new[] { symbol }.Concat(symbol.AllInterfaces))
         {
             if (implementedByBase.Contains(type)) continue;
@@ -149,13 +149,24 @@ internal static class InterfaceParser
                 MethodModel? model = ParseMethod(method, known);
                 if (model is null) return null;
 
-                // An interface that redeclares a method of its base is implemented once.
-                string signature = method.Name + "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ")";
-                if (signatures.Add(signature)) methods.Add(model);
+                methods.Add((method, model));
+                if (!names.Add(method.Name)) sameName = true;
             }
         }
 
-        return methods.ToEquatableArray();
+        // An interface that redeclares a method of its base is implemented once. Two methods can only share a signature
+        // when they share a name, so the signatures (a display string per parameter) are built only then.
+        if (!sameName) return methods.Select(m => m.Model).ToEquatableArray();
+
+        var signatures = new HashSet<string>();
+        var distinct = new List<MethodModel>(methods.Count);
+        foreach ((IMethodSymbol method, MethodModel model) in methods)
+        {
+            string signature = method.Name + "(" + string.Join(",", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat))) + ")";
+            if (signatures.Add(signature)) distinct.Add(model);
+        }
+
+        return distinct.ToEquatableArray();
     }
 
     private static MethodModel? ParseMethod(IMethodSymbol method, KnownTypes known)
