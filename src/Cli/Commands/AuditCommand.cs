@@ -69,7 +69,7 @@ internal static class AuditCommand
                     csv.Row("time", "actor", "action", "scope", "summary");
                     foreach (var e in entries)
                     {
-                        csv.Row(e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture), e.Actor, e.Action, e.Scope ?? "", Summary(e) ?? "");
+                        csv.Row(Fmt.Iso(e.Timestamp), e.Actor, e.Action, e.Scope ?? "", Summary(e) ?? "");
                     }
                     break;
                 default:

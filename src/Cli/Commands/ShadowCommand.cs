@@ -91,7 +91,7 @@ internal static class ShadowCommand
                 case OutputFormat.Csv:
                     var csv = new Csv(terminal.Out);
                     csv.Row("scope", "would_be_denied", "cost_usd", "first", "last");
-                    foreach (var l in ordered) csv.Row(l.Scope, l.Calls.ToString(CultureInfo.InvariantCulture), Fmt.Plain(l.CostUsd), Iso(l.First), Iso(l.Last));
+                    foreach (var l in ordered) csv.Row(l.Scope, l.Calls.ToString(CultureInfo.InvariantCulture), Fmt.Plain(l.CostUsd), Fmt.Iso(l.First), Fmt.Iso(l.Last));
                     break;
                 default:
                     terminal.Console.WriteLine($"{Fmt.N(calls)} calls from {Fmt.Time(resolved.From, resolved.Zone)} to {Fmt.Time(resolved.To, resolved.Zone)}; "
@@ -110,6 +110,4 @@ internal static class ShadowCommand
         });
         return command;
     }
-
-    private static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 }

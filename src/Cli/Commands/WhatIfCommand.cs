@@ -215,16 +215,14 @@ internal static class WhatIfCommand
         csv.Row("record_id", "time", "budget", "tenant", "conversation", "outcome", "scope", "kind", "dimension", "window", "cost_usd", "avoided_usd", "reason");
         foreach (var d in report.Denials)
         {
-            csv.Row(d.RecordId, Iso(d.Timestamp), d.Budget, d.Tenant ?? "", d.ConversationId ?? "", "denied", d.Scope, d.Kind.ToString(), d.Dimension?.ToString() ?? "",
+            csv.Row(d.RecordId, Fmt.Iso(d.Timestamp), d.Budget, d.Tenant ?? "", d.ConversationId ?? "", "denied", d.Scope, d.Kind.ToString(), d.Dimension?.ToString() ?? "",
                 d.Window?.ToString() ?? "", Fmt.Plain(d.CostUsd), Fmt.Plain(d.CostUsd), d.Reason);
         }
         foreach (var d in report.Degradations)
         {
             var outcome = d.Action == WhatIfDegradationAction.Throttled ? "throttled" : "downgraded";
             var why = d.Action == WhatIfDegradationAction.Throttled ? $"would have waited {d.Delay?.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : $"{d.Model} -> {d.DowngradedTo}";
-            csv.Row(d.RecordId, Iso(d.Timestamp), d.Budget, d.Tenant ?? "", "", outcome, d.Budget, "", "", "", Fmt.Plain(d.CostUsd), Fmt.Plain(d.CostUsd - d.DegradedCostUsd), why);
+            csv.Row(d.RecordId, Fmt.Iso(d.Timestamp), d.Budget, d.Tenant ?? "", "", outcome, d.Budget, "", "", "", Fmt.Plain(d.CostUsd), Fmt.Plain(d.CostUsd - d.DegradedCostUsd), why);
         }
     }
-
-    private static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 }

@@ -20,6 +20,9 @@ internal static class Fmt
 
     public static string Plain(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>An instant as ISO 8601 UTC with all seven fraction digits (a fixed width, for CSV cells that sort as text).</summary>
+    public static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
     public static string Time(DateTimeOffset instant, TimeZoneInfo zone) =>
         TimeZoneInfo.ConvertTime(instant, zone).ToString(zone == TimeZoneInfo.Utc ? "yyyy-MM-dd HH:mm 'UTC'" : "yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
 
