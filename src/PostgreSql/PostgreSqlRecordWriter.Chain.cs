@@ -46,19 +46,18 @@ internal static partial class PostgreSqlRecordWriter
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                     return 0;
                 }
-                var links = new ChainLink[fresh.Count];
+                var rows = new ChainedRow[fresh.Count];
                 for (var i = 0; i < fresh.Count; i++)
                 {
                     var (record, segment) = fresh[i];
                     var (position, previous) = chain.Next(segment);
                     var hash = LedgerChain.Hash(previous, record);
                     chain.Advance(segment, hash);
-                    links[i] = new ChainLink(segment, position, previous, hash);
+                    rows[i] = new ChainedRow(record, new ChainLink(segment, position, previous, hash));
                 }
-                var freshRecords = fresh.Select(f => f.Record).ToList();
                 var insert = bulk
-                    ? await CopyInsertAsync(connection, transaction, freshRecords, links, cancellationToken).ConfigureAwait(false)
-                    : Insert(freshRecords, links);
+                    ? await CopyInsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false)
+                    : Insert(rows);
                 await using var batch = new NpgsqlBatch(connection, transaction);
                 batch.BatchCommands.Add(insert);
                 batch.BatchCommands.Add(chain.SaveHeadsCommand()!);

@@ -76,23 +76,19 @@ internal static partial class PostgreSqlRecordWriter
     public static Task<int> CopyAsync(NpgsqlConnection connection, string writer, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
         Chained.WriteAsync(connection, writer, records, bulk: true, cancellationToken);
 
-    /// <summary>The statement that inserts <paramref name="records"/> (already cleaned of NULs) with their chain fields, and rolls them up.</summary>
-    private static NpgsqlBatchCommand Insert(IReadOnlyList<UsageRecord> records, ChainLink[] chain)
+    /// <summary>The statement that inserts <paramref name="rows"/> (records already cleaned of NULs, with their chain fields), and rolls them up.</summary>
+    private static NpgsqlBatchCommand Insert(IReadOnlyList<ChainedRow> rows)
     {
         var command = new NpgsqlBatchCommand(Sql);
-        Columns(new ArrayParameters(command.Parameters, records));
-        command.Parameters.Add(new NpgsqlParameter("chain_segment", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chain.Select(c => c.Segment).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("chain_pos", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chain.Select(c => c.Position).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("chain_prev", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Previous).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter("chain_hash", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = chain.Select(c => c.Hash).ToArray() });
+        Columns(new ArrayParameters(command.Parameters, rows));
         return command;
     }
 
     /// <summary>
-    /// Copies <paramref name="records"/> with their chain fields into a temporary table dropped at commit (or with the
-    /// transaction's rollback), and returns the statement that moves them into the ledger (<see cref="Statement"/>).
+    /// Copies <paramref name="rows"/> into a temporary table dropped at commit (or with the transaction's rollback), and
+    /// returns the statement that moves them into the ledger (<see cref="Statement"/>).
     /// </summary>
-    private static async Task<NpgsqlBatchCommand> CopyInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<UsageRecord> records, ChainLink[] chain, CancellationToken cancellationToken)
+    private static async Task<NpgsqlBatchCommand> CopyInsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ChainedRow> rows, CancellationToken cancellationToken)
     {
         await using (var create = new NpgsqlCommand(
             $"CREATE TEMP TABLE gai_import ON COMMIT DROP AS SELECT {LedgerSql.RecordColumns}, {ChainColumns} FROM usage_records WITH NO DATA; ALTER TABLE gai_import ALTER COLUMN tags TYPE text",
@@ -104,82 +100,89 @@ internal static partial class PostgreSqlRecordWriter
         Columns(copy);
         await using (var importer = await connection.BeginBinaryImportAsync($"COPY gai_import ({LedgerSql.RecordColumns}, {ChainColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
         {
-            for (var i = 0; i < records.Count; i++)
+            foreach (var row in rows)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var write in copy.Writers) await write(importer, records[i], cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(chain[i].Segment, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(chain[i].Position, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(chain[i].Previous, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(chain[i].Hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                foreach (var write in copy.Writers) await write(importer, row, cancellationToken).ConfigureAwait(false);
             }
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
         return new NpgsqlBatchCommand(Statement("SELECT * FROM gai_import"));
     }
 
-    /// <summary>Every record column, in the order of <see cref="LedgerSql.RecordColumns"/>: its parameter name, its type and its value.</summary>
+    /// <summary>
+    /// Every column of a row, in the order of <see cref="LedgerSql.RecordColumns"/> then <see cref="ChainColumns"/>: its
+    /// parameter name, its type and its value. The records are cleaned of NULs before they are chained (what is hashed is
+    /// what is stored), so their text goes in as it is.
+    /// </summary>
     private static void Columns(IColumnSink sink)
     {
-        sink.Column("id", NpgsqlDbType.Text, r => Text(r.Id));
-        sink.Column("ts", NpgsqlDbType.Bigint, r => r.Timestamp.UtcTicks);
-        sink.Column("budget", NpgsqlDbType.Text, r => Text(r.Budget));
-        sink.Column("tenant", NpgsqlDbType.Text, r => Text(r.Tenant));
-        sink.Column("provider", NpgsqlDbType.Text, r => Text(r.Provider));
-        sink.Column("model", NpgsqlDbType.Text, r => Text(r.Model));
-        sink.Column("in", NpgsqlDbType.Bigint, r => r.InputTokens);
-        sink.Column("out", NpgsqlDbType.Bigint, r => r.OutputTokens);
-        sink.Column("cached", NpgsqlDbType.Bigint, r => r.CachedInputTokens);
-        sink.Column("reasoning", NpgsqlDbType.Bigint, r => r.ReasoningTokens);
-        sink.Column("est_in", NpgsqlDbType.Bigint, r => r.ReservedInputTokens);
-        sink.Column("est_out", NpgsqlDbType.Bigint, r => r.ReservedOutputTokens);
-        sink.Column("est_cost", NpgsqlDbType.Numeric, r => r.ReservedCostUsd);
-        sink.Column("cost", NpgsqlDbType.Numeric, r => r.CostUsd);
-        sink.Column("reported", NpgsqlDbType.Boolean, r => r.UsageReported);
-        sink.Column("duration", NpgsqlDbType.Bigint, r => r.Duration.Ticks);
-        sink.Column("status", NpgsqlDbType.Integer, r => (int)r.Status);
-        sink.Column("reason", NpgsqlDbType.Text, r => Text(r.Reason));
-        sink.Column("tags", NpgsqlDbType.Text, r => r.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Tags.ToDictionary(t => Text(t.Key)!, t => Text(t.Value)!)));
-        sink.Column("price", NpgsqlDbType.Text, r => Text(r.PriceTableVersion));
-        sink.Column("conversation", NpgsqlDbType.Text, r => Text(r.ConversationId));
-        sink.Column("run", NpgsqlDbType.Text, r => Text(r.RunId));
-        sink.Column("cache_write", NpgsqlDbType.Bigint, r => r.CacheWriteInputTokens);
-        sink.Column("rep_in", NpgsqlDbType.Bigint, r => r.ReportedInputTokens);
-        sink.Column("rep_out", NpgsqlDbType.Bigint, r => r.ReportedOutputTokens);
-        sink.Column("rep_total", NpgsqlDbType.Bigint, r => r.ReportedTotalTokens);
-        sink.Column("rep_cached", NpgsqlDbType.Bigint, r => r.ReportedCachedInputTokens);
-        sink.Column("rep_reasoning", NpgsqlDbType.Bigint, r => r.ReportedReasoningTokens);
-        sink.Column("anomalies", NpgsqlDbType.Text, r => Text(r.Anomalies));
-        sink.Column("kind", NpgsqlDbType.Integer, r => (int)r.Kind);
-        sink.Column("degraded", NpgsqlDbType.Text, r => Text(r.DegradedFrom));
-        sink.Column("wbd_by", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedBy));
-        sink.Column("wbd_reason", NpgsqlDbType.Text, r => Text(r.WouldBeDeniedReason));
+        sink.Column("id", NpgsqlDbType.Text, r => r.Record.Id);
+        sink.Column("ts", NpgsqlDbType.Bigint, r => r.Record.Timestamp.UtcTicks);
+        sink.Column("budget", NpgsqlDbType.Text, r => r.Record.Budget);
+        sink.Column("tenant", NpgsqlDbType.Text, r => r.Record.Tenant);
+        sink.Column("provider", NpgsqlDbType.Text, r => r.Record.Provider);
+        sink.Column("model", NpgsqlDbType.Text, r => r.Record.Model);
+        sink.Column("in", NpgsqlDbType.Bigint, r => r.Record.InputTokens);
+        sink.Column("out", NpgsqlDbType.Bigint, r => r.Record.OutputTokens);
+        sink.Column("cached", NpgsqlDbType.Bigint, r => r.Record.CachedInputTokens);
+        sink.Column("reasoning", NpgsqlDbType.Bigint, r => r.Record.ReasoningTokens);
+        sink.Column("est_in", NpgsqlDbType.Bigint, r => r.Record.ReservedInputTokens);
+        sink.Column("est_out", NpgsqlDbType.Bigint, r => r.Record.ReservedOutputTokens);
+        sink.Column("est_cost", NpgsqlDbType.Numeric, r => r.Record.ReservedCostUsd);
+        sink.Column("cost", NpgsqlDbType.Numeric, r => r.Record.CostUsd);
+        sink.Column("reported", NpgsqlDbType.Boolean, r => r.Record.UsageReported);
+        sink.Column("duration", NpgsqlDbType.Bigint, r => r.Record.Duration.Ticks);
+        sink.Column("status", NpgsqlDbType.Integer, r => (int)r.Record.Status);
+        sink.Column("reason", NpgsqlDbType.Text, r => r.Record.Reason);
+        sink.Column("tags", NpgsqlDbType.Text, r => r.Record.Tags.Count == 0 ? null : JsonSerializer.Serialize(r.Record.Tags.ToDictionary(t => t.Key, t => t.Value)));
+        sink.Column("price", NpgsqlDbType.Text, r => r.Record.PriceTableVersion);
+        sink.Column("conversation", NpgsqlDbType.Text, r => r.Record.ConversationId);
+        sink.Column("run", NpgsqlDbType.Text, r => r.Record.RunId);
+        sink.Column("cache_write", NpgsqlDbType.Bigint, r => r.Record.CacheWriteInputTokens);
+        sink.Column("rep_in", NpgsqlDbType.Bigint, r => r.Record.ReportedInputTokens);
+        sink.Column("rep_out", NpgsqlDbType.Bigint, r => r.Record.ReportedOutputTokens);
+        sink.Column("rep_total", NpgsqlDbType.Bigint, r => r.Record.ReportedTotalTokens);
+        sink.Column("rep_cached", NpgsqlDbType.Bigint, r => r.Record.ReportedCachedInputTokens);
+        sink.Column("rep_reasoning", NpgsqlDbType.Bigint, r => r.Record.ReportedReasoningTokens);
+        sink.Column("anomalies", NpgsqlDbType.Text, r => r.Record.Anomalies);
+        sink.Column("kind", NpgsqlDbType.Integer, r => (int)r.Record.Kind);
+        sink.Column("degraded", NpgsqlDbType.Text, r => r.Record.DegradedFrom);
+        sink.Column("wbd_by", NpgsqlDbType.Text, r => r.Record.WouldBeDeniedBy);
+        sink.Column("wbd_reason", NpgsqlDbType.Text, r => r.Record.WouldBeDeniedReason);
+        sink.Column("chain_segment", NpgsqlDbType.Text, r => r.Link.Segment);
+        sink.Column("chain_pos", NpgsqlDbType.Bigint, r => r.Link.Position);
+        sink.Column("chain_prev", NpgsqlDbType.Bytea, r => r.Link.Previous);
+        sink.Column("chain_hash", NpgsqlDbType.Bytea, r => r.Link.Hash);
     }
+
+    /// <summary>A record to insert with its place in its segment's chain.</summary>
+    private readonly record struct ChainedRow(UsageRecord Record, ChainLink Link);
 
     private interface IColumnSink
     {
-        void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value);
+        void Column<T>(string name, NpgsqlDbType type, Func<ChainedRow, T> value);
     }
 
     /// <summary>A batch as one array parameter per column, for <see cref="Unnest"/>.</summary>
-    private sealed class ArrayParameters(NpgsqlParameterCollection parameters, IReadOnlyList<UsageRecord> records) : IColumnSink
+    private sealed class ArrayParameters(NpgsqlParameterCollection parameters, IReadOnlyList<ChainedRow> rows) : IColumnSink
     {
-        public void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value)
+        public void Column<T>(string name, NpgsqlDbType type, Func<ChainedRow, T> value)
         {
-            var array = new T[records.Count];
-            for (var i = 0; i < array.Length; i++) array[i] = value(records[i]);
+            var array = new T[rows.Count];
+            for (var i = 0; i < array.Length; i++) array[i] = value(rows[i]);
             parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = array });
         }
     }
 
-    /// <summary>One writer per column, writing a record's value of it into a binary COPY.</summary>
+    /// <summary>One writer per column, writing a row's value of it into a binary COPY.</summary>
     private sealed class CopyWriters : IColumnSink
     {
-        public List<Func<NpgsqlBinaryImporter, UsageRecord, CancellationToken, Task>> Writers { get; } = [];
+        public List<Func<NpgsqlBinaryImporter, ChainedRow, CancellationToken, Task>> Writers { get; } = [];
 
-        public void Column<T>(string name, NpgsqlDbType type, Func<UsageRecord, T> value) => Writers.Add((importer, record, cancellationToken) =>
-            value(record) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
+        public void Column<T>(string name, NpgsqlDbType type, Func<ChainedRow, T> value) => Writers.Add((importer, row, cancellationToken) =>
+            value(row) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
     }
 
-    internal static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
+    private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
 }
