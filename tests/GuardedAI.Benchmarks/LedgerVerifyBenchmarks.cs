@@ -34,26 +34,7 @@ public class LedgerVerifyBenchmarks
         var batch = new List<UsageRecord>(10_000);
         for (var i = 0; i < Records; i++)
         {
-            batch.Add(new UsageRecord
-            {
-                Id = "r" + i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture),
-                Timestamp = start + step * i,
-                Budget = i % 7 == 0 ? "batch-jobs" : "support-bot",
-                Tenant = i % 5 == 0 ? "tenant-" + (i % 100) : null,
-                Provider = "openai",
-                Model = "gpt-4o-mini",
-                InputTokens = 500 + i % 300,
-                OutputTokens = 100 + i % 50,
-                ReservedInputTokens = 520,
-                ReservedOutputTokens = 256,
-                ReservedCostUsd = 0.0003m,
-                CostUsd = 0.000135m + (i % 97) / 10_000_000m,
-                UsageReported = true,
-                Duration = TimeSpan.FromMilliseconds(800 + i % 400),
-                Status = i % 50 == 0 ? UsageStatus.Failed : UsageStatus.Success,
-                PriceTableVersion = "2025-11-20#3fa9c2d1",
-                Tags = i % 3 == 0 ? tags : new Dictionary<string, string>(),
-            });
+            batch.Add(PostgreSqlVerifyBenchmarks.Record(i, start + step * i, tags));
             if (batch.Count == batch.Capacity)
             {
                 importer.Write(batch);

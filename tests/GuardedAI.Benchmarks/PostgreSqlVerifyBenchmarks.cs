@@ -52,8 +52,8 @@ public class PostgreSqlVerifyBenchmarks
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The i-th record: the same as <see cref="LedgerVerifyBenchmarks"/> writes to SQLite.</summary>
-    private static UsageRecord Record(int i, DateTimeOffset at, Dictionary<string, string> tags) => new()
+    /// <summary>The i-th record of a verify benchmark's ledger (30 days of calls, tags on every third): the same on SQLite and PostgreSQL.</summary>
+    internal static UsageRecord Record(int i, DateTimeOffset at, Dictionary<string, string> tags) => new()
     {
         Id = "r" + i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture),
         Timestamp = at,
