@@ -42,10 +42,11 @@ public sealed class PostgreSqlLedgerImporter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(records);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var distinct = records.DistinctBy(r => r.Id, StringComparer.Ordinal).ToList();
-        return distinct.Count >= CopyThreshold
-            ? await PostgreSqlRecordWriter.CopyAsync(connection, _chainWriter, distinct, cancellationToken).ConfigureAwait(false)
-            : await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, distinct, cancellationToken).ConfigureAwait(false);
+        // Ids repeated in the batch or already in the ledger are skipped by the chained write itself.
+        var batch = records as IReadOnlyList<UsageRecord> ?? records.ToList();
+        return batch.Count >= CopyThreshold
+            ? await PostgreSqlRecordWriter.CopyAsync(connection, _chainWriter, batch, cancellationToken).ConfigureAwait(false)
+            : await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, batch, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the connections.</summary>
