@@ -29,7 +29,7 @@ var ledger = await PostgreSqlUsageLedger.OpenAsync(new PostgreSqlLedgerOptions
     Durability = PostgreSqlDurability.Synchronous,
     WriteTimeout = TimeSpan.FromMilliseconds(GetInt("timeoutms", 2000)),
     RetryInterval = TimeSpan.FromMilliseconds(GetInt("retryms", 5000)),
-});
+}, new StderrLogger());
 var timed = new TimedLedger(ledger);
 var options = new BudgetEngineOptions { LogAlerts = false, Policies = { policy }, Ledger = timed };
 var redis = await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = Get("redis", ""), KeyPrefix = Get("prefix", "{guardedai}:") });

@@ -101,7 +101,8 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
             var startedAt = DateTime.UtcNow;
             server.Start();
             var survivors = workers.Take(3).ToList();
-            await Until.TrueAsync(() => survivors.All(w => w.Lines.Contains("S 0")), TimeSpan.FromSeconds(60), "every survivor to drain its spill");
+            await Until.TrueAsync(() => survivors.All(w => w.Lines.Contains("S 0")), TimeSpan.FromSeconds(60), "every survivor to drain its spill",
+                () => string.Join("\n\n", survivors.Select(w => w.Diagnostics)));
             var counts = survivors.Select(w => w.Committed.Count).ToList();
             await Until.TrueAsync(() => survivors.Select((w, i) => w.Committed.Count >= counts[i] + 50).All(b => b), TimeSpan.FromSeconds(60), "commits through the database again");
             foreach (var worker in survivors) worker.Stop();

@@ -88,12 +88,12 @@ internal sealed class TempDir : IDisposable
 /// <summary>Waits for a condition (polling, never a sleep that fixes a race), failing after the timeout.</summary>
 internal static class Until
 {
-    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what)
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {timeout.TotalSeconds} s waiting for: {what}{(describe is null ? "" : "\n" + describe())}");
             await Task.Delay(20);
         }
     }

@@ -75,6 +75,9 @@ internal sealed class Worker : IAsyncDisposable
 
     public string Output => string.Join('\n', Lines.TakeLast(30));
 
+    /// <summary>What the worker's ledger logged (its warnings, errors and spill events) and its spill changes, for a failure message.</summary>
+    public string Diagnostics => string.Join('\n', Lines.Where(l => !l.StartsWith("C ", StringComparison.Ordinal)).TakeLast(40));
+
     public ValueTask DisposeAsync()
     {
         try
