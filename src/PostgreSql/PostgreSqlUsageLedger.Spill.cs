@@ -4,7 +4,7 @@ namespace GuardedAI.PostgreSql;
 public sealed partial class PostgreSqlUsageLedger
 {
     /// <summary>Replays the spill in the background when it holds records and the retry interval has passed; new records
-    /// keep flowing meanwhile (to the spill until the replay is done, so none waits for it).</summary>
+    /// keep flowing meanwhile (to the spill until the database has taken a batch of the replay, then to the database).</summary>
     private void StartDrainWhenDue()
     {
         if (!_spilling && _spill.Count == 0) return;
@@ -27,7 +27,12 @@ public sealed partial class PostgreSqlUsageLedger
         });
     }
 
-    /// <summary>Replays the spill into the database when it answers; on success the spill is empty and spilling stops.</summary>
+    /// <summary>
+    /// Replays the spill into the database when it answers; on success the spill is empty. Once the database has taken a
+    /// batch of it, new records go to it again while the rest of the spill is replayed: were they kept spilling until
+    /// the replay was done, callers arriving faster than a replay writes (a slow disk under the database, many instances
+    /// replaying at once) would keep the spill from ever emptying.
+    /// </summary>
     private async Task TryDrainAsync()
     {
         int replayed = 0, alreadyThere = 0;
@@ -35,26 +40,14 @@ public sealed partial class PostgreSqlUsageLedger
         try
         {
             // Until no file is left: a call may spill its own record (its wait timed out) while the replay runs.
-            for (var round = 0; ; round++)
+            while (true)
             {
                 var files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
-                if (files.Count == 0 || round >= 20)
+                if (files.Count == 0)
                 {
                     // Stop spilling only when no batch is being spilled and nothing is left to take.
-                    await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
-                    try
-                    {
-                        files = await _spill.TakeForReplayAsync().ConfigureAwait(false);
-                        if (files.Count == 0)
-                        {
-                            _spilling = false;
-                            break;
-                        }
-                    }
-                    finally
-                    {
-                        _mode.Release();
-                    }
+                    if (await StopSpillingWhenAsync(() => _spill.TakeForReplayAsync()).ConfigureAwait(false)) break;
+                    continue;
                 }
                 foreach (var file in files)
                 {
@@ -67,6 +60,9 @@ public sealed partial class PostgreSqlUsageLedger
                         var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, chunk, timeout.Token).ConfigureAwait(false);
                         replayed += inserted;
                         alreadyThere += chunk.Length - inserted;
+                        // The database took a batch: it answers again. New records go to it from now on; the rest of the spill
+                        // (this file, older ones, records spilled meanwhile) is replayed here.
+                        if (_spilling) await StopSpillingWhenAsync(null).ConfigureAwait(false);
                     }
                     _spill.Replayed(file, records.Count);
                 }
@@ -84,6 +80,24 @@ public sealed partial class PostgreSqlUsageLedger
         if (!wasSpilling && replayed + alreadyThere == 0) return;
         PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);
         Alert(AlertLevel.StoreRecovered, $"The usage ledger {Location} is reachable again: {replayed:#,0} record(s) kept in the local spill were written to it ({alreadyThere:#,0} were already there), and the spill is empty.");
+    }
+
+    /// <summary>Switches new records back to the database, under the lock a batch holds while it is spilled, so none is
+    /// spilled after the switch by a writer that decided to spill before it. With <paramref name="nothingLeft"/>, only when
+    /// it finds no spilled file left to take (true then); the files it finds are left for the caller's next round.</summary>
+    private async Task<bool> StopSpillingWhenAsync(Func<Task<IReadOnlyList<string>>>? nothingLeft)
+    {
+        await _mode.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        try
+        {
+            if (nothingLeft is not null && (await nothingLeft().ConfigureAwait(false)).Count > 0) return false;
+            _spilling = false;
+            return true;
+        }
+        finally
+        {
+            _mode.Release();
+        }
     }
 
     private void StartSpilling(string reason)

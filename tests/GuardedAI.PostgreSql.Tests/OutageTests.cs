@@ -176,4 +176,57 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
         await Until.TrueAsync(() => ledger.IsAvailable && !ledger.IsSpilling && ledger.PendingCount == 0 && ledger.SpillCount == 0, TimeSpan.FromSeconds(20), "everything to be written");
         Assert.Equal(records.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
     }
+
+    [Fact]
+    public async Task Callers_that_never_pause_do_not_keep_the_spill_from_draining_once_the_server_is_back()
+    {
+        // Callers that spill as fast as the disk takes them, and a database that takes 0.2 s per insert statement (a slow disk
+        // under it, other instances replaying): were new records kept in the spill until the replay was done, each round of
+        // the replay would find a bigger file than the last and the spill would never empty.
+        var server = fixture.Restartable;
+        var options = Options(server);
+        options.SpillCapacity = 5_000; // bounds the replay's work (and the test's time), not the callers
+        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(options);
+        await Records.ScalarAsync(server, _schema, """
+            CREATE FUNCTION slow_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
+            CREATE TRIGGER slow_statement AFTER INSERT ON usage_records FOR EACH STATEMENT EXECUTE FUNCTION slow_statement();
+            SELECT 1
+            """);
+        server.Stop("immediate");
+        var appended = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+        var callers = Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var record = Records.Record(DateTimeOffset.UtcNow);
+                await ledger.AppendAsync(record);
+                appended.Add(record.Id);
+            }
+        })).ToList();
+        try
+        {
+            await Until.TrueAsync(() => ledger.IsSpilling && ledger.SpillCount >= 500, TimeSpan.FromSeconds(30), "the callers to spill 500 records");
+            server.Start();
+            await Until.TrueAsync(() => !ledger.IsSpilling, TimeSpan.FromSeconds(30), "new records to go to the database again while the callers go on",
+                () => $"spill={ledger.SpillCount} written={ledger.WrittenCount} replayed={ledger.ReplayedCount}");
+            var written = ledger.WrittenCount;
+            await Until.TrueAsync(() => ledger.WrittenCount > written + 100 && ledger.SpillCount == 0, TimeSpan.FromSeconds(30),
+                "the spill to empty while the callers' records go to the database", () => $"spill={ledger.SpillCount} written={ledger.WrittenCount} spilling={ledger.IsSpilling}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(callers);
+        }
+        await ledger.FlushAsync();
+        Assert.Equal(0, ledger.SpillCount);
+        Assert.Equal(appended.Count, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+        var stored = new HashSet<string>();
+        foreach (var record in await ledger.ReadAllAsync(UsageQuery.All)) Assert.True(stored.Add(record.Id), $"{record.Id} is stored twice");
+        Assert.True(stored.SetEquals(appended), "every acknowledged record is stored, and nothing else");
+        var verification = await PostgreSqlLedgerVerifier.VerifyAsync(Options(server));
+        Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
+        Assert.Equal(appended.Count, verification.Entries);
+    }
 }
