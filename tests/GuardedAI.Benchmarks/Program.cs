@@ -12,6 +12,7 @@ using GuardedAI.Benchmarks;
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
 // … -- coldstarts 5              process start → first guarded call against a bare client's, as built and published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
+// … -- guardloop cached|new|engine 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
 switch (args)
@@ -38,6 +39,9 @@ switch (args)
     case ["buildprofile", ..]:
         var profile = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         BuildProfile.Run(profile.ElementAtOrDefault(0) is > 0 and var pi ? pi : 200, profile.ElementAtOrDefault(1) is > 0 and var pc ? pc : 1000, profile.ElementAtOrDefault(2) is > 0 and var pr ? pr : 5);
+        return 0;
+    case ["guardloop", var what, ..]:
+        await GuardLoop.RunAsync(what, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10, args.Contains("alloc"));
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

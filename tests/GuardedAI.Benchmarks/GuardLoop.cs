@@ -1,0 +1,39 @@
+using System.Diagnostics;
+
+namespace GuardedAI.Benchmarks;
+
+/// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
+/// (a development aid: <c>guardloop cached|new|engine seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
+internal static class GuardLoop
+{
+    public static async Task RunAsync(string what, double seconds, bool allocations = false)
+    {
+        var guard = new GuardBenchmarks();
+        guard.Setup();
+        var engine = new ReserveCommitBenchmarks();
+        engine.Setup();
+        Func<Task> call = what switch
+        {
+            "cached" => guard.GuardedCachedPrompt,
+            "new" => guard.GuardedNewMessage,
+            "engine" => async () => await engine.ReserveCommit(),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, engine)"),
+        };
+        for (var i = 0; i < 20_000; i++) await call();
+        using var sampler = allocations ? new AllocationSampler() : null;
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        long calls = 0;
+        var started = Stopwatch.GetTimestamp();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            for (var i = 0; i < 1000; i++) await call();
+            calls += 1000;
+        }
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        Console.WriteLine($"{what}: {calls:#,0} calls, {elapsed.TotalNanoseconds / calls:0} ns/call, {(double)bytes / calls:0} B/call");
+        sampler?.Print();
+        guard.Cleanup();
+    }
+}
