@@ -35,11 +35,19 @@ public sealed partial class PostgreSqlUsageLedger
         }
     }
 
-    /// <summary>True when there is something to do; while spilling, also when it is time to try the database again.</summary>
+    /// <summary>True when there is something to do: records to write, or — while spilling, or while records wait in the
+    /// spill or in memory — the time to try the database again. While a replay runs, it decides when to try again: the
+    /// loop waits for records or for the replay's end, and does not spin.</summary>
     private async Task<bool> WaitForWorkAsync(ChannelReader<Pending> reader)
     {
         if (_carried.Count > 0 && !_spilling) return true;
-        if (!_spilling && _carried.Count == 0) return await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false) || _carried.Count > 0;
+        if (!_spilling && _carried.Count == 0 && _spill.Count == 0) return await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false);
+        if (_drain is { IsCompleted: false } drain)
+        {
+            var read = reader.WaitToReadAsync(_stopping.Token).AsTask();
+            await Task.WhenAny(read, drain).ConfigureAwait(false);
+            return !read.IsCompleted || await read.ConfigureAwait(false) || _carried.Count > 0;
+        }
         var wait = _nextAttempt - _time.GetUtcNow();
         if (wait <= TimeSpan.Zero) return true;
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
