@@ -21,15 +21,28 @@ internal static class ChatPromptMeasure
             foreach (var tool in tools) total += ToolCharacters(tool);
         }
         if (options?.ResponseFormat is ChatResponseFormatJson json) total += SchemaCharacters(json);
-        foreach (var message in messages)
+        // Indexed when the messages are a list (they nearly always are): a foreach through the interface allocates an enumerator.
+        if (messages is IList<ChatMessage> list)
         {
-            total += message.AuthorName?.Length ?? 0;
-            foreach (var content in message.Contents)
+            for (var i = 0; i < list.Count && total <= limit; i++) total = Characters(list[i], total, limit);
+        }
+        else
+        {
+            foreach (var message in messages)
             {
-                if (total > limit) return total;
-                total += PromptContent.Characters(content, limit - total);
+                if (total > limit) break;
+                total = Characters(message, total, limit);
             }
         }
+        return total;
+    }
+
+    /// <summary><paramref name="total"/> plus the characters of <paramref name="message"/>, measuring stopped once past <paramref name="limit"/>.</summary>
+    private static long Characters(ChatMessage message, long total, long limit)
+    {
+        total += message.AuthorName?.Length ?? 0;
+        var contents = message.Contents;
+        for (var i = 0; i < contents.Count && total <= limit; i++) total += PromptContent.Characters(contents[i], limit - total);
         return total;
     }
 

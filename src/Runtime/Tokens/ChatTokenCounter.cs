@@ -138,19 +138,34 @@ internal sealed class ChatTokenCounter : ITokenCounter
     public int CountMessages(IEnumerable<ChatMessage> messages, int maxTokens = int.MaxValue)
     {
         long total = ReplyPriming;
-        foreach (var message in messages)
+        // Indexed when the messages are a list (they nearly always are): a foreach through the interface allocates an enumerator.
+        if (messages is IList<ChatMessage> list)
         {
-            var remaining = (int)Math.Max(0, Math.Min(int.MaxValue, (long)maxTokens - total));
-            total += TokensPerMessage + CountRole(message.Role.Value, remaining);
-            if (!string.IsNullOrEmpty(message.AuthorName)) total += TokensPerName + CountText(message.AuthorName!, remaining);
-            foreach (var content in message.Contents)
+            for (var i = 0; i < list.Count && total <= maxTokens; i++) total = CountMessage(list[i], total, maxTokens);
+        }
+        else
+        {
+            foreach (var message in messages)
             {
-                if (total > maxTokens) return (int)Math.Min(int.MaxValue, total);
-                total += CountContent(content, (int)Math.Max(0, Math.Min(int.MaxValue, (long)maxTokens - total)));
+                if (total > maxTokens) break;
+                total = CountMessage(message, total, maxTokens);
             }
-            if (total > maxTokens) return (int)Math.Min(int.MaxValue, total);
         }
         return (int)Math.Min(int.MaxValue, total);
+    }
+
+    /// <summary><paramref name="total"/> plus the tokens of <paramref name="message"/>, counting stopped once past <paramref name="maxTokens"/>.</summary>
+    private long CountMessage(ChatMessage message, long total, int maxTokens)
+    {
+        var remaining = (int)Math.Max(0, Math.Min(int.MaxValue, (long)maxTokens - total));
+        total += TokensPerMessage + CountRole(message.Role.Value, remaining);
+        if (!string.IsNullOrEmpty(message.AuthorName)) total += TokensPerName + CountText(message.AuthorName!, remaining);
+        var contents = message.Contents;
+        for (var i = 0; i < contents.Count && total <= maxTokens; i++)
+        {
+            total += CountContent(contents[i], (int)Math.Max(0, Math.Min(int.MaxValue, (long)maxTokens - total)));
+        }
+        return total;
     }
 
     private int CountRole(string role, int remaining)
