@@ -121,7 +121,13 @@ internal readonly record struct SettledUsage(TokenUsage Usage, decimal CostUsd, 
     /// monitor's <see cref="AlertLevel.ProviderOverReport"/>, not repeated here; an overrun GuardedAI counted itself is.</summary>
     public void Alert(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)
     {
-        if (Anomalies.Count == 0) return;
+        // The lambdas below capture the record: kept in their own method, so a sound report (nearly every call) does not
+        // allocate their closure on entry.
+        if (Anomalies.Count > 0) AlertAnomalies(alerts, record, now);
+    }
+
+    private void AlertAnomalies(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)
+    {
         if (!Anomalies.Any(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported)) return;
         var hourStart = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
         var kinds = string.Join(",", Anomalies.Where(a => a.Kind != UsageAnomalyKind.AboveReservation || !record.UsageReported).Select(a => a.Kind).Distinct().Order());
