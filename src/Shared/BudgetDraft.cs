@@ -75,7 +75,9 @@ internal sealed class DraftValue
 internal sealed class BudgetDraft
 {
     private readonly Dictionary<int, DraftValue> _limits = new();
-    private readonly Dictionary<LimitDimension, DraftValue> _caps = new();
+    // Keyed by int, not by the enum: a dictionary or LINQ sort over an enum key is a generic instantiation the runtime must
+    // compile at start-up (every policy built at run time goes through here), one over int is already compiled.
+    private readonly Dictionary<int, DraftValue> _caps = new();
     private readonly DraftValue?[] _thresholds = new DraftValue?[3];
 
     /// <summary>Starts with no limits, no caps and the default thresholds.</summary>
@@ -89,16 +91,16 @@ internal sealed class BudgetDraft
     public string? Model { get; set; }
 
     /// <summary>The window limits, shortest window first, then by dimension (the order of a built policy's limits).</summary>
-    public IReadOnlyList<DraftValue> Limits => _limits.Values.OrderBy(l => l.Window).ThenBy(l => l.Dimension).ToList();
+    public IReadOnlyList<DraftValue> Limits => Sorted(_limits.Values, static (a, b) => a.Window != b.Window ? ((int)a.Window).CompareTo((int)b.Window) : ((int)a.Dimension).CompareTo((int)b.Dimension));
 
     /// <summary>The per-request caps: input tokens, output tokens, cost.</summary>
-    public IReadOnlyList<DraftValue> Caps => _caps.Values.OrderBy(c => c.Dimension).ToList();
+    public IReadOnlyList<DraftValue> Caps => Sorted(_caps.Values, static (a, b) => ((int)a.Dimension).CompareTo((int)b.Dimension));
 
     /// <summary>Warn, critical and trip, each null when unknown.</summary>
     public IReadOnlyList<DraftValue?> Thresholds => _thresholds;
 
     /// <summary>True when some cost limit or the cost cap is set: then the model's price matters (GAI003).</summary>
-    public bool HasCostLimit => _caps.ContainsKey(LimitDimension.CostUsd) || _limits.Values.Any(l => l.Dimension == LimitDimension.CostUsd);
+    public bool HasCostLimit => _caps.ContainsKey((int)LimitDimension.CostUsd) || _limits.Values.Any(l => l.Dimension == LimitDimension.CostUsd);
 
     /// <summary>Applies tier <paramref name="tier"/> (a <c>BudgetTier</c> value) like <c>WithTier</c>; false when it is not a tier.</summary>
     public bool ApplyTier(int tier, object? source)
@@ -113,7 +115,7 @@ internal sealed class BudgetDraft
             if (property.Kind == BudgetPropertyKind.Limit)
                 _limits[Key(property.Dimension, property.Window)] = DraftValue.Limit(property.Dimension, property.Window, value.Value, ValueOrigin.Tier, name, source);
             else
-                _caps[property.Dimension] = DraftValue.Cap(property.Dimension, value.Value, ValueOrigin.Tier, name, source);
+                _caps[(int)property.Dimension] = DraftValue.Cap(property.Dimension, value.Value, ValueOrigin.Tier, name, source);
         }
 
         return true;
@@ -128,12 +130,20 @@ internal sealed class BudgetDraft
     /// <summary>Sets a cap; null clears it, as <c>WithMaxInputTokens(null)</c> does.</summary>
     public void SetCap(LimitDimension dimension, decimal? amount, object? source)
     {
-        if (amount is { } value) _caps[dimension] = DraftValue.Cap(dimension, value, ValueOrigin.Explicit, null, source);
-        else _caps.Remove(dimension);
+        if (amount is { } value) _caps[(int)dimension] = DraftValue.Cap(dimension, value, ValueOrigin.Explicit, null, source);
+        else _caps.Remove((int)dimension);
     }
 
     /// <summary>Forgets a cap whose value is not known.</summary>
-    public void RemoveCap(LimitDimension dimension) => _caps.Remove(dimension);
+    public void RemoveCap(LimitDimension dimension) => _caps.Remove((int)dimension);
+
+    /// <summary>The values in the order <paramref name="comparison"/> gives (keys are distinct, so the order is total).</summary>
+    private static List<DraftValue> Sorted(IEnumerable<DraftValue> values, System.Comparison<DraftValue> comparison)
+    {
+        var list = new List<DraftValue>(values);
+        list.Sort(comparison);
+        return list;
+    }
 
     /// <summary>Sets a threshold (a null keeps it, as in <c>WithThresholds</c>).</summary>
     public void SetThreshold(ThresholdLevel level, double? percent, object? source)

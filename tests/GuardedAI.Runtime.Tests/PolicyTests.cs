@@ -54,4 +54,36 @@ public class PolicyTests
         Assert.Equal(problem, error.Problem);
         Assert.StartsWith("Budget 'bad' is invalid: ", error.Message);
     }
+
+    [Fact]
+    public void Every_dimension_and_window_can_be_limited_and_the_limits_come_shortest_window_first_then_by_dimension()
+    {
+        var builder = BudgetPolicy.Create("all");
+        // Set in reverse, so the order of the result is the builder's, not the caller's.
+        foreach (var window in Enum.GetValues<BudgetWindow>().Reverse())
+            foreach (var dimension in Enum.GetValues<BudgetDimension>().Reverse())
+                builder.WithLimit(dimension, window, 1_000_000 + 1_000 * (int)window + (int)dimension);
+        builder.WithoutLimit(BudgetDimension.Turns, BudgetWindow.Minute);
+
+        var limits = builder.Build().Limits;
+
+        var expected = Enum.GetValues<BudgetWindow>().SelectMany(w => Enum.GetValues<BudgetDimension>().Select(d => (d, w)))
+            .Where(l => l != (BudgetDimension.Turns, BudgetWindow.Minute)).ToList();
+        Assert.Equal(expected, limits.Select(l => (l.Dimension, l.Window)).ToList());
+        Assert.All(limits, l => Assert.Equal(1_000_000 + 1_000 * (int)l.Window + (int)l.Dimension, l.Amount));
+    }
+
+    [Fact]
+    public void A_dimension_or_window_that_is_not_defined_is_refused_where_it_is_given()
+    {
+        var builder = BudgetPolicy.Create("odd");
+
+        var dimension = Assert.Throws<ArgumentOutOfRangeException>(() => builder.WithLimit((BudgetDimension)42, BudgetWindow.Day, 10));
+        var window = Assert.Throws<ArgumentOutOfRangeException>(() => builder.WithoutLimit(BudgetDimension.Requests, (BudgetWindow)(-1)));
+
+        Assert.Equal("dimension", dimension.ParamName);
+        Assert.Contains("Budget 'odd': 42 is not a BudgetDimension", dimension.Message);
+        Assert.Equal("window", window.ParamName);
+        Assert.Contains("-1 is not a BudgetWindow", window.Message);
+    }
 }

@@ -48,7 +48,15 @@ public sealed class BudgetPolicy
 
     /// <summary>Each of <see cref="Limits"/> in counter units (see <see cref="BudgetUnits"/>), worked out once: every
     /// reservation needs them, and converting a decimal amount is the dearest step of building its charges.</summary>
-    internal long[] LimitUnits => _limitUnits ??= Limits.Select(l => BudgetUnits.ToUnits(l.Dimension, l.Amount)).ToArray();
+    internal long[] LimitUnits => _limitUnits ??= ToUnits(Limits);
+
+    /// <summary>A loop, not LINQ over a struct: on the first call's path, where each such instantiation is compiled at start-up.</summary>
+    private static long[] ToUnits(ImmutableArray<BudgetLimit> limits)
+    {
+        var units = new long[limits.Length];
+        for (var i = 0; i < units.Length; i++) units[i] = BudgetUnits.ToUnits(limits[i].Dimension, limits[i].Amount);
+        return units;
+    }
 
     private long[]? _limitUnits;
 

@@ -76,6 +76,7 @@ public sealed record BudgetThresholds(
             if (!(percent > 0 && percent <= 100))
                 throw new BudgetPolicyException(policyName, string.Create(CultureInfo.InvariantCulture, $"alert levels must be in (0, 100] percent, but one is {percent}"));
         }
+        if (SoftLimits.IsDefaultOrEmpty) return; // most policies have none: no set of tuples to build (start-up code)
         var seen = new HashSet<(BudgetDimension, BudgetWindow)>();
         foreach (var soft in SoftLimits)
         {
