@@ -32,6 +32,37 @@ public class PriceTableVersionTests
     }
 
     [Fact]
+    public void The_embedded_tables_version_written_in_the_code_is_the_tables_hash()
+    {
+        var computed = PriceTableVersion.Compute(PriceCatalog.CreateDefault());
+        Assert.True(computed == PriceCatalog.EmbeddedTableVersion,
+            $"prices.json changed: set PriceCatalog.EmbeddedTableVersion to \"{computed}\" (it is \"{PriceCatalog.EmbeddedTableVersion}\")");
+    }
+
+    [Theory]
+    [InlineData("price")]
+    [InlineData("alias")]
+    [InlineData("default")]
+    [InlineData("litellm")]
+    public void A_default_catalogue_changed_after_loading_is_hashed_again(string change)
+    {
+        var catalog = PriceCatalog.CreateDefault();
+        Assert.Equal(PriceCatalog.EmbeddedTableVersion, PriceTableVersion.Of(catalog));
+
+        var price = new ModelPrice { InputPerMillion = 123m, OutputPerMillion = 456m };
+        switch (change)
+        {
+            case "price": catalog.Set("gpt-4o", price); break;
+            case "alias": catalog.AddAlias("my-model", "gpt-4o"); break;
+            case "default": catalog.DefaultPrice = price; break;
+            case "litellm": catalog.LoadLiteLlm(new MemoryStream("{\"gpt-4o\":{\"input_cost_per_token\":0.000123,\"output_cost_per_token\":0.000456,\"mode\":\"chat\"}}"u8.ToArray())); break;
+        }
+
+        Assert.Equal(PriceTableVersion.Compute(catalog), PriceTableVersion.Of(catalog));
+        if (change != "alias") Assert.NotEqual(PriceCatalog.EmbeddedTableVersion, PriceTableVersion.Of(catalog));
+    }
+
+    [Fact]
     public void Every_field_of_a_price_is_in_the_version()
     {
         // Every property set, to values whose text differs from any default, so a field left out would show.

@@ -32,8 +32,20 @@ public sealed class PriceCatalog
         using var stream = typeof(PriceCatalog).Assembly.GetManifestResourceStream("GuardedAI.Pricing.prices.json")
             ?? throw new InvalidOperationException("The embedded price table is missing.");
         catalog.LoadEmbeddedTable(stream);
+        catalog.IsEmbeddedTable = true;
         return catalog;
     }
+
+    /// <summary>
+    /// <see cref="PriceTableVersion.Of"/> of the embedded table as shipped: every engine built with the default catalogue
+    /// records it, and hashing the table takes ~10 ms of a process's first guarded call (the first SHA-256 loads the
+    /// platform's cryptography library). <c>PriceTableVersionTests</c> computes it from the table and fails, naming the
+    /// new value, when <c>prices.json</c> changes without it.
+    /// </summary>
+    internal const string EmbeddedTableVersion = "2026-07-24#3327455c";
+
+    /// <summary>True while this is the embedded table as <see cref="CreateDefault"/> loaded it (no price, alias or default changed since).</summary>
+    internal bool IsEmbeddedTable { get; private set; }
 
     /// <summary>The date of the embedded prices (empty for a catalogue built by hand).</summary>
     public string AsOf { get; private set; } = string.Empty;
@@ -49,6 +61,7 @@ public sealed class PriceCatalog
             ArgumentNullException.ThrowIfNull(value);
             Validate("(unknown models)", value);
             _defaultPrice = value;
+            IsEmbeddedTable = false;
             _resolved.Clear();
         }
     }
@@ -71,6 +84,7 @@ public sealed class PriceCatalog
         ArgumentNullException.ThrowIfNull(price);
         Validate(model, price);
         _prices[model.Trim()] = price;
+        IsEmbeddedTable = false;
         _resolved.Clear();
     }
 
@@ -80,6 +94,7 @@ public sealed class PriceCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(alias);
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         _aliases[alias.Trim()] = model.Trim();
+        IsEmbeddedTable = false;
         _resolved.Clear();
     }
 

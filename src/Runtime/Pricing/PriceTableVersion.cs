@@ -16,6 +16,12 @@ public static class PriceTableVersion
     public static string Of(PriceCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.IsEmbeddedTable ? PriceCatalog.EmbeddedTableVersion : Compute(catalog);
+    }
+
+    /// <summary>The version hashed from the catalogue's entries, always (no shortcut for the embedded table).</summary>
+    internal static string Compute(PriceCatalog catalog)
+    {
         // Loops, not LINQ or reflection per value: every engine computes this when it is built, on a process's first
         // call's path (a LINQ and PropertyInfo.GetValue version took 35–75 ms of a cold start under load).
         var models = new string[catalog.Models.Count];
