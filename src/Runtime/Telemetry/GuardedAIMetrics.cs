@@ -18,19 +18,25 @@ internal sealed class GuardedAIMetrics : IDisposable
 
     // Created on a thread-pool thread when the engine is built: the first Meter of a process initialises the runtime's
     // metrics event source (~8 ms), and the instruments' generic types are compiled (~7 ms), which used to be ~15 ms of
-    // a process's first guarded call. The engine's first measurement waits for them if they are not ready by then, so no
-    // measurement is lost and a listener started before the engine sees every instrument published.
-    private readonly Task<Instruments> _creating;
+    // a process's first guarded call. The engine's first measurement takes them as they are: created, being created (it
+    // waits for that thread), or not started yet (it creates them itself, so a busy thread pool never holds it up). None
+    // is lost, and a listener started before the engine sees every instrument published.
+    private readonly Lazy<Instruments> _instruments;
     private readonly bool _ownsMeter;
-    private Instruments? _ready;
 
     public GuardedAIMetrics(IMeterFactory? factory)
     {
         _ownsMeter = factory is null;
-        _creating = Task.Run(() => new Instruments(factory));
+        _instruments = new Lazy<Instruments>(() => new Instruments(factory), LazyThreadSafetyMode.ExecutionAndPublication);
+        _ = Task.Run(() =>
+        {
+            // Should creating them fail, the Lazy keeps the exception and the first measurement throws it, on the call's path.
+            try { _ = _instruments.Value; }
+            catch (Exception) { }
+        });
     }
 
-    private Instruments I => _ready ?? (_ready = _creating.GetAwaiter().GetResult());
+    private Instruments I => _instruments.Value;
 
     public Meter Meter => I.Meter;
 
