@@ -15,6 +15,7 @@ using GuardedAI.Benchmarks;
 // … -- guardloop cached|new|engine 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
+// … -- pgappend 50000 3           64 callers appending to a PostgreSQL ledger (batched, synchronous) beside raw COPY, 3 rounds
 switch (args)
 {
     case ["conversations", var count, ..]:
@@ -42,6 +43,9 @@ switch (args)
         return 0;
     case ["guardloop", var what, ..]:
         await GuardLoop.RunAsync(what, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10, args.Contains("alloc"));
+        return 0;
+    case ["pgappend", var appends, ..]:
+        await PostgreSqlAppendProbe.RunAsync(int.Parse(appends, System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();
