@@ -8,7 +8,8 @@ using NpgsqlTypes;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>
-/// Appends to a PostgreSQL ledger from 64 callers (<c>pgappend N rounds</c>): batched and synchronous durability, each
+/// Appends records of one hour (as a live ledger receives them) to a PostgreSQL ledger from 64 callers
+/// (<c>pgappend N rounds</c>): batched and synchronous durability, each
 /// batch chained and rolled up in one transaction, beside the raw peer — binary <c>COPY</c> of the same rows (every
 /// column the ledger writes) into the ledger's table and indexes in a schema of its own, 256 rows per transaction, from
 /// one writer as the ledger has, no chain, no rollup. Each round uses fresh schemas; the three are alternated, and the medians are reported.
@@ -26,7 +27,11 @@ internal static class PostgreSqlAppendProbe
         var raw = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
-            var rows = Enumerable.Range(0, records).Select(i => SampleRecords.Record((long)round * records + i)).ToList();
+            // As a live ledger receives them: calls of the last hour (SampleRecords spreads its records over a month, which
+            // would make every record of a batch a rollup row of its own).
+            var hour = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+            var rows = Enumerable.Range(0, records)
+                .Select(i => SampleRecords.Record((long)round * records + i) with { Timestamp = hour.AddMilliseconds(i * (3_600_000.0 / records)) }).ToList();
             batched.Add(await LedgerAsync(server.ConnectionString, $"bench_append_b{round}", rows, PostgreSqlDurability.Batched));
             synchronous.Add(await LedgerAsync(server.ConnectionString, $"bench_append_s{round}", rows, PostgreSqlDurability.Synchronous));
             raw.Add(await RawAsync(server.ConnectionString, $"bench_append_r{round}", rows));
