@@ -41,6 +41,36 @@ public class BudgetChatClientTests
     }
 
     [Fact]
+    public async Task The_callers_options_are_never_changed_and_are_passed_down_as_they_are_when_the_guard_has_nothing_to_change()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var fake = new FakeChatClient();
+        var client = new BudgetChatClient(fake, engine, Policy(maxOutput: 100));
+
+        // Already capped, no key of the guard's: nothing to change, so nothing is copied.
+        var capped = new ChatOptions { MaxOutputTokens = 40, Temperature = 0.2f, AdditionalProperties = new() { ["seed"] = 7 } };
+        await client.GetResponseAsync("hi", capped);
+        Assert.Same(capped, fake.LastOptions);
+        Assert.Equal(40, capped.MaxOutputTokens);
+
+        // Uncapped, or carrying the guard's tenant key: the provider gets a copy with the cap and without the key; the
+        // caller's object keeps what the caller put in it.
+        var uncapped = new ChatOptions { Temperature = 0.2f };
+        await client.GetResponseAsync("hi", uncapped);
+        Assert.NotSame(uncapped, fake.LastOptions);
+        Assert.Equal((100, 0.2f), (fake.LastOptions!.MaxOutputTokens, fake.LastOptions.Temperature));
+        Assert.Null(uncapped.MaxOutputTokens);
+
+        var tenanted = new ChatOptions { MaxOutputTokens = 40, AdditionalProperties = new() { [BudgetChatClient.TenantKey] = "acme", ["seed"] = 7 } };
+        await client.GetResponseAsync("hi", tenanted);
+        Assert.NotSame(tenanted, fake.LastOptions);
+        Assert.False(fake.LastOptions!.AdditionalProperties!.ContainsKey(BudgetChatClient.TenantKey));
+        Assert.Equal(7, fake.LastOptions.AdditionalProperties["seed"]);
+        Assert.Equal("acme", tenanted.AdditionalProperties![BudgetChatClient.TenantKey]);
+        Assert.Equal("acme", engine.Ledger.Snapshot().Last().Tenant);
+    }
+
+    [Fact]
     public async Task Without_reported_usage_the_response_text_is_counted()
     {
         var (engine, _, _) = TestEngine.Create();

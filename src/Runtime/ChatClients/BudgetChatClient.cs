@@ -213,23 +213,33 @@ public class BudgetChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var list = messages as IList<ChatMessage> ?? messages.ToList();
-        var prepared = options?.Clone() ?? new ChatOptions();
-
         // Bound the reservation: the call's output is capped, so it cannot cost more than was reserved.
         var cap = Policy.MaxOutputTokens ?? FallbackMaxOutputTokens;
-        if (prepared.MaxOutputTokens is not { } requested || requested > cap) prepared.MaxOutputTokens = cap;
+        var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, Tenant, Tags);
 
-        var (tenant, tags, remaining) = GuardCallContext.Read(prepared.AdditionalProperties, Tenant, Tags);
-        prepared.AdditionalProperties = remaining;
-
-        var model = prepared.ModelId ?? _defaultModel;
+        var model = options?.ModelId ?? _defaultModel;
         // Degradation: past the critical threshold, the call goes to the budget's cheaper model, and its record says so.
         string? degradedFrom = null;
         if (Policy.Degradation.DowngradeModel is { } cheaper && !string.Equals(model, cheaper, StringComparison.OrdinalIgnoreCase)
             && Engine.Parts.Thresholds.Levels.HighestPercent(Policy, Engine.TimeProvider.GetUtcNow()) >= Policy.Thresholds.CriticalAtPercent)
         {
             degradedFrom = model ?? "(default)";
-            prepared.ModelId = model = cheaper;
+            model = cheaper;
+        }
+
+        // The caller's options are never changed: they are copied when the guard changes something (the output cap, its own
+        // keys taken out, the model), and passed down as they are when it does not.
+        ChatOptions prepared;
+        if (options is { MaxOutputTokens: { } requested } && requested <= cap && ReferenceEquals(remaining, options.AdditionalProperties) && degradedFrom is null)
+        {
+            prepared = options;
+        }
+        else
+        {
+            prepared = options?.Clone() ?? new ChatOptions();
+            if (prepared.MaxOutputTokens is not { } asked || asked > cap) prepared.MaxOutputTokens = cap;
+            prepared.AdditionalProperties = remaining;
+            if (degradedFrom is not null) prepared.ModelId = model;
         }
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
         var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId, degradedFrom, _plainContext ??= new ReservationContext { Provider = _provider });
