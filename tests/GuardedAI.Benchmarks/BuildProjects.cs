@@ -128,41 +128,31 @@ internal sealed class BuildProjects
                 """);
         }
 
-        const int perFile = 10;
-        var files = (CallSites + perFile - 1) / perFile;
-        var site = 0;
-        for (var f = 0; f < files; f++)
-        {
-            var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $$"""
-                using GuardedAI;
-                using Microsoft.Extensions.AI;
-                using BuildBench.Bots;
+        WriteCallers(calls, f => $$"""
+            using GuardedAI;
+            using Microsoft.Extensions.AI;
+            using BuildBench.Bots;
 
-                namespace BuildBench.Calls;
+            namespace BuildBench.Calls;
 
-                public sealed class Caller{{f}}(IChatClient provider, BudgetEngine engine)
-                {
-                    public async Task<int> RunAsync(CancellationToken ct)
-                    {
-                        var total = 0;
-
-                """);
-            for (var k = 0; k < perFile && site < CallSites; k++, site++)
+            public sealed class Caller{{f}}(IChatClient provider, BudgetEngine engine)
             {
-                var bot = $"IBot{site % Interfaces}";
-                sb.Append((site % 5) switch
+                public async Task<int> RunAsync(CancellationToken ct)
                 {
-                    0 => $"        total += (await {bot}.Create(provider, engine).AnswerAsync(\"q{site}\", ct)).Length;\n",
-                    1 => $"        total += (int)await {bot}.Create(provider, engine).ClassifyAsync({site}, \"t{site}\", ct);\n",
-                    2 => $"        await foreach (var part in {bot}.Create(provider, engine).DraftAsync(\"m{site}\", ct)) total += part.Length;\n",
-                    3 => $"        {{ {bot} c{site} = {bot}.Create(provider, engine); total += (await c{site}.GetResponseAsync(\"q{site}\", cancellationToken: ct)).Text.Length; }}\n",
-                    _ => $"        {{ IChatClient c{site} = {bot}.Create(provider, engine); await foreach (var u in c{site}.GetStreamingResponseAsync(\"q{site}\", cancellationToken: ct)) total += u.Text.Length; }}\n",
-                });
-            }
-            sb.Append("        return total;\n    }\n}\n");
-            WriteIfChanged(Path.Combine(calls, $"Caller{f}.cs"), sb.ToString());
-        }
+                    var total = 0;
+
+            """, site =>
+        {
+            var bot = $"IBot{site % Interfaces}";
+            return (site % 5) switch
+            {
+                0 => $"        total += (await {bot}.Create(provider, engine).AnswerAsync(\"q{site}\", ct)).Length;\n",
+                1 => $"        total += (int)await {bot}.Create(provider, engine).ClassifyAsync({site}, \"t{site}\", ct);\n",
+                2 => $"        await foreach (var part in {bot}.Create(provider, engine).DraftAsync(\"m{site}\", ct)) total += part.Length;\n",
+                3 => $"        {{ {bot} c{site} = {bot}.Create(provider, engine); total += (await c{site}.GetResponseAsync(\"q{site}\", cancellationToken: ct)).Text.Length; }}\n",
+                _ => $"        {{ IChatClient c{site} = {bot}.Create(provider, engine); await foreach (var u in c{site}.GetStreamingResponseAsync(\"q{site}\", cancellationToken: ct)) total += u.Text.Length; }}\n",
+            };
+        });
 
         var registrations = string.Concat(Enumerable.Range(0, Interfaces).Select(i => $"services.AddBot{i}(_ => provider);\n"));
         WriteIfChanged(Path.Combine(dir, "Program.cs"), $"""
@@ -224,39 +214,29 @@ internal sealed class BuildProjects
                 """);
         }
 
-        const int perFile = 10;
-        var files = (CallSites + perFile - 1) / perFile;
-        var site = 0;
-        for (var f = 0; f < files; f++)
-        {
-            var sb = new StringBuilder();
-            sb.Append(CultureInfo.InvariantCulture, $$"""
-                using BuildBench.Services;
+        WriteCallers(calls, f => $$"""
+            using BuildBench.Services;
 
-                namespace BuildBench.Calls;
+            namespace BuildBench.Calls;
 
-                public sealed class Caller{{f}}
-                {
-                    public async Task<int> RunAsync(CancellationToken ct)
-                    {
-                        var total = 0;
-
-                """);
-            for (var k = 0; k < perFile && site < CallSites; k++, site++)
+            public sealed class Caller{{f}}
             {
-                var service = $"Service{site % Interfaces}";
-                sb.Append((site % 5) switch
+                public async Task<int> RunAsync(CancellationToken ct)
                 {
-                    0 => $"        total += (await new {service}().AnswerAsync(\"q{site}\", ct)).Length;\n",
-                    1 => $"        total += (int)await new {service}().ClassifyAsync({site}, \"t{site}\", ct);\n",
-                    2 => $"        await foreach (var part in new {service}().DraftAsync(\"m{site}\", ct)) total += part.Length;\n",
-                    3 => $"        {{ I{service} c{site} = new {service}(); total += (await c{site}.AnswerAsync(\"q{site}\", ct)).Length; }}\n",
-                    _ => $"        {{ I{service} c{site} = new {service}(); await foreach (var u in c{site}.DraftAsync(\"q{site}\", ct)) total += u.Length; }}\n",
-                });
-            }
-            sb.Append("        return total;\n    }\n}\n");
-            WriteIfChanged(Path.Combine(calls, $"Caller{f}.cs"), sb.ToString());
-        }
+                    var total = 0;
+
+            """, site =>
+        {
+            var service = $"Service{site % Interfaces}";
+            return (site % 5) switch
+            {
+                0 => $"        total += (await new {service}().AnswerAsync(\"q{site}\", ct)).Length;\n",
+                1 => $"        total += (int)await new {service}().ClassifyAsync({site}, \"t{site}\", ct);\n",
+                2 => $"        await foreach (var part in new {service}().DraftAsync(\"m{site}\", ct)) total += part.Length;\n",
+                3 => $"        {{ I{service} c{site} = new {service}(); total += (await c{site}.AnswerAsync(\"q{site}\", ct)).Length; }}\n",
+                _ => $"        {{ I{service} c{site} = new {service}(); await foreach (var u in c{site}.DraftAsync(\"q{site}\", ct)) total += u.Length; }}\n",
+            };
+        });
 
         WriteIfChanged(Path.Combine(dir, "Program.cs"), "Console.WriteLine(BuildBench.Edit.Revision);\n");
         WriteEdit(EditFile("plain-src"), 0);
@@ -265,6 +245,21 @@ internal sealed class BuildProjects
     /// <summary>The one file an edit–build loop changes.</summary>
     public static void WriteEdit(string path, int revision) =>
         File.WriteAllText(path, $"namespace BuildBench;\n\ninternal static class Edit\n{{\n    public const int Revision = {revision};\n}}\n");
+
+    /// <summary>The call sites, ten per file: each file's header (its class, by file number), one line per site, the return.</summary>
+    private void WriteCallers(string calls, Func<int, string> header, Func<int, string> callSite)
+    {
+        const int perFile = 10;
+        var files = (CallSites + perFile - 1) / perFile;
+        var site = 0;
+        for (var f = 0; f < files; f++)
+        {
+            var sb = new StringBuilder(header(f));
+            for (var k = 0; k < perFile && site < CallSites; k++, site++) sb.Append(callSite(site));
+            sb.Append("        return total;\n    }\n}\n");
+            WriteIfChanged(Path.Combine(calls, $"Caller{f}.cs"), sb.ToString());
+        }
+    }
 
     private static void WriteIfChanged(string path, string content)
     {
