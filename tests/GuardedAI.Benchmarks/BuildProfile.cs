@@ -72,14 +72,14 @@ internal static class BuildProfile
         }
 
         Console.WriteLine($"{interfaces} [LlmBudget] interfaces, {callSites} call sites, median of {runs} runs (ms):");
-        Console.WriteLine($"  compile and emit (the build's own work)   {Median(emitMs),8:0.0}");
-        Console.WriteLine($"  generator (fresh driver, as csc runs it)   {Median(generatorMs),8:0.0}");
-        Console.WriteLine($"  analysis, operation-tree stand-in alone     {Median(standInMs),8:0.0}");
-        Console.WriteLine($"  our analyzers added to it (wall)           {Median(marginalMs),8:0.0}");
+        Console.WriteLine($"  compile and emit (the build's own work)   {Stats.Median(emitMs),8:0.0}");
+        Console.WriteLine($"  generator (fresh driver, as csc runs it)   {Stats.Median(generatorMs),8:0.0}");
+        Console.WriteLine($"  analysis, operation-tree stand-in alone     {Stats.Median(standInMs),8:0.0}");
+        Console.WriteLine($"  our analyzers added to it (wall)           {Stats.Median(marginalMs),8:0.0}");
         Console.WriteLine("  each analyzer's own telemetry (with the stand-in):");
-        foreach (var (name, times) in analyzerMs.OrderByDescending(p => Median(p.Value))) Console.WriteLine($"    {name,-40} {Median(times),8:0.0}");
-        var ours = Median(generatorMs) + Median(marginalMs);
-        Console.WriteLine($"  generator + analyzers added, over compile and emit: {ours / Median(emitMs) * 100:0.0} %");
+        foreach (var (name, times) in analyzerMs.OrderByDescending(p => Stats.Median(p.Value))) Console.WriteLine($"    {name,-40} {Stats.Median(times),8:0.0}");
+        var ours = Stats.Median(generatorMs) + Stats.Median(marginalMs);
+        Console.WriteLine($"  generator + analyzers added, over compile and emit: {ours / Stats.Median(emitMs) * 100:0.0} %");
     }
 
     /// <summary>Wall time of one analysis of a fresh copy of <paramref name="compilation"/> (references bound beforehand).</summary>
@@ -124,11 +124,5 @@ internal static class BuildProfile
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty("Items").GetProperty("ReferencePathWithRefAssemblies").EnumerateArray()
             .Select(e => e.GetProperty("FullPath").GetString()!).ToList();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -78,7 +78,7 @@ internal static class ColdStart
             bare.Add(Spawn(program, "bare"));
             guarded.Add(Spawn(program, "guarded"));
         }
-        return new Result(Median(bare.Select(b => b.Ms)), Median(guarded.Select(g => g.Ms)), (long)Median(bare.Select(b => (double)b.Peak)), (long)Median(guarded.Select(g => (double)g.Peak)));
+        return new Result(Stats.Median(bare.Select(b => b.Ms)), Stats.Median(guarded.Select(g => g.Ms)), (long)Stats.Median(bare.Select(b => (double)b.Peak)), (long)Stats.Median(guarded.Select(g => (double)g.Peak)));
     }
 
     private static (double Ms, long Peak) Spawn(string program, string mode)
@@ -94,12 +94,6 @@ internal static class ColdStart
             ?? throw new InvalidOperationException($"The cold-start child ({mode}) printed no result: {output} {process.StandardError.ReadToEnd()}");
         var parts = line.Split(' ');
         return (double.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 
     private sealed class Passthrough(IChatClient inner) : DelegatingChatClient(inner);

@@ -48,18 +48,8 @@ internal static class MonthReport
 
         var queries = new SqliteUsageQueries(path);
         var query = new UsageAggregateQuery { From = October, To = October.AddMonths(1), Bucket = UsageBucket.Month, GroupBy = [UsageGrouping.Model] };
-        await queries.BuildAsync(query); // warm: the file's pages in the OS cache, the code jitted
-        var times = new List<double>();
-        long allocated = 0;
-        for (var i = 0; i < repeats; i++)
-        {
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            var watch = Stopwatch.StartNew();
-            var report = await queries.BuildAsync(query);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            if (report.Total.Requests != records) throw new InvalidOperationException($"The report counted {report.Total.Requests} requests of {records}.");
-        }
+        // Warmed first: the file's pages in the OS cache, the code jitted.
+        var (reportMs, allocated) = await Stats.TimeReportAsync("SQLite", () => queries.BuildAsync(query), records, repeats);
 
         using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
         connection.Open();
@@ -70,7 +60,7 @@ internal static class MonthReport
         var rawWatch = Stopwatch.StartNew();
         using (var reader = raw.ExecuteReader()) while (reader.Read()) { }
         var rawMs = rawWatch.Elapsed.TotalMilliseconds;
-        return new Result(records, Median(times), rawMs, allocated, built);
+        return new Result(records, reportMs, rawMs, allocated, built);
     }
 
     private static bool IsComplete(string path)
@@ -126,11 +116,5 @@ internal static class MonthReport
             mark.ExecuteNonQuery();
         }
         SqliteConnection.ClearAllPools();
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -35,18 +35,8 @@ internal static class MonthReportPostgres
 
         await using var queries = new PostgreSqlUsageQueries(server.ConnectionString, schema);
         var query = new UsageAggregateQuery { From = October, To = October.AddMonths(1), Bucket = UsageBucket.Month, GroupBy = [UsageGrouping.Model] };
-        await queries.BuildAsync(query); // warm: the tables' pages in the server's cache, the code jitted, a pooled connection
-        var times = new List<double>();
-        long allocated = 0;
-        for (var i = 0; i < repeats; i++)
-        {
-            var before = GC.GetTotalAllocatedBytes(precise: true);
-            var watch = Stopwatch.StartNew();
-            var report = await queries.BuildAsync(query);
-            times.Add(watch.Elapsed.TotalMilliseconds);
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            if (report.Total.Requests != records) throw new InvalidOperationException($"The PostgreSQL report counted {report.Total.Requests} requests of {records}.");
-        }
+        // Warmed first: the tables' pages in the server's cache, the code jitted, a pooled connection.
+        var (reportMs, allocated) = await Stats.TimeReportAsync("PostgreSQL", () => queries.BuildAsync(query), records, repeats);
 
         await using var connection = new NpgsqlConnection(server.ConnectionString + $";Search Path={schema};Command Timeout=0");
         await connection.OpenAsync();
@@ -56,7 +46,7 @@ internal static class MonthReportPostgres
         raw.Parameters.AddWithValue("to", October.AddMonths(1).UtcTicks);
         var rawWatch = Stopwatch.StartNew();
         await using (var reader = await raw.ExecuteReaderAsync()) while (await reader.ReadAsync()) { }
-        return new Result(records, Median(times), rawWatch.Elapsed.TotalMilliseconds, allocated, built);
+        return new Result(records, reportMs, rawWatch.Elapsed.TotalMilliseconds, allocated, built);
     }
 
     private static async Task<bool> IsCompleteAsync(string connectionString, string schema)
@@ -127,10 +117,4 @@ internal static class MonthReportPostgres
         Status = UsageStatus.Success,
         PriceTableVersion = "2026-11-01",
     };
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
 }

@@ -38,10 +38,9 @@ internal static class PostgreSqlAppendProbe
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"round {round + 1}: ledger batched {batched[^1]:#,0}/s, ledger synchronous {synchronous[^1]:#,0}/s, raw COPY {raw[^1]:#,0}/s"));
         }
-        double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{records:#,0} records, {Callers} callers, medians of {rounds}: ledger batched {Median(batched):#,0}/s ({Median(batched) / Median(raw):0.00} of raw), " +
-            $"synchronous {Median(synchronous):#,0}/s ({Median(synchronous) / Median(raw):0.00} of raw), raw COPY {Median(raw):#,0}/s"));
+            $"{records:#,0} records, {Callers} callers, medians of {rounds}: ledger batched {Stats.Median(batched):#,0}/s ({Stats.Median(batched) / Stats.Median(raw):0.00} of raw), " +
+            $"synchronous {Stats.Median(synchronous):#,0}/s ({Stats.Median(synchronous) / Stats.Median(raw):0.00} of raw), raw COPY {Stats.Median(raw):#,0}/s"));
     }
 
     private static async Task<double> LedgerAsync(string connectionString, string schema, List<UsageRecord> rows, PostgreSqlDurability durability)
