@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using GuardedAI;
+using GuardedAI.Benchmarks;
 using GuardedAI.Redis;
 
 /// <summary>
@@ -17,17 +18,10 @@ internal static class PairsMode
         var seconds = double.Parse(settings.GetValueOrDefault("seconds", "5"), CultureInfo.InvariantCulture);
         var callers = int.Parse(settings.GetValueOrDefault("callers", "64"), CultureInfo.InvariantCulture);
         var samplesPath = settings["samples"];
-        var policy = BudgetPolicy.Create("redis-bench")
-            .ForModel("gpt-4o-mini")
-            .WithLimit(BudgetDimension.Requests, BudgetWindow.Hour, long.MaxValue / 4)
-            .WithLimit(BudgetDimension.Requests, BudgetWindow.Day, long.MaxValue / 2)
-            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Hour, long.MaxValue / 4)
-            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 2)
-            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Hour, 1_000_000_000m)
-            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, 2_000_000_000m)
-            .Build();
-        var estimate = new UsageEstimate("gpt-4o-mini", 100, 100, 0.0001m);
-        var actual = new TokenUsage(90, 60);
+        // The benchmark's own fixtures (linked): the same six limits, estimate and usage as its one-process figures.
+        var policy = Fixtures.SixLimits("redis-bench");
+        var estimate = Fixtures.Estimate;
+        var actual = Fixtures.Actual;
         await using var redis = await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = settings["redis"], KeyPrefix = settings.GetValueOrDefault("prefix", "{bench}:") });
         var options = new BudgetEngineOptions { LogAlerts = false, LeaseSweepInterval = TimeSpan.FromHours(1), Policies = { policy } };
         options.Store = redis.Counters;
