@@ -46,10 +46,9 @@ internal static class PostgreSqlAppendProbe
     private static async Task<double> LedgerAsync(string connectionString, string schema, List<UsageRecord> rows, PostgreSqlDurability durability)
     {
         await DropAsync(connectionString, schema);
-        var spill = Path.Combine(Path.GetTempPath(), $"guardedai-bench-{schema}.jsonl");
         await using var ledger = await PostgreSqlUsageLedger.OpenAsync(new PostgreSqlLedgerOptions
         {
-            ConnectionString = connectionString, Schema = schema, Durability = durability, SpillPath = spill, BatchSize = Batch,
+            ConnectionString = connectionString, Schema = schema, Durability = durability, SpillPath = SpillPath(schema), BatchSize = Batch,
             WriteTimeout = TimeSpan.FromSeconds(30),
         });
         var next = -1;
@@ -69,39 +68,32 @@ internal static class PostgreSqlAppendProbe
     private static async Task<double> RawAsync(string connectionString, string schema, List<UsageRecord> rows)
     {
         await DropAsync(connectionString, schema);
-        // The ledger's own table and indexes, created by opening a ledger once, then copied without the ledger's data.
-        await using (await PostgreSqlUsageLedger.OpenAsync(new PostgreSqlLedgerOptions
-        {
-            ConnectionString = connectionString, Schema = schema, SpillPath = Path.Combine(Path.GetTempPath(), $"guardedai-bench-{schema}.jsonl"),
-        }))
+        // The ledger's own table and indexes: created by opening a ledger once, then written to directly.
+        await using (await PostgreSqlUsageLedger.OpenAsync(new PostgreSqlLedgerOptions { ConnectionString = connectionString, Schema = schema, SpillPath = SpillPath(schema) }))
         {
         }
-        await using var source = NpgsqlDataSource.Create(connectionString + $";Search Path={schema}");
-        var next = -1;
+        await using var connection = new NpgsqlConnection(connectionString + $";Search Path={schema}");
+        await connection.OpenAsync();
         var watch = Stopwatch.StartNew();
         // One writer, like the ledger's (one loop per instance writing whole batches in turn).
-        await Task.WhenAll(Enumerable.Range(0, 1).Select(_ => Task.Run(async () =>
+        for (var start = 0; start < rows.Count; start += Batch)
         {
-            await using var connection = await source.OpenConnectionAsync();
-            while (true)
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using (var copy = await connection.BeginBinaryImportAsync(
+                "COPY usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, " +
+                "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, " +
+                "conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, " +
+                "reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from) FROM STDIN (FORMAT BINARY)"))
             {
-                var start = Interlocked.Add(ref next, Batch) - Batch + 1;
-                if (start >= rows.Count) return;
-                await using var transaction = await connection.BeginTransactionAsync();
-                await using (var copy = await connection.BeginBinaryImportAsync(
-                    "COPY usage_records (id, ts_ticks, budget, tenant, provider, model, input_tokens, output_tokens, cached_input_tokens, reasoning_tokens, " +
-                    "est_input_tokens, est_output_tokens, est_cost_usd, cost_usd, usage_reported, duration_ticks, status, reason, tags, price_version, " +
-                    "conversation_id, run_id, cache_write_input_tokens, reported_input_tokens, reported_output_tokens, reported_total_tokens, " +
-                    "reported_cached_input_tokens, reported_reasoning_tokens, anomalies, kind, degraded_from) FROM STDIN (FORMAT BINARY)"))
-                {
-                    for (var i = start; i < Math.Min(rows.Count, start + Batch); i++) await WriteAsync(copy, rows[i]);
-                    await copy.CompleteAsync();
-                }
-                await transaction.CommitAsync();
+                for (var i = start; i < Math.Min(rows.Count, start + Batch); i++) await WriteAsync(copy, rows[i]);
+                await copy.CompleteAsync();
             }
-        })));
+            await transaction.CommitAsync();
+        }
         return rows.Count / watch.Elapsed.TotalSeconds;
     }
+
+    private static string SpillPath(string schema) => Path.Combine(Path.GetTempPath(), $"guardedai-bench-{schema}.jsonl");
 
     private static async Task WriteAsync(NpgsqlBinaryImporter copy, UsageRecord r)
     {
