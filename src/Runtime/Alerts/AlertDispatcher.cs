@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,7 +18,7 @@ namespace GuardedAI;
 /// </remarks>
 internal sealed class AlertDispatcher : IAsyncDisposable
 {
-    private readonly Channel<object> _queue; // QueuedAlert, or a TaskCompletionSource flush marker
+    private readonly AlertQueue _queue; // QueuedAlert, or a flush marker
     private readonly IAlertDedupStore? _dedupStore;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _heldUntil = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (AlertLevel Level, DateTimeOffset At)> _lastState = new(StringComparer.Ordinal);
@@ -29,10 +28,6 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly GuardedAIMetrics? _metrics;
     private readonly ILogger _logger;
-    // Started by the first item queued, not with the object: an engine is built at start-up, and a loop running from
-    // then on competes with the process's first call for the just-in-time compiler and the cores, for nothing queued.
-    private Task? _loop;
-    private readonly object _loopGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private long _delivered;
     private long _dropped;
@@ -67,11 +62,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             }
             _routes[level] = targets.Distinct().ToArray();
         }
-        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        }, OnDropped);
+        _queue = new AlertQueue(options.QueueCapacity, _ => Interlocked.Increment(ref _dropped), RouteAsync);
     }
 
     /// <summary>The sinks alerts go to.</summary>
@@ -112,7 +103,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             }
         }
         _metrics?.Alert(alert.Level, "published", null);
-        if (!Queue(new QueuedAlert(alert, claimUntil is null ? null : dedup!.Value.Key, claimUntil)))
+        if (!_queue.TryAdd(new QueuedAlert(alert, claimUntil is null ? null : dedup!.Value.Key, claimUntil)))
         {
             Interlocked.Increment(ref _dropped);
         }
@@ -143,10 +134,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     /// waiting for a digest are not sent by this.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        // The queue is FIFO: a marker written now is read after everything published before it.
-        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_loop?.IsCompleted == true || !Queue(marker)) return Task.CompletedTask;
-        return marker.Task.WaitAsync(cancellationToken);
+        return _queue.FlushAsync().WaitAsync(cancellationToken);
     }
 
     /// <summary>Sends every sink's pending digest now.</summary>
@@ -192,26 +180,6 @@ internal sealed class AlertDispatcher : IAsyncDisposable
                 return true;
             }
         }
-    }
-
-    private void OnDropped(object item)
-    {
-        if (item is TaskCompletionSource marker) marker.TrySetResult();
-        else Interlocked.Increment(ref _dropped);
-    }
-
-    /// <summary>Writes <paramref name="item"/> to the queue and makes sure the loop reading it runs.</summary>
-    private bool Queue(object item)
-    {
-        if (!_queue.Writer.TryWrite(item)) return false;
-        if (Volatile.Read(ref _loop) is null) Loop();
-        return true;
-    }
-
-    private Task Loop()
-    {
-        if (Volatile.Read(ref _loop) is { } loop) return loop;
-        lock (_loopGate) return _loop ??= Task.Run(RouteAsync);
     }
 
     private async Task RouteAsync()
@@ -287,16 +255,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     /// <summary>Routes what is queued, lets every sink deliver its queue and digest (a few seconds at most), then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        try
-        {
-            // Never started and nothing queued: there is nothing to route.
-            if (Volatile.Read(ref _loop) is not null || _queue.Reader.TryPeek(out _)) await Loop().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            _stopping.Cancel();
-        }
+        if (!await _queue.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) _stopping.Cancel();
         await DisposeWorkersAsync().ConfigureAwait(false);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace GuardedAI;
@@ -13,7 +12,7 @@ namespace GuardedAI;
 /// </summary>
 internal sealed class AlertSinkWorker : IAsyncDisposable
 {
-    private readonly Channel<object> _queue; // BudgetAlert, or a TaskCompletionSource flush marker
+    private readonly AlertQueue _queue; // BudgetAlert, or a flush marker
     private readonly AlertSettings _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -21,10 +20,6 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     private readonly List<BudgetAlert> _digest = new();
     private readonly ITimer? _digestTimer;
     private readonly CancellationTokenSource _stopping = new();
-    // Started by the first item queued, not with the object: an engine is built at start-up, and a loop running from
-    // then on competes with the process's first call for the just-in-time compiler and the cores, for nothing queued.
-    private Task? _loop;
-    private readonly object _loopGate = new();
     private long _dropped;
     private long _failed;
     // Touched only by the delivery loop (one send at a time).
@@ -40,11 +35,7 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
         _time = time;
         _logger = logger;
         _metrics = metrics;
-        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        }, OnDropped);
+        _queue = new AlertQueue(options.QueueCapacity, item => CountDropped((BudgetAlert)item), DeliverAsync);
         if (options.DigestInterval is { } interval)
         {
             _digestTimer = time.CreateTimer(static state => ((AlertSinkWorker)state!).SendDigest(), this, interval, interval);
@@ -75,15 +66,13 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
             lock (_digest) _digest.Add(alert);
             return;
         }
-        if (!Queue(alert)) CountDropped(alert);
+        if (!_queue.TryAdd(alert)) CountDropped(alert);
     }
 
     /// <summary>Completes once everything queued before the call was handed to the sink (digest buffers excepted).</summary>
     public Task FlushAsync()
     {
-        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (_loop?.IsCompleted == true || !Queue(marker)) return Task.CompletedTask;
-        return marker.Task;
+        return _queue.FlushAsync();
     }
 
     /// <summary>Sends what the digest buffer holds as one alert now (the timer calls this every interval).</summary>
@@ -97,7 +86,7 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
             _digest.Clear();
         }
         var digest = Digest(items, _time.GetUtcNow());
-        if (!Queue(digest)) CountDropped(digest);
+        if (!_queue.TryAdd(digest)) CountDropped(digest);
     }
 
     internal static BudgetAlert Digest(IReadOnlyList<BudgetAlert> items, DateTimeOffset now)
@@ -112,30 +101,10 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
         };
     }
 
-    private void OnDropped(object item)
-    {
-        if (item is TaskCompletionSource marker) marker.TrySetResult();
-        else if (item is BudgetAlert alert) CountDropped(alert);
-    }
-
     private void CountDropped(BudgetAlert alert)
     {
         Interlocked.Increment(ref _dropped);
         _metrics?.Alert(alert.Level, "dropped", Name);
-    }
-
-    /// <summary>Writes <paramref name="item"/> to the queue and makes sure the loop reading it runs.</summary>
-    private bool Queue(object item)
-    {
-        if (!_queue.Writer.TryWrite(item)) return false;
-        if (Volatile.Read(ref _loop) is null) Loop();
-        return true;
-    }
-
-    private Task Loop()
-    {
-        if (Volatile.Read(ref _loop) is { } loop) return loop;
-        lock (_loopGate) return _loop ??= Task.Run(DeliverAsync);
     }
 
     private async Task DeliverAsync()
@@ -230,16 +199,7 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
     {
         if (_digestTimer is not null) await _digestTimer.DisposeAsync().ConfigureAwait(false);
         SendDigest();
-        _queue.Writer.TryComplete();
-        try
-        {
-            // Never started and nothing queued: there is nothing to route.
-            if (Volatile.Read(ref _loop) is not null || _queue.Reader.TryPeek(out _)) await Loop().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // A sink still hanging is cancelled; the loop ends with it.
-            _stopping.Cancel();
-        }
+        // A sink still hanging after that is cancelled; the loop ends with it.
+        if (!await _queue.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false)) _stopping.Cancel();
     }
 }
