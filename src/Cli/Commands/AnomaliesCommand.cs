@@ -75,7 +75,7 @@ internal static class AnomaliesCommand
                     csv.Row("scope", "hour", "cost_usd", "baseline_usd", "deviation_usd", "ratio", "score");
                     foreach (var a in found)
                     {
-                        terminal.Out.Write(string.Join(',', UsageCsv.Cell(a.Scope), a.HourStart.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                        terminal.Out.Write(string.Join(',', UsageCsv.Cell(a.Scope), Fmt.IsoSeconds(a.HourStart),
                             Fmt.Plain(a.CostUsd), Fmt.Plain(a.BaselineUsd), Fmt.Plain(a.DeviationUsd),
                             a.Ratio?.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) ?? "", a.Score?.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) ?? "") + "\r\n");
                     }

@@ -85,7 +85,7 @@ internal static class ForecastCommand
                             terminal.Out.Write(string.Join(',', UsageCsv.Cell(kind), UsageCsv.Cell(f.Scope), f.Method, Fmt.Plain(f.MonthToDate.CostUsd), Fmt.Plain(f.ProjectedMonthEnd.CostUsd),
                                 Fmt.Plain(f.ProjectedMonthEnd.TotalTokens), Fmt.Plain(f.ProjectedMonthEnd.Requests), UsageCsv.Cell(l?.Limit.ToString() ?? ""),
                                 l is null ? "" : Fmt.Plain(l.Used), l is null ? "" : Fmt.Plain(l.ProjectedAtWindowEnd),
-                                l?.ReachedAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "") + "\r\n");
+                                l?.ReachedAt is { } at ? Fmt.IsoSeconds(at) : "") + "\r\n");
                         }
                     }
                     break;

@@ -183,7 +183,7 @@ internal static class ReportCommand
         foreach (var row in report.Rows)
         {
             var cells = new List<string?>();
-            if (report.Query.Bucket != UsageBucket.None) cells.Add(row.BucketStart.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            if (report.Query.Bucket != UsageBucket.None) cells.Add(Fmt.IsoSeconds(row.BucketStart));
             cells.AddRange(row.Keys);
             var t = row.Totals;
             var numbers = new[] { t.Requests, t.Succeeded, t.Failed, t.Denied, t.Cancelled, t.InputTokens, t.OutputTokens, t.TotalTokens, t.CachedInputTokens, t.ReasoningTokens }

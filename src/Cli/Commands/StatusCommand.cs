@@ -224,7 +224,7 @@ internal static class StatusCommand
             foreach (var limit in limits)
             {
                 output.Write(string.Join(',', UsageCsv.Cell(scope.Kind), UsageCsv.Cell(scope.Name), limit.Limit.Dimension, limit.Limit.Window, Fmt.Plain(limit.Limit.Amount), Fmt.Plain(limit.Used),
-                    Math.Round(limit.Percent, 2).ToString(System.Globalization.CultureInfo.InvariantCulture), limit.WindowEnd.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+                    Math.Round(limit.Percent, 2).ToString(System.Globalization.CultureInfo.InvariantCulture), Fmt.IsoSeconds(limit.WindowEnd),
                     UsageCsv.Cell(BreakerText(scope, s)), Fmt.Plain(scope.Month.CostUsd)) + "\r\n");
             }
         }

@@ -20,6 +20,9 @@ internal static class Fmt
 
     public static string Plain(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>An instant in UTC to the second, as CSV and JSON exports of whole windows and buckets write it.</summary>
+    public static string IsoSeconds(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>An instant as ISO 8601 UTC with all seven fraction digits (a fixed width, for CSV cells that sort as text).</summary>
     public static string Iso(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
