@@ -27,13 +27,16 @@ public class RetryTests
     public async Task An_attempt_that_times_out_is_retried()
     {
         await using var receiver = new LoopbackReceiver(new Answer(200, Hang: true), Answer.Ok);
-        var (services, client) = TestAlerts.Http(o => o.Http.AttemptTimeoutSeconds = 0.5);
+        var (services, client) = TestAlerts.Http(o => o.Http.AttemptTimeoutSeconds = 1);
         await using var scope = services;
         var sink = new DiscordAlertSink("discord", client, new Uri(receiver.BaseAddress, "api/webhooks/1/TOKEN"));
 
-        await sink.SendAsync(TestAlerts.Critical(), CancellationToken.None);
+        await sink.SendAsync(TestAlerts.Critical(), CancellationToken.None); // would throw had the timed-out attempt not been retried
 
-        Assert.Equal(2, receiver.Count);
+        // Usually two attempts: the one that hung and the one answered. On a busy machine the answered attempt can itself
+        // run past the attempt timeout and is then retried the same way, so more than two is not a failure; fewer is.
+        Assert.InRange(receiver.Count, 2, 5); // at most MaxRetries (4) + 1
+        Assert.Single(receiver.Requests.Select(r => r.Body).Distinct());
     }
 
     [Fact]
