@@ -7,7 +7,7 @@ namespace GuardedAI.Benchmarks;
 
 /// <summary>
 /// The cold-start child as a user would ship it: a small console app (the same <see cref="ColdStart"/> and
-/// <see cref="Fixtures"/> sources, linked) that references GuardedAI.Runtime and its packages and is published with
+/// <see cref="Fixtures"/> sources and the <see cref="Stats"/> they use, linked) that references GuardedAI.Runtime and its packages and is published with
 /// <c>PublishReadyToRun</c> for this machine's runtime identifier, framework-dependent. ReadyToRun compiles the app's
 /// and its libraries' code ahead of time, so the first call does not wait for the JIT. Written and published into the
 /// temp directory; republished only when the runtime or the linked sources change.
@@ -18,7 +18,7 @@ internal static class ColdStartApp
     public static (string? Dll, string? Why) Publish()
     {
         var outputs = RepositoryOutputs.Locate();
-        var sources = new[] { "ColdStart.cs", "Fixtures.cs" }
+        var sources = new[] { "ColdStart.cs", "Fixtures.cs", "Stats.cs" }
             .Select(f => Path.Combine(outputs.Repository, "tests", "GuardedAI.Benchmarks", f)).ToList();
         var root = Path.Combine(Path.GetTempPath(), "guardedai-coldstart-r2r");
         var published = Path.Combine(root, "out", "ColdStartApp.dll");
