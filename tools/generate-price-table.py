@@ -122,3 +122,5 @@ print(f"{len(models)} models, {len(aliases)} aliases; fixture: {len(fixture)} en
 # GAI003 knows exactly the models of this table: regenerate src/Shared/KnownModelIds.g.cs from it.
 import runpy, os
 runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate-known-model-ids.py"), run_name="__main__")
+# The runtime compiles the table in: regenerate src/Runtime/Pricing/EmbeddedPriceTable.g.cs from it too.
+runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)), "generate-embedded-prices.py"), run_name="__main__")

@@ -18,8 +18,8 @@ public class KnownModelTests
     [Fact]
     public void The_generated_id_list_is_the_embedded_price_table()
     {
-        using var stream = typeof(PriceCatalog).Assembly.GetManifestResourceStream("GuardedAI.Pricing.prices.json")!;
-        using var table = JsonDocument.Parse(stream);
+        // The repository's src/Runtime/Pricing/prices.json, copied beside the tests.
+        using var table = JsonDocument.Parse(System.IO.File.ReadAllBytes(System.IO.Path.Combine(AppContext.BaseDirectory, "prices.json")));
         var models = table.RootElement.GetProperty("models").EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal);
         var aliases = table.RootElement.GetProperty("aliases").EnumerateObject().Select(p => (p.Name, p.Value.GetString()!)).OrderBy(a => a.Name, StringComparer.Ordinal);
 

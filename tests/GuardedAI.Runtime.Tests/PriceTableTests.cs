@@ -135,9 +135,56 @@ public class PriceTableTests
         Assert.Contains("cache_creation_input_token_cost_above_200k_tokens", error.Message);
     }
 
-    private static JsonDocument EmbeddedTable()
+    [Fact]
+    public void The_compiled_default_table_is_prices_json_entry_for_entry_digit_for_digit()
     {
-        using var stream = typeof(PriceCatalog).Assembly.GetManifestResourceStream("GuardedAI.Pricing.prices.json")!;
-        return JsonDocument.Parse(stream);
+        // Read here with System.Text.Json, as the runtime read the JSON before the table was compiled in; the text of each
+        // price (its scale too: 0.30 is not 0.3 to the table's version hash) must be what the generated code gives.
+        const string regenerate = "src/Runtime/Pricing/EmbeddedPriceTable.g.cs is stale: run python3 tools/generate-embedded-prices.py";
+        using var table = EmbeddedTable();
+        var root = table.RootElement;
+        var catalog = PriceCatalog.CreateDefault();
+        Assert.True(root.GetProperty("asOf").GetString() == catalog.AsOf, regenerate);
+
+        var models = root.GetProperty("models").EnumerateObject().ToList();
+        Assert.True(models.Count == catalog.Models.Count, regenerate);
+        foreach (var model in models)
+        {
+            var e = model.Value;
+            var expected = new ModelPrice
+            {
+                InputPerMillion = e.GetProperty("input").GetDecimal(),
+                OutputPerMillion = e.TryGetProperty("output", out var o) ? o.GetDecimal() : 0m,
+                CachedInputPerMillion = Optional(e, "cachedInput"),
+                CacheWritePerMillion = Optional(e, "cacheWrite"),
+                ReasoningPerMillion = Optional(e, "reasoning"),
+                LongContextThreshold = e.TryGetProperty("longContextThreshold", out var t) ? t.GetInt64() : null,
+                LongContextInputPerMillion = Optional(e, "longContextInput"),
+                LongContextOutputPerMillion = Optional(e, "longContextOutput"),
+                LongContextCachedInputPerMillion = Optional(e, "longContextCachedInput"),
+                LongContextCacheWritePerMillion = Optional(e, "longContextCacheWrite"),
+                Provider = e.TryGetProperty("provider", out var p) ? p.GetString() : null,
+                Mode = e.TryGetProperty("mode", out var m) ? m.GetString()! : "chat",
+            };
+            Assert.True(catalog.Models.Contains(model.Name), $"{model.Name} is missing. {regenerate}");
+            var actual = catalog.EntryPrice(model.Name);
+            Assert.True(expected == actual, $"{model.Name}: {actual} in the code, {expected} in the JSON. {regenerate}");
+            Assert.Equal(Described(expected), Described(actual)); // the same digits, so the same version hash
+        }
+
+        var aliases = root.GetProperty("aliases").EnumerateObject().ToList();
+        Assert.True(aliases.Count == EmbeddedPriceTable.AliasCount, regenerate);
+        foreach (var alias in aliases) Assert.True(alias.Value.GetString() == catalog.Resolve(alias.Name).ResolvedModel, $"alias {alias.Name}. {regenerate}");
+
+        static decimal? Optional(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetDecimal() : null;
+        static string Described(ModelPrice price)
+        {
+            var text = new System.Text.StringBuilder();
+            PriceTableVersion.Describe(text, price);
+            return text.ToString();
+        }
     }
+
+    /// <summary>The repository's <c>src/Runtime/Pricing/prices.json</c>, copied beside the tests.</summary>
+    internal static JsonDocument EmbeddedTable() => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "prices.json")));
 }
