@@ -15,7 +15,8 @@ public class OutageTests
     private static async Task<(BudgetEngine Engine, RecordingAlertSink Alerts)> EngineAsync(RedisServer server, StoreFailureMode mode, BudgetPolicy policy, double fraction = 1)
     {
         var sink = new RecordingAlertSink();
-        var redis = await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, OperationTimeout = TimeSpan.FromSeconds(1) });
+        // A stopped server refuses connections at once; the timeout only has to outlast a slow answer on a busy machine.
+        var redis = await GuardedAIRedis.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, OperationTimeout = TimeSpan.FromSeconds(3) });
         var options = new BudgetEngineOptions
         {
             LogAlerts = false,
