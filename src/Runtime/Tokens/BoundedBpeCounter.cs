@@ -27,6 +27,7 @@ internal sealed class BoundedBpeCounter
 
     private readonly Tokenizer _tokenizer;
     private readonly Regex _split;
+    private readonly PieceCountCache _pieces = new();
 
     public BoundedBpeCounter(Tokenizer tokenizer, Regex split)
     {
@@ -64,7 +65,7 @@ internal sealed class BoundedBpeCounter
                     cuts++;
                 }
                 longest = Math.Max(longest, length);
-                total += _tokenizer.CountTokens(text.Slice(offset, length), considerPreTokenization: false, considerNormalization: false);
+                total += CountPiece(text.Slice(offset, length));
                 offset += length;
                 if (total > maxTokens)
                 {
@@ -75,6 +76,17 @@ internal sealed class BoundedBpeCounter
         }
         work = new CountingWork(text.Length, longest, cuts);
         return total;
+    }
+
+    /// <summary>One piece's tokens: from the lock-free table when it is there, else from the encoder (and kept).</summary>
+    private int CountPiece(ReadOnlySpan<char> piece)
+    {
+        if (piece.Length > PieceCountCache.MaxPieceLength)
+            return _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
+        if (_pieces.TryGet(piece, out var count)) return count;
+        count = _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
+        _pieces.Add(piece, count);
+        return count;
     }
 }
 

@@ -1,0 +1,100 @@
+using Microsoft.ML.Tokenizers;
+
+namespace GuardedAI.Tests;
+
+/// <summary>The lock-free table of piece counts in front of the encoder: never a wrong count, whatever collides or races.</summary>
+public class PieceCountCacheTests
+{
+    private static int CountOf(string piece) => piece.Length * 31 + piece[0];
+
+    [Fact]
+    public void Pieces_that_share_a_slot_miss_and_never_read_each_others_count()
+    {
+        var cache = new PieceCountCache(slots: 2);
+        var pieces = Enumerable.Range(0, 200).Select(i => "piece" + i).ToList();
+        foreach (var piece in pieces) cache.Add(piece, CountOf(piece));
+
+        var hits = 0;
+        foreach (var piece in pieces)
+        {
+            if (!cache.TryGet(piece, out var count)) continue;
+            hits++;
+            Assert.Equal(CountOf(piece), count);
+        }
+        Assert.InRange(hits, 1, 2); // two slots: the last piece written to each is found, the others miss
+    }
+
+    [Fact]
+    public void Long_and_empty_pieces_are_not_kept()
+    {
+        var cache = new PieceCountCache();
+        var longest = new string('x', PieceCountCache.MaxPieceLength);
+        cache.Add(longest, 3);
+        cache.Add(longest + "y", 4);
+        cache.Add("", 0);
+
+        Assert.True(cache.TryGet(longest, out var kept));
+        Assert.Equal(3, kept);
+        Assert.False(cache.TryGet(longest + "y", out _));
+        Assert.False(cache.TryGet("", out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PieceCountCache(slots: 3));
+    }
+
+    [Fact]
+    public void Threads_racing_on_the_same_slots_only_ever_read_the_count_of_the_piece_they_asked_for()
+    {
+        var cache = new PieceCountCache(slots: 4);
+        var pieces = Enumerable.Range(0, 64).Select(i => new string((char)('a' + i % 26), 1 + i % 20)).Distinct().ToArray();
+        var wrong = 0;
+        long hits = 0;
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            var random = new Random(worker);
+            for (var i = 0; i < 200_000; i++)
+            {
+                var piece = pieces[random.Next(pieces.Length)];
+                if (cache.TryGet(piece, out var count))
+                {
+                    Interlocked.Increment(ref hits);
+                    if (count != CountOf(piece)) Interlocked.Increment(ref wrong);
+                }
+                else
+                {
+                    cache.Add(piece, CountOf(piece));
+                }
+            }
+        });
+        Assert.Equal(0, wrong);
+        Assert.True(hits > 0);
+    }
+
+    [Fact]
+    public void Texts_counted_again_from_the_table_and_on_many_threads_count_exactly_what_the_encoder_counts()
+    {
+        // Prose and code whose pieces recur: the second pass takes most pieces from the table.
+        var texts = new[]
+        {
+            "Where is my order #4711? It was due on Monday, thanks. The order was placed on the 3rd of June.",
+            "public static int Count(ReadOnlySpan<char> text) => text.Length > 0 ? Count(text[1..]) + 1 : 0;",
+            "Les commandes passées avant midi partent le jour même ; après, le lendemain matin.",
+            "Заказ №4711 должен был прийти в понедельник. Где он сейчас?",
+            "注文番号4711はいつ届きますか？月曜日に届く予定でした。",
+            "   indented\n\n\tlines\r\n  with   odd    spacing   and 'quotes' and \"more\" 12345678 😀🚀",
+        };
+        var reference = TiktokenTokenizer.CreateForModel("gpt-4o");
+        var counter = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
+        var exact = texts.Select(t => reference.CountTokens(t)).ToArray();
+
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = 0; i < texts.Length; i++) Assert.Equal(exact[i], counter.Count(texts[i]));
+        }
+        var mismatches = 0;
+        Parallel.For(0, 4_000, n =>
+        {
+            var i = n % texts.Length;
+            if (counter.Count(texts[i]) != exact[i]) Interlocked.Increment(ref mismatches);
+        });
+        Assert.Equal(0, mismatches);
+    }
+}
