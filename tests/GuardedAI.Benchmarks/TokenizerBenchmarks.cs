@@ -33,7 +33,7 @@ public class TokenizerBenchmarks
     [Benchmark(Baseline = true, Description = "SharpToken")]
     public int SharpToken() => _sharpToken.CountTokens(_text);
 
-    [Benchmark(Description = "GuardedAI (bounded, uncached)")]
+    [Benchmark(Description = "GuardedAI (bounded, no whole-text cache)")]
     public long GuardedAI() => _guarded.Count(_text);
 
     [Benchmark(Description = "Microsoft.ML.Tokenizers")]
