@@ -52,30 +52,35 @@ public sealed partial class PostgreSqlUsageLedger
                 foreach (var file in files)
                 {
                     var records = _spill.Read(file);
-                    foreach (var chunk in records.Chunk(_options.BatchSize))
+                    // A round that stopped part-way through this file (a batch timed out on a busy database) resumes after
+                    // what it wrote: re-sending it would cost the database as much again, and a big file written by rounds
+                    // that each stop part-way would never be finished.
+                    for (var start = _spill.ReplayedThrough(file); start < records.Count; start += _options.BatchSize)
                     {
+                        var chunk = records.Skip(start).Take(_options.BatchSize).ToArray();
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                         timeout.CancelAfter(_options.WriteTimeout * 5);
                         await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
                         var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, chunk, timeout.Token).ConfigureAwait(false);
                         replayed += inserted;
                         alreadyThere += chunk.Length - inserted;
+                        // Counted as they land, so an operator watching a long replay sees it move.
+                        Interlocked.Add(ref _replayed, inserted);
+                        _spill.ChunkReplayed(file, start + chunk.Length, chunk.Length);
                         // The database took a batch: it answers again. New records go to it from now on; the rest of the spill
                         // (this file, older ones, records spilled meanwhile) is replayed here.
                         if (_spilling) await StopSpillingWhenAsync(null).ConfigureAwait(false);
                     }
-                    _spill.Replayed(file, records.Count);
+                    _spill.Replayed(file);
                 }
             }
         }
         catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
         {
-            Interlocked.Add(ref _replayed, replayed);
             _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
             PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
             return;
         }
-        Interlocked.Add(ref _replayed, replayed);
         if (_spill.Count == 0 && Interlocked.Read(ref _backlog) <= _options.QueueCapacity) MarkAvailable();
         if (!wasSpilling && replayed + alreadyThere == 0) return;
         PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);

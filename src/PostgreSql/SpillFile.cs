@@ -27,6 +27,8 @@ internal sealed class SpillFile : IDisposable
     private long _durableTicket;
     private int _count;
     private long _longestWriteTicks;
+    // Per file taken for replay: how many of its records, from its start, the database already holds.
+    private readonly Dictionary<string, int> _replayedThrough = new(StringComparer.Ordinal);
 
     public SpillFile(string path, int capacity, ILogger logger)
     {
@@ -129,13 +131,31 @@ internal sealed class SpillFile : IDisposable
     /// <summary>The records of a file taken for replay; lines that are not whole records are logged and skipped.</summary>
     public IReadOnlyList<UsageRecord> Read(string file) => ReadFile(file, _logger);
 
-    /// <summary>Deletes a replayed file (its records are all in the database).</summary>
-    public void Replayed(string file, int records)
+    /// <summary>How many of <paramref name="file"/>'s records, from its start, an earlier replay round already wrote to the
+    /// database (a round that stopped part-way, e.g. a batch that timed out, resumes after them instead of sending them again).</summary>
+    public int ReplayedThrough(string file)
+    {
+        lock (_gate) return _replayedThrough.GetValueOrDefault(file);
+    }
+
+    /// <summary>The database holds <paramref name="file"/>'s records up to <paramref name="through"/>; the last
+    /// <paramref name="records"/> of them no longer count as held here (the file is deleted once all of it is written).</summary>
+    public void ChunkReplayed(string file, int through, int records)
+    {
+        lock (_gate)
+        {
+            _replayedThrough[file] = through;
+            _count = Math.Max(0, _count - records);
+        }
+    }
+
+    /// <summary>Deletes a replayed file (its records are all in the database and were counted off by <see cref="ChunkReplayed"/>).</summary>
+    public void Replayed(string file)
     {
         lock (_gate)
         {
             File.Delete(file);
-            _count = Math.Max(0, _count - records);
+            _replayedThrough.Remove(file);
             if (ReplayFiles().Count == 0 && !File.Exists(_path)) _count = 0;
         }
     }
