@@ -19,11 +19,16 @@ internal static class ColdStart
         // Two arrays, not a list of tuples: a generic instantiation over a struct would be compiled in every child.
         var steps = new string[16];
         var stamps = new long[16];
+        // Methods this thread compiled just in time, and the time the JIT took for them, at each step.
+        var jitted = new long[16];
+        var jitTicks = new long[16];
         var marked = 0;
         void Mark(string step)
         {
             if (!trace) return;
             stamps[marked] = Stopwatch.GetTimestamp();
+            jitted[marked] = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
+            jitTicks[marked] = System.Runtime.JitInfo.GetCompilationTime(currentThread: true).Ticks;
             steps[marked++] = step;
         }
         Mark("main");
@@ -74,9 +79,12 @@ internal static class ColdStart
             for (var i = 0; i < marked; i++)
             {
                 var since = (startToNow - Stopwatch.GetElapsedTime(stamps[i], now)).TotalMilliseconds;
-                Console.WriteLine(FormattableString.Invariant($"  {steps[i]}: at {since:0.0} ms (+{since - previous:0.0})"));
+                var methods = jitted[i] - (i == 0 ? 0 : jitted[i - 1]);
+                var jitMs = TimeSpan.FromTicks(jitTicks[i] - (i == 0 ? 0 : jitTicks[i - 1])).TotalMilliseconds;
+                Console.WriteLine(FormattableString.Invariant($"  {steps[i]}: at {since:0.0} ms (+{since - previous:0.0}; this thread compiled {methods} methods in {jitMs:0.0} ms)"));
                 previous = since;
             }
+            Console.WriteLine(FormattableString.Invariant($"  every thread: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0.0} ms"));
         }
         Console.WriteLine(FormattableString.Invariant($"COLDSTART {elapsed.TotalMilliseconds:0.0} {process.PeakWorkingSet64}"));
         if (engine is not null) await engine.DisposeAsync();
