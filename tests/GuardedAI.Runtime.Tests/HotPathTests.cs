@@ -10,6 +10,7 @@ public class HotPathTests
         var id = ReservationIds.Next(at);
         Assert.Matches("^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$", id);
         var guid = Guid.ParseExact(id, "N");
+        Assert.Equal(guid.ToString("N"), id); // every digit is the GUID's own
         Assert.Equal(7, guid.Version);
         Assert.Equal(Guid.CreateVersion7(at).ToString("N")[..12], id[..12]); // the same 48-bit millisecond prefix
         Assert.True(string.CompareOrdinal(id, ReservationIds.Next(at.AddMilliseconds(1))) < 0);
