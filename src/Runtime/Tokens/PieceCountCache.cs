@@ -14,7 +14,7 @@ namespace GuardedAI;
 /// </remarks>
 internal sealed class PieceCountCache
 {
-    /// <summary>The longest piece kept; longer ones are rare (a word of 25 letters) and cost the encoder more than a lookup.</summary>
+    /// <summary>The longest piece kept: longer pieces are rare in prose and code, and an entry for one would hold a long string for few lookups.</summary>
     public const int MaxPieceLength = 24;
 
     /// <summary>Slots in the default table (a power of two).</summary>
