@@ -83,8 +83,6 @@ def main():
         "{",
         f"    public const string AsOf = {literal(table['asOf'])};",
         "",
-        f"    public const int ModelCount = {len(models)};",
-        "",
         f"    public const int AliasCount = {len(aliases)};",
         "",
         "    /// <summary>Puts every model's price and every alias of the table into the catalogue's dictionaries.</summary>",

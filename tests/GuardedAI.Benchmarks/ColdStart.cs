@@ -16,7 +16,7 @@ internal static class ColdStart
         var trace = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_TRACE") == "1";
         // Steps are stamped as they pass and printed at the end, so that the tracing itself (the process API, the
         // console) is not charged to the step after it.
-        // Two arrays, not a list of tuples: a generic instantiation over a struct would be compiled in every child.
+        // Arrays, not a list of tuples: a generic instantiation over a struct would be compiled in every child.
         var steps = new string[16];
         var stamps = new long[16];
         // Methods this thread compiled just in time, and the time the JIT took for them, at each step.

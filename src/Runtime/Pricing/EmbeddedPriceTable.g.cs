@@ -11,8 +11,6 @@ internal static class EmbeddedPriceTable
 {
     public const string AsOf = "2026-07-24";
 
-    public const int ModelCount = 231;
-
     public const int AliasCount = 68;
 
     /// <summary>Puts every model's price and every alias of the table into the catalogue's dictionaries.</summary>
