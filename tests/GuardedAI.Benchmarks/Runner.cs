@@ -34,14 +34,25 @@ internal static class Runner
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}",
         };
 
-        var guard = Run<GuardBenchmarks>(mode);
+        // How long each part of the run took: --quick must finish in under five minutes, and this says where the time goes.
+        var stages = new JsonObject();
+        var total = Stopwatch.StartNew();
+        var stage = Stopwatch.StartNew();
+        void Stage(string name)
+        {
+            stages[name] = Math.Round(stage.Elapsed.TotalSeconds, 1);
+            stage.Restart();
+        }
+
+        var guard = Run<GuardBenchmarks>(mode, forceCollections: true);
         var bare = guard.Median(nameof(GuardBenchmarks.BareCall));
         json["guard_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedCachedPrompt)) - bare;
         json["new_prompt_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedNewMessage)) - bare;
         json["new_message_tokenize_ns"] = guard.Median(nameof(GuardBenchmarks.Tokenize60Bytes));
         json["allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedCachedPrompt)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
 
-        var reserve = Run<ReserveCommitBenchmarks>(mode);
+        Stage("guard");
+        var reserve = Run<ReserveCommitBenchmarks>(mode, forceCollections: true);
         json["reserve_commit_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit));
         json["token_buckets_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets));
         json["reserve_commit_allocated_bytes"] = reserve.Allocated(nameof(ReserveCommitBenchmarks.ReserveCommit));
@@ -49,6 +60,7 @@ internal static class Runner
         json["guarded_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit64));
         json["token_bucket_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets64));
 
+        Stage("reserve_commit");
         int[] sizes = [60, 4096, 102_400];
         var tokens = Run<TokenizerBenchmarks>(mode);
         var ratios = new JsonObject();
@@ -78,13 +90,15 @@ internal static class Runner
             if (why is not null) json["tiktoken_note"] = why;
         }
 
+        Stage("tokenizers");
         var conversation = Run<ConversationBenchmarks>(mode);
         json["conversation_estimate_ns"] = conversation.Median(nameof(ConversationBenchmarks.GuardedAI));
         json["conversation_full_recount_ns"] = conversation.Median(nameof(ConversationBenchmarks.FullRecount));
 
+        Stage("conversation");
         if (RedisBenchmarks.Available)
         {
-            var redis = Run<RedisBenchmarks>(mode, keepInstance: true);
+            var redis = Run<RedisBenchmarks>(mode);
             var pairsPerSecond = 1e9 / redis.Median(nameof(RedisBenchmarks.Pairs64));
             json["redis_pairs_per_sec"] = pairsPerSecond;
             using var server = RedisServer.Start()!;
@@ -129,12 +143,14 @@ internal static class Runner
             json["redis_note"] = "redis-server is not installed and GUARDEDAI_BENCH_REDIS is not set";
         }
 
+        Stage("redis");
         var sqlite = Run<SqliteAppendBenchmarks>(mode);
         json["sqlite_appends_vs_raw_ratio"] = sqlite.Median(nameof(SqliteAppendBenchmarks.RawNormal)) / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerBatched));
         json["sqlite_synchronous_vs_raw_full_ratio"] = sqlite.Median(nameof(SqliteAppendBenchmarks.RawFull)) / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerSynchronous));
         json["sqlite_batched_appends_per_sec"] = 1e9 / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerBatched));
         json["sqlite_synchronous_appends_per_sec"] = 1e9 / sqlite.Median(nameof(SqliteAppendBenchmarks.LedgerSynchronous));
 
+        Stage("sqlite");
         var month = await MonthReport.RunAsync(smoke ? 2_000 : monthRecords, smoke ? 1 : 5);
         json["month_report_ms"] = month.ReportMs;
         json["month_report_records"] = month.Records;
@@ -142,6 +158,7 @@ internal static class Runner
         json["month_report_allocated_bytes"] = month.ReportAllocatedBytes;
         if (month.BuildSeconds > 0) json["month_report_file_built_s"] = month.BuildSeconds;
 
+        Stage("month_report");
         var monthPostgres = await MonthReportPostgres.RunAsync(smoke ? 2_000 : monthRecords, smoke ? 1 : 5);
         json["month_report_postgres_ms"] = monthPostgres?.ReportMs;
         json["month_report_postgres_raw_group_by_ms"] = monthPostgres?.RawGroupByMs;
@@ -155,6 +172,8 @@ internal static class Runner
             json["month_report_postgres_allocated_bytes"] = monthPostgres.ReportAllocatedBytes;
             if (monthPostgres.BuildSeconds > 0) json["month_report_postgres_loaded_s"] = monthPostgres.BuildSeconds;
         }
+
+        Stage("month_report_postgres");
 
         // Verify of a PostgreSQL ledger of 1,000,000 chained records beside a raw read of the same rows (docs/benchmarks.md).
         if (!smoke && PostgresServer.Available)
@@ -170,6 +189,7 @@ internal static class Runner
             json["pg_verify_note"] = smoke ? "not run in smoke mode" : "PostgreSQL is not installed and GUARDEDAI_BENCH_POSTGRES is not set";
         }
 
+        Stage("pg_verify");
         var cold = ColdStart.Run(smoke ? 1 : 5);
         json["cold_start_ratio"] = cold.Ratio;
         json["cold_start_bare_ms"] = cold.BareMs;
@@ -192,6 +212,7 @@ internal static class Runner
             if (why is not null) json["cold_start_ready_to_run_note"] = why;
         }
 
+        Stage("cold_start");
         if (smoke)
         {
             // Smoke writes the generated projects (the code path) but builds nothing: a dozen dotnet builds take minutes.
@@ -218,7 +239,11 @@ internal static class Runner
             json["analyzer_overhead_no_llm_reported_percent"] = build.NoLlmReportedOverheadPercent;
         }
 
+        Stage("build");
         json["oversized_prompt_reject_ms"] = Rejection(smoke);
+        Stage("oversized_prompt");
+        json["run_stage_seconds"] = stages;
+        json["run_total_s"] = Math.Round(total.Elapsed.TotalSeconds, 1);
 
         Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         return 0;
@@ -246,13 +271,18 @@ internal static class Runner
         return worst;
     }
 
-    private static Results Run<T>(string mode, bool keepInstance = false) where T : new()
+    private static Results Run<T>(string mode, bool forceCollections = false) where T : new()
     {
         if (mode == "smoke") return Results.Once<T>();
+        // Quick runs every class in this one process, which holds three o200k vocabularies (hundreds of MB), so a forced full
+        // collection before each of a case's ~40 iterations costs ~150 ms: for the tokenizer and conversation classes that was
+        // most of the run, and their figures did not move without it (docs/benchmarks.md, run E). The guard and reserve classes
+        // allocate on every call; without the forced collections their garbage reaches generation 2 and a full collection of
+        // that heap lands inside a timed iteration (guard 1.7 µs became 2.9 µs), so they keep them.
         var job = mode == "full"
             ? Job.Default
             : Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3)
-                .WithIterationTime(TimeInterval.FromMilliseconds(120)).WithId("quick");
+                .WithIterationTime(TimeInterval.FromMilliseconds(120)).WithGcForce(forceCollections).WithId("quick");
         var config = ManualConfig.CreateEmpty().AddJob(job).AddDiagnoser(MemoryDiagnoser.Default).AddLogger(ConsoleLogger.Default)
             .AddColumnProvider(DefaultColumnProviders.Instance).AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
             .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
