@@ -227,12 +227,16 @@ internal sealed class ThresholdMonitor
         var scope = lease.Policy.Name;
         var provider = record.Provider ?? "the provider";
         var model = record.Model ?? "(default model)";
+        // A provider that counts a few tokens more than the estimate (a chat template's framing) over-reports on every
+        // call; the key is checked first so that the held case costs a look-up, not a formatted message thrown away.
+        var key = Invariant($"{scope}|over-report|{model}");
+        if (_alerts.IsHeld(key, now)) return;
         _alerts.Publish(new BudgetAlert(AlertLevel.ProviderOverReport, scope, null, null, 0, 0, 0,
             Invariant($"Budget '{scope}': {provider} reported {record.InputTokens:#,0} input and {record.OutputTokens:#,0} output tokens for call {record.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
             now)
         {
             Advice = "Check that the provider honours the output cap (MaxOutputTokens) and that the model's tokenizer is the one GuardedAI counts with; repeated over-reports mean the reservations are too small.",
-        }, AlertDedup.Repeating(Invariant($"{scope}|over-report|{model}")));
+        }, AlertDedup.Repeating(key));
     }
 
     private void OnBreakerStateChanged(CircuitBreaker breaker, CircuitBreakerState state)
