@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using GuardedAI;
+
+namespace GuardedAI.Benchmarks;
 
 /// <summary>
 /// One million one-call conversations through the engine, each with its own conversation counters: the retained
@@ -41,15 +42,5 @@ internal static class ConversationMemory
         private long _ticks = start.UtcTicks;
         public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
         public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-    }
-
-    private sealed class DiscardingLedger : IUsageLedger
-    {
-        public ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-        public async IAsyncEnumerable<UsageRecord> QueryAsync(UsageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await Task.CompletedTask;
-            yield break;
-        }
     }
 }

@@ -51,15 +51,4 @@ public class HangingSinkBenchmarks
     {
         public ValueTask SendAsync(BudgetAlert alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
-
-    private sealed class DiscardingLedger : IUsageLedger
-    {
-        public ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
-
-        public async IAsyncEnumerable<UsageRecord> QueryAsync(UsageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            await Task.CompletedTask;
-            yield break;
-        }
-    }
 }
