@@ -7,14 +7,14 @@ namespace GuardedAI.Benchmarks;
 internal static class Fixtures
 {
     /// <summary>Six limits (requests, tokens and cost; hourly and daily) that a benchmark never exhausts.</summary>
-    public static BudgetPolicy SixLimits(string name) => BudgetPolicy.Create(name)
+    public static BudgetPolicy SixLimits(string name, decimal dailyCostUsd = 2_000_000_000m) => BudgetPolicy.Create(name)
         .ForModel("gpt-4o-mini")
         .WithLimit(BudgetDimension.Requests, BudgetWindow.Hour, long.MaxValue / 4)
         .WithLimit(BudgetDimension.Requests, BudgetWindow.Day, long.MaxValue / 2)
         .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Hour, long.MaxValue / 4)
         .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 2)
-        .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Hour, 1_000_000_000m)
-        .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, 2_000_000_000m)
+        .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Hour, Math.Min(1_000_000_000m, dailyCostUsd))
+        .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, dailyCostUsd)
         .Build();
 
     public static readonly UsageEstimate Estimate = new("gpt-4o-mini", 100, 100, 0.0001m);

@@ -22,6 +22,7 @@ public class GuardBenchmarks
 
     private IChatClient _bare = null!;
     private IChatClient _guarded = null!;
+    private IChatClient _nearLimit = null!;
     private BudgetEngine _engine = null!;
     private ChatMessage[] _cached = null!;
     private ChatMessage[][] _fresh = null!;
@@ -36,6 +37,9 @@ public class GuardBenchmarks
         _bare = new Bare(provider);
         _engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
         _guarded = new ChatClientBuilder(provider).UseBudget(_engine, Fixtures.SixLimits("guard")).Build();
+        var near = Fixtures.SixLimits("near", dailyCostUsd: NearLimitDailyUsd);
+        _nearLimit = new ChatClientBuilder(provider).UseBudget(_engine, near).Build();
+        FillTo(_engine, near, NearLimitDailyUsd * 0.85m);
         _cached = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
         _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
         _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
@@ -55,8 +59,28 @@ public class GuardBenchmarks
     [Benchmark(Description = "UseBudget, new 60-byte message")]
     public Task<ChatResponse> GuardedNewMessage() => _guarded.GetResponseAsync(_fresh[Next()]);
 
+    /// <summary>A budget past its warning level (85 % of its daily spend), as a busy budget is for hours: every call finds
+    /// the warning already sent. The day's remaining 15 % is far more than any run spends.</summary>
+    [Benchmark(Description = "UseBudget, prompt seen before, budget at 85 %")]
+    public Task<ChatResponse> GuardedNearLimit() => _nearLimit.GetResponseAsync(_cached);
+
     [Benchmark(Description = "tokenizing 60 bytes (Microsoft.ML.Tokenizers)")]
     public int Tokenize60Bytes() => _tokenizer.CountTokens(_freshText[Next()]);
+
+    private const decimal NearLimitDailyUsd = 1_000_000m;
+
+    /// <summary>Spends up to <paramref name="usd"/> of <paramref name="policy"/>'s day with calls reporting the most tokens
+    /// a call may count (each $15 at gpt-4o-mini's input price).</summary>
+    private static void FillTo(BudgetEngine engine, BudgetPolicy policy, decimal usd)
+    {
+        var spent = 0m;
+        while (spent < usd)
+        {
+            var lease = engine.TryReserveAsync(policy, Fixtures.Estimate).AsTask().GetAwaiter().GetResult();
+            if (!lease.IsAcquired) throw new InvalidOperationException($"Filling the near-limit budget was denied at ${spent:#,0}: {lease.Denial!.Reason}");
+            spent += lease.CommitAsync(new TokenUsage(ReportedUsageSanitizer.MaxPlausibleTokens, 0)).AsTask().GetAwaiter().GetResult().CostUsd;
+        }
+    }
 
     private int Next()
     {

@@ -52,6 +52,9 @@ internal static class Runner
         json["new_prompt_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedNewMessage)) - bare;
         json["new_message_tokenize_ns"] = guard.Median(nameof(GuardBenchmarks.Tokenize60Bytes));
         json["allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedCachedPrompt)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
+        // The same call with its budget past the warning level (85 % of its day), as a busy budget is for hours.
+        json["guard_near_limit_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedNearLimit)) - bare;
+        json["near_limit_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedNearLimit)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
 
         Stage("guard");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);

@@ -23,6 +23,7 @@ internal sealed class ThresholdMonitor
     private readonly AlertSettings _settings;
     private readonly GuardedAIMetrics? _metrics;
     private readonly SpendAnomalyDetector _anomalies;
+    private readonly AlertKeys _keys = new();
 
 
     /// <summary>How close each budget is to its limits, for the degradation steps.</summary>
@@ -111,12 +112,12 @@ internal sealed class ThresholdMonitor
         }
         if (top < 0) return;
 
-        var key = LevelKey(charge, levels[top]);
+        var key = _keys.Level(charge.Key, levels[top]);
         if (!_alerts.IsHeld(key, now) && _alerts.Publish(ThresholdAlert(charge, valueUnits, percent, levels[top], now), AlertDedup.Windowed(key, charge.WindowEnd)))
         {
             // Escalation: a lower level is not sent after a higher one in the same window.
             var until = AlertDedup.Windowed(key, charge.WindowEnd).SuppressUntil(now, _settings.RepeatInterval);
-            for (var j = 0; j < top; j++) _alerts.Hold(LevelKey(charge, levels[j]), until);
+            for (var j = 0; j < top; j++) _alerts.Hold(_keys.Level(charge.Key, levels[j]), until);
         }
 
         if (percent >= thresholds.TripAtPercent && policy.Breaker.TripOnThreshold)
@@ -151,7 +152,7 @@ internal sealed class ThresholdMonitor
 
     private void PublishSoft(in CounterCharge charge, long valueUnits, long softUnits, DateTimeOffset now)
     {
-        var key = Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|soft");
+        var key = _keys.Soft(charge.Key);
         if (_alerts.IsHeld(key, now)) return;
         var dimension = charge.Key.Dimension;
         var used = BudgetUnits.FromUnits(dimension, valueUnits);
@@ -172,7 +173,7 @@ internal sealed class ThresholdMonitor
     {
         if (!_settings.ProjectExceedance || charge.Key.Window == BudgetWindow.Minute || valueUnits >= charge.Limit) return;
         if (Exhaustion(charge, valueUnits, charge.Limit, now) is not { } exhaustion) return;
-        var key = Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|projected");
+        var key = _keys.Projected(charge.Key);
         if (_alerts.IsHeld(key, now)) return;
         var dimension = charge.Key.Dimension;
         var used = BudgetUnits.FromUnits(dimension, valueUnits);
@@ -229,7 +230,7 @@ internal sealed class ThresholdMonitor
         var model = record.Model ?? "(default model)";
         // A provider that counts a few tokens more than the estimate (a chat template's framing) over-reports on every
         // call; the key is checked first so that the held case costs a look-up, not a formatted message thrown away.
-        var key = Invariant($"{scope}|over-report|{model}");
+        var key = _keys.OverReport(scope, model);
         if (_alerts.IsHeld(key, now)) return;
         _alerts.Publish(new BudgetAlert(AlertLevel.ProviderOverReport, scope, null, null, 0, 0, 0,
             Invariant($"Budget '{scope}': {provider} reported {record.InputTokens:#,0} input and {record.OutputTokens:#,0} output tokens for call {record.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
@@ -262,9 +263,6 @@ internal sealed class ThresholdMonitor
         };
         if (alert is not null) _alerts.Publish(alert, AlertDedup.StateChange("breaker|" + breaker.Scope));
     }
-
-    private static string LevelKey(in CounterCharge charge, ThresholdLevel level) =>
-        Invariant($"{charge.Key.Scope}|{charge.Key.Dimension}|{charge.Key.Window}|{level.Level}@{level.Percent}");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
