@@ -23,6 +23,7 @@ public class GuardBenchmarks
     private IChatClient _bare = null!;
     private IChatClient _guarded = null!;
     private IChatClient _nearLimit = null!;
+    private ChatOptions[] _tenantOptions = null!;
     private BudgetEngine _engine = null!;
     private ChatMessage[] _cached = null!;
     private ChatMessage[][] _fresh = null!;
@@ -40,6 +41,14 @@ public class GuardBenchmarks
         var near = Fixtures.SixLimits("near", dailyCostUsd: NearLimitDailyUsd);
         _nearLimit = new ChatClientBuilder(provider).UseBudget(_engine, near).Build();
         FillTo(_engine, near, NearLimitDailyUsd * 0.85m);
+        // A thousand tenants, each with its own tier's limits (a daily token and cost limit) on top of the budget's six.
+        var tier = BudgetPolicy.Create("tier").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 2)
+            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, 1_000_000_000m).Build();
+        _tenantOptions = Enumerable.Range(0, Tenants).Select(i =>
+        {
+            _engine.SetTenantPolicy("tenant-" + i, tier);
+            return new ChatOptions { MaxOutputTokens = 1000, AdditionalProperties = new() { [BudgetChatClient.TenantKey] = "tenant-" + i } };
+        }).ToArray();
         _cached = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
         _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
         _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
@@ -64,6 +73,10 @@ public class GuardBenchmarks
     [Benchmark(Description = "UseBudget, prompt seen before, budget at 85 %")]
     public Task<ChatResponse> GuardedNearLimit() => _nearLimit.GetResponseAsync(_cached);
 
+    /// <summary>The cached call on behalf of one of a thousand tenants in turn, each with its tier's two limits.</summary>
+    [Benchmark(Description = "UseBudget, prompt seen before, one of 1,000 tenants")]
+    public Task<ChatResponse> GuardedTenant() => _guarded.GetResponseAsync(_cached, _tenantOptions[NextTenant()]);
+
     [Benchmark(Description = "tokenizing 60 bytes (Microsoft.ML.Tokenizers)")]
     public int Tokenize60Bytes() => _tokenizer.CountTokens(_freshText[Next()]);
 
@@ -81,6 +94,11 @@ public class GuardBenchmarks
             spent += lease.CommitAsync(new TokenUsage(ReportedUsageSanitizer.MaxPlausibleTokens, 0)).AsTask().GetAwaiter().GetResult().CostUsd;
         }
     }
+
+    private const int Tenants = 1000;
+    private int _nextTenant;
+
+    private int NextTenant() => _nextTenant = _nextTenant + 1 == Tenants ? 0 : _nextTenant + 1;
 
     private int Next()
     {

@@ -55,6 +55,9 @@ internal static class Runner
         // The same call with its budget past the warning level (85 % of its day), as a busy budget is for hours.
         json["guard_near_limit_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedNearLimit)) - bare;
         json["near_limit_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedNearLimit)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
+        // On behalf of one of a thousand tenants in turn, each with its tier's limits.
+        json["guard_tenant_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedTenant)) - bare;
+        json["tenant_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedTenant)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
 
         Stage("guard");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);

@@ -68,6 +68,14 @@ public class BudgetChatClientTests
         Assert.Equal(7, fake.LastOptions.AdditionalProperties["seed"]);
         Assert.Equal("acme", tenanted.AdditionalProperties![BudgetChatClient.TenantKey]);
         Assert.Equal("acme", engine.Ledger.Snapshot().Last().Tenant);
+
+        // Nothing but the guard's keys: the provider's copy has no additional properties at all; the caller's keeps them.
+        var onlyOurs = new ChatOptions { MaxOutputTokens = 40, AdditionalProperties = new() { [BudgetChatClient.TenantKey] = "globex", [BudgetChatClient.CategoryKey] = "search" } };
+        await client.GetResponseAsync("hi", onlyOurs);
+        Assert.NotSame(onlyOurs, fake.LastOptions);
+        Assert.Null(fake.LastOptions!.AdditionalProperties);
+        Assert.Equal(2, onlyOurs.AdditionalProperties!.Count);
+        Assert.Equal(("globex", "search"), (engine.Ledger.Snapshot().Last().Tenant, engine.Ledger.Snapshot().Last().Tags["category"]));
     }
 
     [Fact]

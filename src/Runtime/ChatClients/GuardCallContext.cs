@@ -27,7 +27,14 @@ internal static class GuardCallContext
             if (properties.TryGetValue(BudgetChatClient.CategoryKey, out var category) && category is not null)
                 Merge(ref tags, new Dictionary<string, string> { ["category"] = Convert.ToString(category, CultureInfo.InvariantCulture)! });
 
-            if (properties.ContainsKey(BudgetChatClient.TenantKey) || properties.ContainsKey(BudgetChatClient.TagsKey) || properties.ContainsKey(BudgetChatClient.CategoryKey))
+            var ours = (properties.ContainsKey(BudgetChatClient.TenantKey) ? 1 : 0) + (properties.ContainsKey(BudgetChatClient.TagsKey) ? 1 : 0)
+                + (properties.ContainsKey(BudgetChatClient.CategoryKey) ? 1 : 0);
+            // Nothing but the guard's own keys (a tenant set per call, nearly always): nothing to copy.
+            if (ours == properties.Count)
+            {
+                remaining = null;
+            }
+            else if (ours > 0)
             {
                 var copy = new AdditionalPropertiesDictionary(properties);
                 copy.Remove(BudgetChatClient.TenantKey);

@@ -43,6 +43,11 @@ internal sealed class ChargeSet
         return new ChargeSet(copy, isShared: false, 0, 0);
     }
 
+    /// <summary>A set used by one reservation only, over <paramref name="charges"/> itself: for an array the caller has just
+    /// built and keeps no reference to (a tenant's or a conversation's call builds one per call; copying it again cost
+    /// ~500 B a call).</summary>
+    public static ChargeSet Owning(CounterCharge[] charges) => new(charges, isShared: false, 0, 0);
+
     /// <summary>A set every reservation of the same budget may share for instants in [from, until).</summary>
     public static ChargeSet Shared(CounterCharge[] charges, long validFromTicks, long validUntilTicks) =>
         new(charges, isShared: true, validFromTicks, validUntilTicks);

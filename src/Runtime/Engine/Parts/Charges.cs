@@ -15,7 +15,7 @@ internal static class Charges
     /// the set it shares with every call in the same windows; otherwise the set is the call's own.</summary>
     public static ChargeSet SetFor(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
     {
-        if (tenantPolicy is not null || ChargesScope(policy, context)) return ChargeSet.Of(For(policy, tenantPolicy, default, context, at));
+        if (tenantPolicy is not null || ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, tenantPolicy, default, context, at));
         if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
         var charges = For(policy, null, default, context, at);
         long from = long.MinValue, until = long.MaxValue;
