@@ -17,21 +17,28 @@ internal static class Charges
     {
         if (tenantPolicy is not null || ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, tenantPolicy, default, context, at));
         if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
-        var charges = For(policy, null, default, context, at);
+        var set = SharedSet(policy, null, context, at);
+        // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
+        if (Volatile.Read(ref policy.ChargeCache) is not ChargeSet held || held.ValidUntilTicks <= set.ValidUntilTicks) Volatile.Write(ref policy.ChargeCache, set);
+        return set;
+    }
+
+    /// <summary>A set that every call of <paramref name="policy"/> (for <paramref name="tenantPolicy"/>'s tenant, when given)
+    /// may share while its windows are the current ones. Only for a call that charges no conversation or run counter.</summary>
+    public static ChargeSet SharedSet(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
+    {
+        var charges = For(policy, tenantPolicy, default, context, at);
         long from = long.MinValue, until = long.MaxValue;
         foreach (var charge in charges)
         {
             from = Math.Max(from, charge.Key.WindowStart.UtcTicks);
             until = Math.Min(until, charge.WindowEnd.UtcTicks);
         }
-        var set = ChargeSet.Shared(charges, from, until);
-        // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
-        if (Volatile.Read(ref policy.ChargeCache) is not ChargeSet held || held.ValidUntilTicks <= until) Volatile.Write(ref policy.ChargeCache, set);
-        return set;
+        return ChargeSet.Shared(charges, from, until);
     }
 
     /// <summary>Whether the call charges a conversation or run counter of <paramref name="policy"/> (a per-call key).</summary>
-    private static bool ChargesScope(BudgetPolicy policy, ReservationContext context)
+    public static bool ChargesScope(BudgetPolicy policy, ReservationContext context)
     {
         if (context.ConversationId is null && context.RunId is null) return false;
         foreach (var limit in policy.Limits)

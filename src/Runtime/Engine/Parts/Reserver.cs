@@ -10,6 +10,7 @@ internal sealed class Reserver
     private const int MaxClockRetries = 3;
 
     private readonly EngineParts _parts;
+    private readonly TenantChargeSets _tenantSets = new();
 
     public Reserver(EngineParts parts) => _parts = parts;
 
@@ -46,7 +47,7 @@ internal sealed class Reserver
         {
             while (true)
             {
-                var set = Charges.SetFor(policy, tenantPolicy, context, now);
+                var set = tenantPolicy is null ? Charges.SetFor(policy, null, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
                 held = new HeldReservation(_parts.Settler, id, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
                 (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
