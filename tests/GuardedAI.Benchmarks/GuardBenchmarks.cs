@@ -24,6 +24,8 @@ public class GuardBenchmarks
     private IChatClient _guarded = null!;
     private IChatClient _nearLimit = null!;
     private ChatOptions[] _tenantOptions = null!;
+    private IChatClient _conversational = null!;
+    private ChatOptions[] _conversationOptions = null!;
     private BudgetEngine _engine = null!;
     private ChatMessage[] _cached = null!;
     private ChatMessage[][] _fresh = null!;
@@ -49,6 +51,14 @@ public class GuardBenchmarks
             _engine.SetTenantPolicy("tenant-" + i, tier);
             return new ChatOptions { MaxOutputTokens = 1000, AdditionalProperties = new() { [BudgetChatClient.TenantKey] = "tenant-" + i } };
         }).ToArray();
+        // The six limits and a per-conversation token limit; a thousand conversations in turn.
+        var perConversation = BudgetPolicy.Create("chat").ForModel("gpt-4o-mini")
+            .WithLimit(BudgetDimension.Requests, BudgetWindow.Hour, long.MaxValue / 4)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 2)
+            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, 2_000_000_000m)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Conversation, long.MaxValue / 8).Build();
+        _conversational = new ChatClientBuilder(provider).UseBudget(_engine, perConversation).Build();
+        _conversationOptions = Enumerable.Range(0, Tenants).Select(i => new ChatOptions { MaxOutputTokens = 1000, ConversationId = "conversation-" + i }).ToArray();
         _cached = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
         _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
         _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
@@ -76,6 +86,10 @@ public class GuardBenchmarks
     /// <summary>The cached call on behalf of one of a thousand tenants in turn, each with its tier's two limits.</summary>
     [Benchmark(Description = "UseBudget, prompt seen before, one of 1,000 tenants")]
     public Task<ChatResponse> GuardedTenant() => _guarded.GetResponseAsync(_cached, _tenantOptions[NextTenant()]);
+
+    /// <summary>The cached call in one of a thousand conversations in turn, under a budget with a per-conversation limit.</summary>
+    [Benchmark(Description = "UseBudget, prompt seen before, one of 1,000 conversations")]
+    public Task<ChatResponse> GuardedConversation() => _conversational.GetResponseAsync(_cached, _conversationOptions[NextTenant()]);
 
     [Benchmark(Description = "tokenizing 60 bytes (Microsoft.ML.Tokenizers)")]
     public int Tokenize60Bytes() => _tokenizer.CountTokens(_freshText[Next()]);

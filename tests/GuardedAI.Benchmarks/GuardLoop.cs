@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|near|tenant|engine seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -18,8 +18,9 @@ internal static class GuardLoop
             "new" => guard.GuardedNewMessage,
             "near" => guard.GuardedNearLimit,
             "tenant" => guard.GuardedTenant,
+            "conversation" => guard.GuardedConversation,
             "engine" => async () => await engine.ReserveCommit(),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, engine)"),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;

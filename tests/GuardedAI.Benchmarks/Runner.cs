@@ -58,6 +58,9 @@ internal static class Runner
         // On behalf of one of a thousand tenants in turn, each with its tier's limits.
         json["guard_tenant_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedTenant)) - bare;
         json["tenant_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedTenant)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
+        // In one of a thousand conversations in turn, under a budget with a per-conversation limit.
+        json["guard_conversation_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedConversation)) - bare;
+        json["conversation_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedConversation)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
 
         Stage("guard");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);
