@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.AI;
 
 namespace GuardedAI;
@@ -40,7 +39,6 @@ internal sealed class ChatTokenCounter : ITokenCounter
     private Caches? _caches;
     // The role names are below the cache's minimum length: counted once here rather than on every message.
     private readonly int[] _roleTokens = [-1, -1, -1, -1];
-    private int _cacheAdds;
 
     internal ChatTokenCounter(string encoding, bool isExact, double margin) : this(TokenizerEncodings.GetAsync(encoding), encoding, isExact, margin) { }
 
@@ -82,7 +80,7 @@ internal sealed class ChatTokenCounter : ITokenCounter
         if (byInstance && caches.ByInstance.TryGet(text, out var known)) return known;
         // Looking a text up hashes all of it; a huge text counted against a cap is cheaper to count (counting stops at the cap).
         var lookUp = text.Length >= MinCachedLength && (text.Length <= MaxLookupLength || maxTokens == int.MaxValue);
-        if (lookUp && Volatile.Read(ref caches.ByContent).TryGetValue(text, out var cached))
+        if (lookUp && caches.ByContent.TryGetValue(text, out var cached))
         {
             if (byInstance) caches.ByInstance.Add(text, cached);
             return cached;
@@ -96,15 +94,7 @@ internal sealed class ChatTokenCounter : ITokenCounter
 
         if (text.Length >= MinCachedLength)
         {
-            // A counter of additions, not ConcurrentDictionary.Count: Count takes every lock of the dictionary.
-            if (Interlocked.Increment(ref _cacheAdds) > CacheCapacity)
-            {
-                Volatile.Write(ref _cacheAdds, 0);
-                // A new table at full size, not Clear(): Clear() starts again from the smallest table, and regrowing it
-                // to 8,192 entries rehashed everything several times (~3 % of a new message's samples).
-                Volatile.Write(ref caches.ByContent, Caches.NewByContent());
-            }
-            Volatile.Read(ref caches.ByContent).TryAdd(text, count);
+            caches.ByContent.Add(text, count);
             if (byInstance) caches.ByInstance.Add(text, count);
         }
         return count;
@@ -195,9 +185,7 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// <summary>The counts cached by content and by instance.</summary>
     private sealed class Caches
     {
-        public ConcurrentDictionary<string, int> ByContent = NewByContent();
-
-        public static ConcurrentDictionary<string, int> NewByContent() => new(Environment.ProcessorCount * 4, CacheCapacity, StringComparer.Ordinal);
+        public readonly BoundedCache<string, int> ByContent = new(CacheCapacity, StringComparer.Ordinal);
         public readonly InstanceCache ByInstance = new();
 
         /// <summary>Sets <paramref name="slot"/> once (a racing thread's copy is dropped) and returns what it holds.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace GuardedAI.Engine;
@@ -7,15 +6,14 @@ namespace GuardedAI.Engine;
 /// The de-duplication keys of the threshold monitor's alerts, each built once. A budget past its warning level stays
 /// there for hours, and every settlement in that time asks whether the warning is held: formatting its key each time
 /// (a scope, two enums and a percentage through a <see cref="FormattableString"/>) cost ~1.3 µs and ~850 B a call with
-/// two charges past a level (docs/benchmarks.md, fifth round). Bounded like the token counts' cache: past its capacity
-/// it starts again empty, and a key built again is the same text.
+/// two charges past a level (docs/benchmarks.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>): a key
+/// built again is the same text.
 /// </summary>
 internal sealed class AlertKeys
 {
     private const int Capacity = 4096;
 
-    private readonly ConcurrentDictionary<Parts, string> _keys = new();
-    private int _adds;
+    private readonly BoundedCache<Parts, string> _keys = new(Capacity);
 
     /// <summary><c>scope|dimension|window|level@percent</c>: a threshold level of one counter.</summary>
     public string Level(in CounterKey counter, ThresholdLevel level) =>
@@ -37,13 +35,7 @@ internal sealed class AlertKeys
     {
         if (_keys.TryGetValue(parts, out var key)) return key;
         key = parts.Format();
-        // A counter of additions, not ConcurrentDictionary.Count, which takes every lock of the dictionary.
-        if (Interlocked.Increment(ref _adds) > Capacity)
-        {
-            Volatile.Write(ref _adds, 0);
-            _keys.Clear();
-        }
-        _keys.TryAdd(parts, key);
+        _keys.Add(parts, key);
         return key;
     }
 

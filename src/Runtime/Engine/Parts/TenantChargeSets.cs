@@ -1,21 +1,19 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
 namespace GuardedAI.Engine;
 
 /// <summary>
-/// The charge sets of tenants' calls, shared like a budget's own (<see cref="Charges.SetFor"/>): one per budget and
+/// The charge sets of tenants' calls, shared like a budget's own (<see cref="Charges.SetFor(BudgetPolicy, ReservationContext, DateTimeOffset)"/>): one per budget and
 /// tenant for the current windows. A team that bills its customers makes every call for a tenant; building the tenant's
 /// charges for each call, and having the store look each counter up by its key, cost more than the rest of the
-/// reservation (docs/benchmarks.md, fifth round). Bounded: past <see cref="Capacity"/> sets it starts again empty, so a
-/// process that has served a million tenants holds the sets of the recent ones only.
+/// reservation (docs/benchmarks.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
+/// sets), so a process that has served a million tenants holds the sets of the recent ones only.
 /// </summary>
 internal sealed class TenantChargeSets
 {
     public const int Capacity = 8192;
 
-    private readonly ConcurrentDictionary<Pair, ChargeSet> _sets = new();
-    private int _adds;
+    private readonly BoundedCache<Pair, ChargeSet> _sets = new(Capacity);
 
     /// <summary>The charges of a call of <paramref name="policy"/> for the tenant whose policy is <paramref name="tenantPolicy"/>.</summary>
     public ChargeSet SetFor(BudgetPolicy policy, BudgetPolicy tenantPolicy, ReservationContext context, DateTimeOffset at)
@@ -27,14 +25,8 @@ internal sealed class TenantChargeSets
         var key = new Pair(policy, tenantPolicy);
         if (_sets.TryGetValue(key, out var cached) && cached.IsValidAt(at)) return cached;
         var set = Charges.SharedSet(policy, tenantPolicy, context, at);
-        // A counter of additions, not ConcurrentDictionary.Count, which takes every lock of the dictionary.
-        if (Interlocked.Increment(ref _adds) > Capacity)
-        {
-            Volatile.Write(ref _adds, 0);
-            _sets.Clear();
-        }
         // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
-        _sets.AddOrUpdate(key, static (_, fresh) => fresh, static (_, held, fresh) => held.ValidUntilTicks > fresh.ValidUntilTicks ? held : fresh, set);
+        _sets.Add(key, set, static (held, fresh) => held.ValidUntilTicks > fresh.ValidUntilTicks ? held : fresh);
         return set;
     }
 

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+
+namespace GuardedAI;
+
+/// <summary>
+/// A concurrent map that forgets everything once it has taken <c>capacity</c> additions: the bound of the engine's
+/// caches (token counts, alert keys, tenants' charge sets), where what is forgotten is rebuilt the same on its next use.
+/// Additions are counted, not read from <see cref="ConcurrentDictionary{TKey, TValue}.Count"/>, which takes every lock
+/// of the dictionary. It starts again with a table of full size rather than <c>Clear()</c>ing: <c>Clear()</c> goes back
+/// to the smallest table, and regrowing it to the capacity rehashed everything several times (docs/benchmarks.md, fifth
+/// round). The first table starts small, so a cache that is never busy costs little at start-up.
+/// </summary>
+internal sealed class BoundedCache<TKey, TValue> where TKey : notnull
+{
+    private readonly int _capacity;
+    private readonly IEqualityComparer<TKey>? _comparer;
+    private ConcurrentDictionary<TKey, TValue> _entries;
+    private int _adds;
+
+    public BoundedCache(int capacity, IEqualityComparer<TKey>? comparer = null)
+    {
+        _capacity = capacity;
+        _comparer = comparer;
+        _entries = new ConcurrentDictionary<TKey, TValue>(comparer);
+    }
+
+    /// <summary>How many entries are held (tests).</summary>
+    public int Count => Volatile.Read(ref _entries).Count;
+
+    public bool TryGetValue(TKey key, [MaybeNullWhen(false)] out TValue value) => Volatile.Read(ref _entries).TryGetValue(key, out value);
+
+    /// <summary>Adds <paramref name="value"/> unless <paramref name="key"/> is held; with <paramref name="keep"/>, the one
+    /// it returns of the held value and the new one (first argument held, second new) stays.</summary>
+    public void Add(TKey key, TValue value, Func<TValue, TValue, TValue>? keep = null)
+    {
+        if (Interlocked.Increment(ref _adds) > _capacity)
+        {
+            Volatile.Write(ref _adds, 0);
+            Volatile.Write(ref _entries, new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount * 4, _capacity, _comparer));
+        }
+        var entries = Volatile.Read(ref _entries);
+        if (keep is null)
+        {
+            entries.TryAdd(key, value);
+        }
+        else
+        {
+            entries.AddOrUpdate(key, static (_, arg) => arg.Value, static (_, held, arg) => arg.Keep(held, arg.Value), (Value: value, Keep: keep));
+        }
+    }
+}
