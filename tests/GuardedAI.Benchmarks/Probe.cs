@@ -15,11 +15,11 @@ internal static class Probe
         var now = parts.Time.GetUtcNow();
         var amounts = Fixtures.Estimate.Amounts;
         var store = new InMemoryBudgetCounterStore();
-        var set = Charges.SetFor(policy, null, ReservationContext.Empty, now);
+        var set = Charges.SetFor(policy, ReservationContext.Empty, now);
         var settled = new CounterReservation("settled", Charges.For(policy, null, amounts, ReservationContext.Empty, now), now);
         Time("clock", () => parts.Time.GetUtcNow());
         Time("id", () => ReservationIds.Next(now));
-        Time("charges (shared set)", () => Charges.SetFor(policy, null, ReservationContext.Empty, now));
+        Time("charges (shared set)", () => Charges.SetFor(policy, ReservationContext.Empty, now));
         Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
         Time("store reserve+settle", () =>
         {

@@ -20,8 +20,8 @@ public class CounterReservationTests
         var clock = new FakeTimeProvider(Now);
         var store = new InMemoryBudgetCounterStore(clock);
         var policy = Policy(requests: 300, tokens: 20_000);
-        var set = Charges.SetFor(policy, null, ReservationContext.Empty, Now);
-        Assert.Same(set, Charges.SetFor(policy, null, ReservationContext.Empty, Now.AddMinutes(1))); // shared within the windows
+        var set = Charges.SetFor(policy, ReservationContext.Empty, Now);
+        Assert.Same(set, Charges.SetFor(policy, ReservationContext.Empty, Now.AddMinutes(1))); // shared within the windows
         var reserved = UsageAmounts.Of(UsageKind.ProviderRequest, 50, 50, 0m);  // 100 tokens each
         var maxSeen = new long[2];
         var settledTokens = 0L;
@@ -118,7 +118,7 @@ public class CounterReservationTests
     {
         var store = new InMemoryBudgetCounterStore(new FakeTimeProvider(Now));
         var policy = Policy(requests: 10, tokens: 150);
-        var set = Charges.SetFor(policy, null, ReservationContext.Empty, Now);
+        var set = Charges.SetFor(policy, ReservationContext.Empty, Now);
         var first = new CounterReservation("a", set, UsageAmounts.Of(UsageKind.ProviderRequest, 50, 50, 0m), Now.AddMinutes(5));
         var second = new CounterReservation("b", set, UsageAmounts.Of(UsageKind.ProviderRequest, 50, 50, 0m), Now.AddMinutes(5));
 

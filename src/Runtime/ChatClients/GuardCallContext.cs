@@ -22,13 +22,16 @@ internal static class GuardCallContext
         var remaining = properties;
         if (properties is { Count: > 0 })
         {
-            if (properties.TryGetValue(BudgetChatClient.TenantKey, out var t) && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
-            if (properties.TryGetValue(BudgetChatClient.TagsKey, out var tagValue) && tagValue is not null) Merge(ref tags, ParseTags(tagValue));
-            if (properties.TryGetValue(BudgetChatClient.CategoryKey, out var category) && category is not null)
+            var hasTenant = properties.TryGetValue(BudgetChatClient.TenantKey, out var t);
+            var hasTags = properties.TryGetValue(BudgetChatClient.TagsKey, out var tagValue);
+            var hasCategory = properties.TryGetValue(BudgetChatClient.CategoryKey, out var category);
+            if (hasTenant && t is not null) tenant = Convert.ToString(t, CultureInfo.InvariantCulture);
+            if (hasTags && tagValue is not null) Merge(ref tags, ParseTags(tagValue));
+            if (hasCategory && category is not null)
                 Merge(ref tags, new Dictionary<string, string> { ["category"] = Convert.ToString(category, CultureInfo.InvariantCulture)! });
 
-            var ours = (properties.ContainsKey(BudgetChatClient.TenantKey) ? 1 : 0) + (properties.ContainsKey(BudgetChatClient.TagsKey) ? 1 : 0)
-                + (properties.ContainsKey(BudgetChatClient.CategoryKey) ? 1 : 0);
+            // The guard's keys present (with a value or not) are taken out before the provider sees the options.
+            var ours = (hasTenant ? 1 : 0) + (hasTags ? 1 : 0) + (hasCategory ? 1 : 0);
             // Nothing but the guard's own keys (a tenant set per call, nearly always): nothing to copy.
             if (ours == properties.Count)
             {

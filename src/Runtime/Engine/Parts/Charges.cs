@@ -11,11 +11,12 @@ internal static class Charges
     /// <summary>The limit of a counter kept only for a soft limit (alert-only): never reached, so it never denies.</summary>
     public const long Unlimited = long.MaxValue;
 
-    /// <summary>The charges of a call. A budget alone whose charges are all calendar windows (nearly every call) gets
-    /// the set it shares with every call in the same windows; otherwise the set is the call's own.</summary>
-    public static ChargeSet SetFor(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
+    /// <summary>The charges of a call made for no tenant (a tenant's call: <see cref="TenantChargeSets"/>). A budget whose
+    /// charges are all calendar windows (nearly every call) gets the set it shares with every call in the same windows;
+    /// a call that charges a conversation or run counter gets its own.</summary>
+    public static ChargeSet SetFor(BudgetPolicy policy, ReservationContext context, DateTimeOffset at)
     {
-        if (tenantPolicy is not null || ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, tenantPolicy, default, context, at));
+        if (ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, null, default, context, at));
         if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
         var set = SharedSet(policy, null, context, at);
         // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.

@@ -47,7 +47,7 @@ internal sealed class Reserver
         {
             while (true)
             {
-                var set = tenantPolicy is null ? Charges.SetFor(policy, null, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
+                var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
                 held = new HeldReservation(_parts.Settler, id, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
                 (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
