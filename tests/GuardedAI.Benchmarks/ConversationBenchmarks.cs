@@ -12,10 +12,6 @@ namespace GuardedAI.Benchmarks;
 [MemoryDiagnoser]
 public class ConversationBenchmarks
 {
-    // Loaded once per process: BenchmarkDotNet runs the setup once for each benchmark method, and a load reads the
-    // whole vocabulary (seconds, not measured).
-    private static readonly Lazy<Tokenizer> MlTokenizers = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
-
     private List<ChatMessage> _history = null!;
     private ChatMessage[] _fresh = null!;
     private ITokenCounter _guarded = null!;
@@ -29,7 +25,7 @@ public class ConversationBenchmarks
         _fresh = Enumerable.Range(0, BenchmarkScale.Pick(20_000, 20)).Select(i => new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 50_000 + i))).ToArray();
         _guarded = new TokenCounterRegistry().ForModel("gpt-4o");
         TokenCounterRegistry.LoadAsync().GetAwaiter().GetResult();
-        _tokenizer = MlTokenizers.Value;
+        _tokenizer = Fixtures.MlTokenizersO200k.Value;
         _guarded.CountMessages(_history); // the earlier turns were estimated before
     }
 

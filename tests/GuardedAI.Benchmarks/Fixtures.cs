@@ -17,6 +17,11 @@ internal static class Fixtures
         .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, dailyCostUsd)
         .Build();
 
+    /// <summary>Microsoft.ML.Tokenizers' o200k vocabulary (gpt-4o, gpt-4o-mini), the peer several classes compare with:
+    /// loaded once per process, as a load reads the whole vocabulary (seconds, not measured) and <c>--quick</c> runs every
+    /// class in one process.</summary>
+    public static readonly Lazy<Microsoft.ML.Tokenizers.Tokenizer> MlTokenizersO200k = new(() => Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForModel("gpt-4o"));
+
     public static readonly UsageEstimate Estimate = new("gpt-4o-mini", 100, 100, 0.0001m);
     public static readonly TokenUsage Actual = new(90, 60);
 

@@ -16,10 +16,6 @@ public class GuardBenchmarks
     /// <summary>More distinct new messages than the counter's cache holds, so none is ever seen twice while cached.</summary>
     public static int NewMessages => BenchmarkScale.Pick(40_000, 50);
 
-    // Loaded once per process: BenchmarkDotNet runs the setup once for each benchmark method, and a load reads the
-    // whole vocabulary (seconds, not measured).
-    private static readonly Lazy<Tokenizer> MlTokenizers = new(() => TiktokenTokenizer.CreateForModel("gpt-4o-mini"));
-
     private IChatClient _bare = null!;
     private IChatClient _guarded = null!;
     private IChatClient _nearLimit = null!;
@@ -62,7 +58,7 @@ public class GuardBenchmarks
         _cached = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
         _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
         _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
-        _tokenizer = MlTokenizers.Value;
+        _tokenizer = Fixtures.MlTokenizersO200k.Value;
         _guarded.GetResponseAsync(_cached).GetAwaiter().GetResult();
     }
 

@@ -31,7 +31,7 @@ public class PostgreSqlVerifyBenchmarks
     public async Task SetupAsync(int records)
     {
         _records = records;
-        _server = PostgresServer.Start() ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql) and GUARDEDAI_BENCH_POSTGRES is not set.");
+        _server = StartServer();
         _options = new PostgreSqlLedgerOptions { ConnectionString = _server.ConnectionString, Schema = "bench_" + Guid.NewGuid().ToString("N")[..8] };
         await WriteRecordsAsync();
     }
@@ -46,7 +46,7 @@ public class PostgreSqlVerifyBenchmarks
     {
         _records = records;
         _kept = true;
-        _server = PostgresServer.Start() ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql) and GUARDEDAI_BENCH_POSTGRES is not set.");
+        _server = StartServer();
         _options = new PostgreSqlLedgerOptions { ConnectionString = _server.ConnectionString, Schema = $"bench_verify_{records}" };
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(_server.ConnectionString);
         await using (var comment = dataSource.CreateCommand($"SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = '{_options.Schema}'"))
@@ -65,6 +65,9 @@ public class PostgreSqlVerifyBenchmarks
         await using var mark = dataSource.CreateCommand($"COMMENT ON SCHEMA \"{_options.Schema}\" IS '{CompleteMark(_records)}'");
         await mark.ExecuteNonQueryAsync();
     }
+
+    private static PostgresServer StartServer() =>
+        PostgresServer.Start() ?? throw new InvalidOperationException("PostgreSQL is not installed (apt-get install postgresql) and GUARDEDAI_BENCH_POSTGRES is not set.");
 
     private static string CompleteMark(int records) => $"GuardedAI verify benchmark: {records} records written";
 

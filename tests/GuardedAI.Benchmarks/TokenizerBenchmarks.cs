@@ -14,9 +14,8 @@ namespace GuardedAI.Benchmarks;
 public class TokenizerBenchmarks
 {
     // Loaded once per process, not once per size: each load reads a 200,000-entry vocabulary (seconds, not measured),
-    // and --quick runs every size in this one process.
+    // and --quick runs every size in this one process (Microsoft.ML.Tokenizers': Fixtures.MlTokenizersO200k).
     private static readonly Lazy<GptEncoding> SharpTokenO200k = new(() => GptEncoding.GetEncoding("o200k_base"));
-    private static readonly Lazy<Tokenizer> MlTokenizersO200k = new(() => TiktokenTokenizer.CreateForModel("gpt-4o"));
 
     private string _text = null!;
     private BoundedBpeCounter _guarded = null!;
@@ -32,7 +31,7 @@ public class TokenizerBenchmarks
         _text = Fixtures.VariedText(Bytes, 7);
         _guarded = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
         _sharpToken = SharpTokenO200k.Value;
-        _mlTokenizers = MlTokenizersO200k.Value;
+        _mlTokenizers = Fixtures.MlTokenizersO200k.Value;
     }
 
     [Benchmark(Baseline = true, Description = "SharpToken")]
