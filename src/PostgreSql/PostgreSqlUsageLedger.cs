@@ -67,7 +67,9 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     }
 
     /// <summary>
-    /// Connects, creates or migrates the schema, replays what an earlier run left in the spill, and starts the writer.
+    /// Connects, creates or migrates the schema, replays what an earlier run left in the spill, and starts the writer. A
+    /// record of the spill the database refuses does not fail the opening: the replay stops there (logged, event 1907), and
+    /// the writer tries again from that record after the retry interval.
     /// </summary>
     /// <param name="options">The settings; the connection string's password is never logged.</param>
     /// <param name="logger">Where the ledger logs (event ids 1900–1999).</param>
@@ -114,7 +116,17 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
         if (ledger._spill.Count > 0)
         {
             ledger._spilling = true;
-            await ledger.TryDrainAsync().ConfigureAwait(false);
+            try
+            {
+                await ledger.TryDrainAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A record the database refuses (an outage is handled inside) must not keep the application from starting: it
+                // stays in the spill, and the background replay tries again after the retry interval, from where this one stopped.
+                ledger._nextAttempt = ledger._time.GetUtcNow() + options.RetryInterval;
+                PostgreSqlLog.ReplayFailed(ledger._logger, location, ledger.Describe(ex));
+            }
         }
         ledger._loop = Task.Run(ledger.WriteLoopAsync);
         return ledger;

@@ -191,39 +191,55 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
     public async Task A_replay_that_stops_part_way_through_a_file_resumes_after_what_it_wrote_and_counts_off_the_spill_batch_by_batch()
     {
         var server = fixture.Restartable;
-        var options = Options(server);
-        options.BatchSize = 10;
-        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(options);
-        // Every insert statement is counted, and the record "refused-once" is refused the first time only (sequences are not
-        // rolled back with the statement that advanced them).
-        await Records.ScalarAsync(server, _schema, """
-            CREATE SEQUENCE insert_statements;
-            CREATE SEQUENCE refusals;
-            CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('insert_statements'); RETURN NULL; END $$;
-            CREATE TRIGGER count_statement BEFORE INSERT ON usage_records FOR EACH STATEMENT EXECUTE FUNCTION count_statement();
-            CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              IF NEW.id = 'refused-once' AND nextval('refusals') = 1 THEN RAISE EXCEPTION 'refused once, for the test'; END IF;
-              RETURN NEW;
-            END $$;
-            CREATE TRIGGER refuse_once BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION refuse_once();
-            SELECT 1
-            """);
-        server.Stop("immediate");
+        // The outage's ledger never tries the database again while the records are appended (an attempt in the middle would
+        // move the spill aside and split it into two files, each chunked on its own): the spill is one file of 100 records.
+        var outage = Options(server);
+        outage.BatchSize = 10;
+        outage.RetryInterval = TimeSpan.FromHours(1);
         var records = Records.Generate(100, seed: 40);
         records[55] = records[55] with { Id = "refused-once" };
-        foreach (var record in records) await ledger.AppendAsync(record); // one caller: the spill holds them in this order
-        Assert.Equal(100, ledger.SpillCount);
+        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(outage))
+        {
+            // Every insert statement is counted, and the record "refused-once" is refused the first time only (sequences are
+            // not rolled back with the statement that advanced them).
+            await Records.ScalarAsync(server, _schema, """
+                CREATE SEQUENCE insert_statements;
+                CREATE SEQUENCE refusals;
+                CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('insert_statements'); RETURN NULL; END $$;
+                CREATE TRIGGER count_statement BEFORE INSERT ON usage_records FOR EACH STATEMENT EXECUTE FUNCTION count_statement();
+                CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF NEW.id = 'refused-once' AND nextval('refusals') = 1 THEN RAISE EXCEPTION 'refused once, for the test'; END IF;
+                  RETURN NEW;
+                END $$;
+                CREATE TRIGGER refuse_once BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION refuse_once();
+                SELECT 1
+                """);
+            server.Stop("immediate");
+            foreach (var record in records) await ledger.AppendAsync(record); // one caller: the spill holds them in this order
+            Assert.Equal(100, ledger.SpillCount);
+        }
+        Assert.Single(Directory.GetFiles(_dir.Path));
 
+        // The next start replays the spill as it opens: five batches of ten go in, the sixth is refused. The opening does
+        // not fail for it; the rest stays in the spill, and the writer replays it in the background from there.
         server.Start();
-        await Until.TrueAsync(() => ledger.SpillCount == 0 && !ledger.IsSpilling, TimeSpan.FromSeconds(30), "the spill to be replayed",
-            () => $"spill={ledger.SpillCount} replayed={ledger.ReplayedCount} spilling={ledger.IsSpilling}");
+        var options = Options(server);
+        options.BatchSize = 10;
+        var logs = new CapturingLoggerProvider();
+        await using var reopened = await PostgreSqlUsageLedger.OpenAsync(options, logs.CreateLogger("test"));
+        Assert.Equal(50, reopened.ReplayedCount);
+        Assert.Contains(logs.Lines, l => l.Contains("[1907]", StringComparison.Ordinal) && l.Contains("refused once, for the test", StringComparison.Ordinal));
+        await Until.TrueAsync(() => reopened.SpillCount == 0 && !reopened.IsSpilling, TimeSpan.FromSeconds(30), "the spill to be replayed",
+            () => $"spill={reopened.SpillCount} replayed={reopened.ReplayedCount} spilling={reopened.IsSpilling}");
 
-        Assert.Equal(100, ledger.ReplayedCount);
+        Assert.Equal(100, reopened.ReplayedCount);
         Assert.Equal(100, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
-        // Ten batches of ten, and the sixth refused once: 11 statements. Starting the file again after the refusal would
-        // have sent the first five batches twice (16).
+        // Ten batches of ten, and the sixth refused once: 11 insert statements. The round that finished resumed at the sixth
+        // batch: it found none of its records already there (starting the file again would have found the first fifty).
         Assert.Equal(11, await Records.ScalarAsync(server, _schema, "SELECT last_value FROM insert_statements"));
+        Assert.Contains(logs.Lines, l => l.Contains("[1902]", StringComparison.Ordinal) && l.Contains("replayed 50 usage record(s)", StringComparison.Ordinal)
+            && l.Contains("(0 were already there)", StringComparison.Ordinal));
         var verification = await PostgreSqlLedgerVerifier.VerifyAsync(Options(server));
         Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
     }
