@@ -1,6 +1,7 @@
 using GuardedAI.Integrity;
 using Npgsql;
 using NpgsqlTypes;
+using static GuardedAI.PostgreSql.PostgreSqlText;
 
 namespace GuardedAI.PostgreSql;
 
@@ -82,10 +83,11 @@ internal static partial class PostgreSqlRecordWriter
     /// <summary>A record's place in its segment's chain: position, the hash before it and its own.</summary>
     private readonly record struct ChainLink(string Segment, long Position, byte[] Previous, byte[] Hash);
 
-    /// <summary>The record as PostgreSQL stores it: every NUL in its text as U+FFFD (a tag key that then collides keeps the last value).</summary>
+    /// <summary>The record as PostgreSQL stores it: every NUL and unpaired surrogate in its text as U+FFFD
+    /// (<see cref="PostgreSqlText"/>; a tag key that then collides keeps the last value).</summary>
     internal static UsageRecord Clean(UsageRecord r)
     {
-        static bool Has(string? s) => s is not null && s.Contains('\0', StringComparison.Ordinal);
+        static bool Has(string? s) => !ReferenceEquals(Storable(s), s);
         if (!Has(r.Id) && !Has(r.Budget) && !Has(r.Tenant) && !Has(r.Provider) && !Has(r.Model) && !Has(r.Reason) && !Has(r.PriceTableVersion)
             && !Has(r.ConversationId) && !Has(r.RunId) && !Has(r.Anomalies) && !Has(r.DegradedFrom) && !Has(r.WouldBeDeniedBy) && !Has(r.WouldBeDeniedReason)
             && !r.Tags.Any(t => Has(t.Key) || Has(t.Value)))
@@ -93,12 +95,12 @@ internal static partial class PostgreSqlRecordWriter
             return r;
         }
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var tag in r.Tags) tags[Text(tag.Key)!] = Text(tag.Value)!;
+        foreach (var tag in r.Tags) tags[Storable(tag.Key)!] = Storable(tag.Value)!;
         return r with
         {
-            Id = Text(r.Id)!, Budget = Text(r.Budget)!, Tenant = Text(r.Tenant), Provider = Text(r.Provider), Model = Text(r.Model), Reason = Text(r.Reason),
-            PriceTableVersion = Text(r.PriceTableVersion), ConversationId = Text(r.ConversationId), RunId = Text(r.RunId), Anomalies = Text(r.Anomalies),
-            DegradedFrom = Text(r.DegradedFrom), WouldBeDeniedBy = Text(r.WouldBeDeniedBy), WouldBeDeniedReason = Text(r.WouldBeDeniedReason), Tags = tags,
+            Id = Storable(r.Id)!, Budget = Storable(r.Budget)!, Tenant = Storable(r.Tenant), Provider = Storable(r.Provider), Model = Storable(r.Model), Reason = Storable(r.Reason),
+            PriceTableVersion = Storable(r.PriceTableVersion), ConversationId = Storable(r.ConversationId), RunId = Storable(r.RunId), Anomalies = Storable(r.Anomalies),
+            DegradedFrom = Storable(r.DegradedFrom), WouldBeDeniedBy = Storable(r.WouldBeDeniedBy), WouldBeDeniedReason = Storable(r.WouldBeDeniedReason), Tags = tags,
         };
     }
 }

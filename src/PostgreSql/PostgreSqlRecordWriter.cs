@@ -12,8 +12,9 @@ namespace GuardedAI.PostgreSql;
 /// brought up to date from the rows actually inserted in the same statement (the hourly and, from schema 3, the daily
 /// one), so a report never sees a record without its rollups or the reverse. Rollup rows are upserted in key order, so
 /// concurrent writers of many instances lock them in one order and cannot deadlock one another. One writer for the ledger's batches and its spill replay.
-/// PostgreSQL text cannot hold NUL characters (SQLite can): a NUL in any text a caller or provider supplied (a tag, a
-/// reason, a model name) is stored as U+FFFD, so one odd string never makes a batch unwritable.
+/// PostgreSQL text cannot hold NUL characters or unpaired surrogates (SQLite can): either, in any text a caller or
+/// provider supplied (a tag, a reason, a model name), is stored as U+FFFD (<see cref="PostgreSqlText"/>), so one odd
+/// string never makes a batch unwritable.
 /// Each new record is chained (<see cref="PostgreSqlChain"/>) into its writer's segment of its UTC day in the same
 /// transaction (<see cref="PostgreSqlRecordWriter.Chained"/>); a record skipped as already there takes no place in the chain.
 /// </summary>
@@ -76,7 +77,7 @@ internal static partial class PostgreSqlRecordWriter
     public static Task<int> CopyAsync(NpgsqlConnection connection, string writer, IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken) =>
         Chained.WriteAsync(connection, writer, records, bulk: true, cancellationToken);
 
-    /// <summary>The statement that inserts <paramref name="rows"/> (records already cleaned of NULs, with their chain fields), and rolls them up.</summary>
+    /// <summary>The statement that inserts <paramref name="rows"/> (records already cleaned for PostgreSQL, with their chain fields), and rolls them up.</summary>
     private static NpgsqlBatchCommand Insert(IReadOnlyList<ChainedRow> rows)
     {
         var command = new NpgsqlBatchCommand(Sql);
@@ -112,7 +113,7 @@ internal static partial class PostgreSqlRecordWriter
 
     /// <summary>
     /// Every column of a row, in the order of <see cref="LedgerSql.RecordColumns"/> then <see cref="ChainColumns"/>: its
-    /// parameter name, its type and its value. The records are cleaned of NULs before they are chained (what is hashed is
+    /// parameter name, its type and its value. The records are cleaned (<see cref="PostgreSqlText"/>) before they are chained (what is hashed is
     /// what is stored), so their text goes in as it is.
     /// </summary>
     private static void Columns(IColumnSink sink)
@@ -184,5 +185,4 @@ internal static partial class PostgreSqlRecordWriter
             value(row) is { } v ? importer.WriteAsync(v, type, cancellationToken) : importer.WriteNullAsync(cancellationToken));
     }
 
-    private static string? Text(string? value) => value is null || !value.Contains('\0', StringComparison.Ordinal) ? value : value.Replace('\0', '\uFFFD');
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine|count|count1 seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -20,7 +20,9 @@ internal static class GuardLoop
             "tenant" => guard.GuardedTenant,
             "conversation" => guard.GuardedConversation,
             "engine" => async () => await engine.ReserveCommit(),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine)"),
+            "count" => CountNew(),
+            "count1" => CountOne(),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine, count, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;
@@ -38,5 +40,24 @@ internal static class GuardLoop
         Console.WriteLine($"{what}: {calls:#,0} calls, {elapsed.TotalNanoseconds / calls:0} ns/call, {(double)bytes / calls:0} B/call");
         sampler?.Print();
         guard.Cleanup();
+    }
+
+    /// <summary>The bounded counter alone on the new-message benchmark's 40,000 texts in turn: what counting costs outside a guarded call.</summary>
+    private static Func<Task> CountNew()
+    {
+        var texts = Enumerable.Range(0, GuardBenchmarks.NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
+        var counter = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
+        var next = 0;
+        long sink = 0;
+        return () => { sink += counter.Count(texts[next++ % texts.Length]); return Task.CompletedTask; };
+    }
+
+    /// <summary>The bounded counter alone on one 60-byte text, every piece in its table (the tokenizer benchmark's case).</summary>
+    private static Func<Task> CountOne()
+    {
+        var text = Fixtures.VariedText(60, 7);
+        var counter = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
+        long sink = 0;
+        return () => { sink += counter.Count(text); return Task.CompletedTask; };
     }
 }

@@ -13,6 +13,7 @@ using GuardedAI.Benchmarks;
 // … -- coldstarts 5              process start → first guarded call against a bare client's, as built and published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
 // … -- guardloop cached|new|near|tenant|conversation|engine 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
+//                                                                    (count / count1: the counter alone on the 40,000 new messages / on one text)
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
 // … -- pgappend 50000 3           64 callers appending to a PostgreSQL ledger (batched, synchronous) beside raw COPY, 3 rounds

@@ -248,19 +248,21 @@ public sealed class ChainTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task What_is_hashed_is_what_is_stored_nuls_unicode_tags_and_shadow_denials_included()
+    public async Task What_is_hashed_is_what_is_stored_nuls_half_surrogate_pairs_unicode_tags_and_shadow_denials_included()
     {
         await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(Options()))
         {
             await ledger.AppendAsync(Record(0) with { Reason = "bad\0reason", Model = "m\0", Tags = new Dictionary<string, string> { ["user\0"] = "a\0b", ["ünï"] = "✓ \"q\"" } });
             await ledger.AppendAsync(Record(1) with { WouldBeDeniedBy = "shadow-budget", WouldBeDeniedReason = "over", CostUsd = 1.50m, ReservedCostUsd = 0.0000000001m });
             await ledger.AppendAsync(Record(2) with { Tags = new Dictionary<string, string>(), Tenant = "", ConversationId = "c\u00e9" });
+            // Half a surrogate pair (stored as U+FFFD) beside whole ones (kept).
+            await ledger.AppendAsync(Record(3) with { Model = "m\ud800", Tags = new Dictionary<string, string> { ["emoji"] = "\ud83d\ude00", ["half\udc00"] = "x" } });
         }
 
         var result = await VerifyAsync();
 
         Assert.True(result.IsIntact, string.Join("\n", result.Findings));
-        Assert.Equal(3, result.Entries);
+        Assert.Equal(4, result.Entries);
     }
 
     [Fact]

@@ -55,6 +55,30 @@ public class LedgerIntegrityTests
     }
 
     [Fact]
+    public async Task Text_a_provider_or_caller_sent_verifies_as_it_was_chained_half_surrogate_pairs_and_nuls_included()
+    {
+        // "\ud800" is valid JSON: a provider's response can carry half a surrogate pair in a model name.
+        using var dir = new TempDirectory();
+        var path = dir.File("ledger.db");
+        var odd = Record(0) with { Model = "m\ud800-x", Reason = "bad\0reason", Tags = new Dictionary<string, string> { ["half\udc00"] = "a\ud83d\ude00b\ud83d" } };
+        await using (var ledger = new SqliteUsageLedger(path))
+        {
+            await ledger.AppendAsync(odd);
+            await ledger.AppendAsync(Record(1));
+        }
+
+        var result = SqliteLedgerVerifier.Verify(path);
+
+        Assert.True(result.IsIntact, string.Join("\n", result.Findings));
+        Assert.Equal(2, result.Entries);
+        await using var reopened = new SqliteUsageLedger(path);
+        var stored = (await reopened.ReadAllAsync(UsageQuery.All)).Single(r => r.Id == odd.Id);
+        Assert.Equal("m\uFFFD-x", stored.Model);
+        Assert.Equal("bad\0reason", stored.Reason); // SQLite holds a NUL as it is
+        Assert.Equal("a\ud83d\ude00b\uFFFD", stored.Tags["half\uFFFD"]);
+    }
+
+    [Fact]
     public async Task An_untouched_ledger_verifies_with_its_audit_entries_in_the_same_chain()
     {
         using var dir = new TempDirectory();
