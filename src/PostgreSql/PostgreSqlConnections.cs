@@ -51,12 +51,23 @@ internal static class PostgreSqlConnections
         }
     }
 
-    /// <summary>Whether <paramref name="ex"/> means the database cannot be reached or answered in time (as opposed to a bad statement).</summary>
-    public static bool IsUnreachable(Exception ex) => ex switch
+    /// <summary>
+    /// Whether <paramref name="ex"/> means the database cannot take records now — it cannot be reached, does not answer in
+    /// time, or refuses every write for a reason of its own (a read-only standby after a failover, a full disk, a revoked
+    /// privilege, a changed password, a dropped table) — as opposed to refusing the records of the statement. Records are
+    /// then kept in the spill, never failed: only a refusal that is about the records (see <see cref="RefusesTheRecords"/>)
+    /// counts against them.
+    /// </summary>
+    public static bool IsOutage(Exception ex) => ex switch
     {
-        PostgresException pg => pg.IsTransient || pg.SqlState is "57P01" or "57P02" or "57P03" or "08000" or "08003" or "08006" or "53300" or "40001" or "40P01",
+        PostgresException pg => pg.IsTransient || !RefusesTheRecords(pg.SqlState),
         NpgsqlException npg => npg.IsTransient || npg.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException,
         TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException or IOException => true,
         _ => false,
     };
+
+    /// <summary>A value a column cannot hold (class 22), a constraint (class 23) or a trigger's own error (P0001): the
+    /// database refuses these records, and would take others.</summary>
+    private static bool RefusesTheRecords(string sqlState) =>
+        sqlState.StartsWith("22", StringComparison.Ordinal) || sqlState.StartsWith("23", StringComparison.Ordinal) || sqlState == "P0001";
 }

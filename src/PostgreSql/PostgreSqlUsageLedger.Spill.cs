@@ -75,7 +75,7 @@ public sealed partial class PostgreSqlUsageLedger
                 }
             }
         }
-        catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
+        catch (Exception ex) when (PostgreSqlConnections.IsOutage(ex) && !_stopping.IsCancellationRequested)
         {
             _nextAttempt = _time.GetUtcNow() + _options.RetryInterval;
             PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
@@ -113,7 +113,7 @@ public sealed partial class PostgreSqlUsageLedger
         if (_spilling) return;
         _spilling = true;
         PostgreSqlLog.SpillStarted(_logger, Location, reason, _spill.Path);
-        Alert(AlertLevel.StoreUnavailable, $"The usage ledger {Location} is unreachable ({reason}). Records are kept in the local spill {_spill.Path} (up to {_options.SpillCapacity:#,0}) and written to it once it is back; calls go on.");
+        Alert(AlertLevel.StoreUnavailable, $"The usage ledger {Location} is unreachable or takes no writes ({reason}). Records are kept in the local spill {_spill.Path} (up to {_options.SpillCapacity:#,0}) and written to it once it is back; calls go on.");
     }
 
     private void Alert(AlertLevel level, string message)

@@ -100,7 +100,7 @@ public sealed partial class PostgreSqlUsageLedger
                     Complete(batch, records);
                     return;
                 }
-                catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex) && !_stopping.IsCancellationRequested)
+                catch (Exception ex) when (PostgreSqlConnections.IsOutage(ex) && !_stopping.IsCancellationRequested)
                 {
                     StartSpilling(Describe(ex));
                 }
@@ -194,7 +194,7 @@ public sealed partial class PostgreSqlUsageLedger
     }
 
     private string SpillFullReason() => string.Create(CultureInfo.InvariantCulture,
-        $"the database is unreachable and the local spill {_spill.Path} is full ({_options.SpillCapacity:#,0} records, GuardedAI:PostgreSql:SpillCapacity)");
+        $"the database is unreachable or takes no writes, and the local spill {_spill.Path} is full ({_options.SpillCapacity:#,0} records, GuardedAI:PostgreSql:SpillCapacity)");
 
     private string Describe(Exception ex) => ex switch
     {

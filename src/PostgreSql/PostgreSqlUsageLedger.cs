@@ -159,7 +159,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     /// <summary>Records in the spill, waiting for the database.</summary>
     public int SpillCount => _spill.Count;
 
-    /// <summary>Whether the database is unreachable and records go to the spill.</summary>
+    /// <summary>Whether the database is unreachable or takes no writes, and records go to the spill.</summary>
     public bool IsSpilling => _spilling;
 
     /// <summary>The longest one write and fsync of the spill took: beyond <see cref="PostgreSqlLedgerOptions.WriteTimeout"/>,
@@ -276,7 +276,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
             {
                 await TryDrainAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (PostgreSqlConnections.IsUnreachable(ex))
+            catch (Exception ex) when (PostgreSqlConnections.IsOutage(ex))
             {
                 PostgreSqlLog.ReplayFailed(_logger, Location, Describe(ex));
             }

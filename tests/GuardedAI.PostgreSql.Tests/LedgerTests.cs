@@ -98,6 +98,24 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_record_the_database_refuses_itself_is_failed_alone_and_its_batch_is_written_without_spilling()
+    {
+        // A constraint (SQLSTATE 23514) is about the record, unlike a database that takes no writes at all (OutageTests):
+        // the batch is written one by one, only that record fails, and nothing waits in the spill for it.
+        await using var ledger = await OpenAsync(o => { o.Durability = PostgreSqlDurability.Batched; o.FlushInterval = TimeSpan.FromMinutes(10); });
+        await Records.ScalarAsync(fixture.Server, _schema, "ALTER TABLE usage_records ADD CONSTRAINT no_poison CHECK (id <> 'poison'); SELECT 1");
+        var records = Records.Generate(20, seed: 10);
+        foreach (var r in records.Take(10).Append(records[0] with { Id = "poison" }).Concat(records.Skip(10))) await ledger.AppendAsync(r);
+
+        await ledger.FlushAsync();
+
+        Assert.Equal(20, await Records.ScalarAsync(fixture.Server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal(1, ledger.FailedCount);
+        Assert.Equal(0, ledger.SpillCount);
+        Assert.False(ledger.IsSpilling);
+    }
+
+    [Fact]
     public async Task Batched_appends_return_at_once_and_are_written_by_the_flush()
     {
         await using var ledger = await OpenAsync(o => { o.Durability = PostgreSqlDurability.Batched; o.FlushInterval = TimeSpan.FromMinutes(10); o.BatchSize = 1000; });

@@ -168,6 +168,38 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task A_database_that_answers_but_takes_no_writes_keeps_every_record_in_the_spill_until_it_does()
+    {
+        // A failover that leaves the instances on a read-only standby (SQLSTATE 25006): the database answers, and refuses
+        // every insert. That is not the records' fault: none may be failed and forgotten; they wait in the spill.
+        var server = fixture.Restartable;
+        const string ReadOnly = "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_read_only = on', current_database()); END $$; SELECT 1";
+        const string Writable = "SET TRANSACTION READ WRITE; DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET default_transaction_read_only', current_database()); END $$; SELECT 1";
+        var options = Options(server);
+        options.ConnectionString += ";Pooling=false"; // every write a new session, read-only once the database is
+        await using var ledger = await PostgreSqlUsageLedger.OpenAsync(options);
+        await Records.ScalarAsync(server, _schema, ReadOnly);
+        try
+        {
+            var records = Records.Generate(30, seed: 41);
+            foreach (var record in records) await ledger.AppendAsync(record);
+            Assert.Equal(0, ledger.FailedCount);
+            Assert.Equal(30, ledger.SpillCount);
+            Assert.True(ledger.IsSpilling);
+
+            await Records.ScalarAsync(server, _schema, Writable);
+            await Until.TrueAsync(() => ledger.SpillCount == 0 && !ledger.IsSpilling, TimeSpan.FromSeconds(30), "the spill to be replayed",
+                () => $"spill={ledger.SpillCount} replayed={ledger.ReplayedCount} failed={ledger.FailedCount}");
+            Assert.Equal(30, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+            Assert.Equal(0, ledger.FailedCount);
+        }
+        finally
+        {
+            await Records.ScalarAsync(server, _schema, Writable);
+        }
+    }
+
+    [Fact]
     public async Task A_full_spill_makes_the_ledger_unavailable_and_keeps_the_records_until_the_database_takes_them()
     {
         var server = fixture.Restartable;
