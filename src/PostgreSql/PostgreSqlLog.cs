@@ -32,4 +32,13 @@ internal static partial class PostgreSqlLog
 
     [LoggerMessage(EventId = 1909, Level = LogLevel.Error, Message = "GuardedAI could not send the ledger alert to {Sink}.")]
     public static partial void AlertFailed(ILogger logger, Exception exception, string sink);
+
+    [LoggerMessage(EventId = 1910, Level = LogLevel.Error, Message = "The database {Location} refused {Count} usage record(s) for what they hold; they are kept in {RefusedPath} (move it to the spill path with the suffix .replay-refused, once fixed, to replay them at the next start); ids: {Ids}.")]
+    public static partial void RecordsRefused(ILogger logger, Exception exception, int count, string location, string ids, string refusedPath);
+
+    [LoggerMessage(EventId = 1911, Level = LogLevel.Critical, Message = "GuardedAI could not keep {Count} refused usage record(s) in {RefusedPath}; they are in the log line before this one only.")]
+    public static partial void RefusedNotKept(ILogger logger, Exception exception, int count, string refusedPath);
+
+    [LoggerMessage(EventId = 1912, Level = LogLevel.Warning, Message = "{Count} usage record(s) the database {Location} refused are kept in {RefusedPath}; move it to the spill path with the suffix .replay-refused, once fixed, to replay them at the next start.")]
+    public static partial void RefusedWaiting(ILogger logger, int count, string location, string refusedPath);
 }

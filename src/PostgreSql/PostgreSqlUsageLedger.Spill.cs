@@ -61,7 +61,7 @@ public sealed partial class PostgreSqlUsageLedger
                         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                         timeout.CancelAfter(_options.WriteTimeout * 5);
                         await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-                        var inserted = await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, chunk, timeout.Token).ConfigureAwait(false);
+                        var inserted = await ReplayChunkAsync(connection, chunk, timeout.Token).ConfigureAwait(false);
                         replayed += inserted;
                         alreadyThere += chunk.Length - inserted;
                         // Counted as they land, so an operator watching a long replay sees it move.
@@ -85,6 +85,43 @@ public sealed partial class PostgreSqlUsageLedger
         if (!wasSpilling && replayed + alreadyThere == 0) return;
         PostgreSqlLog.SpillDrained(_logger, replayed, alreadyThere, Location);
         Alert(AlertLevel.StoreRecovered, $"The usage ledger {Location} is reachable again: {replayed:#,0} record(s) kept in the local spill were written to it ({alreadyThere:#,0} were already there), and the spill is empty.");
+    }
+
+    /// <summary>
+    /// Writes one chunk of the spill. When the database refuses it for what its records hold, they are written one at a
+    /// time, and a record refused on its own is kept in the refused-records file and counted off the spill like the others:
+    /// one such record must not hold back the whole spill behind it (and those records' spend from every report) for ever.
+    /// A refused record that cannot be kept there either stays in the spill, and the round ends to be tried again.
+    /// </summary>
+    private async Task<int> ReplayChunkAsync(Npgsql.NpgsqlConnection connection, UsageRecord[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, chunk, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!PostgreSqlConnections.IsOutage(ex) && chunk.Length > 1)
+        {
+            var inserted = 0;
+            foreach (var record in chunk)
+            {
+                try
+                {
+                    inserted += await PostgreSqlRecordWriter.WriteAsync(connection, _chainWriter, [record], cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception refusal) when (!PostgreSqlConnections.IsOutage(refusal))
+                {
+                    if (!await KeepRefusedAsync([record], refusal).ConfigureAwait(false)) throw;
+                    Interlocked.Increment(ref _failed);
+                }
+            }
+            return inserted;
+        }
+        catch (Exception ex) when (!PostgreSqlConnections.IsOutage(ex))
+        {
+            if (!await KeepRefusedAsync(chunk, ex).ConfigureAwait(false)) throw;
+            Interlocked.Add(ref _failed, chunk.Length);
+            return 0;
+        }
     }
 
     /// <summary>Switches new records back to the database, under the lock a batch holds while it is spilled, so none is

@@ -124,13 +124,21 @@ public sealed partial class PostgreSqlUsageLedger
                 }
                 catch (Exception ex) when (!_stopping.IsCancellationRequested)
                 {
+                    // The database refuses the record itself: it is kept on disk beside the spill, never only in a log line.
                     Interlocked.Add(ref _failed, records.Count);
+                    var kept = await KeepRefusedAsync(records, ex).ConfigureAwait(false);
                     Forget(records);
-                    PostgreSqlLog.WriteFailed(_logger, ex, records.Count, Location, string.Join(",", records.Select(r => r.Id)));
                     foreach (var item in batch)
                     {
-                        if (item.Record is not null) item.Done?.TrySetException(new InvalidOperationException($"GuardedAI could not write usage record {item.Record.Id} to {Location}: {ex.Message}", ex));
-                        else item.Done?.TrySetResult();
+                        if (item.Record is not null)
+                        {
+                            item.Done?.TrySetException(new InvalidOperationException(
+                                $"GuardedAI could not write usage record {item.Record.Id} to {Location}: {ex.Message}{(kept ? $" It is kept in {_refused.Path}." : "")}", ex));
+                        }
+                        else
+                        {
+                            item.Done?.TrySetResult();
+                        }
                     }
                     return;
                 }
@@ -155,6 +163,25 @@ public sealed partial class PostgreSqlUsageLedger
             MarkUnavailable(SpillFullReason());
             _carried.AddRange(batch);
             return;
+        }
+    }
+
+    /// <summary>Logs <paramref name="records"/> with why the database refused them, and keeps them in the refused-records
+    /// file (<see cref="RefusedRecordsFile"/>); false when even that file could not take them (logged too).</summary>
+    private async Task<bool> KeepRefusedAsync(IReadOnlyCollection<UsageRecord> records, Exception refusal)
+    {
+        var ids = string.Join(",", records.Select(r => r.Id));
+        try
+        {
+            await _refused.AppendAsync(records).ConfigureAwait(false);
+            PostgreSqlLog.RecordsRefused(_logger, refusal, records.Count, Location, ids, _refused.Path);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            PostgreSqlLog.WriteFailed(_logger, refusal, records.Count, Location, ids);
+            PostgreSqlLog.RefusedNotKept(_logger, ex, records.Count, _refused.Path);
+            return false;
         }
     }
 

@@ -41,6 +41,7 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     private readonly ConcurrentDictionary<string, UsageRecord> _unwritten = new(StringComparer.Ordinal);
     private readonly List<Pending> _carried = new();
     private readonly SemaphoreSlim _mode = new(1, 1);
+    private readonly RefusedRecordsFile _refused;
     private Task? _drain;
     private Task _loop = Task.CompletedTask;
     private long _backlog;
@@ -63,13 +64,15 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
         _time = time;
         _chainWriter = options.ChainWriter ?? PostgreSqlChain.NewWriter();
         _spill = new SpillFile(options.SpillPath, options.SpillCapacity, logger);
+        _refused = new RefusedRecordsFile(options.SpillPath);
+        if (_refused.Count > 0) PostgreSqlLog.RefusedWaiting(logger, _refused.Count, location, _refused.Path);
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     }
 
     /// <summary>
-    /// Connects, creates or migrates the schema, replays what an earlier run left in the spill, and starts the writer. A
-    /// record of the spill the database refuses does not fail the opening: the replay stops there (logged, event 1907), and
-    /// the writer tries again from that record after the retry interval.
+    /// Connects, creates or migrates the schema, replays what an earlier run left in the spill, and starts the writer. The
+    /// spill never fails the opening: what the replay does not finish (logged, event 1907) the writer replays after the
+    /// retry interval; a record the database refuses is kept aside (event 1910).
     /// </summary>
     /// <param name="options">The settings; the connection string's password is never logged.</param>
     /// <param name="logger">Where the ledger logs (event ids 1900–1999).</param>
@@ -122,8 +125,8 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // A record the database refuses (an outage is handled inside) must not keep the application from starting: it
-                // stays in the spill, and the background replay tries again after the retry interval, from where this one stopped.
+                // What the replay could not handle (a refused record it could not even keep aside: the disk) must not keep the
+                // application from starting: it stays in the spill, and the writer tries again after the retry interval.
                 ledger._nextAttempt = ledger._time.GetUtcNow() + options.RetryInterval;
                 PostgreSqlLog.ReplayFailed(ledger._logger, location, ledger.Describe(ex));
             }
@@ -150,8 +153,13 @@ public sealed partial class PostgreSqlUsageLedger : IUsageLedger, ILedgerAvailab
     /// <summary>Records replayed from the spill into the database (ids the database already had not counted).</summary>
     public long ReplayedCount => Interlocked.Read(ref _replayed);
 
-    /// <summary>Records that could not be written for a reason other than an unreachable database (each logged with its id; a synchronous append threw).</summary>
+    /// <summary>Records the database refused for what they hold (a value a column cannot hold, a constraint, a trigger's
+    /// error), by this instance: each logged with its id and kept in <see cref="RefusedPath"/>; a synchronous append threw.</summary>
     public long FailedCount => Interlocked.Read(ref _failed);
+
+    /// <summary>The file that keeps records the database refused (<see cref="SpillPath"/> with the suffix <c>.refused</c>;
+    /// moved to the suffix <c>.replay-refused</c>, it is replayed when the ledger next opens).</summary>
+    public string RefusedPath => _refused.Path;
 
     /// <summary>Records appended and neither in the database nor in the spill yet.</summary>
     public long PendingCount => Interlocked.Read(ref _backlog);

@@ -204,7 +204,7 @@ internal sealed class SpillFile : IDisposable
         return records;
     }
 
-    private static byte LastByte(string path)
+    internal static byte LastByte(string path)
     {
         using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         if (read.Length == 0) return (byte)'\n';

@@ -82,7 +82,7 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_record_the_database_refuses_itself_is_failed_alone_and_its_batch_is_written_without_spilling()
+    public async Task A_record_the_database_refuses_itself_is_failed_alone_kept_aside_and_its_batch_is_written_without_spilling()
     {
         // A constraint (SQLSTATE 23514) is about the record, unlike a database that takes no writes at all (OutageTests):
         // the batch is written one by one, only that record fails, and nothing waits in the spill for it.
@@ -97,6 +97,9 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
         Assert.Equal(1, ledger.FailedCount);
         Assert.Equal(0, ledger.SpillCount);
         Assert.False(ledger.IsSpilling);
+        // Not only a log line: the record itself is kept beside the spill.
+        var kept = Assert.Single(File.ReadAllLines(ledger.RefusedPath));
+        Assert.Equal("poison", System.Text.Json.JsonSerializer.Deserialize<UsageRecord>(kept)!.Id);
     }
 
     [Fact]

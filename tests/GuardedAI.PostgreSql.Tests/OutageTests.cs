@@ -46,6 +46,26 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
         return slowest;
     }
 
+    /// <summary>
+    /// Spills <paramref name="records"/> in order into one file: the server's tables get <paramref name="setup"/> (run with
+    /// the ledger's schema in place), the server stops, and a ledger that never tries the database again meanwhile appends
+    /// them (an attempt in the middle would move the spill aside and split it into two files, each chunked on its own).
+    /// </summary>
+    private async Task SpillAsOneFileAsync(PostgresServer server, IReadOnlyList<UsageRecord> records, string setup)
+    {
+        var outage = Options(server);
+        outage.BatchSize = 10;
+        outage.RetryInterval = TimeSpan.FromHours(1);
+        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(outage))
+        {
+            await Records.ScalarAsync(server, _schema, setup);
+            server.Stop("immediate");
+            foreach (var record in records) await ledger.AppendAsync(record); // one caller: the spill holds them in this order
+            Assert.Equal(records.Count, ledger.SpillCount);
+        }
+        Assert.Single(Directory.GetFiles(_dir.Path));
+    }
+
     [Fact]
     public async Task Appends_during_an_outage_return_within_the_bound_and_are_replayed_once_when_the_server_is_back()
     {
@@ -223,55 +243,88 @@ public sealed class OutageTests(PostgresFixture fixture) : IDisposable
     public async Task A_replay_that_stops_part_way_through_a_file_resumes_after_what_it_wrote_and_counts_off_the_spill_batch_by_batch()
     {
         var server = fixture.Restartable;
-        // The outage's ledger never tries the database again while the records are appended (an attempt in the middle would
-        // move the spill aside and split it into two files, each chunked on its own): the spill is one file of 100 records.
-        var outage = Options(server);
-        outage.BatchSize = 10;
-        outage.RetryInterval = TimeSpan.FromHours(1);
         var records = Records.Generate(100, seed: 40);
-        records[55] = records[55] with { Id = "refused-once" };
-        await using (var ledger = await PostgreSqlUsageLedger.OpenAsync(outage))
-        {
-            // Every insert statement is counted, and the record "refused-once" is refused the first time only (sequences are
-            // not rolled back with the statement that advanced them).
-            await Records.ScalarAsync(server, _schema, """
-                CREATE SEQUENCE insert_statements;
-                CREATE SEQUENCE refusals;
-                CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('insert_statements'); RETURN NULL; END $$;
-                CREATE TRIGGER count_statement BEFORE INSERT ON usage_records FOR EACH STATEMENT EXECUTE FUNCTION count_statement();
-                CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                  IF NEW.id = 'refused-once' AND nextval('refusals') = 1 THEN RAISE EXCEPTION 'refused once, for the test'; END IF;
-                  RETURN NEW;
-                END $$;
-                CREATE TRIGGER refuse_once BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION refuse_once();
-                SELECT 1
-                """);
-            server.Stop("immediate");
-            foreach (var record in records) await ledger.AppendAsync(record); // one caller: the spill holds them in this order
-            Assert.Equal(100, ledger.SpillCount);
-        }
-        Assert.Single(Directory.GetFiles(_dir.Path));
+        records[55] = records[55] with { Id = "slow-once" };
+        // Every insert statement is counted, and the one holding "slow-once" takes longer than the replay waits for a batch,
+        // the first time only (sequences are not rolled back with the statement that advanced them).
+        await SpillAsOneFileAsync(server, records, """
+            CREATE SEQUENCE insert_statements;
+            CREATE SEQUENCE slow;
+            CREATE FUNCTION count_statement() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('insert_statements'); RETURN NULL; END $$;
+            CREATE TRIGGER count_statement BEFORE INSERT ON usage_records FOR EACH STATEMENT EXECUTE FUNCTION count_statement();
+            CREATE FUNCTION slow_once() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.id = 'slow-once' AND nextval('slow') = 1 THEN PERFORM pg_sleep(15); END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER slow_once BEFORE INSERT ON usage_records FOR EACH ROW EXECUTE FUNCTION slow_once();
+            SELECT 1
+            """);
 
-        // The next start replays the spill as it opens: five batches of ten go in, the sixth is refused. The opening does
-        // not fail for it; the rest stays in the spill, and the writer replays it in the background from there.
+        // The next start replays the spill as it opens: five batches of ten go in, the sixth times out (five write timeouts:
+        // 5 s, where a batch takes milliseconds). The rest stays in the spill, and the writer replays it in the background.
         server.Start();
         var options = Options(server);
         options.BatchSize = 10;
+        options.WriteTimeout = TimeSpan.FromSeconds(1);
         var logs = new CapturingLoggerProvider();
         await using var reopened = await PostgreSqlUsageLedger.OpenAsync(options, logs.CreateLogger("test"));
         Assert.Equal(50, reopened.ReplayedCount);
-        Assert.Contains(logs.Lines, l => l.Contains("[1907]", StringComparison.Ordinal) && l.Contains("refused once, for the test", StringComparison.Ordinal));
+        Assert.Equal(50, reopened.SpillCount);
+        Assert.Contains(logs.Lines, l => l.Contains("[1907]", StringComparison.Ordinal));
         await Until.TrueAsync(() => reopened.SpillCount == 0 && !reopened.IsSpilling, TimeSpan.FromSeconds(30), "the spill to be replayed",
             () => $"spill={reopened.SpillCount} replayed={reopened.ReplayedCount} spilling={reopened.IsSpilling}");
 
         Assert.Equal(100, reopened.ReplayedCount);
         Assert.Equal(100, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
-        // Ten batches of ten, and the sixth refused once: 11 insert statements. The round that finished resumed at the sixth
+        // Ten batches of ten, and the sixth sent twice: 11 insert statements. The round that finished resumed at the sixth
         // batch: it found none of its records already there (starting the file again would have found the first fifty).
         Assert.Equal(11, await Records.ScalarAsync(server, _schema, "SELECT last_value FROM insert_statements"));
         Assert.Contains(logs.Lines, l => l.Contains("[1902]", StringComparison.Ordinal) && l.Contains("replayed 50 usage record(s)", StringComparison.Ordinal)
             && l.Contains("(0 were already there)", StringComparison.Ordinal));
+        Assert.Equal(0, reopened.FailedCount);
+        var verification = await PostgreSqlLedgerVerifier.VerifyAsync(Options(server));
+        Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
+    }
+
+    [Fact]
+    public async Task A_spilled_record_the_database_refuses_is_kept_aside_and_the_spill_behind_it_is_replayed()
+    {
+        // A constraint an operator added during the outage refuses one spilled record. The replay writes its batch one record
+        // at a time, keeps the refused one in the refused-records file, and goes on: the records behind it are not held back.
+        var server = fixture.Restartable;
+        var records = Records.Generate(30, seed: 42);
+        records[15] = records[15] with { Id = "poison" };
+        await SpillAsOneFileAsync(server, records, "ALTER TABLE usage_records ADD CONSTRAINT no_poison CHECK (id <> 'poison'); SELECT 1");
+
+        server.Start();
+        var options = Options(server);
+        options.BatchSize = 10;
+        var logs = new CapturingLoggerProvider();
+        string refusedPath;
+        await using (var reopened = await PostgreSqlUsageLedger.OpenAsync(options, logs.CreateLogger("test")))
+        {
+            Assert.Equal(0, reopened.SpillCount);
+            Assert.Equal(29, reopened.ReplayedCount);
+            Assert.Equal(1, reopened.FailedCount);
+            refusedPath = reopened.RefusedPath;
+        }
+        Assert.Equal(29, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
+        Assert.Equal("poison", Assert.Single(File.ReadAllLines(refusedPath).Select(l => System.Text.Json.JsonSerializer.Deserialize<UsageRecord>(l)!.Id)));
+        Assert.Contains(logs.Lines, l => l.Contains("[1910]", StringComparison.Ordinal) && l.Contains("poison", StringComparison.Ordinal) && l.Contains("no_poison", StringComparison.Ordinal));
+
+        // The next start says it waits there; once the constraint is gone, the file moved as the log says is replayed.
+        var again = new CapturingLoggerProvider();
+        await (await PostgreSqlUsageLedger.OpenAsync(options, again.CreateLogger("test"))).DisposeAsync();
+        Assert.Contains(again.Lines, l => l.Contains("[1912]", StringComparison.Ordinal) && l.Contains(refusedPath, StringComparison.Ordinal));
+        await Records.ScalarAsync(server, _schema, "ALTER TABLE usage_records DROP CONSTRAINT no_poison; SELECT 1");
+        File.Move(refusedPath, options.SpillPath + ".replay-refused");
+        await using (var fixedUp = await PostgreSqlUsageLedger.OpenAsync(options))
+        {
+            Assert.Equal(1, fixedUp.ReplayedCount);
+            Assert.Equal(0, fixedUp.SpillCount);
+        }
+        Assert.Equal(30, await Records.ScalarAsync(server, _schema, "SELECT count(*) FROM usage_records"));
         var verification = await PostgreSqlLedgerVerifier.VerifyAsync(Options(server));
         Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
     }
