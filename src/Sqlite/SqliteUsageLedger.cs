@@ -228,9 +228,9 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
                 SqliteRecordWriter.WriteBatch(_writer, records);
                 break;
             }
-            catch (SqliteException ex) when (IsTransient(ex))
+            catch (SqliteException ex) when (WaitsForTheFile(ex))
             {
-                // Another process holds the file, the disk is full, or I/O failed: the records wait in memory, nothing is dropped.
+                // Another process holds the file, the disk is full or read-only, or I/O failed: the records wait in memory, nothing is dropped.
                 MarkUnavailable(Describe(ex), replace: true);
                 if (attempt == 1 || attempt % 50 == 0)
                     _logger.LogWarning(ex, "GuardedAI cannot write {Count} usage record(s) to {Path} ({Reason}); retrying until it can (attempt {Attempt}).", records.Count, _path, Describe(ex), attempt);
@@ -289,7 +289,13 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
     }
 
     /// <summary>Errors that pass when the file is free again: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.</summary>
-    private static bool IsTransient(SqliteException ex) => ex.SqliteErrorCode is 5 or 6 or 10 or 13 or 14;
+    /// <summary>
+    /// Whether <paramref name="ex"/> is a condition of the file, not of the records — busy (5) or locked (6) by another
+    /// connection, an I/O error (10), a full disk (13), a file that cannot be opened (14), a read-only file or file system
+    /// (8: a disk remounted read-only after errors), a permission taken away (3) — so the records wait in memory until the
+    /// file takes them again, and are never failed for it.
+    /// </summary>
+    internal static bool WaitsForTheFile(SqliteException ex) => ex.SqliteErrorCode is 3 or 5 or 6 or 8 or 10 or 13 or 14;
 
     private string Describe(SqliteException ex) => SqliteSchema.IsLocked(ex)
         ? $"the file '{_path}' is locked by another connection or process"

@@ -193,4 +193,24 @@ public class SqliteLedgerTests
         connection.Open();
         Assert.Equal("wal", SqliteSchema.Scalar(connection, "PRAGMA journal_mode;"));
     }
+
+    [Theory]
+    [InlineData(5, true)]   // busy: another connection writes
+    [InlineData(6, true)]   // locked
+    [InlineData(10, true)]  // I/O error
+    [InlineData(13, true)]  // the disk is full
+    [InlineData(14, true)]  // the file cannot be opened
+    [InlineData(8, true)]   // read-only: a disk remounted read-only after errors
+    [InlineData(3, true)]   // a permission taken away
+    [InlineData(19, false)] // a constraint: about the records
+    [InlineData(20, false)] // a value of the wrong type: about the records
+    [InlineData(1, false)]  // a bad statement
+    public void Conditions_of_the_file_keep_records_waiting_and_only_those(int sqliteErrorCode, bool waits)
+    {
+        // Records the writer cannot write for one of these wait in memory (the ledger reports itself unavailable, the engine
+        // applies its StoreFailureMode; SqliteLockTests shows the waiting with a real lock); any other error fails its batch
+        // after five attempts. (A read-only file system cannot be staged here: Linux refuses to remount one read-only while
+        // the ledger holds its file open for writing; only the kernel's own remount after disk errors does it.)
+        Assert.Equal(waits, SqliteUsageLedger.WaitsForTheFile(new SqliteException("test", sqliteErrorCode)));
+    }
 }
