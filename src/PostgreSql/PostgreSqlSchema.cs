@@ -159,13 +159,20 @@ internal static class PostgreSqlSchema
     /// <summary>Migrates up to <paramref name="targetVersion"/> only (tests build older schemas with this).</summary>
     internal static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, string location, int targetVersion, CancellationToken cancellationToken)
     {
+        // A schema already at the version asked for needs nothing written: no lock, no CREATE SCHEMA. So instances starting
+        // together do not queue on the lock, and one that starts while the database takes no writes (a read-only standby
+        // during a failover) still opens; its records wait in the spill until the database takes them.
+        if (await InstalledVersionAsync(dataSource, schema, cancellationToken).ConfigureAwait(false) is { } installed
+            && installed >= targetVersion && installed <= CurrentVersion)
+        {
+            return;
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One migrator at a time per schema, across every instance; the lock ends with the transaction.
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext('guardedai-schema:' || @schema))", cancellationToken, ("schema", schema)).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS \"{schema}\"", cancellationToken).ConfigureAwait(false);
-        var hasVersion = await ScalarAsync<bool>(connection, transaction,
-            "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = @schema AND tablename = 'schema_version')", cancellationToken, ("schema", schema)).ConfigureAwait(false);
+        var hasVersion = await ScalarAsync<bool>(connection, transaction, HasVersionTable, cancellationToken, ("schema", schema)).ConfigureAwait(false);
         var version = 0;
         if (hasVersion)
         {
@@ -193,6 +200,16 @@ internal static class PostgreSqlSchema
             await ExecuteAsync(connection, transaction, "UPDATE schema_version SET version = @v", cancellationToken, ("v", v)).ConfigureAwait(false);
         }
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private const string HasVersionTable = "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = @schema AND tablename = 'schema_version')";
+
+    /// <summary>The version recorded in <paramref name="schema"/>, read without writing anything; null when it has none.</summary>
+    private static async Task<int?> InstalledVersionAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var hasVersion = await ScalarAsync<bool>(connection, null, HasVersionTable, cancellationToken, ("schema", schema)).ConfigureAwait(false);
+        return hasVersion ? await ScalarAsync<int>(connection, null, $"SELECT version FROM \"{schema}\".schema_version", cancellationToken).ConfigureAwait(false) : null;
     }
 
     /// <summary>The schema version of the schema the connection's search path names.</summary>
