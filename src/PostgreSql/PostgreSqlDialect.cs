@@ -17,7 +17,9 @@ internal sealed class PostgreSqlDialect : LedgerSqlDialect
 
     public override string TagText(string parameter) => $"(tags ->> {parameter})";
 
-    public override object TagArgument(string key) => key;
+    public override object TagArgument(string key) => PostgreSqlText.Storable(key)!;
+
+    public override string? StoredText(string? value) => PostgreSqlText.Storable(value);
 
     public override string SumMoney(string column) => $"sum({column})";
 

@@ -79,6 +79,15 @@ public sealed class LedgerTests(PostgresFixture fixture) : IDisposable
         Assert.Equal("a\uFFFDb", stored.Tags["user\uFFFD"]);
         Assert.Equal("\ud83d\ude00\uFFFD", stored.Tags["half\uFFFD"]);
         Assert.Equal(0, ledger.FailedCount);
+
+        // Reports filtered by the text as it came find the record (the filter is stored text too), not a refused query.
+        await using var queries = new PostgreSqlUsageQueries(fixture.Server.ConnectionString(), _schema);
+        foreach (var filter in new[] { new UsageFilter { Model = "m\ud800-x" }, new UsageFilter { TagKey = "half\udc00", TagValue = "\ud83d\ude00\ud800" } })
+        {
+            var found = new List<UsageRecord>();
+            await foreach (var r in queries.ReadRecordsAsync(Records.Start.AddDays(-1), Records.Start.AddDays(1), filter)) found.Add(r);
+            Assert.Equal(odd.Id, Assert.Single(found).Id);
+        }
     }
 
     [Fact]

@@ -246,7 +246,7 @@ internal static class LedgerSql
         {
             if (value is null) return;
             where.Append(" AND ").Append(column).Append(" = ").Append(name);
-            if (!command.Parameters.Contains(name)) Add(command, name, value);
+            if (!command.Parameters.Contains(name)) Add(command, name, dialect.StoredText(value));
         }
         Equal("budget", filter.Budget, "@fBudget");
         Equal("tenant", filter.Tenant, "@fTenant");
@@ -262,7 +262,7 @@ internal static class LedgerSql
                 if (!command.Parameters.Contains("@fTagKey"))
                 {
                     Add(command, "@fTagKey", dialect.TagArgument(filter.TagKey));
-                    Add(command, "@fTagValue", filter.TagValue ?? "");
+                    Add(command, "@fTagValue", dialect.StoredText(filter.TagValue ?? ""));
                 }
             }
         }

@@ -25,6 +25,10 @@ internal abstract class LedgerSqlDialect
     /// <summary>The parameter value that names tag <paramref name="key"/> for <see cref="TagText"/>.</summary>
     public abstract object TagArgument(string key);
 
+    /// <summary>A filter's text as the store keeps it (a PostgreSQL ledger stores a NUL or half a surrogate pair as U+FFFD),
+    /// so that a filter finds what was stored from the text it was stored from, and never makes the driver refuse the query.</summary>
+    public virtual string? StoredText(string? value) => value;
+
     /// <summary>The exact sum of a money column.</summary>
     public abstract string SumMoney(string column);
 
