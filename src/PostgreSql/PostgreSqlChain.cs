@@ -110,6 +110,12 @@ internal sealed class PostgreSqlChain
     /// <summary>Appends <paramref name="action"/> to <c>audit_log</c>, chained; locks its segment first unless it is locked. Heads are saved by <see cref="SaveHeadsAsync"/>.</summary>
     public async Task AppendAuditAsync(OperatorAction action, CancellationToken cancellationToken)
     {
+        // What is hashed is what is stored: text PostgreSQL cannot hold (a NUL, half a surrogate pair) as U+FFFD first.
+        action = action with
+        {
+            Actor = PostgreSqlText.Storable(action.Actor)!, Action = PostgreSqlText.Storable(action.Action)!,
+            Scope = PostgreSqlText.Storable(action.Scope), Detail = PostgreSqlText.Storable(action.Detail),
+        };
         var segment = SegmentOf(action.Timestamp);
         if (!_heads.ContainsKey(segment)) await LockAsync([segment], null, null, cancellationToken).ConfigureAwait(false);
         var (position, previous) = Next(segment);

@@ -62,6 +62,8 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
     public async ValueTask SaveAsync(BreakerSnapshot snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        // A reason can quote a provider's error: stored (and chained, in its audit entry) as PostgreSQL can hold it.
+        snapshot = snapshot with { Scope = PostgreSqlText.Storable(snapshot.Scope)!, Reason = PostgreSqlText.Storable(snapshot.Reason) };
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
@@ -98,6 +100,7 @@ public sealed class PostgreSqlStateStore : IBreakerStateStore, ICounterResetStor
     public async ValueTask SaveAsync(CounterReset reset, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reset);
+        reset = reset with { Scope = PostgreSqlText.Storable(reset.Scope)!, Reason = PostgreSqlText.Storable(reset.Reason) };
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(

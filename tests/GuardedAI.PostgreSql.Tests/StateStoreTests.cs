@@ -49,4 +49,28 @@ public sealed class StateStoreTests(PostgresFixture fixture) : IDisposable
         Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
         Assert.Equal(6, verification.Entries);
     }
+
+    [Fact]
+    public async Task Text_postgresql_cannot_hold_in_breaker_reasons_and_audit_entries_is_stored_as_a_replacement_and_verifies()
+    {
+        // A breaker's reason can quote a provider's error (untrusted: half a surrogate pair is valid JSON); an operator's
+        // detail can hold a NUL. Stored as U+FFFD, hashed as stored: the chain verifies.
+        var options = Records.Options(fixture.Server, _schema, _dir.File("spill.jsonl"));
+        await using var store = await PostgreSqlStateStore.OpenAsync(options);
+        var t = new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+        await ((IBreakerStateStore)store).SaveAsync(new BreakerSnapshot("support", CircuitBreakerState.Open, t.AddHours(1), "provider said: bad \ud800 model", t));
+        await store.SaveAsync(new CounterReset("support", BudgetWindow.Day, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), t, "refund\0"));
+        await store.AppendAsync(new OperatorAction(t, "ops\udc00", "note", "support", "a\0b \ud83d\ude00"));
+
+        var loaded = Assert.Single(await ((IBreakerStateStore)store).LoadAsync());
+        Assert.Equal("provider said: bad \uFFFD model", loaded.Reason);
+        Assert.Equal("refund\uFFFD", Assert.Single(await store.LoadAsync(t.AddDays(-1))).Reason);
+        var actions = new List<OperatorAction>();
+        await foreach (var a in store.ReadAsync(t, t.AddDays(1))) actions.Add(a);
+        Assert.Equal(new OperatorAction(t, "ops\uFFFD", "note", "support", "a\uFFFDb \ud83d\ude00"), actions[^1]);
+        var verification = await PostgreSqlLedgerVerifier.VerifyAsync(options);
+        Assert.True(verification.IsIntact, string.Join("\n", verification.Findings));
+        Assert.Equal(3, verification.Entries);
+    }
 }
