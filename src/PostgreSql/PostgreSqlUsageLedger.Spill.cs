@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace GuardedAI.PostgreSql;
 
 /// <summary>The spill's life: started when the database does not answer, replayed in the background when it does, announced both ways.</summary>
@@ -110,18 +112,24 @@ public sealed partial class PostgreSqlUsageLedger
                 }
                 catch (Exception refusal) when (!PostgreSqlConnections.IsOutage(refusal))
                 {
-                    if (!await KeepRefusedAsync([record], refusal).ConfigureAwait(false)) throw;
-                    Interlocked.Increment(ref _failed);
+                    await SetAsideAsync([record], refusal).ConfigureAwait(false);
                 }
             }
             return inserted;
         }
         catch (Exception ex) when (!PostgreSqlConnections.IsOutage(ex))
         {
-            if (!await KeepRefusedAsync(chunk, ex).ConfigureAwait(false)) throw;
-            Interlocked.Add(ref _failed, chunk.Length);
+            await SetAsideAsync(chunk, ex).ConfigureAwait(false);
             return 0;
         }
+    }
+
+    /// <summary>Keeps records the replay found refused in the refused-records file and counts them failed; when even that
+    /// file cannot take them, rethrows <paramref name="refusal"/>, and they stay in the spill.</summary>
+    private async Task SetAsideAsync(UsageRecord[] records, Exception refusal)
+    {
+        if (!await KeepRefusedAsync(records, refusal).ConfigureAwait(false)) ExceptionDispatchInfo.Throw(refusal);
+        Interlocked.Add(ref _failed, records.Length);
     }
 
     /// <summary>Switches new records back to the database, under the lock a batch holds while it is spilled, so none is

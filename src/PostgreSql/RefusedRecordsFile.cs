@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-
 namespace GuardedAI.PostgreSql;
 
 /// <summary>
@@ -18,7 +15,7 @@ internal sealed class RefusedRecordsFile
     public RefusedRecordsFile(string spillPath)
     {
         Path = System.IO.Path.GetFullPath(spillPath) + Suffix;
-        _count = File.Exists(Path) ? File.ReadLines(Path).Count(l => l.Length > 0) : 0;
+        _count = File.Exists(Path) ? SpillFile.CountRecords(Path) : 0;
     }
 
     public string Path { get; }
@@ -29,16 +26,11 @@ internal sealed class RefusedRecordsFile
     /// <summary>Appends <paramref name="records"/> and fsyncs the file.</summary>
     public async Task AppendAsync(IReadOnlyCollection<UsageRecord> records)
     {
-        var text = new StringBuilder();
-        foreach (var record in records) text.Append(JsonSerializer.Serialize(record)).Append('\n');
+        var lines = SpillFile.ToLines(records).ToString();
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            // After a torn last line (a crash mid-write), the new records start on a line of their own.
-            if (stream.Length > 0 && SpillFile.LastByte(Path) != (byte)'\n') stream.WriteByte((byte)'\n');
-            stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
-            stream.Flush(flushToDisk: true);
+            SpillFile.AppendDurably(Path, lines);
             Interlocked.Add(ref _count, records.Count);
         }
         finally

@@ -49,7 +49,7 @@ internal sealed class SpillFile : IDisposable
                 $"Another process uses the spill file '{_path}'. Give each instance its own GuardedAI:PostgreSql:SpillPath.", ex);
         }
         // What earlier runs left (in the live file or in a replay they did not finish) counts against the capacity.
-        _count = Files().Sum(f => File.ReadLines(f).Count(l => l.Length > 0));
+        _count = Files().Sum(CountRecords);
     }
 
     public string Path => _path;
@@ -67,8 +67,7 @@ internal sealed class SpillFile : IDisposable
     public async ValueTask<bool> AppendAsync(IReadOnlyCollection<UsageRecord> records, bool evenIfFull = false)
     {
         if (records.Count == 0) return true;
-        var text = new StringBuilder();
-        foreach (var record in records) text.Append(JsonSerializer.Serialize(record)).Append('\n');
+        var text = ToLines(records);
         long ticket;
         lock (_gate)
         {
@@ -91,11 +90,7 @@ internal sealed class SpillFile : IDisposable
                 upTo = _lastTicket;
             }
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            using var stream = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            // A file that ends in a torn line (a crash mid-write) gets a line break first, so the new records are whole lines.
-            if (stream.Length > 0 && LastByte(_path) != (byte)'\n') stream.WriteByte((byte)'\n');
-            stream.Write(Encoding.UTF8.GetBytes(lines));
-            stream.Flush(flushToDisk: true);
+            AppendDurably(_path, lines);
             Volatile.Write(ref _durableTicket, upTo);
             var took = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
             if (took > _longestWriteTicks) _longestWriteTicks = took;
@@ -204,7 +199,28 @@ internal sealed class SpillFile : IDisposable
         return records;
     }
 
-    internal static byte LastByte(string path)
+    /// <summary>The JSON lines of <paramref name="records"/>, as spill files hold them.</summary>
+    internal static StringBuilder ToLines(IEnumerable<UsageRecord> records)
+    {
+        var text = new StringBuilder();
+        foreach (var record in records) text.Append(JsonSerializer.Serialize(record)).Append('\n');
+        return text;
+    }
+
+    /// <summary>The records a file of JSON lines holds (its lines that are not empty).</summary>
+    internal static int CountRecords(string file) => File.ReadLines(file).Count(l => l.Length > 0);
+
+    /// <summary>Appends <paramref name="lines"/> to <paramref name="path"/> and fsyncs it. A file that ends in a torn line (a
+    /// crash mid-write) gets a line break first, so the new records are whole lines.</summary>
+    internal static void AppendDurably(string path, string lines)
+    {
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        if (stream.Length > 0 && LastByte(path) != (byte)'\n') stream.WriteByte((byte)'\n');
+        stream.Write(Encoding.UTF8.GetBytes(lines));
+        stream.Flush(flushToDisk: true);
+    }
+
+    private static byte LastByte(string path)
     {
         using var read = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         if (read.Length == 0) return (byte)'\n';
