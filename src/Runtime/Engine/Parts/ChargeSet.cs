@@ -48,6 +48,10 @@ internal sealed class ChargeSet
     /// ~500 B a call).</summary>
     public static ChargeSet Owning(CounterCharge[] charges) => new(charges, isShared: false, 0, 0);
 
+    /// <summary>Which of a held shared set and a fresh one to keep: the one whose windows end later. Only a set for the
+    /// current windows replaces the one held; a late call (a clock retry) builds an older set and must not evict it.</summary>
+    public static ChargeSet Later(ChargeSet? held, ChargeSet fresh) => held is not null && held.ValidUntilTicks > fresh.ValidUntilTicks ? held : fresh;
+
     /// <summary>A set every reservation of the same budget may share for instants in [from, until).</summary>
     public static ChargeSet Shared(CounterCharge[] charges, long validFromTicks, long validUntilTicks) =>
         new(charges, isShared: true, validFromTicks, validUntilTicks);

@@ -19,8 +19,7 @@ internal static class Charges
         if (ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, null, default, context, at));
         if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
         var set = SharedSet(policy, null, context, at);
-        // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
-        if (Volatile.Read(ref policy.ChargeCache) is not ChargeSet held || held.ValidUntilTicks <= set.ValidUntilTicks) Volatile.Write(ref policy.ChargeCache, set);
+        if (ChargeSet.Later(Volatile.Read(ref policy.ChargeCache) as ChargeSet, set) == set) Volatile.Write(ref policy.ChargeCache, set);
         return set;
     }
 

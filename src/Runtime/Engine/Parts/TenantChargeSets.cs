@@ -25,8 +25,7 @@ internal sealed class TenantChargeSets
         var key = new Pair(policy, tenantPolicy);
         if (_sets.TryGetValue(key, out var cached) && cached.IsValidAt(at)) return cached;
         var set = Charges.SharedSet(policy, tenantPolicy, context, at);
-        // Only a set for the current windows replaces the one held: a late call (a clock retry) must not evict it.
-        _sets.Add(key, set, static (held, fresh) => held.ValidUntilTicks > fresh.ValidUntilTicks ? held : fresh);
+        _sets.Add(key, set, ChargeSet.Later);
         return set;
     }
 
