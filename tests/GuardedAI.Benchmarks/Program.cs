@@ -10,7 +10,7 @@ using GuardedAI.Benchmarks;
 // … -- sqlite 7                 the SQLite append comparison alone, 7 rounds of the four, medians and ratios
 // … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
-// … -- coldstarts 5              process start → first guarded call against a bare client's, as built and published ReadyToRun
+// … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
 // … -- guardloop cached|new|near|tenant|conversation|engine 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 //                                                                    (count / count1: the counter alone on the 40,000 new messages / on one text)
@@ -65,6 +65,8 @@ switch (args)
         // Both ways a user runs an app: as built (JIT) and published ReadyToRun.
         var runs = int.Parse(times, System.Globalization.CultureInfo.InvariantCulture);
         Console.WriteLine($"JIT:        {ColdStart.Run(runs)}");
+        var (fromPackage, packageWhy) = ColdStartApp.BuildFromPackage();
+        Console.WriteLine(fromPackage is null ? $"Package:    {packageWhy}" : $"Package:    {ColdStart.Run(runs, fromPackage)}");
         var (app, why) = ColdStartApp.Publish();
         Console.WriteLine(app is null ? $"ReadyToRun: {why}" : $"ReadyToRun: {ColdStart.Run(runs, app)}");
         return 0;

@@ -62,6 +62,7 @@ public sealed class PackagesTests : IAsyncLifetime
         Assert.Contains("#3: ", run.Output);
         Assert.Contains("#4 denied: Budget 'my-app' denied the call: the daily requests limit is 3", run.Output);
         Assert.Contains("typed client answered:", run.Output);
+        CheckReadyToRunLoaded(run.Output, app);
 
         // The tool, from the same feed.
         var tools = Path.Combine(_work, "tools");
@@ -71,8 +72,10 @@ public sealed class PackagesTests : IAsyncLifetime
         Assert.Contains("gpt-4o-mini", pricing.Output);
     }
 
-    /// <summary>Added after the README's program: a generated client must work, and an unguarded call must be reported.</summary>
+    /// <summary>Added after the README's program: a generated client must work, and an unguarded call must be reported.
+    /// It also says which GuardedAI.Runtime.dll the host loaded.</summary>
     private const string TypedClientAndUnguardedCall = """
+        Console.WriteLine($"runtime assembly: {typeof(BudgetEngine).Assembly.Location}");
         ISupportBot bot = ISupportBot.Create(new SimulatedChatClient("gpt-4o-mini"), engine);
         Console.WriteLine($"typed client answered: {await bot.AnswerAsync("Where is my order?")}");
 
@@ -117,11 +120,49 @@ public sealed class PackagesTests : IAsyncLifetime
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.Generator.dll", files);
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.Analyzers.dll", files);
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.CodeFixes.dll", files);
+
+            // The IL assembly for any machine, and a ReadyToRun image of it for each runtime identifier listed.
+            Assert.False(ReadyToRun.Image(Extract(runtime, "lib/net10.0/GuardedAI.Runtime.dll")).IsReadyToRun, "lib/ must hold the IL assembly");
+            foreach (var rid in ReadyToRun.Runtimes)
+            {
+                var entry = $"runtimes/{rid}/lib/net10.0/GuardedAI.Runtime.dll";
+                Assert.Contains(entry, files);
+                var image = ReadyToRun.Image(Extract(runtime, entry));
+                Assert.True(image.IsReadyToRun, $"{entry} is not a ReadyToRun image");
+                Assert.Equal(ReadyToRun.Machine(rid), image.Machine);
+            }
         }
         using (var tool = ZipFile.OpenRead(Path.Combine(Feed, $"GuardedAI.Cli.{_version}.nupkg")))
         {
             Assert.Contains(tool.Entries, e => e.FullName.EndsWith("DotnetToolSettings.xml", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>The app, built without a runtime identifier as `dotnet build` builds it, loaded the package's ReadyToRun
+    /// image for this machine (the host picks it from the app's deps.json), not the IL assembly beside it.</summary>
+    private static void CheckReadyToRunLoaded(string output, string app)
+    {
+        var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("runtime assembly: ", StringComparison.Ordinal));
+        var loaded = line["runtime assembly: ".Length..];
+        var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        if (!ReadyToRun.Runtimes.Contains(rid))
+        {
+            Assert.EndsWith(Path.Combine("net10.0", "GuardedAI.Runtime.dll"), loaded);
+            return;
+        }
+        Assert.EndsWith(Path.Combine("runtimes", rid, "lib", "net10.0", "GuardedAI.Runtime.dll"), loaded);
+        Assert.StartsWith(app, loaded);
+        var image = ReadyToRun.Image(File.ReadAllBytes(loaded));
+        Assert.True(image.IsReadyToRun, $"{loaded} is not a ReadyToRun image");
+        Assert.Equal(ReadyToRun.Machine(rid), image.Machine);
+    }
+
+    private static byte[] Extract(ZipArchive zip, string entry)
+    {
+        using var stream = zip.GetEntry(entry)!.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static string PackageCache() =>
