@@ -14,6 +14,7 @@ internal static class ColdStart
     public static async Task<int> ChildAsync(string mode)
     {
         var trace = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_TRACE") == "1";
+        using var jitLog = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_JITLOG") is { Length: > 0 } jitLogPath ? new JitLog(jitLogPath) : null;
         // Steps are stamped as they pass and printed at the end, so that the tracing itself (the process API, the
         // console) is not charged to the step after it.
         // Arrays, not a list of tuples: a generic instantiation over a struct would be compiled in every child.
@@ -70,6 +71,7 @@ internal static class ColdStart
         var elapsed = DateTime.Now - process.StartTime;
         process.Refresh();
         Mark("first call");
+        jitLog?.Mark("first call done");
         if (trace)
         {
             // Process start → now, minus the stopwatch's now → each mark: when each step ended since the process started.
@@ -89,6 +91,42 @@ internal static class ColdStart
         Console.WriteLine(FormattableString.Invariant($"COLDSTART {elapsed.TotalMilliseconds:0.0} {process.PeakWorkingSet64}"));
         if (engine is not null) await engine.DisposeAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// A development aid (<c>GUARDEDAI_COLDSTART_JITLOG=file</c>): each method the JIT compiles, with the thread that
+    /// compiled it (<c>main</c> or another), from the runtime's own events, written to the file when the child ends. It
+    /// slows the child down; use it to see what the first call waits for, not to time it.
+    /// </summary>
+    private sealed class JitLog : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly string _path;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        private readonly long _mainThread = Environment.ProcessId;
+
+        public JitLog(string path) => _path = path;
+
+        public void Mark(string text) => _lines.Enqueue("---- " + text);
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+        {
+            // Keyword 0x10: the JIT's method events.
+            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+        {
+            if (e.EventName is not "MethodLoadVerbose_V2" and not "MethodLoadVerbose_V1" and not "MethodLoadVerbose" || e.Payload is null) return;
+            var names = e.PayloadNames!;
+            string Field(string name) => e.Payload[names.IndexOf(name)]?.ToString() ?? "";
+            _lines.Enqueue($"{(e.OSThreadId == _mainThread ? "main" : "other")} {Field("MethodNamespace")}::{Field("MethodName")}");
+        }
+
+        public override void Dispose()
+        {
+            base.Dispose();
+            File.WriteAllLines(_path, _lines);
+        }
     }
 
     public sealed record Result(double BareMs, double GuardedMs, long BarePeakBytes, long GuardedPeakBytes)

@@ -49,18 +49,18 @@ internal static class RedisFigures
         string Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         string S(DateTimeOffset t) => t.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
+        // The arguments as RedisBudgetCounterStore sends them (RedisScripts.Reserve and Settle document the layout): the
+        // lease's duration and its hash's extra lifetime, the latest start and earliest end of the charged calendar
+        // windows, then per counter its amount, its limit and its expiry negated (a calendar window's end is fixed, so the
+        // script sets it only on a key it creates).
         var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:leases", "{ceil}:l:__rand_int__" };
         reserve.AddRange(counters);
-        reserve.AddRange(["600000", "86400000"]);
-        for (var i = 0; i < 6; i++)
-        {
-            var (start, end) = windows[i % 2];
-            reserve.AddRange(["100", "4000000000000000000", S(end), Ms(start), Ms(end)]);
-        }
+        reserve.AddRange(["600000", "86400000", Ms(hour), Ms(hour.AddHours(1))]);
+        for (var i = 0; i < 6; i++) reserve.AddRange(["100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
         var settle = new List<string> { "EVALSHA", settleSha, "9", "{ceil}:leases", "{ceil}:l:__rand_int__", "{ceil}:s:__rand_int__" };
         settle.AddRange(counters);
         settle.Add("7200000");
-        for (var i = 0; i < 6; i++) settle.AddRange(["90", S(windows[i % 2].End)]);
+        for (var i = 0; i < 6; i++) settle.AddRange(["90", "-" + S(windows[i % 2].End)]);
 
         var reserveRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. reserve]), "cmdstat_evalsha");
         var settleRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. settle]), "cmdstat_evalsha");

@@ -27,7 +27,7 @@ internal sealed class BoundedBpeCounter
 
     private readonly Tokenizer _tokenizer;
     private readonly Regex _split;
-    private readonly PieceCountCache _pieces = new();
+    private readonly CountTable _pieces = CountTable.ForPieces();
 
     public BoundedBpeCounter(Tokenizer tokenizer, Regex split)
     {
@@ -81,7 +81,7 @@ internal sealed class BoundedBpeCounter
     /// <summary>One piece's tokens: from the lock-free table when it is there, else from the encoder (and kept).</summary>
     private int CountPiece(ReadOnlySpan<char> piece)
     {
-        if (piece.Length > PieceCountCache.MaxPieceLength)
+        if (piece.Length > CountTable.MaxPieceLength)
             return _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
         if (_pieces.TryGet(piece, out var count)) return count;
         count = _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
