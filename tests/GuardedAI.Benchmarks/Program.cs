@@ -14,6 +14,7 @@ using GuardedAI.Benchmarks;
 // … -- probe                      each step of a reservation timed on its own
 // … -- guardloop cached|new|near|tenant|conversation|engine 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 //                                                                    (count / count1: the counter alone on the 40,000 new messages / on one text)
+// … -- countmemory 50000 3000      what the count caches keep alive after 3,000 distinct 50,000-character texts
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
 // … -- pgverify 1000000           verify of a PostgreSQL ledger of that many chained records (docs/benchmarks.md)
 // … -- pgappend 50000 3           64 callers appending to a PostgreSQL ledger (batched, synchronous) beside raw COPY, 3 rounds
@@ -21,6 +22,9 @@ switch (args)
 {
     case ["conversations", var count, ..]:
         await ConversationMemory.RunAsync(int.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["countmemory", var length, var texts, ..]:
+        await CountCacheMemory.RunAsync(int.Parse(length, System.Globalization.CultureInfo.InvariantCulture), int.Parse(texts, System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case ["whatif", var calls, ..]:
         await WhatIfReplayBenchmarks.MeasureAsync(int.Parse(calls, System.Globalization.CultureInfo.InvariantCulture));
