@@ -295,7 +295,7 @@ internal sealed record RepositoryOutputs(string Repository, string RuntimeAssemb
         // The runtime's package references, at the versions the repository pins (what the GuardedAI package brings along).
         var versions = XDocument.Load(Path.Combine(repo.FullName, "Directory.Packages.props")).Descendants("PackageVersion")
             .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
-        var packages = XDocument.Load(Path.Combine(repo.FullName, "src", "Runtime", "GuardedAI.Runtime.Dependencies.props")).Descendants("PackageReference")
+        var packages = XDocument.Load(Path.Combine(repo.FullName, "src", "Runtime", "GuardedAI.Runtime.csproj")).Descendants("PackageReference")
             .Select(e => (string)e.Attribute("Include")!)
             .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
             .ToList();

@@ -49,7 +49,7 @@ internal static class ColdStartApp
         var root = Path.Combine(Path.GetTempPath(), "guardedai-coldstart-package");
         var built = Path.Combine(root, "bin", "Release", "net10.0", "ColdStartApp.dll");
         var sources = Sources(outputs);
-        var packing = new[] { Path.Combine("src", "Runtime", "GuardedAI.Runtime.csproj"), Path.Combine("src", "RuntimeReadyToRun", "GuardedAI.Runtime.ReadyToRun.csproj") }
+        var packing = new[] { Path.Combine("src", "Runtime", "GuardedAI.Runtime.csproj"), Path.Combine("src", "ReadyToRun", "GuardedAI.ReadyToRun.csproj"), Path.Combine("src", "Directory.Build.targets") }
             .Select(f => Path.Combine(outputs.Repository, f));
         var stamp = Stamp(sources.Append(outputs.RuntimeAssembly).Concat(packing));
         if (IsCurrent(root, built, stamp)) return (built, null);

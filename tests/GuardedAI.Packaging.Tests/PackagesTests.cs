@@ -13,6 +13,13 @@ public sealed class PackagesTests : IAsyncLifetime
 {
     private static readonly string[] Packages = ["GuardedAI", "GuardedAI.Sqlite", "GuardedAI.Redis", "GuardedAI.PostgreSql", "GuardedAI.Alerts", "GuardedAI.AspNetCore", "GuardedAI.Cli"];
 
+    /// <summary>The library packages and their assemblies, each packed with ReadyToRun images (the tool is an app: not).</summary>
+    private static readonly (string Id, string Assembly)[] LibraryAssemblies =
+    [
+        ("GuardedAI", "GuardedAI.Runtime.dll"), ("GuardedAI.Sqlite", "GuardedAI.Sqlite.dll"), ("GuardedAI.Redis", "GuardedAI.Redis.dll"),
+        ("GuardedAI.PostgreSql", "GuardedAI.PostgreSql.dll"), ("GuardedAI.Alerts", "GuardedAI.Alerts.dll"), ("GuardedAI.AspNetCore", "GuardedAI.AspNetCore.dll"),
+    ];
+
     private readonly string _work = Path.Combine(Path.GetTempPath(), "guardedai-packages-" + Guid.NewGuid().ToString("N")[..8]);
     // Each part of an assembly version must stay below 65535: year and day, then two-second steps of the day.
     private readonly string _version = $"0.{DateTime.UtcNow:yy}{DateTime.UtcNow.DayOfYear:000}.{(int)DateTime.UtcNow.TimeOfDay.TotalSeconds / 2}";
@@ -76,6 +83,7 @@ public sealed class PackagesTests : IAsyncLifetime
     /// It also says which GuardedAI.Runtime.dll the host loaded.</summary>
     private const string TypedClientAndUnguardedCall = """
         Console.WriteLine($"runtime assembly: {typeof(BudgetEngine).Assembly.Location}");
+        Console.WriteLine($"runtime assembly: {typeof(GuardedAI.Sqlite.SqliteUsageLedger).Assembly.Location}");
         ISupportBot bot = ISupportBot.Create(new SimulatedChatClient("gpt-4o-mini"), engine);
         Console.WriteLine($"typed client answered: {await bot.AnswerAsync("Where is my order?")}");
 
@@ -121,14 +129,19 @@ public sealed class PackagesTests : IAsyncLifetime
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.Analyzers.dll", files);
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.CodeFixes.dll", files);
 
+        }
+        foreach (var (id, assembly) in LibraryAssemblies)
+        {
             // The IL assembly for any machine, and a ReadyToRun image of it for each runtime identifier listed.
-            Assert.False(ReadyToRun.Image(Extract(runtime, "lib/net10.0/GuardedAI.Runtime.dll")).IsReadyToRun, "lib/ must hold the IL assembly");
+            using var library = ZipFile.OpenRead(Path.Combine(Feed, $"{id}.{_version}.nupkg"));
+            var files = library.Entries.Select(e => e.FullName).ToHashSet();
+            Assert.False(ReadyToRun.Image(Extract(library, $"lib/net10.0/{assembly}")).IsReadyToRun, $"{id}: lib/ must hold the IL assembly");
             foreach (var rid in ReadyToRun.Runtimes)
             {
-                var entry = $"runtimes/{rid}/lib/net10.0/GuardedAI.Runtime.dll";
+                var entry = $"runtimes/{rid}/lib/net10.0/{assembly}";
                 Assert.Contains(entry, files);
-                var image = ReadyToRun.Image(Extract(runtime, entry));
-                Assert.True(image.IsReadyToRun, $"{entry} is not a ReadyToRun image");
+                var image = ReadyToRun.Image(Extract(library, entry));
+                Assert.True(image.IsReadyToRun, $"{id}: {entry} is not a ReadyToRun image");
                 Assert.Equal(ReadyToRun.Machine(rid), image.Machine);
             }
         }
@@ -138,23 +151,27 @@ public sealed class PackagesTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The app, built without a runtime identifier as `dotnet build` builds it, loaded the package's ReadyToRun
-    /// image for this machine (the host picks it from the app's deps.json), not the IL assembly beside it.</summary>
+    /// <summary>The app, built without a runtime identifier as `dotnet build` builds it, loaded the packages' ReadyToRun
+    /// images for this machine (the host picks them from the app's deps.json), not the IL assemblies beside them.</summary>
     private static void CheckReadyToRunLoaded(string output, string app)
     {
-        var line = output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("runtime assembly: ", StringComparison.Ordinal));
-        var loaded = line["runtime assembly: ".Length..];
+        var loaded = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("runtime assembly: ", StringComparison.Ordinal))
+            .Select(l => l["runtime assembly: ".Length..]).ToList();
+        Assert.Equal(["GuardedAI.Runtime.dll", "GuardedAI.Sqlite.dll"], loaded.Select(Path.GetFileName));
         var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
-        if (!ReadyToRun.Runtimes.Contains(rid))
+        foreach (var path in loaded)
         {
-            Assert.EndsWith(Path.Combine("net10.0", "GuardedAI.Runtime.dll"), loaded);
-            return;
+            Assert.StartsWith(app, path);
+            if (!ReadyToRun.Runtimes.Contains(rid))
+            {
+                Assert.Equal("net10.0", Path.GetFileName(Path.GetDirectoryName(path)));
+                continue;
+            }
+            Assert.EndsWith(Path.Combine("runtimes", rid, "lib", "net10.0", Path.GetFileName(path)), path);
+            var image = ReadyToRun.Image(File.ReadAllBytes(path));
+            Assert.True(image.IsReadyToRun, $"{path} is not a ReadyToRun image");
+            Assert.Equal(ReadyToRun.Machine(rid), image.Machine);
         }
-        Assert.EndsWith(Path.Combine("runtimes", rid, "lib", "net10.0", "GuardedAI.Runtime.dll"), loaded);
-        Assert.StartsWith(app, loaded);
-        var image = ReadyToRun.Image(File.ReadAllBytes(loaded));
-        Assert.True(image.IsReadyToRun, $"{loaded} is not a ReadyToRun image");
-        Assert.Equal(ReadyToRun.Machine(rid), image.Machine);
     }
 
     private static byte[] Extract(ZipArchive zip, string entry)

@@ -7,8 +7,8 @@ namespace GuardedAI.Packaging.Tests;
 /// machine type that names the target's operating system as well as its processor.</summary>
 internal static class ReadyToRun
 {
-    /// <summary>The runtime identifiers the GuardedAI package carries an image for (GuardedAIReadyToRunRuntimes in
-    /// src/Runtime/GuardedAI.Runtime.csproj).</summary>
+    /// <summary>The runtime identifiers each library package carries an image for (GuardedAIReadyToRunRuntimes in
+    /// src/Directory.Build.targets).</summary>
     public static readonly ImmutableArray<string> Runtimes = ["linux-x64", "linux-arm64", "linux-musl-x64", "win-x64", "osx-x64", "osx-arm64"];
 
     public static (bool IsReadyToRun, ushort Machine) Image(byte[] assembly)
