@@ -12,25 +12,38 @@ namespace GuardedAI;
 /// vocabulary with no special tokens, and pre-tokenize with the encoding's split pattern ourselves
 /// (<see cref="BoundedBpeCounter"/>), so that no piece longer than a bound ever reaches byte-pair encoding.
 /// </summary>
-internal static class TokenizerEncodings
+internal static partial class TokenizerEncodings
 {
-    // The encodings' published pre-tokenization patterns, with every unbounded repetition bounded to Q characters
-    // (written {0,Q} and {1,Q} below). On runs shorter than Q they split text exactly as the published ones; a longer
-    // run is cut into pieces of at most about 2Q characters instead of one, so finding a piece never scans more than
-    // that, and a cap stops the whole count early. BoundedBpeCounter counts such a cut like its own chunk cuts.
-    private const string O200kPattern =
-        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{0,Q}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{1,Q}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
-        @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{1,Q}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{0,Q}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
-        @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]{1,Q}[\r\n/]{0,Q}|\s{0,Q}[\r\n]{1,Q}|\s{1,Q}(?!\S)|\s{1,Q}";
+    /// <summary><see cref="BoundedBpeCounter.MaxRunLength"/> as the patterns spell it (a constant pattern cannot format a
+    /// number; <c>TokenizerEncodingsTests</c> checks the two agree).</summary>
+    internal const string RunLength = "256";
+
+    // The encodings' published pre-tokenization patterns, with every unbounded repetition bounded to RunLength
+    // characters ({0,RunLength} and {1,RunLength} below). On shorter runs they split text exactly as the published ones;
+    // a longer run is cut into pieces of at most about 2 × RunLength characters instead of one, so finding a piece never
+    // scans more than that, and a cap stops the whole count early. BoundedBpeCounter counts such a cut like its own chunk
+    // cuts. The regular expressions are generated at build time (and compiled ahead of time with the rest of the
+    // assembly): built at run time with RegexOptions.Compiled, they were emitted and compiled just in time on the
+    // vocabulary's loading thread, competing with the process's first call for the processor.
+    internal const string O200kPattern =
+        @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{0," + RunLength + @"}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{1," + RunLength + @"}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{1," + RunLength + @"}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{0," + RunLength + @"}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
+        @"|\p{N}{1,3}| ?[^\s\p{L}\p{N}]{1," + RunLength + @"}[\r\n/]{0," + RunLength + @"}|\s{0," + RunLength + @"}[\r\n]{1," + RunLength + @"}|\s{1," + RunLength + @"}(?!\S)|\s{1," + RunLength + @"}";
 
     // tiktoken's cl100k pattern; its possessive quantifiers written as .NET atomic groups.
-    private const string Cl100kPattern =
-        @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}{1,Q})|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]{1,Q})(?>[\r\n]{0,Q})|(?>\s{1,Q})$|\s{0,Q}[\r\n]|\s{1,Q}(?!\S)|\s";
+    internal const string Cl100kPattern =
+        @"'(?i:[sdmt]|ll|ve|re)|(?>[^\r\n\p{L}\p{N}]?)(?>\p{L}{1," + RunLength + @"})|(?>\p{N}{1,3})| ?(?>[^\s\p{L}\p{N}]{1," + RunLength + @"})(?>[\r\n]{0," + RunLength + @"})|(?>\s{1," + RunLength + @"})$|\s{0," + RunLength + @"}[\r\n]|\s{1," + RunLength + @"}(?!\S)|\s";
+
+    [GeneratedRegex(O200kPattern, RegexOptions.CultureInvariant)]
+    internal static partial Regex O200kSplit();
+
+    [GeneratedRegex(Cl100kPattern, RegexOptions.CultureInvariant)]
+    internal static partial Regex Cl100kSplit();
 
     // Loaded on the thread pool the first time an encoding is asked for: a vocabulary takes most of a second to load,
     // and the counters estimate with a safe upper bound meanwhile (ChatTokenCounter.UpperBound).
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kPattern));
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kPattern));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kSplit));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kSplit));
 
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
@@ -48,12 +61,12 @@ internal static class TokenizerEncodings
 
     /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it (so the process's
     /// first calls, counted with the upper bound meanwhile, go first), and holding no thread-pool thread for most of a second.</summary>
-    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, string pattern)
+    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, Func<Regex> pattern)
     {
         var loaded = new TaskCompletionSource<BoundedBpeCounter>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            try { loaded.SetResult(Load(assemblyName, resource, pattern)); }
+            try { loaded.SetResult(Load(assemblyName, resource, pattern())); }
             catch (Exception ex) { loaded.SetException(ex); }
         })
         {
@@ -65,14 +78,12 @@ internal static class TokenizerEncodings
         return loaded.Task;
     }
 
-    private static BoundedBpeCounter Load(string assemblyName, string resource, string pattern)
+    private static BoundedBpeCounter Load(string assemblyName, string resource, Regex split)
     {
         var assembly = Assembly.Load(assemblyName);
         using var compressed = assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"The vocabulary '{resource}' is missing from {assemblyName}.");
         using var vocabulary = new DeflateStream(compressed, CompressionMode.Decompress);
-        var bounded = pattern.Replace(",Q}", string.Create(System.Globalization.CultureInfo.InvariantCulture, $",{BoundedBpeCounter.MaxRunLength}}}"), StringComparison.Ordinal);
-        var split = new Regex(bounded, RegexOptions.Compiled | RegexOptions.CultureInvariant);
         var tokenizer = TiktokenTokenizer.Create(vocabulary, new RegexPreTokenizer(split, specialTokens: null), normalizer: null, specialTokens: null);
         return new BoundedBpeCounter(tokenizer, split);
     }
