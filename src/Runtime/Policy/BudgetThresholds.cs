@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace GuardedAI;
 
@@ -46,7 +47,11 @@ public sealed record BudgetThresholds(
     }
 
     /// <summary>Every alert level, lowest first: warn, critical, trip and <see cref="AlertAtPercents"/>, each with the level it alerts as.</summary>
-    public IReadOnlyList<ThresholdLevel> Levels
+    public IReadOnlyList<ThresholdLevel> Levels => LevelArray;
+
+    /// <summary><see cref="Levels"/> as the array the engine indexes on every settlement (an interface over an array of
+    /// structs is another generic method for the JIT on a process's first call).</summary>
+    internal ThresholdLevel[] LevelArray
     {
         get
         {
@@ -107,33 +112,43 @@ public sealed record BudgetThresholds(
     private sealed class LevelCache(BudgetThresholds source)
     {
         private readonly double _warn = source.WarnAtPercent, _critical = source.CriticalAtPercent, _trip = source.TripAtPercent;
-        private readonly ImmutableArray<double> _extra = source.AlertAtPercents;
+        // The further levels' array itself: the same instance means the same levels (as ImmutableArray's == compares).
+        private readonly double[] _extra = ImmutableCollectionsMarshal.AsArray(source.AlertAtPercents)!;
 
         public ThresholdLevel[] Levels { get; } = Build(source);
 
-        /// <summary>Distinct, lowest first. A loop rather than LINQ: built on a process's first call, where each LINQ
-        /// operator over this struct is another method for the JIT (about 100 ms of the first call, sampled).</summary>
+        /// <summary>Distinct, lowest first. Loops of our own rather than LINQ, <c>Array.Sort</c> or <c>Array.Resize</c>:
+        /// built on a process's first call, where each framework generic over these types is another method for the JIT
+        /// (LINQ here was about 100 ms of the first call, sampled; the sort and resize a dozen methods), and a handful of
+        /// levels needs no better sort than insertion.</summary>
         private static ThresholdLevel[] Build(BudgetThresholds source)
         {
-            var percents = new double[source.AlertAtPercents.Length + 3];
-            source.AlertAtPercents.CopyTo(percents);
+            var extra = ImmutableCollectionsMarshal.AsArray(source.AlertAtPercents)!;
+            var percents = new double[extra.Length + 3];
+            for (var i = 0; i < extra.Length; i++) percents[i] = extra[i];
             percents[^3] = source.WarnAtPercent;
             percents[^2] = source.CriticalAtPercent;
             percents[^1] = source.TripAtPercent;
-            Array.Sort(percents);
-            var levels = new ThresholdLevel[percents.Length];
-            var count = 0;
-            foreach (var percent in percents)
+            for (var i = 1; i < percents.Length; i++)
             {
-                if (count > 0 && levels[count - 1].Percent.Equals(percent)) continue;
-                levels[count++] = new ThresholdLevel(percent, source.LevelAt(percent));
+                var percent = percents[i];
+                var j = i - 1;
+                for (; j >= 0 && percents[j].CompareTo(percent) > 0; j--) percents[j + 1] = percents[j];
+                percents[j + 1] = percent;
             }
-            Array.Resize(ref levels, count);
+            var distinct = 0;
+            for (var i = 0; i < percents.Length; i++)
+            {
+                if (i == 0 || !percents[i].Equals(percents[i - 1])) percents[distinct++] = percents[i];
+            }
+            var levels = new ThresholdLevel[distinct];
+            for (var i = 0; i < distinct; i++) levels[i] = new ThresholdLevel(percents[i], source.LevelAt(percents[i]));
             return levels;
         }
 
         public bool Matches(BudgetThresholds t) =>
-            t.WarnAtPercent.Equals(_warn) && t.CriticalAtPercent.Equals(_critical) && t.TripAtPercent.Equals(_trip) && t.AlertAtPercents == _extra;
+            t.WarnAtPercent.Equals(_warn) && t.CriticalAtPercent.Equals(_critical) && t.TripAtPercent.Equals(_trip)
+            && ReferenceEquals(ImmutableCollectionsMarshal.AsArray(t.AlertAtPercents), _extra);
     }
 }
 

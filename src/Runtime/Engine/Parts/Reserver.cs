@@ -49,7 +49,8 @@ internal sealed class Reserver
             {
                 var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
                 held = new HeldReservation(_parts.Settler, id, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
-                (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
+                if (_parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
+                else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
                 // clock says is not the current one (a boundary between our reading and its), count it in the windows
                 // of the store's time instead. Bounded: a store clock that keeps disagreeing is treated as a failure.

@@ -38,18 +38,31 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     /// <summary>Raised (off the call path) when the store answers again after an outage.</summary>
     public event Func<Task>? Recovered;
 
+    /// <summary>Reserves on an in-memory primary store at once, with no task in between: false (and nothing reserved)
+    /// when the primary is another store, which <see cref="TryReserveAsync"/> then calls. The default engine's path: a
+    /// <c>ValueTask</c> of a tuple over GuardedAI's own structs is a dozen generic methods no ReadyToRun image can hold,
+    /// compiled just in time on a process's first call.</summary>
+    /// <remarks>The store that holds the reservation is set on it (<see cref="HeldReservation.Holder"/>).</remarks>
+    public bool TryReserveInMemory(HeldReservation reservation, DateTimeOffset now, out CounterReserveResult result)
+    {
+        if (Primary is not InMemoryBudgetCounterStore memory)
+        {
+            result = default;
+            return false;
+        }
+        reservation.Holder = memory;
+        reservation.StoreReservation = reservation;
+        result = memory.TryReserve(reservation, now);
+        return true;
+    }
+
     /// <summary>Reserves on the store, or on the fallback / not at all while it is down.</summary>
     /// <returns>The result and the store that holds the reservation (set on <paramref name="reservation"/> too, with the
     /// object it holds); a null store means the engine fails closed.</returns>
     /// <remarks>An in-memory store is called directly with <paramref name="now"/>, the time the engine already read.</remarks>
     public ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (Primary is InMemoryBudgetCounterStore memory)
-        {
-            reservation.Holder = memory;
-            reservation.StoreReservation = reservation;
-            return ValueTask.FromResult<(CounterReserveResult, IBudgetCounterStore?)>((memory.TryReserve(reservation, now), memory));
-        }
+        if (TryReserveInMemory(reservation, now, out var result)) return ValueTask.FromResult<(CounterReserveResult, IBudgetCounterStore?)>((result, reservation.Holder));
         return TryReserveRemoteAsync(reservation, now, cancellationToken);
     }
 

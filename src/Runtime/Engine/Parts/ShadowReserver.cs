@@ -81,7 +81,8 @@ internal sealed class ShadowReserver
             IBudgetCounterStore? holder;
             try
             {
-                (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
+                if (_parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
+                else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
             }
             catch
             {

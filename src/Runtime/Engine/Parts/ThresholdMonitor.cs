@@ -104,9 +104,9 @@ internal sealed class ThresholdMonitor
     private void EvaluateLevels(in CounterCharge charge, long valueUnits, double percent, BudgetPolicy policy, DateTimeOffset now)
     {
         var thresholds = policy.Thresholds;
-        var levels = thresholds.Levels;
+        var levels = thresholds.LevelArray;
         var top = -1;
-        for (var j = 0; j < levels.Count; j++)
+        for (var j = 0; j < levels.Length; j++)
         {
             if (percent >= levels[j].Percent) top = j;
         }
