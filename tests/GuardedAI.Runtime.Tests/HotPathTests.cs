@@ -98,6 +98,32 @@ public class HotPathTests
     }
 
     [Fact]
+    public void An_id_packs_to_the_numbers_its_hex_spells_and_unpacks_to_the_same_text()
+    {
+        var random = new Random(128);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var high = (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
+            var low = (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
+            var id = LedgerSlot.UnpackId(high, low);
+            Assert.True(LedgerSlot.TryPackId(id, out var packedHigh, out var packedLow), id);
+            Assert.Equal((high, low), (packedHigh, packedLow));
+            Assert.Equal(ulong.Parse(id.AsSpan(0, 16), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture), packedHigh);
+        }
+        // Each character next to a hex range is refused, wherever it stands.
+        foreach (var outside in "/:`gAF -")
+        {
+            foreach (var at in new[] { 0, 15, 16, 31 })
+            {
+                var id = "0123456789abcdef0123456789abcdef".ToCharArray();
+                id[at] = outside;
+                Assert.False(LedgerSlot.TryPackId(new string(id), out var h, out var l));
+                Assert.Equal((0UL, 0UL), (h, l));
+            }
+        }
+    }
+
+    [Fact]
     public async Task Reading_the_in_memory_ledger_while_appends_wrap_its_ring_sees_only_whole_records_in_order()
     {
         // A small ring, four writers going round it many times, a reader taking snapshots meanwhile: every record read must

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
 
 namespace GuardedAI;
 
@@ -12,7 +10,6 @@ namespace GuardedAI;
 /// </summary>
 internal sealed class LedgerSlot
 {
-    private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
     private long _sequence = -1;
     private string? _id;
@@ -149,16 +146,25 @@ internal sealed class LedgerSlot
     }
 
     /// <summary>An id of exactly 32 lowercase hex digits as two numbers; <see cref="UnpackId"/> writes the same text back.</summary>
+    /// <remarks>One pass that checks and reads each digit: on every call, and on a process's first, where a
+    /// <c>SearchValues</c> check and <c>ulong.Parse</c> were a dozen framework methods for the JIT.</remarks>
     internal static bool TryPackId(string id, out ulong high, out ulong low)
     {
-        if (id.Length == 32 && !id.AsSpan().ContainsAnyExcept(LowerHex))
-        {
-            high = ulong.Parse(id.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-            low = ulong.Parse(id.AsSpan(16, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
-            return true;
-        }
         high = low = 0;
-        return false;
+        if (id.Length != 32) return false;
+        for (var i = 0; i < 32; i++)
+        {
+            var c = id[i];
+            uint digit = (uint)(c - '0') <= 9 ? (uint)(c - '0') : (uint)(c - 'a') <= 5 ? (uint)(c - 'a' + 10) : 16;
+            if (digit == 16)
+            {
+                high = low = 0;
+                return false;
+            }
+            if (i < 16) high = high << 4 | digit;
+            else low = low << 4 | digit;
+        }
+        return true;
     }
 
     internal static string UnpackId(ulong high, ulong low)

@@ -44,7 +44,7 @@ internal sealed class SpendAnomalyDetector
     {
         private long _hour = -1;
         private long _alertAtNanos = long.MaxValue;
-        private readonly Queue<decimal> _past = new();
+        private readonly PastHours _past = new();
 
         /// <summary>The current hour's spend in nano-dollars.</summary>
         public long CurrentNanos;
@@ -59,7 +59,7 @@ internal sealed class SpendAnomalyDetector
         {
             var current = Volatile.Read(ref CurrentNanos);
             if (_past.Count == 0 || current < AlertAtNanos) return null;
-            var baseline = _past.Sum() / _past.Count;
+            var baseline = _past.Sum / _past.Count;
             return (BudgetUnits.FromUnits(BudgetDimension.CostUsd, current), baseline, _past.Count, new DateTimeOffset((hour + 1) * TimeSpan.TicksPerHour, TimeSpan.Zero));
         }
 
@@ -80,7 +80,7 @@ internal sealed class SpendAnomalyDetector
             long alertAt = long.MaxValue;
             if (_past.Count >= settings.AnomalyMinimumBaselineHours)
             {
-                var baseline = _past.Sum() / _past.Count;
+                var baseline = _past.Sum / _past.Count;
                 var level = Math.Max(settings.AnomalyMinimumSpendUsd, (decimal)settings.AnomalyFactor * baseline);
                 alertAt = level * BudgetUnits.NanoDollarsPerDollar >= long.MaxValue ? long.MaxValue : BudgetUnits.ToUnits(BudgetDimension.CostUsd, level);
             }
@@ -88,10 +88,65 @@ internal sealed class SpendAnomalyDetector
             Volatile.Write(ref _hour, hour);
         }
 
-        private void Push(decimal spend, int keep)
+        private void Push(decimal spend, int keep) => _past.Push(spend, keep);
+    }
+
+    /// <summary>
+    /// The spend of the last hours, oldest dropped first (under the series' lock). A ring of our own rather than a
+    /// <c>Queue&lt;decimal&gt;</c>: every budget's series is made on its first settlement, on a process's first call,
+    /// where each framework generic over <c>decimal</c> is another method for the JIT.
+    /// </summary>
+    internal sealed class PastHours
+    {
+        private decimal[] _spend = new decimal[1];
+        private int _start;
+
+        /// <summary>Hours held.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Their spend added up.</summary>
+        public decimal Sum
         {
-            _past.Enqueue(spend);
-            while (_past.Count > keep) _past.Dequeue();
+            get
+            {
+                var sum = 0m;
+                for (var i = 0; i < Count; i++) sum += _spend[(_start + i) % _spend.Length];
+                return sum;
+            }
+        }
+
+        /// <summary>The hours held, oldest first (tests).</summary>
+        public decimal[] ToArray()
+        {
+            var hours = new decimal[Count];
+            for (var i = 0; i < Count; i++) hours[i] = _spend[(_start + i) % _spend.Length];
+            return hours;
+        }
+
+        /// <summary>Adds an hour and keeps the newest <paramref name="keep"/> (at least one).</summary>
+        public void Push(decimal spend, int keep)
+        {
+            keep = Math.Max(1, keep);
+            if (_spend.Length != keep)
+            {
+                // The setting changed (or this is the first hour): the newest hours move into a ring of the new size.
+                var held = ToArray();
+                var kept = Math.Min(held.Length, keep);
+                _spend = new decimal[keep];
+                for (var i = 0; i < kept; i++) _spend[i] = held[held.Length - kept + i];
+                _start = 0;
+                Count = kept;
+            }
+            if (Count < keep)
+            {
+                _spend[(_start + Count) % keep] = spend;
+                Count++;
+            }
+            else
+            {
+                _spend[_start] = spend;
+                _start = (_start + 1) % keep;
+            }
         }
     }
 }
