@@ -88,6 +88,11 @@ internal static class ColdStart
             }
             Console.WriteLine(FormattableString.Invariant($"  every thread: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0.0} ms"));
         }
+        // A development aid: the assemblies loaded by the end of the first call, in load order.
+        if (Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_ASSEMBLIES") == "1")
+        {
+            foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) Console.WriteLine("  assembly " + assembly.GetName().Name);
+        }
         Console.WriteLine(FormattableString.Invariant($"COLDSTART {elapsed.TotalMilliseconds:0.0} {process.PeakWorkingSet64}"));
         if (engine is not null) await engine.DisposeAsync();
         return 0;
@@ -110,16 +115,20 @@ internal static class ColdStart
 
         protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
         {
-            // Keyword 0x10: the JIT's method events.
-            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x10);
+            // Keywords 0x10: the JIT's method events; 0x8: the loader's (which thread loaded which assembly).
+            if (source.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x18);
         }
 
         protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
         {
-            if (e.EventName is not "MethodLoadVerbose_V2" and not "MethodLoadVerbose_V1" and not "MethodLoadVerbose" || e.Payload is null) return;
+            if (e.Payload is null) return;
             var names = e.PayloadNames!;
-            string Field(string name) => e.Payload[names.IndexOf(name)]?.ToString() ?? "";
-            _lines.Enqueue($"{(e.OSThreadId == _mainThread ? "main" : "other")} {Field("MethodNamespace")}::{Field("MethodName")}");
+            string Field(string name) => names.IndexOf(name) is >= 0 and var i ? e.Payload[i]?.ToString() ?? "" : "";
+            var thread = e.OSThreadId == _mainThread ? "main" : "other";
+            if (e.EventName is "MethodLoadVerbose_V2" or "MethodLoadVerbose_V1" or "MethodLoadVerbose")
+                _lines.Enqueue($"{thread} {Field("MethodNamespace")}::{Field("MethodName")}");
+            else if (e.EventName?.StartsWith("AssemblyLoad", StringComparison.Ordinal) == true)
+                _lines.Enqueue($"{thread} ASSEMBLY {Field("FullyQualifiedAssemblyName")}");
         }
 
         public override void Dispose()

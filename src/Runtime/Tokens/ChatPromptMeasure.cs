@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -20,7 +21,7 @@ internal static class ChatPromptMeasure
         {
             foreach (var tool in tools) total += ToolCharacters(tool);
         }
-        if (options?.ResponseFormat is ChatResponseFormatJson json) total += SchemaCharacters(json);
+        if (options?.ResponseFormat is { } format) total += SchemaCharacters(format);
         // Indexed when the messages are a list (they nearly always are): a foreach through the interface allocates an enumerator.
         if (messages is IList<ChatMessage> list)
         {
@@ -64,20 +65,29 @@ internal static class ChatPromptMeasure
                 if (tool is AIFunctionDeclaration function && total <= maxTokens) total += counter.CountText(function.JsonSchema.GetRawText(), Remaining(maxTokens, total));
             }
         }
-        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json && total <= maxTokens)
-        {
-            total += counter.CountText((json.SchemaName ?? string.Empty) + (json.SchemaDescription ?? string.Empty) + schema.GetRawText(), Remaining(maxTokens, total));
-        }
+        if (options?.ResponseFormat is { } format && total <= maxTokens) total += SchemaTokens(counter, format, Remaining(maxTokens, total));
         return total;
     }
+
+    // The response format's schema is measured in methods of their own, reached only when a format is set: the JSON
+    // format's schema is a JsonElement, and naming its type loads System.Text.Json, which a process's first call with no
+    // response format need not wait for.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long SchemaTokens(ITokenCounter counter, ChatResponseFormat format, int maxTokens) =>
+        format is ChatResponseFormatJson { Schema: { } schema } json
+            ? counter.CountText((json.SchemaName ?? string.Empty) + (json.SchemaDescription ?? string.Empty) + schema.GetRawText(), maxTokens)
+            : 0;
 
     private static int Remaining(int maxTokens, long total) => (int)Math.Clamp(maxTokens - total, 0, int.MaxValue);
 
     private static long ToolCharacters(AITool tool) =>
         (tool.Name?.Length ?? 0) + (tool.Description?.Length ?? 0) + (tool is AIFunctionDeclaration function ? RawLength(function.JsonSchema) : 0);
 
-    private static long SchemaCharacters(ChatResponseFormatJson json) =>
-        (json.SchemaName?.Length ?? 0) + (json.SchemaDescription?.Length ?? 0) + (json.Schema is { } schema ? RawLength(schema) : 0);
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long SchemaCharacters(ChatResponseFormat format) =>
+        format is ChatResponseFormatJson json
+            ? (json.SchemaName?.Length ?? 0) + (json.SchemaDescription?.Length ?? 0) + (json.Schema is { } schema ? RawLength(schema) : 0)
+            : 0;
 
     private static long RawLength(JsonElement element) => element.ValueKind == JsonValueKind.Undefined ? 0 : JsonMarshal.GetRawUtf8Value(element).Length;
 }

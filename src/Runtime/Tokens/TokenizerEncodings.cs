@@ -42,8 +42,10 @@ internal static partial class TokenizerEncodings
 
     // Loaded on the thread pool the first time an encoding is asked for: a vocabulary takes most of a second to load,
     // and the counters estimate with a safe upper bound meanwhile (ChatTokenCounter.UpperBound).
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kSplit));
-    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kSplit));
+    // The split is named by its encoding and made on the loading thread: a Func<Regex> here would load the regular
+    // expressions' assembly on the thread that builds the first guard.
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_o200k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.O200kBase", "o200k_base.tiktoken.deflate", O200kBase));
+    private static readonly Lazy<Task<BoundedBpeCounter>> s_cl100k = new(() => LoadInBackground("Microsoft.ML.Tokenizers.Data.Cl100kBase", "cl100k_base.tiktoken.deflate", Cl100kBase));
 
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
@@ -61,12 +63,12 @@ internal static partial class TokenizerEncodings
 
     /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it (so the process's
     /// first calls, counted with the upper bound meanwhile, go first), and holding no thread-pool thread for most of a second.</summary>
-    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, Func<Regex> pattern)
+    private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, string encoding)
     {
         var loaded = new TaskCompletionSource<BoundedBpeCounter>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            try { loaded.SetResult(Load(assemblyName, resource, pattern())); }
+            try { loaded.SetResult(Load(assemblyName, resource, encoding)); }
             catch (Exception ex) { loaded.SetException(ex); }
         })
         {
@@ -78,8 +80,9 @@ internal static partial class TokenizerEncodings
         return loaded.Task;
     }
 
-    private static BoundedBpeCounter Load(string assemblyName, string resource, Regex split)
+    private static BoundedBpeCounter Load(string assemblyName, string resource, string encoding)
     {
+        var split = encoding == O200kBase ? O200kSplit() : Cl100kSplit();
         var assembly = Assembly.Load(assemblyName);
         using var compressed = assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"The vocabulary '{resource}' is missing from {assemblyName}.");
