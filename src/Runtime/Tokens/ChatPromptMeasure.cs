@@ -62,16 +62,20 @@ internal static class ChatPromptMeasure
             {
                 if (total > maxTokens) return total;
                 total += counter.CountText(tool.Name, Remaining(maxTokens, total)) + counter.CountText(tool.Description ?? string.Empty, Remaining(maxTokens, total));
-                if (tool is AIFunctionDeclaration function && total <= maxTokens) total += counter.CountText(function.JsonSchema.GetRawText(), Remaining(maxTokens, total));
+                if (tool is AIFunctionDeclaration function && total <= maxTokens) total += SchemaTokens(counter, function, Remaining(maxTokens, total));
             }
         }
         if (options?.ResponseFormat is { } format && total <= maxTokens) total += SchemaTokens(counter, format, Remaining(maxTokens, total));
         return total;
     }
 
-    // The response format's schema is measured in methods of their own, reached only when a format is set: the JSON
-    // format's schema is a JsonElement, and naming its type loads System.Text.Json, which a process's first call with no
-    // response format need not wait for.
+    // Schemas (a tool's, the response format's) are JsonElements, measured in methods of their own reached only when
+    // there is one: code compiled ahead of time checks the layout of another assembly's value type on entering the
+    // method that holds one, which loads System.Text.Json, and a process's first call with neither need not wait for it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long SchemaTokens(ITokenCounter counter, AIFunctionDeclaration function, int maxTokens) =>
+        counter.CountText(function.JsonSchema.GetRawText(), maxTokens);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static long SchemaTokens(ITokenCounter counter, ChatResponseFormat format, int maxTokens) =>
         format is ChatResponseFormatJson { Schema: { } schema } json

@@ -48,9 +48,16 @@ internal static class PromptContent
         UsageContent => 0,
         FunctionResultContent { Result: string result } => result.Length,
         FunctionResultContent { Result: null } => 0,
-        FunctionResultContent { Result: JsonElement element } => RawLength(element),
+        FunctionResultContent result => FunctionResultCharacters(result, limit),
         _ => SerializedLength(content, limit),
     };
+
+    // A JsonElement in a method's body is a value type of another assembly: code compiled ahead of time checks its
+    // layout when the method is entered, which loads System.Text.Json. Kept out of Characters, which every message's
+    // text goes through on a process's first call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long FunctionResultCharacters(FunctionResultContent content, long limit) =>
+        content.Result is JsonElement element ? RawLength(element) : SerializedLength(content, limit);
 
     /// <summary>Tokens of a content counted by its kind or size rather than tokenized; 0 for content counted as text.</summary>
     public static long FixedTokens(AIContent content) => content switch
