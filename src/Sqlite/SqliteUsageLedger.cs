@@ -288,7 +288,6 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
             _logger.LogWarning("GuardedAI's usage ledger {Path} is writable again (it was unavailable: {Reason}).", _path, was);
     }
 
-    /// <summary>Errors that pass when the file is free again: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.</summary>
     /// <summary>
     /// Whether <paramref name="ex"/> is a condition of the file, not of the records — busy (5) or locked (6) by another
     /// connection, an I/O error (10), a full disk (13), a file that cannot be opened (14), a read-only file or file system

@@ -80,7 +80,7 @@ public sealed class PackagesTests : IAsyncLifetime
     }
 
     /// <summary>Added after the README's program: a generated client must work, and an unguarded call must be reported.
-    /// It also says which GuardedAI.Runtime.dll the host loaded.</summary>
+    /// It also says which GuardedAI.Runtime.dll and GuardedAI.Sqlite.dll the host loaded.</summary>
     private const string TypedClientAndUnguardedCall = """
         Console.WriteLine($"runtime assembly: {typeof(BudgetEngine).Assembly.Location}");
         Console.WriteLine($"runtime assembly: {typeof(GuardedAI.Sqlite.SqliteUsageLedger).Assembly.Location}");
@@ -128,7 +128,6 @@ public sealed class PackagesTests : IAsyncLifetime
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.Generator.dll", files);
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.Analyzers.dll", files);
             Assert.Contains("analyzers/dotnet/cs/GuardedAI.CodeFixes.dll", files);
-
         }
         foreach (var (id, assembly) in LibraryAssemblies)
         {

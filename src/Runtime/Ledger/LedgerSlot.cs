@@ -10,7 +10,6 @@ namespace GuardedAI;
 /// </summary>
 internal sealed class LedgerSlot
 {
-
     private long _sequence = -1;
     private string? _id;
     private ulong _idHigh;

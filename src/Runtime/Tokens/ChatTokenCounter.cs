@@ -173,10 +173,6 @@ internal sealed class ChatTokenCounter : ITokenCounter
 
     private int Scale(long raw) => (int)Math.Min(int.MaxValue, IsExact ? raw : Math.Ceiling(raw * _margin));
 
-    /// <summary>
-    /// Counts by string instance, held weakly (a dropped conversation frees its texts). Strings are immutable, so an
-    /// instance's count never changes. Sharded: looking up takes no lock, and adding locks one shard of sixteen.
-    /// </summary>
     /// <summary>The counts cached by content and by instance. By content, texts go to a table for their length, so that
     /// long texts, few and large, do not evict the many short ones, and all three together hold at most 48 MB of text
     /// (the cache kept 8,192 texts of any length before: 3,000 distinct 50,000-character prompts kept ~290 MB alive).</summary>
@@ -200,6 +196,10 @@ internal sealed class ChatTokenCounter : ITokenCounter
         }
     }
 
+    /// <summary>
+    /// Counts by string instance, held weakly (a dropped conversation frees its texts). Strings are immutable, so an
+    /// instance's count never changes. Sharded: looking up takes no lock, and adding locks one shard of sixteen.
+    /// </summary>
     private sealed class InstanceCache
     {
         private readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, object>[] _shards = NewShards();

@@ -39,7 +39,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     public event Func<Task>? Recovered;
 
     /// <summary>Reserves on an in-memory primary store at once, with no task in between: false (and nothing reserved)
-    /// when the primary is another store, which <see cref="TryReserveAsync"/> then calls. The default engine's path: a
+    /// when the primary is another store, which the caller then reserves on with <see cref="TryReserveAsync"/>. The default engine's path: a
     /// <c>ValueTask</c> of a tuple over GuardedAI's own structs is a dozen generic methods no ReadyToRun image can hold,
     /// compiled just in time on a process's first call.</summary>
     /// <remarks>The store that holds the reservation is set on it (<see cref="HeldReservation.Holder"/>).</remarks>
@@ -56,17 +56,11 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reserves on the store, or on the fallback / not at all while it is down.</summary>
+    /// <summary>Reserves on the store, or on the fallback / not at all while it is down; for a store that
+    /// <see cref="TryReserveInMemory"/> does not take (an in-memory one given here is called through its interface).</summary>
     /// <returns>The result and the store that holds the reservation (set on <paramref name="reservation"/> too, with the
     /// object it holds); a null store means the engine fails closed.</returns>
-    /// <remarks>An in-memory store is called directly with <paramref name="now"/>, the time the engine already read.</remarks>
-    public ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (TryReserveInMemory(reservation, now, out var result)) return ValueTask.FromResult<(CounterReserveResult, IBudgetCounterStore?)>((result, reservation.Holder));
-        return TryReserveRemoteAsync(reservation, now, cancellationToken);
-    }
-
-    private async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveRemoteAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
+    public async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _down) == 0 || _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntilTicks))
         {
