@@ -162,19 +162,51 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     {
         try
         {
-            // StackExchange.Redis times out by itself; the extra guard makes sure nothing ever waits much longer.
-            return await call(Database).WaitAsync(Options.OperationTimeout + TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            return await WithDeadline(call(Database), cancellationToken).ConfigureAwait(false);
         }
-        catch (RedisServerException ex) when (IsScriptingRefusal(ex.Message))
+        catch (Exception ex) when (Translate(ex) is { } translated)
         {
-            throw new RedisScriptingUnavailableException(
-                $"Redis at {Endpoint} refuses Lua scripts ({Redact(ex.Message)}). GuardedAI needs EVAL/EVALSHA to enforce a budget atomically across instances; enable scripting for this user (ACL +@scripting) or do not rename EVAL/EVALSHA. GuardedAI will not fall back to per-instance limits silently.");
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            throw new RedisStoreException($"Redis at {Endpoint} failed: {ex.GetType().Name}: {Redact(ex.Message)}");
+            throw translated;
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="script"/> by its SHA1 as <see cref="RunAsync"/> runs a call, in one async method with no
+    /// delegate: the reserve and settle scripts run twice a guarded call (issue 16). When the server does not know the
+    /// script, it is sent once more as EVAL with its text (see <see cref="RedisScript"/>).
+    /// </summary>
+    internal async Task<RedisResult> EvaluateAsync(RedisScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    {
+        var database = Database;
+        try
+        {
+            try
+            {
+                return await WithDeadline(database.ScriptEvaluateAsync(script.Sha1, keys, values), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                return await WithDeadline(database.ScriptEvaluateAsync(script.Text, keys, values, CommandFlags.NoScriptCache), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (Translate(ex) is { } translated)
+        {
+            throw translated;
+        }
+    }
+
+    /// <summary>StackExchange.Redis times out by itself; the extra guard makes sure nothing ever waits much longer.</summary>
+    private Task<T> WithDeadline<T>(Task<T> call, CancellationToken cancellationToken) =>
+        call.WaitAsync(Options.OperationTimeout + TimeSpan.FromMilliseconds(500), cancellationToken);
+
+    /// <summary>The error a caller sees for a failed Redis call, or null for one that is not Redis's (passed on as it is).</summary>
+    private Exception? Translate(Exception ex) => ex switch
+    {
+        RedisServerException server when IsScriptingRefusal(server.Message) => new RedisScriptingUnavailableException(
+            $"Redis at {Endpoint} refuses Lua scripts ({Redact(server.Message)}). GuardedAI needs EVAL/EVALSHA to enforce a budget atomically across instances; enable scripting for this user (ACL +@scripting) or do not rename EVAL/EVALSHA. GuardedAI will not fall back to per-instance limits silently."),
+        RedisException or TimeoutException => new RedisStoreException($"Redis at {Endpoint} failed: {ex.GetType().Name}: {Redact(ex.Message)}"),
+        _ => null,
+    };
 
     internal string Redact(string message)
     {

@@ -13,12 +13,14 @@ namespace GuardedAI.Redis;
 public sealed class RedisBudgetCounterStore : IBudgetCounterStore
 {
     private readonly GuardedAIRedis _redis;
-    private readonly RedisKey _leases;
+    private readonly RedisKey _held;
+    private readonly RedisKey _previousLeases;
 
     internal RedisBudgetCounterStore(GuardedAIRedis redis)
     {
         _redis = redis;
-        _leases = Prefix + "leases";
+        _held = Prefix + "held";
+        _previousLeases = Prefix + "leases";
     }
 
     private string Prefix => _redis.Options.KeyPrefix;
@@ -41,24 +43,24 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     public async ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var reservationId = reservation.Id;
-        var leaseExpiresAt = reservation.ExpiresAt;
-        var charges = new CounterCharge[reservation.Count];
-        for (var i = 0; i < charges.Length; i++) charges[i] = reservation[i];
+        var set = reservation.Set;
+        var charges = set.Charges;
+        var counterKeys = CounterKeys(set);
+        var leaseKey = LeaseKey(reservation.Id);
         var clock = _redis.Clock;
         var keys = new RedisKey[charges.Length + 2];
         var args = new RedisValue[charges.Length * 3 + 4];
-        keys[0] = _leases;
-        keys[1] = LeaseKey(reservationId);
-        args[0] = (long)Math.Max(0, (leaseExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
-        args[1] = LeaseHashExtraMs;
+        keys[0] = _held;
+        keys[1] = leaseKey;
+        args[0] = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
+        args[1] = LeaseExtraMs;
         // The server's now must lie in every charged calendar window: after the latest start, before the earliest end.
         long latestStart = 0, earliestEnd = 0;
         for (var i = 0; i < charges.Length; i++)
         {
-            var charge = charges[i];
-            keys[i + 2] = CounterKeyName(charge.Key);
-            args[4 + i * 3] = charge.Amount;
+            ref readonly var charge = ref charges[i];
+            keys[i + 2] = counterKeys[i];
+            args[4 + i * 3] = reservation.ReservedAmount(i);
             args[5 + i * 3] = charge.Limit;
             args[6 + i * 3] = SignedExpireAt(charge);
             if (!IsCalendar(charge)) continue;
@@ -69,7 +71,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         args[2] = latestStart;
         args[3] = earliestEnd;
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.ReserveScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Scripts.ReserveScript, keys, args, cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
         switch ((long)result[0])
         {
@@ -83,6 +85,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         _redis.ObserveServerTime(before, (long)result[1], after);
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 2];
+        reservation.StoreState = leaseKey;   // the settlement of this object needs not build the name again
         return CounterReserveResult.Reserved();
     }
 
@@ -92,22 +95,23 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     public async ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var reservationId = reservation.Id;
-        var actual = new CounterCharge[reservation.Count];
-        for (var i = 0; i < actual.Length; i++) actual[i] = reservation[i] with { Amount = reservation.ActualAmount(i) };
-        var keys = new RedisKey[actual.Length + 3];
-        var args = new RedisValue[actual.Length * 2 + 1];
-        keys[0] = _leases;
-        keys[1] = LeaseKey(reservationId);
-        keys[2] = Prefix + "s:" + reservationId;
+        var set = reservation.Set;
+        var charges = set.Charges;
+        var counterKeys = CounterKeys(set);
+        var keys = new RedisKey[charges.Length + 4];
+        var args = new RedisValue[charges.Length * 2 + 1];
+        keys[0] = _held;
+        keys[1] = reservation.StoreState as string ?? LeaseKey(reservation.Id);
+        keys[2] = _previousLeases;
+        keys[3] = PreviousLeaseKey(reservation.Id);
         args[0] = (long)_redis.Options.SettlementMemory.TotalMilliseconds;
-        for (var i = 0; i < actual.Length; i++)
+        for (var i = 0; i < charges.Length; i++)
         {
-            keys[i + 3] = CounterKeyName(actual[i].Key);
-            args[1 + i * 2] = actual[i].Amount;
-            args[2 + i * 2] = SignedExpireAt(actual[i]);
+            keys[i + 4] = counterKeys[i];
+            args[1 + i * 2] = reservation.ActualAmount(i);
+            args[2 + i * 2] = SignedExpireAt(charges[i]);
         }
-        var result = (RedisResult[])(await _redis.RunAsync(db => _redis.Scripts.SettleScript.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Scripts.SettleScript, keys, args, cancellationToken).ConfigureAwait(false))!;
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
     }
@@ -122,7 +126,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         {
             var batch = _redis.Options.ReclaimBatchSize;
             var before = clock.Local.GetUtcNow();
-            var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reclaim, [_leases], [batch]), cancellationToken).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await _redis.RunAsync(db => db.ScriptEvaluateAsync(_redis.Scripts.Reclaim, [_held, _previousLeases], [batch]), cancellationToken).ConfigureAwait(false))!;
             _redis.ObserveServerTime(before, (long)result[1], clock.Local.GetUtcNow());
             var reclaimed = (int)(long)result[0];
             total += reclaimed;
@@ -154,12 +158,35 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
 
     /// <summary>Reservations whose lease is outstanding (for diagnostics and tests).</summary>
     public async Task<long> OutstandingReservationsAsync(CancellationToken cancellationToken = default) =>
-        await _redis.RunAsync(db => db.SortedSetLengthAsync(_leases), cancellationToken).ConfigureAwait(false);
+        await _redis.RunAsync(async db => await db.SortedSetLengthAsync(_held).ConfigureAwait(false) + await db.SortedSetLengthAsync(_previousLeases).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public override string ToString() => $"Redis counter store at {_redis.Endpoint}";
 
-    private RedisKey LeaseKey(string reservationId) => Prefix + "l:" + reservationId;
+    /// <summary>
+    /// The counters' key names of <paramref name="set"/>: for a shared set (a budget's calls in the same windows), worked
+    /// out once per set and store. Formatting them on every call was a quarter of a pair's allocations (issue 16).
+    /// </summary>
+    private RedisKey[] CounterKeys(Engine.ChargeSet set)
+    {
+        if (set.IsShared && Volatile.Read(ref set.SharedStoreBinding) is KeyNames names && ReferenceEquals(names.Store, this)) return names.Keys;
+        var keys = new RedisKey[set.Count];
+        for (var i = 0; i < keys.Length; i++) keys[i] = CounterKeyName(set.Charges[i].Key);
+        if (set.IsShared) Interlocked.CompareExchange(ref set.SharedStoreBinding, new KeyNames(this, keys), null);
+        return keys;
+    }
+
+    private sealed record KeyNames(RedisBudgetCounterStore Store, RedisKey[] Keys);
+
+    /// <summary>
+    /// A reservation's lease, and once settled its marker (<c>1</c>, kept for <see cref="RedisStoreOptions.SettlementMemory"/>).
+    /// The key is the one the previous layout used for the marker alone, so instances of both versions agree which ids are settled.
+    /// </summary>
+    private string LeaseKey(string reservationId) => Prefix + "s:" + reservationId;
+
+    /// <summary>Where the layout before issue 16's change kept a lease (a hash); read by settlements and sweeps during a rolling upgrade.</summary>
+    private RedisKey PreviousLeaseKey(string reservationId) => Prefix + "l:" + reservationId;
 
     private long ExpireAt(in CounterCharge charge) => (charge.WindowEnd + _redis.Options.CounterGracePeriod).ToUnixTimeSeconds();
 
@@ -171,6 +198,6 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
 
     private static bool IsCalendar(in CounterCharge charge) => charge.Key.Window <= BudgetWindow.Month;
 
-    /// <summary>How long a lease hash outlives its lease (a safety net: sweeps and settlements delete it).</summary>
-    private const long LeaseHashExtraMs = 86_400_000;
+    /// <summary>How long a lease key outlives its lease (a safety net: sweeps and settlements replace it).</summary>
+    private const long LeaseExtraMs = 86_400_000;
 }

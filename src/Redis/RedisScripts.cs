@@ -28,7 +28,7 @@ internal sealed class RedisScripts
             """;
         Reserve = now + "\n" + ReserveBody;
         ReserveScript = new RedisScript(Reserve);
-        Reclaim = now + "\n" + ReclaimBody;
+        Reclaim = LeaseAmounts + "\n" + now + "\n" + ReclaimBody;
         Time = now + "\nreturn now";
     }
 
@@ -50,7 +50,27 @@ internal sealed class RedisScripts
     public string Reclaim { get; }
 
     /// <summary>
-    /// KEYS: leases zset, lease hash, counters…  ARGV: lease duration (ms), extra lease hash TTL (ms), the latest start and
+    /// A Lua function that reads a lease (what <see cref="ReserveBody"/> writes) into a table of counter key → amount
+    /// held, adding up a counter that appears twice. A lease is a string of entries
+    /// <c>&lt;key's length in bytes&gt; &lt;amount&gt; &lt;key&gt;</c> with nothing between them: the length prefix lets a key
+    /// hold any byte, a space or a newline included.
+    /// </summary>
+    private const string LeaseAmounts = """
+        local function leaseAmounts(lease)
+          local amounts, pos = {}, 1
+          while pos <= #lease do
+            local _, last, length, amount = string.find(lease, '^(%d+) (%-?%d+) ', pos)
+            length = tonumber(length)
+            local key = string.sub(lease, last + 1, last + length)
+            amounts[key] = (amounts[key] or 0) + tonumber(amount)
+            pos = last + length + 1
+          end
+          return amounts
+        end
+        """;
+
+    /// <summary>
+    /// KEYS: held zset, lease key, counters…  ARGV: lease duration (ms), extra lease TTL (ms), the latest start and
     /// the earliest end (ms) of the charged calendar windows (both 0 when none is charged), then per counter: amount,
     /// limit, expire-at (s: positive for a window whose end moves — a conversation or a run — set on every call;
     /// negative for a calendar window's fixed end, set only when the key is created, since it never changes).
@@ -58,16 +78,19 @@ internal sealed class RedisScripts
     /// charged window (the caller's clock disagrees with the server's: nothing is changed).
     /// </summary>
     /// <remarks>
-    /// Written for the server's time per call (issue 16): one MGET instead of a GET per counter, an EXPIREAT only where
-    /// it changes something, and the lease written with one HSET. The lease hash is added to (HINCRBY) instead when it
-    /// already exists or a counter is charged twice, as before.
+    /// Issue 16: a pair of scripts spends most of its server time calling into Redis from Lua (~1 µs a
+    /// <c>redis.call</c>), so the lease is one string written with one <c>SET … PX … NX</c> (formerly a hash: an
+    /// <c>EXISTS</c>, an <c>HSET</c> and a <c>PEXPIRE</c>). Its key is the one the settlement marks as settled
+    /// (<c>s:&lt;id&gt;</c>), so the settlement reads the lease and marks the id in one <c>SET … GET</c>. When the key is
+    /// already there (the same id reserved twice), the new amounts are appended to the lease it holds.
     /// </remarks>
     private const string ReserveBody = """
         local n = #KEYS - 2
         local windowEnd = tonumber(ARGV[4])
         if windowEnd > 0 and (now < tonumber(ARGV[3]) or now >= windowEnd) then return {2, now} end
+        local leaseMs = tonumber(ARGV[1])
         if n == 0 then
-          redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), KEYS[2])
+          redis.call('ZADD', KEYS[1], now + leaseMs, KEYS[2])
           return {1, now}
         end
         local counters = {}
@@ -82,7 +105,7 @@ internal sealed class RedisScripts
           end
         end
         local result = {1, now}
-        local fields, seen, repeated = {}, {}, false
+        local entries = {}
         for i = 1, n do
           local base = 4 + (i - 1) * 3
           local key = KEYS[i + 2]
@@ -91,47 +114,62 @@ internal sealed class RedisScripts
           local expireAt = tonumber(ARGV[base + 3])
           if expireAt > 0 then redis.call('EXPIREAT', key, ARGV[base + 3])
           elseif not current[i] then redis.call('EXPIREAT', key, -expireAt) end
-          if seen[key] then repeated = true end
-          seen[key] = true
-          fields[#fields + 1] = key
-          fields[#fields + 1] = amount
+          entries[i] = #key .. ' ' .. amount .. ' ' .. key
         end
-        if repeated or redis.call('EXISTS', KEYS[2]) == 1 then
-          for i = 1, n do redis.call('HINCRBY', KEYS[2], KEYS[i + 2], ARGV[4 + (i - 1) * 3 + 1]) end
-        else
-          redis.call('HSET', KEYS[2], unpack(fields))
+        local lease = table.concat(entries)
+        local ttl = leaseMs + tonumber(ARGV[2])
+        if not redis.call('SET', KEYS[2], lease, 'PX', ttl, 'NX') then
+          local held = redis.call('GET', KEYS[2])
+          if held ~= '1' then lease = held .. lease end
+          redis.call('SET', KEYS[2], lease, 'PX', ttl)
         end
-        local leaseMs = tonumber(ARGV[1])
-        redis.call('PEXPIRE', KEYS[2], leaseMs + tonumber(ARGV[2]))
         redis.call('ZADD', KEYS[1], now + leaseMs, KEYS[2])
         return result
         """;
 
     /// <summary>
-    /// KEYS: leases zset, lease hash, settled marker, counters…  ARGV: marker TTL (ms), then per counter: amount,
-    /// expire-at (s, signed as for the reserve script). Idempotent per reservation: the marker is set first (SET NX), and a
-    /// second settlement of the same id changes nothing. Returns the counters' values. A counter whose amount equals what
-    /// was reserved is only read; a key that a settlement creates (it expired meanwhile) gets its expiry.
+    /// KEYS: held zset, lease key, the previous layout's leases zset and lease hash (see remarks), counters…
+    /// ARGV: settled-marker TTL (ms), then per counter: amount, expire-at (s, signed as for the reserve script).
+    /// Idempotent per reservation: the lease key is swapped for the marker <c>1</c> (<c>SET … GET</c>), and a second
+    /// settlement of the same id finds the marker and changes nothing. Returns the counters' values. A counter whose
+    /// amount equals what was reserved is only read; a key that a settlement creates (it expired meanwhile) gets its expiry.
     /// </summary>
-    public const string Settle = """
+    /// <remarks>
+    /// The layout before issue 16's change kept each lease as a hash (<c>l:&lt;id&gt;</c>, in the <c>leases</c> zset) and
+    /// marked a settled id with <c>1</c> at <c>s:&lt;id&gt;</c>. Instances of both versions share one Redis during a rolling
+    /// upgrade: a settlement that finds no lease under the new key takes the old hash instead (a reservation made
+    /// before the upgrade, settled or replayed after it), and both versions read <c>s:&lt;id&gt;</c> = <c>1</c> as settled.
+    /// </remarks>
+    public const string Settle = LeaseAmounts + """
+
         local values = {}
-        local n = #KEYS - 3
-        if not redis.call('SET', KEYS[3], '1', 'PX', ARGV[1], 'NX') then
+        local n = #KEYS - 4
+        local held = redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'GET')
+        if held == '1' then
           if n > 0 then
             local counters = {}
-            for i = 1, n do counters[i] = KEYS[i + 3] end
+            for i = 1, n do counters[i] = KEYS[i + 4] end
             local read = redis.call('MGET', unpack(counters))
             for i = 1, n do values[i] = tonumber(read[i] or '0') end
           end
           return values
         end
         local reserved = {}
-        local lease = redis.call('HGETALL', KEYS[2])
-        for j = 1, #lease, 2 do reserved[lease[j]] = tonumber(lease[j + 1]) end
+        if held then
+          reserved = leaseAmounts(held)
+          redis.call('ZREM', KEYS[1], KEYS[2])
+        else
+          local lease = redis.call('HGETALL', KEYS[4])
+          if #lease > 0 then
+            for j = 1, #lease, 2 do reserved[lease[j]] = tonumber(lease[j + 1]) end
+            redis.call('DEL', KEYS[4])
+            redis.call('ZREM', KEYS[3], KEYS[4])
+          end
+        end
         local unchanged = {}
         for i = 1, n do
           local base = 1 + (i - 1) * 2
-          local key = KEYS[i + 3]
+          local key = KEYS[i + 4]
           local delta = tonumber(ARGV[base + 1]) - (reserved[key] or 0)
           reserved[key] = nil
           local expireAt = tonumber(ARGV[base + 2])
@@ -146,30 +184,47 @@ internal sealed class RedisScripts
         end
         if #unchanged > 0 then
           local keys = {}
-          for j, i in ipairs(unchanged) do keys[j] = KEYS[i + 3] end
+          for j, i in ipairs(unchanged) do keys[j] = KEYS[i + 4] end
           local read = redis.call('MGET', unpack(keys))
           for j, i in ipairs(unchanged) do values[i] = tonumber(read[j] or '0') end
         end
         for key, amount in pairs(reserved) do
-          if redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
+          if amount ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
         end
-        if #lease > 0 then redis.call('DEL', KEYS[2]) end
-        redis.call('ZREM', KEYS[1], KEYS[2])
         return values
         """;
 
-    /// <summary>KEYS: leases zset.  ARGV: batch size. Returns {how many leases expired by the server's time were returned, now}.</summary>
+    /// <summary>
+    /// KEYS: held zset, the previous layout's leases zset.  ARGV: batch size. Returns {how many leases expired by the
+    /// server's time were returned, now}. Leases of both layouts are returned (see <see cref="Settle"/>'s remarks).
+    /// </summary>
     private const string ReclaimBody = """
-        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[1])
+        local batch = tonumber(ARGV[1])
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, batch)
         for _, leaseKey in ipairs(expired) do
-          local lease = redis.call('HGETALL', leaseKey)
-          for j = 1, #lease, 2 do
-            if redis.call('EXISTS', lease[j]) == 1 then redis.call('DECRBY', lease[j], lease[j + 1]) end
+          local held = redis.call('GET', leaseKey)
+          if held and held ~= '1' then
+            for key, amount in pairs(leaseAmounts(held)) do
+              if amount ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
+            end
+            redis.call('DEL', leaseKey)
           end
-          redis.call('DEL', leaseKey)
           redis.call('ZREM', KEYS[1], leaseKey)
         end
-        return {#expired, now}
+        local count = #expired
+        if count < batch then
+          local previous = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, batch - count)
+          for _, leaseKey in ipairs(previous) do
+            local lease = redis.call('HGETALL', leaseKey)
+            for j = 1, #lease, 2 do
+              if redis.call('EXISTS', lease[j]) == 1 then redis.call('DECRBY', lease[j], lease[j + 1]) end
+            end
+            redis.call('DEL', leaseKey)
+            redis.call('ZREM', KEYS[2], leaseKey)
+          end
+          count = count + #previous
+        end
+        return {count, now}
         """;
 
     /// <summary>KEYS: counters…  ARGV: per counter: amount, expire-at (s).</summary>

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine|count|count1 seconds [alloc]</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine|redis|count|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -12,6 +12,12 @@ internal static class GuardLoop
         guard.Setup();
         var engine = new ReserveCommitBenchmarks();
         engine.Setup();
+        RedisBenchmarks? redis = null;
+        if (what == "redis")
+        {
+            redis = new RedisBenchmarks();
+            redis.Setup();
+        }
         Func<Task> call = what switch
         {
             "cached" => guard.GuardedCachedPrompt,
@@ -20,9 +26,10 @@ internal static class GuardLoop
             "tenant" => guard.GuardedTenant,
             "conversation" => guard.GuardedConversation,
             "engine" => async () => await engine.ReserveCommit(),
+            "redis" => redis!.PairAsync,
             "count" => CountNew(),
             "count1" => CountOne(),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine, count, count1)"),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine, redis, count, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;
@@ -39,6 +46,7 @@ internal static class GuardLoop
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         Console.WriteLine($"{what}: {calls:#,0} calls, {elapsed.TotalNanoseconds / calls:0} ns/call, {(double)bytes / calls:0} B/call");
         sampler?.Print();
+        redis?.Cleanup();
         guard.Cleanup();
     }
 

@@ -31,7 +31,8 @@ internal static class RedisFigures
     /// <summary>
     /// The trivial EVAL ceiling (as the issue defines it), then GuardedAI's reserve and settle scripts run by redis-benchmark
     /// with EVALSHA on six counters (hour and day windows, as the benchmark's policy), each request a new reservation id.
-    /// A settle here finds no lease (the ids of the two runs differ), so it does slightly less than a real one.
+    /// A settle here finds no lease (the ids of the two runs differ), so instead of reading and parsing the lease it looks
+    /// for one in the previous layout's hash (one <c>HGETALL</c> of a missing key): about what a real one does.
     /// </summary>
     public static Ceilings MeasureCeilings(RedisServer server, int requests)
     {
@@ -50,14 +51,14 @@ internal static class RedisFigures
         string S(DateTimeOffset t) => t.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
         // The arguments as RedisBudgetCounterStore sends them (RedisScripts.Reserve and Settle document the layout): the
-        // lease's duration and its hash's extra lifetime, the latest start and earliest end of the charged calendar
+        // lease's duration and its key's extra lifetime, the latest start and earliest end of the charged calendar
         // windows, then per counter its amount, its limit and its expiry negated (a calendar window's end is fixed, so the
         // script sets it only on a key it creates).
-        var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:leases", "{ceil}:l:__rand_int__" };
+        var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:held", "{ceil}:s:__rand_int__" };
         reserve.AddRange(counters);
         reserve.AddRange(["600000", "86400000", Ms(hour), Ms(hour.AddHours(1))]);
         for (var i = 0; i < 6; i++) reserve.AddRange(["100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
-        var settle = new List<string> { "EVALSHA", settleSha, "9", "{ceil}:leases", "{ceil}:l:__rand_int__", "{ceil}:s:__rand_int__" };
+        var settle = new List<string> { "EVALSHA", settleSha, "10", "{ceil}:held", "{ceil}:s:__rand_int__", "{ceil}:leases", "{ceil}:l:__rand_int__" };
         settle.AddRange(counters);
         settle.Add("7200000");
         for (var i = 0; i < 6; i++) settle.AddRange(["90", "-" + S(windows[i % 2].End)]);
@@ -65,7 +66,7 @@ internal static class RedisFigures
         var reserveRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. reserve]), "cmdstat_evalsha");
         var settleRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. settle]), "cmdstat_evalsha");
         var db = admin.GetDatabase();
-        db.KeyDelete([.. counters.Select(c => (RedisKey)c), "{ceil}:leases"]);
+        db.KeyDelete([.. counters.Select(c => (RedisKey)c), "{ceil}:held", "{ceil}:leases"]);
         return new Ceilings(trivial, reserveRate, settleRate);
     }
 

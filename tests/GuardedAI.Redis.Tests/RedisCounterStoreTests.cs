@@ -144,6 +144,66 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task A_lease_holds_counter_keys_with_spaces_newlines_and_digits_and_returns_each_amount()
+    {
+        // A lease is one string of length-prefixed entries: a scope that looks like the format itself must not confuse it.
+        await using var redis = await ConnectFrozenAsync();
+        var odd = Charge("tenant 12 34 \n5 x", BudgetDimension.TotalTokens, 100, 1000);
+        var plain = Charge("s", BudgetDimension.TotalTokens, 7, 1000);
+        await redis.Counters.TryReserveAsync(new CounterReservation("odd", [odd, plain], Now.AddMinutes(5)));
+        await redis.Counters.TryReserveAsync(new CounterReservation("odd-gone", [odd, plain], Now.AddSeconds(-1)));
+        Assert.Equal([200L, 14L], await redis.Counters.ReadAsync([odd.Key, plain.Key]));
+
+        Assert.Equal(1, await redis.Counters.ReclaimExpiredAsync(Now));
+        Assert.Equal([100L, 7L], await redis.Counters.ReadAsync([odd.Key, plain.Key]));
+        Assert.Equal([60L, 3L], await SettleAsync(redis.Counters, "odd", [odd with { Amount = 60 }, plain with { Amount = 3 }]));
+    }
+
+    // The layout before issue 16's change, written here as that version's scripts wrote it: a lease was a hash at l:<id> of
+    // counter key → amount in the "leases" zset (scored by its expiry), and a settled id was marked with 1 at s:<id>.
+    private static async Task ReserveAsPreviousVersionAsync(GuardedAIRedis redis, string id, CounterCharge charge, DateTimeOffset expiresAt)
+    {
+        var db = redis.Connection.GetDatabase();
+        var prefix = redis.Options.KeyPrefix;
+        var counter = redis.Counters.CounterKeyName(charge.Key);
+        await db.StringIncrementAsync(counter, charge.Amount);
+        await db.HashSetAsync(prefix + "l:" + id, counter, charge.Amount);
+        await db.SortedSetAddAsync(prefix + "leases", prefix + "l:" + id, expiresAt.ToUnixTimeMilliseconds());
+    }
+
+    [Fact]
+    public async Task During_a_rolling_upgrade_leases_and_settled_ids_of_the_previous_layout_count_once()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        var store = redis.Counters;
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 100, 1000);
+
+        // Reserved by the previous version, settled by this one: the old lease's amount is replaced by the actual one.
+        await ReserveAsPreviousVersionAsync(redis, "old-live", tokens, Now.AddMinutes(5));
+        // Reserved by the previous version whose instance crashed: this version's sweep returns it.
+        await ReserveAsPreviousVersionAsync(redis, "old-crashed", tokens, Now.AddSeconds(-1));
+        // Reserved and settled by the previous version: its marker says settled, so a replay here changes nothing.
+        await db.StringIncrementAsync(store.CounterKeyName(tokens.Key), 40);
+        await db.StringSetAsync(redis.Options.KeyPrefix + "s:old-settled", "1", TimeSpan.FromHours(2));
+        Assert.Equal([240L], await store.ReadAsync([tokens.Key]));
+        Assert.Equal(2, await store.OutstandingReservationsAsync());
+
+        Assert.Equal([165L], await SettleAsync(store, "old-live", [tokens with { Amount = 25 }]));
+        Assert.False(await db.KeyExistsAsync(redis.Options.KeyPrefix + "l:old-live"));
+        Assert.Equal(1, await store.ReclaimExpiredAsync(Now));
+        Assert.Equal([65L], await store.ReadAsync([tokens.Key]));
+        Assert.Equal([65L], await SettleAsync(store, "old-settled", [tokens with { Amount = 40 }]));
+        Assert.Equal([65L], await SettleAsync(store, "old-live", [tokens with { Amount = 25 }]));
+        Assert.Equal(0, await store.OutstandingReservationsAsync());
+
+        // And the other way: an id this version settled reads as settled to the previous version (its marker key holds 1).
+        await store.TryReserveAsync(new CounterReservation("new", [tokens], Now.AddMinutes(5)));
+        await SettleAsync(store, "new", [tokens with { Amount = 10 }]);
+        Assert.Equal("1", (string?)await db.StringGetAsync(redis.Options.KeyPrefix + "s:new"));
+    }
+
+    [Fact]
     public async Task Four_engines_with_64_callers_each_never_exceed_a_limit_and_counters_equal_the_records()
     {
         var prefix = RedisFixture.NewPrefix();

@@ -32,6 +32,10 @@ internal sealed class ChargeSet
     /// <summary>What one store derived from a shared set (the in-memory store's counters); set once.</summary>
     public object? Binding;
 
+    /// <summary>What a shared store derived from a shared set (the Redis store's key names); set once. Apart from
+    /// <see cref="Binding"/>, as an engine on a shared store may fall back to an in-memory one with the same sets.</summary>
+    public object? SharedStoreBinding;
+
     /// <summary>The budget levels' readings of each charge, for a shared set; set once.</summary>
     public object? Readings;
 
