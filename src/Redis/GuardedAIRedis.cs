@@ -58,6 +58,9 @@ public sealed class GuardedAIRedis : IAsyncDisposable
 
     internal RedisScripts Scripts { get; }
 
+    /// <summary>Sends script calls that arrive together in one write.</summary>
+    internal ScriptCallCoalescer Coalescer { get; } = new();
+
     /// <summary>The shared clock: this instance's clock corrected by the server's (see <see cref="ClockSkew"/>).</summary>
     internal RedisServerClock Clock { get; }
 
@@ -182,7 +185,7 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         {
             try
             {
-                return await WithDeadline(database.ScriptEvaluateAsync(script.Sha1, keys, values), cancellationToken).ConfigureAwait(false);
+                return await WithDeadline(Coalescer.EvaluateAsync(database, script.Sha1, keys, values), cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {

@@ -1,0 +1,81 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace GuardedAI.Redis.Tests;
+
+[Collection("redis")]
+public class ScriptCallCoalescerTests(RedisFixture fixture)
+{
+    // Echoes its argument, and fails (a script error, as a refused call would) when the argument is "fail".
+    private const string Echo = "if ARGV[1] == 'fail' then return redis.error_reply('refused ' .. ARGV[1]) end return ARGV[1]";
+
+    private static async Task<byte[]> LoadAsync(GuardedAIRedis redis)
+    {
+        var server = redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]);
+        await server.ScriptLoadAsync(Echo);
+        return SHA1.HashData(Encoding.UTF8.GetBytes(Echo));
+    }
+
+    [Fact]
+    public async Task Calls_that_wait_together_go_as_one_batch_and_each_gets_its_own_answer_or_error()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var sha = await LoadAsync(redis);
+        var coalescer = new ScriptCallCoalescer();
+        var db = redis.Connection.GetDatabase();
+
+        var calls = Enumerable.Range(0, 10).Select(i => coalescer.Enqueue(sha, [], [i == 4 ? "fail" : "answer " + i])).ToArray();
+        coalescer.Write(db);
+        Assert.Equal((1L, 10L), coalescer.Batched);
+
+        for (var i = 0; i < calls.Length; i++)
+        {
+            if (i == 4)
+            {
+                var error = await Assert.ThrowsAsync<RedisServerException>(() => calls[i]);
+                Assert.Contains("refused fail", error.Message, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal("answer " + i, (string?)await calls[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_full_batch_leaves_the_rest_for_the_next_one_and_a_lone_call_goes_alone()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var sha = await LoadAsync(redis);
+        var coalescer = new ScriptCallCoalescer();
+        var db = redis.Connection.GetDatabase();
+
+        var calls = Enumerable.Range(0, ScriptCallCoalescer.MaxBatch + 3).Select(i => coalescer.Enqueue(sha, [], ["n" + i])).ToArray();
+        coalescer.Write(db);
+        Assert.Equal((2L, ScriptCallCoalescer.MaxBatch + 3L), coalescer.Batched);
+        Assert.Equal(calls.Select((_, i) => "n" + i), (await Task.WhenAll(calls)).Select(r => (string?)r));
+
+        Assert.Equal("alone", (string?)await coalescer.EvaluateAsync(db, sha, [], ["alone"]));
+        Assert.Equal((2L, ScriptCallCoalescer.MaxBatch + 3L), coalescer.Batched);
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_callers_each_get_their_own_answer()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var sha = await LoadAsync(redis);
+        var coalescer = new ScriptCallCoalescer();
+        var db = redis.Connection.GetDatabase();
+
+        var callers = Enumerable.Range(0, 64).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var expected = $"{c}:{i}";
+                Assert.Equal(expected, (string?)await coalescer.EvaluateAsync(db, sha, [], [expected]));
+            }
+        })).ToArray();
+        await Task.WhenAll(callers);
+    }
+}
