@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using StackExchange.Redis;
 
 namespace GuardedAI.Redis;
@@ -45,11 +46,12 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         ArgumentNullException.ThrowIfNull(reservation);
         var set = reservation.Set;
         var charges = set.Charges;
-        var counterKeys = CounterKeys(set);
+        var names = CounterKeys(set);
+        var counterKeys = names.Keys;
         var leaseKey = LeaseKey(reservation.Id);
         var clock = _redis.Clock;
         var keys = new RedisKey[charges.Length + 2];
-        var args = new RedisValue[charges.Length * 3 + 4];
+        var args = new RedisValue[charges.Length * 3 + 5];
         keys[0] = _held;
         keys[1] = leaseKey;
         args[0] = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
@@ -70,6 +72,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         }
         args[2] = latestStart;
         args[3] = earliestEnd;
+        args[^1] = names.Lease(reservation);
         var before = clock.Local.GetUtcNow();
         var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Scripts.ReserveScript, keys, args, cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
@@ -97,7 +100,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         ArgumentNullException.ThrowIfNull(reservation);
         var set = reservation.Set;
         var charges = set.Charges;
-        var counterKeys = CounterKeys(set);
+        var counterKeys = CounterKeys(set).Keys;
         var keys = new RedisKey[charges.Length + 4];
         var args = new RedisValue[charges.Length * 2 + 1];
         keys[0] = _held;
@@ -168,16 +171,57 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     /// The counters' key names of <paramref name="set"/>: for a shared set (a budget's calls in the same windows), worked
     /// out once per set and store. Formatting them on every call was a quarter of a pair's allocations (issue 16).
     /// </summary>
-    private RedisKey[] CounterKeys(Engine.ChargeSet set)
+    private KeyNames CounterKeys(Engine.ChargeSet set)
     {
-        if (set.IsShared && Volatile.Read(ref set.SharedStoreBinding) is KeyNames names && ReferenceEquals(names.Store, this)) return names.Keys;
-        var keys = new RedisKey[set.Count];
-        for (var i = 0; i < keys.Length; i++) keys[i] = CounterKeyName(set.Charges[i].Key);
-        if (set.IsShared) Interlocked.CompareExchange(ref set.SharedStoreBinding, new KeyNames(this, keys), null);
-        return keys;
+        if (set.IsShared && Volatile.Read(ref set.SharedStoreBinding) is KeyNames held && ReferenceEquals(held.Store, this)) return held;
+        var names = new string[set.Count];
+        for (var i = 0; i < names.Length; i++) names[i] = CounterKeyName(set.Charges[i].Key);
+        var built = new KeyNames(this, names);
+        if (set.IsShared) Interlocked.CompareExchange(ref set.SharedStoreBinding, built, null);
+        return built;
     }
 
-    private sealed record KeyNames(RedisBudgetCounterStore Store, RedisKey[] Keys);
+    /// <summary>The key names of a charge set's counters, as Redis keys and as the lease writes them.</summary>
+    private sealed class KeyNames
+    {
+        private readonly string[] _names;
+        private readonly int[] _byteLengths;
+
+        public KeyNames(RedisBudgetCounterStore store, string[] names)
+        {
+            Store = store;
+            _names = names;
+            _byteLengths = new int[names.Length];
+            Keys = new RedisKey[names.Length];
+            for (var i = 0; i < names.Length; i++)
+            {
+                _byteLengths[i] = System.Text.Encoding.UTF8.GetByteCount(names[i]);
+                Keys[i] = names[i];
+            }
+        }
+
+        public RedisBudgetCounterStore Store { get; }
+
+        public RedisKey[] Keys { get; }
+
+        /// <summary>
+        /// The lease the reserve script stores: per counter <c>&lt;key's length in UTF-8 bytes&gt; &lt;amount&gt; &lt;key&gt;</c>,
+        /// nothing between entries (the format <see cref="RedisScripts"/>' <c>leaseAmounts</c> reads).
+        /// </summary>
+        public string Lease(CounterReservation reservation)
+        {
+            var lease = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[512]);
+            for (var i = 0; i < _names.Length; i++)
+            {
+                lease.AppendFormatted(_byteLengths[i]);
+                lease.AppendLiteral(" ");
+                lease.AppendFormatted(reservation.ReservedAmount(i));
+                lease.AppendLiteral(" ");
+                lease.AppendLiteral(_names[i]);
+            }
+            return lease.ToStringAndClear();
+        }
+    }
 
     /// <summary>
     /// A reservation's lease, and once settled its marker (<c>1</c>, kept for <see cref="RedisStoreOptions.SettlementMemory"/>).

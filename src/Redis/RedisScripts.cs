@@ -73,7 +73,8 @@ internal sealed class RedisScripts
     /// KEYS: held zset, lease key, counters…  ARGV: lease duration (ms), extra lease TTL (ms), the latest start and
     /// the earliest end (ms) of the charged calendar windows (both 0 when none is charged), then per counter: amount,
     /// limit, expire-at (s: positive for a window whose end moves — a conversation or a run — set on every call;
-    /// negative for a calendar window's fixed end, set only when the key is created, since it never changes).
+    /// negative for a calendar window's fixed end, set only when the key is created, since it never changes); last, the
+    /// lease (see <see cref="LeaseAmounts"/>), which the client writes: building it in Lua took ~4 µs of a ~28 µs script.
     /// Returns {1, now, values…}, {0, failedIndex, current, now}, or {2, now} when the server's time is outside a
     /// charged window (the caller's clock disagrees with the server's: nothing is changed).
     /// </summary>
@@ -105,7 +106,6 @@ internal sealed class RedisScripts
           end
         end
         local result = {1, now}
-        local entries = {}
         for i = 1, n do
           local base = 4 + (i - 1) * 3
           local key = KEYS[i + 2]
@@ -114,9 +114,8 @@ internal sealed class RedisScripts
           local expireAt = tonumber(ARGV[base + 3])
           if expireAt > 0 then redis.call('EXPIREAT', key, ARGV[base + 3])
           elseif not current[i] then redis.call('EXPIREAT', key, -expireAt) end
-          entries[i] = #key .. ' ' .. amount .. ' ' .. key
         end
-        local lease = table.concat(entries)
+        local lease = ARGV[#ARGV]
         local ttl = leaseMs + tonumber(ARGV[2])
         if not redis.call('SET', KEYS[2], lease, 'PX', ttl, 'NX') then
           local held = redis.call('GET', KEYS[2])

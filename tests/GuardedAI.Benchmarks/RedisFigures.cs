@@ -53,11 +53,12 @@ internal static class RedisFigures
         // The arguments as RedisBudgetCounterStore sends them (RedisScripts.Reserve and Settle document the layout): the
         // lease's duration and its key's extra lifetime, the latest start and earliest end of the charged calendar
         // windows, then per counter its amount, its limit and its expiry negated (a calendar window's end is fixed, so the
-        // script sets it only on a key it creates).
+        // script sets it only on a key it creates), and last the lease.
         var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:held", "{ceil}:s:__rand_int__" };
         reserve.AddRange(counters);
         reserve.AddRange(["600000", "86400000", Ms(hour), Ms(hour.AddHours(1))]);
         for (var i = 0; i < 6; i++) reserve.AddRange(["100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
+        reserve.Add(string.Concat(counters.Select(c => $"{c.Length} 100 {c}")));   // the lease, as the store writes it
         var settle = new List<string> { "EVALSHA", settleSha, "10", "{ceil}:held", "{ceil}:s:__rand_int__", "{ceil}:leases", "{ceil}:l:__rand_int__" };
         settle.AddRange(counters);
         settle.Add("7200000");

@@ -144,11 +144,11 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
-    public async Task A_lease_holds_counter_keys_with_spaces_newlines_and_digits_and_returns_each_amount()
+    public async Task A_lease_holds_counter_keys_with_spaces_newlines_digits_and_non_ascii_and_returns_each_amount()
     {
         // A lease is one string of length-prefixed entries: a scope that looks like the format itself must not confuse it.
         await using var redis = await ConnectFrozenAsync();
-        var odd = Charge("tenant 12 34 \n5 x", BudgetDimension.TotalTokens, 100, 1000);
+        var odd = Charge("tenant 12 34 \n5 x é€😀", BudgetDimension.TotalTokens, 100, 1000);
         var plain = Charge("s", BudgetDimension.TotalTokens, 7, 1000);
         await redis.Counters.TryReserveAsync(new CounterReservation("odd", [odd, plain], Now.AddMinutes(5)));
         await redis.Counters.TryReserveAsync(new CounterReservation("odd-gone", [odd, plain], Now.AddSeconds(-1)));
