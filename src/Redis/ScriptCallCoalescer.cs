@@ -61,6 +61,22 @@ internal sealed class ScriptCallCoalescer
         return pending.Task;
     }
 
+    /// <summary>Tests: keeps the writer busy, so that calls queue, until the returned scope ends and writes them.</summary>
+    internal IDisposable HoldWriter(IDatabase database)
+    {
+        while (Interlocked.CompareExchange(ref _writing, 1, 0) != 0) Thread.Yield();
+        return new HeldWriter(this, database);
+    }
+
+    private sealed class HeldWriter(ScriptCallCoalescer owner, IDatabase database) : IDisposable
+    {
+        public void Dispose()
+        {
+            Interlocked.Exchange(ref owner._writing, 0);
+            owner.Write(database);
+        }
+    }
+
     /// <summary>Writes what waits, as long as something does and no other caller is writing it.</summary>
     internal void Write(IDatabase database)
     {

@@ -131,6 +131,39 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task Calls_batched_together_after_the_server_forgot_the_scripts_each_count_once()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        var tokens = Charge("s", BudgetDimension.TotalTokens, 10, 1_000_000);
+        await redis.Counters.TryReserveAsync(new CounterReservation("warm", [tokens with { Amount = 0 }], Now.AddMinutes(5)));
+        await db.ExecuteAsync("SCRIPT", "FLUSH");
+
+        // 40 calls queue while the writer is held, then go as one batch: each EVALSHA finds no script and is sent again
+        // alone as EVAL with the script's text. Every reservation and every settlement must count exactly once.
+        var ids = Enumerable.Range(0, 40).Select(i => "b" + i).ToArray();
+        Task<CounterReserveResult>[] reserves;
+        using (redis.Coalescer.HoldWriter(db))
+        {
+            reserves = ids.Select(id => redis.Counters.TryReserveAsync(new CounterReservation(id, [tokens], Now.AddMinutes(5))).AsTask()).ToArray();
+        }
+        Assert.All(await Task.WhenAll(reserves), r => Assert.True(r.Success));
+        Assert.Equal((1L, 40L), redis.Coalescer.Batched);
+        Assert.Equal([400L], await redis.Counters.ReadAsync([tokens.Key]));
+
+        await db.ExecuteAsync("SCRIPT", "FLUSH");
+        Task<IReadOnlyList<long>>[] settles;
+        using (redis.Coalescer.HoldWriter(db))
+        {
+            settles = ids.Select(id => SettleAsync(redis.Counters, id, [tokens with { Amount = 3 }])).ToArray();
+        }
+        await Task.WhenAll(settles);
+        Assert.Equal((2L, 80L), redis.Coalescer.Batched);
+        Assert.Equal([120L], await redis.Counters.ReadAsync([tokens.Key]));
+        Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());   // "warm" alone
+    }
+
+    [Fact]
     public async Task A_reservation_id_reserved_twice_returns_both_amounts_when_it_is_settled()
     {
         await using var redis = await ConnectFrozenAsync();
