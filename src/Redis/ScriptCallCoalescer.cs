@@ -19,6 +19,9 @@ internal sealed class ScriptCallCoalescer
     /// <summary>Most calls in one batch, so one write stays a few kilobytes and no caller waits behind a long one.</summary>
     internal const int MaxBatch = 64;
 
+    /// <summary>Most batches one caller writes for others before handing the rest to the thread pool.</summary>
+    internal const int MaxRounds = 4;
+
     private readonly ConcurrentQueue<PendingCall> _waiting = new();
     private int _writing;
 
@@ -77,11 +80,22 @@ internal sealed class ScriptCallCoalescer
         }
     }
 
-    /// <summary>Writes what waits, as long as something does and no other caller is writing it.</summary>
+    /// <summary>
+    /// Writes what waits, as long as something does and no other caller is writing it. A caller writes at most
+    /// <see cref="MaxRounds"/> batches for others; then, if more wait, a thread-pool item goes on, so no caller is kept
+    /// writing for others while its own answer waits.
+    /// </summary>
     internal void Write(IDatabase database)
     {
+        var rounds = 0;
         while (!_waiting.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
+            if (++rounds > MaxRounds)
+            {
+                Interlocked.Exchange(ref _writing, 0);
+                ThreadPool.UnsafeQueueUserWorkItem(static state => state.Coalescer.Write(state.Database), (Coalescer: this, Database: database), preferLocal: false);
+                return;
+            }
             var count = 0;
             try
             {

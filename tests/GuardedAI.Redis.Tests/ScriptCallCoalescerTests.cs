@@ -61,6 +61,23 @@ public class ScriptCallCoalescerTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task A_caller_writes_a_few_batches_for_others_and_the_thread_pool_writes_the_rest()
+    {
+        await using var redis = await fixture.ConnectAsync();
+        var sha = await LoadAsync(redis);
+        var coalescer = new ScriptCallCoalescer();
+        var db = redis.Connection.GetDatabase();
+
+        var total = ScriptCallCoalescer.MaxBatch * (ScriptCallCoalescer.MaxRounds + 2);
+        var calls = Enumerable.Range(0, total).Select(i => coalescer.Enqueue(sha, [], ["n" + i])).ToArray();
+        coalescer.Write(db);   // writes MaxRounds batches itself and leaves the rest to a thread-pool item
+
+        // Nothing else writes here: unless that item goes on, the last two batches' callers wait forever.
+        Assert.Equal(calls.Select((_, i) => "n" + i), (await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(30))).Select(r => (string?)r));
+        Assert.Equal(((long)ScriptCallCoalescer.MaxRounds + 2, (long)total), coalescer.Batched);
+    }
+
+    [Fact]
     public async Task Sixty_four_concurrent_callers_each_get_their_own_answer()
     {
         await using var redis = await fixture.ConnectAsync();
