@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using StackExchange.Redis;
 
 namespace GuardedAI.Redis;
@@ -41,6 +42,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     /// minus the shared clock's now) after the server's now, and when the server's now is outside a charged calendar
     /// window nothing is reserved and <see cref="CounterReserveResult.OutsideWindow"/> carries the server's time.
     /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]   // suspended on every call: its box is reused, not allocated (issue 16)
     public async ValueTask<CounterReserveResult> TryReserveAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
@@ -95,6 +97,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     /// <inheritdoc/>
     /// <remarks>The lease is found by <see cref="CounterReservation.Id"/>, so a settlement replayed from the ledger (another
     /// object with the same id) is counted once.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
@@ -184,19 +187,24 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     /// <summary>The key names of a charge set's counters, as Redis keys and as the lease writes them.</summary>
     private sealed class KeyNames
     {
-        private readonly string[] _names;
-        private readonly int[] _byteLengths;
+        /// <summary>Per counter, the lease entry's bytes before the amount (<c>&lt;key's UTF-8 length&gt; </c>) and after it (<c> &lt;key&gt;</c>).</summary>
+        private readonly byte[][] _heads;
+        private readonly byte[][] _tails;
+        private readonly int _fixedLength;
 
         public KeyNames(RedisBudgetCounterStore store, string[] names)
         {
             Store = store;
-            _names = names;
-            _byteLengths = new int[names.Length];
             Keys = new RedisKey[names.Length];
+            _heads = new byte[names.Length][];
+            _tails = new byte[names.Length][];
             for (var i = 0; i < names.Length; i++)
             {
-                _byteLengths[i] = System.Text.Encoding.UTF8.GetByteCount(names[i]);
                 Keys[i] = names[i];
+                var key = Encoding.UTF8.GetBytes(names[i]);
+                _heads[i] = Encoding.ASCII.GetBytes(key.Length.ToString(CultureInfo.InvariantCulture) + " ");
+                _tails[i] = [(byte)' ', .. key];
+                _fixedLength += _heads[i].Length + _tails[i].Length;
             }
         }
 
@@ -205,22 +213,30 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         public RedisKey[] Keys { get; }
 
         /// <summary>
-        /// The lease the reserve script stores: per counter <c>&lt;key's length in UTF-8 bytes&gt; &lt;amount&gt; &lt;key&gt;</c>,
-        /// nothing between entries (the format <see cref="RedisScripts"/>' <c>leaseAmounts</c> reads).
+        /// The lease the reserve script stores, as UTF-8: per counter <c>&lt;key's length in bytes&gt; &lt;amount&gt; &lt;key&gt;</c>,
+        /// nothing between entries (the format <see cref="RedisScripts"/>' <c>leaseAmounts</c> reads). Written as bytes from
+        /// parts kept per charge set, so a call allocates the lease alone (a string of it was twice its size, then encoded).
         /// </summary>
-        public string Lease(CounterReservation reservation)
+        public byte[] Lease(CounterReservation reservation)
         {
-            var lease = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[512]);
-            for (var i = 0; i < _names.Length; i++)
+            Span<byte> digits = stackalloc byte[20];
+            var length = _fixedLength;
+            for (var i = 0; i < _heads.Length; i++) length += Digits(reservation.ReservedAmount(i), digits);
+            var lease = new byte[length];
+            var at = 0;
+            for (var i = 0; i < _heads.Length; i++)
             {
-                lease.AppendFormatted(_byteLengths[i]);
-                lease.AppendLiteral(" ");
-                lease.AppendFormatted(reservation.ReservedAmount(i));
-                lease.AppendLiteral(" ");
-                lease.AppendLiteral(_names[i]);
+                _heads[i].CopyTo(lease, at);
+                at += _heads[i].Length;
+                at += Digits(reservation.ReservedAmount(i), lease.AsSpan(at));
+                _tails[i].CopyTo(lease, at);
+                at += _tails[i].Length;
             }
-            return lease.ToStringAndClear();
+            return lease;
         }
+
+        private static int Digits(long amount, Span<byte> into) =>
+            System.Buffers.Text.Utf8Formatter.TryFormat(amount, into, out var written) ? written : throw new InvalidOperationException("A lease amount did not fit its buffer.");
     }
 
     /// <summary>

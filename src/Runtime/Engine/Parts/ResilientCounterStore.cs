@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
@@ -60,6 +61,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     /// <see cref="TryReserveInMemory"/> does not take (an in-memory one given here is called through its interface).</summary>
     /// <returns>The result and the store that holds the reservation (set on <paramref name="reservation"/> too, with the
     /// object it holds); a null store means the engine fails closed.</returns>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]   // awaited once by the engine; a remote store suspends it every call
     public async ValueTask<(CounterReserveResult Result, IBudgetCounterStore? Store)> TryReserveAsync(HeldReservation reservation, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _down) == 0 || _time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _downUntilTicks))
@@ -107,6 +109,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
         return SettleHeldAsync(reservation);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SettleHeldAsync(HeldReservation reservation)
     {
         var held = reservation.StoreReservation;
@@ -124,6 +127,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
 
     /// <summary>Settles on the store that holds the reservation; fallback settlements are queued for the drain.</summary>
     /// <exception cref="Exception">The store failed; it is marked down and the caller decides what that means.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SettleAsync(IBudgetCounterStore holder, CounterReservation reservation)
     {
         try
