@@ -156,7 +156,6 @@ internal sealed class RedisScripts
         local reserved = {}
         if held then
           reserved = leaseAmounts(held)
-          redis.call('ZREM', KEYS[1], KEYS[2])
         else
           local lease = redis.call('HGETALL', KEYS[4])
           if #lease > 0 then
@@ -165,6 +164,7 @@ internal sealed class RedisScripts
             redis.call('ZREM', KEYS[3], KEYS[4])
           end
         end
+        redis.call('ZREM', KEYS[1], KEYS[2])
         local unchanged = {}
         for i = 1, n do
           local base = 1 + (i - 1) * 2

@@ -131,6 +131,18 @@ public class RedisCounterStoreTests(RedisFixture fixture)
     }
 
     [Fact]
+    public async Task A_reservation_of_no_counters_is_held_until_it_is_settled()
+    {
+        // It writes no lease (nothing to return), but it is listed as held like any other until its settlement.
+        await using var redis = await ConnectFrozenAsync();
+        var reservation = new CounterReservation("none", [], Now.AddMinutes(5));
+        Assert.True((await redis.Counters.TryReserveAsync(reservation)).Success);
+        Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());
+        await redis.Counters.SettleAsync(new CounterReservation("none", [], Now));
+        Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
+    }
+
+    [Fact]
     public async Task Calls_batched_together_after_the_server_forgot_the_scripts_each_count_once()
     {
         await using var redis = await ConnectFrozenAsync();
