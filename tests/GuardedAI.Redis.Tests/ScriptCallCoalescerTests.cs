@@ -10,20 +10,20 @@ public class ScriptCallCoalescerTests(RedisFixture fixture)
     // Echoes its argument, and fails (a script error, as a refused call would) when the argument is "fail".
     private const string Echo = "if ARGV[1] == 'fail' then return redis.error_reply('refused ' .. ARGV[1]) end return ARGV[1]";
 
-    private static async Task<byte[]> LoadAsync(GuardedAIRedis redis)
+    /// <summary>A connection with <see cref="Echo"/> loaded, its SHA1, a coalescer of the test's own and the database.</summary>
+    private async Task<(GuardedAIRedis Redis, byte[] Sha, ScriptCallCoalescer Coalescer, IDatabase Db)> StartAsync()
     {
+        var redis = await fixture.ConnectAsync();
         var server = redis.Connection.GetServer(redis.Connection.GetEndPoints()[0]);
         await server.ScriptLoadAsync(Echo);
-        return SHA1.HashData(Encoding.UTF8.GetBytes(Echo));
+        return (redis, SHA1.HashData(Encoding.UTF8.GetBytes(Echo)), new ScriptCallCoalescer(), redis.Connection.GetDatabase());
     }
 
     [Fact]
     public async Task Calls_that_wait_together_go_as_one_batch_and_each_gets_its_own_answer_or_error()
     {
-        await using var redis = await fixture.ConnectAsync();
-        var sha = await LoadAsync(redis);
-        var coalescer = new ScriptCallCoalescer();
-        var db = redis.Connection.GetDatabase();
+        var (redis, sha, coalescer, db) = await StartAsync();
+        await using var connection = redis;
 
         var calls = Enumerable.Range(0, 10).Select(i => coalescer.Enqueue(sha, [], [i == 4 ? "fail" : "answer " + i])).ToArray();
         coalescer.Write(db);
@@ -46,10 +46,8 @@ public class ScriptCallCoalescerTests(RedisFixture fixture)
     [Fact]
     public async Task A_full_batch_leaves_the_rest_for_the_next_one_and_a_lone_call_goes_alone()
     {
-        await using var redis = await fixture.ConnectAsync();
-        var sha = await LoadAsync(redis);
-        var coalescer = new ScriptCallCoalescer();
-        var db = redis.Connection.GetDatabase();
+        var (redis, sha, coalescer, db) = await StartAsync();
+        await using var connection = redis;
 
         var calls = Enumerable.Range(0, ScriptCallCoalescer.MaxBatch + 3).Select(i => coalescer.Enqueue(sha, [], ["n" + i])).ToArray();
         coalescer.Write(db);
@@ -63,10 +61,8 @@ public class ScriptCallCoalescerTests(RedisFixture fixture)
     [Fact]
     public async Task A_caller_writes_a_few_batches_for_others_and_the_thread_pool_writes_the_rest()
     {
-        await using var redis = await fixture.ConnectAsync();
-        var sha = await LoadAsync(redis);
-        var coalescer = new ScriptCallCoalescer();
-        var db = redis.Connection.GetDatabase();
+        var (redis, sha, coalescer, db) = await StartAsync();
+        await using var connection = redis;
 
         var total = ScriptCallCoalescer.MaxBatch * (ScriptCallCoalescer.MaxRounds + 2);
         var calls = Enumerable.Range(0, total).Select(i => coalescer.Enqueue(sha, [], ["n" + i])).ToArray();
@@ -80,10 +76,8 @@ public class ScriptCallCoalescerTests(RedisFixture fixture)
     [Fact]
     public async Task Sixty_four_concurrent_callers_each_get_their_own_answer()
     {
-        await using var redis = await fixture.ConnectAsync();
-        var sha = await LoadAsync(redis);
-        var coalescer = new ScriptCallCoalescer();
-        var db = redis.Connection.GetDatabase();
+        var (redis, sha, coalescer, db) = await StartAsync();
+        await using var connection = redis;
 
         var callers = Enumerable.Range(0, 64).Select(c => Task.Run(async () =>
         {
