@@ -50,12 +50,11 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         var charges = set.Charges;
         var names = CounterKeys(set);
         var counterKeys = names.Keys;
-        var leaseKey = LeaseKey(reservation.Id);
         var clock = _redis.Clock;
         var keys = new RedisKey[charges.Length + 2];
         var args = new RedisValue[charges.Length * 3 + 5];
         keys[0] = _held;
-        keys[1] = leaseKey;
+        keys[1] = LeaseKey(reservation.Id);
         args[0] = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
         args[1] = LeaseExtraMs;
         // The server's now must lie in every charged calendar window: after the latest start, before the earliest end.
@@ -90,7 +89,6 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         _redis.ObserveServerTime(before, (long)result[1], after);
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 2];
-        reservation.StoreState = leaseKey;   // the settlement of this object needs not build the name again
         return CounterReserveResult.Reserved();
     }
 
@@ -107,7 +105,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         var keys = new RedisKey[charges.Length + 4];
         var args = new RedisValue[charges.Length * 2 + 1];
         keys[0] = _held;
-        keys[1] = reservation.StoreState as string ?? LeaseKey(reservation.Id);
+        keys[1] = LeaseKey(reservation.Id);
         keys[2] = _previousLeases;
         keys[3] = PreviousLeaseKey(reservation.Id);
         args[0] = (long)_redis.Options.SettlementMemory.TotalMilliseconds;

@@ -28,7 +28,7 @@ internal sealed class RedisScripts
             """;
         Reserve = now + "\n" + ReserveBody;
         ReserveScript = new RedisScript(Reserve);
-        Reclaim = LeaseAmounts + "\n" + now + "\n" + ReclaimBody;
+        Reclaim = LeaseFunctions + "\n" + now + "\n" + ReclaimBody;
         Time = now + "\nreturn now";
     }
 
@@ -50,12 +50,14 @@ internal sealed class RedisScripts
     public string Reclaim { get; }
 
     /// <summary>
-    /// A Lua function that reads a lease (what <see cref="ReserveBody"/> writes) into a table of counter key → amount
-    /// held, adding up a counter that appears twice. A lease is a string of entries
-    /// <c>&lt;key's length in bytes&gt; &lt;amount&gt; &lt;key&gt;</c> with nothing between them: the length prefix lets a key
-    /// hold any byte, a space or a newline included.
+    /// The Lua functions the settle and reclaim scripts share. <c>leaseAmounts</c> reads a lease (what
+    /// <see cref="ReserveBody"/> stores) into a table of counter key → amount held, adding up a counter that appears
+    /// twice; a lease is a string of entries <c>&lt;key's length in bytes&gt; &lt;amount&gt; &lt;key&gt;</c> with nothing
+    /// between them, so the length prefix lets a key hold any byte, a space or a newline included.
+    /// <c>previousLeaseAmounts</c> reads the same from a lease of the previous layout (a hash of counter key → amount).
+    /// <c>giveBack</c> returns amounts held to their counters, skipping a counter that is gone (it expired with its window).
     /// </summary>
-    private const string LeaseAmounts = """
+    private const string LeaseFunctions = """
         local function leaseAmounts(lease)
           local amounts, pos = {}, 1
           while pos <= #lease do
@@ -67,6 +69,16 @@ internal sealed class RedisScripts
           end
           return amounts
         end
+        local function previousLeaseAmounts(leaseKey)
+          local fields, amounts = redis.call('HGETALL', leaseKey), {}
+          for j = 1, #fields, 2 do amounts[fields[j]] = tonumber(fields[j + 1]) end
+          return amounts
+        end
+        local function giveBack(amounts)
+          for key, amount in pairs(amounts) do
+            if amount ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
+          end
+        end
         """;
 
     /// <summary>
@@ -74,7 +86,7 @@ internal sealed class RedisScripts
     /// the earliest end (ms) of the charged calendar windows (both 0 when none is charged), then per counter: amount,
     /// limit, expire-at (s: positive for a window whose end moves — a conversation or a run — set on every call;
     /// negative for a calendar window's fixed end, set only when the key is created, since it never changes); last, the
-    /// lease (see <see cref="LeaseAmounts"/>), which the client writes: building it in Lua took ~4 µs of a ~28 µs script.
+    /// lease (see <see cref="LeaseFunctions"/>), which the client writes: building it in Lua took ~4 µs of a ~28 µs script.
     /// Returns {1, now, values…}, {0, failedIndex, current, now}, or {2, now} when the server's time is outside a
     /// charged window (the caller's clock disagrees with the server's: nothing is changed).
     /// </summary>
@@ -139,7 +151,7 @@ internal sealed class RedisScripts
     /// upgrade: a settlement that finds no lease under the new key takes the old hash instead (a reservation made
     /// before the upgrade, settled or replayed after it), and both versions read <c>s:&lt;id&gt;</c> = <c>1</c> as settled.
     /// </remarks>
-    public const string Settle = LeaseAmounts + """
+    public const string Settle = LeaseFunctions + """
 
         local values = {}
         local n = #KEYS - 4
@@ -157,9 +169,9 @@ internal sealed class RedisScripts
         if held then
           reserved = leaseAmounts(held)
         else
-          local lease = redis.call('HGETALL', KEYS[4])
-          if #lease > 0 then
-            for j = 1, #lease, 2 do reserved[lease[j]] = tonumber(lease[j + 1]) end
+          local previous = previousLeaseAmounts(KEYS[4])
+          if next(previous) then
+            reserved = previous
             redis.call('DEL', KEYS[4])
             redis.call('ZREM', KEYS[3], KEYS[4])
           end
@@ -187,9 +199,7 @@ internal sealed class RedisScripts
           local read = redis.call('MGET', unpack(keys))
           for j, i in ipairs(unchanged) do values[i] = tonumber(read[j] or '0') end
         end
-        for key, amount in pairs(reserved) do
-          if amount ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
-        end
+        giveBack(reserved)
         return values
         """;
 
@@ -203,9 +213,7 @@ internal sealed class RedisScripts
         for _, leaseKey in ipairs(expired) do
           local held = redis.call('GET', leaseKey)
           if held and held ~= '1' then
-            for key, amount in pairs(leaseAmounts(held)) do
-              if amount ~= 0 and redis.call('EXISTS', key) == 1 then redis.call('DECRBY', key, amount) end
-            end
+            giveBack(leaseAmounts(held))
             redis.call('DEL', leaseKey)
           end
           redis.call('ZREM', KEYS[1], leaseKey)
@@ -214,10 +222,7 @@ internal sealed class RedisScripts
         if count < batch then
           local previous = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, batch - count)
           for _, leaseKey in ipairs(previous) do
-            local lease = redis.call('HGETALL', leaseKey)
-            for j = 1, #lease, 2 do
-              if redis.call('EXISTS', lease[j]) == 1 then redis.call('DECRBY', lease[j], lease[j + 1]) end
-            end
+            giveBack(previousLeaseAmounts(leaseKey))
             redis.call('DEL', leaseKey)
             redis.call('ZREM', KEYS[2], leaseKey)
           end

@@ -50,13 +50,12 @@ internal sealed class ScriptCallCoalescer
             if (!_waiting.IsEmpty) Write(database);
             return task;
         }
-        var pending = new PendingCall(sha1, keys, values);
-        _waiting.Enqueue(pending);
+        var queued = Enqueue(sha1, keys, values);
         Write(database);
-        return pending.Task;
+        return queued;
     }
 
-    /// <summary>Queues a call without writing it (tests: to fill a batch deterministically before <see cref="Write"/>).</summary>
+    /// <summary>Queues a call without writing it (<see cref="EvaluateAsync"/> writes next; tests fill a batch before <see cref="Write"/>).</summary>
     internal Task<RedisResult> Enqueue(byte[] sha1, RedisKey[] keys, RedisValue[] values)
     {
         var pending = new PendingCall(sha1, keys, values);
@@ -99,20 +98,19 @@ internal sealed class ScriptCallCoalescer
             var count = 0;
             try
             {
-                if (!_waiting.TryDequeue(out var first)) continue;
-                if (!_waiting.TryDequeue(out var second))
-                {
-                    Issue(database, first);
-                    continue;
-                }
-                var batch = database.CreateBatch();
-                _batch[count++] = first;
-                _batch[count++] = second;
                 while (count < MaxBatch && _waiting.TryDequeue(out var next)) _batch[count++] = next;
-                for (var i = 0; i < count; i++) Issue(batch, _batch[i]);
-                batch.Execute();
-                Interlocked.Increment(ref _batches);
-                Interlocked.Add(ref _batchedCalls, count);
+                if (count == 1)
+                {
+                    Issue(database, _batch[0]);
+                }
+                else if (count > 1)
+                {
+                    var batch = database.CreateBatch();
+                    for (var i = 0; i < count; i++) Issue(batch, _batch[i]);
+                    batch.Execute();
+                    Interlocked.Increment(ref _batches);
+                    Interlocked.Add(ref _batchedCalls, count);
+                }
             }
             catch (Exception ex)
             {
