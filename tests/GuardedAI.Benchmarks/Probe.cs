@@ -18,7 +18,7 @@ internal static class Probe
         var set = Charges.SetFor(policy, ReservationContext.Empty, now);
         var settled = new CounterReservation("settled", Charges.For(policy, null, amounts, ReservationContext.Empty, now), now);
         Time("clock", () => parts.Time.GetUtcNow());
-        Time("id", () => ReservationIds.Next(now));
+        Time("id", () => ReservationIds.Next(now).ToString());
         Time("charges (shared set)", () => Charges.SetFor(policy, ReservationContext.Empty, now));
         Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
         Time("store reserve+settle", () =>

@@ -7,18 +7,18 @@ public class HotPathTests
     public void Reservation_ids_are_uuid_v7_text_ordered_by_time_and_unique_across_threads()
     {
         var at = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
-        var id = ReservationIds.Next(at);
+        var id = ReservationIds.Next(at).ToString();
         Assert.Matches("^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$", id);
         var guid = Guid.ParseExact(id, "N");
         Assert.Equal(guid.ToString("N"), id); // every digit is the GUID's own
         Assert.Equal(7, guid.Version);
         Assert.Equal(Guid.CreateVersion7(at).ToString("N")[..12], id[..12]); // the same 48-bit millisecond prefix
-        Assert.True(string.CompareOrdinal(id, ReservationIds.Next(at.AddMilliseconds(1))) < 0);
+        Assert.True(string.CompareOrdinal(id, ReservationIds.Next(at.AddMilliseconds(1)).ToString()) < 0);
 
         var ids = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.For(0, 8, _ =>
         {
-            for (var i = 0; i < 20_000; i++) ids.Add(ReservationIds.Next(at));
+            for (var i = 0; i < 20_000; i++) ids.Add(ReservationIds.Next(at).ToString());
         });
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
     }
@@ -94,7 +94,7 @@ public class HotPathTests
         var ledger = new InMemoryUsageLedger(capacity: 2);
         await ledger.AppendAsync(new UsageRecord { Id = id, Budget = "b", Timestamp = DateTimeOffset.UnixEpoch, Status = UsageStatus.Success });
         Assert.Equal(id, Assert.Single(ledger.Snapshot()).Id);
-        Assert.Equal(id.Length == 32 && id == id.ToLowerInvariant() && !id.Contains('g'), LedgerSlot.TryPackId(id, out _, out _));
+        Assert.Equal(id.Length == 32 && id == id.ToLowerInvariant() && !id.Contains('g'), ReservationId.TryParse(id, out _));
     }
 
     [Fact]
@@ -105,10 +105,10 @@ public class HotPathTests
         {
             var high = (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
             var low = (ulong)random.NextInt64() ^ ((ulong)random.Next(2) << 63);
-            var id = LedgerSlot.UnpackId(high, low);
-            Assert.True(LedgerSlot.TryPackId(id, out var packedHigh, out var packedLow), id);
-            Assert.Equal((high, low), (packedHigh, packedLow));
-            Assert.Equal(ulong.Parse(id.AsSpan(0, 16), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture), packedHigh);
+            var id = new ReservationId(high, low).ToString();
+            Assert.True(ReservationId.TryParse(id, out var packed), id);
+            Assert.Equal(new ReservationId(high, low), packed);
+            Assert.Equal(ulong.Parse(id.AsSpan(0, 16), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture), packed.High);
         }
         // Each character next to a hex range is refused, wherever it stands.
         foreach (var outside in "/:`gAF -")
@@ -117,8 +117,8 @@ public class HotPathTests
             {
                 var id = "0123456789abcdef0123456789abcdef".ToCharArray();
                 id[at] = outside;
-                Assert.False(LedgerSlot.TryPackId(new string(id), out var h, out var l));
-                Assert.Equal((0UL, 0UL), (h, l));
+                Assert.False(ReservationId.TryParse(new string(id), out var packed));
+                Assert.Equal(default, packed);
             }
         }
     }

@@ -47,7 +47,7 @@ internal static class GuardedCall
         }
         if (result is Microsoft.Extensions.AI.ChatResponse response) lease.ResponseModel = response.ModelId;
         var (usage, reported) = reconcile(state, result);
-        await lease.CommitAsync(usage, reported).ConfigureAwait(false);
+        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null)).ConfigureAwait(false);
         return result;
     }
 

@@ -1,3 +1,5 @@
+using GuardedAI.Engine;
+
 namespace GuardedAI;
 
 /// <summary>
@@ -18,12 +20,15 @@ namespace GuardedAI;
 public sealed class BudgetLease : IAsyncDisposable
 {
     private readonly ILeaseSettlement? _settlement;
+    private readonly ReservationId _key;
+    private string? _id;
     private int _settled;
 
-    private BudgetLease(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
+    private BudgetLease(ReservationId key, string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
         BudgetDenial? denial, ILeaseSettlement? settlement, DateTimeOffset expiresAt)
     {
-        Id = id;
+        _key = key;
+        _id = id;
         Policy = policy;
         Estimate = estimate;
         Context = context;
@@ -34,13 +39,13 @@ public sealed class BudgetLease : IAsyncDisposable
         if (denial is not null) _settled = 1;
     }
 
-    internal static BudgetLease Acquired(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
+    internal static BudgetLease Acquired(ReservationId key, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset startedAt, DateTimeOffset expiresAt, ILeaseSettlement settlement) =>
-        new(id, policy, estimate, context, startedAt, null, settlement, expiresAt);
+        new(key, null, policy, estimate, context, startedAt, null, settlement, expiresAt);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>
-        new(id, policy, estimate, context, decidedAt, denial, null, decidedAt);
+        new(default, id, policy, estimate, context, decidedAt, denial, null, decidedAt);
 
     /// <summary>Whether the budget was reserved and the call may go ahead.</summary>
     public bool IsAcquired => Denial is null;
@@ -52,7 +57,10 @@ public sealed class BudgetLease : IAsyncDisposable
     public TimeSpan? RetryAfter => Denial?.RetryAfter;
 
     /// <summary>A unique id, also the id of the call's usage record.</summary>
-    public string Id { get; }
+    public string Id => _id ??= _key.ToString();
+
+    /// <summary>The id as the engine made it (an acquired lease's); the text is written only when <see cref="Id"/> is read.</summary>
+    internal ReservationId Key => _key;
 
     /// <summary>The budget the call was checked against.</summary>
     public BudgetPolicy Policy { get; }
@@ -116,21 +124,28 @@ public sealed class BudgetLease : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (_settlement is null || !TryClaim()) return;
-        await _settlement.SettleAsync(this, LeaseOutcome.Abandoned(Estimate)).ConfigureAwait(false);
+        await _settlement.SettleAsync(this, LeaseOutcome.Abandoned(Estimate), wantRecord: false).ConfigureAwait(false);
     }
 
-    /// <summary>Settles unless something already did (the middleware's idle watchdog races the stream's own end); null then.</summary>
-    internal async ValueTask<UsageRecord?> TrySettleAsync(LeaseOutcome outcome)
+    /// <summary>Settles unless something already did (the middleware's idle watchdog races the stream's own end).</summary>
+    internal async ValueTask TrySettleAsync(LeaseOutcome outcome)
     {
-        if (_settlement is null || !TryClaim()) return null;
-        return await _settlement.SettleAsync(this, outcome).ConfigureAwait(false);
+        if (_settlement is null || !TryClaim()) return;
+        await _settlement.SettleAsync(this, outcome, wantRecord: false).ConfigureAwait(false);
     }
 
-    private ValueTask<UsageRecord> Settle(LeaseOutcome outcome)
+    /// <summary>Settles as <see cref="CommitAsync"/> and the others do, for a caller that never reads the record (the
+    /// guards): with the default in-memory ledger, no record object is made.</summary>
+    /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
+    internal ValueTask<UsageRecord?> SettleWithoutRecordAsync(LeaseOutcome outcome) => Claim().SettleAsync(this, outcome, wantRecord: false);
+
+    private ValueTask<UsageRecord> Settle(LeaseOutcome outcome) => Claim().SettleAsync(this, outcome, wantRecord: true)!;
+
+    private ILeaseSettlement Claim()
     {
         if (_settlement is null) throw new InvalidOperationException($"Lease {Id} was denied ({Denial!.Kind}); there is nothing to settle.");
         if (!TryClaim()) throw new InvalidOperationException($"Lease {Id} is already settled; a lease settles exactly once.");
-        return _settlement.SettleAsync(this, outcome);
+        return _settlement;
     }
 
     private bool TryClaim() => Interlocked.Exchange(ref _settled, 1) == 0;
@@ -157,5 +172,6 @@ internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usag
 /// <summary>Settles an acquired lease: the engine-side half a <see cref="BudgetLease"/> calls once.</summary>
 internal interface ILeaseSettlement
 {
-    ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome);
+    /// <summary>Settles; the usage record comes back only when <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
+    ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord);
 }

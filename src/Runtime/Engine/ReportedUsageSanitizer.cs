@@ -119,11 +119,11 @@ internal readonly record struct SettledUsage(TokenUsage Usage, decimal CostUsd, 
     /// <summary>Publishes one <see cref="AlertLevel.UsageAnomaly"/> alert for the call's corrected report, at most once an hour
     /// per budget and kind of anomaly. A call whose provider merely reported more than was reserved is the threshold
     /// monitor's <see cref="AlertLevel.ProviderOverReport"/>, not repeated here; an overrun GuardedAI counted itself is.</summary>
-    public void Alert(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)
+    public void Alert(AlertDispatcher alerts, in UsageValues record, DateTimeOffset now)
     {
         // The lambdas below capture the record: kept in their own method, so a sound report (nearly every call) does not
-        // allocate their closure on entry.
-        if (Anomalies.Count > 0) AlertAnomalies(alerts, record, now);
+        // allocate their closure, nor a record object, on entry.
+        if (Anomalies.Count > 0) AlertAnomalies(alerts, record.ToRecord(), now);
     }
 
     private void AlertAnomalies(AlertDispatcher alerts, UsageRecord record, DateTimeOffset now)

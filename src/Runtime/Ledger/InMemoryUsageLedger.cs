@@ -12,9 +12,10 @@ namespace GuardedAI;
 /// <remarks>
 /// Appending takes no lock shared between callers: each record takes the next slot of a ring with one atomic increment,
 /// and its values are copied into that slot (see <see cref="LedgerSlot"/>) under the slot's own lock. The slots are
-/// made once and reused, so the record the engine built dies young: keeping the record object itself made every call's
-/// record survive into the oldest generation, and the garbage collector's copying of them cost ~0.65 µs a call
-/// (docs/benchmarks.md, fifth round). <see cref="Snapshot"/> and <see cref="QueryAsync"/> build records
+/// made once and reused, so no record outlives its call: keeping the record object itself made every call's record
+/// survive into the oldest generation, and the garbage collector's copying of them cost ~0.65 µs a call
+/// (docs/benchmarks.md, fifth round). The engine's settlement hands its values over without making a record at all
+/// when nobody asked for one (the guards). <see cref="Snapshot"/> and <see cref="QueryAsync"/> build records
 /// equal to the ones appended (the same values; the same tags dictionary), not the same instances.
 /// </remarks>
 public sealed class InMemoryUsageLedger : IUsageLedger
@@ -49,11 +50,17 @@ public sealed class InMemoryUsageLedger : IUsageLedger
     public ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
+        Append(UsageValues.Of(record));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Appends a record's values without a record object: the engine's settlement, when nobody asked for the record.</summary>
+    internal void Append(in UsageValues values)
+    {
         var sequence = Interlocked.Increment(ref _appended) - 1;
         var slot = sequence % Capacity;
         var chunk = Volatile.Read(ref _chunks[slot / ChunkSize]) ?? CreateChunk(slot / ChunkSize);
-        chunk[slot % ChunkSize].Write(record, sequence);
-        return ValueTask.CompletedTask;
+        chunk[slot % ChunkSize].Write(values, sequence);
     }
 
     /// <inheritdoc/>

@@ -27,6 +27,8 @@ public class CounterReservation
     private UsageAmounts _actual;
     private InlineValues _values;
     private readonly long[]? _moreValues;
+    private readonly ReservationId _key;
+    private string? _id;
 
     /// <summary>A reservation of explicit <paramref name="charges"/> (each with its amount), e.g. for a store's own tests
     /// or tools; the actual amounts are the reserved ones until <see cref="SetActualAmounts"/> changes them.</summary>
@@ -41,9 +43,16 @@ public class CounterReservation
     }
 
     internal CounterReservation(string id, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
+        : this(default(ReservationId), set, reserved, expiresAt)
     {
         ArgumentNullException.ThrowIfNull(id);
-        Id = id;
+        _id = id;
+    }
+
+    /// <summary>A reservation whose id is the engine's own, written as text only when something reads <see cref="Id"/>.</summary>
+    internal CounterReservation(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
+    {
+        _key = key;
         _set = set;
         _reserved = reserved;
         _actual = reserved;
@@ -52,7 +61,7 @@ public class CounterReservation
     }
 
     /// <summary>A unique id, also the id of the call's usage record.</summary>
-    public string Id { get; }
+    public string Id => _id ??= _key.ToString();
 
     /// <summary>When an unsettled reservation is returned to the budget by <see cref="IBudgetCounterStore.ReclaimExpiredAsync"/>.</summary>
     public DateTimeOffset ExpiresAt { get; }

@@ -13,6 +13,10 @@ internal static class CallTracing
 {
     public static readonly ActivitySource Source = new(GuardedAITelemetry.ActivitySourceName, typeof(CallTracing).Assembly.GetName().Version?.ToString());
 
+    /// <summary>The span of a call whose id is the engine's own: its text is written only when somebody listens.</summary>
+    public static Activity? Start(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt, GuardedAI.Engine.ReservationId leaseKey) =>
+        Source.HasListeners() ? Start(policy, estimate, context, startedAt, leaseKey.ToString()) : null;
+
     public static Activity? Start(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt, string leaseId)
     {
         if (!Source.HasListeners()) return null;
@@ -40,7 +44,7 @@ internal static class CallTracing
         activity.SetEndTime(at.UtcDateTime);
     }
 
-    public static void Settled(Activity? activity, UsageRecord record, string? responseModel, string? errorType, string operation, DateTimeOffset at)
+    public static void Settled(Activity? activity, in UsageValues record, string? responseModel, string? errorType, string operation, DateTimeOffset at)
     {
         if (activity is null) return;
         activity.SetTag("gen_ai.operation.name", operation);

@@ -75,7 +75,7 @@ internal sealed class GuardedAIMetrics : IDisposable
         }
     }
 
-    public void Settled(BudgetLease lease, UsageRecord record, string? responseModel, string? errorType, string operation)
+    public void Settled(BudgetLease lease, in UsageValues record, string? responseModel, string? errorType, string operation)
     {
         var model = lease.Estimate.Model;
         var provider = lease.Context.Provider;

@@ -7,8 +7,8 @@ internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
 {
     private readonly Settler _settler;
 
-    public HeldReservation(Settler settler, string id, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
-        : base(id, set, reserved, expiresAt)
+    public HeldReservation(Settler settler, ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
+        : base(key, set, reserved, expiresAt)
     {
         _settler = settler;
         TenantPolicy = tenantPolicy;
@@ -33,12 +33,13 @@ internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
     /// <summary>What the scopes in shadow would have denied the call for; null when none would (see <see cref="ShadowReserver"/>).</summary>
     public BudgetDenial[]? WouldBeDenied { get; set; }
 
-    /// <summary>The record with the shadow denials written on it.</summary>
-    public UsageRecord Annotate(UsageRecord record) => WouldBeDenied is not { } denials ? record : record with
+    /// <summary>Writes the shadow denials on the record's values.</summary>
+    public void Annotate(ref UsageValues record)
     {
-        WouldBeDeniedBy = string.Join(",", denials.Select(d => d.Scope).Distinct()),
-        WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason)),
-    };
+        if (WouldBeDenied is not { } denials) return;
+        record.WouldBeDeniedBy = string.Join(",", denials.Select(d => d.Scope).Distinct());
+        record.WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason));
+    }
 
-    public ValueTask<UsageRecord> SettleAsync(BudgetLease lease, LeaseOutcome outcome) => _settler.SettleAsync(lease, this, outcome);
+    public ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord) => _settler.SettleAsync(lease, this, outcome, wantRecord);
 }

@@ -1,8 +1,8 @@
 namespace GuardedAI.Engine;
 
 /// <summary>
-/// Reservation and record ids: UUID version 7 (48-bit Unix milliseconds, then random bits) written as 32 lowercase hex
-/// digits, the same form <c>Guid.CreateVersion7(now).ToString("N")</c> gives, so ids sort by time in every ledger.
+/// Reservation and record ids: UUID version 7 (48-bit Unix milliseconds, then random bits) written (when read) as 32
+/// lowercase hex digits, the same form <c>Guid.CreateVersion7(now).ToString("N")</c> gives, so ids sort by time in every ledger.
 /// Each thread draws its random bits from its own generator, seeded from the system's cryptographic generator (through
 /// <see cref="Guid.NewGuid"/>, which asks the OS directly and loads no cryptography library at start-up), instead of
 /// asking the operating system for fresh bytes on every call; ids stay unique (74 random bits per id, streams seeded
@@ -13,7 +13,7 @@ internal static class ReservationIds
     [ThreadStatic] private static ulong t_s0;
     [ThreadStatic] private static ulong t_s1;
 
-    public static string Next(DateTimeOffset now)
+    public static ReservationId Next(DateTimeOffset now)
     {
         var millis = (ulong)now.ToUnixTimeMilliseconds() & 0xFFFF_FFFF_FFFF;
         var random = NextRandom();
@@ -21,11 +21,7 @@ internal static class ReservationIds
         // time_hi…lo (48) | version 7 (4) | rand_a (12) — then variant 10 (2) | rand_b (62).
         var high = (millis << 16) | 0x7000 | (random & 0x0FFF);
         var low = (more & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-        // Big-endian bytes, then the runtime's vectorised hex writer: the same 32 digits as writing each nibble.
-        Span<byte> bytes = stackalloc byte[16];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, high);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], low);
-        return Convert.ToHexStringLower(bytes);
+        return new ReservationId(high, low);
     }
 
     /// <summary>xoroshiro128++ on this thread's state.</summary>

@@ -19,25 +19,25 @@ internal sealed class Reserver
         // Host pressure (optional): a single field read, or a wait for a throttle slot, before anything is counted.
         var pressure = _parts.HostPressure is { } host ? await host.AdmitAsync(policy.Name, cancellationToken).ConfigureAwait(false) : null;
         var now = _parts.Time.GetUtcNow();
-        var id = ReservationIds.Next(now);
+        var key = ReservationIds.Next(now);
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
         policy = _parts.Policies.Live(policy);
         if (pressure is null && ShadowReserver.Applies(policy, tenantPolicy))
-            return await _parts.Shadow.TryReserveAsync(policy, tenantPolicy, estimate, context, id, now, cancellationToken).ConfigureAwait(false);
+            return await _parts.Shadow.TryReserveAsync(policy, tenantPolicy, estimate, context, key, now, cancellationToken).ConfigureAwait(false);
 
         var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
-        if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
+        if (denial is not null) return Deny(denial, key, policy, estimate, context, now);
 
         // Degradation: past the warning threshold, a throttled budget waits for its turn first.
         if (policy.Degradation.ThrottleInterval is { } interval && _parts.Thresholds.Levels.HighestPercent(policy, now) >= policy.Thresholds.WarnAtPercent)
         {
             denial = await _parts.Throttles.WaitAsync(policy, interval, cancellationToken).ConfigureAwait(false);
-            if (denial is not null) return Deny(denial, id, policy, estimate, context, _parts.Time.GetUtcNow());
+            if (denial is not null) return Deny(denial, key, policy, estimate, context, _parts.Time.GetUtcNow());
             now = _parts.Time.GetUtcNow();
         }
 
         var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
-        if (denial is not null) return Deny(denial, id, policy, estimate, context, now);
+        if (denial is not null) return Deny(denial, key, policy, estimate, context, now);
 
         HeldReservation held;
         CounterReserveResult result;
@@ -48,7 +48,7 @@ internal sealed class Reserver
             while (true)
             {
                 var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
-                held = new HeldReservation(_parts.Settler, id, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
+                held = new HeldReservation(_parts.Settler, key, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
                 if (_parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
                 else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
@@ -78,13 +78,13 @@ internal sealed class Reserver
                 denial = Denials.WindowLimit(failed, result.FailedCurrent, estimate, now,
                     PolicyOf(result.FailedIndex, policy, tenantPolicy, context).GetLimit(failed.Key.Dimension, failed.Key.Window));
             }
-            return Deny(denial, id, policy, estimate, context, now);
+            return Deny(denial, key, policy, estimate, context, now);
         }
 
         held.Breakers = breakers;
-        held.Activity = CallTracing.Start(policy, estimate, context, now, id);
+        held.Activity = CallTracing.Start(policy, estimate, context, now, key);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(id, policy, estimate, context, now, held.ExpiresAt, held);
+        return BudgetLease.Acquired(key, policy, estimate, context, now, held.ExpiresAt, held);
     }
 
     /// <summary>A denial found before any counter is touched (e.g. a prompt too large to count).</summary>
@@ -92,6 +92,12 @@ internal sealed class Reserver
     {
         var now = _parts.Time.GetUtcNow();
         return Deny(denial, ReservationIds.Next(now), policy, estimate, context, now);
+    }
+
+    /// <summary>A denial of a call whose id the engine made: its text is written now, for the record and the span.</summary>
+    internal BudgetLease Deny(BudgetDenial denial, ReservationId key, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)
+    {
+        return Deny(denial, key.ToString(), policy, estimate, context, now);
     }
 
     internal BudgetLease Deny(BudgetDenial denial, string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset now)

@@ -16,7 +16,9 @@ internal sealed class Settler
         _price = parts.Pricing.Cost; // one delegate, not one per settlement
     }
 
-    public async ValueTask<UsageRecord> SettleAsync(BudgetLease lease, HeldReservation held, LeaseOutcome outcome)
+    /// <summary>Settles <paramref name="lease"/>. The usage record is made only when <paramref name="wantRecord"/> or
+    /// something on the way needs the object (a ledger other than the in-memory one, an anomaly alert); null otherwise.</summary>
+    public async ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, HeldReservation held, LeaseOutcome outcome, bool wantRecord)
     {
         NotifyBreakers(lease, held, outcome);
         var now = _parts.Time.GetUtcNow();
@@ -27,9 +29,9 @@ internal sealed class Settler
         var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
         var reported = settled.Reported;
 
-        var record = new UsageRecord
+        var values = new UsageValues
         {
-            Id = lease.Id,
+            Key = lease.Key,
             Timestamp = lease.StartedAt,
             Budget = lease.Policy.Name,
             Tenant = lease.Context.Tenant,
@@ -62,10 +64,12 @@ internal sealed class Settler
             ReportedReasoningTokens = reported?.ReasoningTokens,
             Anomalies = settled.Describe(),
         };
-        record = held.Annotate(record);
-        settled.Alert(_parts.Alerts, record, now);
-        var ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
-        RecordTelemetry(lease, held, outcome, record, now);
+        held.Annotate(ref values);
+        settled.Alert(_parts.Alerts, values, now);
+        // The in-memory ledger takes the values as they are; any other ledger is given a record.
+        var record = wantRecord || _parts.Recorder.Ledger is not InMemoryUsageLedger ? values.ToRecord() : null;
+        var ledgerError = record is null ? _parts.Recorder.AppendSettled(values) : await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+        RecordTelemetry(lease, held, outcome, values, now);
 
         held.SetActual(actual);
         try
@@ -89,7 +93,7 @@ internal sealed class Settler
         var tenantPolicy = held.TenantPolicy;
         // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
         _parts.Thresholds.Evaluate(held, lease.Policy, tenantPolicy, held.Companion, now);
-        _parts.Thresholds.Observe(lease, record, tenantPolicy, now);
+        _parts.Thresholds.Observe(lease, values, tenantPolicy, now);
         return record;
     }
 
@@ -102,7 +106,7 @@ internal sealed class Settler
         var now = _parts.Time.GetUtcNow();
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
         var charges = Charges.For(policy, tenantPolicy, UsageAmounts.Of(UsageKind.ToolCall, 0, 0, costUsd), context, now);
-        var reservation = new CounterReservation(ReservationIds.Next(now), charges, now);
+        var reservation = new CounterReservation(ReservationIds.Next(now).ToString(), charges, now);
         var record = new UsageRecord
         {
             Id = reservation.Id,
@@ -129,7 +133,7 @@ internal sealed class Settler
     }
 
     /// <summary>Metrics and the call's span: the settlement happened, whatever the store says next.</summary>
-    private void RecordTelemetry(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, UsageRecord record, DateTimeOffset now)
+    private void RecordTelemetry(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, in UsageValues record, DateTimeOffset now)
     {
         var errorType = outcome.Status switch
         {

@@ -24,7 +24,7 @@ internal sealed class ShadowReserver
         policy.HasShadow || tenantPolicy?.Mode == EnforcementMode.Shadow;
 
     public async ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageEstimate estimate, ReservationContext context,
-        string id, DateTimeOffset now, CancellationToken cancellationToken)
+        ReservationId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var scopes = Scopes(policy, tenantPolicy);
         var findings = new List<BudgetDenial>(1);
@@ -119,7 +119,7 @@ internal sealed class ShadowReserver
         }
     }
 
-    private BudgetLease Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, string id,
+    private BudgetLease Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, ReservationId id,
         DateTimeOffset now, DateTimeOffset expiresAt, Scope[] scopes, HeldReservation held,
         List<(CircuitBreaker Breaker, bool IsProbe)> entered, List<BudgetDenial> findings)
     {

@@ -76,7 +76,7 @@ internal sealed class ThresholdMonitor
     }
 
     /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>
-    public void Observe(BudgetLease lease, UsageRecord record, BudgetPolicy? tenantPolicy, DateTimeOffset now)
+    public void Observe(BudgetLease lease, in UsageValues record, BudgetPolicy? tenantPolicy, DateTimeOffset now)
     {
         if (record.UsageReported && (record.InputTokens > lease.Estimate.InputTokens || record.OutputTokens > lease.Estimate.OutputTokens))
         {
@@ -223,7 +223,7 @@ internal sealed class ThresholdMonitor
         }, AlertDedup.Windowed(key, anomaly.HourEnd));
     }
 
-    private void PublishOverReport(BudgetLease lease, UsageRecord record, DateTimeOffset now)
+    private void PublishOverReport(BudgetLease lease, in UsageValues record, DateTimeOffset now)
     {
         var scope = lease.Policy.Name;
         var provider = record.Provider ?? "the provider";
@@ -233,7 +233,7 @@ internal sealed class ThresholdMonitor
         var key = _keys.OverReport(scope, model);
         if (_alerts.IsHeld(key, now)) return;
         _alerts.Publish(new BudgetAlert(AlertLevel.ProviderOverReport, scope, null, null, 0, 0, 0,
-            Invariant($"Budget '{scope}': {provider} reported {record.InputTokens:#,0} input and {record.OutputTokens:#,0} output tokens for call {record.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
+            Invariant($"Budget '{scope}': {provider} reported {record.InputTokens:#,0} input and {record.OutputTokens:#,0} output tokens for call {lease.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
             now)
         {
             Advice = "Check that the provider honours the output cap (MaxOutputTokens) and that the model's tokenizer is the one GuardedAI counts with; repeated over-reports mean the reservations are too small.",

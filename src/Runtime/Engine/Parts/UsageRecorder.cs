@@ -31,6 +31,21 @@ internal sealed class UsageRecorder
         }
     }
 
+    /// <summary>Appends a settled call's values to the in-memory ledger (no record object); a failure is returned as above.</summary>
+    public Exception? AppendSettled(in UsageValues values)
+    {
+        try
+        {
+            ((InMemoryUsageLedger)_ledger).Append(values);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            EngineLog.LedgerAppendFailed(_logger, ex, values.IdText);
+            return ex;
+        }
+    }
+
     /// <summary>Records a denied call. The caller gets its answer at once: a ledger that is slow or down is not awaited.</summary>
     public void RecordDenied(BudgetDenial denial, string id, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset now, string? priceTableVersion = null)
     {

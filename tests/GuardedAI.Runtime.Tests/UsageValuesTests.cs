@@ -1,0 +1,149 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+
+namespace GuardedAI.Tests;
+
+/// <summary>A settled call's record without the record object: <see cref="UsageValues"/>, the in-memory ledger's slots,
+/// and the guards' settlement that never makes the object.</summary>
+public class UsageValuesTests
+{
+    private static BudgetPolicy Policy() => BudgetPolicy.Create("values").ForModel("gpt-4o-mini")
+        .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 1_000_000).Build();
+
+    [Fact]
+    public void Every_property_of_a_usage_record_has_its_field()
+    {
+        var fields = typeof(UsageValues).GetFields(BindingFlags.Public | BindingFlags.Instance).Select(f => f.Name).ToHashSet();
+        var missing = typeof(UsageRecord).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod is not null) // TotalTokens is computed
+            .Select(p => p.Name)
+            .Where(name => !fields.Contains(name))
+            .ToList();
+        Assert.Empty(missing);
+    }
+
+    [Theory]
+    [InlineData("0192d4e0a1b27c3d8e4f5a6b7c8d9e0f")] // the engine's form: kept as its bits
+    [InlineData("invoice-7/line 3")]                 // anything else: kept as it came
+    public void A_record_with_every_value_set_comes_back_equal(string id)
+    {
+        var record = new UsageRecord
+        {
+            Id = id,
+            Timestamp = new DateTimeOffset(2026, 12, 1, 9, 30, 15, TimeSpan.Zero),
+            Budget = "support",
+            Tenant = "acme",
+            ConversationId = "c-1",
+            RunId = "r-1",
+            Kind = UsageKind.Turn,
+            DegradedFrom = "gpt-4o",
+            Provider = "openai",
+            Model = "gpt-4o-mini",
+            InputTokens = 11,
+            OutputTokens = 12,
+            CachedInputTokens = 13,
+            ReasoningTokens = 14,
+            CacheWriteInputTokens = 15,
+            ReportedInputTokens = 16,
+            ReportedOutputTokens = 17,
+            ReportedTotalTokens = 18,
+            ReportedCachedInputTokens = 19,
+            ReportedReasoningTokens = 20,
+            Anomalies = "negative output",
+            ReservedInputTokens = 21,
+            ReservedOutputTokens = 22,
+            ReservedCostUsd = 0.000123m,
+            CostUsd = 0.0000456m,
+            UsageReported = true,
+            Duration = TimeSpan.FromMilliseconds(1234),
+            Status = UsageStatus.Failed,
+            Reason = "HTTP 500",
+            PriceTableVersion = "2025-11-20#3fa9c2d1",
+            WouldBeDeniedBy = "shadow",
+            WouldBeDeniedReason = "over the day",
+            Tags = new Dictionary<string, string> { ["category"] = "billing" },
+        };
+        // Every settable property differs from its default, so a field the copy forgot would show.
+        foreach (var property in typeof(UsageRecord).GetProperties().Where(p => p.SetMethod is not null))
+        {
+            var value = property.GetValue(record);
+            var defaultValue = property.PropertyType.IsValueType && Nullable.GetUnderlyingType(property.PropertyType) is null ? RuntimeHelpers.GetUninitializedObject(property.PropertyType) : null;
+            Assert.False(Equals(value, defaultValue), property.Name);
+        }
+
+        Assert.Equal(record, UsageValues.Of(record).ToRecord());
+        Assert.Equal(ReservationId.TryParse(id, out _), UsageValues.Of(record).Id is null);
+    }
+
+    [Fact]
+    public async Task A_guarded_call_settles_into_the_in_memory_ledger_the_record_CommitAsync_returns_for_the_same_call()
+    {
+        var (engine, clock, _) = TestEngine.Create();
+        var policy = Policy();
+        var context = new ReservationContext { Tenant = "t", Provider = "openai", ConversationId = "conv", Tags = new Dictionary<string, string> { ["k"] = "v" } };
+
+        var quiet = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
+        clock.Advance(TimeSpan.FromMilliseconds(250));
+        Assert.Null(await quiet.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(30, 20), true, null)));
+
+        var loud = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
+        clock.Advance(TimeSpan.FromMilliseconds(250));
+        var returned = await loud.CommitAsync(new TokenUsage(30, 20));
+
+        var kept = engine.Ledger.Snapshot();
+        Assert.Equal(2, kept.Count);
+        Assert.Equal(quiet.Id, kept[0].Id);
+        Assert.Equal(returned, kept[1]);
+        // The two calls differ only in their ids and start times: every other value the settlement wrote is the same.
+        Assert.Equal(returned with { Id = quiet.Id, Timestamp = quiet.StartedAt }, kept[0]);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), kept[0].Duration);
+        Assert.Equal(50, kept[0].TotalTokens);
+        Assert.True(quiet.IsSettled);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await quiet.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, default, false, null)));
+    }
+
+    [Fact]
+    public async Task A_ledger_of_the_users_own_still_gets_a_record_from_a_guarded_call()
+    {
+        var ledger = new ListLedger();
+        var (engine, _, _) = TestEngine.Create(o => o.Ledger = ledger);
+        var lease = await engine.TryReserveAsync(Policy(), TestEngine.Estimate(40, 50));
+
+        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(30, 20), true, null));
+
+        var record = Assert.Single(ledger.Records);
+        Assert.Equal(lease.Id, record.Id);
+        Assert.Equal((30, 20), (record.InputTokens, record.OutputTokens));
+    }
+
+    [Fact]
+    public async Task A_lease_id_is_the_same_text_however_often_and_wherever_it_is_read()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var lease = await engine.TryReserveAsync(Policy(), TestEngine.Estimate(1, 1));
+        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(1, 1), true, null));
+
+        Assert.Matches("^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$", lease.Id);
+        Assert.Same(lease.Id, lease.Id);
+        Assert.Equal(lease.Id, Assert.Single(engine.Ledger.Snapshot()).Id);
+    }
+
+    private sealed class ListLedger : IUsageLedger
+    {
+        public List<UsageRecord> Records { get; } = [];
+
+        public ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
+        {
+            lock (Records) Records.Add(record);
+            return ValueTask.CompletedTask;
+        }
+
+        public async IAsyncEnumerable<UsageRecord> QueryAsync(UsageQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            UsageRecord[] copy;
+            lock (Records) copy = [.. Records];
+            foreach (var record in copy) if (query.Matches(record)) yield return record;
+            await Task.CompletedTask;
+        }
+    }
+}
