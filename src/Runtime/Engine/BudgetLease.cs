@@ -20,14 +20,12 @@ namespace GuardedAI;
 public sealed class BudgetLease : IAsyncDisposable
 {
     private readonly ILeaseSettlement? _settlement;
-    private readonly ReservationId _key;
-    private string? _id;
+    private readonly string? _id;
     private int _settled;
 
-    private BudgetLease(ReservationId key, string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
+    private BudgetLease(string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
         BudgetDenial? denial, ILeaseSettlement? settlement, DateTimeOffset expiresAt)
     {
-        _key = key;
         _id = id;
         Policy = policy;
         Estimate = estimate;
@@ -39,13 +37,13 @@ public sealed class BudgetLease : IAsyncDisposable
         if (denial is not null) _settled = 1;
     }
 
-    internal static BudgetLease Acquired(ReservationId key, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
+    internal static BudgetLease Acquired(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset startedAt, DateTimeOffset expiresAt, ILeaseSettlement settlement) =>
-        new(key, null, policy, estimate, context, startedAt, null, settlement, expiresAt);
+        new(null, policy, estimate, context, startedAt, null, settlement, expiresAt);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>
-        new(default, id, policy, estimate, context, decidedAt, denial, null, decidedAt);
+        new(id, policy, estimate, context, decidedAt, denial, null, decidedAt);
 
     /// <summary>Whether the budget was reserved and the call may go ahead.</summary>
     public bool IsAcquired => Denial is null;
@@ -57,10 +55,11 @@ public sealed class BudgetLease : IAsyncDisposable
     public TimeSpan? RetryAfter => Denial?.RetryAfter;
 
     /// <summary>A unique id, also the id of the call's usage record.</summary>
-    public string Id => _id ??= _key.ToString();
+    /// <remarks>An acquired lease's id is its reservation's: one text, written only when somebody reads it.</remarks>
+    public string Id => _id ?? _settlement!.Id;
 
-    /// <summary>The id as the engine made it (an acquired lease's); the text is written only when <see cref="Id"/> is read.</summary>
-    internal ReservationId Key => _key;
+    /// <summary>The id as the engine made it (an acquired lease's; default for a denied one).</summary>
+    internal ReservationId Key => _settlement?.Key ?? default;
 
     /// <summary>The budget the call was checked against.</summary>
     public BudgetPolicy Policy { get; }
@@ -172,6 +171,12 @@ internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usag
 /// <summary>Settles an acquired lease: the engine-side half a <see cref="BudgetLease"/> calls once.</summary>
 internal interface ILeaseSettlement
 {
+    /// <summary>The reservation's id (see <see cref="CounterReservation.Id"/>).</summary>
+    string Id { get; }
+
+    /// <summary>The id as the engine made it.</summary>
+    ReservationId Key { get; }
+
     /// <summary>Settles; the usage record comes back only when <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
     ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord);
 }

@@ -5,7 +5,7 @@ namespace GuardedAI;
 /// <summary>
 /// The values of one <see cref="UsageRecord"/> without the object: what the engine's settlement works out and what the
 /// in-memory ledger keeps in its reusable slots. A settled call whose ledger is the in-memory one and whose caller
-/// does not ask for the record (the guards) never makes a record object; <see cref="ToRecord"/> makes one when
+/// does not ask for the record (the guards) never makes a record object; <see cref="ToRecord()"/> makes one when
 /// something needs it. The fields are <see cref="UsageRecord"/>'s properties, one for one
 /// (<c>UsageValuesTests</c> checks that none is missing), except the id, which is kept as its 128 bits when it is one
 /// the engine made.
@@ -95,9 +95,12 @@ internal struct UsageValues
     }
 
     /// <summary>A record of these values.</summary>
-    public readonly UsageRecord ToRecord() => new()
+    public readonly UsageRecord ToRecord() => ToRecord(IdText);
+
+    /// <summary>A record of these values under <paramref name="id"/>, the id's text already written (the lease's).</summary>
+    public readonly UsageRecord ToRecord(string id) => new()
     {
-        Id = IdText,
+        Id = id,
         Timestamp = Timestamp,
         Budget = Budget,
         Tenant = Tenant,

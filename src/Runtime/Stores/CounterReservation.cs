@@ -63,6 +63,9 @@ public class CounterReservation
     /// <summary>A unique id, also the id of the call's usage record.</summary>
     public string Id => _id ??= _key.ToString();
 
+    /// <summary>The id as the engine made it; default for a reservation made with an id of text.</summary>
+    internal ReservationId Key => _key;
+
     /// <summary>When an unsettled reservation is returned to the budget by <see cref="IBudgetCounterStore.ReclaimExpiredAsync"/>.</summary>
     public DateTimeOffset ExpiresAt { get; }
 

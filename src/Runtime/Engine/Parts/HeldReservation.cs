@@ -41,5 +41,7 @@ internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
         record.WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason));
     }
 
+    ReservationId ILeaseSettlement.Key => Key;
+
     public ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord) => _settler.SettleAsync(lease, this, outcome, wantRecord);
 }

@@ -66,9 +66,11 @@ internal sealed class Settler
         };
         held.Annotate(ref values);
         settled.Alert(_parts.Alerts, values, now);
-        // The in-memory ledger takes the values as they are; any other ledger is given a record.
-        var record = wantRecord || _parts.Recorder.Ledger is not InMemoryUsageLedger ? values.ToRecord() : null;
-        var ledgerError = record is null ? _parts.Recorder.AppendSettled(values) : await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
+        // The in-memory ledger takes the values as they are; any other ledger is given a record. The record shares the
+        // lease's id text, so a caller who reads both gets one string.
+        var inMemory = _parts.Recorder.Ledger is InMemoryUsageLedger;
+        var record = wantRecord || !inMemory ? values.ToRecord(lease.Id) : null;
+        var ledgerError = inMemory ? _parts.Recorder.AppendSettled(values) : await _parts.Recorder.AppendSettledAsync(record!).ConfigureAwait(false);
         RecordTelemetry(lease, held, outcome, values, now);
 
         held.SetActual(actual);

@@ -130,7 +130,7 @@ internal sealed class ShadowReserver
         held.WouldBeDenied = findings.Count == 0 ? null : findings.ToArray();
         foreach (var finding in findings) Report(finding, policy.Name, now);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(id, policy, estimate, context, now, expiresAt, held);
+        return BudgetLease.Acquired(policy, estimate, context, now, expiresAt, held);
     }
 
     /// <summary>The tenant's budget when it is still part of the call.</summary>
