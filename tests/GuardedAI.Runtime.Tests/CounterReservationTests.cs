@@ -142,4 +142,18 @@ public class CounterReservationTests
             seen = previous;
         }
     }
+
+    [Fact]
+    public void A_reservation_keeps_the_counter_units_of_its_amounts_for_every_dimension()
+    {
+        var random = new Random(5);
+        var costs = new[] { 0m, 0.000000001m, 0.0000000015m, 0.15m, 1.23456789012m, 12_345.6789m };
+        for (var i = 0; i < 2_000; i++)
+        {
+            var kind = (UsageKind)(i % 3);
+            var amounts = UsageAmounts.Of(kind, random.NextInt64(0, 10_000_000), random.NextInt64(0, 1_000_000), costs[i % costs.Length] * random.Next(1, 1000));
+            var units = new CounterUnits(amounts);
+            foreach (var dimension in Enum.GetValues<BudgetDimension>()) Assert.Equal(amounts.Units(dimension), units.Units(dimension));
+        }
+    }
 }

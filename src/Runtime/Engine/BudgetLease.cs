@@ -24,7 +24,7 @@ public sealed class BudgetLease : IAsyncDisposable
     private int _settled;
 
     private BudgetLease(string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
-        BudgetDenial? denial, ILeaseSettlement? settlement, DateTimeOffset expiresAt)
+        BudgetDenial? denial, ILeaseSettlement? settlement)
     {
         _id = id;
         Policy = policy;
@@ -33,17 +33,16 @@ public sealed class BudgetLease : IAsyncDisposable
         StartedAt = startedAt;
         Denial = denial;
         _settlement = settlement;
-        ExpiresAt = expiresAt;
         if (denial is not null) _settled = 1;
     }
 
     internal static BudgetLease Acquired(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
-        DateTimeOffset startedAt, DateTimeOffset expiresAt, ILeaseSettlement settlement) =>
-        new(null, policy, estimate, context, startedAt, null, settlement, expiresAt);
+        DateTimeOffset startedAt, ILeaseSettlement settlement) =>
+        new(null, policy, estimate, context, startedAt, null, settlement);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>
-        new(id, policy, estimate, context, decidedAt, denial, null, decidedAt);
+        new(id, policy, estimate, context, decidedAt, denial, null);
 
     /// <summary>Whether the budget was reserved and the call may go ahead.</summary>
     public bool IsAcquired => Denial is null;
@@ -74,7 +73,8 @@ public sealed class BudgetLease : IAsyncDisposable
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>When an unsettled lease is returned to the budget by the engine's sweep.</summary>
-    public DateTimeOffset ExpiresAt { get; }
+    /// <remarks>An acquired lease's is its reservation's; a denied lease's is when it was denied.</remarks>
+    public DateTimeOffset ExpiresAt => _settlement?.ExpiresAt ?? StartedAt;
 
     /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
     /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
@@ -176,6 +176,9 @@ internal interface ILeaseSettlement
 
     /// <summary>The id as the engine made it.</summary>
     ReservationId Key { get; }
+
+    /// <summary>When the reservation is returned to the budget if it is not settled.</summary>
+    DateTimeOffset ExpiresAt { get; }
 
     /// <summary>Settles; the usage record comes back only when <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
     ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord);

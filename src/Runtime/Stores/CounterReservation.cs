@@ -23,8 +23,8 @@ public class CounterReservation
     private readonly ChargeSet _set;
     private readonly long[]? _reservedAmounts;
     private long[]? _actualAmounts;
-    private readonly UsageAmounts _reserved;
-    private UsageAmounts _actual;
+    private readonly CounterUnits _reserved;
+    private CounterUnits _actual;
     private InlineValues _values;
     private readonly long[]? _moreValues;
     private readonly ReservationId _key;
@@ -54,8 +54,8 @@ public class CounterReservation
     {
         _key = key;
         _set = set;
-        _reserved = reserved;
-        _actual = reserved;
+        _reserved = new CounterUnits(reserved);
+        _actual = _reserved;
         ExpiresAt = expiresAt;
         if (set.Count > InlineValues.Length) _moreValues = new long[set.Count];
     }
@@ -101,7 +101,7 @@ public class CounterReservation
     /// <summary>The engine's amounts: what the settlement counts, by dimension.</summary>
     internal void SetActual(in UsageAmounts actual)
     {
-        _actual = actual;
+        _actual = new CounterUnits(actual);
         _actualAmounts = null;
     }
 

@@ -84,7 +84,7 @@ internal sealed class Reserver
         held.Breakers = breakers;
         held.Activity = CallTracing.Start(policy, estimate, context, now, key);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(policy, estimate, context, now, held.ExpiresAt, held);
+        return BudgetLease.Acquired(policy, estimate, context, now, held);
     }
 
     /// <summary>A denial found before any counter is touched (e.g. a prompt too large to count).</summary>

@@ -104,7 +104,7 @@ internal sealed class ShadowReserver
                 Reserver.AbandonProbes(entered.ToArray());
                 return _parts.Reserver.Deny(Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval), id, policy, estimate, context, now);
             }
-            if (result.Success) return Acquire(policy, estimate, context, id, now, expiresAt, scopes, held, entered, findings);
+            if (result.Success) return Acquire(policy, estimate, context, id, now, scopes, held, entered, findings);
 
             var failed = charges[result.FailedIndex];
             var owner = owners[result.FailedIndex];
@@ -120,7 +120,7 @@ internal sealed class ShadowReserver
     }
 
     private BudgetLease Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, ReservationId id,
-        DateTimeOffset now, DateTimeOffset expiresAt, Scope[] scopes, HeldReservation held,
+        DateTimeOffset now, Scope[] scopes, HeldReservation held,
         List<(CircuitBreaker Breaker, bool IsProbe)> entered, List<BudgetDenial> findings)
     {
         var companion = policy.ShadowCompanion is { } c && Array.Exists(scopes, s => ReferenceEquals(s.Policy, c) && s.Active) ? c : null;
@@ -130,7 +130,7 @@ internal sealed class ShadowReserver
         held.WouldBeDenied = findings.Count == 0 ? null : findings.ToArray();
         foreach (var finding in findings) Report(finding, policy.Name, now);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(policy, estimate, context, now, expiresAt, held);
+        return BudgetLease.Acquired(policy, estimate, context, now, held);
     }
 
     /// <summary>The tenant's budget when it is still part of the call.</summary>

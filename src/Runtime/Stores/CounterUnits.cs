@@ -1,0 +1,36 @@
+namespace GuardedAI;
+
+/// <summary>
+/// A reservation's amounts as its counters take them: one number of counter units per dimension (cost already in
+/// nano-dollars, see <see cref="BudgetUnits"/>). What a <see cref="CounterReservation"/> keeps of a
+/// <see cref="UsageAmounts"/>: the store asks for units only, so the decimal cost is not carried twice per call.
+/// </summary>
+internal readonly struct CounterUnits
+{
+    private readonly long _requests;
+    private readonly long _inputTokens;
+    private readonly long _outputTokens;
+    private readonly long _costUnits;
+    private readonly long _turns;
+
+    public CounterUnits(in UsageAmounts amounts)
+    {
+        _requests = amounts.Requests;
+        _inputTokens = amounts.InputTokens;
+        _outputTokens = amounts.OutputTokens;
+        _costUnits = amounts.Units(BudgetDimension.CostUsd);
+        _turns = amounts.Turns;
+    }
+
+    /// <summary>The amount of <paramref name="dimension"/> in counter units: the same number <see cref="UsageAmounts.Units"/> gives.</summary>
+    public long Units(BudgetDimension dimension) => dimension switch
+    {
+        BudgetDimension.Requests => _requests,
+        BudgetDimension.InputTokens => _inputTokens,
+        BudgetDimension.OutputTokens => _outputTokens,
+        BudgetDimension.TotalTokens => _inputTokens + _outputTokens,
+        BudgetDimension.CostUsd => _costUnits,
+        BudgetDimension.Turns => _turns,
+        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
+    };
+}
