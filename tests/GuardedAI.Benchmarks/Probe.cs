@@ -31,6 +31,12 @@ internal static class Probe
         Time("thresholds", () => { parts.Thresholds.Evaluate(settled, policy, null, null, now); return 0; });
         Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, settled, parts.Pricing.Cost));
         Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
+        // The cost and its counter units, in integers (the path every call takes) and in decimal arithmetic (the definition).
+        var price = parts.Pricing.Catalog.Resolve("gpt-4o-mini").Price;
+        var actual = Fixtures.Actual;
+        Time("cost + units, integers", () => BudgetUnits.ToUnits(BudgetDimension.CostUsd, PriceCatalog.ComputeCost(price, actual)));
+        Time("cost + units, decimal", () => BudgetUnits.NanoUnitsInDecimal(PriceCatalog.CostInDecimal(actual.InputTokens, price.InputPerMillion, 0, price.CachedInputPerMillion ?? price.InputPerMillion,
+            0, price.InputPerMillion, actual.OutputTokens, price.OutputPerMillion, 0, price.OutputPerMillion)));
         var ledger = new InMemoryUsageLedger();
         var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
         Time("ledger append", () => ledger.AppendAsync(record));

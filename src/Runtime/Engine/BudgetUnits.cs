@@ -12,8 +12,11 @@ internal static class BudgetUnits
 
     /// <summary>The counter units of <paramref name="amount"/>.</summary>
     public static long ToUnits(BudgetDimension dimension, decimal amount) => dimension == BudgetDimension.CostUsd
-        ? (long)decimal.Ceiling(amount * NanoDollarsPerDollar)
+        ? ExactDecimal.TryNanoUnits(amount, out var units) ? units : NanoUnitsInDecimal(amount)
         : (long)decimal.Ceiling(amount);
+
+    /// <summary>Nano-dollars in decimal arithmetic: the definition <see cref="ExactDecimal.TryNanoUnits"/> reproduces in integers.</summary>
+    internal static long NanoUnitsInDecimal(decimal amount) => (long)decimal.Ceiling(amount * NanoDollarsPerDollar);
 
     /// <summary>The amount of <paramref name="units"/> counter units.</summary>
     public static decimal FromUnits(BudgetDimension dimension, long units) => dimension == BudgetDimension.CostUsd

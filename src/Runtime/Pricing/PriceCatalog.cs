@@ -184,6 +184,15 @@ public sealed class PriceCatalog
         var reasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, outputTokens);
         var plainOutput = outputTokens - reasoningTokens;
 
+        return ExactDecimal.TryCostPerMillion(plainInput, input, cachedTokens, cached, writeTokens, cacheWrite, plainOutput, output, reasoningTokens, reasoning, out var cost)
+            ? cost
+            : CostInDecimal(plainInput, input, cachedTokens, cached, writeTokens, cacheWrite, plainOutput, output, reasoningTokens, reasoning);
+    }
+
+    /// <summary>The cost in decimal arithmetic: the definition <see cref="ExactDecimal.TryCostPerMillion"/> reproduces in integers.</summary>
+    internal static decimal CostInDecimal(long plainInput, decimal input, long cachedTokens, decimal cached, long writeTokens, decimal cacheWrite,
+        long plainOutput, decimal output, long reasoningTokens, decimal reasoning)
+    {
         var total = plainInput * input + cachedTokens * cached + writeTokens * cacheWrite + plainOutput * output + reasoningTokens * reasoning;
         return total / 1_000_000m;
     }
