@@ -27,51 +27,9 @@ internal sealed class Settler
         var usage = settled.Usage;
         var cost = settled.CostUsd;
         var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
-        var reported = settled.Reported;
 
-        var values = new UsageValues
-        {
-            Key = lease.Key,
-            Timestamp = lease.StartedAt,
-            Budget = lease.Policy.Name,
-            Tenant = lease.Context.Tenant,
-            Kind = lease.Estimate.Kind,
-            DegradedFrom = lease.Context.DegradedFrom,
-            ConversationId = lease.Context.ConversationId,
-            RunId = lease.Context.RunId,
-            Provider = lease.Context.Provider,
-            Model = lease.Estimate.Model,
-            InputTokens = usage.InputTokens,
-            OutputTokens = usage.OutputTokens,
-            CachedInputTokens = usage.CachedInputTokens,
-            ReasoningTokens = usage.ReasoningTokens,
-            ReservedInputTokens = lease.Estimate.InputTokens,
-            ReservedOutputTokens = lease.Estimate.OutputTokens,
-            ReservedCostUsd = lease.Estimate.CostUsd,
-            CostUsd = cost,
-            UsageReported = outcome.ReportedByProvider,
-            Duration = now - lease.StartedAt,
-            Status = outcome.Status,
-            Reason = outcome.Reason,
-            Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
-            PriceTableVersion = _parts.Pricing.Version,
-            // What the provider said and what was wrong with it.
-            CacheWriteInputTokens = usage.CacheWriteInputTokens,
-            ReportedInputTokens = reported?.InputTokens,
-            ReportedOutputTokens = reported?.OutputTokens,
-            ReportedTotalTokens = reported?.ReportedTotalTokens,
-            ReportedCachedInputTokens = reported?.CachedInputTokens,
-            ReportedReasoningTokens = reported?.ReasoningTokens,
-            Anomalies = settled.Describe(),
-        };
-        held.Annotate(ref values);
-        settled.Alert(_parts.Alerts, values, now);
-        // The in-memory ledger takes the values as they are; any other ledger is given a record. The record shares the
-        // lease's id text, so a caller who reads both gets one string.
-        var inMemory = _parts.Recorder.Ledger is InMemoryUsageLedger;
-        var record = wantRecord || !inMemory ? values.ToRecord(lease.Id) : null;
-        var ledgerError = inMemory ? _parts.Recorder.AppendSettled(values) : await _parts.Recorder.AppendSettledAsync(record!).ConfigureAwait(false);
-        RecordTelemetry(lease, held, outcome, values, now);
+        var record = Record(lease, held, outcome, settled, now, wantRecord, out var ledgerError, out var appended);
+        if (!appended) ledgerError = await _parts.Recorder.AppendSettledAsync(record!).ConfigureAwait(false);
 
         held.SetActual(actual);
         try
@@ -95,8 +53,69 @@ internal sealed class Settler
         var tenantPolicy = held.TenantPolicy;
         // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
         _parts.Thresholds.Evaluate(held, lease.Policy, tenantPolicy, held.Companion, now);
-        _parts.Thresholds.Observe(lease, values, tenantPolicy, now);
+        _parts.Thresholds.Observe(lease, usage, cost, outcome.ReportedByProvider, tenantPolicy, now);
         return record;
+    }
+
+    /// <summary>
+    /// The settled call's record: its values, the shadow findings on them, the anomaly alert, metrics and span, and the
+    /// in-memory ledger's copy (<paramref name="appended"/>; any other ledger is given the returned record by the caller).
+    /// </summary>
+    /// <remarks>Synchronous on purpose: an async method keeps its locals in its state machine, which a settlement on a
+    /// remote store moves to the heap, and the values are the size of the record they replace.</remarks>
+    private UsageRecord? Record(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, bool wantRecord,
+        out Exception? ledgerError, out bool appended)
+    {
+        var usage = settled.Usage;
+        var reported = settled.Reported;
+        var values = new UsageValues
+        {
+            Key = lease.Key,
+            Timestamp = lease.StartedAt,
+            Budget = lease.Policy.Name,
+            Tenant = lease.Context.Tenant,
+            Kind = lease.Estimate.Kind,
+            DegradedFrom = lease.Context.DegradedFrom,
+            ConversationId = lease.Context.ConversationId,
+            RunId = lease.Context.RunId,
+            Provider = lease.Context.Provider,
+            Model = lease.Estimate.Model,
+            InputTokens = usage.InputTokens,
+            OutputTokens = usage.OutputTokens,
+            CachedInputTokens = usage.CachedInputTokens,
+            ReasoningTokens = usage.ReasoningTokens,
+            ReservedInputTokens = lease.Estimate.InputTokens,
+            ReservedOutputTokens = lease.Estimate.OutputTokens,
+            ReservedCostUsd = lease.Estimate.CostUsd,
+            CostUsd = settled.CostUsd,
+            UsageReported = outcome.ReportedByProvider,
+            Duration = now - lease.StartedAt,
+            Status = outcome.Status,
+            Reason = outcome.Reason,
+            Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
+            PriceTableVersion = _parts.Pricing.Version,
+            // What the provider said and what was wrong with it.
+            CacheWriteInputTokens = usage.CacheWriteInputTokens,
+            ReportedInputTokens = reported?.InputTokens,
+            ReportedOutputTokens = reported?.OutputTokens,
+            ReportedTotalTokens = reported?.ReportedTotalTokens,
+            ReportedCachedInputTokens = reported?.CachedInputTokens,
+            ReportedReasoningTokens = reported?.ReasoningTokens,
+            Anomalies = settled.Describe(),
+        };
+        held.Annotate(ref values);
+        settled.Alert(_parts.Alerts, values, now);
+        RecordTelemetry(lease, held, outcome, values, now);
+        // The record shares the lease's id text, so a caller who reads both gets one string.
+        if (_parts.Recorder.Ledger is InMemoryUsageLedger)
+        {
+            ledgerError = _parts.Recorder.AppendSettled(values);
+            appended = true;
+            return wantRecord ? values.ToRecord(lease.Id) : null;
+        }
+        ledgerError = null;
+        appended = false;
+        return values.ToRecord(lease.Id);
     }
 
     /// <summary>
