@@ -152,8 +152,21 @@ public class CounterReservationTests
         {
             var kind = (UsageKind)(i % 3);
             var amounts = UsageAmounts.Of(kind, random.NextInt64(0, 10_000_000), random.NextInt64(0, 1_000_000), costs[i % costs.Length] * random.Next(1, 1000));
-            var units = new CounterUnits(amounts);
-            foreach (var dimension in Enum.GetValues<BudgetDimension>()) Assert.Equal(amounts.Units(dimension), units.Units(dimension));
+            var units = amounts.Counters;
+            foreach (var dimension in Enum.GetValues<BudgetDimension>())
+            {
+                long expected = dimension switch
+                {
+                    BudgetDimension.Requests => amounts.Requests,
+                    BudgetDimension.InputTokens => amounts.InputTokens,
+                    BudgetDimension.OutputTokens => amounts.OutputTokens,
+                    BudgetDimension.TotalTokens => amounts.InputTokens + amounts.OutputTokens,
+                    BudgetDimension.CostUsd => BudgetUnits.NanoUnitsInDecimal(amounts.CostUsd), // nano-dollars, rounded up
+                    BudgetDimension.Turns => amounts.Turns,
+                    _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
+                };
+                Assert.Equal(expected, units.Units(dimension));
+            }
         }
     }
 }

@@ -24,17 +24,11 @@ internal readonly record struct UsageAmounts(long Requests, long InputTokens, lo
     /// <summary>Input plus output tokens.</summary>
     public long TotalTokens => InputTokens + OutputTokens;
 
+    /// <summary>The amounts in counter units, one number per dimension.</summary>
+    public CounterUnits Counters => new(Requests, InputTokens, OutputTokens, _costUnits, Turns);
+
     /// <summary>The amount of <paramref name="dimension"/>, in counter units (see <see cref="BudgetUnits"/>).</summary>
-    public long Units(BudgetDimension dimension) => dimension switch
-    {
-        BudgetDimension.Requests => Requests,
-        BudgetDimension.InputTokens => InputTokens,
-        BudgetDimension.OutputTokens => OutputTokens,
-        BudgetDimension.TotalTokens => TotalTokens,
-        BudgetDimension.CostUsd => _costUnits,
-        BudgetDimension.Turns => Turns,
-        _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
-    };
+    public long Units(BudgetDimension dimension) => Counters.Units(dimension);
 
     /// <summary>The amount of <paramref name="dimension"/> in its natural unit.</summary>
     public decimal Amount(BudgetDimension dimension) => dimension == BudgetDimension.CostUsd ? CostUsd : Units(dimension);

@@ -10,9 +10,10 @@ namespace GuardedAI;
 /// </summary>
 /// <remarks>
 /// What decimal arithmetic does, and this reproduces: <c>tokens × price</c> of 32-bit mantissas keeps the price's scale
-/// (zero tokens give a zero of that scale; wider operands may give a zero of scale 0, so they are left to decimal); a sum takes the largest scale of its terms; <c>sum / 1,000,000</c> gives the exact quotient at
-/// the smallest scale that holds it, but never below the sum's own scale; <c>Ceiling(cost × 10⁹)</c> is the exact
-/// ceiling while the product fits 96 bits, which a 64-bit mantissa always does.
+/// (zero tokens give a zero of that scale; wider operands may give a zero of scale 0, so they are left to decimal); a
+/// sum takes the largest scale of its terms; <c>sum / 1,000,000</c> gives the exact quotient at the smallest scale that
+/// holds it, but never below the sum's own scale; <c>Ceiling(cost × 10⁹)</c> is the exact ceiling while the product
+/// fits 96 bits, which a 64-bit mantissa always does.
 /// </remarks>
 internal static class ExactDecimal
 {
@@ -88,9 +89,11 @@ internal static class ExactDecimal
         return bits[2] == 0 && bits[3] >= 0;
     }
 
+    /// <summary>Adds <c>tokens × mantissa × 10^raise</c> to <paramref name="sum"/>; false when it does not fit 64 bits.
+    /// The caller has checked that <paramref name="tokens"/> is a 32-bit count (so not negative).</summary>
     private static bool TryAddTerm(ref ulong sum, long tokens, ulong mantissa, int raise)
     {
-        if (tokens < 0 || raise > 19) return false;
+        if (raise > 19) return false;
         var high = Math.BigMul((ulong)tokens, mantissa, out var product);
         if (high != 0) return false;
         high = Math.BigMul(product, PowersOfTen[raise], out product);

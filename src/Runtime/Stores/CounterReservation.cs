@@ -54,7 +54,7 @@ public class CounterReservation
     {
         _key = key;
         _set = set;
-        _reserved = new CounterUnits(reserved);
+        _reserved = reserved.Counters;
         _actual = _reserved;
         ExpiresAt = expiresAt;
         if (set.Count > InlineValues.Length) _moreValues = new long[set.Count];
@@ -101,7 +101,7 @@ public class CounterReservation
     /// <summary>The engine's amounts: what the settlement counts, by dimension.</summary>
     internal void SetActual(in UsageAmounts actual)
     {
-        _actual = new CounterUnits(actual);
+        _actual = actual.Counters;
         _actualAmounts = null;
     }
 

@@ -3,7 +3,8 @@ namespace GuardedAI;
 /// <summary>
 /// A reservation's amounts as its counters take them: one number of counter units per dimension (cost already in
 /// nano-dollars, see <see cref="BudgetUnits"/>). What a <see cref="CounterReservation"/> keeps of a
-/// <see cref="UsageAmounts"/>: the store asks for units only, so the decimal cost is not carried twice per call.
+/// <see cref="UsageAmounts"/> (<see cref="UsageAmounts.Counters"/>): the store asks for units only, so the decimal cost is
+/// not carried twice per call.
 /// </summary>
 internal readonly struct CounterUnits
 {
@@ -13,16 +14,16 @@ internal readonly struct CounterUnits
     private readonly long _costUnits;
     private readonly long _turns;
 
-    public CounterUnits(in UsageAmounts amounts)
+    public CounterUnits(long requests, long inputTokens, long outputTokens, long costUnits, long turns)
     {
-        _requests = amounts.Requests;
-        _inputTokens = amounts.InputTokens;
-        _outputTokens = amounts.OutputTokens;
-        _costUnits = amounts.Units(BudgetDimension.CostUsd);
-        _turns = amounts.Turns;
+        _requests = requests;
+        _inputTokens = inputTokens;
+        _outputTokens = outputTokens;
+        _costUnits = costUnits;
+        _turns = turns;
     }
 
-    /// <summary>The amount of <paramref name="dimension"/> in counter units: the same number <see cref="UsageAmounts.Units"/> gives.</summary>
+    /// <summary>The amount of <paramref name="dimension"/> in counter units (what <see cref="UsageAmounts.Units"/> answers with).</summary>
     public long Units(BudgetDimension dimension) => dimension switch
     {
         BudgetDimension.Requests => _requests,

@@ -107,15 +107,8 @@ internal sealed class Settler
         settled.Alert(_parts.Alerts, values, now);
         RecordTelemetry(lease, held, outcome, values, now);
         // The record shares the lease's id text, so a caller who reads both gets one string.
-        if (_parts.Recorder.Ledger is InMemoryUsageLedger)
-        {
-            ledgerError = _parts.Recorder.AppendSettled(values);
-            appended = true;
-            return wantRecord ? values.ToRecord(lease.Id) : null;
-        }
-        ledgerError = null;
-        appended = false;
-        return values.ToRecord(lease.Id);
+        appended = _parts.Recorder.TryAppendSettled(values, out ledgerError);
+        return wantRecord || !appended ? values.ToRecord(lease.Id) : null;
     }
 
     /// <summary>

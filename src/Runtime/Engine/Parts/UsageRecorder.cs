@@ -6,11 +6,13 @@ namespace GuardedAI.Engine;
 internal sealed class UsageRecorder
 {
     private readonly IUsageLedger _ledger;
+    private readonly InMemoryUsageLedger? _inMemory;
     private readonly ILogger _logger;
 
     public UsageRecorder(IUsageLedger ledger, ILogger logger)
     {
         _ledger = ledger;
+        _inMemory = ledger as InMemoryUsageLedger;
         _logger = logger;
     }
 
@@ -31,19 +33,23 @@ internal sealed class UsageRecorder
         }
     }
 
-    /// <summary>Appends a settled call's values to the in-memory ledger (no record object); a failure is returned as above.</summary>
-    public Exception? AppendSettled(in UsageValues values)
+    /// <summary>Appends a settled call's values without a record object, when the ledger is the in-memory one (which keeps
+    /// values, not records); false for any other ledger, which is given a record (<see cref="AppendSettledAsync"/>).
+    /// <paramref name="error"/> is a failure, logged and not thrown, as there.</summary>
+    public bool TryAppendSettled(in UsageValues values, out Exception? error)
     {
+        error = null;
+        if (_inMemory is null) return false;
         try
         {
-            ((InMemoryUsageLedger)_ledger).Append(values);
-            return null;
+            _inMemory.Append(values);
         }
         catch (Exception ex)
         {
             EngineLog.LedgerAppendFailed(_logger, ex, values.IdText);
-            return ex;
+            error = ex;
         }
+        return true;
     }
 
     /// <summary>Records a denied call. The caller gets its answer at once: a ledger that is slow or down is not awaited.</summary>
