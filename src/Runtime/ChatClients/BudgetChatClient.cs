@@ -73,20 +73,46 @@ public class BudgetChatClient : DelegatingChatClient
     public IDictionary<string, string> Tags { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <inheritdoc/>
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <remarks>Not an async method itself: when the lease is granted at once (in-memory counters), the call continues in
+    /// one asynchronous method, so a provider that answers later puts one state machine on the heap, not two (~250 B).</remarks>
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var prepared = Prepare(messages, options);
-        var lease = await GuardedCall.TryAcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired)
+        PreparedCall prepared;
+        ValueTask<BudgetLease> acquiring;
+        try
         {
-            // Inside a run guard, a request its run budget cannot afford ends the run as the guard says, not with an exception.
-            if (RunEnd.Applies(lease.Denial!) is { } run) return await RunEnd.EndAsync(this, run, prepared.Messages, prepared.Options, prepared.Context, lease.Denial!, cancellationToken).ConfigureAwait(false);
-            throw new BudgetExceededException(lease.Denial!);
+            prepared = Prepare(messages, options);
+            acquiring = GuardedCall.TryAcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken);
         }
+        catch (Exception ex)
+        {
+            // As an async method would: a bad call fails the returned task, it does not throw at the caller.
+            return Task.FromException<ChatResponse>(ex);
+        }
+        if (acquiring.IsCompletedSuccessfully)
+        {
+            var lease = acquiring.Result;
+            if (lease.IsAcquired) return CallAsync(lease, prepared, cancellationToken);
+            return DeniedAsync(lease, prepared, cancellationToken);
+        }
+        return AcquiredLaterAsync(acquiring, prepared, cancellationToken);
+    }
+
+    private async Task<ChatResponse> AcquiredLaterAsync(ValueTask<BudgetLease> acquiring, PreparedCall prepared, CancellationToken cancellationToken)
+    {
+        var lease = await acquiring.ConfigureAwait(false);
+        if (!lease.IsAcquired) return await DeniedAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
         return await CallAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
     }
 
-    private ValueTask<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
+    private async Task<ChatResponse> DeniedAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken)
+    {
+        // Inside a run guard, a request its run budget cannot afford ends the run as the guard says, not with an exception.
+        if (RunEnd.Applies(lease.Denial!) is { } run) return await RunEnd.EndAsync(this, run, prepared.Messages, prepared.Options, prepared.Context, lease.Denial!, cancellationToken).ConfigureAwait(false);
+        throw new BudgetExceededException(lease.Denial!);
+    }
+
+    private Task<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
         GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),

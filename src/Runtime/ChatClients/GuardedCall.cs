@@ -23,16 +23,46 @@ internal static class GuardedCall
             ? engine.TryReserveAsync(policy, estimate, context, cancellationToken)
             : ValueTask.FromResult(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
 
-    /// <remarks>A <see cref="ValueTask{TResult}"/>: a call whose provider answers synchronously (a cache, a test double)
-    /// allocates no task here; every caller awaits it once.</remarks>
-    public static async ValueTask<TResult> RunAsync<TState, TResult>(
+    /// <summary>Calls the provider under <paramref name="lease"/> and settles it with what the call used.</summary>
+    /// <remarks>A <see cref="Task{TResult}"/>, so the chat guard can return it as its own: a provider that answers later
+    /// then costs one state machine on the heap (<see cref="CompleteAsync"/>'s), where a value task here under the
+    /// guard's own async method cost two. A provider that answers at once (a cache, a replay, a test double) is settled
+    /// without one, and its own task is returned.</remarks>
+    public static Task<TResult> RunAsync<TState, TResult>(
         BudgetLease lease, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
         CancellationToken cancellationToken)
+    {
+        Task<TResult> calling;
+        try
+        {
+            calling = call(state, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Thrown rather than returned: handled by the same steps as a failed task.
+            calling = Task.FromException<TResult>(ex);
+        }
+        if (!calling.IsCompletedSuccessfully) return CompleteAsync(lease, state, calling, reconcile, cancellationToken);
+        try
+        {
+            var settling = Settle(lease, state, calling.Result, reconcile);
+            if (!settling.IsCompletedSuccessfully) return SettledLaterAsync(settling, calling.Result);
+            settling.GetAwaiter().GetResult();
+            return calling;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<TResult>(ex);
+        }
+    }
+
+    private static async Task<TResult> CompleteAsync<TState, TResult>(
+        BudgetLease lease, TState state, Task<TResult> calling, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
     {
         TResult result;
         try
         {
-            result = await call(state, cancellationToken).ConfigureAwait(false);
+            result = await calling.ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -45,10 +75,22 @@ internal static class GuardedCall
             await lease.FailAsync(ex).ConfigureAwait(false);
             throw;
         }
+        await Settle(lease, state, result, reconcile).ConfigureAwait(false);
+        return result;
+    }
+
+    private static async Task<TResult> SettledLaterAsync<TResult>(ValueTask<UsageRecord?> settling, TResult result)
+    {
+        await settling.ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
+    private static ValueTask<UsageRecord?> Settle<TState, TResult>(BudgetLease lease, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
+    {
         if (result is Microsoft.Extensions.AI.ChatResponse response) lease.ResponseModel = response.ModelId;
         var (usage, reported) = reconcile(state, result);
-        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null)).ConfigureAwait(false);
-        return result;
+        return lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null));
     }
 
     public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace GuardedAI;
 
@@ -26,8 +27,32 @@ internal static class ReportedUsageSanitizer
     /// <param name="price">Prices usage of a model (the engine's pricing: unknown models at the default price, alerted).</param>
     public static SettledUsage Sanitize(TokenUsage claimed, bool reportedByProvider, UsageEstimate reserved, CounterReservation limited, Func<string?, TokenUsage, decimal> price)
     {
-        // Allocated only when something is wrong: a sound report (nearly every call) allocates nothing here.
+        // Nearly every report is sound, and a few comparisons say so. The corrections and their messages live in methods
+        // of their own: inlined here, their interpolated strings made this method 11 KB of code with a frame to clear on
+        // every call (~10 % of a reserve + commit). Allocated only when something is wrong.
         List<UsageAnomaly>? anomalies = null;
+        var usage = IsSound(claimed)
+            ? new TokenUsage(claimed.InputTokens, claimed.OutputTokens, claimed.CachedInputTokens, claimed.CacheWriteInputTokens, claimed.ReasoningTokens)
+            : Correct(claimed, ref anomalies);
+        var cost = usage.TotalTokens == 0 ? 0m : price(reserved.Model, usage);
+        if (IsAboveReservation(usage, cost, reserved, limited)) AddAboveReservation(usage, cost, reserved, ref anomalies);
+        return new SettledUsage(usage, cost, reportedByProvider ? claimed : null, anomalies ?? (IReadOnlyList<UsageAnomaly>)[]);
+    }
+
+    /// <summary>Whether <see cref="Correct"/> would change nothing: every count plausible, the parts consistent.</summary>
+    private static bool IsSound(in TokenUsage claimed) =>
+        (ulong)claimed.InputTokens <= MaxPlausibleTokens && (ulong)claimed.OutputTokens <= MaxPlausibleTokens
+        && (ulong)claimed.CachedInputTokens <= MaxPlausibleTokens && (ulong)claimed.CacheWriteInputTokens <= MaxPlausibleTokens
+        && (ulong)claimed.ReasoningTokens <= MaxPlausibleTokens
+        && claimed.CachedInputTokens + claimed.CacheWriteInputTokens <= claimed.InputTokens
+        && claimed.ReasoningTokens <= claimed.OutputTokens
+        && claimed.CountedOutputTokens <= claimed.OutputTokens
+        && (claimed.ReportedTotalTokens is not { } total || total == claimed.InputTokens + claimed.OutputTokens);
+
+    /// <summary>The usage that counts for an unsound report, with an anomaly for each correction.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static TokenUsage Correct(in TokenUsage claimed, ref List<UsageAnomaly>? anomalies)
+    {
         var input = Plausible(claimed.InputTokens, "input tokens", ref anomalies);
         var output = Plausible(claimed.OutputTokens, "output tokens", ref anomalies);
         var cached = Plausible(claimed.CachedInputTokens, "cached input tokens", ref anomalies);
@@ -65,28 +90,32 @@ internal static class ReportedUsageSanitizer
                 (anomalies ??= []).Add(new(UsageAnomalyKind.TotalMismatch, Say($"total reported as {total:#,0} but input + output is {input + output:#,0}; input + output counted")));
             }
         }
+        return new TokenUsage(input, output, cached, cacheWrite, reasoning);
+    }
 
-        var usage = new TokenUsage(input, output, cached, cacheWrite, reasoning);
-        var cost = usage.TotalTokens == 0 ? 0m : price(reserved.Model, usage);
-        var over = false;
-        for (var i = 0; i < limited.Count && !over; i++)
+    /// <summary>Whether the call used more than it reserved in a dimension its budgets limit.</summary>
+    private static bool IsAboveReservation(in TokenUsage usage, decimal cost, in UsageEstimate reserved, CounterReservation limited)
+    {
+        var charges = limited.Set.Charges;
+        for (var i = 0; i < limited.Count; i++)
         {
-            over = limited.Set.Charges[i].Key.Dimension switch
+            var over = charges[i].Key.Dimension switch
             {
-                BudgetDimension.InputTokens => input > reserved.InputTokens,
-                BudgetDimension.OutputTokens => output > reserved.OutputTokens,
-                BudgetDimension.TotalTokens => input + output > reserved.InputTokens + reserved.OutputTokens,
+                BudgetDimension.InputTokens => usage.InputTokens > reserved.InputTokens,
+                BudgetDimension.OutputTokens => usage.OutputTokens > reserved.OutputTokens,
+                BudgetDimension.TotalTokens => usage.InputTokens + usage.OutputTokens > reserved.InputTokens + reserved.OutputTokens,
                 BudgetDimension.CostUsd => cost > reserved.CostUsd,
                 _ => false,
             };
+            if (over) return true;
         }
-        if (over)
-        {
-            (anomalies ??= []).Add(new(UsageAnomalyKind.AboveReservation, Say(
-                $"used {input:#,0} input and {output:#,0} output tokens costing {BudgetDimension.CostUsd.Format(cost)}; {reserved.InputTokens:#,0} input and {reserved.OutputTokens:#,0} output tokens costing {BudgetDimension.CostUsd.Format(reserved.CostUsd)} were reserved")));
-        }
-        return new SettledUsage(usage, cost, reportedByProvider ? claimed : null, anomalies ?? (IReadOnlyList<UsageAnomaly>)[]);
+        return false;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddAboveReservation(in TokenUsage usage, decimal cost, in UsageEstimate reserved, ref List<UsageAnomaly>? anomalies) =>
+        (anomalies ??= []).Add(new(UsageAnomalyKind.AboveReservation, Say(
+            $"used {usage.InputTokens:#,0} input and {usage.OutputTokens:#,0} output tokens costing {BudgetDimension.CostUsd.Format(cost)}; {reserved.InputTokens:#,0} input and {reserved.OutputTokens:#,0} output tokens costing {BudgetDimension.CostUsd.Format(reserved.CostUsd)} were reserved")));
 
     private static long Plausible(long value, string what, ref List<UsageAnomaly>? anomalies)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace GuardedAI;
 
@@ -106,7 +107,14 @@ internal sealed class GuardedAIMetrics : IDisposable
 
     public void Utilization(in CounterCharge charge, long value, long limitUnits, bool soft)
     {
-        if (!I.Utilization.Enabled || limitUnits <= 0) return;
+        if (I.Utilization.Enabled && limitUnits > 0) RecordUtilization(charge, value, limitUnits, soft);
+    }
+
+    // Apart from the check, which is inlined into every settlement's look at each counter: inlined, this method's tag
+    // list (a struct of eight tags) was a frame to clear on each of them, whether anyone listened or not.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordUtilization(in CounterCharge charge, long value, long limitUnits, bool soft)
+    {
         I.Utilization.Record(value / (double)limitUnits, new TagList
         {
             { "guardedai.budget", charge.Key.Scope },
