@@ -18,6 +18,9 @@ public class GuardBenchmarks
 
     private IChatClient _bare = null!;
     private IChatClient _guarded = null!;
+    private LaterChatClient _later = null!;
+    private IChatClient _bareLater = null!;
+    private IChatClient _guardedLater = null!;
     private IChatClient _nearLimit = null!;
     private ChatOptions[] _tenantOptions = null!;
     private IChatClient _conversational = null!;
@@ -59,7 +62,11 @@ public class GuardBenchmarks
         _freshText = Enumerable.Range(0, NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
         _fresh = _freshText.Select(t => new[] { new ChatMessage(ChatRole.User, t) }).ToArray();
         _tokenizer = Fixtures.MlTokenizersO200k.Value;
+        _later = new LaterChatClient();
+        _bareLater = new Bare(_later);
+        _guardedLater = new ChatClientBuilder(_later).UseBudget(_engine, Fixtures.SixLimits("later")).Build();
         _guarded.GetResponseAsync(_cached).GetAwaiter().GetResult();
+        _later.Call(_guardedLater, _cached).GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]
@@ -86,6 +93,14 @@ public class GuardBenchmarks
     /// <summary>The cached call in one of a thousand conversations in turn, under a budget with a per-conversation limit.</summary>
     [Benchmark(Description = "UseBudget, prompt seen before, one of 1,000 conversations")]
     public Task<ChatResponse> GuardedConversation() => _conversational.GetResponseAsync(_cached, _conversationOptions[NextTenant()]);
+
+    /// <summary>The bare client over a provider that answers after the call has returned its task, as every real one does.</summary>
+    [Benchmark(Description = "bare DelegatingChatClient, provider answers later")]
+    public Task<ChatResponse> BareAnswerLater() => _later.Call(_bareLater, _cached);
+
+    /// <summary>The cached call over that provider: the guard's asynchronous steps suspend and resume, as on a real call.</summary>
+    [Benchmark(Description = "UseBudget, prompt seen before, provider answers later")]
+    public Task<ChatResponse> GuardedAnswerLater() => _later.Call(_guardedLater, _cached);
 
     [Benchmark(Description = "tokenizing 60 bytes (Microsoft.ML.Tokenizers)")]
     public int Tokenize60Bytes() => _tokenizer.CountTokens(_freshText[Next()]);
@@ -118,4 +133,37 @@ public class GuardBenchmarks
     }
 
     private sealed class Bare(IChatClient inner) : DelegatingChatClient(inner);
+
+    /// <summary>
+    /// A provider that answers after the call: its task is pending when the client gets it and is completed by
+    /// <see cref="Call"/> on the same thread, so the continuations run there and then (no thread-pool hop to time).
+    /// Both sides pay for its pending task alike.
+    /// </summary>
+    private sealed class LaterChatClient : IChatClient
+    {
+        private readonly InstantChatClient _instant = new();
+        private readonly ChatResponse _response;
+        private TaskCompletionSource<ChatResponse>? _pending;
+
+        public LaterChatClient() => _response = _instant.GetResponseAsync([]).Result;
+
+        public Task<ChatResponse> Call(IChatClient client, ChatMessage[] messages)
+        {
+            var call = client.GetResponseAsync(messages);
+            var pending = _pending ?? throw new InvalidOperationException("The client did not call the provider.");
+            _pending = null;
+            pending.SetResult(_response);
+            return call;
+        }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            (_pending = new TaskCompletionSource<ChatResponse>()).Task;
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => _instant.GetService(serviceType, serviceKey);
+
+        public void Dispose() { }
+    }
 }

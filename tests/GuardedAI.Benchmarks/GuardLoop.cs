@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|near|tenant|conversation|engine|redis|count|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|later|near|tenant|conversation|engine|redis|count|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -30,6 +30,7 @@ internal static class GuardLoop
             "cached" => guard.GuardedCachedPrompt,
             "new" => guard.GuardedNewMessage,
             "near" => guard.GuardedNearLimit,
+            "later" => guard.GuardedAnswerLater,
             "tenant" => guard.GuardedTenant,
             "conversation" => guard.GuardedConversation,
             "engine" => async () => await engine!.ReserveCommit(),
@@ -38,7 +39,7 @@ internal static class GuardLoop
             "count1" => CountOne(),
             "yielding" => Yielding(guarded: true),
             "yielding-bare" => Yielding(guarded: false),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, near, tenant, conversation, engine, redis, count, count1)"),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, count, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;

@@ -61,6 +61,9 @@ internal static class Runner
         // In one of a thousand conversations in turn, under a budget with a per-conversation limit.
         json["guard_conversation_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedConversation)) - bare;
         json["conversation_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedConversation)) - guard.Allocated(nameof(GuardBenchmarks.BareCall));
+        // Over a provider that answers after the call returned its task, as every real one does: against the bare client over the same provider.
+        json["guard_answers_later_overhead_ns"] = guard.Median(nameof(GuardBenchmarks.GuardedAnswerLater)) - guard.Median(nameof(GuardBenchmarks.BareAnswerLater));
+        json["answers_later_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedAnswerLater)) - guard.Allocated(nameof(GuardBenchmarks.BareAnswerLater));
 
         Stage("guard");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);

@@ -17,7 +17,8 @@ public class BenchmarkSmokeTests
         "redis_pairs_per_sec_4proc", "redis_p50_ms_4proc", "redis_p99_ms_4proc",
         "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "oversized_prompt_reject_ms",
         "month_report_postgres_ms", "month_report_postgres_raw_group_by_ms",
-        "analyzer_overhead_no_llm_percent", "guard_near_limit_overhead_ns", "guard_tenant_overhead_ns", "guard_conversation_overhead_ns", "run_total_s",
+        "analyzer_overhead_no_llm_percent", "guard_near_limit_overhead_ns", "guard_tenant_overhead_ns", "guard_conversation_overhead_ns", "guard_answers_later_overhead_ns",
+        "answers_later_allocated_bytes_per_call", "run_total_s",
     ];
 
     [Fact]
