@@ -90,6 +90,54 @@ public class BreakerTests
         await engine.CommitAsync(await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1)), new TokenUsage(1, 1));
     }
 
+    [Fact]
+    public async Task A_tenants_breaker_denies_only_its_calls_and_its_probe_closes_it()
+    {
+        var (engine, clock, _) = TestEngine.Create();
+        var policy = Policy();
+        var tier = BudgetPolicy.Create("tier-pro").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1000).Build();
+        engine.SetTenantPolicy("acme", tier);
+        var acme = new ReservationContext { Tenant = "acme" };
+        // The tenant's policy is kept under the tenant's scope, and its breaker is that scope's.
+        // Two closed breakers, twice: the calls share their breaker entries, and settling them leaves both closed.
+        for (var i = 0; i < 2; i++) await engine.CommitAsync(await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), acme), new TokenUsage(1, 1));
+
+        engine.Breakers.Get(BudgetEngine.TenantScope("acme")).Trip("tenant over its tier", TimeSpan.FromMinutes(1));
+        var denied = await Assert.ThrowsAsync<BudgetExceededException>(() => engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), acme).AsTask());
+        Assert.Equal((DenialKind.BreakerOpen, BudgetEngine.TenantScope("acme")), (denied.Kind, denied.Denial.Scope));
+        await engine.CommitAsync(await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1)), new TokenUsage(1, 1)); // the budget's own calls go on
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var probe = await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), acme);
+        var second = await Assert.ThrowsAsync<BudgetExceededException>(() => engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), acme).AsTask());
+        Assert.Equal(BudgetEngine.TenantScope("acme"), second.Denial.Scope); // one probe at a time
+        await engine.CommitAsync(probe, new TokenUsage(1, 1));
+        Assert.Equal(CircuitBreakerState.Closed, engine.Breakers.Get(BudgetEngine.TenantScope("acme")).State);
+        Assert.Equal(CircuitBreakerState.Closed, engine.Breakers.Get("svc").State);
+        await engine.CommitAsync(await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), acme), new TokenUsage(1, 1));
+    }
+
+    [Fact]
+    public async Task A_budget_probe_that_a_tenants_open_breaker_stops_is_given_back_for_the_next_call()
+    {
+        var (engine, clock, _) = TestEngine.Create();
+        var policy = Policy();
+        engine.SetTenantPolicy("acme", BudgetPolicy.Create("tier-pro").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1000).Build());
+        engine.Breakers.Get("svc").Trip("provider outage", TimeSpan.FromMinutes(1));
+        engine.Breakers.Get(BudgetEngine.TenantScope("acme")).Trip("tenant over its tier", TimeSpan.FromMinutes(5));
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        // The budget's breaker is half-open and lets this call through as its probe; the tenant's, still open, denies it.
+        var denied = await Assert.ThrowsAsync<BudgetExceededException>(() => engine.ReserveAsync(policy, TestEngine.Estimate(1, 1), new ReservationContext { Tenant = "acme" }).AsTask());
+        Assert.Equal(BudgetEngine.TenantScope("acme"), denied.Denial.Scope);
+
+        // So the probe was never sent: the next call may be it, and its success closes the budget's breaker.
+        var probe = await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1));
+        await engine.CommitAsync(probe, new TokenUsage(1, 1));
+        Assert.Equal(CircuitBreakerState.Closed, engine.Breakers.Get("svc").State);
+        Assert.Equal(CircuitBreakerState.Open, engine.Breakers.Get(BudgetEngine.TenantScope("acme")).State);
+    }
+
     private static async Task Fail(BudgetEngine engine, BudgetPolicy policy)
     {
         var reservation = await engine.ReserveAsync(policy, TestEngine.Estimate(1, 1));

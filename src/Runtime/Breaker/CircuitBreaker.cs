@@ -28,6 +28,20 @@ public sealed class CircuitBreaker
     /// reservations (nobody writes to it), so the common case allocates nothing.</summary>
     internal (CircuitBreaker Breaker, bool IsProbe)[] EnteredAlone { get; }
 
+    private (CircuitBreaker Breaker, bool IsProbe)[]? _enteredAfter;
+
+    /// <summary>The entries a reservation holds when it passed <paramref name="budget"/>'s breaker and then this one (a
+    /// tenant's), neither as a probe: kept for the last budget paired with this breaker, so a tenant's calls allocate
+    /// nothing either. Shared and never written once published; a race costs one more array.</summary>
+    internal (CircuitBreaker Breaker, bool IsProbe)[] EnteredAfter(CircuitBreaker budget)
+    {
+        var pair = Volatile.Read(ref _enteredAfter);
+        if (pair is not null && ReferenceEquals(pair[0].Breaker, budget)) return pair;
+        pair = [(budget, false), (this, false)];
+        Volatile.Write(ref _enteredAfter, pair);
+        return pair;
+    }
+
     /// <summary>Raised after every state change (off the lock), with the new state.</summary>
     public event Action<CircuitBreaker, CircuitBreakerState>? StateChanged;
 

@@ -126,19 +126,20 @@ internal sealed class Reserver
             }
             return probe ? [(alone, true)] : alone.EnteredAlone;
         }
-        var entered = new (CircuitBreaker, bool)[2];
-        for (var i = 0; i < entered.Length; i++)
+        var budget = _parts.Breakers.Get(policy.Name);
+        if (!budget.TryEnter(out var budgetProbe, out var budgetWait))
         {
-            var breaker = _parts.Breakers.Get(i == 0 ? policy.Name : tenantPolicy!.Name);
-            if (!breaker.TryEnter(out var isProbe, out var retryAfter))
-            {
-                AbandonProbes(entered.AsSpan(0, i));
-                denial = Denials.Breaker(breaker, retryAfter, estimate);
-                return [];
-            }
-            entered[i] = (breaker, isProbe);
+            denial = Denials.Breaker(budget, budgetWait, estimate);
+            return [];
         }
-        return entered;
+        var tenant = _parts.Breakers.Get(tenantPolicy.Name);
+        if (!tenant.TryEnter(out var tenantProbe, out var tenantWait))
+        {
+            if (budgetProbe) budget.AbandonProbe();
+            denial = Denials.Breaker(tenant, tenantWait, estimate);
+            return [];
+        }
+        return budgetProbe || tenantProbe ? [(budget, budgetProbe), (tenant, tenantProbe)] : tenant.EnteredAfter(budget);
     }
 
     /// <summary>The policy whose limit produced the charge at <paramref name="index"/>: the budget's charges come first.</summary>
