@@ -2,8 +2,8 @@ namespace GuardedAI;
 
 /// <summary>
 /// Token counts of texts, shared by every caller without a lock: a fixed table of immutable entries indexed by the
-/// text's hash. A lookup reads one reference and compares the text; an addition puts a new entry in the slot (the last
-/// writer wins, and a reader sees a whole entry or the one before). Three are used: the pieces of pre-tokenized text
+/// text's hash. A lookup compares the slot's hash, then reads its entry and compares the text; an addition puts a new
+/// entry in the slot (the last writer wins, and a reader sees a whole entry or the one before). Three are used: the pieces of pre-tokenized text
 /// (<see cref="ForPieces"/>: Microsoft.ML.Tokenizers' own cache takes one process-wide lock per piece and moves the
 /// piece to the front of its LRU list, a write to memory every core shares), and whole message texts by their length
 /// (<see cref="ForShortTexts"/>, <see cref="ForMediumTexts"/>, <see cref="ForLongTexts"/>: a history rebuilt from
@@ -35,6 +35,11 @@ internal sealed class CountTable
     public const int MaxLongTextLength = 65_536, LongTextSlots = 128;
 
     private readonly Entry?[] _slots;
+    // Each slot's text's hash, beside the slots: a lookup of a text the slot does not hold (every new message) is decided
+    // here, in a dense array a cache line of which covers 16 slots, without reading the slot's entry and its text from
+    // wherever they are in memory. Written apart from the entry, so the two may disagree for a moment: the text is
+    // compared in full before a count is used, so that costs a miss, never a wrong count.
+    private readonly int[] _hashes;
     private readonly int _mask;
 
     public CountTable(int slots, int maxLength)
@@ -42,6 +47,7 @@ internal sealed class CountTable
         if (slots <= 0 || (slots & (slots - 1)) != 0) throw new ArgumentOutOfRangeException(nameof(slots), slots, "The number of slots must be a positive power of two.");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxLength);
         _slots = new Entry?[slots];
+        _hashes = new int[slots];
         _mask = slots - 1;
         MaxLength = maxLength;
     }
@@ -60,7 +66,9 @@ internal sealed class CountTable
     /// <summary>The count of <paramref name="text"/> when it is in the table.</summary>
     public bool TryGet(ReadOnlySpan<char> text, out int count)
     {
-        var entry = Volatile.Read(ref _slots[Slot(text)]);
+        var hash = Hash(text);
+        var slot = hash & _mask;
+        var entry = Volatile.Read(ref _hashes[slot]) == hash ? Volatile.Read(ref _slots[slot]) : null;
         if (entry is not null && text.SequenceEqual(entry.Text))
         {
             count = entry.Count;
@@ -94,10 +102,16 @@ internal sealed class CountTable
     }
 
     // Published whole: the entry's fields are written before the reference that makes it visible.
-    private void Put(string text, int count) => Volatile.Write(ref _slots[Slot(text)], new Entry(text, count));
+    private void Put(string text, int count)
+    {
+        var hash = Hash(text);
+        var slot = hash & _mask;
+        Volatile.Write(ref _slots[slot], new Entry(text, count));
+        Volatile.Write(ref _hashes[slot], hash);
+    }
 
     // The runtime's randomized string hash: text chosen to collide cannot be chosen without knowing the process's seed.
-    private int Slot(ReadOnlySpan<char> text) => string.GetHashCode(text) & _mask;
+    private static int Hash(ReadOnlySpan<char> text) => string.GetHashCode(text);
 
     private sealed class Entry(string text, int count)
     {
