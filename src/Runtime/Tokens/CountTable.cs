@@ -6,8 +6,8 @@ namespace GuardedAI;
 /// entry in the slot (the last writer wins, and a reader sees a whole entry or the one before). Three are used: the
 /// pieces of pre-tokenized text (<see cref="ForPieces"/>: Microsoft.ML.Tokenizers' own cache takes one process-wide
 /// lock per piece and moves the piece to the front of its LRU list, a write to memory every core shares), and whole
-/// message texts by their length (<see cref="ForShortTexts"/>, <see cref="ForMediumTexts"/>, <see
-/// cref="ForLongTexts"/>: a history rebuilt from storage is counted by content).
+/// message texts by their length (<see cref="ForShortTexts"/>, <see cref="ForMediumTexts"/>,
+/// <see cref="ForLongTexts"/>: a history rebuilt from storage is counted by content).
 /// </summary>
 /// <remarks>
 /// A count is a pure function of the text, so an entry is right for as long as it lives; its text is compared in full
