@@ -12,7 +12,7 @@ using GuardedAI.Benchmarks;
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
 // … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
-// … -- guardloop cached|new|near|tenant|conversation|engine|redis 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
+// … -- guardloop cached|new|later|near|tenant|conversation|engine|redis 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 //                                                                    (count / count1: the counter alone on the 40,000 new messages / on one text)
 // … -- countmemory 50000 3000      what the count caches keep alive after 3,000 distinct 50,000-character texts
 // … -- whatif 10000000            a what-if replay of that many recorded calls (docs/rollout.md)
