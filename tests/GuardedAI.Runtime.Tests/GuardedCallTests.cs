@@ -83,6 +83,21 @@ public class GuardedCallTests
     }
 
     [Fact]
+    public async Task A_provider_that_returns_no_task_fails_the_call_and_the_lease()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var client = new BudgetChatClient(new ScriptedChatClient((_, _) => null!), engine, Policy());
+
+        var returned = client.GetResponseAsync("Where is my order?");
+
+        var thrown = await Assert.ThrowsAsync<InvalidOperationException>(() => returned);
+        Assert.Contains("returned null instead of a task", thrown.Message);
+        Assert.Contains("'calls'", thrown.Message);
+        Assert.Equal(UsageStatus.Failed, Assert.Single(engine.Ledger.Snapshot()).Status);
+        Assert.Equal(0, ((InMemoryBudgetCounterStore)engine.Store).OutstandingReservations);
+    }
+
+    [Fact]
     public async Task A_caller_who_cancels_a_call_the_provider_has_not_answered_gets_a_cancelled_task_and_the_prompt_is_counted()
     {
         var (engine, _, _) = TestEngine.Create();

@@ -35,7 +35,9 @@ internal static class GuardedCall
         Task<TResult> calling;
         try
         {
-            calling = call(state, cancellationToken);
+            // A client that breaks the contract and returns no task fails the call as any other failure does.
+            calling = call(state, cancellationToken) ?? Task.FromException<TResult>(new InvalidOperationException(
+                $"The inner client returned null instead of a task; the call is counted as failed (budget '{lease.Policy.Name}')."));
         }
         catch (Exception ex)
         {
