@@ -48,7 +48,7 @@ internal sealed class BoundedBpeCounter
         {
             var offset = match.Index;
             var end = match.Index + match.Length;
-            if (match.Length >= MaxRunLength)
+            if (match.Length >= MaxRunLength || InLongWhiteSpaceRun(text, match.Index, match.Length))
             {
                 // The pattern may have ended this piece inside a longer run.
                 total += TokensPerCut;
@@ -76,6 +76,24 @@ internal sealed class BoundedBpeCounter
         }
         work = new CountingWork(text.Length, longest, cuts);
         return total;
+    }
+
+    /// <summary>
+    /// Whether a piece that starts at <paramref name="start"/> with whitespace lies in a run of at least
+    /// <see cref="MaxRunLength"/> whitespace characters. Such a piece may have been cut though it is shorter than the
+    /// bound: <c>\s{0,256}[\r\n]{1,256}</c> backtracks to the last line break within its bound, where the published
+    /// <c>\s*[\r\n]+</c> reaches the last line break of the whole run (331 × "\t\t\n" split into pieces of 255
+    /// characters, none of them flagged, and counted one token under the exact count).
+    /// </summary>
+    private static bool InLongWhiteSpaceRun(ReadOnlySpan<char> text, int start, int length)
+    {
+        // A piece of a word or of signs ends with one (nearly every piece): one look decides it.
+        if (text.Length - start < MaxRunLength || !char.IsWhiteSpace(text[start + length - 1])) return false;
+        foreach (var c in text.Slice(start, MaxRunLength))
+        {
+            if (!char.IsWhiteSpace(c)) return false;
+        }
+        return true;
     }
 
     /// <summary>One piece's tokens: from the lock-free table when it is there, else from the encoder (and kept).</summary>
