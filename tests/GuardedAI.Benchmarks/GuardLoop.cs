@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.AI;
 
 namespace GuardedAI.Benchmarks;
 
@@ -37,8 +36,6 @@ internal static class GuardLoop
             "redis" => redis!.PairAsync,
             "count" => CountNew(),
             "count1" => CountOne(),
-            "yielding" => Yielding(guarded: true),
-            "yielding-bare" => Yielding(guarded: false),
             _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, count, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
@@ -59,38 +56,6 @@ internal static class GuardLoop
         redis?.Cleanup();
         engine?.Cleanup();
         guard.Cleanup();
-    }
-
-    /// <summary>The cached call (or a bare delegating client's) over a provider that answers asynchronously, as a real
-    /// one does: what the guard's asynchronous steps cost once they suspend.</summary>
-    private static Func<Task> Yielding(bool guarded)
-    {
-        var provider = new YieldingChatClient();
-        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
-        var client = guarded ? new ChatClientBuilder(provider).UseBudget(engine, Fixtures.SixLimits("yielding")).Build()
-            : new PassThrough(provider);
-        ChatMessage[] messages = [new ChatMessage(ChatRole.User, Fixtures.VariedText(60, 1))];
-        return () => client.GetResponseAsync(messages);
-    }
-
-    private sealed class PassThrough(IChatClient inner) : DelegatingChatClient(inner);
-
-    private sealed class YieldingChatClient : IChatClient
-    {
-        private readonly InstantChatClient _instant = new();
-
-        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            await Task.Yield();
-            return await _instant.GetResponseAsync(messages, options, cancellationToken);
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => _instant.GetService(serviceType, serviceKey);
-
-        public void Dispose() { }
     }
 
     /// <summary>The bounded counter alone on the new-message benchmark's 40,000 texts in turn: what counting costs outside a guarded call.</summary>
