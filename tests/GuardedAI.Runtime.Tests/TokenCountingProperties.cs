@@ -55,15 +55,31 @@ public class TokenCountingProperties
     [InlineData("\r\n\t\t\t", 300, "x")]
     [InlineData("\n                                                                                                    ", 40, "")]
     [InlineData("\u3000\u3000\n", 400, "")]
-    public void A_long_run_of_whitespace_and_line_breaks_is_never_counted_below_the_exact_count(string unit, int repeats, string tail)
+    public void A_long_run_of_whitespace_and_line_breaks_is_never_counted_below_the_exact_count(string unit, int repeats, string tail) =>
+        AssertBetweenExactAndUpperBound(string.Concat(Enumerable.Repeat(unit, repeats)) + tail, $"{repeats} × {System.Text.Json.JsonSerializer.Serialize(unit)}");
+
+    /// <summary>A short piece of whitespace that starts a long run, then a piece of the run's full length, over and over:
+    /// two cuts counted for every 258 characters, still within the upper bound of a count made before the vocabulary
+    /// is loaded (byte-pair encoding makes far fewer tokens than a run of whitespace has bytes).</summary>
+    [Fact]
+    public void Short_pieces_before_long_runs_of_whitespace_stay_within_the_upper_bound()
     {
-        var text = string.Concat(Enumerable.Repeat(unit, repeats)) + tail;
+        var text = string.Concat(Enumerable.Repeat(" \n" + new string(' ', 255) + "\n", 30));
+        TokenizerEncodings.Get(TokenizerEncodings.O200kBase).Count(text, long.MaxValue, out var work);
+        Assert.True(work.Cuts >= 60, $"expected two cuts counted per repeat, got {work.Cuts}");
+        AssertBetweenExactAndUpperBound(text, "30 × (\" \\n\", 255 spaces, \"\\n\")");
+    }
+
+    private static void AssertBetweenExactAndUpperBound(string text, string described)
+    {
         var registry = new TokenCounterRegistry();
         foreach (var (model, reference) in new[] { ("gpt-4o", TiktokenTokenizer.CreateForModel("gpt-4o")), ("gpt-4", TiktokenTokenizer.CreateForModel("gpt-4")) })
         {
             var exact = reference.CountTokens(text);
             var counted = registry.ForModel(model).CountText(text);
-            Assert.True(counted >= exact, $"{model}: counted {counted} < exact {exact} for {repeats} × {System.Text.Json.JsonSerializer.Serialize(unit)}");
+            Assert.True(counted >= exact, $"{model}: counted {counted} < exact {exact} for {described}");
+            // The cuts it counts stay within what a count before the vocabulary is loaded allows.
+            Assert.True(counted <= ChatTokenCounter.UpperBound(text), $"{model}: counted {counted} > the upper bound {ChatTokenCounter.UpperBound(text)} for {described}");
         }
     }
 

@@ -99,6 +99,9 @@ internal sealed class ChatTokenCounter : ITokenCounter
     /// The most tokens <paramref name="text"/> can count as without its vocabulary: byte-pair encoding never makes more
     /// tokens than the text has UTF-8 bytes, and <see cref="BoundedBpeCounter"/> adds <see cref="BoundedBpeCounter.TokensPerCut"/>
     /// per cut of a piece of at least <see cref="BoundedBpeCounter.MaxRunLength"/> characters — at most one token per 32 characters.
+    /// It also counts a cut for a shorter piece of whitespace that starts a run of that many; such a piece is followed by
+    /// the rest of its run, whose byte-pair encoding takes far fewer tokens than its bytes, and that slack covers the cut
+    /// (<c>TokenCountingProperties</c> checks a dense such text against this bound).
     /// </summary>
     public static long UpperBound(ReadOnlySpan<char> text) =>
         System.Text.Encoding.UTF8.GetByteCount(text) + (text.Length + 31L) / 32;
