@@ -9,6 +9,10 @@ namespace GuardedAI.PostgreSql.Tests;
 public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
+    // How long a step may take to show progress (every worker committing, draining its spill). Generous on purpose: each
+    // wait ends as soon as its condition holds, and with every test assembly sharing two cores a step once took more
+    // than a minute. A wait that runs out still fails the test, with what each worker printed.
+    private static readonly TimeSpan ProgressTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(750);
 
     private readonly TempDir _dir = new();
@@ -89,11 +93,13 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
         var workers = Enumerable.Range(0, 4).Select(i => StartWorker(server, prefix, i, "forever=true")).ToList();
         try
         {
-            await Until.TrueAsync(() => workers.All(w => w.Committed.Count >= 100), TimeSpan.FromSeconds(60), "every worker to commit through the database");
+            await Until.TrueAsync(() => workers.All(w => w.Committed.Count >= 100), ProgressTimeout, "every worker to commit through the database",
+                () => string.Join("\n\n", workers.Select(w => w.Diagnostics)));
 
             var stoppedAt = DateTime.UtcNow;
             server.Stop("immediate");
-            await Until.TrueAsync(() => workers.All(w => w.HasSpilled && w.CommittedAfterSpillStarted >= 100), TimeSpan.FromSeconds(60), "every worker to commit through the spill");
+            await Until.TrueAsync(() => workers.All(w => w.HasSpilled && w.CommittedAfterSpillStarted >= 100), ProgressTimeout, "every worker to commit through the spill",
+                () => string.Join("\n\n", workers.Select(w => w.Diagnostics)));
             var victim = workers[3];
             victim.Kill();
             var killedAcknowledged = victim.Committed.ToList();
@@ -101,10 +107,10 @@ public sealed class MultiProcessTests(PostgresFixture fixture, Xunit.Abstraction
             var startedAt = DateTime.UtcNow;
             server.Start();
             var survivors = workers.Take(3).ToList();
-            await Until.TrueAsync(() => survivors.All(w => w.Lines.Contains("S 0")), TimeSpan.FromSeconds(60), "every survivor to drain its spill",
+            await Until.TrueAsync(() => survivors.All(w => w.Lines.Contains("S 0")), ProgressTimeout, "every survivor to drain its spill",
                 () => string.Join("\n\n", survivors.Select(w => w.Diagnostics)));
             var counts = survivors.Select(w => w.Committed.Count).ToList();
-            await Until.TrueAsync(() => survivors.Select((w, i) => w.Committed.Count >= counts[i] + 50).All(b => b), TimeSpan.FromSeconds(60), "commits through the database again");
+            await Until.TrueAsync(() => survivors.Select((w, i) => w.Committed.Count >= counts[i] + 50).All(b => b), ProgressTimeout, "commits through the database again");
             foreach (var worker in survivors) worker.Stop();
             foreach (var worker in survivors) Assert.True(await worker.WaitForExitAsync(ProcessTimeout) == 0, worker.Output);
 
