@@ -27,12 +27,16 @@ internal sealed class BoundedBpeCounter
 
     private readonly Tokenizer _tokenizer;
     private readonly Regex _split;
+    private readonly bool _splitsO200k;
     private readonly CountTable _pieces = CountTable.ForPieces();
 
+    /// <param name="tokenizer">The encoding's byte-pair encoder.</param>
+    /// <param name="split">The encoding's bounded split pattern (<see cref="TokenizerEncodings"/>).</param>
     public BoundedBpeCounter(Tokenizer tokenizer, Regex split)
     {
         _tokenizer = tokenizer;
         _split = split;
+        _splitsO200k = split.ToString() == TokenizerEncodings.O200kPattern;
     }
 
     /// <summary>Counts <paramref name="text"/>, stopping once the count exceeds <paramref name="maxTokens"/>.</summary>
@@ -41,41 +45,78 @@ internal sealed class BoundedBpeCounter
     /// <summary>Counts, and reports how much was read and the longest piece encoded (tests prove linearity with these).</summary>
     public long Count(ReadOnlySpan<char> text, long maxTokens, out CountingWork work)
     {
-        long total = 0;
-        var longest = 0;
-        var cuts = 0;
-        foreach (var match in _split.EnumerateMatches(text))
+        var counting = new Counting(maxTokens);
+        if (_splitsO200k)
         {
-            var offset = match.Index;
-            var end = match.Index + match.Length;
-            if (match.Length >= MaxRunLength || InLongWhiteSpaceRun(text, match.Index, match.Length))
+            // o200k's pieces are found by hand (O200kPieces), and by the pattern where a piece meets a long run.
+            for (var start = 0; start < text.Length;)
             {
-                // The pattern may have ended this piece inside a longer run.
-                total += TokensPerCut;
-                cuts++;
-            }
-            while (offset < end)
-            {
-                var length = end - offset;
-                if (length > MaxPieceLength)
+                var end = start + O200kPieces.NextLength(text, start, _split);
+                if (AddPiece(text, start, end, ref counting))
                 {
-                    // Cut, but never inside a surrogate pair: each half would count as invalid bytes.
-                    length = char.IsHighSurrogate(text[offset + MaxPieceLength - 1]) ? MaxPieceLength - 1 : MaxPieceLength;
-                    total += TokensPerCut;
-                    cuts++;
+                    work = counting.Work();
+                    return counting.Total;
                 }
-                longest = Math.Max(longest, length);
-                total += CountPiece(text.Slice(offset, length));
-                offset += length;
-                if (total > maxTokens)
+                start = end;
+            }
+        }
+        else
+        {
+            foreach (var match in _split.EnumerateMatches(text))
+            {
+                if (AddPiece(text, match.Index, match.Index + match.Length, ref counting))
                 {
-                    work = new CountingWork(offset, longest, cuts);
-                    return total;
+                    work = counting.Work();
+                    return counting.Total;
                 }
             }
         }
-        work = new CountingWork(text.Length, longest, cuts);
-        return total;
+        work = new CountingWork(text.Length, counting.Longest, counting.Cuts);
+        return counting.Total;
+    }
+
+    /// <summary>Counts the piece <c>text[start..end]</c>, in chunks when it is long; true when the count has passed the cap.</summary>
+    private bool AddPiece(ReadOnlySpan<char> text, int start, int end, ref Counting counting)
+    {
+        if (end - start >= MaxRunLength || InLongWhiteSpaceRun(text, start, end - start))
+        {
+            // The pattern may have ended this piece inside a longer run.
+            counting.Total += TokensPerCut;
+            counting.Cuts++;
+        }
+        var offset = start;
+        while (offset < end)
+        {
+            var length = end - offset;
+            if (length > MaxPieceLength)
+            {
+                // Cut, but never inside a surrogate pair: each half would count as invalid bytes.
+                length = char.IsHighSurrogate(text[offset + MaxPieceLength - 1]) ? MaxPieceLength - 1 : MaxPieceLength;
+                counting.Total += TokensPerCut;
+                counting.Cuts++;
+            }
+            counting.Longest = Math.Max(counting.Longest, length);
+            counting.Total += CountPiece(text.Slice(offset, length));
+            offset += length;
+            if (counting.Total > counting.MaxTokens)
+            {
+                counting.Read = offset;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>A count in progress.</summary>
+    private struct Counting(long maxTokens)
+    {
+        public readonly long MaxTokens = maxTokens;
+        public long Total;
+        public int Longest;
+        public int Cuts;
+        public int Read;
+
+        public readonly CountingWork Work() => new(Read, Longest, Cuts);
     }
 
     /// <summary>

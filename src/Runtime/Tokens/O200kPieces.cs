@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace GuardedAI;
+
+/// <summary>
+/// Splits text into the pieces of o200k's split pattern (<see cref="TokenizerEncodings.O200kPattern"/>) by hand:
+/// the generated regular expression took ~11 % of a guarded call with a new message, most of it deciding among the
+/// pattern's seven alternatives one character class at a time. Each alternative is written out below, in the
+/// pattern's order and with its backtracking, over one classification of each character.
+/// </summary>
+/// <remarks>
+/// Only runs shorter than the pattern's bound are split here: there the bounded pattern and the published one agree,
+/// and the rules below are the published one's. A piece that reaches a run of <see cref="Bound"/> characters is left
+/// to the regular expression, so long runs are cut exactly where <see cref="BoundedBpeCounter"/> expects.
+/// <c>O200kPiecesTests</c> compares the two on random text of every character class.
+/// </remarks>
+internal static class O200kPieces
+{
+    /// <summary>A run this long may meet one of the pattern's bounds (<see cref="BoundedBpeCounter.MaxRunLength"/>): its piece is the regular expression's to find.</summary>
+    public const int Bound = BoundedBpeCounter.MaxRunLength - 1;
+
+    // One character's classes, as the pattern names them.
+    private const byte Upper = 1;      // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]: a word's leading part
+    private const byte Lower = 2;      // [\p{Ll}\p{Lm}\p{Lo}\p{M}]: a word's trailing part
+    private const byte Letter = 4;     // \p{L}
+    private const byte Number = 8;     // \p{N}
+    private const byte Space = 16;     // \s
+    private const byte LineBreak = 32; // [\r\n]
+
+    // What a part of the pattern found instead of an end: no match, or a run that reaches the bound.
+    private const int Fail = -1, LongRun = -2;
+
+    private static readonly byte[] s_ascii = ClassifyAscii();
+
+    /// <summary>The length of the piece that starts at <paramref name="start"/>: by hand, or from
+    /// <paramref name="pattern"/> (the o200k split) when the piece meets a long run.</summary>
+    public static int NextLength(ReadOnlySpan<char> text, int start, Regex pattern)
+    {
+        var length = NextLength(text, start);
+        return length != 0 ? length : PatternLength(text, start, pattern);
+    }
+
+    /// <summary>The length of the piece that starts at <paramref name="start"/>, or 0 when it meets a run of
+    /// <see cref="Bound"/> characters (the regular expression decides those).</summary>
+    public static int NextLength(ReadOnlySpan<char> text, int start)
+    {
+        Debug.Assert(start < text.Length);
+        var first = Classify(text[start]);
+        // [^\r\n\p{L}\p{N}]?: a space or sign may lead a word; the optional character is tried taken, then not.
+        var mayLead = (first & (LineBreak | Letter | Number)) == 0;
+        int end;
+
+        // 1. [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+        if (mayLead && (end = WordEndingLower(text, start + 1)) != Fail) return LengthOf(end, start);
+        if ((first & (Upper | Lower)) != 0 && (end = WordEndingLower(text, start)) != Fail) return LengthOf(end, start);
+
+        // 2. [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+        if (mayLead && (end = WordStartingUpper(text, start + 1)) != Fail) return LengthOf(end, start);
+        if ((first & Upper) != 0 && (end = WordStartingUpper(text, start)) != Fail) return LengthOf(end, start);
+
+        // 3. \p{N}{1,3}
+        if ((first & Number) != 0)
+        {
+            end = start + 1;
+            while (end < text.Length && end - start < 3 && (Classify(text[end]) & Number) != 0) end++;
+            return end - start;
+        }
+
+        // 4. ' '?[^\s\p{L}\p{N}]+[\r\n/]*   (the space is atomic: a sign cannot start at a space)
+        var signs = text[start] == ' ' ? start + 1 : start;
+        if (signs < text.Length && IsSign(Classify(text[signs])))
+        {
+            end = RunEnd(text, signs + 1, signs, Space | Letter | Number, inClass: false);
+            if (end == LongRun) return 0;
+            var breaks = end;
+            while (end < text.Length && text[end] is '\r' or '\n' or '/')
+            {
+                if (++end - breaks >= Bound) return 0;
+            }
+            return end - start;
+        }
+
+        // Only whitespace is left.
+        Debug.Assert((first & Space) != 0);
+        var lastBreak = -1;
+        end = start;
+        while (end < text.Length)
+        {
+            var c = Classify(text[end]);
+            if ((c & Space) == 0) break;
+            if ((c & LineBreak) != 0) lastBreak = end;
+            if (++end - start >= Bound) return 0;
+        }
+        // 5. \s*[\r\n]+   \s* gives characters back until a line break follows: the run's last one ends the piece.
+        if (lastBreak >= 0) return lastBreak + 1 - start;
+        // 6. \s+(?!\S)    the whole run at the end of the text, else all but its last character (which then starts the next piece)
+        if (end == text.Length) return end - start;
+        if (end - start >= 2) return end - 1 - start;
+        // 7. \s+
+        return end - start;
+    }
+
+    /// <summary><c>[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+</c> and the optional contraction from
+    /// <paramref name="at"/>: where it ends, <see cref="Fail"/>, or <see cref="LongRun"/> on a long run.</summary>
+    private static int WordEndingLower(ReadOnlySpan<char> text, int at)
+    {
+        if (at >= text.Length) return Fail;
+        var upperEnd = RunEnd(text, at, at, Upper);
+        if (upperEnd == LongRun) return LongRun;
+        if (upperEnd < text.Length && (Classify(text[upperEnd]) & (Upper | Lower)) == Lower)
+        {
+            // The leading part took all it could and a lowercase letter follows: the trailing part takes its run.
+            var lowerEnd = RunEnd(text, upperEnd + 1, upperEnd, Lower);
+            return lowerEnd == LongRun ? LongRun : AfterContraction(text, lowerEnd);
+        }
+        // Otherwise the leading part gives characters back until the trailing part can start: at the last character
+        // of the run that belongs to both (\p{Lm}, \p{Lo}, \p{M}). The one after it (if any) belongs to the leading part
+        // only, so the trailing part is that one character.
+        for (var k = upperEnd - 1; k >= at; k--)
+        {
+            if ((Classify(text[k]) & Lower) != 0) return AfterContraction(text, k + 1);
+        }
+        return Fail;
+    }
+
+    /// <summary><c>[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*</c> and the optional contraction from <paramref name="at"/>.</summary>
+    private static int WordStartingUpper(ReadOnlySpan<char> text, int at)
+    {
+        if (at >= text.Length || (Classify(text[at]) & Upper) == 0) return Fail;
+        var upperEnd = RunEnd(text, at + 1, at, Upper);
+        if (upperEnd == LongRun) return LongRun;
+        var lowerEnd = RunEnd(text, upperEnd, upperEnd, Lower);
+        return lowerEnd == LongRun ? LongRun : AfterContraction(text, lowerEnd);
+    }
+
+    /// <summary>Where a run of characters begun at <paramref name="runStart"/> ends when continued from
+    /// <paramref name="from"/>: characters that have one of <paramref name="classes"/> (or, when not
+    /// <paramref name="inClass"/>, none of them); <see cref="LongRun"/> when it reaches <see cref="Bound"/> characters.</summary>
+    private static int RunEnd(ReadOnlySpan<char> text, int from, int runStart, byte classes, bool inClass = true)
+    {
+        var end = from;
+        while (end < text.Length && ((Classify(text[end]) & classes) != 0) == inClass)
+        {
+            if (++end - runStart >= Bound) return LongRun;
+        }
+        return end;
+    }
+
+    /// <summary><c>(?i:'s|'t|'re|'ve|'m|'ll|'d)?</c> at <paramref name="at"/>: ASCII letters of either case only
+    /// (the pattern is culture-invariant, and these letters have no other case equivalents there).</summary>
+    private static int AfterContraction(ReadOnlySpan<char> text, int at)
+    {
+        if (at + 1 >= text.Length || text[at] != '\'') return at;
+        // Setting bit 5 lowers an ASCII capital and changes no other character into a lowercase ASCII letter.
+        switch (text[at + 1] | 0x20)
+        {
+            case 's' or 't' or 'm' or 'd':
+                return at + 2;
+            case 'r' or 'v':
+                return at + 2 < text.Length && (text[at + 2] | 0x20) == 'e' ? at + 3 : at;
+            case 'l':
+                return at + 2 < text.Length && (text[at + 2] | 0x20) == 'l' ? at + 3 : at;
+            default:
+                return at;
+        }
+    }
+
+    private static int LengthOf(int end, int start) => end == LongRun ? 0 : end - start;
+
+    /// <summary>[^\s\p{L}\p{N}]</summary>
+    private static bool IsSign(byte c) => (c & (Space | Letter | Number)) == 0;
+
+    /// <summary>The piece the regular expression finds at <paramref name="start"/> (every character starts one, so
+    /// its first match from there starts there).</summary>
+    private static int PatternLength(ReadOnlySpan<char> text, int start, Regex pattern)
+    {
+        foreach (var match in pattern.EnumerateMatches(text, start))
+        {
+            Debug.Assert(match.Index == start);
+            return match.Length;
+        }
+        throw new UnreachableException($"The split pattern found no piece at {start} of {text.Length} characters.");
+    }
+
+    private static byte Classify(char c) => c < 128 ? s_ascii[c] : ClassifyAny(c);
+
+    // The regular expression's own definitions: \p{..} by char.GetUnicodeCategory, \s by char.IsWhiteSpace, one UTF-16
+    // unit at a time (so each half of a surrogate pair is a sign, as the pattern sees it).
+    private static byte ClassifyAny(char c)
+    {
+        var classes = char.GetUnicodeCategory(c) switch
+        {
+            UnicodeCategory.UppercaseLetter or UnicodeCategory.TitlecaseLetter => Upper | Letter,
+            UnicodeCategory.LowercaseLetter => Lower | Letter,
+            UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => Upper | Lower | Letter,
+            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => Upper | Lower,
+            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Number,
+            _ => 0,
+        };
+        if (char.IsWhiteSpace(c)) classes |= Space;
+        if (c is '\r' or '\n') classes |= LineBreak;
+        return (byte)classes;
+    }
+
+    private static byte[] ClassifyAscii()
+    {
+        var table = new byte[128];
+        for (var c = 0; c < table.Length; c++) table[c] = ClassifyAny((char)c);
+        return table;
+    }
+}
