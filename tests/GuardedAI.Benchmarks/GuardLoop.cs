@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|later|near|tenant|conversation|engine|redis|count|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|later|near|tenant|conversation|engine|redis|count|count-cl100k|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -34,9 +34,10 @@ internal static class GuardLoop
             "conversation" => guard.GuardedConversation,
             "engine" => async () => await engine!.ReserveCommit(),
             "redis" => redis!.PairAsync,
-            "count" => CountNew(),
+            "count" => CountNew(TokenizerEncodings.O200kBase),
+            "count-cl100k" => CountNew(TokenizerEncodings.Cl100kBase),
             "count1" => CountOne(),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, count, count1)"),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, count, count-cl100k, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;
@@ -59,10 +60,10 @@ internal static class GuardLoop
     }
 
     /// <summary>The bounded counter alone on the new-message benchmark's 40,000 texts in turn: what counting costs outside a guarded call.</summary>
-    private static Func<Task> CountNew()
+    private static Func<Task> CountNew(string encoding)
     {
         var texts = Enumerable.Range(0, GuardBenchmarks.NewMessages).Select(i => Fixtures.VariedText(60, 1000 + i)).ToArray();
-        var counter = TokenizerEncodings.Get(TokenizerEncodings.O200kBase);
+        var counter = TokenizerEncodings.Get(encoding);
         var next = 0;
         long sink = 0;
         return () => { sink += counter.Count(texts[next++ % texts.Length]); return Task.CompletedTask; };

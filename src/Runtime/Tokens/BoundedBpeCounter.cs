@@ -27,7 +27,7 @@ internal sealed class BoundedBpeCounter
 
     private readonly Tokenizer _tokenizer;
     private readonly Regex _split;
-    private readonly bool _splitsO200k;
+    private readonly Split _byHand;
     private readonly CountTable _pieces = CountTable.ForPieces();
 
     /// <param name="tokenizer">The encoding's byte-pair encoder.</param>
@@ -36,7 +36,12 @@ internal sealed class BoundedBpeCounter
     {
         _tokenizer = tokenizer;
         _split = split;
-        _splitsO200k = split.ToString() == TokenizerEncodings.O200kPattern;
+        _byHand = split.ToString() switch
+        {
+            TokenizerEncodings.O200kPattern => Split.O200k,
+            TokenizerEncodings.Cl100kPattern => Split.Cl100k,
+            _ => Split.None,
+        };
     }
 
     /// <summary>Counts <paramref name="text"/>, stopping once the count exceeds <paramref name="maxTokens"/>.</summary>
@@ -46,12 +51,12 @@ internal sealed class BoundedBpeCounter
     public long Count(ReadOnlySpan<char> text, long maxTokens, out CountingWork work)
     {
         var counting = new Counting(maxTokens);
-        if (_splitsO200k)
+        if (_byHand != Split.None)
         {
-            // o200k's pieces are found by hand (O200kPieces), and by the pattern where a piece meets a long run.
+            // The pieces are found by hand (O200kPieces, Cl100kPieces), and by the pattern where a piece meets a long run.
             for (var start = 0; start < text.Length;)
             {
-                var end = start + O200kPieces.NextLength(text, start, _split);
+                var end = start + (_byHand == Split.O200k ? O200kPieces.NextLength(text, start, _split) : Cl100kPieces.NextLength(text, start, _split));
                 if (AddPiece(text, start, end, ref counting))
                 {
                     work = counting.Work();
@@ -106,6 +111,9 @@ internal sealed class BoundedBpeCounter
         }
         return false;
     }
+
+    /// <summary>Which split of the pattern's pieces is written by hand.</summary>
+    private enum Split : byte { None, O200k, Cl100k }
 
     /// <summary>A count in progress.</summary>
     private struct Counting(long maxTokens)

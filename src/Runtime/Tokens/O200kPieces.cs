@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
+using static GuardedAI.PieceClasses;
 
 namespace GuardedAI;
 
@@ -18,22 +18,6 @@ namespace GuardedAI;
 /// </remarks>
 internal static class O200kPieces
 {
-    /// <summary>A run this long may meet one of the pattern's bounds (<see cref="BoundedBpeCounter.MaxRunLength"/>): its piece is the regular expression's to find.</summary>
-    public const int Bound = BoundedBpeCounter.MaxRunLength - 1;
-
-    // One character's classes, as the pattern names them.
-    private const byte Upper = 1;      // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]: a word's leading part
-    private const byte Lower = 2;      // [\p{Ll}\p{Lm}\p{Lo}\p{M}]: a word's trailing part
-    private const byte Letter = 4;     // \p{L}
-    private const byte Number = 8;     // \p{N}
-    private const byte Space = 16;     // \s
-    private const byte LineBreak = 32; // [\r\n]
-
-    // What a part of the pattern found instead of an end: no match, or a run that reaches the bound.
-    private const int Fail = -1, LongRun = -2;
-
-    private static readonly byte[] s_ascii = ClassifyAscii();
-
     /// <summary>The length of the piece that starts at <paramref name="start"/>: by hand, or from
     /// <paramref name="pattern"/> (the o200k split) when the piece meets a long run.</summary>
     public static int NextLength(ReadOnlySpan<char> text, int start, Regex pattern)
@@ -49,7 +33,7 @@ internal static class O200kPieces
         Debug.Assert(start < text.Length);
         var first = Classify(text[start]);
         // [^\r\n\p{L}\p{N}]?: a space or sign may lead a word; the optional character is tried taken, then not.
-        var mayLead = (first & (LineBreak | Letter | Number)) == 0;
+        var mayLead = MayLead(first);
         int end;
 
         // 1. [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
@@ -84,15 +68,7 @@ internal static class O200kPieces
 
         // Only whitespace is left.
         Debug.Assert((first & Space) != 0);
-        var lastBreak = -1;
-        end = start;
-        while (end < text.Length)
-        {
-            var c = Classify(text[end]);
-            if ((c & Space) == 0) break;
-            if ((c & LineBreak) != 0) lastBreak = end;
-            if (++end - start >= Bound) return 0;
-        }
+        if (!WhiteSpaceRun(text, start, out end, out var lastBreak)) return 0;
         // 5. \s*[\r\n]+   \s* gives characters back until a line break follows: the run's last one ends the piece.
         if (lastBreak >= 0) return lastBreak + 1 - start;
         // 6. \s+(?!\S)    the whole run at the end of the text, else all but its last character (which then starts the next piece)
@@ -135,19 +111,6 @@ internal static class O200kPieces
         return lowerEnd == LongRun ? LongRun : AfterContraction(text, lowerEnd);
     }
 
-    /// <summary>Where a run of characters begun at <paramref name="runStart"/> ends when continued from
-    /// <paramref name="from"/>: characters that have one of <paramref name="classes"/> (or, when not
-    /// <paramref name="inClass"/>, none of them); <see cref="LongRun"/> when it reaches <see cref="Bound"/> characters.</summary>
-    private static int RunEnd(ReadOnlySpan<char> text, int from, int runStart, byte classes, bool inClass = true)
-    {
-        var end = from;
-        while (end < text.Length && ((Classify(text[end]) & classes) != 0) == inClass)
-        {
-            if (++end - runStart >= Bound) return LongRun;
-        }
-        return end;
-    }
-
     /// <summary><c>(?i:'s|'t|'re|'ve|'m|'ll|'d)?</c> at <paramref name="at"/>: ASCII letters of either case only
     /// (the pattern is culture-invariant, and these letters have no other case equivalents there).</summary>
     private static int AfterContraction(ReadOnlySpan<char> text, int at)
@@ -168,46 +131,4 @@ internal static class O200kPieces
     }
 
     private static int LengthOf(int end, int start) => end == LongRun ? 0 : end - start;
-
-    /// <summary>[^\s\p{L}\p{N}]</summary>
-    private static bool IsSign(byte c) => (c & (Space | Letter | Number)) == 0;
-
-    /// <summary>The piece the regular expression finds at <paramref name="start"/> (every character starts one, so
-    /// its first match from there starts there).</summary>
-    private static int PatternLength(ReadOnlySpan<char> text, int start, Regex pattern)
-    {
-        foreach (var match in pattern.EnumerateMatches(text, start))
-        {
-            Debug.Assert(match.Index == start);
-            return match.Length;
-        }
-        throw new UnreachableException($"The split pattern found no piece at {start} of {text.Length} characters.");
-    }
-
-    private static byte Classify(char c) => c < 128 ? s_ascii[c] : ClassifyAny(c);
-
-    // The regular expression's own definitions: \p{..} by char.GetUnicodeCategory, \s by char.IsWhiteSpace, one UTF-16
-    // unit at a time (so each half of a surrogate pair is a sign, as the pattern sees it).
-    private static byte ClassifyAny(char c)
-    {
-        var classes = char.GetUnicodeCategory(c) switch
-        {
-            UnicodeCategory.UppercaseLetter or UnicodeCategory.TitlecaseLetter => Upper | Letter,
-            UnicodeCategory.LowercaseLetter => Lower | Letter,
-            UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter => Upper | Lower | Letter,
-            UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark => Upper | Lower,
-            UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Number,
-            _ => 0,
-        };
-        if (char.IsWhiteSpace(c)) classes |= Space;
-        if (c is '\r' or '\n') classes |= LineBreak;
-        return (byte)classes;
-    }
-
-    private static byte[] ClassifyAscii()
-    {
-        var table = new byte[128];
-        for (var c = 0; c < table.Length; c++) table[c] = ClassifyAny((char)c);
-        return table;
-    }
 }

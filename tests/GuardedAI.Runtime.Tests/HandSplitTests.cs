@@ -4,10 +4,10 @@ using CsCheck;
 namespace GuardedAI.Tests;
 
 /// <summary>
-/// The hand-written o200k split (<see cref="O200kPieces"/>) against the generated regular expression of the same
-/// pattern, piece by piece, on text of every character class the pattern distinguishes.
+/// The hand-written splits (<see cref="O200kPieces"/>, <see cref="Cl100kPieces"/>) against the generated regular
+/// expressions of the same patterns, piece by piece, on text of every character class the patterns distinguish.
 /// </summary>
-public class O200kPiecesTests
+public class HandSplitTests
 {
     /// <summary>Characters and short strings from each class the pattern tells apart, and the ones it treats specially.</summary>
     private static readonly string[] Atoms =
@@ -43,19 +43,25 @@ public class O200kPiecesTests
     /// must be found by hand.</summary>
     private static readonly Gen<string> ShortText = Atom.Array[0, 25].Select(string.Concat);
 
-    [Fact]
-    public void Every_piece_is_the_regular_expressions_piece() =>
-        Text.Sample(text => AssertSameAsPattern(text), iter: 20_000, threads: 1);
+    private const string O200k = TokenizerEncodings.O200kBase, Cl100k = TokenizerEncodings.Cl100kBase;
 
-    [Fact]
-    public void Text_without_long_runs_is_split_by_hand_alone() =>
+    [Theory]
+    [InlineData(O200k)]
+    [InlineData(Cl100k)]
+    public void Every_piece_is_the_regular_expressions_piece(string encoding) =>
+        Text.Sample(text => AssertSameAsPattern(encoding, text), iter: 20_000, threads: 1);
+
+    [Theory]
+    [InlineData(O200k)]
+    [InlineData(Cl100k)]
+    public void Text_without_long_runs_is_split_by_hand_alone(string encoding) =>
         ShortText.Sample(text =>
         {
-            if (text.Length >= O200kPieces.Bound) throw new Exception($"{Show(text)}: the generator made a text of {text.Length} characters");
+            if (text.Length >= PieceClasses.Bound) throw new Exception($"{Show(text)}: the generator made a text of {text.Length} characters");
             for (var start = 0; start < text.Length;)
             {
-                var length = O200kPieces.NextLength(text, start);
-                if (length == 0) throw new Exception($"{Show(text)}: the piece at {start} was left to the pattern");
+                var length = encoding == O200k ? O200kPieces.NextLength(text, start) : Cl100kPieces.NextLength(text, start);
+                if (length == 0) throw new Exception($"{encoding}, {Show(text)}: the piece at {start} was left to the pattern");
                 start += length;
             }
         }, iter: 5_000, threads: 1);
@@ -73,10 +79,30 @@ public class O200kPiecesTests
     [InlineData("a  ", new[] { "a", "  " })]
     [InlineData("x'Re'll", new[] { "x'Re", "'ll" })]
     [InlineData("\u017F's \u212A's", new[] { "\u017F's", " \u212A's" })]
-    public void Tricky_places_split_as_the_pattern_does(string text, string[] pieces)
+    public void Tricky_places_split_as_the_o200k_pattern_does(string text, string[] pieces)
     {
-        AssertSameAsPattern(text);
-        Assert.Equal(pieces, Split(text));
+        AssertSameAsPattern(O200k, text);
+        Assert.Equal(pieces, Split(O200k, text));
+    }
+
+    [Theory]
+    [InlineData("'sxyz", new[] { "'s", "xyz" })]
+    [InlineData("'xyz", new[] { "'xyz" })]
+    [InlineData("'LL'l", new[] { "'LL", "'l" })]
+    [InlineData("don't", new[] { "don", "'t" })]
+    [InlineData("  \n  x", new[] { "  \n", " ", " x" })]
+    [InlineData("a  ", new[] { "a", "  " })]
+    [InlineData("a \n", new[] { "a", " \n" })]
+    [InlineData("e\u0301", new[] { "e", "\u0301" })]
+    [InlineData("\u0301abc", new[] { "\u0301abc" })]
+    [InlineData("12345", new[] { "123", "45" })]
+    [InlineData("!!/\nabc", new[] { "!!/\n", "abc" })]
+    [InlineData(" !!", new[] { " !!" })]
+    [InlineData("\u017F's", new[] { "\u017F", "'s" })]
+    public void Tricky_places_split_as_the_cl100k_pattern_does(string text, string[] pieces)
+    {
+        AssertSameAsPattern(Cl100k, text);
+        Assert.Equal(pieces, Split(Cl100k, text));
     }
 
     [Theory]
@@ -92,33 +118,40 @@ public class O200kPiecesTests
     public void Long_runs_are_left_to_the_pattern_and_split_as_it_does(string unit, int repeats)
     {
         var text = "x " + string.Concat(Enumerable.Repeat(unit, repeats)) + " y";
-        AssertSameAsPattern(text);
+        AssertSameAsPattern(O200k, text);
+        AssertSameAsPattern(Cl100k, text);
+        AssertSameAsPattern(O200k, text.TrimEnd('y', ' '));
+        AssertSameAsPattern(Cl100k, text.TrimEnd('y', ' '));
     }
 
-    private static void AssertSameAsPattern(string text)
+    private static void AssertSameAsPattern(string encoding, string text)
     {
-        var expected = TokenizerEncodings.O200kSplit().EnumerateMatches(text);
+        var pattern = encoding == O200k ? TokenizerEncodings.O200kSplit() : TokenizerEncodings.Cl100kSplit();
         var start = 0;
-        foreach (var match in expected)
+        foreach (var match in pattern.EnumerateMatches(text))
         {
-            if (match.Index != start) throw new Exception($"{Show(text)}: the pattern skipped from {start} to {match.Index}");
-            var length = O200kPieces.NextLength(text, start, TokenizerEncodings.O200kSplit());
+            if (match.Index != start) throw new Exception($"{encoding}, {Show(text)}: the pattern skipped from {start} to {match.Index}");
+            var length = NextLength(encoding, text, start);
             if (length != match.Length)
             {
-                throw new Exception($"{Show(text)}: at {start} the pattern's piece is {Show(text.Substring(match.Index, match.Length))}, "
+                throw new Exception($"{encoding}, {Show(text)}: at {start} the pattern's piece is {Show(text.Substring(match.Index, match.Length))}, "
                     + $"the hand split's {Show(text.Substring(start, Math.Min(length, text.Length - start)))}");
             }
             start += length;
         }
-        if (start != text.Length) throw new Exception($"{Show(text)}: the pattern's pieces end at {start} of {text.Length}");
+        if (start != text.Length) throw new Exception($"{encoding}, {Show(text)}: the pattern's pieces end at {start} of {text.Length}");
     }
 
-    private static List<string> Split(string text)
+    private static int NextLength(string encoding, string text, int start) => encoding == O200k
+        ? O200kPieces.NextLength(text, start, TokenizerEncodings.O200kSplit())
+        : Cl100kPieces.NextLength(text, start, TokenizerEncodings.Cl100kSplit());
+
+    private static List<string> Split(string encoding, string text)
     {
         var pieces = new List<string>();
         for (var start = 0; start < text.Length;)
         {
-            var length = O200kPieces.NextLength(text, start, TokenizerEncodings.O200kSplit());
+            var length = NextLength(encoding, text, start);
             pieces.Add(text.Substring(start, length));
             start += length;
         }
