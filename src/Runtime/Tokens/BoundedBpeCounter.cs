@@ -28,6 +28,7 @@ internal sealed class BoundedBpeCounter
     private readonly Tokenizer _tokenizer;
     private readonly Regex _split;
     private readonly Split _byHand;
+    private readonly ShortPieceTable _shortPieces = new();
     private readonly CountTable _pieces = CountTable.ForPieces();
 
     /// <param name="tokenizer">The encoding's byte-pair encoder.</param>
@@ -145,12 +146,21 @@ internal sealed class BoundedBpeCounter
         return true;
     }
 
-    /// <summary>One piece's tokens: from the lock-free table when it is there, else from the encoder (and kept).</summary>
+    /// <summary>One piece's tokens: from a lock-free table when it is there (short pieces kept inside their slots, the
+    /// rest as entries), else from the encoder (and kept).</summary>
     private int CountPiece(ReadOnlySpan<char> piece)
     {
+        int count;
+        if (piece.Length <= ShortPieceTable.MaxLength)
+        {
+            if (_shortPieces.TryGet(piece, out count)) return count;
+            count = _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
+            _shortPieces.Add(piece, count);
+            return count;
+        }
         if (piece.Length > CountTable.MaxPieceLength)
             return _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
-        if (_pieces.TryGet(piece, out var count)) return count;
+        if (_pieces.TryGet(piece, out count)) return count;
         count = _tokenizer.CountTokens(piece, considerPreTokenization: false, considerNormalization: false);
         _pieces.Add(piece, count);
         return count;
