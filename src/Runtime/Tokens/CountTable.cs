@@ -4,8 +4,9 @@ namespace GuardedAI;
 /// Token counts of texts, shared by every caller without a lock: a fixed table of immutable entries indexed by the
 /// text's hash. A lookup compares the slot's hash, then reads its entry and compares the text; an addition puts a new
 /// entry in the slot (the last writer wins, and a reader sees a whole entry or the one before). Three are used: the
-/// pieces of pre-tokenized text (<see cref="ForPieces"/>: Microsoft.ML.Tokenizers' own cache takes one process-wide
-/// lock per piece and moves the piece to the front of its LRU list, a write to memory every core shares), and whole
+/// pieces of pre-tokenized text longer than <see cref="ShortPieceTable"/> keeps in its slots (<see cref="ForPieces"/>:
+/// Microsoft.ML.Tokenizers' own cache takes one process-wide lock per piece and moves the piece to the front of its LRU
+/// list, a write to memory every core shares), and whole
 /// message texts by their length (<see cref="ForShortTexts"/>, <see cref="ForMediumTexts"/>,
 /// <see cref="ForLongTexts"/>: a history rebuilt from storage is counted by content).
 /// </summary>
