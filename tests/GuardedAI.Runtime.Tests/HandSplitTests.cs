@@ -142,9 +142,12 @@ public class HandSplitTests
         if (start != text.Length) throw new Exception($"{encoding}, {Show(text)}: the pattern's pieces end at {start} of {text.Length}");
     }
 
-    private static int NextLength(string encoding, string text, int start) => encoding == O200k
-        ? O200kPieces.NextLength(text, start, TokenizerEncodings.O200kSplit())
-        : Cl100kPieces.NextLength(text, start, TokenizerEncodings.Cl100kSplit());
+    /// <summary>The piece at <paramref name="start"/> as the counter finds it: by hand, else from the pattern.</summary>
+    private static int NextLength(string encoding, string text, int start)
+    {
+        var length = encoding == O200k ? O200kPieces.NextLength(text, start) : Cl100kPieces.NextLength(text, start);
+        return length != 0 ? length : PieceClasses.PatternLength(text, start, encoding == O200k ? TokenizerEncodings.O200kSplit() : TokenizerEncodings.Cl100kSplit());
+    }
 
     private static List<string> Split(string encoding, string text)
     {

@@ -57,7 +57,8 @@ internal sealed class BoundedBpeCounter
             // The pieces are found by hand (O200kPieces, Cl100kPieces), and by the pattern where a piece meets a long run.
             for (var start = 0; start < text.Length;)
             {
-                var end = start + (_byHand == Split.O200k ? O200kPieces.NextLength(text, start, _split) : Cl100kPieces.NextLength(text, start, _split));
+                var length = _byHand == Split.O200k ? O200kPieces.NextLength(text, start) : Cl100kPieces.NextLength(text, start);
+                var end = start + (length != 0 ? length : PieceClasses.PatternLength(text, start, _split));
                 if (AddPiece(text, start, end, ref counting))
                 {
                     work = counting.Work();

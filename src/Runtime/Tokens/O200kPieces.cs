@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using static GuardedAI.PieceClasses;
 
 namespace GuardedAI;
@@ -18,14 +17,6 @@ namespace GuardedAI;
 /// </remarks>
 internal static class O200kPieces
 {
-    /// <summary>The length of the piece that starts at <paramref name="start"/>: by hand, or from
-    /// <paramref name="pattern"/> (the o200k split) when the piece meets a long run.</summary>
-    public static int NextLength(ReadOnlySpan<char> text, int start, Regex pattern)
-    {
-        var length = NextLength(text, start);
-        return length != 0 ? length : PatternLength(text, start, pattern);
-    }
-
     /// <summary>The length of the piece that starts at <paramref name="start"/>, or 0 when it meets a run of
     /// <see cref="Bound"/> characters (the regular expression decides those).</summary>
     public static int NextLength(ReadOnlySpan<char> text, int start)
@@ -45,26 +36,10 @@ internal static class O200kPieces
         if ((first & Upper) != 0 && (end = WordStartingUpper(text, start)) != Fail) return LengthOf(end, start);
 
         // 3. \p{N}{1,3}
-        if ((first & Number) != 0)
-        {
-            end = start + 1;
-            while (end < text.Length && end - start < 3 && (Classify(text[end]) & Number) != 0) end++;
-            return end - start;
-        }
+        if ((first & Number) != 0) return NumbersEnd(text, start) - start;
 
         // 4. ' '?[^\s\p{L}\p{N}]+[\r\n/]*   (the space is atomic: a sign cannot start at a space)
-        var signs = text[start] == ' ' ? start + 1 : start;
-        if (signs < text.Length && IsSign(Classify(text[signs])))
-        {
-            end = RunEnd(text, signs + 1, signs, Space | Letter | Number, inClass: false);
-            if (end == LongRun) return 0;
-            var breaks = end;
-            while (end < text.Length && text[end] is '\r' or '\n' or '/')
-            {
-                if (++end - breaks >= Bound) return 0;
-            }
-            return end - start;
-        }
+        if ((end = SignsEnd(text, start, slashes: true)) != Fail) return LengthOf(end, start);
 
         // Only whitespace is left.
         Debug.Assert((first & Space) != 0);
@@ -129,6 +104,4 @@ internal static class O200kPieces
                 return at;
         }
     }
-
-    private static int LengthOf(int end, int start) => end == LongRun ? 0 : end - start;
 }

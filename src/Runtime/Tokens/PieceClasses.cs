@@ -37,6 +37,10 @@ internal static class PieceClasses
     /// <summary>[^\s\p{L}\p{N}]</summary>
     public static bool IsSign(byte c) => (c & (Space | Letter | Number)) == 0;
 
+    /// <summary>The length of a piece from <paramref name="start"/> to <paramref name="end"/>, or 0 (the pattern's to
+    /// find) when the end is <see cref="LongRun"/>.</summary>
+    public static int LengthOf(int end, int start) => end == LongRun ? 0 : end - start;
+
     /// <summary>Where a run of characters begun at <paramref name="runStart"/> ends when continued from
     /// <paramref name="from"/>: characters that have one of <paramref name="classes"/> (or, when not
     /// <paramref name="inClass"/>, none of them); <see cref="LongRun"/> when it reaches <see cref="Bound"/> characters.</summary>
@@ -46,6 +50,31 @@ internal static class PieceClasses
         while (end < text.Length && ((Classify(text[end]) & classes) != 0) == inClass)
         {
             if (++end - runStart >= Bound) return LongRun;
+        }
+        return end;
+    }
+
+    /// <summary><c>\p{N}{1,3}</c> from <paramref name="start"/>, which holds a number: where it ends.</summary>
+    public static int NumbersEnd(ReadOnlySpan<char> text, int start)
+    {
+        var end = start + 1;
+        while (end < text.Length && end - start < 3 && (Classify(text[end]) & Number) != 0) end++;
+        return end;
+    }
+
+    /// <summary><c> ?[^\s\p{L}\p{N}]+</c> and then <c>[\r\n]*</c> (or <c>[\r\n/]*</c> when <paramref name="slashes"/>)
+    /// from <paramref name="start"/>: where it ends, <see cref="Fail"/>, or <see cref="LongRun"/>. The space is never given
+    /// back (a sign cannot start at a space), so it is as good as atomic in both patterns.</summary>
+    public static int SignsEnd(ReadOnlySpan<char> text, int start, bool slashes)
+    {
+        var signs = text[start] == ' ' ? start + 1 : start;
+        if (signs >= text.Length || !IsSign(Classify(text[signs]))) return Fail;
+        var end = RunEnd(text, signs + 1, signs, Space | Letter | Number, inClass: false);
+        if (end == LongRun) return LongRun;
+        var breaks = end;
+        while (end < text.Length && (text[end] is '\r' or '\n' || (slashes && text[end] == '/')))
+        {
+            if (++end - breaks >= Bound) return LongRun;
         }
         return end;
     }
