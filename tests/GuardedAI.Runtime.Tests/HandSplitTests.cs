@@ -142,12 +142,8 @@ public class HandSplitTests
         if (start != text.Length) throw new Exception($"{encoding}, {Show(text)}: the pattern's pieces end at {start} of {text.Length}");
     }
 
-    /// <summary>The piece at <paramref name="start"/> as the counter finds it: by hand, else from the pattern.</summary>
-    private static int NextLength(string encoding, string text, int start)
-    {
-        var length = encoding == O200k ? O200kPieces.NextLength(text, start) : Cl100kPieces.NextLength(text, start);
-        return length != 0 ? length : PieceClasses.PatternLength(text, start, encoding == O200k ? TokenizerEncodings.O200kSplit() : TokenizerEncodings.Cl100kSplit());
-    }
+    /// <summary>The piece at <paramref name="start"/> as the encoding's counter finds it: by hand, else from the pattern.</summary>
+    private static int NextLength(string encoding, string text, int start) => TokenizerEncodings.Get(encoding).PieceLength(text, start);
 
     private static List<string> Split(string encoding, string text)
     {

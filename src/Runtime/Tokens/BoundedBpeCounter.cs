@@ -57,8 +57,7 @@ internal sealed class BoundedBpeCounter
             // The pieces are found by hand (O200kPieces, Cl100kPieces), and by the pattern where a piece meets a long run.
             for (var start = 0; start < text.Length;)
             {
-                var length = _byHand == Split.O200k ? O200kPieces.NextLength(text, start) : Cl100kPieces.NextLength(text, start);
-                var end = start + (length != 0 ? length : PieceClasses.PatternLength(text, start, _split));
+                var end = start + PieceLength(text, start);
                 if (AddPiece(text, start, end, ref counting))
                 {
                     work = counting.Work();
@@ -80,6 +79,19 @@ internal sealed class BoundedBpeCounter
         }
         work = new CountingWork(text.Length, counting.Longest, counting.Cuts);
         return counting.Total;
+    }
+
+    /// <summary>The length of the piece that starts at <paramref name="start"/>: found by hand, or by the pattern when
+    /// the piece meets a long run (or no split of this pattern is written by hand).</summary>
+    internal int PieceLength(ReadOnlySpan<char> text, int start)
+    {
+        var length = _byHand switch
+        {
+            Split.O200k => O200kPieces.NextLength(text, start),
+            Split.Cl100k => Cl100kPieces.NextLength(text, start),
+            _ => 0,
+        };
+        return length != 0 ? length : PieceClasses.PatternLength(text, start, _split);
     }
 
     /// <summary>Counts the piece <c>text[start..end]</c>, in chunks when it is long; true when the count has passed the cap.</summary>

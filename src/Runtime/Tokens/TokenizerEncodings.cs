@@ -24,8 +24,9 @@ internal static partial class TokenizerEncodings
     // scans more than that, and a cap stops the whole count early. BoundedBpeCounter counts such a cut like its own chunk
     // cuts. The regular expressions are generated at build time (and compiled ahead of time with the rest of the
     // assembly): built at run time with RegexOptions.Compiled, they were emitted and compiled just in time on the
-    // vocabulary's loading thread, competing with the process's first call for the processor. o200k's pieces are found
-    // by hand (O200kPieces, several times faster), which leaves this pattern the pieces that meet a long run.
+    // vocabulary's loading thread, competing with the process's first call for the processor. Both encodings' pieces are
+    // found by hand (O200kPieces, Cl100kPieces: several times faster), which leaves the patterns the pieces that meet a
+    // long run.
     internal const string O200kPattern =
         @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{0," + RunLength + @"}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{1," + RunLength + @"}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
         @"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]{1," + RunLength + @"}[\p{Ll}\p{Lm}\p{Lo}\p{M}]{0," + RunLength + @"}(?i:'s|'t|'re|'ve|'m|'ll|'d)?" +
