@@ -47,25 +47,7 @@ public class CountTableTests
     {
         var cache = new CountTable(slots: 4, CountTable.MaxPieceLength);
         var pieces = Enumerable.Range(0, 64).Select(i => new string((char)('a' + i % 26), 1 + i % 20)).Distinct().ToArray();
-        var wrong = 0;
-        long hits = 0;
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
-        {
-            var random = new Random(worker);
-            for (var i = 0; i < 200_000; i++)
-            {
-                var piece = pieces[random.Next(pieces.Length)];
-                if (cache.TryGet(piece, out var count))
-                {
-                    Interlocked.Increment(ref hits);
-                    if (count != CountOf(piece)) Interlocked.Increment(ref wrong);
-                }
-                else
-                {
-                    cache.Add(piece, CountOf(piece));
-                }
-            }
-        });
+        var (hits, wrong) = TableRace.Run(pieces, 200_000, (string piece, out int count) => cache.TryGet(piece, out count), (piece, count) => cache.Add(piece, count), piece => CountOf(piece));
         Assert.Equal(0, wrong);
         Assert.True(hits > 0);
     }

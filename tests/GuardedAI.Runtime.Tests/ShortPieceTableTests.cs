@@ -63,25 +63,7 @@ public class ShortPieceTableTests
     {
         var table = new ShortPieceTable(slots: 4);
         var pieces = Enumerable.Range(0, 64).Select(i => new string((char)('a' + i % 26), 1 + i % ShortPieceTable.MaxLength) + (char)(0x100 + i)).Select(p => p[..Math.Min(p.Length, ShortPieceTable.MaxLength)]).Distinct().ToArray();
-        var wrong = 0;
-        long hits = 0;
-        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
-        {
-            var random = new Random(worker);
-            for (var i = 0; i < 400_000; i++)
-            {
-                var piece = pieces[random.Next(pieces.Length)];
-                if (table.TryGet(piece, out var count))
-                {
-                    Interlocked.Increment(ref hits);
-                    if (count != CountOf(piece)) Interlocked.Increment(ref wrong);
-                }
-                else
-                {
-                    table.Add(piece, CountOf(piece));
-                }
-            }
-        });
+        var (hits, wrong) = TableRace.Run(pieces, 400_000, (string piece, out int count) => table.TryGet(piece, out count), (piece, count) => table.Add(piece, count), piece => CountOf(piece));
         Assert.Equal(0, wrong);
         Assert.True(hits > 0);
     }
