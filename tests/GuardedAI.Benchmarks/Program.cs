@@ -12,6 +12,8 @@ using GuardedAI.Benchmarks;
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
 // … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
+// … -- probe contention           each step on one thread, then on two at once (what callers on two cores share)
+// … -- probe pairs T S            reserve + commit on T threads for S seconds (to attach a profiler to)
 // … -- guardloop cached|new|later|near|tenant|conversation|engine|redis 10 [alloc]   the guard's calls in a loop for 10 s, time and bytes per call, objects allocated
 //                                                                    (count / count1: the counter alone on the 40,000 new messages / on one text)
 // … -- countmemory 50000 3000      what the count caches keep alive after 3,000 distinct 50,000-character texts
@@ -51,6 +53,12 @@ switch (args)
         return 0;
     case ["pgappend", var appends, ..]:
         await PostgreSqlAppendProbe.RunAsync(int.Parse(appends, System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+        return 0;
+    case ["probe", "pairs", var threads, var seconds]:
+        await ContentionProbe.PairsAsync(int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture), double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
+    case ["probe", "contention"]:
+        await ContentionProbe.RunAsync();
         return 0;
     case ["probe", ..]:
         await Probe.RunAsync();

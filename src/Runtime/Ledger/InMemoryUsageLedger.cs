@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using GuardedAI.Engine;
 
 namespace GuardedAI;
 
@@ -26,7 +27,8 @@ public sealed class InMemoryUsageLedger : IUsageLedger
     private const int ChunkSize = 1024;
 
     private readonly LedgerSlot[]?[] _chunks;
-    private long _appended;
+    // Every append increments it; kept off the line of the fields every append reads.
+    private PaddedLong _appended;
 
     /// <summary>A ledger that keeps the most recent <see cref="DefaultCapacity"/> records.</summary>
     public InMemoryUsageLedger() : this(DefaultCapacity) { }
@@ -44,7 +46,7 @@ public sealed class InMemoryUsageLedger : IUsageLedger
     public int Capacity { get; }
 
     /// <summary>How many records were appended in all (kept or since forgotten).</summary>
-    public long AppendedCount => Interlocked.Read(ref _appended);
+    public long AppendedCount => Volatile.Read(ref _appended.Value);
 
     /// <inheritdoc/>
     public ValueTask AppendAsync(UsageRecord record, CancellationToken cancellationToken = default)
@@ -57,7 +59,7 @@ public sealed class InMemoryUsageLedger : IUsageLedger
     /// <summary>Appends a record's values without a record object: the engine's settlement, when nobody asked for the record.</summary>
     internal void Append(in UsageValues values)
     {
-        var sequence = Interlocked.Increment(ref _appended) - 1;
+        var sequence = Interlocked.Increment(ref _appended.Value) - 1;
         var slot = sequence % Capacity;
         var chunk = Volatile.Read(ref _chunks[slot / ChunkSize]) ?? CreateChunk(slot / ChunkSize);
         chunk[slot % ChunkSize].Write(values, sequence);
@@ -77,7 +79,7 @@ public sealed class InMemoryUsageLedger : IUsageLedger
     /// <summary>A copy of the records held, oldest first. A record whose append is still in progress may be missing.</summary>
     public IReadOnlyList<UsageRecord> Snapshot()
     {
-        var appended = Interlocked.Read(ref _appended);
+        var appended = Volatile.Read(ref _appended.Value);
         var count = (int)Math.Min(appended, Capacity);
         var records = new List<UsageRecord>(count);
         for (var n = appended - count; n < appended; n++)

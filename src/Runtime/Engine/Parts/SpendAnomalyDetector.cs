@@ -29,13 +29,13 @@ internal sealed class SpendAnomalyDetector
         var nanos = BudgetUnits.ToUnits(BudgetDimension.CostUsd, cost);
         if (hour <= series.Hour)
         {
-            if (Interlocked.Add(ref series.CurrentNanos, nanos) < series.AlertAtNanos) return null;
+            if (Interlocked.Add(ref series.CurrentNanos.Value, nanos) < series.AlertAtNanos) return null;
             lock (series) return series.Anomaly(hour);
         }
         lock (series)
         {
             series.Roll(hour, _settings);
-            Interlocked.Add(ref series.CurrentNanos, nanos);
+            Interlocked.Add(ref series.CurrentNanos.Value, nanos);
             return series.Anomaly(hour);
         }
     }
@@ -46,8 +46,9 @@ internal sealed class SpendAnomalyDetector
         private long _alertAtNanos = long.MaxValue;
         private readonly PastHours _past = new();
 
-        /// <summary>The current hour's spend in nano-dollars.</summary>
-        public long CurrentNanos;
+        /// <summary>The current hour's spend in nano-dollars. Every call adds to it: kept off the line of the hour and the
+        /// alert level, which every call reads.</summary>
+        public PaddedLong CurrentNanos;
 
         public long Hour => Volatile.Read(ref _hour);
 
@@ -57,7 +58,7 @@ internal sealed class SpendAnomalyDetector
         /// <summary>The anomaly of the current hour, or null (under the lock).</summary>
         public (decimal Spend, decimal Baseline, int Hours, DateTimeOffset HourEnd)? Anomaly(long hour)
         {
-            var current = Volatile.Read(ref CurrentNanos);
+            var current = Volatile.Read(ref CurrentNanos.Value);
             if (_past.Count == 0 || current < AlertAtNanos) return null;
             var baseline = _past.Sum / _past.Count;
             return (BudgetUnits.FromUnits(BudgetDimension.CostUsd, current), baseline, _past.Count, new DateTimeOffset((hour + 1) * TimeSpan.TicksPerHour, TimeSpan.Zero));
@@ -75,7 +76,7 @@ internal sealed class SpendAnomalyDetector
             }
             if (hour <= _hour) return;
             var gap = Math.Min(hour - _hour, keep + 1L);
-            Push(BudgetUnits.FromUnits(BudgetDimension.CostUsd, Interlocked.Exchange(ref CurrentNanos, 0)), keep);
+            Push(BudgetUnits.FromUnits(BudgetDimension.CostUsd, Interlocked.Exchange(ref CurrentNanos.Value, 0)), keep);
             for (var i = 1; i < gap; i++) Push(0, keep);
             long alertAt = long.MaxValue;
             if (_past.Count >= settings.AnomalyMinimumBaselineHours)
