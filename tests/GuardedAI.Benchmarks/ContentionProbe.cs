@@ -70,7 +70,11 @@ internal static class ContentionProbe
     /// profiler to (<c>probe pairs threads seconds</c>).</summary>
     public static async Task PairsAsync(int threads, double seconds)
     {
-        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
+        var options = new BudgetEngineOptions { LogAlerts = false };
+        // Development switches: what one shared piece costs the callers.
+        if (Environment.GetEnvironmentVariable("PROBE_NO_LEDGER") == "1") options.Ledger = new DiscardingLedger();
+        if (Environment.GetEnvironmentVariable("PROBE_NO_ANOMALY") == "1") options.Alerts.AnomalyFactor = 0;
+        var engine = new BudgetEngine(options);
         var policy = Fixtures.SixLimits("probe");
         engine.AddPolicy(policy);
         var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
