@@ -12,18 +12,8 @@ internal static class ContentionProbe
 {
     public static async Task RunAsync()
     {
-        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
-        var policy = Fixtures.SixLimits("probe");
-        engine.AddPolicy(policy);
-        var parts = engine.Parts;
-        var now = parts.Time.GetUtcNow();
-        var amounts = Fixtures.Estimate.Amounts;
-        var store = new InMemoryBudgetCounterStore();
-        var set = Charges.SetFor(policy, ReservationContext.Empty, now);
-        var ledger = new InMemoryUsageLedger();
-        var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
-        var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
-        discarding.AddPolicy(policy);
+        await using var setup = new ProbeSetup();
+        var (parts, policy, now) = (setup.Parts, setup.Policy, setup.Now);
         var buckets = Enumerable.Range(0, 6).Select(_ => new System.Threading.RateLimiting.TokenBucketRateLimiter(new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
         {
             TokenLimit = int.MaxValue, TokensPerPeriod = int.MaxValue, ReplenishmentPeriod = TimeSpan.FromMinutes(1), AutoReplenishment = true, QueueLimit = 0,
@@ -38,31 +28,20 @@ internal static class ContentionProbe
         Scale("id", () => ReservationIds.Next(now));
         Scale("charges (shared set)", () => Charges.SetFor(policy, ReservationContext.Empty, now));
         Scale("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
-        Scale("store reserve+settle", () =>
+        Scale("store reserve+settle", setup.ReserveAndSettle);
+        Scale("… and thresholds", () =>
         {
-            var reservation = new CounterReservation(ReservationIds.Next(now), set, amounts, now.AddMinutes(5));
-            store.TryReserve(reservation, now);
-            store.Settle(reservation);
+            parts.Thresholds.Evaluate(setup.ReserveAndSettle(), policy, null, null, now);
             return 0;
         });
-        Scale("thresholds", () =>
-        {
-            var reservation = new CounterReservation(ReservationIds.Next(now), set, amounts, now.AddMinutes(5));
-            store.TryReserve(reservation, now);
-            store.Settle(reservation);
-            parts.Thresholds.Evaluate(reservation, policy, null, null, now);
-            return 0;
-        });
-        Scale("ledger append", () => ledger.AppendAsync(record));
+        Scale("ledger append", () => setup.Ledger.AppendAsync(setup.Record));
         Scale("6 token buckets", () =>
         {
             foreach (var bucket in buckets) bucket.AttemptAcquire(1).Dispose();
             return 0;
         });
-        Scale("reserve + commit, no ledger", () => { var l = discarding.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
-        Scale("reserve + commit", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
-        await engine.DisposeAsync();
-        await discarding.DisposeAsync();
+        Scale("reserve + commit, no ledger", () => setup.Pair(setup.Discarding));
+        Scale("reserve + commit", () => setup.Pair(setup.Engine));
         foreach (var bucket in buckets) bucket.Dispose();
     }
 

@@ -8,26 +8,14 @@ internal static class Probe
 {
     public static async Task RunAsync()
     {
-        var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
-        var policy = Fixtures.SixLimits("probe");
-        engine.AddPolicy(policy);
-        var parts = engine.Parts;
-        var now = parts.Time.GetUtcNow();
-        var amounts = Fixtures.Estimate.Amounts;
-        var store = new InMemoryBudgetCounterStore();
-        var set = Charges.SetFor(policy, ReservationContext.Empty, now);
+        var setup = new ProbeSetup();
+        var (engine, policy, parts, now, amounts) = (setup.Engine, setup.Policy, setup.Parts, setup.Now, setup.Amounts);
         var settled = new CounterReservation("settled", Charges.For(policy, null, amounts, ReservationContext.Empty, now), now);
         Time("clock", () => parts.Time.GetUtcNow());
         Time("id", () => ReservationIds.Next(now).ToString());
         Time("charges (shared set)", () => Charges.SetFor(policy, ReservationContext.Empty, now));
         Time("breaker get+enter", () => parts.Breakers.Get(policy.Name).TryEnter(out _, out _));
-        Time("store reserve+settle", () =>
-        {
-            var reservation = new CounterReservation("r", set, amounts, now.AddMinutes(5));
-            store.TryReserve(reservation, now);
-            store.Settle(reservation);
-            return 0;
-        });
+        Time("store reserve+settle", setup.ReserveAndSettle);
         Time("thresholds", () => { parts.Thresholds.Evaluate(settled, policy, null, null, now); return 0; });
         Time("sanitize", () => ReportedUsageSanitizer.Sanitize(Fixtures.Actual, true, Fixtures.Estimate, settled, parts.Pricing.Cost));
         Time("price", () => parts.Pricing.Cost("gpt-4o-mini", Fixtures.Actual));
@@ -37,16 +25,11 @@ internal static class Probe
         Time("cost + units, integers", () => BudgetUnits.ToUnits(BudgetDimension.CostUsd, PriceCatalog.ComputeCost(price, actual)));
         Time("cost + units, decimal", () => BudgetUnits.NanoUnitsInDecimal(PriceCatalog.CostInDecimal(actual.InputTokens, price.InputPerMillion, 0, price.CachedInputPerMillion ?? price.InputPerMillion,
             0, price.InputPerMillion, actual.OutputTokens, price.OutputPerMillion, 0, price.OutputPerMillion)));
-        var ledger = new InMemoryUsageLedger();
-        var record = new UsageRecord { Id = "x", Budget = "b", Timestamp = now, Status = UsageStatus.Success };
-        Time("ledger append", () => ledger.AppendAsync(record));
+        Time("ledger append", () => setup.Ledger.AppendAsync(setup.Record));
         Time("reserve only (+cancel)", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CancelAsync("x").Result; });
-        Time("reserve + commit", () => { var l = engine.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
-        await engine.DisposeAsync();
-        var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
-        discarding.AddPolicy(policy);
-        Time("reserve + commit, no ledger", () => { var l = discarding.TryReserveAsync(policy, Fixtures.Estimate).Result; return l.CommitAsync(Fixtures.Actual).Result; });
-        await discarding.DisposeAsync();
+        Time("reserve + commit", () => setup.Pair(engine));
+        Time("reserve + commit, no ledger", () => setup.Pair(setup.Discarding));
+        await setup.DisposeAsync();
         await Parallel64Async(policy);
     }
 
