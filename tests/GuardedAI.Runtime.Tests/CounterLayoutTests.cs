@@ -36,6 +36,30 @@ public class CounterLayoutTests
     }
 
     [Fact]
+    public async Task A_budgets_counters_made_by_a_conversations_call_with_a_set_of_its_own_still_share_one_line()
+    {
+        var store = new InMemoryBudgetCounterStore(new FakeTimeProvider(Now));
+        var policy = BudgetPolicy.Create("chat")
+            .WithLimit(BudgetDimension.Requests, BudgetWindow.Hour, 1_000)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Hour, 1_000_000)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Conversation, 10_000)
+            .WithLimit(BudgetDimension.CostUsd, BudgetWindow.Day, 1_000m)
+            .Build();
+        // The first call is a conversation's: its charges (the budget's three and the conversation's) are its own.
+        var conversation = Charges.SetFor(policy, new ReservationContext { ConversationId = "c-1" }, Now);
+        Assert.False(conversation.IsShared);
+        Assert.True((await store.TryReserveAsync(new CounterReservation("r1", conversation, Amounts, Now.AddMinutes(5)))).Success);
+
+        // A call without a conversation shares the budget's set, bound to the counters the first call made.
+        var shared = Charges.SetFor(policy, ReservationContext.Empty, Now);
+        Assert.True((await store.TryReserveAsync(new CounterReservation("r2", shared, Amounts, Now.AddMinutes(5)))).Success);
+        var addresses = store.CellAddresses(shared);
+        Assert.Equal(3, addresses.Count);
+        Assert.Single(addresses.Select(a => a / 64).Distinct());
+        Assert.Equal(shared.Charges.Select(c => 2 * Amounts.Units(c.Key.Dimension)), await store.ReadAsync([.. shared.Charges.Select(c => c.Key)]));
+    }
+
+    [Fact]
     public async Task A_set_bound_before_a_sweep_dropped_its_counters_counts_on_counters_the_store_holds()
     {
         var clock = new FakeTimeProvider(Now);

@@ -64,11 +64,11 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         var values = reservation.Values;
         for (var i = 0; i < set.Count; i++)
         {
-            var counter = bound?[i] ?? GetCounter(set.Charges[i]);
+            var counter = bound?[i] ?? GetCounter(set.Charges, i);
             var amount = reservation.ReservedAmount(i);
             if (!counter.TryAdd(amount, set.Charges[i].Limit, out var current))
             {
-                for (var j = 0; j < i; j++) (bound?[j] ?? GetCounter(set.Charges[j])).Add(-reservation.ReservedAmount(j));
+                for (var j = 0; j < i; j++) (bound?[j] ?? GetCounter(set.Charges, j)).Add(-reservation.ReservedAmount(j));
                 return CounterReserveResult.Denied(i, current);
             }
             values[i] = current;
@@ -96,7 +96,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         for (var i = 0; i < set.Count; i++)
         {
             var reserved = held ? reservation.ReservedAmount(i) : 0;
-            values[i] = (bound?[i] ?? GetCounter(set.Charges[i])).Add(reservation.ActualAmount(i) - reserved);
+            values[i] = (bound?[i] ?? GetCounter(set.Charges, i)).Add(reservation.ActualAmount(i) - reserved);
         }
     }
 
@@ -122,7 +122,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         }
         foreach (var reservation in expired)
         {
-            for (var i = 0; i < reservation.Count; i++) GetCounter(reservation.Set.Charges[i]).Add(-reservation.ReservedAmount(i));
+            for (var i = 0; i < reservation.Count; i++) GetCounter(reservation.Set.Charges, i).Add(-reservation.ReservedAmount(i));
         }
         return ValueTask.FromResult(expired.Count);
     }
@@ -191,25 +191,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         }
         var bound = Volatile.Read(ref _dropGeneration);
         var counters = new Counter[set.Count];
-        // The set's new counters are made side by side in one cache line (eight at most to a line): a reservation then
-        // takes one line from the other cores, not one per counter.
-        long[]? line = null;
-        int next = 0, end = 0;
-        for (var i = 0; i < counters.Length; i++)
-        {
-            ref readonly var charge = ref set.Charges[i];
-            if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
-            {
-                if (next == end)
-                {
-                    line = Counter.NewLine(out next);
-                    end = next + Counter.PerLine;
-                }
-                counter = _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd, line!, next++));
-            }
-            counter.ExtendTo(charge.WindowEnd);
-            counters[i] = counter;
-        }
+        for (var i = 0; i < counters.Length; i++) counters[i] = GetCounter(set.Charges, i);
         var mine = new Binding(this, counters) { Generation = bound };
         return Interlocked.CompareExchange(ref set.Binding, mine, null) is { } theirs ? (theirs is Binding b && ReferenceEquals(b.Store, this) ? b.Counters : null) : counters;
     }
@@ -252,13 +234,42 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         return ValueTask.CompletedTask;
     }
 
-    private Counter GetCounter(in CounterCharge charge)
+    private Counter GetCounter(in CounterCharge charge) => GetCounter(new ReadOnlySpan<CounterCharge>(in charge), 0);
+
+    /// <summary>The counter of <paramref name="charges"/>[<paramref name="index"/>]. When it is missing it is made, and with
+    /// it every missing counter of the charges after it (see <see cref="MakeMissing"/>).</summary>
+    private Counter GetCounter(ReadOnlySpan<CounterCharge> charges, int index)
     {
+        ref readonly var charge = ref charges[index];
         if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
-            counter = _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
+        {
+            MakeMissing(charges[index..]);
+            // Made just now, unless a sweep took it straight away (a late charge to a window long ended).
+            counter = _counters.TryGetValue(StoreKey.Probe(charge.Key), out var made) ? made : _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
+        }
         // A conversation's or run's counter lives until its idle timeout after the last call: each charge moves its end.
         counter.ExtendTo(charge.WindowEnd);
         return counter;
+    }
+
+    /// <summary>Makes the missing counters of <paramref name="charges"/> (one call's) side by side, eight at most to a cache
+    /// line: a reservation then takes one line from the other cores, not one per counter. Whichever call first needs a
+    /// budget's counters makes them, with a set shared by every call or one of its own (a conversation's).</summary>
+    private void MakeMissing(ReadOnlySpan<CounterCharge> charges)
+    {
+        long[]? line = null;
+        int next = 0, end = 0;
+        foreach (ref readonly var charge in charges)
+        {
+            if (_counters.ContainsKey(StoreKey.Probe(charge.Key))) continue;
+            if (next == end)
+            {
+                line = Counter.NewLine(out next);
+                end = next + Counter.PerLine;
+            }
+            // A racing call may add the key first: then its counter is the one, and this cell stays unused.
+            if (_counters.TryAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd, line!, next))) next++;
+        }
     }
 
     private static readonly TimeSpan WindowGrace = TimeSpan.FromHours(1);
