@@ -332,8 +332,8 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
     }
 
     /// <summary>
-    /// One counter. Its value lives in a cell of a small array on the pinned heap, with up to <see cref="PerLine"/> other
-    /// counters made at the same time (a charge set's) in the same cache line, and nothing else there: the array never
+    /// One counter. Its value lives in a cell of a small array on the pinned heap, with the other counters made at the same
+    /// time (one call's, <see cref="PerLine"/> at most) in the same cache line, and nothing else there: the array never
     /// moves, so the line is found once, when it is made. Every call of a budget adds to each of its counters; with
     /// each counter an object of its own they spread over four lines or more, and two cores passed each line back and
     /// forth once per counter (docs/benchmarks.md, twelfth round).
