@@ -29,13 +29,17 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public IReadOnlyList<string> Requests { get { lock (_requests) return _requests.ToArray(); } }
 
+    private volatile bool _stopping;
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
         {
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
-            catch (Exception) when (!_listener.IsListening) { return; }
+            // Stopping completes the pending wait with an error, and may run this continuation inside Stop(), before the
+            // listener says it stopped: the server's own flag, set first, says so.
+            catch (Exception) when (_stopping || !_listener.IsListening) { return; }
             catch (HttpListenerException) { return; }
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
@@ -59,6 +63,7 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stopping = true;
         _listener.Stop();
         _listener.Close();
         await _loop;

@@ -68,7 +68,9 @@ internal sealed class ProviderServer : IAsyncDisposable
         {
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync(); }
-            catch (Exception) when (!_listener.IsListening) { break; }
+            // Stopping completes the pending wait with an error, and may run this continuation inside Stop(), before the
+            // listener says it stopped: the server's own flag, set first, says so (a clone's test run once failed there).
+            catch (Exception) when (_stopping.IsCancellationRequested || !_listener.IsListening) { break; }
             catch (HttpListenerException) { break; }
             inFlight.Add(Task.Run(() => AnswerAsync(context)));
         }
