@@ -42,10 +42,7 @@ internal static class Probe
         // The same engine with a ledger that keeps nothing: what keeping the newest records alive costs all callers (GC).
         var discarding = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, Ledger = new DiscardingLedger() });
         discarding.AddPolicy(policy);
-        var buckets = Enumerable.Range(0, 6).Select(_ => new System.Threading.RateLimiting.TokenBucketRateLimiter(new System.Threading.RateLimiting.TokenBucketRateLimiterOptions
-        {
-            TokenLimit = int.MaxValue, TokensPerPeriod = int.MaxValue, ReplenishmentPeriod = TimeSpan.FromMilliseconds(1), AutoReplenishment = true, QueueLimit = 0,
-        })).ToArray();
+        using var buckets = new SixTokenBuckets();
         double bestPairs = 0, bestBuckets = 0, bestDiscarding = 0;
         for (var round = 0; round < 6; round++)
         {
@@ -61,7 +58,7 @@ internal static class Probe
             }));
             bestBuckets = Math.Max(bestBuckets, await RateAsync(() =>
             {
-                foreach (var bucket in buckets) bucket.AttemptAcquire(1).Dispose();
+                buckets.AcquireAll();
                 return ValueTask.CompletedTask;
             }));
         }
@@ -70,7 +67,6 @@ internal static class Probe
         Console.WriteLine($"{"64 callers 6 token buckets",-28} {bestBuckets,10:N0} /s");
         await engine.DisposeAsync();
         await discarding.DisposeAsync();
-        foreach (var bucket in buckets) bucket.Dispose();
     }
 
     private static async Task<double> RateAsync(Func<ValueTask> pair)

@@ -17,7 +17,7 @@ public class ReserveCommitBenchmarks
 
     private BudgetEngine _engine = null!;
     private BudgetPolicy _policy = null!;
-    private TokenBucketRateLimiter[] _buckets = null!;
+    private SixTokenBuckets _buckets = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -25,48 +25,27 @@ public class ReserveCommitBenchmarks
         _engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
         _policy = Fixtures.SixLimits("reserve");
         _engine.AddPolicy(_policy);
-        _buckets = Enumerable.Range(0, 6).Select(_ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = int.MaxValue,
-            TokensPerPeriod = int.MaxValue,
-            // A bucket this size never runs dry in a run, so its replenishing timer may be slow. At one millisecond, the
-            // six timers fired 6,000 times a second, each waking a thread-pool worker that then spun in sched_yield:
-            // on two cores that took CPU from whichever side was being measured.
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1),
-            AutoReplenishment = true,
-            QueueLimit = 0,
-        })).ToArray();
+        _buckets = new SixTokenBuckets();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        foreach (var bucket in _buckets) bucket.Dispose();
+        _buckets.Dispose();
     }
 
     [Benchmark(Baseline = true, Description = "6 TokenBucketRateLimiter acquires")]
-    public bool TokenBuckets() => AcquireBuckets();
+    public bool TokenBuckets() => _buckets.AcquireAll();
 
     [Benchmark(Description = "GuardedAI reserve + commit (6 limits)")]
     public ValueTask<UsageRecord> ReserveCommit() => Pair();
 
     [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: 6 token-bucket acquires")]
-    public Task TokenBuckets64() => Parallel(() => { AcquireBuckets(); return ValueTask.CompletedTask; });
+    public Task TokenBuckets64() => Parallel(() => { _buckets.AcquireAll(); return ValueTask.CompletedTask; });
 
     [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: GuardedAI reserve + commit")]
     public Task ReserveCommit64() => Parallel(async () => await Pair());
-
-    private bool AcquireBuckets()
-    {
-        var ok = true;
-        foreach (var bucket in _buckets)
-        {
-            using var lease = bucket.AttemptAcquire(1);
-            ok &= lease.IsAcquired;
-        }
-        return ok;
-    }
 
     private async ValueTask<UsageRecord> Pair()
     {
