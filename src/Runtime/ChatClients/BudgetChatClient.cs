@@ -260,6 +260,11 @@ public class BudgetChatClient : DelegatingChatClient
         {
             prepared = options;
         }
+        else if (options is null && remaining is null && degradedFrom is null)
+        {
+            // The common call with no options of its own: the guard's one capped instance, not a new one per call.
+            prepared = _capped.For(cap, _reportChangedOptions ??= changed => EngineLog.InnerClientChangedOptions(Engine.Parts.Logger, Policy.Name, CappedOptions.Changed(changed)));
+        }
         else
         {
             prepared = options?.Clone() ?? new ChatOptions();
@@ -277,6 +282,11 @@ public class BudgetChatClient : DelegatingChatClient
 
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
         ResponseUsage.Read(reported, estimate, responseText, CounterFor(estimate.Model));
+
+    /// <summary>The options passed down for calls that bring none (see <see cref="CappedOptions"/>).</summary>
+    private readonly CappedOptions _capped = new();
+
+    private Action<ChatOptions>? _reportChangedOptions;
 
     /// <summary>The context of a call with nothing of its own (see <see cref="GuardCallContext.Reservation(string?, IReadOnlyDictionary{string, string}?, string?, string?, string?, ReservationContext?)"/>).</summary>
     private ReservationContext? _plainContext;

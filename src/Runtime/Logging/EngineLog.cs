@@ -17,6 +17,9 @@ internal static partial class EngineLog
     [LoggerMessage(1003, LogLevel.Error, "GuardedAI's lease sweep failed; it will run again.")]
     public static partial void SweepFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(1004, LogLevel.Warning, "GuardedAI: a client beneath budget {Budget}'s guard wrote to the ChatOptions the guard passed it (set: {Properties}); the guard no longer shares that instance with later calls. Clone options before changing them.")]
+    public static partial void InnerClientChangedOptions(ILogger logger, string budget, string properties);
+
     [LoggerMessage(1101, LogLevel.Error, "GuardedAI's budget store is unreachable; mode {Mode}.")]
     public static partial void StoreDown(ILogger logger, Exception exception, StoreFailureMode mode);
 
