@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using GuardedAI.Engine;
 using Microsoft.Extensions.AI;
 
 namespace GuardedAI;
@@ -78,31 +79,31 @@ public class BudgetChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         PreparedCall prepared;
-        ValueTask<BudgetLease> acquiring;
+        ValueTask<LeaseDecision> deciding;
         try
         {
             prepared = Prepare(messages, options);
-            acquiring = GuardedCall.TryAcquireAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken);
+            deciding = GuardedCall.DecideAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken);
         }
         catch (Exception ex)
         {
             // As an async method would: a bad call fails the returned task, it does not throw at the caller.
             return Task.FromException<ChatResponse>(ex);
         }
-        if (acquiring.IsCompletedSuccessfully)
+        if (deciding.IsCompletedSuccessfully)
         {
-            var lease = acquiring.Result;
-            if (lease.IsAcquired) return CallAsync(lease, prepared, cancellationToken);
-            return DeniedAsync(lease, prepared, cancellationToken);
+            var decision = deciding.Result;
+            if (decision.Held is { } held) return CallAsync(held, prepared, cancellationToken);
+            return DeniedAsync(decision.Denied!, prepared, cancellationToken);
         }
-        return AcquiredLaterAsync(acquiring, prepared, cancellationToken);
+        return DecidedLaterAsync(deciding, prepared, cancellationToken);
     }
 
-    private async Task<ChatResponse> AcquiredLaterAsync(ValueTask<BudgetLease> acquiring, PreparedCall prepared, CancellationToken cancellationToken)
+    private async Task<ChatResponse> DecidedLaterAsync(ValueTask<LeaseDecision> deciding, PreparedCall prepared, CancellationToken cancellationToken)
     {
-        var lease = await acquiring.ConfigureAwait(false);
-        if (!lease.IsAcquired) return await DeniedAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
-        return await CallAsync(lease, prepared, cancellationToken).ConfigureAwait(false);
+        var decision = await deciding.ConfigureAwait(false);
+        if (decision.Held is not { } held) return await DeniedAsync(decision.Denied!, prepared, cancellationToken).ConfigureAwait(false);
+        return await CallAsync(held, prepared, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ChatResponse> DeniedAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken)
@@ -112,8 +113,8 @@ public class BudgetChatClient : DelegatingChatClient
         throw new BudgetExceededException(lease.Denial!);
     }
 
-    private Task<ChatResponse> CallAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken) =>
-        GuardedCall.RunAsync(lease, (Client: this, Call: prepared),
+    private Task<ChatResponse> CallAsync(HeldReservation held, PreparedCall prepared, CancellationToken cancellationToken) =>
+        GuardedCall.RunAsync(held, (Client: this, Call: prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
             cancellationToken);
@@ -123,9 +124,9 @@ public class BudgetChatClient : DelegatingChatClient
     {
         var model = options.ModelId ?? _defaultModel;
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, messages, options, CounterFor(model), model);
-        var lease = await GuardedCall.TryAcquireAsync(Engine, Policy, estimate, denial, context, cancellationToken).ConfigureAwait(false);
-        if (!lease.IsAcquired) return null;
-        return await CallAsync(lease, new PreparedCall(messages, options, estimate, null, context, options.ConversationId), cancellationToken).ConfigureAwait(false);
+        var decision = await GuardedCall.DecideAsync(Engine, Policy, estimate, denial, context, cancellationToken).ConfigureAwait(false);
+        if (decision.Held is not { } held) return null;
+        return await CallAsync(held, new PreparedCall(messages, options, estimate, null, context, options.ConversationId), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

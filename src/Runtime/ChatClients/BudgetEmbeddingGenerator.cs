@@ -68,9 +68,9 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
         }
         var context = GuardCallContext.Reservation(tenant, tags, _provider, conversationId: null);
 
-        var lease = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
-        lease.Operation = "embeddings";
-        return await GuardedCall.RunAsync(lease, (Generator: this, Inputs: inputs, Options: forwarded, Counted: input),
+        var held = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
+        held.Operation = "embeddings";
+        return await GuardedCall.RunAsync(held, (Generator: this, Inputs: inputs, Options: forwarded, Counted: input),
             static (s, ct) => s.Generator.InnerGenerator.GenerateAsync(s.Inputs, s.Options, ct),
             static (s, result) => result.Usage is { InputTokenCount: not null } or { TotalTokenCount: not null }
                 ? (new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? s.Counted, 0), true)

@@ -1,3 +1,5 @@
+using GuardedAI.Engine;
+
 namespace GuardedAI;
 
 /// <summary>
@@ -8,28 +10,36 @@ namespace GuardedAI;
 /// </summary>
 internal static class GuardedCall
 {
-    /// <summary>Acquires a lease or throws the denial.</summary>
-    public static async ValueTask<BudgetLease> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
+    /// <summary>Reserves or throws the denial.</summary>
+    public static async ValueTask<HeldReservation> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
         ReservationContext context, CancellationToken cancellationToken)
     {
-        var lease = await TryAcquireAsync(engine, policy, estimate, estimateDenial, context, cancellationToken).ConfigureAwait(false);
-        return lease.IsAcquired ? lease : throw new BudgetExceededException(lease.Denial!);
+        var decision = await DecideAsync(engine, policy, estimate, estimateDenial, context, cancellationToken).ConfigureAwait(false);
+        return decision.Held ?? throw new BudgetExceededException(decision.Denied!.Denial!);
+    }
+
+    /// <summary>Decides the call: the reservation, or the denied lease (the estimate's own denial, or the engine's).</summary>
+    public static ValueTask<LeaseDecision> DecideAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
+        ReservationContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return estimateDenial is null
+            ? engine.Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken)
+            : new(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
     }
 
     /// <summary>Acquires a lease; a denial (the estimate's own, or the engine's) is on the lease.</summary>
     public static ValueTask<BudgetLease> TryAcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
         ReservationContext context, CancellationToken cancellationToken) =>
-        estimateDenial is null
-            ? engine.TryReserveAsync(policy, estimate, context, cancellationToken)
-            : ValueTask.FromResult(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
+        LeaseDecision.ToLeaseAsync(DecideAsync(engine, policy, estimate, estimateDenial, context, cancellationToken));
 
-    /// <summary>Calls the provider under <paramref name="lease"/> and settles it with what the call used.</summary>
+    /// <summary>Calls the provider under <paramref name="held"/> and settles it with what the call used.</summary>
     /// <remarks>A <see cref="Task{TResult}"/>, so the chat guard can return it as its own: a provider that answers later
     /// then costs one state machine on the heap (<see cref="CompleteAsync"/>'s), where a value task here under the
     /// guard's own async method cost two. A provider that answers at once (a cache, a replay, a test double) is settled
     /// without one, and its own task is returned.</remarks>
     public static Task<TResult> RunAsync<TState, TResult>(
-        BudgetLease lease, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
+        HeldReservation held, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
         CancellationToken cancellationToken)
     {
         Task<TResult> calling;
@@ -37,17 +47,17 @@ internal static class GuardedCall
         {
             // A client that breaks the contract and returns no task fails the call as any other failure does.
             calling = call(state, cancellationToken) ?? Task.FromException<TResult>(new InvalidOperationException(
-                $"The inner client returned null instead of a task; the call is counted as failed (budget '{lease.Policy.Name}')."));
+                $"The inner client returned null instead of a task; the call is counted as failed (budget '{held.Policy.Name}')."));
         }
         catch (Exception ex)
         {
             // Thrown rather than returned: handled by the same steps as a failed task.
             calling = Task.FromException<TResult>(ex);
         }
-        if (!calling.IsCompletedSuccessfully) return CompleteAsync(lease, state, calling, reconcile, cancellationToken);
+        if (!calling.IsCompletedSuccessfully) return CompleteAsync(held, state, calling, reconcile, cancellationToken);
         try
         {
-            var settling = Settle(lease, state, calling.Result, reconcile);
+            var settling = Settle(held, state, calling.Result, reconcile);
             if (!settling.IsCompletedSuccessfully) return SettledLaterAsync(settling, calling.Result);
             settling.GetAwaiter().GetResult();
             return calling;
@@ -59,7 +69,7 @@ internal static class GuardedCall
     }
 
     private static async Task<TResult> CompleteAsync<TState, TResult>(
-        BudgetLease lease, TState state, Task<TResult> calling, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
+        HeldReservation held, TState state, Task<TResult> calling, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
     {
         TResult result;
         try
@@ -68,16 +78,17 @@ internal static class GuardedCall
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            lease.ErrorType = ex.GetType().FullName;
-            await lease.CancelAsync("cancelled by the caller", new TokenUsage(lease.Estimate.InputTokens, 0)).ConfigureAwait(false);
+            held.ErrorType = ex.GetType().FullName;
+            await held.SettleAsync(new LeaseOutcome(UsageStatus.Cancelled, new TokenUsage(held.Estimate.InputTokens, 0), false, "cancelled by the caller")).ConfigureAwait(false);
             throw;
         }
         catch (Exception ex)
         {
-            await lease.FailAsync(ex).ConfigureAwait(false);
+            held.ErrorType ??= ex.GetType().FullName;
+            await held.SettleAsync(LeaseOutcome.Failed(ex, default, false)).ConfigureAwait(false);
             throw;
         }
-        await Settle(lease, state, result, reconcile).ConfigureAwait(false);
+        await Settle(held, state, result, reconcile).ConfigureAwait(false);
         return result;
     }
 
@@ -88,11 +99,11 @@ internal static class GuardedCall
     }
 
     /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
-    private static ValueTask<UsageRecord?> Settle<TState, TResult>(BudgetLease lease, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
+    private static ValueTask<UsageRecord?> Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
     {
-        if (result is Microsoft.Extensions.AI.ChatResponse response) lease.ResponseModel = response.ModelId;
+        if (result is Microsoft.Extensions.AI.ChatResponse response) held.ResponseModel = response.ModelId;
         var (usage, reported) = reconcile(state, result);
-        return lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null));
+        return held.SettleAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null));
     }
 
     public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";

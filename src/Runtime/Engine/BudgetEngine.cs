@@ -90,7 +90,7 @@ public sealed class BudgetEngine : IAsyncDisposable
     public ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext? context = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return Parts.Reserver.TryReserveAsync(policy, estimate, context ?? ReservationContext.Empty, cancellationToken);
+        return LeaseDecision.ToLeaseAsync(Parts.Reserver.DecideAsync(policy, estimate, context ?? ReservationContext.Empty, cancellationToken));
     }
 
     /// <summary>Counts the cost a tool reported for itself (a paid API a tool called) against <paramref name="policy"/> and the

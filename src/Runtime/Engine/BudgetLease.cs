@@ -19,12 +19,12 @@ namespace GuardedAI;
 /// </summary>
 public sealed class BudgetLease : IAsyncDisposable
 {
-    private readonly ILeaseSettlement? _settlement;
+    // An acquired lease is a handle on the engine's reservation, which keeps the settlement's state; a denied lease has none.
+    private readonly HeldReservation? _held;
     private readonly string? _id;
-    private int _settled;
 
     private BudgetLease(string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
-        BudgetDenial? denial, ILeaseSettlement? settlement)
+        BudgetDenial? denial, HeldReservation? held)
     {
         _id = id;
         Policy = policy;
@@ -32,13 +32,11 @@ public sealed class BudgetLease : IAsyncDisposable
         Context = context;
         StartedAt = startedAt;
         Denial = denial;
-        _settlement = settlement;
-        if (denial is not null) _settled = 1;
+        _held = held;
     }
 
-    internal static BudgetLease Acquired(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
-        DateTimeOffset startedAt, ILeaseSettlement settlement) =>
-        new(null, policy, estimate, context, startedAt, null, settlement);
+    internal static BudgetLease Acquired(HeldReservation held) =>
+        new(null, held.Policy, held.Estimate, held.Context, held.StartedAt, null, held);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>
@@ -55,10 +53,10 @@ public sealed class BudgetLease : IAsyncDisposable
 
     /// <summary>A unique id, also the id of the call's usage record.</summary>
     /// <remarks>An acquired lease's id is its reservation's: one text, written only when somebody reads it.</remarks>
-    public string Id => _id ?? _settlement!.Id;
+    public string Id => _id ?? _held!.Id;
 
     /// <summary>The id as the engine made it (an acquired lease's; default for a denied one).</summary>
-    internal ReservationId Key => _settlement?.Key ?? default;
+    internal ReservationId Key => _held?.Key ?? default;
 
     /// <summary>The budget the call was checked against.</summary>
     public BudgetPolicy Policy { get; }
@@ -74,18 +72,34 @@ public sealed class BudgetLease : IAsyncDisposable
 
     /// <summary>When an unsettled lease is returned to the budget by the engine's sweep.</summary>
     /// <remarks>An acquired lease's is its reservation's; a denied lease's is when it was denied.</remarks>
-    public DateTimeOffset ExpiresAt => _settlement?.ExpiresAt ?? StartedAt;
+    public DateTimeOffset ExpiresAt => _held?.ExpiresAt ?? StartedAt;
 
     /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
     /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
-    internal string Operation { get; set; } = "chat";
+    /// <remarks>Kept on the reservation; a denied lease has none to keep.</remarks>
+    internal string Operation
+    {
+        get => _held?.Operation ?? "chat";
+        set { if (_held is not null) _held.Operation = value; }
+    }
 
-    internal string? ResponseModel { get; set; }
+    internal string? ResponseModel
+    {
+        get => _held?.ResponseModel;
+        set { if (_held is not null) _held.ResponseModel = value; }
+    }
 
-    internal string? ErrorType { get; set; }
+    internal string? ErrorType
+    {
+        get => _held?.ErrorType;
+        set { if (_held is not null) _held.ErrorType = value; }
+    }
+
+    /// <summary>The engine's reservation behind an acquired lease; null for a denied one.</summary>
+    internal HeldReservation? Held => _held;
 
     /// <summary>Whether the lease has been settled (always true for a denied lease).</summary>
-    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+    public bool IsSettled => _held?.IsSettled ?? true;
 
     /// <summary>Settles with the usage the call actually had.</summary>
     /// <param name="actual">Tokens the provider reported (or that were counted).</param>
@@ -122,32 +136,30 @@ public sealed class BudgetLease : IAsyncDisposable
     /// <summary>Settles an unsettled acquired lease as abandoned (see the class remarks); otherwise does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_settlement is null || !TryClaim()) return;
-        await _settlement.SettleAsync(this, LeaseOutcome.Abandoned(Estimate), wantRecord: false).ConfigureAwait(false);
+        if (_held is null || !_held.TryClaim()) return;
+        await _held.SettleClaimedAsync(LeaseOutcome.Abandoned(Estimate), wantRecord: false).ConfigureAwait(false);
     }
 
     /// <summary>Settles unless something already did (the middleware's idle watchdog races the stream's own end).</summary>
     internal async ValueTask TrySettleAsync(LeaseOutcome outcome)
     {
-        if (_settlement is null || !TryClaim()) return;
-        await _settlement.SettleAsync(this, outcome, wantRecord: false).ConfigureAwait(false);
+        if (_held is null || !_held.TryClaim()) return;
+        await _held.SettleClaimedAsync(outcome, wantRecord: false).ConfigureAwait(false);
     }
 
     /// <summary>Settles as <see cref="CommitAsync"/> and the others do, for a caller that never reads the record (the
     /// guards): with the default in-memory ledger, no record object is made.</summary>
     /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
-    internal ValueTask<UsageRecord?> SettleWithoutRecordAsync(LeaseOutcome outcome) => Claim().SettleAsync(this, outcome, wantRecord: false);
+    internal ValueTask<UsageRecord?> SettleWithoutRecordAsync(LeaseOutcome outcome) => Claim().SettleClaimedAsync(outcome, wantRecord: false);
 
-    private ValueTask<UsageRecord> Settle(LeaseOutcome outcome) => Claim().SettleAsync(this, outcome, wantRecord: true)!;
+    private ValueTask<UsageRecord> Settle(LeaseOutcome outcome) => Claim().SettleClaimedAsync(outcome, wantRecord: true)!;
 
-    private ILeaseSettlement Claim()
+    private HeldReservation Claim()
     {
-        if (_settlement is null) throw new InvalidOperationException($"Lease {Id} was denied ({Denial!.Kind}); there is nothing to settle.");
-        if (!TryClaim()) throw new InvalidOperationException($"Lease {Id} is already settled; a lease settles exactly once.");
-        return _settlement;
+        if (_held is null) throw new InvalidOperationException($"Lease {Id} was denied ({Denial!.Kind}); there is nothing to settle.");
+        if (!_held.TryClaim()) throw HeldReservation.AlreadySettled(Id);
+        return _held;
     }
-
-    private bool TryClaim() => Interlocked.Exchange(ref _settled, 1) == 0;
 }
 
 /// <summary>How a lease ends.</summary>
@@ -166,20 +178,4 @@ internal readonly record struct LeaseOutcome(UsageStatus Status, TokenUsage Usag
 
     public static LeaseOutcome Abandoned(UsageEstimate estimate) =>
         new(UsageStatus.Cancelled, new TokenUsage(estimate.InputTokens, 0), false, "the lease was disposed without being settled (abandoned)");
-}
-
-/// <summary>Settles an acquired lease: the engine-side half a <see cref="BudgetLease"/> calls once.</summary>
-internal interface ILeaseSettlement
-{
-    /// <summary>The reservation's id (see <see cref="CounterReservation.Id"/>).</summary>
-    string Id { get; }
-
-    /// <summary>The id as the engine made it.</summary>
-    ReservationId Key { get; }
-
-    /// <summary>When the reservation is returned to the budget if it is not settled.</summary>
-    DateTimeOffset ExpiresAt { get; }
-
-    /// <summary>Settles; the usage record comes back only when <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
-    ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord);
 }

@@ -76,10 +76,10 @@ internal sealed class GuardedAIMetrics : IDisposable
         }
     }
 
-    public void Settled(BudgetLease lease, in UsageValues record, string? responseModel, string? errorType, string operation)
+    public void Settled(GuardedAI.Engine.HeldReservation call, in UsageValues record, string? responseModel, string? errorType, string operation)
     {
-        var model = lease.Estimate.Model;
-        var provider = lease.Context.Provider;
+        var model = call.Estimate.Model;
+        var provider = call.Context.Provider;
         if (I.TokenUsage.Enabled)
         {
             I.TokenUsage.Record(record.InputTokens, CallTags(operation, provider, model, responseModel, null, "input"));

@@ -1,18 +1,63 @@
 namespace GuardedAI.Engine;
 
-/// <summary>What an acquired lease holds in the engine: the reservation the store holds (this object, or a copy with
-/// the fallback's smaller limits), the store that holds it and the breakers it entered. Settled once, through
-/// <see cref="Settler"/>.</summary>
-internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
+/// <summary>An acquired reservation as the engine holds it: the call it is for (budget, estimate, context, start), the
+/// reservation the store holds (this object, or a copy with the fallback's smaller limits), the store that holds it and
+/// the breakers it entered. Settled exactly once, through <see cref="Settler"/>.</summary>
+/// <remarks>The guards work with this object alone: a guarded call allocates it and no <see cref="BudgetLease"/>. A
+/// caller of <see cref="BudgetEngine.TryReserveAsync"/> gets a lease that wraps it, and settles through the lease.</remarks>
+internal sealed class HeldReservation : CounterReservation
 {
     private readonly Settler _settler;
+    private int _settled;
 
-    public HeldReservation(Settler settler, ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
-        : base(key, set, reserved, expiresAt)
+    public HeldReservation(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
+        DateTimeOffset startedAt, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
+        : base(key, set, estimate.Amounts, expiresAt)
     {
         _settler = settler;
+        Policy = policy;
+        Estimate = estimate;
+        Context = context;
+        StartedAt = startedAt;
         TenantPolicy = tenantPolicy;
     }
+
+    /// <summary>The budget the call was checked against.</summary>
+    public BudgetPolicy Policy { get; }
+
+    /// <summary>What was reserved.</summary>
+    public UsageEstimate Estimate { get; }
+
+    /// <summary>Tenant, provider and tags of the call.</summary>
+    public ReservationContext Context { get; }
+
+    /// <summary>When the reservation was made.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
+    /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
+    public string Operation { get; set; } = "chat";
+
+    public string? ResponseModel { get; set; }
+
+    public string? ErrorType { get; set; }
+
+    /// <summary>Whether something has claimed the settlement.</summary>
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Claims the one settlement: true for the first caller only.</summary>
+    public bool TryClaim() => Interlocked.Exchange(ref _settled, 1) == 0;
+
+    /// <summary>Settles a reservation the caller has claimed (<see cref="TryClaim"/>); the usage record comes back only when
+    /// <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
+    public ValueTask<UsageRecord?> SettleClaimedAsync(LeaseOutcome outcome, bool wantRecord) => _settler.SettleAsync(this, outcome, wantRecord);
+
+    /// <summary>Claims and settles, for a guard that never reads the record.</summary>
+    /// <exception cref="InvalidOperationException">Already settled.</exception>
+    public ValueTask<UsageRecord?> SettleAsync(LeaseOutcome outcome) =>
+        TryClaim() ? SettleClaimedAsync(outcome, wantRecord: false) : throw AlreadySettled(Id);
+
+    public static InvalidOperationException AlreadySettled(string id) => new($"Lease {id} is already settled; a lease settles exactly once.");
 
     public BudgetPolicy? TenantPolicy { get; }
 
@@ -40,8 +85,4 @@ internal sealed class HeldReservation : CounterReservation, ILeaseSettlement
         record.WouldBeDeniedBy = string.Join(",", denials.Select(d => d.Scope).Distinct());
         record.WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason));
     }
-
-    ReservationId ILeaseSettlement.Key => Key;
-
-    public ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, LeaseOutcome outcome, bool wantRecord) => _settler.SettleAsync(lease, this, outcome, wantRecord);
 }

@@ -14,7 +14,8 @@ internal sealed class Reserver
 
     public Reserver(EngineParts parts) => _parts = parts;
 
-    public async ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
+    /// <summary>Decides a call: the reservation held for it, or the denied lease.</summary>
+    public async ValueTask<LeaseDecision> DecideAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
     {
         // Host pressure (optional): a single field read, or a wait for a throttle slot, before anything is counted.
         var pressure = _parts.HostPressure is { } host ? await host.AdmitAsync(policy.Name, cancellationToken).ConfigureAwait(false) : null;
@@ -23,7 +24,7 @@ internal sealed class Reserver
         var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
         policy = _parts.Policies.Live(policy);
         if (pressure is null && ShadowReserver.Applies(policy, tenantPolicy))
-            return await _parts.Shadow.TryReserveAsync(policy, tenantPolicy, estimate, context, key, now, cancellationToken).ConfigureAwait(false);
+            return await _parts.Shadow.DecideAsync(policy, tenantPolicy, estimate, context, key, now, cancellationToken).ConfigureAwait(false);
 
         var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
         if (denial is not null) return Deny(denial, key, policy, estimate, context, now);
@@ -48,7 +49,7 @@ internal sealed class Reserver
             while (true)
             {
                 var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
-                held = new HeldReservation(_parts.Settler, key, set, estimate.Amounts, now + _parts.LeaseFor(estimate), tenantPolicy);
+                held = new HeldReservation(_parts.Settler, key, set, policy, estimate, context, now, now + _parts.LeaseFor(estimate), tenantPolicy);
                 if (_parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
                 else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
@@ -84,7 +85,7 @@ internal sealed class Reserver
         held.Breakers = breakers;
         held.Activity = CallTracing.Start(policy, estimate, context, now, key);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(policy, estimate, context, now, held);
+        return held;
     }
 
     /// <summary>A denial found before any counter is touched (e.g. a prompt too large to count).</summary>

@@ -16,19 +16,19 @@ internal sealed class Settler
         _price = parts.Pricing.Cost; // one delegate, not one per settlement
     }
 
-    /// <summary>Settles <paramref name="lease"/>. The usage record is made only when <paramref name="wantRecord"/> or
+    /// <summary>Settles <paramref name="held"/>, which its caller has claimed. The usage record is made only when <paramref name="wantRecord"/> or
     /// something on the way needs the object (a ledger other than the in-memory one, an anomaly alert); null otherwise.</summary>
-    public async ValueTask<UsageRecord?> SettleAsync(BudgetLease lease, HeldReservation held, LeaseOutcome outcome, bool wantRecord)
+    public async ValueTask<UsageRecord?> SettleAsync(HeldReservation held, LeaseOutcome outcome, bool wantRecord)
     {
-        NotifyBreakers(lease, held, outcome);
+        NotifyBreakers(held, outcome);
         var now = _parts.Time.GetUtcNow();
         // Nothing a provider reports is trusted: never negative, never absurd, never below what was counted.
-        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, lease.Estimate, held, _price);
+        var settled = ReportedUsageSanitizer.Sanitize(outcome.Usage, outcome.ReportedByProvider, held.Estimate, held, _price);
         var usage = settled.Usage;
         var cost = settled.CostUsd;
-        var actual = UsageAmounts.Of(lease.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
+        var actual = UsageAmounts.Of(held.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
 
-        var record = Record(lease, held, outcome, settled, now, wantRecord, out var ledgerError, out var appended);
+        var record = Record(held, outcome, settled, now, wantRecord, out var ledgerError, out var appended);
         if (!appended) ledgerError = await _parts.Recorder.AppendSettledAsync(record!).ConfigureAwait(false);
 
         held.SetActual(actual);
@@ -39,21 +39,21 @@ internal sealed class Settler
         catch (Exception ex)
         {
             // The usage is in the ledger; the store's lease returns the reservation and a restart replays the record.
-            EngineLog.StoreSettleFailed(_parts.Logger, ex, lease.Id);
+            EngineLog.StoreSettleFailed(_parts.Logger, ex, held.Id);
             if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
             return record;
         }
         // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
 
-        if (usage.InputTokens > lease.Estimate.InputTokens || usage.OutputTokens > lease.Estimate.OutputTokens)
+        if (usage.InputTokens > held.Estimate.InputTokens || usage.OutputTokens > held.Estimate.OutputTokens)
         {
-            EngineLog.UsedMoreThanReserved(_parts.Logger, lease.Id, usage.InputTokens, usage.OutputTokens, lease.Estimate.InputTokens, lease.Estimate.OutputTokens);
+            EngineLog.UsedMoreThanReserved(_parts.Logger, held.Id, usage.InputTokens, usage.OutputTokens, held.Estimate.InputTokens, held.Estimate.OutputTokens);
         }
         var tenantPolicy = held.TenantPolicy;
         // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
-        _parts.Thresholds.Evaluate(held, lease.Policy, tenantPolicy, held.Companion, now);
-        _parts.Thresholds.Observe(lease, usage, cost, outcome.ReportedByProvider, tenantPolicy, now);
+        _parts.Thresholds.Evaluate(held, held.Policy, tenantPolicy, held.Companion, now);
+        _parts.Thresholds.Observe(held, usage, cost, outcome.ReportedByProvider, tenantPolicy, now);
         return record;
     }
 
@@ -63,36 +63,36 @@ internal sealed class Settler
     /// </summary>
     /// <remarks>Synchronous on purpose: an async method keeps its locals in its state machine, which a settlement on a
     /// remote store moves to the heap, and the values are the size of the record they replace.</remarks>
-    private UsageRecord? Record(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, bool wantRecord,
+    private UsageRecord? Record(HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, bool wantRecord,
         out Exception? ledgerError, out bool appended)
     {
         var usage = settled.Usage;
         var reported = settled.Reported;
         var values = new UsageValues
         {
-            Key = lease.Key,
-            Timestamp = lease.StartedAt,
-            Budget = lease.Policy.Name,
-            Tenant = lease.Context.Tenant,
-            Kind = lease.Estimate.Kind,
-            DegradedFrom = lease.Context.DegradedFrom,
-            ConversationId = lease.Context.ConversationId,
-            RunId = lease.Context.RunId,
-            Provider = lease.Context.Provider,
-            Model = lease.Estimate.Model,
+            Key = held.Key,
+            Timestamp = held.StartedAt,
+            Budget = held.Policy.Name,
+            Tenant = held.Context.Tenant,
+            Kind = held.Estimate.Kind,
+            DegradedFrom = held.Context.DegradedFrom,
+            ConversationId = held.Context.ConversationId,
+            RunId = held.Context.RunId,
+            Provider = held.Context.Provider,
+            Model = held.Estimate.Model,
             InputTokens = usage.InputTokens,
             OutputTokens = usage.OutputTokens,
             CachedInputTokens = usage.CachedInputTokens,
             ReasoningTokens = usage.ReasoningTokens,
-            ReservedInputTokens = lease.Estimate.InputTokens,
-            ReservedOutputTokens = lease.Estimate.OutputTokens,
-            ReservedCostUsd = lease.Estimate.CostUsd,
+            ReservedInputTokens = held.Estimate.InputTokens,
+            ReservedOutputTokens = held.Estimate.OutputTokens,
+            ReservedCostUsd = held.Estimate.CostUsd,
             CostUsd = settled.CostUsd,
             UsageReported = outcome.ReportedByProvider,
-            Duration = now - lease.StartedAt,
+            Duration = now - held.StartedAt,
             Status = outcome.Status,
             Reason = outcome.Reason,
-            Tags = lease.Context.Tags ?? UsageRecord.EmptyTags,
+            Tags = held.Context.Tags ?? UsageRecord.EmptyTags,
             PriceTableVersion = _parts.Pricing.Version,
             // What the provider said and what was wrong with it.
             CacheWriteInputTokens = usage.CacheWriteInputTokens,
@@ -105,10 +105,10 @@ internal sealed class Settler
         };
         held.Annotate(ref values);
         settled.Alert(_parts.Alerts, values, now);
-        RecordTelemetry(lease, held, outcome, values, now);
+        RecordTelemetry(held, outcome, values, now);
         // The record shares the lease's id text, so a caller who reads both gets one string.
         appended = _parts.Recorder.TryAppendSettled(values, out ledgerError);
-        return wantRecord || !appended ? values.ToRecord(lease.Id) : null;
+        return wantRecord || !appended ? values.ToRecord(held.Id) : null;
     }
 
     /// <summary>
@@ -147,20 +147,20 @@ internal sealed class Settler
     }
 
     /// <summary>Metrics and the call's span: the settlement happened, whatever the store says next.</summary>
-    private void RecordTelemetry(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome, in UsageValues record, DateTimeOffset now)
+    private void RecordTelemetry(HeldReservation held, in LeaseOutcome outcome, in UsageValues record, DateTimeOffset now)
     {
         var errorType = outcome.Status switch
         {
             UsageStatus.Success => null,
-            UsageStatus.Failed => lease.ErrorType ?? "_OTHER",
-            _ => lease.ErrorType ?? (outcome.Reason is { } reason && reason.Contains("abandoned", StringComparison.Ordinal) ? "abandoned" : "cancelled"),
+            UsageStatus.Failed => held.ErrorType ?? "_OTHER",
+            _ => held.ErrorType ?? (outcome.Reason is { } reason && reason.Contains("abandoned", StringComparison.Ordinal) ? "abandoned" : "cancelled"),
         };
-        _parts.Metrics.ReservationEnded(lease.Policy.Name);
-        _parts.Metrics.Settled(lease, record, lease.ResponseModel, errorType, lease.Operation);
-        CallTracing.Settled(held.Activity, record, lease.ResponseModel, errorType, lease.Operation, now);
+        _parts.Metrics.ReservationEnded(held.Policy.Name);
+        _parts.Metrics.Settled(held, record, held.ResponseModel, errorType, held.Operation);
+        CallTracing.Settled(held.Activity, record, held.ResponseModel, errorType, held.Operation, now);
     }
 
-    private static void NotifyBreakers(BudgetLease lease, HeldReservation held, in LeaseOutcome outcome)
+    private static void NotifyBreakers(HeldReservation held, in LeaseOutcome outcome)
     {
         foreach (var (breaker, isProbe) in held.Breakers)
         {
@@ -170,7 +170,7 @@ internal sealed class Settler
                     breaker.OnSuccess(isProbe);
                     break;
                 case UsageStatus.Failed:
-                    var settings = held.TenantPolicy is { } tenant && breaker.Scope == tenant.Name ? tenant.Breaker : lease.Policy.Breaker;
+                    var settings = held.TenantPolicy is { } tenant && breaker.Scope == tenant.Name ? tenant.Breaker : held.Policy.Breaker;
                     if (outcome.RateLimitedFor is { } wait && settings.OpenOnProviderRateLimit) breaker.OnRateLimited(isProbe, settings, wait, outcome.Reason ?? "HTTP 429");
                     else breaker.OnFailure(isProbe, settings, outcome.Reason ?? "provider call failed");
                     break;

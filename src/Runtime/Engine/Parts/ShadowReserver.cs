@@ -23,7 +23,7 @@ internal sealed class ShadowReserver
     public static bool Applies(BudgetPolicy policy, BudgetPolicy? tenantPolicy) =>
         policy.HasShadow || tenantPolicy?.Mode == EnforcementMode.Shadow;
 
-    public async ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageEstimate estimate, ReservationContext context,
+    public async ValueTask<LeaseDecision> DecideAsync(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageEstimate estimate, ReservationContext context,
         ReservationId id, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var scopes = Scopes(policy, tenantPolicy);
@@ -76,7 +76,7 @@ internal sealed class ShadowReserver
         {
             var expiresAt = now + _parts.LeaseFor(estimate);
             var (charges, owners) = ChargesOf(scopes, estimate.Amounts, context, now);
-            var held = new HeldReservation(_parts.Settler, id, ChargeSet.Owning(charges), estimate.Amounts, expiresAt, TenantOf(tenantPolicy, scopes));
+            var held = new HeldReservation(_parts.Settler, id, ChargeSet.Owning(charges), policy, estimate, context, now, expiresAt, TenantOf(tenantPolicy, scopes));
             CounterReserveResult result;
             IBudgetCounterStore? holder;
             try
@@ -119,7 +119,7 @@ internal sealed class ShadowReserver
         }
     }
 
-    private BudgetLease Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, ReservationId id,
+    private HeldReservation Acquire(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, ReservationId id,
         DateTimeOffset now, Scope[] scopes, HeldReservation held,
         List<(CircuitBreaker Breaker, bool IsProbe)> entered, List<BudgetDenial> findings)
     {
@@ -130,7 +130,7 @@ internal sealed class ShadowReserver
         held.WouldBeDenied = findings.Count == 0 ? null : findings.ToArray();
         foreach (var finding in findings) Report(finding, policy.Name, now);
         _parts.Metrics.ReservationAcquired(policy.Name);
-        return BudgetLease.Acquired(policy, estimate, context, now, held);
+        return held;
     }
 
     /// <summary>The tenant's budget when it is still part of the call.</summary>

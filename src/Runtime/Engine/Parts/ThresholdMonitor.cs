@@ -76,14 +76,14 @@ internal sealed class ThresholdMonitor
     }
 
     /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>
-    public void Observe(BudgetLease lease, in TokenUsage usage, decimal cost, bool reportedByProvider, BudgetPolicy? tenantPolicy, DateTimeOffset now)
+    public void Observe(HeldReservation call, in TokenUsage usage, decimal cost, bool reportedByProvider, BudgetPolicy? tenantPolicy, DateTimeOffset now)
     {
-        if (reportedByProvider && (usage.InputTokens > lease.Estimate.InputTokens || usage.OutputTokens > lease.Estimate.OutputTokens))
+        if (reportedByProvider && (usage.InputTokens > call.Estimate.InputTokens || usage.OutputTokens > call.Estimate.OutputTokens))
         {
-            PublishOverReport(lease, usage, now);
+            PublishOverReport(call, usage, now);
         }
         if (!_anomalies.Enabled || cost <= 0) return;
-        CheckAnomaly(lease.Policy.Name, cost, now);
+        CheckAnomaly(call.Policy.Name, cost, now);
         if (tenantPolicy is not null) CheckAnomaly(tenantPolicy.Name, cost, now);
     }
 
@@ -223,17 +223,17 @@ internal sealed class ThresholdMonitor
         }, AlertDedup.Windowed(key, anomaly.HourEnd));
     }
 
-    private void PublishOverReport(BudgetLease lease, in TokenUsage usage, DateTimeOffset now)
+    private void PublishOverReport(HeldReservation call, in TokenUsage usage, DateTimeOffset now)
     {
-        var scope = lease.Policy.Name;
-        var provider = lease.Context.Provider ?? "the provider";
-        var model = lease.Estimate.Model ?? "(default model)";
+        var scope = call.Policy.Name;
+        var provider = call.Context.Provider ?? "the provider";
+        var model = call.Estimate.Model ?? "(default model)";
         // A provider that counts a few tokens more than the estimate (a chat template's framing) over-reports on every
         // call; the key is checked first so that the held case costs a look-up, not a formatted message thrown away.
         var key = _keys.OverReport(scope, model);
         if (_alerts.IsHeld(key, now)) return;
         _alerts.Publish(new BudgetAlert(AlertLevel.ProviderOverReport, scope, null, null, 0, 0, 0,
-            Invariant($"Budget '{scope}': {provider} reported {usage.InputTokens:#,0} input and {usage.OutputTokens:#,0} output tokens for call {lease.Id} of {model}, more than the {lease.Estimate.InputTokens:#,0} and {lease.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
+            Invariant($"Budget '{scope}': {provider} reported {usage.InputTokens:#,0} input and {usage.OutputTokens:#,0} output tokens for call {call.Id} of {model}, more than the {call.Estimate.InputTokens:#,0} and {call.Estimate.OutputTokens:#,0} reserved. The difference is counted and may take a counter past its limit."),
             now)
         {
             Advice = "Check that the provider honours the output cap (MaxOutputTokens) and that the model's tokenizer is the one GuardedAI counts with; repeated over-reports mean the reservations are too small.",
