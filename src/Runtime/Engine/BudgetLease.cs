@@ -19,56 +19,50 @@ namespace GuardedAI;
 /// </summary>
 public sealed class BudgetLease : IAsyncDisposable
 {
-    // An acquired lease is a handle on the engine's reservation, which keeps the settlement's state; a denied lease has none.
+    // An acquired lease is a handle on the engine's reservation, which keeps the call and the settlement's state; a
+    // denied lease keeps what was asked for. One of the two is set: the acquired lease is two references, not a copy.
     private readonly HeldReservation? _held;
-    private readonly string? _id;
+    private readonly DeniedCall? _denied;
 
-    private BudgetLease(string? id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt,
-        BudgetDenial? denial, HeldReservation? held)
+    private BudgetLease(HeldReservation? held, DeniedCall? denied)
     {
-        _id = id;
-        Policy = policy;
-        Estimate = estimate;
-        Context = context;
-        StartedAt = startedAt;
-        Denial = denial;
         _held = held;
+        _denied = denied;
     }
 
-    internal static BudgetLease Acquired(HeldReservation held) =>
-        new(null, held.Policy, held.Estimate, held.Context, held.StartedAt, null, held);
+    internal static BudgetLease Acquired(HeldReservation held) => new(held, null);
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>
-        new(id, policy, estimate, context, decidedAt, denial, null);
+        new(null, new DeniedCall(id, policy, estimate, context, decidedAt, denial));
 
     /// <summary>Whether the budget was reserved and the call may go ahead.</summary>
-    public bool IsAcquired => Denial is null;
+    public bool IsAcquired => _held is not null;
 
     /// <summary>Why the call was denied; null when <see cref="IsAcquired"/>.</summary>
-    public BudgetDenial? Denial { get; }
+    public BudgetDenial? Denial => _denied?.Denial;
 
     /// <summary>When a denied call can be retried; null when acquired or when waiting cannot help.</summary>
     public TimeSpan? RetryAfter => Denial?.RetryAfter;
 
     /// <summary>A unique id, also the id of the call's usage record.</summary>
     /// <remarks>An acquired lease's id is its reservation's: one text, written only when somebody reads it.</remarks>
-    public string Id => _id ?? _held!.Id;
+    public string Id => _held?.Id ?? _denied!.Id;
 
     /// <summary>The id as the engine made it (an acquired lease's; default for a denied one).</summary>
     internal ReservationId Key => _held?.Key ?? default;
 
     /// <summary>The budget the call was checked against.</summary>
-    public BudgetPolicy Policy { get; }
+    public BudgetPolicy Policy => _held?.Policy ?? _denied!.Policy;
 
     /// <summary>What was reserved (or asked for, when denied).</summary>
-    public UsageEstimate Estimate { get; }
+    public UsageEstimate Estimate => _held is { } held ? held.Estimate : _denied!.Estimate;
 
     /// <summary>Tenant, provider and tags of the call.</summary>
-    public ReservationContext Context { get; }
+    public ReservationContext Context => _held?.Context ?? _denied!.Context;
 
     /// <summary>When the reservation was made (or denied).</summary>
-    public DateTimeOffset StartedAt { get; }
+    public DateTimeOffset StartedAt => _held is { } held ? held.StartedAt : _denied!.DecidedAt;
 
     /// <summary>When an unsettled lease is returned to the budget by the engine's sweep.</summary>
     /// <remarks>An acquired lease's is its reservation's; a denied lease's is when it was denied.</remarks>
@@ -160,6 +154,9 @@ public sealed class BudgetLease : IAsyncDisposable
         if (!_held.TryClaim()) throw HeldReservation.AlreadySettled(Id);
         return _held;
     }
+
+    /// <summary>What a denied lease keeps: the call as it was asked for, and why it was denied.</summary>
+    private sealed record DeniedCall(string Id, BudgetPolicy Policy, UsageEstimate Estimate, ReservationContext Context, DateTimeOffset DecidedAt, BudgetDenial Denial);
 }
 
 /// <summary>How a lease ends.</summary>
