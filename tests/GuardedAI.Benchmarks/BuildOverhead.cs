@@ -43,7 +43,9 @@ internal static partial class BuildOverhead
         return projects;
     }
 
-    public static Result Run(int interfaces, int callSites, int runs, bool warmUp = true)
+    /// <summary>Times <paramref name="runs"/> builds of each LLM project and <paramref name="plainRuns"/> (default: as many)
+    /// of each project without an LLM library, alternated.</summary>
+    public static Result Run(int interfaces, int callSites, int runs, bool warmUp = true, int? plainRuns = null)
     {
         var projects = WriteOnly(interfaces, callSites);
         var root = projects.Root;
@@ -75,13 +77,17 @@ internal static partial class BuildOverhead
         }
 
         var times = new Dictionary<string, List<double>> { [projects.LlmWith] = [], [projects.LlmWithout] = [], [projects.PlainWith] = [], [projects.PlainWithout] = [] };
-        for (var i = 0; i < runs; i++)
+        for (var i = 0; i < Math.Max(runs, plainRuns ?? runs); i++)
         {
             // Alternate, and swap which goes first each round, so load on the shared machine falls on both alike.
             string[] order = i % 2 == 0
                 ? [projects.LlmWithout, projects.LlmWith, projects.PlainWithout, projects.PlainWith]
                 : [projects.LlmWith, projects.LlmWithout, projects.PlainWith, projects.PlainWithout];
-            foreach (var project in order) times[project].Add(EditAndBuild(project).Ms);
+            foreach (var project in order)
+            {
+                var plain = project == projects.PlainWith || project == projects.PlainWithout;
+                if (i < (plain ? plainRuns ?? runs : runs)) times[project].Add(EditAndBuild(project).Ms);
+            }
         }
         return new Result(interfaces, callSites, runs,
             Median(times[projects.LlmWith]), Median(times[projects.LlmWithout]), Median(times[projects.PlainWith]), Median(times[projects.PlainWithout]),
