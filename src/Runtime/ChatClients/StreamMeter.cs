@@ -39,6 +39,8 @@ internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputToke
         if (!IsPastReservation) return false;
         if ((Reported?.OutputTokenCount ?? 0) > reservedOutputTokens) return true; // the provider's own word, not a bound
         if (_boundedChunks is not { Count: > 0 } chunks || counter is not ChatTokenCounter { IsLoaded: false } loading) return IsPastReservation;
+        // Waiting for the vocabulary: its load starts now, not after the first call or the gate's deferral.
+        VocabularyLoadGate.Process.Open();
         await loading.WhenLoaded.WaitAsync(cancellationToken).ConfigureAwait(false);
         long exact = 0;
         foreach (var chunk in chunks) exact += counter.CountText(chunk);

@@ -9,7 +9,8 @@ namespace GuardedAI;
 /// </summary>
 /// <remarks>
 /// A vocabulary loads in the background the first time a model of its encoding is asked for (a guard asks when it is
-/// built), so a process's first call does not wait most of a second for it. Until it is loaded, texts count as a safe
+/// built), starting once the process's first guarded call has settled or half a second after it was asked for, so a
+/// process's first call neither waits most of a second for it nor runs beside the load. Until it is loaded, texts count as a safe
 /// upper bound (their UTF-8 length), never less than the exact count: a call may be reserved for more than it uses,
 /// never for less. <see cref="LoadAsync"/> waits for the vocabularies, e.g. before a test that compares exact counts.
 /// </remarks>
@@ -24,8 +25,11 @@ public sealed class TokenCounterRegistry
 
     /// <summary>Loads every vocabulary (started in the background if not already) and completes when they are loaded;
     /// from then on counts are exact (or the documented approximation), not an upper bound.</summary>
-    public static Task LoadAsync(CancellationToken cancellationToken = default) =>
-        Task.WhenAll(TokenizerEncodings.GetAsync(TokenizerEncodings.O200kBase), TokenizerEncodings.GetAsync(TokenizerEncodings.Cl100kBase)).WaitAsync(cancellationToken);
+    public static Task LoadAsync(CancellationToken cancellationToken = default)
+    {
+        VocabularyLoadGate.Process.Open();
+        return Task.WhenAll(TokenizerEncodings.GetAsync(TokenizerEncodings.O200kBase), TokenizerEncodings.GetAsync(TokenizerEncodings.Cl100kBase)).WaitAsync(cancellationToken);
+    }
 
     /// <summary>The counter for <paramref name="model"/> (an approximate one when the model is null or unknown).</summary>
     public ITokenCounter ForModel(string? model) => EncodingFor(model) switch

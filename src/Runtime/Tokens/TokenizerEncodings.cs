@@ -52,10 +52,15 @@ internal static partial class TokenizerEncodings
     public const string O200kBase = "o200k_base";
     public const string Cl100kBase = "cl100k_base";
 
-    /// <summary>The encoding's counter, waiting for it to load.</summary>
-    public static BoundedBpeCounter Get(string encoding) => GetAsync(encoding).GetAwaiter().GetResult();
+    /// <summary>The encoding's counter, waiting for it to load (which then starts at once).</summary>
+    public static BoundedBpeCounter Get(string encoding)
+    {
+        VocabularyLoadGate.Process.Open();
+        return GetAsync(encoding).GetAwaiter().GetResult();
+    }
 
-    /// <summary>The encoding's counter as it loads; the first call starts loading it in the background.</summary>
+    /// <summary>The encoding's counter as it loads; the first call starts loading it in the background, once the process's
+    /// first guarded call has settled or after <see cref="VocabularyLoadGate.Deferral"/>.</summary>
     public static Task<BoundedBpeCounter> GetAsync(string encoding) => encoding switch
     {
         O200kBase => s_o200k.Value,
@@ -63,13 +68,16 @@ internal static partial class TokenizerEncodings
         _ => throw new ArgumentException($"Unknown encoding '{encoding}'.", nameof(encoding)),
     };
 
-    /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it (so the process's
-    /// first calls, counted with the upper bound meanwhile, go first), and holding no thread-pool thread for most of a second.</summary>
+    /// <summary>Loads on a thread of its own, asking for below-normal priority where the system grants it, after the process's
+    /// first call (<see cref="VocabularyLoadGate"/>; calls count with the upper bound meanwhile), and holding no thread-pool
+    /// thread for most of a second.</summary>
     private static Task<BoundedBpeCounter> LoadInBackground(string assemblyName, string resource, string encoding)
     {
         var loaded = new TaskCompletionSource<BoundedBpeCounter>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
+            // Not beside the process's first call (see VocabularyLoadGate).
+            VocabularyLoadGate.Process.WaitToLoad();
             try { loaded.SetResult(Load(assemblyName, resource, encoding)); }
             catch (Exception ex) { loaded.SetException(ex); }
         })

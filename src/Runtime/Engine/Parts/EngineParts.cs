@@ -81,6 +81,9 @@ internal sealed class EngineParts
     public IAsyncDisposable[] OwnedResources { get; }
     public Throttles Throttles { get; }
     public ICounterResetStore? CounterResets { get; }
+
+    /// <summary>The gate a settlement opens for the background vocabulary loads: the process's (tests give an engine its own).</summary>
+    public VocabularyLoadGate VocabularyLoads { get; set; } = VocabularyLoadGate.Process;
     public Settler Settler { get; }
     public Reserver Reserver { get; }
     public ShadowReserver Shadow { get; }

@@ -54,6 +54,8 @@ internal sealed class Settler
         // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
         _parts.Thresholds.Evaluate(held, held.Policy, tenantPolicy, held.Companion, now);
         _parts.Thresholds.Observe(held, usage, cost, outcome.ReportedByProvider, tenantPolicy, now);
+        // The process's first call is over: the vocabularies may load now without competing with it.
+        _parts.VocabularyLoads.Open();
         return record;
     }
 
