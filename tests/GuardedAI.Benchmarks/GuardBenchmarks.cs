@@ -35,6 +35,9 @@ public class GuardBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // Steady state: counts exact and cached, not the upper bound of a vocabulary still loading (it now starts loading
+        // only after a process's first settled call, so nothing here would otherwise wait for it).
+        TokenCounterRegistry.LoadAsync().GetAwaiter().GetResult();
         var provider = new InstantChatClient();
         _bare = new Bare(provider);
         _engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false });
