@@ -35,6 +35,10 @@ var runStarted = engine.TimeProvider.GetUtcNow();
 // The guard sits next to the provider (inside any tool loop).
 IChatClient client = new ChatClientBuilder(provider).UseBudget(engine, policy).Build();
 
+// The tokenizers' vocabularies load in the background, and until they are ready a prompt counts as a safe upper bound
+// (never less than its tokens). Waiting here makes every figure below exact from the first call.
+await TokenCounterRegistry.LoadAsync();
+
 Console.WriteLine($"GuardedAI QuickStart — provider: {providerName}, model: {Model}");
 Console.WriteLine($"Budget '{policy.Name}' ({policy.Tier}): {string.Join("; ", policy.Limits)}");
 Console.WriteLine($"Per request: ≤ {policy.MaxInputTokens:#,0} input tokens, ≤ {policy.MaxOutputTokens:#,0} output tokens, ≤ ${policy.MaxRequestCostUsd}");

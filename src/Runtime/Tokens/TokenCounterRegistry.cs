@@ -9,7 +9,7 @@ namespace GuardedAI;
 /// </summary>
 /// <remarks>
 /// A vocabulary loads in the background the first time a model of its encoding is asked for (a guard asks when it is
-/// built), starting once the process's first guarded call has settled or half a second after it was asked for, so a
+/// built), starting once the process's first guarded call has settled or 100 ms after it was asked for, so a
 /// process's first call neither waits most of a second for it nor runs beside the load. Until it is loaded, texts count as a safe
 /// upper bound (their UTF-8 length), never less than the exact count: a call may be reserved for more than it uses,
 /// never for less. <see cref="LoadAsync"/> waits for the vocabularies, e.g. before a test that compares exact counts.

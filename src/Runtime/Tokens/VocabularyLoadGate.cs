@@ -19,7 +19,7 @@ internal sealed class VocabularyLoadGate(TimeSpan deferral)
     private volatile bool _isOpen;
 
     /// <summary>The gate of the process's vocabularies.</summary>
-    public static VocabularyLoadGate Process { get; } = new(TimeSpan.FromMilliseconds(500));
+    public static VocabularyLoadGate Process { get; } = new(TimeSpan.FromMilliseconds(100));
 
     /// <summary>How long a load waits for the gate before it starts anyway.</summary>
     public TimeSpan Deferral { get; } = deferral;
