@@ -264,7 +264,8 @@ public class BudgetChatClient : DelegatingChatClient
         else if (options is null && remaining is null && degradedFrom is null)
         {
             // The common call with no options of its own: the guard's one capped instance, not a new one per call.
-            prepared = _capped.For(cap, _reportChangedOptions ??= changed => EngineLog.InnerClientChangedOptions(Engine.Parts.Logger, Policy.Name, CappedOptions.Changed(changed)));
+            prepared = _capped.For(cap, _reportChangedOptions ??= changed => EngineLog.InnerClientChangedOptions(Engine.Parts.Logger, Policy.Name,
+                CappedOptions.Changed(changed, Policy.MaxOutputTokens ?? FallbackMaxOutputTokens)));
         }
         else
         {

@@ -20,23 +20,24 @@ internal sealed class CappedOptions
     /// <summary>Options with <see cref="ChatOptions.MaxOutputTokens"/> = <paramref name="cap"/> and every other property unset.</summary>
     /// <param name="cap">The output cap.</param>
     /// <param name="changed">Called with the instance a client changed, before it is replaced.</param>
+    /// <remarks>A guard's cap is fixed (its policy's), so an instance that holds anything else, a different cap included,
+    /// was written by a client.</remarks>
     public ChatOptions For(int cap, Action<ChatOptions>? changed = null)
     {
         var shared = Volatile.Read(ref _shared);
         if (shared is not null && HoldsOnly(shared, cap)) return shared;
-        // A cap changed by the policy is not a client's doing; anything else is.
-        if (shared is not null && shared.MaxOutputTokens == cap) changed?.Invoke(shared);
+        if (shared is not null) changed?.Invoke(shared);
         var fresh = new ChatOptions { MaxOutputTokens = cap };
         // Two threads that both find it changed each make one; the last written is shared from then on.
         Volatile.Write(ref _shared, fresh);
         return fresh;
     }
 
-    /// <summary>The names of the properties <paramref name="options"/> sets besides the cap, for the log: the rare path, by
-    /// reflection.</summary>
-    internal static string Changed(ChatOptions options)
+    /// <summary>The names of the properties in which <paramref name="options"/> differs from holding only the output cap
+    /// <paramref name="cap"/>, for the log: the rare path, by reflection.</summary>
+    internal static string Changed(ChatOptions options, int cap)
     {
-        var pristine = new ChatOptions { MaxOutputTokens = options.MaxOutputTokens };
+        var pristine = new ChatOptions { MaxOutputTokens = cap };
         var names = typeof(ChatOptions).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
             .Where(p => p.CanRead && p.GetIndexParameters().Length == 0 && !Equals(p.GetValue(options), p.GetValue(pristine)))
             .Select(p => p.Name);
