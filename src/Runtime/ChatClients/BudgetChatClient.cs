@@ -212,8 +212,7 @@ public class BudgetChatClient : DelegatingChatClient
             }
             else if (failure is not null && !(failure is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                lease.ErrorType = failure.GetType().FullName;
-                outcome = LeaseOutcome.Failed(failure, usage, reported);
+                outcome = lease.Failed(failure, usage, reported);
             }
             else
             {

@@ -84,8 +84,7 @@ internal static class GuardedCall
         }
         catch (Exception ex)
         {
-            held.ErrorType ??= ex.GetType().FullName;
-            await held.SettleAsync(LeaseOutcome.Failed(ex, default, false)).ConfigureAwait(false);
+            await held.SettleAsync(held.Failed(ex, default, false)).ConfigureAwait(false);
             throw;
         }
         await Settle(held, state, result, reconcile).ConfigureAwait(false);

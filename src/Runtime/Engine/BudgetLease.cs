@@ -68,29 +68,17 @@ public sealed class BudgetLease : IAsyncDisposable
     /// <remarks>An acquired lease's is its reservation's; a denied lease's is when it was denied.</remarks>
     public DateTimeOffset ExpiresAt => _held?.ExpiresAt ?? StartedAt;
 
-    /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
-    /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
-    /// <remarks>Kept on the reservation; a denied lease has none to keep.</remarks>
-    internal string Operation
-    {
-        get => _held?.Operation ?? "chat";
-        set { if (_held is not null) _held.Operation = value; }
-    }
-
+    /// <summary>The model the response names, for the metrics and the call's span (the streaming guard sets it); kept on the
+    /// reservation, and a denied lease has none to keep.</summary>
     internal string? ResponseModel
     {
         get => _held?.ResponseModel;
         set { if (_held is not null) _held.ResponseModel = value; }
     }
 
-    internal string? ErrorType
-    {
-        get => _held?.ErrorType;
-        set { if (_held is not null) _held.ErrorType = value; }
-    }
-
-    /// <summary>The engine's reservation behind an acquired lease; null for a denied one.</summary>
-    internal HeldReservation? Held => _held;
+    /// <summary>The outcome of a provider failure with <paramref name="error"/> (see <see cref="HeldReservation.Failed"/>).</summary>
+    internal LeaseOutcome Failed(Exception error, TokenUsage consumed, bool reportedByProvider) =>
+        _held is { } held ? held.Failed(error, consumed, reportedByProvider) : LeaseOutcome.Failed(error, consumed, reportedByProvider);
 
     /// <summary>Whether the lease has been settled (always true for a denied lease).</summary>
     public bool IsSettled => _held?.IsSettled ?? true;
@@ -117,8 +105,7 @@ public sealed class BudgetLease : IAsyncDisposable
     public ValueTask<UsageRecord> FailAsync(Exception error, TokenUsage consumed = default, bool reportedByProvider = false)
     {
         ArgumentNullException.ThrowIfNull(error);
-        ErrorType ??= error.GetType().FullName;
-        return Settle(LeaseOutcome.Failed(error, consumed, reportedByProvider));
+        return Settle(Failed(error, consumed, reportedByProvider));
     }
 
     /// <summary>Settles a call the caller cancelled or abandoned: the request counts, and so does <paramref name="consumed"/>.
@@ -141,8 +128,8 @@ public sealed class BudgetLease : IAsyncDisposable
         await _held.SettleClaimedAsync(outcome, wantRecord: false).ConfigureAwait(false);
     }
 
-    /// <summary>Settles as <see cref="CommitAsync"/> and the others do, for a caller that never reads the record (the
-    /// guards): with the default in-memory ledger, no record object is made.</summary>
+    /// <summary>Settles as <see cref="CommitAsync"/> and the others do, for a caller that never reads the record: with the
+    /// default in-memory ledger, no record object is made (the guards settle the reservation itself the same way).</summary>
     /// <exception cref="InvalidOperationException">The lease was denied or is already settled.</exception>
     internal ValueTask<UsageRecord?> SettleWithoutRecordAsync(LeaseOutcome outcome) => Claim().SettleClaimedAsync(outcome, wantRecord: false);
 

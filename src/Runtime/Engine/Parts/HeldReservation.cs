@@ -42,6 +42,14 @@ internal sealed class HeldReservation : CounterReservation
 
     public string? ErrorType { get; set; }
 
+    /// <summary>The outcome of a provider failure with <paramref name="error"/>; its exception type is kept for the metrics and
+    /// the span unless one was set already.</summary>
+    public LeaseOutcome Failed(Exception error, TokenUsage consumed, bool reportedByProvider)
+    {
+        ErrorType ??= error.GetType().FullName;
+        return LeaseOutcome.Failed(error, consumed, reportedByProvider);
+    }
+
     /// <summary>Whether something has claimed the settlement.</summary>
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 
