@@ -33,7 +33,8 @@ internal static class GuardedCall
         ReservationContext context, CancellationToken cancellationToken) =>
         LeaseDecision.ToLeaseAsync(DecideAsync(engine, policy, estimate, estimateDenial, context, cancellationToken));
 
-    /// <summary>Calls the provider under <paramref name="held"/> and settles it with what the call used.</summary>
+    /// <summary>Calls the provider under <paramref name="held"/> and settles it with what the call used; the settled
+    /// reservation is then kept for the thread's next call (<see cref="HeldReservation.Recycle"/>), as nothing else holds it.</summary>
     /// <remarks>A <see cref="Task{TResult}"/>, so the chat guard can return it as its own: a provider that answers later
     /// then costs one state machine on the heap (<see cref="CompleteAsync"/>'s), where a value task here under the
     /// guard's own async method cost two. A provider that answers at once (a cache, a replay, a test double) is settled
@@ -58,8 +59,9 @@ internal static class GuardedCall
         try
         {
             var settling = Settle(held, state, calling.Result, reconcile);
-            if (!settling.IsCompletedSuccessfully) return SettledLaterAsync(settling, calling.Result);
+            if (!settling.IsCompletedSuccessfully) return SettledLaterAsync(held, settling, calling.Result);
             settling.GetAwaiter().GetResult();
+            held.Recycle();
             return calling;
         }
         catch (Exception ex)
@@ -80,20 +82,24 @@ internal static class GuardedCall
         {
             held.ErrorType = ex.GetType().FullName;
             await held.SettleAsync(new LeaseOutcome(UsageStatus.Cancelled, new TokenUsage(held.Estimate.InputTokens, 0), false, "cancelled by the caller")).ConfigureAwait(false);
+            held.Recycle();
             throw;
         }
         catch (Exception ex)
         {
             await held.SettleAsync(held.Failed(ex, default, false)).ConfigureAwait(false);
+            held.Recycle();
             throw;
         }
         await Settle(held, state, result, reconcile).ConfigureAwait(false);
+        held.Recycle();
         return result;
     }
 
-    private static async Task<TResult> SettledLaterAsync<TResult>(ValueTask<UsageRecord?> settling, TResult result)
+    private static async Task<TResult> SettledLaterAsync<TResult>(HeldReservation held, ValueTask<UsageRecord?> settling, TResult result)
     {
         await settling.ConfigureAwait(false);
+        held.Recycle();
         return result;
     }
 

@@ -30,7 +30,12 @@ public sealed class BudgetLease : IAsyncDisposable
         _denied = denied;
     }
 
-    internal static BudgetLease Acquired(HeldReservation held) => new(held, null);
+    internal static BudgetLease Acquired(HeldReservation held)
+    {
+        // The lease's holder reads the reservation after settling it (its id, its record): it is never reused.
+        held.IsRecyclable = false;
+        return new(held, null);
+    }
 
     internal static BudgetLease Denied(string id, BudgetPolicy policy, UsageEstimate estimate, ReservationContext context,
         DateTimeOffset decidedAt, BudgetDenial denial) =>

@@ -20,14 +20,15 @@ namespace GuardedAI;
 /// </remarks>
 public class CounterReservation
 {
-    private readonly ChargeSet _set;
+    // Not readonly: the guards reuse the engine's reservations (see HeldReservation.Recycle), through Reuse below.
+    private ChargeSet _set;
     private readonly long[]? _reservedAmounts;
     private long[]? _actualAmounts;
-    private readonly CounterUnits _reserved;
+    private CounterUnits _reserved;
     private CounterUnits _actual;
     private InlineValues _values;
-    private readonly long[]? _moreValues;
-    private readonly ReservationId _key;
+    private long[]? _moreValues;
+    private ReservationId _key;
     private string? _id;
 
     /// <summary>A reservation of explicit <paramref name="charges"/> (each with its amount), e.g. for a store's own tests
@@ -60,6 +61,27 @@ public class CounterReservation
         if (set.Count > InlineValues.Length) _moreValues = new long[set.Count];
     }
 
+    /// <summary>Makes a reservation the engine made, settled and released by its store, a new one: every field as the
+    /// engine's constructor sets it, and the store's bookkeeping cleared.</summary>
+    private protected void Reuse(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
+    {
+        _key = key;
+        _id = null;
+        _set = set;
+        _reserved = reserved.Counters;
+        _actual = _reserved;
+        _actualAmounts = null;
+        ExpiresAt = expiresAt;
+        _values = default;
+        if (set.Count <= InlineValues.Length) _moreValues = null;
+        else if (_moreValues?.Length == set.Count) Array.Clear(_moreValues);
+        else _moreValues = new long[set.Count];
+        StoreState = null;
+        HeldBy = null;
+        HeldPrevious = HeldNext = null;
+        HeldStripe = 0;
+    }
+
     /// <summary>A unique id, also the id of the call's usage record.</summary>
     public string Id => _id ??= _key.ToString();
 
@@ -67,7 +89,7 @@ public class CounterReservation
     internal ReservationId Key => _key;
 
     /// <summary>When an unsettled reservation is returned to the budget by <see cref="IBudgetCounterStore.ReclaimExpiredAsync"/>.</summary>
-    public DateTimeOffset ExpiresAt { get; }
+    public DateTimeOffset ExpiresAt { get; private set; }
 
     /// <summary>How many counters the reservation charges.</summary>
     public int Count => _set.Count;

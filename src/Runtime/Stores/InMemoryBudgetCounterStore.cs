@@ -103,7 +103,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
     /// <inheritdoc/>
     public ValueTask<int> ReclaimExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        var expired = new List<CounterReservation>();
+        var reclaimed = 0;
         foreach (var stripe in _stripes)
         {
             lock (stripe)
@@ -113,18 +113,19 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
                     var next = r.HeldNext;
                     if (r.ExpiresAt <= now)
                     {
+                        // Returned before it is unlinked, under the lock: until then a settlement of the call waits for
+                        // this lock (Release), and after it the settlement goes on without the sweep; a guard then
+                        // reuses the settled reservation for its next call (HeldReservation.Recycle), so the object
+                        // may describe another call as soon as it is unlinked.
+                        for (var i = 0; i < r.Count; i++) GetCounter(r.Set.Charges, i).Add(-r.ReservedAmount(i));
                         Unlink(stripe, r);
-                        expired.Add(r);
+                        reclaimed++;
                     }
                     r = next;
                 }
             }
         }
-        foreach (var reservation in expired)
-        {
-            for (var i = 0; i < reservation.Count; i++) GetCounter(reservation.Set.Charges, i).Add(-reservation.ReservedAmount(i));
-        }
-        return ValueTask.FromResult(expired.Count);
+        return ValueTask.FromResult(reclaimed);
     }
 
     private void Hold(CounterReservation reservation)

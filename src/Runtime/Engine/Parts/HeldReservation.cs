@@ -7,10 +7,14 @@ namespace GuardedAI.Engine;
 /// caller of <see cref="BudgetEngine.TryReserveAsync"/> gets a lease that wraps it, and settles through the lease.</remarks>
 internal sealed class HeldReservation : CounterReservation
 {
-    private readonly Settler _settler;
-    private int _settled;
+    // One settled reservation per thread, kept for the thread's next call (see Recycle).
+    [ThreadStatic] private static HeldReservation? t_spare;
 
-    public HeldReservation(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
+    private Settler _settler;
+    private int _settled;
+    private bool _recyclable;
+
+    private HeldReservation(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
         DateTimeOffset startedAt, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
         : base(key, set, estimate.Amounts, expiresAt)
     {
@@ -22,17 +26,76 @@ internal sealed class HeldReservation : CounterReservation
         TenantPolicy = tenantPolicy;
     }
 
+    /// <summary>A reservation for a call: this thread's spare one (<see cref="Recycle"/>) made new, or a new object.</summary>
+    public static HeldReservation Create(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
+        DateTimeOffset startedAt, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
+    {
+        var spare = t_spare;
+        if (spare is null) return new HeldReservation(settler, key, set, policy, estimate, context, startedAt, expiresAt, tenantPolicy);
+        t_spare = null;
+        spare.Reuse(key, set, estimate.Amounts, expiresAt);
+        spare._settler = settler;
+        spare._settled = 0;
+        spare.Policy = policy;
+        spare.Estimate = estimate;
+        spare.Context = context;
+        spare.StartedAt = startedAt;
+        spare.TenantPolicy = tenantPolicy;
+        spare.Operation = "chat";
+        spare.ResponseModel = null;
+        spare.ErrorType = null;
+        spare.Holder = null!;
+        spare.StoreReservation = null!;
+        spare.Breakers = [];
+        spare.Activity = null;
+        spare.Companion = null;
+        spare.WouldBeDenied = null;
+        return spare;
+    }
+
+    /// <summary>Marks the reservation as one that only the engine and the guard holding it refer to: the engine's own
+    /// in-memory store holds it (the default; no other store, no fallback copy) and no <see cref="BudgetLease"/> wraps it.
+    /// Set by the reserver on the path it takes only for such a store; a lease clears it.</summary>
+    public bool IsRecyclable
+    {
+        get => _recyclable;
+        set => _recyclable = value;
+    }
+
+    /// <summary>
+    /// Keeps a settled reservation for this thread's next call, so a guarded call leaves no object of the engine's on the
+    /// heap (its 448 B were the call's one allocation). Called by a guard once its settlement has completed; does nothing
+    /// for a reservation something else may still read (<see cref="IsRecyclable"/>).
+    /// </summary>
+    /// <remarks>Safe because, once settled, nothing refers to the object but the guard that calls this: the in-memory
+    /// store unlinked it (a reclaim that got there first reads what it needs under its lock), the ledger, metrics, span
+    /// and alerts took copies of its values, and a guard never hands it to anyone.</remarks>
+    public void Recycle()
+    {
+        if (!_recyclable || !IsSettled) return;
+        _recyclable = false;
+        // Nothing the call referred to stays reachable from the spare.
+        Context = null!;
+        Activity = null;
+        WouldBeDenied = null;
+        Breakers = [];
+        t_spare = this;
+    }
+
+    /// <summary>This thread's spare reservation, for tests.</summary>
+    internal static HeldReservation? Spare => t_spare;
+
     /// <summary>The budget the call was checked against.</summary>
-    public BudgetPolicy Policy { get; }
+    public BudgetPolicy Policy { get; private set; }
 
     /// <summary>What was reserved.</summary>
-    public UsageEstimate Estimate { get; }
+    public UsageEstimate Estimate { get; private set; }
 
     /// <summary>Tenant, provider and tags of the call.</summary>
-    public ReservationContext Context { get; }
+    public ReservationContext Context { get; private set; }
 
     /// <summary>When the reservation was made.</summary>
-    public DateTimeOffset StartedAt { get; }
+    public DateTimeOffset StartedAt { get; private set; }
 
     /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
     /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
@@ -67,7 +130,7 @@ internal sealed class HeldReservation : CounterReservation
 
     public static InvalidOperationException AlreadySettled(string id) => new($"Lease {id} is already settled; a lease settles exactly once.");
 
-    public BudgetPolicy? TenantPolicy { get; }
+    public BudgetPolicy? TenantPolicy { get; private set; }
 
     /// <summary>The store that holds the reservation (the configured one or the fallback); set when reserved.</summary>
     public IBudgetCounterStore Holder { get; set; } = null!;

@@ -43,14 +43,15 @@ internal sealed class Reserver
         HeldReservation held;
         CounterReserveResult result;
         IBudgetCounterStore? holder;
+        var inMemory = false;
         var attempts = 0;
         try
         {
             while (true)
             {
                 var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
-                held = new HeldReservation(_parts.Settler, key, set, policy, estimate, context, now, now + _parts.LeaseFor(estimate), tenantPolicy);
-                if (_parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
+                held = HeldReservation.Create(_parts.Settler, key, set, policy, estimate, context, now, now + _parts.LeaseFor(estimate), tenantPolicy);
+                if (inMemory = _parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
                 else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
                 // clock says is not the current one (a boundary between our reading and its), count it in the windows
@@ -83,6 +84,8 @@ internal sealed class Reserver
         }
 
         held.Breakers = breakers;
+        // Only the engine's own in-memory store refers to the object until it is settled: a guard may reuse it then.
+        held.IsRecyclable = inMemory;
         held.Activity = CallTracing.Start(policy, estimate, context, now, key);
         _parts.Metrics.ReservationAcquired(policy.Name);
         return held;

@@ -76,7 +76,7 @@ internal sealed class ShadowReserver
         {
             var expiresAt = now + _parts.LeaseFor(estimate);
             var (charges, owners) = ChargesOf(scopes, estimate.Amounts, context, now);
-            var held = new HeldReservation(_parts.Settler, id, ChargeSet.Owning(charges), policy, estimate, context, now, expiresAt, TenantOf(tenantPolicy, scopes));
+            var held = HeldReservation.Create(_parts.Settler, id, ChargeSet.Owning(charges), policy, estimate, context, now, expiresAt, TenantOf(tenantPolicy, scopes));
             CounterReserveResult result;
             IBudgetCounterStore? holder;
             try
