@@ -41,6 +41,24 @@ public class ReservationRecyclingTests
     }
 
     [Fact]
+    public async Task A_kept_reservation_refers_to_nothing_of_its_call_or_its_engine()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var client = new BudgetChatClient(new FakeChatClient { Respond = (_, _) => Answer(12, 3) }, engine, Policy());
+
+        await client.GetResponseAsync("Where is my order?");
+
+        // A thread's spare would otherwise keep a disposed engine (and its ledger) alive until the thread's next call.
+        var spare = HeldReservation.Spare!;
+        Assert.Null(spare.Policy);
+        Assert.Null(spare.Context);
+        Assert.Null(spare.Holder);
+        Assert.Null(spare.StoreReservation);
+        Assert.Null(spare.StoreState);
+        Assert.Null(spare.Activity);
+    }
+
+    [Fact]
     public async Task A_lease_from_the_public_API_is_never_reused_even_when_it_took_the_spare()
     {
         var (engine, _, _) = TestEngine.Create();

@@ -82,6 +82,14 @@ public class CounterReservation
         HeldStripe = 0;
     }
 
+    /// <summary>Drops the references a settled reservation kept, while it waits to be reused (<see cref="Reuse"/> sets them
+    /// again): its charges (bound to the store's counters) and the store's state.</summary>
+    private protected void ForgetCharges()
+    {
+        _set = null!;
+        StoreState = null;
+    }
+
     /// <summary>A unique id, also the id of the call's usage record.</summary>
     public string Id => _id ??= _key.ToString();
 

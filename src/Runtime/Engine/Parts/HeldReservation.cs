@@ -74,11 +74,19 @@ internal sealed class HeldReservation : CounterReservation
     {
         if (!_recyclable || !IsSettled) return;
         _recyclable = false;
-        // Nothing the call referred to stays reachable from the spare.
+        // Nothing the call referred to stays reachable from the spare: not its context or span, and not the engine, which
+        // a thread's spare would otherwise keep alive (with its ledger) after the engine was disposed.
+        _settler = null!;
+        Policy = null!;
+        TenantPolicy = null;
+        Companion = null;
         Context = null!;
         Activity = null;
         WouldBeDenied = null;
         Breakers = [];
+        Holder = null!;
+        StoreReservation = null!;
+        ForgetCharges();
         t_spare = this;
     }
 
