@@ -67,6 +67,13 @@ public class AlertRoutingTests
     }
 
     [Fact]
+    public void A_route_for_a_level_that_does_not_exist_fails_naming_it()
+    {
+        var error = Assert.Throws<ArgumentException>(() => TestEngine.Create(o => o.Alerts.Routes[(AlertLevel)(-3)] = ["recording"]));
+        Assert.Contains("level -3", error.Message);
+    }
+
+    [Fact]
     public async Task A_digest_batches_warnings_per_sink_and_sends_them_as_one_alert_each_interval()
     {
         var chat = new NamedSink("chat");

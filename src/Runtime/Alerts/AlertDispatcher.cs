@@ -20,10 +20,13 @@ internal sealed class AlertDispatcher : IAsyncDisposable
 {
     private readonly AlertQueue _queue; // QueuedAlert, or a flush marker
     private readonly IAlertDedupStore? _dedupStore;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _heldUntil = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (AlertLevel Level, DateTimeOffset At)> _lastState = new(StringComparer.Ordinal);
+    // Values are objects and routes an array by level: tables over DateTimeOffset or AlertLevel are generic code no
+    // ReadyToRun image holds, compiled just in time when the engine is built (~6 ms of a process's first call, with
+    // AlertSettings' own); tables over references run the framework's shared, precompiled code.
+    private readonly ConcurrentDictionary<string, HeldUntil> _heldUntil = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LastState> _lastState = new(StringComparer.Ordinal);
     private readonly AlertSinkWorker[] _workers;
-    private readonly Dictionary<AlertLevel, AlertSinkWorker[]> _routes = new();
+    private readonly AlertSinkWorker[]?[] _routes;
     private readonly AlertSettings _options;
     private readonly TimeProvider _time;
     private readonly GuardedAIMetrics? _metrics;
@@ -46,6 +49,21 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _workers = sinks.Select(sink => new AlertSinkWorker(sink, options, time, _logger, metrics)).ToArray();
         foreach (var worker in _workers) worker.SinkHealthChanged += TellOtherSinks;
+        _routes = options.HasRoutes ? Route(options) : [];
+        _queue = new AlertQueue(options.QueueCapacity, _ => Interlocked.Increment(ref _dropped), RouteAsync);
+    }
+
+    /// <summary>The workers of each routed level, by level.</summary>
+    /// <exception cref="ArgumentException">A route names a level that does not exist or a sink that does not.</exception>
+    private AlertSinkWorker[]?[] Route(AlertSettings options)
+    {
+        foreach (var level in options.Routes.Keys)
+        {
+            if (Enum.IsDefined(level)) continue;
+            _ = DisposeWorkersAsync();
+            throw new ArgumentException($"An alert route is set for level {(int)level}, which is not an alert level.", nameof(options));
+        }
+        var routes = new AlertSinkWorker[]?[options.Routes.Keys.Max(level => (int)level) + 1];
         foreach (var (level, names) in options.Routes)
         {
             var targets = new List<AlertSinkWorker>();
@@ -60,9 +78,9 @@ internal sealed class AlertDispatcher : IAsyncDisposable
                 }
                 targets.AddRange(named);
             }
-            _routes[level] = targets.Distinct().ToArray();
+            routes[(int)level] = targets.Distinct().ToArray();
         }
-        _queue = new AlertQueue(options.QueueCapacity, _ => Interlocked.Increment(ref _dropped), RouteAsync);
+        return routes;
     }
 
     /// <summary>The sinks alerts go to.</summary>
@@ -112,21 +130,22 @@ internal sealed class AlertDispatcher : IAsyncDisposable
 
     /// <summary>Holds <paramref name="key"/> without sending anything: a higher level was sent in its place (escalation).</summary>
     public void Hold(string key, DateTimeOffset until) =>
-        _heldUntil.AddOrUpdate(key, until, (_, existing) => existing > until ? existing : until);
+        _heldUntil.AddOrUpdate(key, new HeldUntil(until), (_, existing) => existing.At > until ? existing : new HeldUntil(until));
 
     /// <summary>Whether <paramref name="key"/> is held at <paramref name="now"/>.</summary>
-    public bool IsHeld(string key, DateTimeOffset now) => _heldUntil.TryGetValue(key, out var until) && until > now;
+    public bool IsHeld(string key, DateTimeOffset now) => _heldUntil.TryGetValue(key, out var until) && until.At > now;
 
     /// <summary>Forgets keys whose hold has passed (the engine's sweep calls this).</summary>
     public void ForgetExpired(DateTimeOffset now)
     {
+        // Removed only if unchanged since read: the values are compared as references.
         foreach (var (key, until) in _heldUntil)
         {
-            if (until <= now) _heldUntil.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, until));
+            if (until.At <= now) _heldUntil.TryRemove(new KeyValuePair<string, HeldUntil>(key, until));
         }
         foreach (var (key, last) in _lastState)
         {
-            if (now - last.At >= _options.RepeatInterval) _lastState.TryRemove(new KeyValuePair<string, (AlertLevel, DateTimeOffset)>(key, last));
+            if (now - last.At >= _options.RepeatInterval) _lastState.TryRemove(new KeyValuePair<string, LastState>(key, last));
         }
     }
 
@@ -150,16 +169,32 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         return false;
     }
 
+    /// <summary>The sinks <paramref name="level"/> is routed to: every sink when it has no route.</summary>
+    private AlertSinkWorker[] RoutedTo(AlertLevel level) => (uint)level < (uint)_routes.Length && _routes[(int)level] is { } routed ? routed : _workers;
+
+    /// <summary>Until when a key is held; compared by reference, as the dictionary's compare-and-swap needs.</summary>
+    private sealed class HeldUntil(DateTimeOffset at)
+    {
+        public DateTimeOffset At { get; } = at;
+    }
+
+    /// <summary>The last state sent for a family of state changes, and when.</summary>
+    private sealed class LastState(AlertLevel level, DateTimeOffset at)
+    {
+        public AlertLevel Level { get; } = level;
+        public DateTimeOffset At { get; } = at;
+    }
+
     private bool TryHold(string key, DateTimeOffset now, DateTimeOffset until)
     {
         while (true)
         {
             if (_heldUntil.TryGetValue(key, out var held))
             {
-                if (held > now) return false;
-                if (_heldUntil.TryUpdate(key, until, held)) return true;
+                if (held.At > now) return false;
+                if (_heldUntil.TryUpdate(key, new HeldUntil(until), held)) return true;
             }
-            else if (_heldUntil.TryAdd(key, until))
+            else if (_heldUntil.TryAdd(key, new HeldUntil(until)))
             {
                 return true;
             }
@@ -173,9 +208,9 @@ internal sealed class AlertDispatcher : IAsyncDisposable
             if (_lastState.TryGetValue(family, out var last))
             {
                 if (last.Level == level && now - last.At < _options.RepeatInterval) return false;
-                if (_lastState.TryUpdate(family, (level, now), last)) return true;
+                if (_lastState.TryUpdate(family, new LastState(level, now), last)) return true;
             }
-            else if (_lastState.TryAdd(family, (level, now)))
+            else if (_lastState.TryAdd(family, new LastState(level, now)))
             {
                 return true;
             }
@@ -200,7 +235,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
                     Interlocked.Increment(ref _suppressedByOthers);
                     continue;
                 }
-                var targets = _routes.TryGetValue(queued.Alert.Level, out var routed) ? routed : _workers;
+                var targets = RoutedTo(queued.Alert.Level);
                 foreach (var worker in targets) worker.Enqueue(queued.Alert);
                 Interlocked.Increment(ref _delivered);
             }
@@ -218,7 +253,7 @@ internal sealed class AlertDispatcher : IAsyncDisposable
     private void TellOtherSinks(AlertSinkWorker about, BudgetAlert alert)
     {
         _metrics?.Alert(alert.Level, "published", null);
-        var targets = _routes.TryGetValue(alert.Level, out var routed) ? routed : _workers;
+        var targets = RoutedTo(alert.Level);
         foreach (var worker in targets)
         {
             if (!ReferenceEquals(worker, about)) worker.Enqueue(alert);

@@ -17,14 +17,25 @@ public sealed class AlertSettings
     /// Which sinks (by <see cref="IBudgetAlertSink.Name"/>) receive each level. A level without a route goes to every
     /// sink; a level routed to an empty list goes nowhere.
     /// </summary>
-    public IDictionary<AlertLevel, IList<string>> Routes { get; } = new Dictionary<AlertLevel, IList<string>>();
+    public IDictionary<AlertLevel, IList<string>> Routes => _routes ??= new Dictionary<AlertLevel, IList<string>>();
+
+    // Routes and digest levels are made when first read: the collections over AlertLevel are generic code no ReadyToRun
+    // image holds, compiled just in time, and an engine built with neither (the default) then never compiles them.
+    private Dictionary<AlertLevel, IList<string>>? _routes;
+    private HashSet<AlertLevel>? _digestLevels;
 
     /// <summary>When set, alerts of <see cref="DigestLevels"/> are collected per sink and sent as one
     /// <see cref="AlertLevel.Digest"/> alert at this interval, instead of one message each.</summary>
     public TimeSpan? DigestInterval { get; set; }
 
     /// <summary>The levels a digest collects (default: <see cref="AlertLevel.Warning"/>).</summary>
-    public ISet<AlertLevel> DigestLevels { get; } = new HashSet<AlertLevel> { AlertLevel.Warning };
+    public ISet<AlertLevel> DigestLevels => _digestLevels ??= new HashSet<AlertLevel> { AlertLevel.Warning };
+
+    /// <summary>Whether any route is set (without making the dictionary).</summary>
+    internal bool HasRoutes => _routes is { Count: > 0 };
+
+    /// <summary>Whether a digest collects <paramref name="level"/> (<see cref="DigestLevels"/>, or its default when never read).</summary>
+    internal bool IsDigested(AlertLevel level) => _digestLevels is { } levels ? levels.Contains(level) : level == AlertLevel.Warning;
 
     /// <summary>Whether a <see cref="AlertLevel.ProjectedToExceed"/> alert fires when a window's trend reaches its
     /// limit before the window ends (default true).</summary>
@@ -68,9 +79,15 @@ public sealed class AlertSettings
             QueueCapacity = QueueCapacity,
             SendTimeout = SendTimeout,
         };
-        foreach (var (level, sinks) in Routes) copy.Routes[level] = sinks.ToArray();
-        copy.DigestLevels.Clear();
-        foreach (var level in DigestLevels) copy.DigestLevels.Add(level);
+        if (_routes is not null)
+        {
+            foreach (var (level, sinks) in _routes) copy.Routes[level] = sinks.ToArray();
+        }
+        if (_digestLevels is not null)
+        {
+            copy.DigestLevels.Clear();
+            foreach (var level in _digestLevels) copy.DigestLevels.Add(level);
+        }
         return copy;
     }
 

@@ -61,7 +61,7 @@ internal sealed class AlertSinkWorker : IAsyncDisposable
 
     public void Enqueue(BudgetAlert alert)
     {
-        if (_digestTimer is not null && _options.DigestLevels.Contains(alert.Level))
+        if (_digestTimer is not null && _options.IsDigested(alert.Level))
         {
             lock (_digest) _digest.Add(alert);
             return;

@@ -19,7 +19,8 @@ public sealed class PriceCatalog
     // Values boxed in a class: a dictionary of reference types runs the framework's shared, ahead-of-time compiled code,
     // where one holding the PriceLookup struct is compiled just in time on a process's first call.
     private readonly ConcurrentDictionary<string, Resolved> _resolved = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.OrdinalIgnoreCase);
+    // Each model mapped to itself, for the same reason.
+    private readonly ConcurrentDictionary<string, string> _warned = new(StringComparer.OrdinalIgnoreCase);
     private ILogger _logger = NullLogger.Instance;
 
     /// <summary>Creates an empty catalogue (no embedded prices).</summary>
@@ -122,7 +123,7 @@ public sealed class PriceCatalog
         if (!found)
         {
             result = new PriceLookup(requested, null, DefaultPrice);
-            if (_warned.TryAdd(requested, 0))
+            if (_warned.TryAdd(requested, requested))
             {
                 _logger.LogWarning("GuardedAI has no price for model '{Model}'; using the default price of ${Input}/${Output} per 1M input/output tokens. Set a price in configuration (GuardedAI:Prices) to silence this.",
                     requested, DefaultPrice.InputPerMillion, DefaultPrice.OutputPerMillion);

@@ -9,7 +9,8 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class EnginePricing
 {
-    private readonly ConcurrentDictionary<string, byte> _reportedUnknown = new(StringComparer.Ordinal);
+    // Each model mapped to itself: a table over a value type (byte) is generic code compiled just in time when the engine is built.
+    private readonly ConcurrentDictionary<string, string> _reportedUnknown = new(StringComparer.Ordinal);
     private readonly ThresholdMonitor _monitor;
     private readonly ILogger _logger;
 
@@ -29,7 +30,7 @@ internal sealed class EnginePricing
     public decimal Cost(string? model, TokenUsage usage)
     {
         var lookup = Catalog.Resolve(model);
-        if (!lookup.IsKnown && _reportedUnknown.TryAdd(lookup.RequestedModel, 0))
+        if (!lookup.IsKnown && _reportedUnknown.TryAdd(lookup.RequestedModel, lookup.RequestedModel))
         {
             EngineLog.UnknownModelPrice(_logger, lookup.RequestedModel, lookup.Price.InputPerMillion, lookup.Price.OutputPerMillion);
             _monitor.UnknownModel(lookup.RequestedModel, lookup.Price);

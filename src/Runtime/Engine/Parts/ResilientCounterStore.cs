@@ -18,7 +18,8 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly AlertDispatcher _alerts;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<(string Id, CounterCharge[] Charges)> _settledOnFallback = new();
+    // Items are objects: a queue of tuples is generic code no ReadyToRun image holds, compiled when the engine is built.
+    private readonly ConcurrentQueue<FallbackSettlement> _settledOnFallback = new();
     private long _downUntilTicks;
     private int _down;
     private int _draining;
@@ -133,7 +134,7 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
         try
         {
             await holder.SettleAsync(reservation).ConfigureAwait(false);
-            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue((reservation.Id, Charges.Actual(reservation)));
+            if (ReferenceEquals(holder, _fallback)) _settledOnFallback.Enqueue(new FallbackSettlement(reservation.Id, Charges.Actual(reservation)));
         }
         catch (Exception ex)
         {
@@ -204,6 +205,13 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     {
         if (Primary is IAsyncDisposable store) await store.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>Usage settled on an engine's in-memory fallback, to be added to its store when the store is back.</summary>
+internal sealed class FallbackSettlement(string id, CounterCharge[] charges)
+{
+    public string Id { get; } = id;
+    public CounterCharge[] Charges { get; } = charges;
 }
 
 /// <summary>The store-failure settings an engine copied from its options.</summary>
