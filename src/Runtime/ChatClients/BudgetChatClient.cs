@@ -79,24 +79,36 @@ public class BudgetChatClient : DelegatingChatClient
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         PreparedCall prepared;
-        ValueTask<LeaseDecision> deciding;
+        LeaseDecision decision;
         try
         {
             prepared = Prepare(messages, options);
-            deciding = GuardedCall.DecideAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken);
+            if (!GuardedCall.TryDecideAtOnce(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, out decision))
+                return DecideThenCall(prepared, cancellationToken);
         }
         catch (Exception ex)
         {
             // As an async method would: a bad call fails the returned task, it does not throw at the caller.
             return Task.FromException<ChatResponse>(ex);
         }
-        if (deciding.IsCompletedSuccessfully)
+        return decision.Held is { } held ? CallAsync(held, prepared, cancellationToken) : DeniedAsync(decision.Denied!, prepared, cancellationToken);
+    }
+
+    /// <summary>A call the engine decides with something on the way that may wait (a remote store, host pressure, a throttle).</summary>
+    private Task<ChatResponse> DecideThenCall(PreparedCall prepared, CancellationToken cancellationToken)
+    {
+        ValueTask<LeaseDecision> deciding;
+        try
         {
-            var decision = deciding.Result;
-            if (decision.Held is { } held) return CallAsync(held, prepared, cancellationToken);
-            return DeniedAsync(decision.Denied!, prepared, cancellationToken);
+            deciding = GuardedCall.DecideAsync(Engine, Policy, prepared.Estimate, prepared.Denial, prepared.Context, cancellationToken);
         }
-        return DecidedLaterAsync(deciding, prepared, cancellationToken);
+        catch (Exception ex)
+        {
+            return Task.FromException<ChatResponse>(ex);
+        }
+        if (!deciding.IsCompletedSuccessfully) return DecidedLaterAsync(deciding, prepared, cancellationToken);
+        var decision = deciding.Result;
+        return decision.Held is { } held ? CallAsync(held, prepared, cancellationToken) : DeniedAsync(decision.Denied!, prepared, cancellationToken);
     }
 
     private async Task<ChatResponse> DecidedLaterAsync(ValueTask<LeaseDecision> deciding, PreparedCall prepared, CancellationToken cancellationToken)
@@ -114,10 +126,19 @@ public class BudgetChatClient : DelegatingChatClient
     }
 
     private Task<ChatResponse> CallAsync(HeldReservation held, PreparedCall prepared, CancellationToken cancellationToken) =>
-        GuardedCall.RunAsync(held, (Client: this, Call: prepared),
+        GuardedCall.RunAsync(held, new GuardedChatCall(this, prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
             static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
             cancellationToken);
+
+    /// <summary>The state of a call through <see cref="GuardedCall.RunAsync"/>: a struct of GuardedAI's own, so the generic
+    /// steps over it are in the package's ReadyToRun image (over a tuple, they were compiled just in time on a process's
+    /// first call).</summary>
+    private readonly struct GuardedChatCall(BudgetChatClient client, PreparedCall call)
+    {
+        public BudgetChatClient Client { get; } = client;
+        public PreparedCall Call { get; } = call;
+    }
 
     /// <summary>The run guard's final request: no tools, a small output cap, the run's full budget (no headroom held back).</summary>
     internal async Task<ChatResponse?> TryFinalAnswerAsync(IList<ChatMessage> messages, ChatOptions options, ReservationContext context, CancellationToken cancellationToken)

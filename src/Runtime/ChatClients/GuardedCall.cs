@@ -10,12 +10,30 @@ namespace GuardedAI;
 /// </summary>
 internal static class GuardedCall
 {
-    /// <summary>Reserves or throws the denial.</summary>
-    public static async ValueTask<HeldReservation> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
+    /// <summary>Reserves or fails with the denial (<see cref="BudgetExceededException"/>).</summary>
+    public static ValueTask<HeldReservation> AcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
         ReservationContext context, CancellationToken cancellationToken)
     {
-        var decision = await DecideAsync(engine, policy, estimate, estimateDenial, context, cancellationToken).ConfigureAwait(false);
+        if (!TryDecideAtOnce(engine, policy, estimate, estimateDenial, context, out var decision)) return AcquireLaterAsync(engine, policy, estimate, context, cancellationToken);
+        return decision.Held is { } held ? new(held) : ValueTask.FromException<HeldReservation>(new BudgetExceededException(decision.Denied!.Denial!));
+    }
+
+    private static async ValueTask<HeldReservation> AcquireLaterAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate,
+        ReservationContext context, CancellationToken cancellationToken)
+    {
+        var decision = await engine.Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken).ConfigureAwait(false);
         return decision.Held ?? throw new BudgetExceededException(decision.Denied!.Denial!);
+    }
+
+    /// <summary>Decides the call at once when nothing on the way can wait (the estimate's own denial, or the engine's
+    /// <see cref="Reserver.TryDecideAtOnce"/>); false, deciding nothing, when <see cref="DecideAsync"/> must.</summary>
+    public static bool TryDecideAtOnce(BudgetEngine engine, BudgetPolicy policy, in UsageEstimate estimate, BudgetDenial? estimateDenial,
+        ReservationContext context, out LeaseDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (estimateDenial is null) return engine.Parts.Reserver.TryDecideAtOnce(policy, estimate, context, out decision);
+        decision = engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context);
+        return true;
     }
 
     /// <summary>Decides the call: the reservation, or the denied lease (the estimate's own denial, or the engine's).</summary>
@@ -31,7 +49,9 @@ internal static class GuardedCall
     /// <summary>Acquires a lease; a denial (the estimate's own, or the engine's) is on the lease.</summary>
     public static ValueTask<BudgetLease> TryAcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
         ReservationContext context, CancellationToken cancellationToken) =>
-        LeaseDecision.ToLeaseAsync(DecideAsync(engine, policy, estimate, estimateDenial, context, cancellationToken));
+        TryDecideAtOnce(engine, policy, estimate, estimateDenial, context, out var decision)
+            ? new(decision.ToLease())
+            : LeaseDecision.ToLeaseAsync(engine.Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken));
 
     /// <summary>Calls the provider under <paramref name="held"/> and settles it with what the call used; the settled
     /// reservation is then kept for the thread's next call (<see cref="HeldReservation.Recycle"/>), as nothing else holds it.</summary>

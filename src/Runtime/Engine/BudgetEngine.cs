@@ -90,7 +90,10 @@ public sealed class BudgetEngine : IAsyncDisposable
     public ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext? context = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        return LeaseDecision.ToLeaseAsync(Parts.Reserver.DecideAsync(policy, estimate, context ?? ReservationContext.Empty, cancellationToken));
+        context ??= ReservationContext.Empty;
+        return Parts.Reserver.TryDecideAtOnce(policy, estimate, context, out var decision)
+            ? new(decision.ToLease())
+            : LeaseDecision.ToLeaseAsync(Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken));
     }
 
     /// <summary>Counts the cost a tool reported for itself (a paid API a tool called) against <paramref name="policy"/> and the

@@ -14,6 +14,50 @@ internal sealed class Reserver
 
     public Reserver(EngineParts parts) => _parts = parts;
 
+    /// <summary>
+    /// Decides a call at once when nothing on the way can wait — no host pressure, the engine's own in-memory store, no
+    /// budget in shadow, no throttle due — and says false (deciding nothing) otherwise, for <see cref="DecideAsync"/>.
+    /// </summary>
+    /// <remarks>The default engine's path, with no asynchronous method: a <c>ValueTask</c> of the decision built by an
+    /// async method is a dozen generic methods over GuardedAI's own struct that no ReadyToRun image holds, compiled just in
+    /// time on a process's first call, and a state machine run on every call for nothing.</remarks>
+    public bool TryDecideAtOnce(BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, out LeaseDecision decision)
+    {
+        decision = default;
+        if (_parts.HostPressure is not null || !_parts.Store.IsInMemory) return false;
+        var now = _parts.Time.GetUtcNow();
+        var tenantPolicy = context.Tenant is { } tenant ? _parts.Policies.GetTenant(tenant) : null;
+        policy = _parts.Policies.Live(policy);
+        if (ShadowReserver.Applies(policy, tenantPolicy) || ThrottleDue(policy, now)) return false;
+        var key = ReservationIds.Next(now);
+        var denial = Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
+        if (denial is not null)
+        {
+            decision = Deny(denial, key, policy, estimate, context, now);
+            return true;
+        }
+        var breakers = EnterBreakers(policy, tenantPolicy, estimate, out denial);
+        if (denial is not null)
+        {
+            decision = Deny(denial, key, policy, estimate, context, now);
+            return true;
+        }
+        HeldReservation held;
+        CounterReserveResult result;
+        try
+        {
+            held = NewReservation(policy, tenantPolicy, estimate, context, key, now);
+            _parts.Store.TryReserveInMemory(held, now, out result);
+        }
+        catch
+        {
+            AbandonProbes(breakers);
+            throw;
+        }
+        decision = Decided(held, result, held.Holder, inMemory: true, breakers, policy, tenantPolicy, estimate, context, key, now);
+        return true;
+    }
+
     /// <summary>Decides a call: the reservation held for it, or the denied lease.</summary>
     public async ValueTask<LeaseDecision> DecideAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
     {
@@ -30,9 +74,9 @@ internal sealed class Reserver
         if (denial is not null) return Deny(denial, key, policy, estimate, context, now);
 
         // Degradation: past the warning threshold, a throttled budget waits for its turn first.
-        if (policy.Degradation.ThrottleInterval is { } interval && _parts.Thresholds.Levels.HighestPercent(policy, now) >= policy.Thresholds.WarnAtPercent)
+        if (ThrottleDue(policy, now))
         {
-            denial = await _parts.Throttles.WaitAsync(policy, interval, cancellationToken).ConfigureAwait(false);
+            denial = await _parts.Throttles.WaitAsync(policy, policy.Degradation.ThrottleInterval!.Value, cancellationToken).ConfigureAwait(false);
             if (denial is not null) return Deny(denial, key, policy, estimate, context, _parts.Time.GetUtcNow());
             now = _parts.Time.GetUtcNow();
         }
@@ -49,8 +93,7 @@ internal sealed class Reserver
         {
             while (true)
             {
-                var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
-                held = HeldReservation.Create(_parts.Settler, key, set, policy, estimate, context, now, now + _parts.LeaseFor(estimate), tenantPolicy);
+                held = NewReservation(policy, tenantPolicy, estimate, context, key, now);
                 if (inMemory = _parts.Store.TryReserveInMemory(held, now, out result)) holder = held.Holder;
                 else (result, holder) = await _parts.Store.TryReserveAsync(held, now, cancellationToken).ConfigureAwait(false);
                 // A shared store keeps one clock for every instance; when ours put the call in a window that store's
@@ -66,10 +109,29 @@ internal sealed class Reserver
             AbandonProbes(breakers);
             throw;
         }
+        return Decided(held, result, holder, inMemory, breakers, policy, tenantPolicy, estimate, context, key, now);
+    }
 
+    /// <summary>Whether the budget degrades by throttling and is past its warning threshold, so a call waits for its turn first.</summary>
+    private bool ThrottleDue(BudgetPolicy policy, DateTimeOffset now) =>
+        policy.Degradation.ThrottleInterval is not null && _parts.Thresholds.Levels.HighestPercent(policy, now) >= policy.Thresholds.WarnAtPercent;
+
+    private HeldReservation NewReservation(BudgetPolicy policy, BudgetPolicy? tenantPolicy, in UsageEstimate estimate, ReservationContext context, ReservationId key, DateTimeOffset now)
+    {
+        var set = tenantPolicy is null ? Charges.SetFor(policy, context, now) : _tenantSets.SetFor(policy, tenantPolicy, context, now);
+        return HeldReservation.Create(_parts.Settler, key, set, policy, estimate, context, now, now + _parts.LeaseFor(estimate), tenantPolicy);
+    }
+
+    /// <summary>The decision once the store has answered: the reservation, or the denial of the store that failed or the
+    /// limit that did not fit (the breakers' probes abandoned).</summary>
+    private LeaseDecision Decided(HeldReservation held, in CounterReserveResult result, IBudgetCounterStore? holder, bool inMemory,
+        (CircuitBreaker Breaker, bool IsProbe)[] breakers, BudgetPolicy policy, BudgetPolicy? tenantPolicy, in UsageEstimate estimate,
+        ReservationContext context, ReservationId key, DateTimeOffset now)
+    {
         if (holder is null || !result.Success)
         {
             AbandonProbes(breakers);
+            BudgetDenial denial;
             if (holder is null)
             {
                 denial = Denials.StoreUnavailable(policy.Name, _parts.Store.Primary.GetType().Name, _parts.StoreRetryInterval);

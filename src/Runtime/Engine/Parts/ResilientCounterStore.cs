@@ -40,6 +40,9 @@ internal sealed class ResilientCounterStore : IAsyncDisposable
     /// <summary>Raised (off the call path) when the store answers again after an outage.</summary>
     public event Func<Task>? Recovered;
 
+    /// <summary>Whether the configured store is an in-memory one, which <see cref="TryReserveInMemory"/> reserves on at once.</summary>
+    public bool IsInMemory => Primary is InMemoryBudgetCounterStore;
+
     /// <summary>Reserves on an in-memory primary store at once, with no task in between: false (and nothing reserved)
     /// when the primary is another store, which the caller then reserves on with <see cref="TryReserveAsync"/>. The default engine's path: a
     /// <c>ValueTask</c> of a tuple over GuardedAI's own structs is a dozen generic methods no ReadyToRun image can hold,
