@@ -1,3 +1,5 @@
+using CsCheck;
+
 namespace GuardedAI.Tests;
 
 public class WindowTests
@@ -82,6 +84,43 @@ public class WindowTests
         var instant = new DateTimeOffset(2026, 3, 15, 12, 10, 0, TimeSpan.Zero); // 17:40 local
         Assert.Equal(new DateTimeOffset(2026, 3, 15, 11, 30, 0, TimeSpan.Zero), WindowCalendar.Start(BudgetWindow.Hour, instant, kolkata));
         Assert.Equal(new DateTimeOffset(2026, 3, 15, 12, 30, 0, TimeSpan.Zero), WindowCalendar.End(BudgetWindow.Hour, instant, kolkata));
+    }
+
+    [Fact]
+    public void Utc_windows_computed_without_a_time_zone_match_the_ones_computed_with_TimeZoneInfo_Utc()
+    {
+        // The default (no zone set) is plain arithmetic; any instant from 1970 to 2200, at any offset, in any window,
+        // must get the bounds TimeZoneInfo.Utc gives: month ends, leap days and year ends included.
+        var instants = Gen.Long[DateTimeOffset.UnixEpoch.UtcTicks, new DateTimeOffset(2200, 1, 1, 0, 0, 0, TimeSpan.Zero).UtcTicks]
+            .Select(Gen.Int[-14 * 60, 14 * 60], (ticks, offsetMinutes) => new DateTimeOffset(ticks, TimeSpan.Zero).ToOffset(TimeSpan.FromMinutes(offsetMinutes)));
+        instants.Select(Gen.Int[0, 3]).Sample((instant, window) =>
+        {
+            var w = (BudgetWindow)window;
+            Assert.Equal(WindowCalendar.Start(w, instant, TimeZoneInfo.Utc), WindowCalendar.Start(w, instant, null));
+            Assert.Equal(WindowCalendar.End(w, instant, TimeZoneInfo.Utc), WindowCalendar.End(w, instant, null));
+        }, iter: 20_000);
+        // The edges themselves: the last tick of a leap February and of a year.
+        foreach (var edge in new[] { new DateTimeOffset(2028, 3, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(-1), new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(-1) })
+        {
+            foreach (var w in new[] { BudgetWindow.Minute, BudgetWindow.Hour, BudgetWindow.Day, BudgetWindow.Month })
+            {
+                Assert.Equal(WindowCalendar.End(w, edge, TimeZoneInfo.Utc), WindowCalendar.End(w, edge, null));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_budget_without_a_time_zone_reports_utc_and_a_copy_keeps_the_zone_it_was_given()
+    {
+        var utc = BudgetPolicy.Create("utc").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1).Build();
+        var tokyo = BudgetPolicy.Create("tokyo").InTimeZone("Asia/Tokyo").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1).Build();
+
+        Assert.Same(TimeZoneInfo.Utc, utc.TimeZone);
+        Assert.Equal("Asia/Tokyo", tokyo.TimeZone.Id);
+        Assert.Equal("Asia/Tokyo", tokyo.ToBuilder().WithName("tokyo-2").Build().TimeZone.Id);
+        var instant = new DateTimeOffset(2026, 3, 15, 20, 0, 0, TimeSpan.Zero); // 05:00 on the 16th in Tokyo
+        Assert.Equal(new DateTimeOffset(2026, 3, 15, 0, 0, 0, TimeSpan.Zero), utc.GetWindowBounds(BudgetWindow.Day, instant).Start);
+        Assert.Equal(new DateTimeOffset(2026, 3, 15, 15, 0, 0, TimeSpan.Zero), tokyo.GetWindowBounds(BudgetWindow.Day, instant).Start);
     }
 
     private static async Task Commit(BudgetEngine engine, BudgetPolicy policy)

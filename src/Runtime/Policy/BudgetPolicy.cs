@@ -12,7 +12,7 @@ public sealed class BudgetPolicy
     internal BudgetPolicy(
         string name, string? model, BudgetTier tier, ImmutableArray<BudgetLimit> limits,
         int? maxInputTokens, int? maxOutputTokens, decimal? maxRequestCostUsd,
-        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo timeZone, TimeSpan scopeIdleTimeout, DegradationSettings degradation)
+        BudgetThresholds thresholds, BreakerSettings breaker, TimeZoneInfo? timeZone, TimeSpan scopeIdleTimeout, DegradationSettings degradation)
     {
         Degradation = degradation;
         ScopeIdleTimeout = scopeIdleTimeout;
@@ -25,7 +25,7 @@ public sealed class BudgetPolicy
         MaxRequestCostUsd = maxRequestCostUsd;
         Thresholds = thresholds;
         Breaker = breaker;
-        TimeZone = timeZone;
+        Zone = timeZone;
     }
 
     /// <summary>Starts a policy with no limits.</summary>
@@ -88,7 +88,11 @@ public sealed class BudgetPolicy
     public DegradationSettings Degradation { get; }
 
     /// <summary>The time zone calendar windows are aligned to.</summary>
-    public TimeZoneInfo TimeZone { get; }
+    public TimeZoneInfo TimeZone => Zone ?? TimeZoneInfo.Utc;
+
+    /// <summary>The time zone set, or null for UTC (what <see cref="WindowCalendar"/> computes without
+    /// <see cref="TimeZoneInfo"/>, whose first use costs a process milliseconds).</summary>
+    internal TimeZoneInfo? Zone { get; }
 
     /// <summary>Whether the budget stops the calls it would deny (<see cref="EnforcementMode.Enforce"/>, the default) or lets
     /// them through and records them as "would have been denied" (<see cref="EnforcementMode.Shadow"/>).</summary>
@@ -121,7 +125,7 @@ public sealed class BudgetPolicy
         // window rolls over, so the last ones are kept (one immutable object per window kind, swapped atomically).
         var cached = Volatile.Read(ref _bounds[(int)window]);
         if (cached is not null && instant >= cached.Start && instant < cached.End) return (cached.Start, cached.End);
-        var fresh = new WindowBounds(WindowCalendar.Start(window, instant, TimeZone), WindowCalendar.End(window, instant, TimeZone));
+        var fresh = new WindowBounds(WindowCalendar.Start(window, instant, Zone), WindowCalendar.End(window, instant, Zone));
         Volatile.Write(ref _bounds[(int)window], fresh);
         return (fresh.Start, fresh.End);
     }

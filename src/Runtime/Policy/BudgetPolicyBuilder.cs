@@ -21,7 +21,7 @@ public sealed class BudgetPolicyBuilder
     private decimal? _maxRequestCostUsd;
     private BudgetThresholds _thresholds = BudgetThresholds.Default;
     private BreakerSettings _breaker = BreakerSettings.Default;
-    private TimeZoneInfo _timeZone = TimeZoneInfo.Utc;
+    private TimeZoneInfo? _timeZone; // null: UTC, without touching TimeZoneInfo (see WindowCalendar)
     private TimeSpan _scopeIdleTimeout = TimeSpan.FromHours(1);
     private DegradationSettings _degradation = DegradationSettings.None;
     private EnforcementMode _mode;
@@ -44,7 +44,7 @@ public sealed class BudgetPolicyBuilder
         _maxRequestCostUsd = policy.MaxRequestCostUsd;
         _thresholds = policy.Thresholds;
         _breaker = policy.Breaker;
-        _timeZone = policy.TimeZone;
+        _timeZone = policy.Zone;
         _scopeIdleTimeout = policy.ScopeIdleTimeout;
         _degradation = policy.Degradation;
         _mode = policy.Mode;

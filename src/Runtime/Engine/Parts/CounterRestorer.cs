@@ -128,7 +128,7 @@ internal sealed class CounterRestorer
                     if (now - policy.ScopeIdleTimeout < from) from = now - policy.ScopeIdleTimeout;
                     continue;
                 }
-                var start = WindowCalendar.Start(limit.Window, now, policy.TimeZone);
+                var start = WindowCalendar.Start(limit.Window, now, policy.Zone);
                 if (start < from) from = start;
             }
         }
