@@ -31,6 +31,39 @@ public class GuardedCallTests
     }
 
     [Fact]
+    public async Task A_call_whose_usage_cannot_be_read_is_settled_with_everything_it_reserved_before_the_caller_gets_the_error()
+    {
+        // Counting the answer can fail (a vocabulary that failed to load fails every count). The provider answered, so
+        // the call must be counted: left unsettled, its lease would run out and give the usage back to the budget.
+        var (engine, _, _) = TestEngine.Create();
+        var policy = Policy();
+        engine.AddPolicy(policy);
+        foreach (var answersLater in new[] { false, true })
+        {
+            var held = await GuardedCall.AcquireAsync(engine, policy, TestEngine.Estimate(100, 50), null, ReservationContext.Empty, default);
+            var provider = new TaskCompletionSource<ChatResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!answersLater) provider.SetResult(Answer());
+            var calling = GuardedCall.RunAsync<int, ChatResponse>(held, 0, (_, _) => provider.Task,
+                (_, _) => throw new InvalidOperationException("the vocabulary failed to load"), default);
+            if (answersLater) provider.SetResult(Answer());
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => calling);
+            Assert.Equal("the vocabulary failed to load", error.Message);
+        }
+
+        var records = engine.Ledger.Snapshot();
+        Assert.Equal(2, records.Count);
+        Assert.All(records, record =>
+        {
+            Assert.Equal((UsageStatus.Success, 100L, 50L, false), (record.Status, record.InputTokens, record.OutputTokens, record.UsageReported));
+            Assert.Contains("could not read what the call used", record.Reason);
+            Assert.Contains("the vocabulary failed to load", record.Reason);
+        });
+        Assert.Equal(0, ((InMemoryBudgetCounterStore)engine.Store).OutstandingReservations);
+        Assert.Equal(300m, (await engine.GetUsageAsync(policy)).Single().Used);
+    }
+
+    [Fact]
     public async Task A_provider_that_answers_later_holds_the_reservation_until_it_does_and_is_then_settled()
     {
         var (engine, _, _) = TestEngine.Create();

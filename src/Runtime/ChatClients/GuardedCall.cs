@@ -127,8 +127,32 @@ internal static class GuardedCall
     private static ValueTask<UsageRecord?> Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
     {
         if (result is Microsoft.Extensions.AI.ChatResponse response) held.ResponseModel = response.ModelId;
-        var (usage, reported) = reconcile(state, result);
+        TokenUsage usage;
+        bool reported;
+        try
+        {
+            (usage, reported) = reconcile(state, result);
+        }
+        catch (Exception ex)
+        {
+            return SettleUnreadAsync(held, ex);
+        }
         return held.SettleAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null));
+    }
+
+    /// <summary>
+    /// The provider answered, but what the call used could not be read (counting the answer failed: a vocabulary that
+    /// failed to load fails every count). The usage happened, so the call is settled — with everything it reserved, never
+    /// an under-count — before the caller gets the error; left unsettled, its reservation would go back to the budget when
+    /// its lease ran out and the usage would be lost.
+    /// </summary>
+    private static async ValueTask<UsageRecord?> SettleUnreadAsync(HeldReservation held, Exception error)
+    {
+        var reserved = new TokenUsage(held.Estimate.InputTokens, held.Estimate.OutputTokens);
+        await held.SettleAsync(new LeaseOutcome(UsageStatus.Success, reserved, false,
+            $"the provider answered, but GuardedAI could not read what the call used ({Describe(error)}); everything reserved is counted")).ConfigureAwait(false);
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        return null;
     }
 
     public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
