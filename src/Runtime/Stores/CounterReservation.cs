@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using GuardedAI.Engine;
@@ -20,7 +21,7 @@ namespace GuardedAI;
 /// </remarks>
 public class CounterReservation
 {
-    // Not readonly: the guards reuse the engine's reservations (see HeldReservation.Recycle), through Reuse below.
+    // Not readonly: the guards reuse the engine's reservations (see HeldReservation.Recycle), through Initialize below.
     private ChargeSet _set;
     private readonly long[]? _reservedAmounts;
     private long[]? _actualAmounts;
@@ -51,19 +52,13 @@ public class CounterReservation
     }
 
     /// <summary>A reservation whose id is the engine's own, written as text only when something reads <see cref="Id"/>.</summary>
-    internal CounterReservation(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
-    {
-        _key = key;
-        _set = set;
-        _reserved = reserved.Counters;
-        _actual = _reserved;
-        ExpiresAt = expiresAt;
-        if (set.Count > InlineValues.Length) _moreValues = new long[set.Count];
-    }
+    internal CounterReservation(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt) =>
+        Initialize(key, set, reserved, expiresAt);
 
-    /// <summary>Makes a reservation the engine made, settled and released by its store, a new one: every field as the
-    /// engine's constructor sets it, and the store's bookkeeping cleared.</summary>
-    private protected void Reuse(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
+    /// <summary>Sets every field as for a new reservation of <paramref name="set"/>: what the constructor does, and how a
+    /// reservation the engine made, settled and released by its store, is made new again (see HeldReservation.Recycle).</summary>
+    [MemberNotNull(nameof(_set))]
+    private protected void Initialize(ReservationId key, ChargeSet set, in UsageAmounts reserved, DateTimeOffset expiresAt)
     {
         _key = key;
         _id = null;
@@ -82,7 +77,7 @@ public class CounterReservation
         HeldStripe = 0;
     }
 
-    /// <summary>Drops the references a settled reservation kept, while it waits to be reused (<see cref="Reuse"/> sets them
+    /// <summary>Drops the references a settled reservation kept, while it waits to be reused (<see cref="Initialize"/> sets them
     /// again): its charges (bound to the store's counters) and the store's state.</summary>
     private protected void ForgetCharges()
     {

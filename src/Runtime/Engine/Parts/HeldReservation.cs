@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace GuardedAI.Engine;
 
 /// <summary>An acquired reservation as the engine holds it: the call it is for (budget, estimate, context, start), the
@@ -12,19 +14,11 @@ internal sealed class HeldReservation : CounterReservation
 
     private Settler _settler;
     private int _settled;
-    private bool _recyclable;
 
     private HeldReservation(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
         DateTimeOffset startedAt, DateTimeOffset expiresAt, BudgetPolicy? tenantPolicy)
-        : base(key, set, estimate.Amounts, expiresAt)
-    {
-        _settler = settler;
-        Policy = policy;
-        Estimate = estimate;
-        Context = context;
-        StartedAt = startedAt;
-        TenantPolicy = tenantPolicy;
-    }
+        : base(key, set, estimate.Amounts, expiresAt) =>
+        Begin(settler, policy, estimate, context, startedAt, tenantPolicy);
 
     /// <summary>A reservation for a call: this thread's spare one (<see cref="Recycle"/>) made new, or a new object.</summary>
     public static HeldReservation Create(Settler settler, ReservationId key, ChargeSet set, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context,
@@ -33,34 +27,39 @@ internal sealed class HeldReservation : CounterReservation
         var spare = t_spare;
         if (spare is null) return new HeldReservation(settler, key, set, policy, estimate, context, startedAt, expiresAt, tenantPolicy);
         t_spare = null;
-        spare.Reuse(key, set, estimate.Amounts, expiresAt);
-        spare._settler = settler;
-        spare._settled = 0;
-        spare.Policy = policy;
-        spare.Estimate = estimate;
-        spare.Context = context;
-        spare.StartedAt = startedAt;
-        spare.TenantPolicy = tenantPolicy;
-        spare.Operation = "chat";
-        spare.ResponseModel = null;
-        spare.ErrorType = null;
-        spare.Holder = null!;
-        spare.StoreReservation = null!;
-        spare.Breakers = [];
-        spare.Activity = null;
-        spare.Companion = null;
-        spare.WouldBeDenied = null;
+        spare.Initialize(key, set, estimate.Amounts, expiresAt);
+        spare.Begin(settler, policy, estimate, context, startedAt, tenantPolicy);
         return spare;
+    }
+
+    /// <summary>Sets every field of the call as for a new reservation: the one place both a new object and a reused one
+    /// get them.</summary>
+    [MemberNotNull(nameof(_settler), nameof(Policy), nameof(Context), nameof(Operation), nameof(Holder), nameof(StoreReservation), nameof(Breakers))]
+    private void Begin(Settler settler, BudgetPolicy policy, in UsageEstimate estimate, ReservationContext context, DateTimeOffset startedAt, BudgetPolicy? tenantPolicy)
+    {
+        _settler = settler;
+        _settled = 0;
+        Policy = policy;
+        Estimate = estimate;
+        Context = context;
+        StartedAt = startedAt;
+        TenantPolicy = tenantPolicy;
+        Operation = "chat";
+        ResponseModel = null;
+        ErrorType = null;
+        Holder = null!;
+        StoreReservation = null!;
+        Breakers = [];
+        Activity = null;
+        Companion = null;
+        WouldBeDenied = null;
+        IsRecyclable = false;
     }
 
     /// <summary>Marks the reservation as one that only the engine and the guard holding it refer to: the engine's own
     /// in-memory store holds it (the default; no other store, no fallback copy) and no <see cref="BudgetLease"/> wraps it.
     /// Set by the reserver on the path it takes only for such a store; a lease clears it.</summary>
-    public bool IsRecyclable
-    {
-        get => _recyclable;
-        set => _recyclable = value;
-    }
+    public bool IsRecyclable { get; set; }
 
     /// <summary>
     /// Keeps a settled reservation for this thread's next call, so a guarded call leaves no object of the engine's on the
@@ -72,8 +71,8 @@ internal sealed class HeldReservation : CounterReservation
     /// and alerts took copies of its values, and a guard never hands it to anyone.</remarks>
     public void Recycle()
     {
-        if (!_recyclable || !IsSettled) return;
-        _recyclable = false;
+        if (!IsRecyclable || !IsSettled) return;
+        IsRecyclable = false;
         // Nothing the call referred to stays reachable from the spare: not its context or span, and not the engine, which
         // a thread's spare would otherwise keep alive (with its ledger) after the engine was disposed.
         _settler = null!;
@@ -107,7 +106,7 @@ internal sealed class HeldReservation : CounterReservation
 
     /// <summary>Telemetry the middleware adds before settling (metrics and the call's span): the operation
     /// (<c>chat</c>, <c>embeddings</c>), the model the response names, and the failure's exception type.</summary>
-    public string Operation { get; set; } = "chat";
+    public string Operation { get; set; }
 
     public string? ResponseModel { get; set; }
 
@@ -141,12 +140,12 @@ internal sealed class HeldReservation : CounterReservation
     public BudgetPolicy? TenantPolicy { get; private set; }
 
     /// <summary>The store that holds the reservation (the configured one or the fallback); set when reserved.</summary>
-    public IBudgetCounterStore Holder { get; set; } = null!;
+    public IBudgetCounterStore Holder { get; set; }
 
     /// <summary>The object the holder reserved: this one, or the fallback's copy with smaller limits.</summary>
-    public CounterReservation StoreReservation { get; set; } = null!;
+    public CounterReservation StoreReservation { get; set; }
 
-    public (CircuitBreaker Breaker, bool IsProbe)[] Breakers { get; set; } = [];
+    public (CircuitBreaker Breaker, bool IsProbe)[] Breakers { get; set; }
 
     /// <summary>The guarded call's span, ended at settlement (null when nobody listens).</summary>
     public System.Diagnostics.Activity? Activity { get; set; }
