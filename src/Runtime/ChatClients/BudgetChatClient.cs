@@ -91,8 +91,12 @@ public class BudgetChatClient : DelegatingChatClient
             // As an async method would: a bad call fails the returned task, it does not throw at the caller.
             return Task.FromException<ChatResponse>(ex);
         }
-        return decision.Held is { } held ? CallAsync(held, prepared, cancellationToken) : DeniedAsync(decision.Denied!, prepared, cancellationToken);
+        return Proceed(decision, prepared, cancellationToken);
     }
+
+    /// <summary>The call as decided: to the provider under its reservation, or ended by its denial.</summary>
+    private Task<ChatResponse> Proceed(LeaseDecision decision, PreparedCall prepared, CancellationToken cancellationToken) =>
+        decision.Held is { } held ? CallAsync(held, prepared, cancellationToken) : DeniedAsync(decision.Denied!, prepared, cancellationToken);
 
     /// <summary>A call the engine decides with something on the way that may wait (a remote store, host pressure, a throttle).</summary>
     private Task<ChatResponse> DecideThenCall(PreparedCall prepared, CancellationToken cancellationToken)
@@ -106,16 +110,13 @@ public class BudgetChatClient : DelegatingChatClient
         {
             return Task.FromException<ChatResponse>(ex);
         }
-        if (!deciding.IsCompletedSuccessfully) return DecidedLaterAsync(deciding, prepared, cancellationToken);
-        var decision = deciding.Result;
-        return decision.Held is { } held ? CallAsync(held, prepared, cancellationToken) : DeniedAsync(decision.Denied!, prepared, cancellationToken);
+        return deciding.IsCompletedSuccessfully ? Proceed(deciding.Result, prepared, cancellationToken) : DecidedLaterAsync(deciding, prepared, cancellationToken);
     }
 
     private async Task<ChatResponse> DecidedLaterAsync(ValueTask<LeaseDecision> deciding, PreparedCall prepared, CancellationToken cancellationToken)
     {
         var decision = await deciding.ConfigureAwait(false);
-        if (decision.Held is not { } held) return await DeniedAsync(decision.Denied!, prepared, cancellationToken).ConfigureAwait(false);
-        return await CallAsync(held, prepared, cancellationToken).ConfigureAwait(false);
+        return await Proceed(decision, prepared, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ChatResponse> DeniedAsync(BudgetLease lease, PreparedCall prepared, CancellationToken cancellationToken)

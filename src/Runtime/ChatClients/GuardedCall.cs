@@ -48,10 +48,13 @@ internal static class GuardedCall
 
     /// <summary>Acquires a lease; a denial (the estimate's own, or the engine's) is on the lease.</summary>
     public static ValueTask<BudgetLease> TryAcquireAsync(BudgetEngine engine, BudgetPolicy policy, UsageEstimate estimate, BudgetDenial? estimateDenial,
-        ReservationContext context, CancellationToken cancellationToken) =>
-        TryDecideAtOnce(engine, policy, estimate, estimateDenial, context, out var decision)
-            ? new(decision.ToLease())
-            : LeaseDecision.ToLeaseAsync(engine.Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken));
+        ReservationContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return estimateDenial is null
+            ? engine.Parts.Reserver.TryReserveAsync(policy, estimate, context, cancellationToken)
+            : new(engine.Parts.Reserver.Deny(estimateDenial, policy, estimate, context));
+    }
 
     /// <summary>Calls the provider under <paramref name="held"/> and settles it with what the call used; the settled
     /// reservation is then kept for the thread's next call (<see cref="HeldReservation.Recycle"/>), as nothing else holds it.</summary>

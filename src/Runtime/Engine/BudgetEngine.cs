@@ -90,10 +90,7 @@ public sealed class BudgetEngine : IAsyncDisposable
     public ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext? context = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        context ??= ReservationContext.Empty;
-        return Parts.Reserver.TryDecideAtOnce(policy, estimate, context, out var decision)
-            ? new(decision.ToLease())
-            : LeaseDecision.ToLeaseAsync(Parts.Reserver.DecideAsync(policy, estimate, context, cancellationToken));
+        return Parts.Reserver.TryReserveAsync(policy, estimate, context ?? ReservationContext.Empty, cancellationToken);
     }
 
     /// <summary>Counts the cost a tool reported for itself (a paid API a tool called) against <paramref name="policy"/> and the

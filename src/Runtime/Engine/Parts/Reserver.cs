@@ -30,7 +30,7 @@ internal sealed class Reserver
         policy = _parts.Policies.Live(policy);
         if (ShadowReserver.Applies(policy, tenantPolicy) || ThrottleDue(policy, now)) return false;
         var key = ReservationIds.Next(now);
-        var denial = Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
+        var denial = CheckCaps(policy, tenantPolicy, estimate);
         if (denial is not null)
         {
             decision = Deny(denial, key, policy, estimate, context, now);
@@ -58,6 +58,13 @@ internal sealed class Reserver
         return true;
     }
 
+    /// <summary>The lease of a call, as <see cref="BudgetEngine.TryReserveAsync"/> returns it: decided at once when nothing
+    /// on the way can wait (<see cref="TryDecideAtOnce"/>), by <see cref="DecideAsync"/> otherwise.</summary>
+    public ValueTask<BudgetLease> TryReserveAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken) =>
+        TryDecideAtOnce(policy, estimate, context, out var decision)
+            ? new(decision.ToLease())
+            : LeaseDecision.ToLeaseAsync(DecideAsync(policy, estimate, context, cancellationToken));
+
     /// <summary>Decides a call: the reservation held for it, or the denied lease.</summary>
     public async ValueTask<LeaseDecision> DecideAsync(BudgetPolicy policy, UsageEstimate estimate, ReservationContext context, CancellationToken cancellationToken)
     {
@@ -70,7 +77,7 @@ internal sealed class Reserver
         if (pressure is null && ShadowReserver.Applies(policy, tenantPolicy))
             return await _parts.Shadow.DecideAsync(policy, tenantPolicy, estimate, context, key, now, cancellationToken).ConfigureAwait(false);
 
-        var denial = pressure ?? Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
+        var denial = pressure ?? CheckCaps(policy, tenantPolicy, estimate);
         if (denial is not null) return Deny(denial, key, policy, estimate, context, now);
 
         // Degradation: past the warning threshold, a throttled budget waits for its turn first.
@@ -111,6 +118,10 @@ internal sealed class Reserver
         }
         return Decided(held, result, holder, inMemory, breakers, policy, tenantPolicy, estimate, context, key, now);
     }
+
+    /// <summary>The per-request caps of the budget, then of the tenant's: the first that <paramref name="estimate"/> exceeds.</summary>
+    private static BudgetDenial? CheckCaps(BudgetPolicy policy, BudgetPolicy? tenantPolicy, in UsageEstimate estimate) =>
+        Denials.CheckCaps(policy, estimate) ?? (tenantPolicy is null ? null : Denials.CheckCaps(tenantPolicy, estimate));
 
     /// <summary>Whether the budget degrades by throttling and is past its warning threshold, so a call waits for its turn first.</summary>
     private bool ThrottleDue(BudgetPolicy policy, DateTimeOffset now) =>
