@@ -14,13 +14,8 @@ internal static class WindowCalendar
     /// first call need not pay.</remarks>
     public static DateTimeOffset Start(BudgetWindow window, DateTimeOffset instant, TimeZoneInfo? timeZone)
     {
-        if (timeZone is null) return UtcStart(window, instant);
-        if (window == BudgetWindow.Minute)
-        {
-            // Every zone offset in use is a whole number of minutes, so minutes align the same everywhere.
-            var utc = instant.UtcDateTime;
-            return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero);
-        }
+        // Every zone offset in use is a whole number of minutes, so minutes align the same everywhere.
+        if (timeZone is null || window == BudgetWindow.Minute) return UtcStart(window, instant);
 
         var local = TimeZoneInfo.ConvertTime(instant, timeZone);
         var wall = window switch

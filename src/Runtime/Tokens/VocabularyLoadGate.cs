@@ -16,7 +16,6 @@ namespace GuardedAI;
 internal sealed class VocabularyLoadGate(TimeSpan deferral)
 {
     private readonly ManualResetEventSlim _opened = new(initialState: false);
-    private volatile bool _isOpen;
 
     /// <summary>The gate of the process's vocabularies.</summary>
     public static VocabularyLoadGate Process { get; } = new(TimeSpan.FromMilliseconds(100));
@@ -25,14 +24,12 @@ internal sealed class VocabularyLoadGate(TimeSpan deferral)
     public TimeSpan Deferral { get; } = deferral;
 
     /// <summary>Whether the loads may start.</summary>
-    public bool IsOpen => _isOpen;
+    public bool IsOpen => _opened.IsSet;
 
-    /// <summary>Lets the loads start now. Cheap when already open: a settlement calls it every time.</summary>
+    /// <summary>Lets the loads start now. Cheap when already open (a read of the event's state): a settlement calls it every time.</summary>
     public void Open()
     {
-        if (_isOpen) return;
-        _isOpen = true;
-        _opened.Set();
+        if (!_opened.IsSet) _opened.Set();
     }
 
     /// <summary>Blocks the loading thread until the gate opens or the deferral has passed.</summary>
