@@ -101,6 +101,95 @@ public class ExactDecimalTests
         }
     }
 
+    [Fact]
+    public void A_compiled_price_prices_usage_as_decimal_arithmetic_does_on_every_side_and_edge()
+    {
+        // Prices with and without their optional rates and a long-context side, of realistic and of any scale; usages
+        // below, at and above the threshold, with parts at and past 32 bits and negative counts.
+        var random = new Random(2026_12_02);
+        int compiledExact = 0, cases = 0;
+        for (var p = 0; p < 4_000; p++)
+        {
+            var realistic = p % 2 == 0;
+            decimal Rate() => realistic ? RealisticPrice(random) : AnyPrice(random);
+            decimal? Optional() => random.Next(3) == 0 ? null : Rate();
+            var price = new ModelPrice
+            {
+                InputPerMillion = Rate(),
+                OutputPerMillion = Rate(),
+                CachedInputPerMillion = Optional(),
+                CacheWritePerMillion = Optional(),
+                ReasoningPerMillion = Optional(),
+                LongContextThreshold = random.Next(2) == 0 ? null : random.NextInt64(0, 300_000),
+                LongContextInputPerMillion = Optional(),
+                LongContextOutputPerMillion = Optional(),
+                LongContextCachedInputPerMillion = Optional(),
+                LongContextCacheWritePerMillion = Optional(),
+            };
+            var compiled = new CompiledPrice(price);
+            for (var u = 0; u < 50; u++)
+            {
+                var input = realistic ? RealisticTokens(random) : AnyTokens(random) - (random.Next(8) == 0 ? long.MaxValue / 2 : 0);
+                if (price.LongContextThreshold is { } threshold && u % 5 == 0) input = threshold + random.Next(-1, 2);
+                var usage = new TokenUsage(input, realistic ? RealisticTokens(random) : AnyTokens(random),
+                    random.NextInt64(0, Math.Max(1, input + 1)), random.Next(2) == 0 ? 0 : RealisticTokens(random), random.Next(2) == 0 ? 0 : RealisticTokens(random));
+                decimal? reference;
+                try { reference = ReferenceCost(price, usage); }
+                catch (OverflowException) { reference = null; }
+                cases++;
+                decimal cost;
+                try { cost = compiled.Cost(usage); }
+                catch (OverflowException)
+                {
+                    Assert.True(reference is null, $"{usage} at {Describe(price)}: the compiled price overflowed where decimal arithmetic gives {reference}");
+                    continue;
+                }
+                Assert.True(reference is not null, $"{usage} at {Describe(price)}: the compiled price gave {cost} where decimal arithmetic overflows");
+                Assert.True(SameBits(reference!.Value, cost), $"{usage} at {Describe(price)}: compiled {cost} (scale {cost.Scale}), decimal arithmetic {reference} (scale {reference.Value.Scale})");
+                if (realistic) compiledExact++;
+            }
+        }
+        Assert.Equal(4_000 * 50, cases);
+        Assert.Equal(2_000 * 50, compiledExact); // every realistic price and usage is priced, none overflows
+    }
+
+    [Fact]
+    public void Every_price_of_the_default_catalogue_compiled_prices_usage_as_decimal_arithmetic_does()
+    {
+        var catalog = PriceCatalog.CreateDefault();
+        var random = new Random(4);
+        foreach (var model in catalog.Models)
+        {
+            var entry = catalog.ResolveEntry(model);
+            Assert.Same(entry.Lookup.Price, entry.Compiled.Price);
+            for (var i = 0; i < 200; i++)
+            {
+                var input = random.NextInt64(0, 2_000_000);
+                var usage = new TokenUsage(input, random.NextInt64(0, 200_000), random.NextInt64(0, input + 1), random.Next(2) == 0 ? 0 : random.NextInt64(0, 5_000), random.NextInt64(0, 50_000));
+                var cost = entry.Compiled.Cost(usage);
+                Assert.True(SameBits(ReferenceCost(entry.Lookup.Price, usage), cost), $"{model}: {usage} gave {cost}, decimal arithmetic {ReferenceCost(entry.Lookup.Price, usage)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_catalogue_that_changes_prices_with_the_new_price()
+    {
+        var catalog = new PriceCatalog();
+        catalog.Set("m", new ModelPrice { InputPerMillion = 1m, OutputPerMillion = 2m });
+        Assert.Equal(3m, catalog.ResolveEntry("m").Compiled.Cost(new TokenUsage(1_000_000, 1_000_000)));
+        catalog.Set("m", new ModelPrice { InputPerMillion = 10m, OutputPerMillion = 20m });
+        Assert.Equal(30m, catalog.ResolveEntry("m").Compiled.Cost(new TokenUsage(1_000_000, 1_000_000)));
+        catalog.AddAlias("alias", "m");
+        Assert.Equal(30m, catalog.ResolveEntry("alias").Compiled.Cost(new TokenUsage(1_000_000, 1_000_000)));
+        catalog.DefaultPrice = new ModelPrice { InputPerMillion = 5m, OutputPerMillion = 5m };
+        Assert.Equal(10m, catalog.ResolveEntry("unknown").Compiled.Cost(new TokenUsage(1_000_000, 1_000_000)));
+    }
+
+    private static string Describe(ModelPrice price) =>
+        $"in {price.InputPerMillion} out {price.OutputPerMillion} cached {price.CachedInputPerMillion} write {price.CacheWritePerMillion} reasoning {price.ReasoningPerMillion} " +
+        $"long>{price.LongContextThreshold}: in {price.LongContextInputPerMillion} out {price.LongContextOutputPerMillion} cached {price.LongContextCachedInputPerMillion} write {price.LongContextCacheWritePerMillion}";
+
     /// <summary>The pricing rule spelled out in decimal arithmetic, as it was before the integer path.</summary>
     private static decimal ReferenceCost(ModelPrice price, TokenUsage usage)
     {

@@ -303,6 +303,9 @@ public class BudgetChatClient : DelegatingChatClient
     private ITokenCounter CounterFor(string? model) =>
         string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
 
+    // Not inlined: GuardedCall.Settle's delegate call was devirtualized and this step (with the answer's count) pulled in,
+    // which made that method clear ~1 KB of stack on every call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
         ResponseUsage.Read(reported, estimate, responseText, CounterFor(estimate.Model));
 

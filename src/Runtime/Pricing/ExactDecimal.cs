@@ -41,7 +41,13 @@ internal static class ExactDecimal
         ulong sum = 0;
         if (!TryAddTerm(ref sum, tokens1, m1, scale - s1) || !TryAddTerm(ref sum, tokens2, m2, scale - s2) || !TryAddTerm(ref sum, tokens3, m3, scale - s3)
             || !TryAddTerm(ref sum, tokens4, m4, scale - s4) || !TryAddTerm(ref sum, tokens5, m5, scale - s5)) return false;
+        return TryPerMillion(sum, scale, out cost);
+    }
 
+    /// <summary><c>sum × 10^-scale / 1,000,000</c> as decimal division gives it (see the remarks); false when the result's
+    /// scale would pass 28.</summary>
+    public static bool TryPerMillion(ulong sum, int scale, out decimal cost)
+    {
         // Divide by 10⁶: take out as many of the six powers of ten as the sum's trailing zeros allow; the rest raise the scale.
         var removed = 0;
         if (sum == 0) removed = 6;
@@ -54,9 +60,19 @@ internal static class ExactDecimal
             }
         }
         var resultScale = scale + 6 - removed;
+        cost = 0m;
         if (resultScale > 28) return false;
         cost = new decimal((int)(uint)sum, (int)(uint)(sum >> 32), 0, isNegative: false, (byte)resultScale);
         return true;
+    }
+
+    /// <summary><c>mantissa × 10^raise</c>, when it fits 64 bits.</summary>
+    public static bool TryRaise(ulong mantissa, int raise, out ulong raised)
+    {
+        raised = 0;
+        if (raise > 19) return false;
+        var high = Math.BigMul(mantissa, PowersOfTen[raise], out raised);
+        return high == 0;
     }
 
     /// <summary><c>(long)Ceiling(amount × 10⁹)</c>, as decimal arithmetic would give it; false when it cannot be done exactly
@@ -80,7 +96,7 @@ internal static class ExactDecimal
     }
 
     /// <summary>A non-negative decimal as its mantissa (when it fits 64 bits) and scale.</summary>
-    private static bool TrySplit(decimal value, out ulong mantissa, out int scale)
+    public static bool TrySplit(decimal value, out ulong mantissa, out int scale)
     {
         Span<int> bits = stackalloc int[4];
         decimal.GetBits(value, bits);

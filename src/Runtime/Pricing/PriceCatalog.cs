@@ -100,10 +100,14 @@ public sealed class PriceCatalog
     }
 
     /// <summary>Finds the price of <paramref name="model"/>; see the class remarks for the resolution order.</summary>
-    public PriceLookup Resolve(string? model)
+    public PriceLookup Resolve(string? model) => ResolveEntry(model).Lookup;
+
+    /// <summary><see cref="Resolve"/>'s answer with the price made ready for pricing (<see cref="CompiledPrice"/>), kept
+    /// until the catalogue changes.</summary>
+    internal Resolved ResolveEntry(string? model)
     {
         var requested = string.IsNullOrWhiteSpace(model) ? "(unspecified)" : model.Trim();
-        if (_resolved.TryGetValue(requested, out var cached)) return cached.Lookup;
+        if (_resolved.TryGetValue(requested, out var cached)) return cached;
 
         // The id as given is the first candidate: tried before the others are computed (they take a regular
         // expression, which a process's first call need not compile when the id is exact).
@@ -130,8 +134,9 @@ public sealed class PriceCatalog
                 UnknownModel?.Invoke(requested);
             }
         }
-        _resolved[requested] = new Resolved(result);
-        return result;
+        var resolved = new Resolved(result);
+        _resolved[requested] = resolved;
+        return resolved;
 
         bool TryEntry(string candidate, out PriceLookup lookup)
         {
@@ -154,9 +159,11 @@ public sealed class PriceCatalog
         return Resolve(model).Price;
     }
 
-    private sealed class Resolved(PriceLookup lookup)
+    internal sealed class Resolved(PriceLookup lookup)
     {
         public PriceLookup Lookup { get; } = lookup;
+
+        public CompiledPrice Compiled { get; } = new(lookup.Price);
     }
 
     /// <summary>The cost in USD of <paramref name="usage"/> on <paramref name="model"/>. Cached input is priced as

@@ -34,7 +34,7 @@ public static class Repricing
             var key = (r.Provider, r.Model);
             if (!groups.TryGetValue(key, out var g)) g = (0, 0m, 0m, new SortedSet<string>(StringComparer.Ordinal));
             var usage = new TokenUsage(r.InputTokens, r.OutputTokens, r.CachedInputTokens, 0, r.ReasoningTokens);
-            var repriced = r.InputTokens + r.OutputTokens == 0 ? 0m : PriceCatalog.ComputeCost(prices.Resolve(r.Model).Price, usage);
+            var repriced = r.InputTokens + r.OutputTokens == 0 ? 0m : prices.ResolveEntry(r.Model).Compiled.Cost(usage);
             g.Versions.Add(r.PriceTableVersion ?? "(not recorded)");
             groups[key] = (g.Calls + 1, g.Recorded + r.CostUsd, g.Repriced + repriced, g.Versions);
         }

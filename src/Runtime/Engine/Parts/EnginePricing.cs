@@ -29,12 +29,13 @@ internal sealed class EnginePricing
 
     public decimal Cost(string? model, TokenUsage usage)
     {
-        var lookup = Catalog.Resolve(model);
+        var resolved = Catalog.ResolveEntry(model);
+        var lookup = resolved.Lookup;
         if (!lookup.IsKnown && _reportedUnknown.TryAdd(lookup.RequestedModel, lookup.RequestedModel))
         {
             EngineLog.UnknownModelPrice(_logger, lookup.RequestedModel, lookup.Price.InputPerMillion, lookup.Price.OutputPerMillion);
             _monitor.UnknownModel(lookup.RequestedModel, lookup.Price);
         }
-        return PriceCatalog.ComputeCost(lookup.Price, usage);
+        return resolved.Compiled.Cost(usage);
     }
 }

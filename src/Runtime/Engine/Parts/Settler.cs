@@ -53,7 +53,10 @@ internal sealed class Settler
         var tenantPolicy = held.TenantPolicy;
         // The reserved charges name the same counters and limits as the settled ones; only their amounts differ.
         _parts.Thresholds.Evaluate(held, held.Policy, tenantPolicy, held.Companion, now);
-        _parts.Thresholds.Observe(held, usage, cost, outcome.ReportedByProvider, tenantPolicy, now);
+        // The anomaly baseline takes the cost in the counters' nano-dollars, which the amounts already hold (a turn's amounts
+        // carry no cost, so a turn settled with usage converts its cost on its own).
+        var costUnits = held.Estimate.Kind == UsageKind.Turn ? BudgetUnits.ToUnits(BudgetDimension.CostUsd, cost) : actual.Units(BudgetDimension.CostUsd);
+        _parts.Thresholds.Observe(held, usage, costUnits, outcome.ReportedByProvider, tenantPolicy, now);
         // The process's first call is over: the vocabularies may load now without competing with it.
         _parts.VocabularyLoads.Open();
         return record;
@@ -65,6 +68,9 @@ internal sealed class Settler
     /// </summary>
     /// <remarks>Synchronous on purpose: an async method keeps its locals in its state machine, which a settlement on a
     /// remote store moves to the heap, and the values are the size of the record they replace.</remarks>
+    // Not inlined: its record values (a struct of many references) made the settlement's state machine clear ~1.1 KB of
+    // stack on every call.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private UsageRecord? Record(HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, bool wantRecord,
         out Exception? ledgerError, out bool appended)
     {

@@ -17,16 +17,15 @@ internal sealed class SpendAnomalyDetector
 
     public bool Enabled => _settings.AnomalyFactor > 0;
 
-    /// <summary>Adds <paramref name="cost"/> to <paramref name="scope"/>'s current hour.</summary>
+    /// <summary>Adds a cost of <paramref name="nanos"/> (nano-dollars, the counters' unit) to <paramref name="scope"/>'s current hour.</summary>
     /// <returns>The hour's spend and baseline when the hour is an anomaly, else null.</returns>
     /// <remarks>Lock-free while the hour goes on and is below its alert level (nearly every call): the spend is added to a
     /// counter of nano-dollars, and the level is worked out once per hour. The hour's roll and an anomaly take the scope's lock.</remarks>
-    public (decimal Spend, decimal Baseline, int Hours, DateTimeOffset HourEnd)? Observe(string scope, decimal cost, DateTimeOffset now)
+    public (decimal Spend, decimal Baseline, int Hours, DateTimeOffset HourEnd)? Observe(string scope, long nanos, DateTimeOffset now)
     {
-        if (!Enabled || cost <= 0) return null;
+        if (!Enabled || nanos <= 0) return null;
         var series = _series.TryGetValue(scope, out var known) ? known : _series.GetOrAdd(scope, static _ => new HourSeries());
         var hour = now.UtcTicks / TimeSpan.TicksPerHour;
-        var nanos = BudgetUnits.ToUnits(BudgetDimension.CostUsd, cost);
         if (hour <= series.Hour)
         {
             if (Interlocked.Add(ref series.CurrentNanos.Value, nanos) < series.AlertAtNanos) return null;

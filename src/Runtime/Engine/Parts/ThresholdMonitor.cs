@@ -75,16 +75,17 @@ internal sealed class ThresholdMonitor
         Levels.Bind(settled.Set);
     }
 
-    /// <summary>Looks at one settled call: its cost for the spend-anomaly baseline, its tokens against the reservation.</summary>
-    public void Observe(HeldReservation call, in TokenUsage usage, decimal cost, bool reportedByProvider, BudgetPolicy? tenantPolicy, DateTimeOffset now)
+    /// <summary>Looks at one settled call: its cost (<paramref name="costUnits"/>, nano-dollars) for the spend-anomaly
+    /// baseline, its tokens against the reservation.</summary>
+    public void Observe(HeldReservation call, in TokenUsage usage, long costUnits, bool reportedByProvider, BudgetPolicy? tenantPolicy, DateTimeOffset now)
     {
         if (reportedByProvider && (usage.InputTokens > call.Estimate.InputTokens || usage.OutputTokens > call.Estimate.OutputTokens))
         {
             PublishOverReport(call, usage, now);
         }
-        if (!_anomalies.Enabled || cost <= 0) return;
-        CheckAnomaly(call.Policy.Name, cost, now);
-        if (tenantPolicy is not null) CheckAnomaly(tenantPolicy.Name, cost, now);
+        if (!_anomalies.Enabled || costUnits <= 0) return;
+        CheckAnomaly(call.Policy.Name, costUnits, now);
+        if (tenantPolicy is not null) CheckAnomaly(tenantPolicy.Name, costUnits, now);
     }
 
     /// <summary>Alerts once per model that is priced with the default price.</summary>
@@ -205,9 +206,9 @@ internal sealed class ThresholdMonitor
         return now + TimeSpan.FromTicks((long)Math.Ceiling(remainingTicks));
     }
 
-    private void CheckAnomaly(string scope, decimal cost, DateTimeOffset now)
+    private void CheckAnomaly(string scope, long costUnits, DateTimeOffset now)
     {
-        if (_anomalies.Observe(scope, cost, now) is not { } anomaly) return;
+        if (_anomalies.Observe(scope, costUnits, now) is not { } anomaly) return;
         var key = scope + "|anomaly";
         if (_alerts.IsHeld(key, now)) return;
         var hourStart = anomaly.HourEnd.AddHours(-1);
