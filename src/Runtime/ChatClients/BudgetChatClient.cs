@@ -34,7 +34,10 @@ public class BudgetChatClient : DelegatingChatClient
     public const int FallbackMaxOutputTokens = 4096;
 
     private readonly string? _defaultModel;
-    private readonly ITokenCounter _counter;
+    private ITokenCounter _counter;
+
+    /// <summary>The counter of the guard's default model. Tests replace it, e.g. with one that fails.</summary>
+    internal ITokenCounter DefaultModelCounter { get => _counter; set => _counter = value; }
     private readonly string? _provider;
 
     /// <summary>Creates the guard.</summary>
@@ -172,11 +175,14 @@ public class BudgetChatClient : DelegatingChatClient
         var cutOff = false;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
         // A consumer that stops reading and never disposes the enumerator: count what arrived, free the rest, stop the provider.
+        // Counting what arrived failed (the answer's count, a chunk's): the rest of the stream cannot be metered, so it is
+        // stopped, and the call is counted as UnreadUsage says.
+        Exception? countFailure = null;
         await using var idle = new StreamIdleWatchdog(Engine.TimeProvider, Engine.Parts.StreamIdleTimeout, async () =>
         {
-            var (consumed, wasReported) = Reconcile(meter.Reported, prepared.Estimate, meter.Text);
+            var (consumed, wasReported, unread) = ReadStreamUsage(meter, prepared.Estimate);
             await lease.TrySettleAsync(new LeaseOutcome(UsageStatus.Cancelled, consumed, wasReported,
-                $"the stream was not read for {Denials.FormatDuration(Engine.Parts.StreamIdleTimeout)}; GuardedAI cut it")).ConfigureAwait(false);
+                WithUnread(unread, $"the stream was not read for {Denials.FormatDuration(Engine.Parts.StreamIdleTimeout)}; GuardedAI cut it"))).ConfigureAwait(false);
             providerCancellation.Cancel();
             if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
         });
@@ -198,11 +204,29 @@ public class BudgetChatClient : DelegatingChatClient
                 }
 
                 lease.ResponseModel ??= update.ModelId;
-                meter.Observe(update);
+                try
+                {
+                    meter.Observe(update);
+                }
+                catch (Exception ex)
+                {
+                    countFailure = ex;
+                    throw;
+                }
                 idle.Handing();
                 yield return update;
                 idle.Resumed();
-                if (await meter.IsPastReservationAsync(cancellationToken).ConfigureAwait(false))
+                bool pastReservation;
+                try
+                {
+                    pastReservation = await meter.IsPastReservationAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    countFailure = ex;
+                    throw;
+                }
+                if (pastReservation)
                 {
                     cutOff = true;
                     break;
@@ -221,7 +245,9 @@ public class BudgetChatClient : DelegatingChatClient
             }
 
             // Whatever happened, what was consumed is counted: a stream abandoned or cut half-way is not free.
-            var (usage, reported) = Reconcile(meter.Reported, prepared.Estimate, meter.Text);
+            var (usage, reported, unread) = ReadStreamUsage(meter, prepared.Estimate);
+            unread ??= countFailure;
+            if (unread is not null) (usage, reported) = (UnreadUsage.Of(prepared.Estimate, meter.Reported), false);
             LeaseOutcome outcome;
             if (cutOff)
             {
@@ -236,12 +262,20 @@ public class BudgetChatClient : DelegatingChatClient
             {
                 outcome = lease.Failed(failure, usage, reported);
             }
+            else if (countFailure is not null)
+            {
+                outcome = new LeaseOutcome(UsageStatus.Cancelled, usage, reported, "GuardedAI stopped the stream: it could not count what arrived");
+            }
             else
             {
                 outcome = new LeaseOutcome(UsageStatus.Cancelled, usage, reported, "the stream was abandoned before it completed");
             }
+            if (unread is not null) outcome = outcome with { Reason = WithUnread(unread, outcome.Reason) };
             // The idle watchdog may have settled it already while the consumer was away: then this does nothing.
             await lease.TrySettleAsync(outcome).ConfigureAwait(false);
+            // A stream that ended but could not be read: the caller learns it, as a call's caller does. (Otherwise the
+            // error that stopped the stream is already on its way, or the caller stopped reading.)
+            if (unread is not null && completed) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(unread);
         }
         if (cutOff) yield return meter.CutOffUpdate(Policy.Name);
     }
@@ -302,6 +336,23 @@ public class BudgetChatClient : DelegatingChatClient
 
     private ITokenCounter CounterFor(string? model) =>
         string.Equals(model, _defaultModel, StringComparison.Ordinal) ? _counter : Engine.Parts.Tokenizers.ForModel(model);
+
+    /// <summary>What a stream used, as <see cref="Reconcile"/> reads it; when that fails, <see cref="UnreadUsage"/>'s count and the error.</summary>
+    private (TokenUsage Usage, bool Reported, Exception? Unread) ReadStreamUsage(StreamMeter meter, in UsageEstimate estimate)
+    {
+        try
+        {
+            var (usage, reported) = Reconcile(meter.Reported, estimate, meter.Text);
+            return (usage, reported, null);
+        }
+        catch (Exception ex)
+        {
+            return (UnreadUsage.Of(estimate, meter.Reported), false, ex);
+        }
+    }
+
+    private static string WithUnread(Exception? unread, string? reason) =>
+        unread is null ? reason ?? string.Empty : reason is null ? UnreadUsage.Reason(unread) : UnreadUsage.Reason(unread) + "; " + reason;
 
     // Not inlined: GuardedCall.Settle's delegate call was devirtualized and this step (with the answer's count) pulled in,
     // which made that method clear ~1 KB of stack on every call.

@@ -129,7 +129,8 @@ internal static class GuardedCall
     /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
     private static ValueTask<UsageRecord?> Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
     {
-        if (result is Microsoft.Extensions.AI.ChatResponse response) held.ResponseModel = response.ModelId;
+        var response = result as Microsoft.Extensions.AI.ChatResponse;
+        if (response is not null) held.ResponseModel = response.ModelId;
         TokenUsage usage;
         bool reported;
         try
@@ -138,22 +139,18 @@ internal static class GuardedCall
         }
         catch (Exception ex)
         {
-            return SettleUnreadAsync(held, ex);
+            return SettleUnreadAsync(held, response?.Usage, ex);
         }
         return held.SettleAsync(new LeaseOutcome(UsageStatus.Success, usage, reported, null));
     }
 
     /// <summary>
-    /// The provider answered, but what the call used could not be read (counting the answer failed: a vocabulary that
-    /// failed to load fails every count). The usage happened, so the call is settled — with everything it reserved, never
-    /// an under-count — before the caller gets the error; left unsettled, its reservation would go back to the budget when
-    /// its lease ran out and the usage would be lost.
+    /// The provider answered, but what the call used could not be read (counting the answer failed). The call is settled
+    /// with <see cref="UnreadUsage"/> before the caller gets the error.
     /// </summary>
-    private static async ValueTask<UsageRecord?> SettleUnreadAsync(HeldReservation held, Exception error)
+    private static async ValueTask<UsageRecord?> SettleUnreadAsync(HeldReservation held, Microsoft.Extensions.AI.UsageDetails? reported, Exception error)
     {
-        var reserved = new TokenUsage(held.Estimate.InputTokens, held.Estimate.OutputTokens);
-        await held.SettleAsync(new LeaseOutcome(UsageStatus.Success, reserved, false,
-            $"the provider answered, but GuardedAI could not read what the call used ({Describe(error)}); everything reserved is counted")).ConfigureAwait(false);
+        await held.SettleAsync(new LeaseOutcome(UsageStatus.Success, UnreadUsage.Of(held.Estimate, reported), false, UnreadUsage.Reason(error))).ConfigureAwait(false);
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         return null;
     }
