@@ -98,7 +98,8 @@ internal static class ExactDecimal
     /// <summary>A non-negative decimal as its mantissa (when it fits 64 bits) and scale.</summary>
     public static bool TrySplit(decimal value, out ulong mantissa, out int scale)
     {
-        Span<int> bits = stackalloc int[4];
+        // Four ints in a struct rather than stackalloc: a stackalloc buffer gets a stack-overrun check on every call.
+        var bits = default(DecimalBits);
         decimal.GetBits(value, bits);
         scale = (bits[3] >> 16) & 0xFF;
         mantissa = (ulong)(uint)bits[1] << 32 | (uint)bits[0];
@@ -118,5 +119,11 @@ internal static class ExactDecimal
         if (next < sum) return false;
         sum = next;
         return true;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(4)]
+    private struct DecimalBits
+    {
+        private int _element;
     }
 }
