@@ -33,6 +33,20 @@ internal static class ColdStart
             steps[marked++] = step;
         }
         Mark("main");
+        // A development aid (GUARDEDAI_COLDSTART_ASSEMBLIES=1): each assembly loaded after main, when and on which thread.
+        var loads = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_ASSEMBLIES") == "1" ? new List<string>() : null;
+        var mainStamp = loads is null ? 0 : Stopwatch.GetTimestamp();
+        if (loads is not null)
+        {
+            AppDomain.CurrentDomain.AssemblyLoad += (_, e) =>
+            {
+                var at = Stopwatch.GetElapsedTime(mainStamp).TotalMilliseconds;
+                var name = e.LoadedAssembly.GetName().Name;
+                // GUARDEDAI_COLDSTART_WHY=name: where that assembly is first needed.
+                var why = name == Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_WHY") ? "\n" + Environment.StackTrace : "";
+                lock (loads) loads.Add(FormattableString.Invariant($"  +{at:0.0} ms thread {Environment.CurrentManagedThreadId}: {name}{why}"));
+            };
+        }
         IChatClient client = new InstantChatClient();
         BudgetEngine? engine = null;
         if (mode == "guarded")
@@ -71,6 +85,7 @@ internal static class ColdStart
         // local) loads the machine's time zone on first use, ~16 ms here, which a measurement taken with it charged to
         // whichever app had not loaded it yet — the bare client always, the guarded one only when GuardedAI had not.
         var end = DateTime.UtcNow;
+        var firstCallDone = loads is null ? 0 : Stopwatch.GetElapsedTime(mainStamp).TotalMilliseconds;
         var process = Process.GetCurrentProcess();
         var elapsed = end - process.StartTime.ToUniversalTime();
         process.Refresh();
@@ -93,9 +108,11 @@ internal static class ColdStart
             Console.WriteLine(FormattableString.Invariant($"  every thread: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:0.0} ms"));
         }
         // A development aid: the assemblies loaded by the end of the first call, in load order.
-        if (Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_ASSEMBLIES") == "1")
+        if (loads is not null)
         {
             foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies()) Console.WriteLine("  assembly " + assembly.GetName().Name);
+            lock (loads) foreach (var load in loads) Console.WriteLine(load);
+            Console.WriteLine(FormattableString.Invariant($"  +{firstCallDone:0.0} ms: the first call returned"));
         }
         Console.WriteLine(FormattableString.Invariant($"COLDSTART {elapsed.TotalMilliseconds:0.0} {process.PeakWorkingSet64}"));
         if (engine is not null) await engine.DisposeAsync();

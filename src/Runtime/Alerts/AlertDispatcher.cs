@@ -47,8 +47,15 @@ internal sealed class AlertDispatcher : IAsyncDisposable
         _dedupStore = dedupStore;
         _metrics = metrics;
         _logger = logger ?? NullLogger.Instance;
-        _workers = sinks.Select(sink => new AlertSinkWorker(sink, options, time, _logger, metrics)).ToArray();
-        foreach (var worker in _workers) worker.SinkHealthChanged += TellOtherSinks;
+        // A loop, not LINQ: an engine built without it does not load System.Linq on a process's first call.
+        var workers = new List<AlertSinkWorker>();
+        foreach (var sink in sinks)
+        {
+            var worker = new AlertSinkWorker(sink, options, time, _logger, metrics);
+            worker.SinkHealthChanged += TellOtherSinks;
+            workers.Add(worker);
+        }
+        _workers = workers.ToArray();
         _routes = options.HasRoutes ? Route(options) : [];
         _queue = new AlertQueue(options.QueueCapacity, _ => Interlocked.Increment(ref _dropped), RouteAsync);
     }

@@ -81,7 +81,14 @@ public sealed class AlertSettings
         };
         if (_routes is not null)
         {
-            foreach (var (level, sinks) in _routes) copy.Routes[level] = sinks.ToArray();
+            // Copied with CopyTo, not LINQ: a ReadyToRun method that calls LINQ loads System.Linq when it is first called,
+            // whether or not that line runs, and every engine copies its alert settings.
+            foreach (var (level, sinks) in _routes)
+            {
+                var names = new string[sinks.Count];
+                sinks.CopyTo(names, 0);
+                copy.Routes[level] = names;
+            }
         }
         if (_digestLevels is not null)
         {

@@ -16,8 +16,9 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly IBreakerStateStore? _stateStore;
     private readonly ILogger _logger;
-    private readonly Channel<object>? _saves; // BreakerSnapshot or a TaskCompletionSource flush marker
-    private readonly Task _saveLoop = Task.CompletedTask;
+    // Only with a store: an engine without one never loads System.Threading.Channels (a type of a field is loaded with
+    // the class that declares it, ~2 ms of a process's first call).
+    private readonly StateSaves? _saves;
     private readonly object _globalGate = new();
     private DateTimeOffset _globalChangedAt = DateTimeOffset.MinValue;
 
@@ -26,11 +27,7 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
         _timeProvider = timeProvider;
         _stateStore = stateStore;
         _logger = logger ?? NullLogger.Instance;
-        if (stateStore is not null)
-        {
-            _saves = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-            _saveLoop = Task.Run(SaveLoopAsync);
-        }
+        if (stateStore is not null) _saves = new StateSaves(stateStore, _logger);
     }
 
     /// <summary>Raised after any breaker changes state (not when a state is taken from the store).</summary>
@@ -95,17 +92,13 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
     /// <summary>Completes once every state change made before the call is saved.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (_saves is null) return Task.CompletedTask;
-        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_saves.Writer.TryWrite(marker)) return Task.CompletedTask;
-        return marker.Task.WaitAsync(cancellationToken);
+        return _saves?.FlushAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     /// <summary>Saves what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _saves?.Writer.TryComplete();
-        await _saveLoop.ConfigureAwait(false);
+        if (_saves is not null) await _saves.DisposeAsync().ConfigureAwait(false);
     }
 
     private void SetGlobal(string? reason)
@@ -118,32 +111,63 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
             snapshot = new BreakerSnapshot(BreakerSnapshot.GlobalScope, reason is null ? CircuitBreakerState.Closed : CircuitBreakerState.EmergencyStopped,
                 reason is null ? DateTimeOffset.MinValue : DateTimeOffset.MaxValue, reason, _globalChangedAt);
         }
-        _saves?.Writer.TryWrite(snapshot);
+        _saves?.Queue(snapshot);
     }
 
     private void OnBreakerChanged(CircuitBreaker breaker, CircuitBreakerState state)
     {
-        _saves?.Writer.TryWrite(breaker.ToSnapshot());
+        _saves?.Queue(breaker.ToSnapshot());
         StateChanged?.Invoke(breaker, state);
     }
 
-    private async Task SaveLoopAsync()
+    /// <summary>State changes saved to the store in order, off the call path.</summary>
+    private sealed class StateSaves : IAsyncDisposable
     {
-        await foreach (var item in _saves!.Reader.ReadAllAsync().ConfigureAwait(false))
+        private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true }); // BreakerSnapshot or a TaskCompletionSource flush marker
+        private readonly IBreakerStateStore _store;
+        private readonly ILogger _logger;
+        private readonly Task _loop;
+
+        public StateSaves(IBreakerStateStore store, ILogger logger)
         {
-            if (item is TaskCompletionSource marker)
+            _store = store;
+            _logger = logger;
+            _loop = Task.Run(SaveLoopAsync);
+        }
+
+        public void Queue(BreakerSnapshot snapshot) => _queue.Writer.TryWrite(snapshot);
+
+        public Task FlushAsync(CancellationToken cancellationToken)
+        {
+            var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_queue.Writer.TryWrite(marker)) return Task.CompletedTask;
+            return marker.Task.WaitAsync(cancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _queue.Writer.TryComplete();
+            await _loop.ConfigureAwait(false);
+        }
+
+        private async Task SaveLoopAsync()
+        {
+            await foreach (var item in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                marker.TrySetResult();
-                continue;
-            }
-            var snapshot = (BreakerSnapshot)item;
-            try
-            {
-                await _stateStore!.SaveAsync(snapshot).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                EngineLog.BreakerSaveFailed(_logger, ex, snapshot.Scope, snapshot.State);
+                if (item is TaskCompletionSource marker)
+                {
+                    marker.TrySetResult();
+                    continue;
+                }
+                var snapshot = (BreakerSnapshot)item;
+                try
+                {
+                    await _store.SaveAsync(snapshot).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    EngineLog.BreakerSaveFailed(_logger, ex, snapshot.Scope, snapshot.State);
+                }
             }
         }
     }

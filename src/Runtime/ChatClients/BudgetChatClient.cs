@@ -294,7 +294,8 @@ public class BudgetChatClient : DelegatingChatClient
     private PreparedCall Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var list = messages as IList<ChatMessage> ?? messages.ToList();
+        // A list constructor, not LINQ's ToList: a ReadyToRun method that calls LINQ loads System.Linq when first called.
+        var list = messages as IList<ChatMessage> ?? new List<ChatMessage>(messages);
         // Bound the reservation: the call's output is capped, so it cannot cost more than was reserved.
         var cap = Policy.MaxOutputTokens ?? FallbackMaxOutputTokens;
         var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, Tenant, Tags);

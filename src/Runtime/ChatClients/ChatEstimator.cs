@@ -19,7 +19,8 @@ internal static class ChatEstimator
         var parts = engine.Parts;
         model ??= options?.ModelId ?? policy.Model;
         counter ??= parts.Tokenizers.ForModel(model);
-        var list = messages as IReadOnlyCollection<ChatMessage> ?? messages.ToList();
+        // A list constructor, not LINQ's ToList: a ReadyToRun method that calls LINQ loads System.Linq when first called.
+        var list = messages as IReadOnlyCollection<ChatMessage> ?? new List<ChatMessage>(messages);
 
         // Every content kind counts (function calls and results, data, instructions, tools, schemas), and measuring stops
         // just past the limit: a 50 MB prompt of any shape is refused in time linear in what was looked at.

@@ -87,12 +87,13 @@ internal sealed class CompiledPrice
 
             var mantissas = new ulong[rates.Length];
             var scales = new int[rates.Length];
+            var scale = 0;
             for (var i = 0; i < rates.Length; i++)
             {
                 // 32-bit mantissas only, as ExactDecimal.TryCostPerMillion requires.
                 if (!ExactDecimal.TrySplit(rates[i], out mantissas[i], out scales[i]) || mantissas[i] > uint.MaxValue) return new Rates();
+                scale = Math.Max(scale, scales[i]);
             }
-            var scale = scales.Max();
             var raised = new ulong[rates.Length];
             for (var i = 0; i < rates.Length; i++)
             {

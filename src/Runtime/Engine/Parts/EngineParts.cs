@@ -30,7 +30,7 @@ internal sealed class EngineParts
         StreamIdleTimeout = options.StreamIdleTimeout;
         StoreRetryInterval = options.StoreRetryInterval;
         MaxPromptCharacters = options.MaxPromptCharacters;
-        Policies = new PolicyRegistry(options.Policies.ToArray(), options.TenantPolicies.ToArray(), options.DefaultTenantPolicy);
+        Policies = new PolicyRegistry(Copy(options.Policies), Copy(options.TenantPolicies), options.DefaultTenantPolicy);
 
         var alerting = options.Alerts.Copy();
         alerting.Validate();
@@ -48,12 +48,21 @@ internal sealed class EngineParts
         Recorder = new UsageRecorder(options.Ledger ?? new InMemoryUsageLedger(), Logger);
         Pricing = new EnginePricing(options.Prices ?? PriceCatalog.CreateDefault(), Thresholds, Logger);
         Tokenizers = options.Tokenizers ?? new TokenCounterRegistry();
-        OwnedResources = options.OwnedResources.ToArray();
+        OwnedResources = Copy(options.OwnedResources);
         Throttles = new Throttles(Time);
         CounterResets = options.CounterResets;
         Settler = new Settler(this);
         Reserver = new Reserver(this);
         Shadow = new ShadowReserver(this);
+    }
+
+    /// <summary>A copy of the options' list. Not LINQ's ToArray: an engine built without LINQ does not load System.Linq
+    /// on a process's first call.</summary>
+    private static T[] Copy<T>(ICollection<T> items)
+    {
+        var copy = new T[items.Count];
+        items.CopyTo(copy, 0);
+        return copy;
     }
 
     public TimeProvider Time { get; }

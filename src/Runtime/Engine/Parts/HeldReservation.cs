@@ -159,7 +159,13 @@ internal sealed class HeldReservation : CounterReservation
     /// <summary>Writes the shadow denials on the record's values.</summary>
     public void Annotate(ref UsageValues record)
     {
-        if (WouldBeDenied is not { } denials) return;
+        if (WouldBeDenied is { } denials) AnnotateDenials(ref record, denials);
+    }
+
+    // A method of its own: a ReadyToRun method that calls LINQ loads System.Linq when it is first called, and every
+    // settlement calls Annotate; only a call with shadow denials needs this.
+    private static void AnnotateDenials(ref UsageValues record, BudgetDenial[] denials)
+    {
         record.WouldBeDeniedBy = string.Join(",", denials.Select(d => d.Scope).Distinct());
         record.WouldBeDeniedReason = string.Join(" | ", denials.Select(d => d.Reason));
     }

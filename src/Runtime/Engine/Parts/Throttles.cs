@@ -11,12 +11,15 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class Throttles(TimeProvider time) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, RateLimiter> _throttles = new(StringComparer.Ordinal);
+    // Made with the first throttled call: a table of rate limiters as a field would load System.Threading.RateLimiting
+    // with every engine (~2 ms of a process's first call), and most budgets are never throttled.
+    private Table? _table;
 
     /// <summary>Waits for the budget's turn; a denial when the queue is full.</summary>
     public async ValueTask<BudgetDenial?> WaitAsync(BudgetPolicy policy, TimeSpan interval, CancellationToken cancellationToken)
     {
-        var throttle = _throttles.GetOrAdd(policy.Name, static (_, state) => new SpacingRateLimiter(state.time, state.interval, state.queue), (time, interval, queue: policy.Degradation.ThrottleQueueLimit));
+        var table = LazyInitializer.EnsureInitialized(ref _table);
+        var throttle = table.Throttles.GetOrAdd(policy.Name, static (_, state) => new SpacingRateLimiter(state.time, state.interval, state.queue), (time, interval, queue: policy.Degradation.ThrottleQueueLimit));
         using var lease = await throttle.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
         if (lease.IsAcquired) return null;
         return new BudgetDenial(DenialKind.Throttled, policy.Name, null, null, 0, 0, 0, interval,
@@ -26,6 +29,12 @@ internal sealed class Throttles(TimeProvider time) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var throttle in _throttles.Values) await throttle.DisposeAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _table) is not { } table) return;
+        foreach (var throttle in table.Throttles.Values) await throttle.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private sealed class Table
+    {
+        public ConcurrentDictionary<string, RateLimiter> Throttles { get; } = new(StringComparer.Ordinal);
     }
 }
