@@ -174,10 +174,10 @@ public class BudgetChatClient : DelegatingChatClient
         var completed = false;
         var cutOff = false;
         IAsyncEnumerator<ChatResponseUpdate>? stream = null;
-        // A consumer that stops reading and never disposes the enumerator: count what arrived, free the rest, stop the provider.
-        // Counting what arrived failed (the answer's count, a chunk's): the rest of the stream cannot be metered, so it is
-        // stopped, and the call is counted as UnreadUsage says.
+        // A chunk that could not be counted: the rest of the stream cannot be metered, so it is stopped, and the call is
+        // counted as UnreadUsage says.
         Exception? countFailure = null;
+        // A consumer that stops reading and never disposes the enumerator: count what arrived, free the rest, stop the provider.
         await using var idle = new StreamIdleWatchdog(Engine.TimeProvider, Engine.Parts.StreamIdleTimeout, async () =>
         {
             var (consumed, wasReported, unread) = ReadStreamUsage(meter, prepared.Estimate);
@@ -246,8 +246,12 @@ public class BudgetChatClient : DelegatingChatClient
 
             // Whatever happened, what was consumed is counted: a stream abandoned or cut half-way is not free.
             var (usage, reported, unread) = ReadStreamUsage(meter, prepared.Estimate);
-            unread ??= countFailure;
-            if (unread is not null) (usage, reported) = (UnreadUsage.Of(prepared.Estimate, meter.Reported), false);
+            if (unread is null && countFailure is not null)
+            {
+                // The text read back whole, but the stream stopped at a chunk that could not be counted: what the provider
+                // went on to bill for is not known.
+                (usage, reported, unread) = (UnreadUsage.Of(prepared.Estimate, meter.Reported), false, countFailure);
+            }
             LeaseOutcome outcome;
             if (cutOff)
             {
