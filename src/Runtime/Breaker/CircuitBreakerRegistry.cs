@@ -16,8 +16,8 @@ public sealed class CircuitBreakerRegistry : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly IBreakerStateStore? _stateStore;
     private readonly ILogger _logger;
-    // Only with a store: an engine without one never loads System.Threading.Channels (a type of a field is loaded with
-    // the class that declares it, ~2 ms of a process's first call).
+    // Only with a store: an engine without one never loads System.Threading.Channels on a process's first call (a
+    // field's type is loaded with the class that declares it).
     private readonly StateSaves? _saves;
     private readonly object _globalGate = new();
     private DateTimeOffset _globalChangedAt = DateTimeOffset.MinValue;

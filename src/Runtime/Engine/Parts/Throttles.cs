@@ -12,7 +12,7 @@ namespace GuardedAI.Engine;
 internal sealed class Throttles(TimeProvider time) : IAsyncDisposable
 {
     // Made with the first throttled call: a table of rate limiters as a field would load System.Threading.RateLimiting
-    // with every engine (~2 ms of a process's first call), and most budgets are never throttled.
+    // with every engine, on a process's first call, and most budgets are never throttled.
     private Table? _table;
 
     /// <summary>Waits for the budget's turn; a denial when the queue is full.</summary>
