@@ -38,17 +38,6 @@ internal static class WindowCalendar
     /// <paramref name="timeZone"/> is UTC.</summary>
     public static DateTimeOffset End(BudgetWindow window, DateTimeOffset instant, TimeZoneInfo? timeZone)
     {
-        if (timeZone is null)
-        {
-            var utcStart = UtcStart(window, instant);
-            return window switch
-            {
-                BudgetWindow.Minute => utcStart.AddMinutes(1),
-                BudgetWindow.Hour => utcStart.AddHours(1),
-                BudgetWindow.Day => utcStart.AddDays(1),
-                _ => utcStart.AddMonths(1),
-            };
-        }
         var start = Start(window, instant, timeZone);
         switch (window)
         {
@@ -56,6 +45,11 @@ internal static class WindowCalendar
                 return start.AddMinutes(1);
             case BudgetWindow.Hour:
                 return start.AddHours(1);
+            // In UTC a day and a month are plain calendar periods.
+            case BudgetWindow.Day when timeZone is null:
+                return start.AddDays(1);
+            case BudgetWindow.Month when timeZone is null:
+                return start.AddMonths(1);
             case BudgetWindow.Day:
             {
                 var localStart = TimeZoneInfo.ConvertTime(start, timeZone).DateTime.Date;
