@@ -32,19 +32,13 @@ internal sealed class CompiledPrice
     {
         var rates = usage.InputTokens > _longContextThreshold ? _longContext : _normal;
         if (!rates.IsExact) return PriceCatalog.ComputeCost(Price, usage);
-        // The parts as ComputeCost takes them: negative counts price as zero, cached and written input within the input,
-        // reasoning within the output.
-        var inputTokens = Math.Max(0, usage.InputTokens);
-        var outputTokens = Math.Max(0, usage.OutputTokens);
-        var cachedTokens = Math.Clamp(usage.CachedInputTokens, 0, inputTokens);
-        var writeTokens = Math.Clamp(usage.CacheWriteInputTokens, 0, inputTokens - cachedTokens);
-        var reasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, outputTokens);
+        var parts = CostParts.Of(usage);
         ulong sum = 0;
-        return TryAdd(ref sum, inputTokens - cachedTokens - writeTokens, rates.Input)
-            && TryAdd(ref sum, cachedTokens, rates.Cached)
-            && TryAdd(ref sum, writeTokens, rates.CacheWrite)
-            && TryAdd(ref sum, outputTokens - reasoningTokens, rates.Output)
-            && TryAdd(ref sum, reasoningTokens, rates.Reasoning)
+        return TryAdd(ref sum, parts.PlainInput, rates.Input)
+            && TryAdd(ref sum, parts.Cached, rates.Cached)
+            && TryAdd(ref sum, parts.CacheWrite, rates.CacheWrite)
+            && TryAdd(ref sum, parts.PlainOutput, rates.Output)
+            && TryAdd(ref sum, parts.Reasoning, rates.Reasoning)
             && ExactDecimal.TryPerMillion(sum, rates.Scale, out var cost)
             ? cost
             : PriceCatalog.ComputeCost(Price, usage);
@@ -52,15 +46,8 @@ internal sealed class CompiledPrice
 
     /// <summary>Adds <c>tokens × rate</c>; false when it does not fit 64 bits or the count is past 32 bits (decimal keeps a
     /// zero product's scale only in its 32-bit path, the one <see cref="ExactDecimal"/> reproduces).</summary>
-    private static bool TryAdd(ref ulong sum, long tokens, ulong rate)
-    {
-        if ((ulong)tokens > uint.MaxValue) return false;
-        var high = Math.BigMul((ulong)tokens, rate, out var product);
-        var next = sum + product;
-        if (high != 0 || next < sum) return false;
-        sum = next;
-        return true;
-    }
+    private static bool TryAdd(ref ulong sum, long tokens, ulong rate) =>
+        (ulong)tokens <= uint.MaxValue && ExactDecimal.TryAddProduct(ref sum, (ulong)tokens, rate);
 
     /// <summary>One side's five rates (plain input, cached input, cache write, plain output, reasoning) as integer mantissas
     /// at their largest scale, or <see cref="IsExact"/> false when a rate is negative or too wide for that.</summary>
@@ -78,12 +65,8 @@ internal sealed class CompiledPrice
         /// (or above) the long-context threshold.</summary>
         public static Rates For(ModelPrice price, bool longContext)
         {
-            var input = longContext ? price.LongContextInputPerMillion ?? price.InputPerMillion : price.InputPerMillion;
-            var output = longContext ? price.LongContextOutputPerMillion ?? price.OutputPerMillion : price.OutputPerMillion;
-            var cached = (longContext ? price.LongContextCachedInputPerMillion : null) ?? price.CachedInputPerMillion ?? input;
-            var cacheWrite = (longContext ? price.LongContextCacheWritePerMillion : null) ?? price.CacheWritePerMillion ?? input;
-            var reasoning = price.ReasoningPerMillion ?? output;
-            decimal[] rates = [input, cached, cacheWrite, output, reasoning];
+            var picked = CostRates.For(price, longContext);
+            decimal[] rates = [picked.Input, picked.Cached, picked.CacheWrite, picked.Output, picked.Reasoning];
 
             var mantissas = new ulong[rates.Length];
             var scales = new int[rates.Length];

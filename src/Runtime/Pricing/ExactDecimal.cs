@@ -112,11 +112,15 @@ internal static class ExactDecimal
     {
         if (raise > 19) return false;
         var high = Math.BigMul((ulong)tokens, mantissa, out var product);
-        if (high != 0) return false;
-        high = Math.BigMul(product, PowersOfTen[raise], out product);
-        if (high != 0) return false;
+        return high == 0 && TryAddProduct(ref sum, product, PowersOfTen[raise]);
+    }
+
+    /// <summary>Adds <c>a × b</c> to <paramref name="sum"/>; false when the product or the sum does not fit 64 bits.</summary>
+    public static bool TryAddProduct(ref ulong sum, ulong a, ulong b)
+    {
+        var high = Math.BigMul(a, b, out var product);
         var next = sum + product;
-        if (next < sum) return false;
+        if (high != 0 || next < sum) return false;
         sum = next;
         return true;
     }

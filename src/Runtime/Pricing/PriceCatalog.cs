@@ -176,25 +176,11 @@ public sealed class PriceCatalog
     /// cached or cache-written token without a price of its own is priced as input.</summary>
     public static decimal ComputeCost(ModelPrice price, TokenUsage usage)
     {
-        var longContext = price.LongContextThreshold is { } threshold && usage.InputTokens > threshold;
-        var input = longContext ? price.LongContextInputPerMillion ?? price.InputPerMillion : price.InputPerMillion;
-        var output = longContext ? price.LongContextOutputPerMillion ?? price.OutputPerMillion : price.OutputPerMillion;
-        var cached = (longContext ? price.LongContextCachedInputPerMillion : null) ?? price.CachedInputPerMillion ?? input;
-        var cacheWrite = (longContext ? price.LongContextCacheWritePerMillion : null) ?? price.CacheWritePerMillion ?? input;
-        var reasoning = price.ReasoningPerMillion ?? output;
-
-        // Negative parts are never subtracted: a count below zero prices as zero.
-        var inputTokens = Math.Max(0, usage.InputTokens);
-        var outputTokens = Math.Max(0, usage.OutputTokens);
-        var cachedTokens = Math.Clamp(usage.CachedInputTokens, 0, inputTokens);
-        var writeTokens = Math.Clamp(usage.CacheWriteInputTokens, 0, inputTokens - cachedTokens);
-        var plainInput = inputTokens - cachedTokens - writeTokens;
-        var reasoningTokens = Math.Clamp(usage.ReasoningTokens, 0, outputTokens);
-        var plainOutput = outputTokens - reasoningTokens;
-
-        return ExactDecimal.TryCostPerMillion(plainInput, input, cachedTokens, cached, writeTokens, cacheWrite, plainOutput, output, reasoningTokens, reasoning, out var cost)
+        var r = CostRates.For(price, longContext: price.LongContextThreshold is { } threshold && usage.InputTokens > threshold);
+        var p = CostParts.Of(usage);
+        return ExactDecimal.TryCostPerMillion(p.PlainInput, r.Input, p.Cached, r.Cached, p.CacheWrite, r.CacheWrite, p.PlainOutput, r.Output, p.Reasoning, r.Reasoning, out var cost)
             ? cost
-            : CostInDecimal(plainInput, input, cachedTokens, cached, writeTokens, cacheWrite, plainOutput, output, reasoningTokens, reasoning);
+            : CostInDecimal(p.PlainInput, r.Input, p.Cached, r.Cached, p.CacheWrite, r.CacheWrite, p.PlainOutput, r.Output, p.Reasoning, r.Reasoning);
     }
 
     /// <summary>The cost in decimal arithmetic: the definition <see cref="ExactDecimal.TryCostPerMillion"/> reproduces in integers.</summary>
