@@ -7,7 +7,8 @@ using GuardedAI.Benchmarks;
 // … -- conversations 1000000      memory of a million one-call conversations
 // … -- month 10000000            the month report on SQLite; month-postgres 10000000: on PostgreSQL (GUARDEDAI_BENCH_POSTGRES or its own server)
 // … -- redis 5                  the Redis figures alone: ceilings, 64 callers in one process and in 4, where the time goes
-// … -- sqlite 7                 the SQLite append comparison alone, 7 rounds of the four, medians and ratios
+// … -- sqlite-alone batched|raw S one side of the batched comparison alone for S seconds, by blocks of 64,000 rows
+// … -- sqlite 7 [N]             the SQLite append comparison alone, 7 rounds of the four, medians and ratios (and of each N rounds)
 // … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
 // … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, published ReadyToRun
@@ -37,8 +38,12 @@ switch (args)
     case ["redis", ..]:
         await RedisProbe.RunAsync(args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
         return 0;
+    case ["sqlite-alone", var side, var seconds]:
+        await SqliteAloneProbe.RunAsync(side, double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
     case ["sqlite", ..]:
-        await SqliteProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7);
+        await SqliteProbe.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7,
+            args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0);
         return 0;
     case ["build", ..]:
         var sizes = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
