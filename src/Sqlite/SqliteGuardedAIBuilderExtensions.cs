@@ -40,6 +40,7 @@ public static class SqliteGuardedAIBuilderExtensions
         .Value("FlushIntervalMs", ConfigurationValue.Integer(0, 3_600_000))
         .Value("QueueCapacity", ConfigurationValue.Integer(1, 10_000_000))
         .Value("BusyTimeoutMs", ConfigurationValue.Integer(1, 600_000))
+        .Value("BackgroundCheckpoints", ConfigurationValue.Boolean.NonEmpty)
         .Section("Retention", RetentionSection.Schema("the SQLite retention section"));
 
     private sealed class SqliteLedgerSetup(IConfigurationSection? section, Action<SqliteLedgerOptions>? configure, RetentionTarget<string> retention) : IGuardedAIEngineSetup
@@ -73,6 +74,7 @@ internal sealed class SqliteSection
     public int? FlushIntervalMs { get; set; }
     public int? QueueCapacity { get; set; }
     public int? BusyTimeoutMs { get; set; }
+    public bool? BackgroundCheckpoints { get; set; }
     public RetentionSection? Retention { get; set; }
 
     public void ApplyTo(SqliteLedgerOptions options)
@@ -83,6 +85,7 @@ internal sealed class SqliteSection
         if (FlushIntervalMs is { } ms) options.FlushInterval = TimeSpan.FromMilliseconds(ms);
         if (QueueCapacity is { } capacity) options.QueueCapacity = capacity;
         if (BusyTimeoutMs is { } busy) options.BusyTimeout = TimeSpan.FromMilliseconds(busy);
+        if (BackgroundCheckpoints is { } checkpoints) options.BackgroundCheckpoints = checkpoints;
         if (Retention is { } retention) options.Retention = retention.ApplyTo(options.Retention);
     }
 }

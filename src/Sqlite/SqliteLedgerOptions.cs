@@ -47,6 +47,14 @@ public sealed class SqliteLedgerOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Whether the write-ahead log is checkpointed (copied back into the file) by a second connection after the writer
+    /// commits, instead of by the writer itself when the log passes 1,000 pages (default true). The writer then goes on
+    /// writing while the log is copied; it still checkpoints itself if the log reaches 4,000 pages (~16 MB), so the log
+    /// stays bounded. Off: one connection, SQLite's own checkpoints.
+    /// </summary>
+    public bool BackgroundCheckpoints { get; set; } = true;
+
     /// <summary>Automatic retention run by a background worker of the host (<c>GuardedAI:Sqlite:Retention</c>); null (the default): none — the ledger keeps everything until <c>guardedai retention --apply</c>.</summary>
     public LedgerRetentionOptions? Retention { get; set; }
 

@@ -31,6 +31,7 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
     private readonly string _path;
     private readonly Channel<Pending> _queue;
     private readonly SqliteConnection _writer;
+    private readonly SqliteWalCheckpointer? _checkpointer;
     private readonly ILogger _logger;
     private readonly Task _loop;
     private readonly CancellationTokenSource _stopping = new();
@@ -51,6 +52,7 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
         _path = System.IO.Path.GetFullPath(options.Path);
         _logger = logger ?? NullLogger.Instance;
         _writer = SqliteSchema.Open(_path, options.Durability == LedgerDurability.Synchronous, options.BusyTimeout);
+        _checkpointer = options.BackgroundCheckpoints ? SqliteWalCheckpointer.Start(_writer, _path, _logger) : null;
         _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
         WritePendingFile();
         _loop = Task.Run(WriteLoopAsync);
@@ -70,6 +72,9 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
 
     /// <summary>Records that could not be written for a reason other than a busy or failing file (each one was logged as an error, and a synchronous append threw).</summary>
     public long FailedCount => Interlocked.Read(ref _failed);
+
+    /// <summary>How many background checkpoints ran (<see cref="SqliteLedgerOptions.BackgroundCheckpoints"/>; tests).</summary>
+    internal long BackgroundCheckpointCount => _checkpointer?.Checkpoints ?? 0;
 
     /// <summary>Records appended and not yet committed.</summary>
     public long PendingCount => Interlocked.Read(ref _backlog);
@@ -175,6 +180,8 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
             _logger.LogError("GuardedAI could not write {Count} usage record(s) to {Path} before closing ({Reason}); they are kept in {Pending} and written when the ledger next opens.",
                 records.Count, _path, UnavailableReason ?? "the file stayed busy", PendingRecordsFile.PathFor(_path));
         }
+        // The checkpointer stops first: the writer's close then checkpoints what is left and removes the log.
+        if (_checkpointer is not null) await _checkpointer.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
@@ -226,6 +233,7 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
             try
             {
                 SqliteRecordWriter.WriteBatch(_writer, records);
+                _checkpointer?.Nudge();
                 break;
             }
             catch (SqliteException ex) when (WaitsForTheFile(ex))

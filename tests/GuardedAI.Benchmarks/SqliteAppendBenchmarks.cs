@@ -18,6 +18,10 @@ public class SqliteAppendBenchmarks
     /// <summary>The ledgers' <see cref="SqliteLedgerOptions.BatchSize"/>: <see cref="Rows"/>, or the <c>GUARDEDAI_BENCH_SQLITE_BATCH</c> environment variable.</summary>
     public static int BatchSize => int.TryParse(Environment.GetEnvironmentVariable("GUARDEDAI_BENCH_SQLITE_BATCH"), out var size) ? size : Rows;
 
+    /// <summary>The ledgers' <see cref="SqliteLedgerOptions.BackgroundCheckpoints"/>: on, unless <c>GUARDEDAI_BENCH_SQLITE_CHECKPOINTS=writer</c>
+    /// (SQLite's own checkpoint on the writer, for comparing the two).</summary>
+    public static bool BackgroundCheckpoints => Environment.GetEnvironmentVariable("GUARDEDAI_BENCH_SQLITE_CHECKPOINTS") != "writer";
+
     private string _dir = null!;
     private SqliteUsageLedger _batched = null!;
     private SqliteUsageLedger _synchronous = null!;
@@ -31,8 +35,8 @@ public class SqliteAppendBenchmarks
         _dir = Path.Combine(Path.GetTempPath(), "guardedai-bench-sqlite-" + Environment.ProcessId);
         Directory.CreateDirectory(_dir);
         // Up to Rows records per transaction, as the raw writer commits (the ledger's default BatchSize, 1,000).
-        _batched = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "batched.db"), Durability = LedgerDurability.Batched, BatchSize = BatchSize });
-        _synchronous = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "synchronous.db"), Durability = LedgerDurability.Synchronous, BatchSize = BatchSize });
+        _batched = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "batched.db"), Durability = LedgerDurability.Batched, BatchSize = BatchSize, BackgroundCheckpoints = BackgroundCheckpoints });
+        _synchronous = new SqliteUsageLedger(new SqliteLedgerOptions { Path = Path.Combine(_dir, "synchronous.db"), Durability = LedgerDurability.Synchronous, BatchSize = BatchSize, BackgroundCheckpoints = BackgroundCheckpoints });
         _rawNormal = RawWriter.Open(Path.Combine(_dir, "raw-normal.db"), "NORMAL");
         _rawFull = RawWriter.Open(Path.Combine(_dir, "raw-full.db"), "FULL");
     }
