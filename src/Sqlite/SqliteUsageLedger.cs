@@ -52,9 +52,19 @@ public sealed class SqliteUsageLedger : IUsageLedger, ILedgerAvailability, IAsyn
         _path = System.IO.Path.GetFullPath(options.Path);
         _logger = logger ?? NullLogger.Instance;
         _writer = SqliteSchema.Open(_path, options.Durability == LedgerDurability.Synchronous, options.BusyTimeout);
-        _checkpointer = options.BackgroundCheckpoints ? SqliteWalCheckpointer.Start(_writer, _path, _logger) : null;
-        _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-        WritePendingFile();
+        try
+        {
+            _checkpointer = options.BackgroundCheckpoints ? SqliteWalCheckpointer.Start(_writer, _path, _logger) : null;
+            _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+            WritePendingFile();
+        }
+        catch
+        {
+            // A ledger that does not open leaves no connection to its file behind.
+            _checkpointer?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _writer.Dispose();
+            throw;
+        }
         _loop = Task.Run(WriteLoopAsync);
     }
 
