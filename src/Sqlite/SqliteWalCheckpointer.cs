@@ -75,19 +75,11 @@ internal sealed class SqliteWalCheckpointer : IAsyncDisposable
     }
 
     /// <summary>Says that the writer committed: a checkpoint follows (at most one waits).</summary>
+    /// <remarks>Only the ledger's write loop nudges, so between the check and the release only the checkpointer can take
+    /// the nudge, never another caller add one.</remarks>
     public void Nudge()
     {
-        if (_nudged.CurrentCount == 0)
-        {
-            try
-            {
-                _nudged.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another commit nudged it first: one checkpoint covers both.
-            }
-        }
+        if (_nudged.CurrentCount == 0) _nudged.Release();
     }
 
     private async Task RunAsync()
