@@ -35,7 +35,7 @@ public class HangingSinkBenchmarks
     public void Cleanup() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Description = "reserve + commit, every call alerting")]
-    public async Task<UsageRecord> Call()
+    public async Task<LeaseSettlement> Call()
     {
         var lease = await _engine.TryReserveAsync(_policy, _estimate);
         return await lease.CommitAsync(_overReported);

@@ -39,7 +39,7 @@ internal sealed class ProbeSetup : IAsyncDisposable
     }
 
     /// <summary>Reserve + commit on <paramref name="engine"/>, waited for.</summary>
-    public UsageRecord Pair(BudgetEngine engine)
+    public LeaseSettlement Pair(BudgetEngine engine)
     {
         var lease = engine.TryReserveAsync(Policy, Fixtures.Estimate).Result;
         return lease.CommitAsync(Fixtures.Actual).Result;

@@ -39,7 +39,7 @@ public class ReserveCommitBenchmarks
     public bool TokenBuckets() => _buckets.AcquireAll();
 
     [Benchmark(Description = "GuardedAI reserve + commit (6 limits)")]
-    public ValueTask<UsageRecord> ReserveCommit() => Pair();
+    public ValueTask<LeaseSettlement> ReserveCommit() => Pair();
 
     [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: 6 token-bucket acquires")]
     public Task TokenBuckets64() => Parallel(() => { _buckets.AcquireAll(); return ValueTask.CompletedTask; });
@@ -47,7 +47,7 @@ public class ReserveCommitBenchmarks
     [Benchmark(OperationsPerInvoke = Callers * PairsPerCaller, Description = "64 callers: GuardedAI reserve + commit")]
     public Task ReserveCommit64() => Parallel(async () => await Pair());
 
-    private async ValueTask<UsageRecord> Pair()
+    private async ValueTask<LeaseSettlement> Pair()
     {
         var lease = await _engine.TryReserveAsync(_policy, Fixtures.Estimate);
         return await lease.CommitAsync(Fixtures.Actual);

@@ -65,8 +65,8 @@ var watcher = Task.Run(async () =>
 });
 // One call before the callers start: the process's first call pays for JIT and connections, which is not what is measured.
 var warm = await engine.TryReserveAsync(policy, new UsageEstimate("gpt-4o-mini", 10, 10, 0.0001m));
-var warmRecord = await warm.CommitAsync(new TokenUsage(10, 5));
-lines.Add(string.Create(CultureInfo.InvariantCulture, $"C {warmRecord.Id} {warmRecord.InputTokens} {warmRecord.OutputTokens} {warmRecord.CostUsd}"));
+var warmSettled = await warm.CommitAsync(new TokenUsage(10, 5));
+lines.Add(string.Create(CultureInfo.InvariantCulture, $"C {warm.Id} {warmSettled.InputTokens} {warmSettled.OutputTokens} {warmSettled.CostUsd}"));
 timed.Reset(); // what is measured starts with the callers
 // How late the thread pool runs a timer's continuation while the callers run: on a saturated machine a caller's append
 // can be late by as much for reasons that are not the ledger's (the test allows for it).
@@ -91,13 +91,13 @@ await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         }
         await Task.Delay(random.Next(0, 3));
         var started = Stopwatch.GetTimestamp();
-        var record = await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
+        var settled = await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
         var took = Stopwatch.GetElapsedTime(started).Ticks;
         if (took > TimeSpan.TicksPerSecond) lines.Add(string.Create(CultureInfo.InvariantCulture, $"SLOW commit={took / TimeSpan.TicksPerMillisecond} at={DateTime.UtcNow:HH:mm:ss.fff} spilling={ledger.IsSpilling}"));
         long seen;
         while ((seen = Volatile.Read(ref maxCommitTicks)) < took && Interlocked.CompareExchange(ref maxCommitTicks, took, seen) != seen) { }
         Interlocked.Increment(ref committed);
-        lines.Add(string.Create(CultureInfo.InvariantCulture, $"C {record.Id} {record.InputTokens} {record.OutputTokens} {record.CostUsd}"));
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"C {lease.Id} {settled.InputTokens} {settled.OutputTokens} {settled.CostUsd}"));
         if (forever) await Task.Delay(random.Next(5, 20));
     }
 })));

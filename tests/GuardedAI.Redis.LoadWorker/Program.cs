@@ -127,9 +127,9 @@ await Task.WhenAll(Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
             while ((seen = Volatile.Read(ref maxSeen[j])) < units && Interlocked.CompareExchange(ref maxSeen[j], units, seen) != seen) { }
         }
         await Task.Delay(hold > 0 ? hold : random.Next(0, 3));
-        var record = await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
+        await lease.CommitAsync(new TokenUsage(input, random.Next(1, 101)));
         Interlocked.Increment(ref committed);
-        lines.Add("C " + record.Id);
+        lines.Add("C " + lease.Id);
     }
 })));
 lines.CompleteAdding();

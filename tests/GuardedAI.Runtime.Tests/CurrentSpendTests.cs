@@ -10,7 +10,7 @@ public class CurrentSpendTests
 {
     private static readonly BudgetPolicy RequestsOnly = BudgetPolicy.Create("support").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 100).Build();
 
-    private static async Task<UsageRecord> Call(BudgetEngine engine, string model, long input, long output, string? tenant = null, string? conversation = null, BudgetPolicy? policy = null)
+    private static async Task<LeaseSettlement> Call(BudgetEngine engine, string model, long input, long output, string? tenant = null, string? conversation = null, BudgetPolicy? policy = null)
     {
         var lease = await engine.ReserveAsync(policy ?? RequestsOnly, engine.Estimate(model, input, output), new ReservationContext { Tenant = tenant, ConversationId = conversation });
         return await lease.CommitAsync(new TokenUsage(input, output));

@@ -26,7 +26,7 @@ internal static class EngineTestExtensions
         }
 
         /// <summary>Settles with a status: Success commits, Cancelled cancels, Failed fails.</summary>
-        public async ValueTask<UsageRecord> CommitAsync(BudgetLease lease, TokenUsage usage, bool reportedByProvider = true, UsageStatus status = UsageStatus.Success, string? reason = null) =>
+        public async ValueTask<LeaseSettlement> CommitAsync(BudgetLease lease, TokenUsage usage, bool reportedByProvider = true, UsageStatus status = UsageStatus.Success, string? reason = null) =>
             status switch
             {
                 UsageStatus.Success => await lease.CommitAsync(usage, reportedByProvider),
@@ -34,8 +34,11 @@ internal static class EngineTestExtensions
                 _ => await lease.CancelAsync(reason ?? "cancelled", usage, reportedByProvider),
             };
 
+        /// <summary>The record the engine's ledger keeps for <paramref name="lease"/>'s call.</summary>
+        public UsageRecord RecordOf(BudgetLease lease) => engine.Ledger.Snapshot().Single(r => r.Id == lease.Id);
+
         /// <summary>Settles a call that did not complete.</summary>
-        public ValueTask<UsageRecord> ReleaseAsync(BudgetLease lease, UsageStatus status, string? reason, TokenUsage consumed = default) =>
+        public ValueTask<LeaseSettlement> ReleaseAsync(BudgetLease lease, UsageStatus status, string? reason, TokenUsage consumed = default) =>
             engine.CommitAsync(lease, consumed, reportedByProvider: false, status, reason);
     }
 

@@ -37,13 +37,14 @@ public class LeaseTests
         var policy = Policy();
         var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(300, 300));
 
-        var record = await lease.CommitAsync(new TokenUsage(120, 30));
+        var settled = await lease.CommitAsync(new TokenUsage(120, 30));
         await Assert.ThrowsAsync<InvalidOperationException>(() => lease.CommitAsync(new TokenUsage(500, 500)).AsTask());
         await Assert.ThrowsAsync<InvalidOperationException>(() => lease.FailAsync("late failure").AsTask());
         await Assert.ThrowsAsync<InvalidOperationException>(() => lease.CancelAsync("late cancel").AsTask());
         await lease.DisposeAsync();
 
-        Assert.Equal((150L, UsageStatus.Success, lease.Id), (record.TotalTokens, record.Status, record.Id));
+        Assert.Equal((150L, UsageStatus.Success), (settled.TotalTokens, settled.Status));
+        Assert.Equal((150L, UsageStatus.Success), (engine.RecordOf(lease).TotalTokens, engine.RecordOf(lease).Status));
         var usage = await engine.GetUsageAsync(policy);
         Assert.Equal(1m, usage.Single(u => u.Limit.Dimension == BudgetDimension.Requests).Used);
         Assert.Equal(150m, usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
@@ -84,8 +85,10 @@ public class LeaseTests
             .WithBreaker(new BreakerSettings { ConsecutiveFailuresToOpen = 1 }).Build();
         var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(100, 100));
 
-        var record = await lease.FailAsync("HttpRequestException: 500", new TokenUsage(100, 7));
+        var settled = await lease.FailAsync("HttpRequestException: 500", new TokenUsage(100, 7));
 
+        Assert.Equal((UsageStatus.Failed, 107L), (settled.Status, settled.TotalTokens));
+        var record = engine.RecordOf(lease);
         Assert.Equal((UsageStatus.Failed, 107L, "HttpRequestException: 500"), (record.Status, record.TotalTokens, record.Reason));
         Assert.Equal(CircuitBreakerState.Open, engine.Breakers.Get("flaky").State);
         var next = await engine.TryReserveAsync(policy, TestEngine.Estimate(100, 100));

@@ -79,7 +79,9 @@ public class RawSdkLeaseTests
         }
         var usage = new TokenUsage(completion.Usage.InputTokenCount, completion.Usage.OutputTokenCount,
             completion.Usage.InputTokenDetails?.CachedTokenCount ?? 0, 0, completion.Usage.OutputTokenDetails?.ReasoningTokenCount ?? 0);
-        var record = await lease.CommitAsync(usage);
+        var settled = await lease.CommitAsync(usage);
+        var record = engine.RecordOf(lease);
+        Assert.Equal((settled.InputTokens, settled.OutputTokens, settled.CostUsd), (record.InputTokens, record.OutputTokens, record.CostUsd));
         return (completion.Content[0].Text, record);
     }
 }

@@ -59,7 +59,7 @@ public class ReservationRecyclingTests
     }
 
     [Fact]
-    public async Task A_lease_from_the_public_API_is_never_reused_even_when_it_took_the_spare()
+    public async Task A_lease_hands_its_reservation_back_when_settled_and_reads_only_its_own_values_after()
     {
         var (engine, _, _) = TestEngine.Create();
         var client = new BudgetChatClient(new FakeChatClient { Respond = (_, _) => Answer(12, 3) }, engine, Policy());
@@ -67,18 +67,62 @@ public class ReservationRecyclingTests
         var spare = HeldReservation.Spare;
         Assert.NotNull(spare);
 
-        var lease = await engine.TryReserveAsync(client.Policy, TestEngine.Estimate(100, 50));
+        var lease = await engine.TryReserveAsync(client.Policy, TestEngine.Estimate(100, 50), new ReservationContext { Provider = "first" });
         Assert.Null(HeldReservation.Spare); // the lease's reservation is the spare, made new
-        var id = lease.Id;
-        var record = await lease.CommitAsync(new TokenUsage(90, 40));
-        Assert.Null(HeldReservation.Spare); // settled through the lease: not kept for reuse
+        var (id, startedAt, expiresAt) = (lease.Id, lease.StartedAt, lease.ExpiresAt);
+        var settled = await lease.CommitAsync(new TokenUsage(90, 40));
+        Assert.Same(spare, HeldReservation.Spare); // settled: handed back for the thread's next call
 
-        await client.GetResponseAsync("Another call");
-        Assert.NotSame(spare, HeldReservation.Spare);
-        Assert.Equal(id, lease.Id);
-        Assert.Equal((id, 90L, 40L), (record.Id, record.InputTokens, record.OutputTokens));
-        Assert.Equal((100L, 50L), (lease.Estimate.InputTokens, lease.Estimate.OutputTokens));
-        Assert.Equal(15m + 130m + 15m, (await engine.GetUsageAsync(client.Policy)).Single().Used);
+        // A second lease takes the same object for its own call; the first one still shows its own call, and its
+        // disposal (settled already) touches nothing of the second's.
+        var other = await engine.TryReserveAsync(client.Policy, TestEngine.Estimate(7, 3), new ReservationContext { Provider = "second" });
+        Assert.Null(HeldReservation.Spare);
+        Assert.Equal((id, 100L, 50L, "first", startedAt, expiresAt, true),
+            (lease.Id, lease.Estimate.InputTokens, lease.Estimate.OutputTokens, lease.Context.Provider, lease.StartedAt, lease.ExpiresAt, lease.IsSettled));
+        await lease.DisposeAsync();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => lease.CommitAsync(new TokenUsage(1, 1)).AsTask());
+        Assert.False(other.IsSettled);
+        Assert.NotEqual(id, other.Id);
+        await other.CommitAsync(new TokenUsage(5, 2));
+
+        Assert.Equal((UsageStatus.Success, 90L, 40L), (settled.Status, settled.InputTokens, settled.OutputTokens));
+        Assert.Equal((90L, 40L, 100L, "first"), (engine.RecordOf(lease).InputTokens, engine.RecordOf(lease).OutputTokens, engine.RecordOf(lease).ReservedInputTokens, engine.RecordOf(lease).Provider));
+        Assert.Equal((5L, 2L, 7L, "second"), (engine.RecordOf(other).InputTokens, engine.RecordOf(other).OutputTokens, engine.RecordOf(other).ReservedInputTokens, engine.RecordOf(other).Provider));
+        Assert.Equal(3, engine.Ledger.Snapshot().Count);
+        Assert.Equal(15m + 130m + 7m, (await engine.GetUsageAsync(client.Policy)).Single().Used);
+    }
+
+    [Fact]
+    public async Task Leases_settled_on_many_threads_at_once_each_keep_their_own_call_while_their_reservations_are_reused()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var policy = BudgetPolicy.Create("many").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 4).Build();
+        engine.AddPolicy(policy);
+        const int Callers = 8, Calls = 500;
+
+        // Each call asks for an amount no other call asks for, settles with a share of it, and checks its lease after.
+        var wrong = await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
+        {
+            var mismatches = new List<string>();
+            for (var i = 0; i < Calls; i++)
+            {
+                var input = 1_000L * (caller * Calls + i + 1);
+                var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(input, 10), new ReservationContext { Provider = $"c{caller}" });
+                var id = lease.Id;
+                var settled = await lease.CommitAsync(new TokenUsage(input / 2, 5));
+                await Task.Yield(); // let other callers take the reservation this one handed back
+                if (lease.Estimate.InputTokens != input || lease.Id != id || lease.Context.Provider != $"c{caller}" || settled.InputTokens != input / 2)
+                    mismatches.Add($"{caller}/{i}");
+            }
+            return mismatches;
+        })));
+
+        Assert.Empty(wrong.SelectMany(m => m));
+        var records = engine.Ledger.Snapshot();
+        Assert.Equal(Callers * Calls, records.Select(r => r.Id).Distinct().Count());
+        Assert.All(records, r => Assert.Equal(r.ReservedInputTokens / 2, r.InputTokens));
+        var expected = Enumerable.Range(1, Callers * Calls).Sum(n => 1_000L * n / 2 + 5);
+        Assert.Equal(expected, (await engine.GetUsageAsync(policy)).Single().Used);
     }
 
     [Fact]

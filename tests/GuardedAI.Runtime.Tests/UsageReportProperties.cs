@@ -54,7 +54,9 @@ public class UsageReportProperties
                     await history.CheckAsync(null, alerts);
                     continue;
                 }
-                var record = await engine.CommitAsync(reservation, report, reportedByProvider: true);
+                var settled = await engine.CommitAsync(reservation, report, reportedByProvider: true);
+                var record = engine.RecordOf(reservation);
+                Assert.Equal((record.InputTokens, record.OutputTokens, record.CostUsd, record.Anomalies), (settled.InputTokens, settled.OutputTokens, settled.CostUsd, settled.Anomalies));
                 await history.CheckAsync(record, alerts);
             }
         }, iter: 150, threads: 1);

@@ -76,30 +76,31 @@ public class UsageValuesTests
     }
 
     [Fact]
-    public async Task A_guarded_call_settles_into_the_in_memory_ledger_the_record_CommitAsync_returns_for_the_same_call()
+    public async Task Two_leases_settled_alike_leave_records_that_differ_only_in_id_and_start_and_their_settlements_say_what_the_records_hold()
     {
         var (engine, clock, _) = TestEngine.Create();
         var policy = Policy();
         var context = new ReservationContext { Tenant = "t", Provider = "openai", ConversationId = "conv", Tags = new Dictionary<string, string> { ["k"] = "v" } };
 
-        var quiet = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
+        var first = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
         clock.Advance(TimeSpan.FromMilliseconds(250));
-        Assert.Null(await quiet.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(30, 20), true, null)));
+        var firstSettled = await first.CommitAsync(new TokenUsage(30, 20));
 
-        var loud = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
+        var second = await engine.TryReserveAsync(policy, TestEngine.Estimate(40, 50, 0.001m), context);
         clock.Advance(TimeSpan.FromMilliseconds(250));
-        var returned = await loud.CommitAsync(new TokenUsage(30, 20));
+        var secondSettled = await second.CommitAsync(new TokenUsage(30, 20));
 
         var kept = engine.Ledger.Snapshot();
         Assert.Equal(2, kept.Count);
-        Assert.Equal(quiet.Id, kept[0].Id);
-        Assert.Equal(returned, kept[1]);
+        Assert.Equal((first.Id, second.Id), (kept[0].Id, kept[1].Id));
         // The two calls differ only in their ids and start times: every other value the settlement wrote is the same.
-        Assert.Equal(returned with { Id = quiet.Id, Timestamp = quiet.StartedAt }, kept[0]);
+        Assert.Equal(kept[1] with { Id = first.Id, Timestamp = first.StartedAt }, kept[0]);
         Assert.Equal(TimeSpan.FromMilliseconds(250), kept[0].Duration);
-        Assert.Equal(50, kept[0].TotalTokens);
-        Assert.True(quiet.IsSettled);
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await quiet.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, default, false, null)));
+        Assert.Equal(firstSettled, secondSettled);
+        Assert.Equal(new LeaseSettlement(kept[0].Status, kept[0].InputTokens, kept[0].OutputTokens, kept[0].CostUsd, kept[0].Anomalies, kept[0].WouldBeDeniedBy, kept[0].WouldBeDeniedReason), firstSettled);
+        Assert.Equal(50, firstSettled.TotalTokens);
+        Assert.True(first.IsSettled);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await first.CommitAsync(default));
     }
 
     [Fact]
@@ -109,7 +110,7 @@ public class UsageValuesTests
         var (engine, _, _) = TestEngine.Create(o => o.Ledger = ledger);
         var lease = await engine.TryReserveAsync(Policy(), TestEngine.Estimate(40, 50));
 
-        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(30, 20), true, null));
+        await lease.CommitAsync(new TokenUsage(30, 20));
 
         var record = Assert.Single(ledger.Records);
         Assert.Equal(lease.Id, record.Id);
@@ -121,7 +122,7 @@ public class UsageValuesTests
     {
         var (engine, _, _) = TestEngine.Create();
         var lease = await engine.TryReserveAsync(Policy(), TestEngine.Estimate(1, 1));
-        await lease.SettleWithoutRecordAsync(new LeaseOutcome(UsageStatus.Success, new TokenUsage(1, 1), true, null));
+        await lease.CommitAsync(new TokenUsage(1, 1));
 
         Assert.Matches("^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$", lease.Id);
         Assert.Same(lease.Id, lease.Id);

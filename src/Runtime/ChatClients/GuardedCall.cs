@@ -119,7 +119,7 @@ internal static class GuardedCall
         return result;
     }
 
-    private static async Task<TResult> SettledLaterAsync<TResult>(HeldReservation held, ValueTask<UsageRecord?> settling, TResult result)
+    private static async Task<TResult> SettledLaterAsync<TResult>(HeldReservation held, ValueTask settling, TResult result)
     {
         await settling.ConfigureAwait(false);
         held.Recycle();
@@ -127,7 +127,7 @@ internal static class GuardedCall
     }
 
     /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
-    private static ValueTask<UsageRecord?> Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
+    private static ValueTask Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
     {
         var response = result as Microsoft.Extensions.AI.ChatResponse;
         if (response is not null) held.ResponseModel = response.ModelId;
@@ -148,11 +148,10 @@ internal static class GuardedCall
     /// The provider answered, but what the call used could not be read (counting the answer failed). The call is settled
     /// with <see cref="UnreadUsage"/> before the caller gets the error.
     /// </summary>
-    private static async ValueTask<UsageRecord?> SettleUnreadAsync(HeldReservation held, Microsoft.Extensions.AI.UsageDetails? reported, Exception error)
+    private static async ValueTask SettleUnreadAsync(HeldReservation held, Microsoft.Extensions.AI.UsageDetails? reported, Exception error)
     {
         await held.SettleAsync(new LeaseOutcome(UsageStatus.Success, UnreadUsage.Of(held.Estimate, reported), false, UnreadUsage.Reason(error))).ConfigureAwait(false);
         System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        return null;
     }
 
     public static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";

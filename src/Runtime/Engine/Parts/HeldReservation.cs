@@ -6,7 +6,8 @@ namespace GuardedAI.Engine;
 /// reservation the store holds (this object, or a copy with the fallback's smaller limits), the store that holds it and
 /// the breakers it entered. Settled exactly once, through <see cref="Settler"/>.</summary>
 /// <remarks>The guards work with this object alone: a guarded call allocates it and no <see cref="BudgetLease"/>. A
-/// caller of <see cref="BudgetEngine.TryReserveAsync"/> gets a lease that wraps it, and settles through the lease.</remarks>
+/// caller of <see cref="BudgetEngine.TryReserveAsync"/> gets a lease that wraps it and keeps its own copy of what it
+/// shows, and settles through the lease; the lease lets go of this object when it settles, so it can be reused.</remarks>
 internal sealed class HeldReservation : CounterReservation
 {
     // One settled reservation per thread, kept for the thread's next call (see Recycle).
@@ -53,22 +54,24 @@ internal sealed class HeldReservation : CounterReservation
         Activity = null;
         Companion = null;
         WouldBeDenied = null;
+        KeepsSettlement = false;
         IsRecyclable = false;
     }
 
-    /// <summary>Marks the reservation as one that only the engine and the guard holding it refer to: the engine's own
-    /// in-memory store holds it (the default; no other store, no fallback copy) and no <see cref="BudgetLease"/> wraps it.
-    /// Set by the reserver on the path it takes only for such a store; a lease clears it.</summary>
+    /// <summary>Marks the reservation as one that only the engine and the guard or lease holding it refer to: the engine's
+    /// own in-memory store holds it (the default; no other store, no fallback copy). Set by the reserver on the path it
+    /// takes only for such a store. A <see cref="BudgetLease"/> reads nothing of it once it has claimed the settlement.</summary>
     public bool IsRecyclable { get; set; }
 
     /// <summary>
     /// Keeps a settled reservation for this thread's next call, so a guarded call leaves no object of the engine's on the
-    /// heap (its 448 B were the call's one allocation). Called by a guard once its settlement has completed; does nothing
-    /// for a reservation something else may still read (<see cref="IsRecyclable"/>).
+    /// heap (its 448 B were the call's one allocation). Called by a guard or a lease once its settlement has completed;
+    /// does nothing for a reservation something else may still read (<see cref="IsRecyclable"/>).
     /// </summary>
     /// <remarks>Safe because, once settled, nothing refers to the object but the guard that calls this: the in-memory
     /// store unlinked it (a reclaim that got there first reads what it needs under its lock), the ledger, metrics, span
-    /// and alerts took copies of its values, and a guard never hands it to anyone.</remarks>
+    /// and alerts took copies of its values, a guard never hands it to anyone, and a lease dropped its reference when it
+    /// claimed the settlement.</remarks>
     public void Recycle()
     {
         if (!IsRecyclable || !IsSettled) return;
@@ -82,6 +85,7 @@ internal sealed class HeldReservation : CounterReservation
         Context = null!;
         Activity = null;
         WouldBeDenied = null;
+        if (KeepsSettlement) Settlement = default;
         Breakers = [];
         Holder = null!;
         StoreReservation = null!;
@@ -126,14 +130,21 @@ internal sealed class HeldReservation : CounterReservation
     /// <summary>Claims the one settlement: true for the first caller only.</summary>
     public bool TryClaim() => Interlocked.Exchange(ref _settled, 1) == 0;
 
-    /// <summary>Settles a reservation the caller has claimed (<see cref="TryClaim"/>); the usage record comes back only when
-    /// <paramref name="wantRecord"/> (null otherwise, unless it was made anyway).</summary>
-    public ValueTask<UsageRecord?> SettleClaimedAsync(LeaseOutcome outcome, bool wantRecord) => _settler.SettleAsync(this, outcome, wantRecord);
+    /// <summary>Settles a reservation the caller has claimed (<see cref="TryClaim"/>); what was counted is then
+    /// <see cref="Settlement"/>.</summary>
+    public ValueTask SettleClaimedAsync(LeaseOutcome outcome) => _settler.SettleAsync(this, outcome);
 
-    /// <summary>Claims and settles, for a guard that never reads the record.</summary>
+    /// <summary>Claims and settles, for a guard.</summary>
     /// <exception cref="InvalidOperationException">Already settled.</exception>
-    public ValueTask<UsageRecord?> SettleAsync(LeaseOutcome outcome) =>
-        TryClaim() ? SettleClaimedAsync(outcome, wantRecord: false) : throw AlreadySettled(Id);
+    public ValueTask SettleAsync(LeaseOutcome outcome) =>
+        TryClaim() ? SettleClaimedAsync(outcome) : throw AlreadySettled(Id);
+
+    /// <summary>Whether a <see cref="BudgetLease"/> wraps the reservation and reads <see cref="Settlement"/> (a guard does not,
+    /// and its settlement skips writing it).</summary>
+    public bool KeepsSettlement { get; set; }
+
+    /// <summary>What the settlement counted, for the lease's holder (<see cref="KeepsSettlement"/>); set by the settler.</summary>
+    public LeaseSettlement Settlement { get; set; }
 
     public static InvalidOperationException AlreadySettled(string id) => new($"Lease {id} is already settled; a lease settles exactly once.");
 

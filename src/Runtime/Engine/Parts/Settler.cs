@@ -16,9 +16,10 @@ internal sealed class Settler
         _price = parts.Pricing.Cost; // one delegate, not one per settlement
     }
 
-    /// <summary>Settles <paramref name="held"/>, which its caller has claimed. The usage record is made only when <paramref name="wantRecord"/> or
-    /// something on the way needs the object (a ledger other than the in-memory one, an anomaly alert); null otherwise.</summary>
-    public async ValueTask<UsageRecord?> SettleAsync(HeldReservation held, LeaseOutcome outcome, bool wantRecord)
+    /// <summary>Settles <paramref name="held"/>, which its caller has claimed; what was counted is left on it
+    /// (<see cref="HeldReservation.Settlement"/>). A usage record object is made only for a ledger other than the in-memory
+    /// one, which keeps the values in its own slots.</summary>
+    public async ValueTask SettleAsync(HeldReservation held, LeaseOutcome outcome)
     {
         NotifyBreakers(held, outcome);
         var now = _parts.Time.GetUtcNow();
@@ -28,8 +29,8 @@ internal sealed class Settler
         var cost = settled.CostUsd;
         var actual = UsageAmounts.Of(held.Estimate.Kind, usage.InputTokens, usage.OutputTokens, cost);
 
-        var record = Record(held, outcome, settled, now, wantRecord, out var ledgerError, out var appended);
-        if (!appended) ledgerError = await _parts.Recorder.AppendSettledAsync(record!).ConfigureAwait(false);
+        var record = Record(held, outcome, settled, now, out var ledgerError);
+        if (record is not null) ledgerError = await _parts.Recorder.AppendSettledAsync(record).ConfigureAwait(false);
 
         held.SetActual(actual);
         try
@@ -41,7 +42,7 @@ internal sealed class Settler
             // The usage is in the ledger; the store's lease returns the reservation and a restart replays the record.
             EngineLog.StoreSettleFailed(_parts.Logger, ex, held.Id);
             if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-            return record;
+            return;
         }
         // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
         if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
@@ -59,20 +60,19 @@ internal sealed class Settler
         _parts.Thresholds.Observe(held, usage, costUnits, outcome.ReportedByProvider, tenantPolicy, now);
         // The process's first call is over: the vocabularies may load now without competing with it.
         _parts.VocabularyLoads.Open();
-        return record;
     }
 
     /// <summary>
-    /// The settled call's record: its values, the shadow findings on them, the anomaly alert, metrics and span, and the
-    /// in-memory ledger's copy (<paramref name="appended"/>; any other ledger is given the returned record by the caller).
+    /// The settled call's record: its values, the shadow findings on them, the anomaly alert, metrics and span, what the
+    /// lease's holder learns (<see cref="HeldReservation.Settlement"/>), and the in-memory ledger's copy. Any other ledger
+    /// is given the record this returns (null when the in-memory ledger took the values).
     /// </summary>
     /// <remarks>Synchronous on purpose: an async method keeps its locals in its state machine, which a settlement on a
     /// remote store moves to the heap, and the values are the size of the record they replace.</remarks>
     // Not inlined: its record values (a struct of many references) made the settlement's state machine clear ~1.1 KB of
     // stack on every call.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private UsageRecord? Record(HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, bool wantRecord,
-        out Exception? ledgerError, out bool appended)
+    private UsageRecord? Record(HeldReservation held, in LeaseOutcome outcome, in SettledUsage settled, DateTimeOffset now, out Exception? ledgerError)
     {
         var usage = settled.Usage;
         var reported = settled.Reported;
@@ -114,9 +114,8 @@ internal sealed class Settler
         held.Annotate(ref values);
         settled.Alert(_parts.Alerts, values, now);
         RecordTelemetry(held, outcome, values, now);
-        // The record shares the lease's id text, so a caller who reads both gets one string.
-        appended = _parts.Recorder.TryAppendSettled(values, out ledgerError);
-        return wantRecord || !appended ? values.ToRecord(held.Id) : null;
+        if (held.KeepsSettlement) held.Settlement = LeaseSettlement.Of(values);
+        return _parts.Recorder.TryAppendSettled(values, out ledgerError) ? null : values.ToRecord(held.Id);
     }
 
     /// <summary>
