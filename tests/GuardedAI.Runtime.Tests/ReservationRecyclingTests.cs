@@ -4,9 +4,10 @@ namespace GuardedAI.Tests;
 
 /// <summary>
 /// A guard keeps the reservation it settled for its thread's next call (<see cref="HeldReservation.Recycle"/>), so a
-/// guarded call on the default in-memory store leaves no object of the engine's on the heap. Reuse must never let one
-/// call's numbers reach another: a lease from the public API is never reused, a reservation the sweep reclaimed
-/// mid-call is counted once, and calls that hop threads with reservations of different sizes count exactly.
+/// guarded call on the default in-memory store leaves no object of the engine's on the heap; a lease from the public API
+/// hands its reservation back the same way once settled, and a conversation's call its charge set. Reuse must never let
+/// one call's numbers reach another: a settled lease reads only its own call, a reservation the sweep reclaimed mid-call
+/// is counted once, and calls that hop threads with reservations of different sizes count exactly.
 /// </summary>
 public class ReservationRecyclingTests
 {
@@ -93,10 +94,41 @@ public class ReservationRecyclingTests
     }
 
     [Fact]
+    public async Task A_conversation_call_fills_the_charge_set_its_thread_settled_last_and_each_conversation_counts_its_own()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var policy = BudgetPolicy.Create("chats").ForModel("gpt-4o-mini").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 1_000_000)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Conversation, 10_000).WithMaxOutputTokens(50).Build();
+        var answers = new Queue<ChatResponse>([Answer(12, 3), Answer(20, 7), Answer(5, 5)]);
+        var client = new BudgetChatClient(new FakeChatClient { Respond = (_, _) => answers.Dequeue() }, engine, policy);
+
+        await client.GetResponseAsync("Where is my order?", new ChatOptions { ConversationId = "a" });
+        var set = ChargeSet.Spare;
+        Assert.NotNull(set);
+        Assert.Contains(set.Charges, c => c.Key.Scope == "conversation:chats:a");
+
+        await client.GetResponseAsync("And the second one?", new ChatOptions { ConversationId = "b" });
+        Assert.Same(set, ChargeSet.Spare); // filled for b's call, and handed back again
+        Assert.Contains(set.Charges, c => c.Key.Scope == "conversation:chats:b");
+        Assert.DoesNotContain(set.Charges, c => c.Key.Scope == "conversation:chats:a");
+
+        // A call in no conversation shares its budget's set and leaves the spare as it is.
+        await client.GetResponseAsync("Thanks", new ChatOptions { MaxOutputTokens = 50 });
+        Assert.Same(set, ChargeSet.Spare);
+
+        var a = await engine.GetUsageAsync(policy, new ReservationContext { ConversationId = "a" });
+        var b = await engine.GetUsageAsync(policy, new ReservationContext { ConversationId = "b" });
+        Assert.Equal((15m, 27m), (Used(a, BudgetDimension.TotalTokens, BudgetWindow.Conversation), Used(b, BudgetDimension.TotalTokens, BudgetWindow.Conversation)));
+        Assert.Equal(52m, Used(a, BudgetDimension.TotalTokens, BudgetWindow.Day));
+        Assert.Equal(0, ((InMemoryBudgetCounterStore)engine.Store).OutstandingReservations);
+    }
+
+    [Fact]
     public async Task Leases_settled_on_many_threads_at_once_each_keep_their_own_call_while_their_reservations_are_reused()
     {
         var (engine, _, _) = TestEngine.Create();
-        var policy = BudgetPolicy.Create("many").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 4).Build();
+        var policy = BudgetPolicy.Create("many").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 4)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Conversation, long.MaxValue / 4).Build();
         engine.AddPolicy(policy);
         const int Callers = 8, Calls = 500;
 
@@ -107,7 +139,9 @@ public class ReservationRecyclingTests
             for (var i = 0; i < Calls; i++)
             {
                 var input = 1_000L * (caller * Calls + i + 1);
-                var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(input, 10), new ReservationContext { Provider = $"c{caller}" });
+                // Every other call in the caller's own conversation: those build a charge set of their own, reused in turn.
+                var context = new ReservationContext { Provider = $"c{caller}", ConversationId = i % 2 == 0 ? $"conversation-{caller}" : null };
+                var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(input, 10), context);
                 var id = lease.Id;
                 var settled = await lease.CommitAsync(new TokenUsage(input / 2, 5));
                 await Task.Yield(); // let other callers take the reservation this one handed back
@@ -122,7 +156,13 @@ public class ReservationRecyclingTests
         Assert.Equal(Callers * Calls, records.Select(r => r.Id).Distinct().Count());
         Assert.All(records, r => Assert.Equal(r.ReservedInputTokens / 2, r.InputTokens));
         var expected = Enumerable.Range(1, Callers * Calls).Sum(n => 1_000L * n / 2 + 5);
-        Assert.Equal(expected, (await engine.GetUsageAsync(policy)).Single().Used);
+        Assert.Equal(expected, Used(await engine.GetUsageAsync(policy), BudgetDimension.TotalTokens, BudgetWindow.Day));
+        for (var caller = 0; caller < Callers; caller++)
+        {
+            var inConversation = Enumerable.Range(0, Calls).Where(i => i % 2 == 0).Sum(i => 1_000L * (caller * Calls + i + 1) / 2 + 5);
+            var usage = await engine.GetUsageAsync(policy, new ReservationContext { ConversationId = $"conversation-{caller}" });
+            Assert.Equal(inConversation, Used(usage, BudgetDimension.TotalTokens, BudgetWindow.Conversation));
+        }
     }
 
     [Fact]

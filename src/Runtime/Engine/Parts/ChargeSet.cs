@@ -8,6 +8,10 @@ namespace GuardedAI.Engine;
 /// </summary>
 internal sealed class ChargeSet
 {
+    // The set of this thread's last settled call that charged a conversation or run counter, kept for its next such call
+    // (see TakeSpare, Return): those calls build a set of their own each, ~350 B.
+    [ThreadStatic] private static ChargeSet? t_spare;
+
     private ChargeSet(CounterCharge[] charges, bool isShared, long validFromTicks, long validUntilTicks)
     {
         Charges = charges;
@@ -51,6 +55,27 @@ internal sealed class ChargeSet
     /// built and keeps no reference to (a tenant's or a conversation's call builds one per call; copying it again cost
     /// ~500 B a call).</summary>
     public static ChargeSet Owning(CounterCharge[] charges) => new(charges, isShared: false, 0, 0);
+
+    /// <summary>This thread's spare set (<see cref="Return"/>) when it has <paramref name="count"/> charges, for the caller to
+    /// fill; null otherwise.</summary>
+    public static ChargeSet? TakeSpare(int count)
+    {
+        var spare = t_spare;
+        if (spare is null || spare.Charges.Length != count) return null;
+        t_spare = null;
+        return spare;
+    }
+
+    /// <summary>Keeps a set of one call's own for this thread's next such call. Only for a set nothing reads any more: its
+    /// reservation was settled, released by the engine's own in-memory store, and is being reused (HeldReservation.Recycle).
+    /// A shared set is never kept.</summary>
+    public void Return()
+    {
+        if (!IsShared) t_spare = this;
+    }
+
+    /// <summary>This thread's spare set, for tests.</summary>
+    internal static ChargeSet? Spare => t_spare;
 
     /// <summary>Which of a held shared set and a fresh one to keep: the one whose windows end later. Only a set for the
     /// current windows replaces the one held; a late call (a clock retry) builds an older set and must not evict it.</summary>

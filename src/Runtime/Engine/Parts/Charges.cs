@@ -16,7 +16,7 @@ internal static class Charges
     /// a call that charges a conversation or run counter gets its own.</summary>
     public static ChargeSet SetFor(BudgetPolicy policy, ReservationContext context, DateTimeOffset at)
     {
-        if (ChargesScope(policy, context)) return ChargeSet.Owning(For(policy, null, default, context, at));
+        if (ChargesScope(policy, context)) return OwnedSet(policy, null, context, at);
         if (Volatile.Read(ref policy.ChargeCache) is ChargeSet cached && cached.IsValidAt(at)) return cached;
         var set = SharedSet(policy, null, context, at);
         if (ChargeSet.Later(Volatile.Read(ref policy.ChargeCache) as ChargeSet, set) == set) Volatile.Write(ref policy.ChargeCache, set);
@@ -35,6 +35,19 @@ internal static class Charges
             until = Math.Min(until, charge.WindowEnd.UtcTicks);
         }
         return ChargeSet.Shared(charges, from, until);
+    }
+
+    /// <summary>A set of one call's own (it charges a conversation or run counter, whose key is the call's): this thread's
+    /// spare set filled again when it has as many charges (<see cref="ChargeSet.TakeSpare"/>), a new one otherwise.</summary>
+    public static ChargeSet OwnedSet(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
+    {
+        var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
+        var set = ChargeSet.TakeSpare(count) ?? ChargeSet.Owning(new CounterCharge[count]);
+        var filled = Fill(set.Charges, 0, policy, default, context, at);
+        if (tenantPolicy is not null) filled = Fill(set.Charges, filled, tenantPolicy, default, context, at);
+        // Every slot is written: a reused set keeps nothing of its last call.
+        if (filled != count) throw new InvalidOperationException($"Budget '{policy.Name}': {filled} charges were made where {count} were counted.");
+        return set;
     }
 
     /// <summary>Whether the call charges a conversation or run counter of <paramref name="policy"/> (a per-call key).</summary>

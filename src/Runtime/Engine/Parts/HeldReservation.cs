@@ -89,6 +89,8 @@ internal sealed class HeldReservation : CounterReservation
         Breakers = [];
         Holder = null!;
         StoreReservation = null!;
+        // A conversation's or run's call built a set of its own; nothing reads it now, so the thread's next such call may fill it.
+        Set.Return();
         ForgetCharges();
         t_spare = this;
     }

@@ -20,7 +20,7 @@ internal sealed class TenantChargeSets
     {
         // A conversation's or run's counter is the call's own: nothing to share.
         if (Charges.ChargesScope(policy, context) || Charges.ChargesScope(tenantPolicy, context))
-            return ChargeSet.Owning(Charges.For(policy, tenantPolicy, default, context, at));
+            return Charges.OwnedSet(policy, tenantPolicy, context, at);
 
         var key = new Pair(policy, tenantPolicy);
         if (_sets.TryGetValue(key, out var cached) && cached.IsValidAt(at)) return cached;
