@@ -128,4 +128,52 @@ public class LeaseTests
         await engine.Parts.Alerts.FlushAsync();
         Assert.Single(alerts.Alerts, a => a.Level == AlertLevel.UnknownModelPrice && a.Scope == "my-private-model");
     }
+
+    [Fact]
+    public async Task A_commit_racing_a_disposal_on_another_thread_settles_the_lease_once_and_counts_it_once()
+    {
+        var (engine, _, _) = TestEngine.Create();
+        var policy = BudgetPolicy.Create("race").WithLimit(BudgetDimension.Requests, BudgetWindow.Day, 1_000_000)
+            .WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, long.MaxValue / 4).Build();
+        engine.AddPolicy(policy);
+        const int Leases = 1_000;
+        int committed = 0, refused = 0;
+
+        for (var i = 0; i < Leases; i++)
+        {
+            var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(100, 50));
+            using var start = new Barrier(2);
+            var commit = Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    await lease.CommitAsync(new TokenUsage(10, 5));
+                    Interlocked.Increment(ref committed);
+                }
+                catch (InvalidOperationException)
+                {
+                    Interlocked.Increment(ref refused); // the disposal settled it first, as abandoned
+                }
+            });
+            var dispose = Task.Run(async () =>
+            {
+                start.SignalAndWait();
+                await lease.DisposeAsync();
+            });
+            await Task.WhenAll(commit, dispose);
+            Assert.True(lease.IsSettled);
+        }
+
+        // Each lease is one record and one request: its commit's 15 tokens, or the 100 prompt tokens of an abandoned call.
+        Assert.Equal(Leases, committed + refused);
+        var records = engine.Ledger.Snapshot();
+        Assert.Equal(Leases, records.Count);
+        Assert.Equal(Leases, records.Select(r => r.Id).Distinct().Count());
+        Assert.Equal((committed, refused), (records.Count(r => r.Status == UsageStatus.Success), records.Count(r => r.Status == UsageStatus.Cancelled)));
+        var usage = await engine.GetUsageAsync(policy);
+        Assert.Equal(Leases, usage.Single(u => u.Limit.Dimension == BudgetDimension.Requests).Used);
+        Assert.Equal(committed * 15m + refused * 100m, usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
+        Assert.Equal(0, ((InMemoryBudgetCounterStore)engine.Store).OutstandingReservations);
+    }
 }
