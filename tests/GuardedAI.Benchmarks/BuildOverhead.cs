@@ -9,14 +9,19 @@ namespace GuardedAI.Benchmarks;
 /// (<see cref="BuildProjects"/> writes both). Each timed build is what an edit–build loop does: one source file changes,
 /// then <c>dotnet build --no-restore</c> (the compiler server warm, as on a developer's machine). The variants alternate,
 /// after one untimed warm-up build each, and the medians are compared. The compiler's own account of the time spent in
-/// our generator and analyzers (<c>-p:ReportAnalyzer=true</c>) is read from the warm-up builds.
+/// our generator and analyzers (<c>-p:ReportAnalyzer=true</c>) is read from one more build of each after the timed ones.
 /// </summary>
+/// <remarks>Every build asks for the compiler server (<c>-p:UseSharedCompilation=true</c>, the SDK's default): CI machines,
+/// this one included, set <c>UseSharedCompilation=false</c> in the environment, which made every build a fresh compiler
+/// process that loaded and compiled our generator and analyzers anew (what the wall clock and the compiler's account then
+/// measured). One report build in such a fresh process is still made, and reported beside the others. The server is shut
+/// down when the builds are done.</remarks>
 internal static partial class BuildOverhead
 {
     public sealed record Result(
         int Interfaces, int CallSites, int Runs,
         double LlmWithMs, double LlmWithoutMs, double PlainWithMs, double PlainWithoutMs,
-        CompilerReport LlmReport, CompilerReport PlainReport)
+        CompilerReport LlmReport, CompilerReport PlainReport, CompilerReport FreshCompilerReport)
     {
         /// <summary>Wall time of the build with the generator and analyzers over the same code's build without them, in percent.</summary>
         public double OverheadPercent => (LlmWithMs / LlmWithoutMs - 1) * 100;
@@ -30,6 +35,10 @@ internal static partial class BuildOverhead
 
         /// <summary>The same on the project that references no LLM library.</summary>
         public double NoLlmReportedOverheadPercent => (PlainReport.GuardedAIAnalyzersMs + PlainReport.GeneratorMs) / PlainWithoutMs * 100;
+
+        /// <summary>The compiler's account of our generator and analyzers in a compiler process of its own (no server):
+        /// loading and compiling them is in it.</summary>
+        public double FreshCompilerReportedMs => FreshCompilerReport.GuardedAIAnalyzersMs + FreshCompilerReport.GeneratorMs;
     }
 
     /// <summary>Seconds the compiler reports for our Roslyn components (summed over its threads) and for all analyzers.</summary>
@@ -52,46 +61,60 @@ internal static partial class BuildOverhead
         Restore(projects);
         var revision = 0;
         // Every build follows an edit of one source file, or MSBuild would find the output up to date and skip the compiler.
-        (double Ms, string Log) EditAndBuild(string project, bool report = false, params string[] extra)
+        // Each asks for the compiler server unless told otherwise (see the class remarks).
+        (double Ms, string Log) EditAndBuild(string project, bool report = false, bool sharedCompiler = true, params string[] extra)
         {
             var source = project == projects.LlmWith || project == projects.LlmWithout ? "llm-src" : "plain-src";
             BuildProjects.WriteEdit(projects.EditFile(source), ++revision);
             var watch = Stopwatch.StartNew();
-            var log = Dotnet([.. Build(project, report), .. extra]);
+            var log = Dotnet([.. Build(project, report), sharedCompiler ? "-p:UseSharedCompilation=true" : "-p:UseSharedCompilation=false", .. extra]);
             return (watch.Elapsed.TotalMilliseconds, log);
         }
 
-        var captured = Path.Combine(projects.Root, "captured");
-        if (Directory.Exists(captured)) Directory.Delete(captured, recursive: true);
-        EditAndBuild(projects.LlmWith, false, "-p:EmitCompilerGeneratedFiles=true", $"-p:CompilerGeneratedFilesOutputPath={captured}");
-        CaptureGeneratorOutput(projects, captured);
-
-        // Warm-up: the first build of each project (compiler server start, analyzer assemblies loaded, JIT) is not timed;
-        // the "with" builds' warm-ups are the ones the compiler's own analyzer report is read from.
-        var llmReport = Report(EditAndBuild(projects.LlmWith, report: true).Log);
-        var plainReport = Report(EditAndBuild(projects.PlainWith, report: true).Log);
-        if (warmUp)
+        try
         {
-            EditAndBuild(projects.LlmWithout);
-            EditAndBuild(projects.PlainWithout);
-        }
+            var captured = Path.Combine(projects.Root, "captured");
+            if (Directory.Exists(captured)) Directory.Delete(captured, recursive: true);
+            EditAndBuild(projects.LlmWith, false, true, "-p:EmitCompilerGeneratedFiles=true", $"-p:CompilerGeneratedFilesOutputPath={captured}");
+            CaptureGeneratorOutput(projects, captured);
 
-        var times = new Dictionary<string, List<double>> { [projects.LlmWith] = [], [projects.LlmWithout] = [], [projects.PlainWith] = [], [projects.PlainWithout] = [] };
-        for (var i = 0; i < Math.Max(runs, plainRuns ?? runs); i++)
-        {
-            // Alternate, and swap which goes first each round, so load on the shared machine falls on both alike.
-            string[] order = i % 2 == 0
-                ? [projects.LlmWithout, projects.LlmWith, projects.PlainWithout, projects.PlainWith]
-                : [projects.LlmWith, projects.LlmWithout, projects.PlainWith, projects.PlainWithout];
-            foreach (var project in order)
+            // Warm-up: the first build of each project (compiler server start, analyzer assemblies loaded, JIT) is not timed.
+            EditAndBuild(projects.LlmWith);
+            EditAndBuild(projects.PlainWith);
+            if (warmUp)
             {
-                var plain = project == projects.PlainWith || project == projects.PlainWithout;
-                if (i < (plain ? plainRuns ?? runs : runs)) times[project].Add(EditAndBuild(project).Ms);
+                EditAndBuild(projects.LlmWithout);
+                EditAndBuild(projects.PlainWithout);
             }
+
+            var times = new Dictionary<string, List<double>> { [projects.LlmWith] = [], [projects.LlmWithout] = [], [projects.PlainWith] = [], [projects.PlainWithout] = [] };
+            for (var i = 0; i < Math.Max(runs, plainRuns ?? runs); i++)
+            {
+                // Alternate, and swap which goes first each round, so load on the shared machine falls on both alike.
+                string[] order = i % 2 == 0
+                    ? [projects.LlmWithout, projects.LlmWith, projects.PlainWithout, projects.PlainWith]
+                    : [projects.LlmWith, projects.LlmWithout, projects.PlainWith, projects.PlainWithout];
+                foreach (var project in order)
+                {
+                    var plain = project == projects.PlainWith || project == projects.PlainWithout;
+                    if (i < (plain ? plainRuns ?? runs : runs)) times[project].Add(EditAndBuild(project).Ms);
+                }
+            }
+            // The compiler's own account, read after the timed builds: from the server as they left it (our assemblies loaded
+            // and their code compiled by the runtime's later tiers, as in a developer's day), and from a build in a compiler
+            // process of its own, as a machine without the server (or a CI build) compiles.
+            var llmReport = Report(EditAndBuild(projects.LlmWith, report: true).Log);
+            var plainReport = Report(EditAndBuild(projects.PlainWith, report: true).Log);
+            var freshReport = Report(EditAndBuild(projects.LlmWith, report: true, sharedCompiler: false).Log);
+            return new Result(interfaces, callSites, runs,
+                Median(times[projects.LlmWith]), Median(times[projects.LlmWithout]), Median(times[projects.PlainWith]), Median(times[projects.PlainWithout]),
+                llmReport, plainReport, freshReport);
         }
-        return new Result(interfaces, callSites, runs,
-            Median(times[projects.LlmWith]), Median(times[projects.LlmWithout]), Median(times[projects.PlainWith]), Median(times[projects.PlainWithout]),
-            llmReport, plainReport);
+        finally
+        {
+            // The compiler server the builds started (or found) is not left running after them.
+            Dotnet(["build-server", "shutdown", "--vbcscompiler"]);
+        }
     }
 
     /// <summary>Restores the four projects (a no-op when nothing changed).</summary>
