@@ -143,7 +143,7 @@ public class LeaseTests
         {
             var lease = await engine.TryReserveAsync(policy, TestEngine.Estimate(100, 50));
             using var start = new Barrier(2);
-            var commit = Task.Run(async () =>
+            var commit = OnOwnThread(async () =>
             {
                 start.SignalAndWait();
                 try
@@ -156,7 +156,7 @@ public class LeaseTests
                     Interlocked.Increment(ref refused); // the disposal settled it first, as abandoned
                 }
             });
-            var dispose = Task.Run(async () =>
+            var dispose = OnOwnThread(async () =>
             {
                 start.SignalAndWait();
                 await lease.DisposeAsync();
@@ -176,4 +176,9 @@ public class LeaseTests
         Assert.Equal(committed * 15m + refused * 100m, usage.Single(u => u.Limit.Dimension == BudgetDimension.TotalTokens).Used);
         Assert.Equal(0, ((InMemoryBudgetCounterStore)engine.Store).OutstandingReservations);
     }
+
+    // A thread of its own for each side of the race: the barrier blocks its thread, which must not be one the pool needs
+    // for the other side while other tests keep it busy.
+    private static Task OnOwnThread(Func<Task> body) =>
+        Task.Factory.StartNew(body, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 }
