@@ -41,12 +41,9 @@ internal static class Charges
     /// spare set filled again when it has as many charges (<see cref="ChargeSet.TakeSpare"/>), a new one otherwise.</summary>
     public static ChargeSet OwnedSet(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context, DateTimeOffset at)
     {
-        var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
+        var count = Count(policy, tenantPolicy, context);
         var set = ChargeSet.TakeSpare(count) ?? ChargeSet.Owning(new CounterCharge[count]);
-        var filled = Fill(set.Charges, 0, policy, default, context, at);
-        if (tenantPolicy is not null) filled = Fill(set.Charges, filled, tenantPolicy, default, context, at);
-        // Every slot is written: a reused set keeps nothing of its last call.
-        if (filled != count) throw new InvalidOperationException($"Budget '{policy.Name}': {filled} charges were made where {count} were counted.");
+        FillAll(set.Charges, policy, tenantPolicy, default, context, at);
         return set;
     }
 
@@ -63,12 +60,24 @@ internal static class Charges
 
     public static CounterCharge[] For(BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
     {
-        var count = Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
-        var charges = new CounterCharge[count];
-        var i = Fill(charges, 0, policy, amounts, context, at);
-        if (tenantPolicy is not null) Fill(charges, i, tenantPolicy, amounts, context, at);
+        var charges = new CounterCharge[Count(policy, tenantPolicy, context)];
+        FillAll(charges, policy, tenantPolicy, amounts, context, at);
         return charges;
     }
+
+    /// <summary>Writes the budget's charges, then the tenant's, into every slot of <paramref name="charges"/> (an array of
+    /// <see cref="Count(BudgetPolicy, BudgetPolicy?, ReservationContext)"/> slots, new or reused).</summary>
+    private static void FillAll(CounterCharge[] charges, BudgetPolicy policy, BudgetPolicy? tenantPolicy, UsageAmounts amounts, ReservationContext context, DateTimeOffset at)
+    {
+        var filled = Fill(charges, 0, policy, amounts, context, at);
+        if (tenantPolicy is not null) filled = Fill(charges, filled, tenantPolicy, amounts, context, at);
+        // Every slot is written: a reused array keeps nothing of its last call.
+        if (filled != charges.Length) throw new InvalidOperationException($"Budget '{policy.Name}': {filled} charges were made where {charges.Length} were counted.");
+    }
+
+    /// <summary>How many charges a call makes for <paramref name="policy"/> and, when given, its tenant's policy.</summary>
+    private static int Count(BudgetPolicy policy, BudgetPolicy? tenantPolicy, ReservationContext context) =>
+        Count(policy, context) + (tenantPolicy is null ? 0 : Count(tenantPolicy, context));
 
     /// <summary>The same counters as <paramref name="reservation"/>, with its actual amounts.</summary>
     public static CounterCharge[] Actual(CounterReservation reservation)
