@@ -117,4 +117,38 @@ public class PricingTests
         var error = Assert.Throws<FormatException>(() => new PriceCatalog().LoadLiteLlm(new MemoryStream(Encoding.UTF8.GetBytes("{ \"m\": { \"input_cost_per_token\": 1e-06"))));
         Assert.Contains("not valid JSON", error.Message);
     }
+
+    [Fact]
+    public void A_price_changed_after_a_lookup_is_what_the_same_model_string_resolves_to_next()
+    {
+        var catalog = new PriceCatalog();
+        var model = "house-model";
+        catalog.Set(model, new ModelPrice { InputPerMillion = 1m, OutputPerMillion = 2m });
+        Assert.Equal(1m, catalog.Resolve(model).Price.InputPerMillion);
+        Assert.Equal(1m, catalog.Resolve(model).Price.InputPerMillion); // the same instance: found again without hashing
+        catalog.Set(model, new ModelPrice { InputPerMillion = 3m, OutputPerMillion = 4m });
+        Assert.Equal(3m, catalog.Resolve(model).Price.InputPerMillion);
+        catalog.AddAlias(model, "other");
+        catalog.Set("other", new ModelPrice { InputPerMillion = 5m, OutputPerMillion = 6m });
+        Assert.Equal("other", catalog.Resolve(model).ResolvedModel);
+        Assert.Equal(5m, catalog.Resolve(new string(model.AsSpan())).Price.InputPerMillion);
+        catalog.DefaultPrice = new ModelPrice { InputPerMillion = 7m, OutputPerMillion = 8m };
+        Assert.Equal(7m, catalog.Resolve("unknown-model").Price.InputPerMillion);
+        catalog.DefaultPrice = new ModelPrice { InputPerMillion = 9m, OutputPerMillion = 8m };
+        Assert.Equal(9m, catalog.Resolve("unknown-model").Price.InputPerMillion);
+    }
+
+    [Fact]
+    public void A_price_changed_while_a_lookup_is_under_way_is_what_the_next_lookup_finds()
+    {
+        // The unknown-model event is raised inside the lookup, after the price was chosen and before it is kept: a change
+        // made there is a change racing the lookup, made deterministic. The lookup answers with the price it chose; the
+        // entry it keeps afterwards was resolved before the change and must not be used.
+        var catalog = new PriceCatalog { DefaultPrice = new ModelPrice { InputPerMillion = 1m, OutputPerMillion = 1m } };
+        catalog.UnknownModel += _ => catalog.DefaultPrice = new ModelPrice { InputPerMillion = 2m, OutputPerMillion = 2m };
+        const string model = "raced-model";
+        Assert.Equal(1m, catalog.Resolve(model).Price.InputPerMillion);
+        Assert.Equal(2m, catalog.Resolve(model).Price.InputPerMillion);
+        Assert.Equal(2m, catalog.Resolve(new string(model.AsSpan())).Price.InputPerMillion);
+    }
 }
