@@ -67,16 +67,22 @@ internal sealed class CountTable
     /// <summary>The count of <paramref name="text"/> when it is in the table.</summary>
     public bool TryGet(ReadOnlySpan<char> text, out int count)
     {
-        var hash = Hash(text);
-        var slot = hash & _mask;
-        var entry = Volatile.Read(ref _hashes[slot]) == hash ? Volatile.Read(ref _slots[slot]) : null;
-        if (entry is not null && text.SequenceEqual(entry.Text))
+        if (Find(text) is { } entry)
         {
             count = entry.Count;
             return true;
         }
         count = 0;
         return false;
+    }
+
+    /// <summary>The entry of <paramref name="text"/> when it is in the table.</summary>
+    public Entry? Find(ReadOnlySpan<char> text)
+    {
+        var hash = Hash(text);
+        var slot = hash & _mask;
+        var entry = Volatile.Read(ref _hashes[slot]) == hash ? Volatile.Read(ref _slots[slot]) : null;
+        return entry is not null && text.SequenceEqual(entry.Text) ? entry : null;
     }
 
     /// <summary>Keeps the count of <paramref name="text"/> (a copy of it) when it is short enough, in place of whatever the slot held.</summary>
@@ -86,12 +92,9 @@ internal sealed class CountTable
         Put(text.ToString(), count);
     }
 
-    /// <summary>Keeps the count of <paramref name="text"/> (the instance itself: strings do not change) when it is short enough.</summary>
-    public void Add(string text, int count)
-    {
-        if (text.Length > MaxLength || text.Length == 0) return;
-        Put(text, count);
-    }
+    /// <summary>Keeps the count of <paramref name="text"/> (the instance itself: strings do not change) when it is short
+    /// enough; the entry kept, or null.</summary>
+    public Entry? Add(string text, int count) => text.Length > MaxLength || text.Length == 0 ? null : Put(text, count);
 
     /// <summary>Entries held (tests: what a full table holds).</summary>
     internal IEnumerable<(string Text, int Count)> Entries()
@@ -103,18 +106,21 @@ internal sealed class CountTable
     }
 
     // Published whole: the entry's fields are written before the reference that makes it visible.
-    private void Put(string text, int count)
+    private Entry Put(string text, int count)
     {
         var hash = Hash(text);
         var slot = hash & _mask;
-        Volatile.Write(ref _slots[slot], new Entry(text, count));
+        var entry = new Entry(text, count);
+        Volatile.Write(ref _slots[slot], entry);
         Volatile.Write(ref _hashes[slot], hash);
+        return entry;
     }
 
     // The runtime's randomized string hash: text chosen to collide cannot be chosen without knowing the process's seed.
     private static int Hash(ReadOnlySpan<char> text) => string.GetHashCode(text);
 
-    private sealed class Entry(string text, int count)
+    /// <summary>A text and its count, immutable: a reader sees both or neither.</summary>
+    internal sealed class Entry(string text, int count)
     {
         public readonly string Text = text;
         public readonly int Count = count;
