@@ -329,9 +329,9 @@ public class BudgetChatClient : DelegatingChatClient
         }
         else
         {
-            prepared = options?.Clone() ?? new ChatOptions();
+            // Copied with the guard's keys already out (a tenant set per call): Clone would copy them into a new dictionary first.
+            prepared = options is null ? new ChatOptions { AdditionalProperties = remaining } : ForwardedOptions.With(options, remaining);
             if (prepared.MaxOutputTokens is not { } asked || asked > cap) prepared.MaxOutputTokens = cap;
-            prepared.AdditionalProperties = remaining;
             if (degradedFrom is not null) prepared.ModelId = model;
         }
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
