@@ -118,7 +118,9 @@ public sealed class PriceCatalog
         var requested = string.IsNullOrWhiteSpace(model) ? "(unspecified)" : model.Trim();
         if (_resolved.TryGetValue(requested, out var cached) && cached.Version == version)
         {
-            Volatile.Write(ref _last, cached);
+            // Kept only when it would answer this very string next time: callers that pass a new string on every call
+            // (an id read from each request) never write to the field all callers read.
+            if (ReferenceEquals(cached.Lookup.RequestedModel, model)) Volatile.Write(ref _last, cached);
             return cached;
         }
 
