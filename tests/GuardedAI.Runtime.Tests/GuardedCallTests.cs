@@ -43,8 +43,8 @@ public class GuardedCallTests
             var held = await GuardedCall.AcquireAsync(engine, policy, TestEngine.Estimate(100, 50), null, ReservationContext.Empty, default);
             var provider = new TaskCompletionSource<ChatResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!answersLater) provider.SetResult(Answer());
-            var calling = GuardedCall.RunAsync<int, ChatResponse>(held, 0, (_, _) => provider.Task,
-                (_, _) => throw new InvalidOperationException("the vocabulary failed to load"), default);
+            var calling = GuardedCall.RunAsync<int, int, ChatResponse>(held, 0, (_, _) => provider.Task,
+                0, (_, _, _) => throw new InvalidOperationException("the vocabulary failed to load"), default);
             if (answersLater) provider.SetResult(Answer());
 
             var error = await Assert.ThrowsAsync<InvalidOperationException>(() => calling);

@@ -132,7 +132,9 @@ public class BudgetChatClient : DelegatingChatClient
     private Task<ChatResponse> CallAsync(HeldReservation held, PreparedCall prepared, CancellationToken cancellationToken) =>
         GuardedCall.RunAsync(held, new GuardedChatCall(this, prepared),
             static (s, ct) => s.Client.InnerClient.GetResponseAsync(s.Call.Messages, s.Call.Options, ct),
-            static (s, response) => s.Client.Reconcile(response.Usage, s.Call.Estimate, response.Text),
+            this,
+            // The estimate reserved is the call's (held.Estimate): a provider that answers later keeps only the client and the reservation.
+            static (client, held, response) => client.Reconcile(response.Usage, held.Estimate, response.Text),
             cancellationToken);
 
     /// <summary>The state of a call through <see cref="GuardedCall.RunAsync"/>: a struct of GuardedAI's own, so the generic

@@ -70,11 +70,12 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
 
         var held = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
         held.Operation = "embeddings";
-        return await GuardedCall.RunAsync(held, (Generator: this, Inputs: inputs, Options: forwarded, Counted: input),
+        return await GuardedCall.RunAsync(held, (Generator: this, Inputs: inputs, Options: forwarded),
             static (s, ct) => s.Generator.InnerGenerator.GenerateAsync(s.Inputs, s.Options, ct),
-            static (s, result) => result.Usage is { InputTokenCount: not null } or { TotalTokenCount: not null }
-                ? (new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? s.Counted, 0), true)
-                : (new TokenUsage(s.Counted, 0), false),
+            input,
+            static (counted, _, result) => result.Usage is { InputTokenCount: not null } or { TotalTokenCount: not null }
+                ? (new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? counted, 0), true)
+                : (new TokenUsage(counted, 0), false),
             cancellationToken).ConfigureAwait(false);
     }
 

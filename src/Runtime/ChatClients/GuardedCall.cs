@@ -61,10 +61,12 @@ internal static class GuardedCall
     /// <remarks>A <see cref="Task{TResult}"/>, so the chat guard can return it as its own: a provider that answers later
     /// then costs one state machine on the heap (<see cref="CompleteAsync"/>'s), where a value task here under the
     /// guard's own async method cost two. A provider that answers at once (a cache, a replay, a test double) is settled
-    /// without one, and its own task is returned.</remarks>
-    public static Task<TResult> RunAsync<TState, TResult>(
-        HeldReservation held, TState state, Func<TState, CancellationToken, Task<TResult>> call, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile,
-        CancellationToken cancellationToken)
+    /// without one, and its own task is returned. The settlement reads its own state (<c>settle</c>), apart from the call's
+    /// (<c>state</c>): a call that waits for its provider keeps only that, and the reservation, in its state machine (the chat
+    /// guard's prepared call, ~100 B, is the call's, not the settlement's).</remarks>
+    public static Task<TResult> RunAsync<TState, TSettle, TResult>(
+        HeldReservation held, TState state, Func<TState, CancellationToken, Task<TResult>> call,
+        TSettle settle, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
     {
         Task<TResult> calling;
         try
@@ -78,10 +80,10 @@ internal static class GuardedCall
             // Thrown rather than returned: handled by the same steps as a failed task.
             calling = Task.FromException<TResult>(ex);
         }
-        if (!calling.IsCompletedSuccessfully) return CompleteAsync(held, state, calling, reconcile, cancellationToken);
+        if (!calling.IsCompletedSuccessfully) return CompleteAsync(held, settle, calling, reconcile, cancellationToken);
         try
         {
-            var settling = Settle(held, state, calling.Result, reconcile);
+            var settling = Settle(held, settle, calling.Result, reconcile);
             if (!settling.IsCompletedSuccessfully) return SettledLaterAsync(held, settling, calling.Result);
             settling.GetAwaiter().GetResult();
             held.Recycle();
@@ -93,8 +95,8 @@ internal static class GuardedCall
         }
     }
 
-    private static async Task<TResult> CompleteAsync<TState, TResult>(
-        HeldReservation held, TState state, Task<TResult> calling, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
+    private static async Task<TResult> CompleteAsync<TSettle, TResult>(
+        HeldReservation held, TSettle settle, Task<TResult> calling, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
     {
         TResult result;
         try
@@ -114,7 +116,7 @@ internal static class GuardedCall
             held.Recycle();
             throw;
         }
-        await Settle(held, state, result, reconcile).ConfigureAwait(false);
+        await Settle(held, settle, result, reconcile).ConfigureAwait(false);
         held.Recycle();
         return result;
     }
@@ -127,7 +129,7 @@ internal static class GuardedCall
     }
 
     /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
-    private static ValueTask Settle<TState, TResult>(HeldReservation held, TState state, TResult result, Func<TState, TResult, (TokenUsage Usage, bool Reported)> reconcile)
+    private static ValueTask Settle<TSettle, TResult>(HeldReservation held, TSettle settle, TResult result, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile)
     {
         var response = result as Microsoft.Extensions.AI.ChatResponse;
         if (response is not null) held.ResponseModel = response.ModelId;
@@ -135,7 +137,7 @@ internal static class GuardedCall
         bool reported;
         try
         {
-            (usage, reported) = reconcile(state, result);
+            (usage, reported) = reconcile(settle, held, result);
         }
         catch (Exception ex)
         {
