@@ -54,7 +54,8 @@ internal sealed class Settler
         await Count(held, actual, ledgerError, usage, cost, reportedByProvider, now).ConfigureAwait(false);
     }
 
-    /// <summary>Replaces the reserved amounts with <paramref name="actual"/> in the store, then <see cref="Observe"/>.</summary>
+    /// <summary>Replaces the reserved amounts with <paramref name="actual"/> in the store, then <see cref="Counted"/> (whose
+    /// ledger error is thrown here: both callers turn it into the returned task's).</summary>
     private ValueTask Count(HeldReservation held, in UsageAmounts actual, Exception? ledgerError, in TokenUsage usage, decimal cost,
         bool reportedByProvider, DateTimeOffset now)
     {
@@ -70,9 +71,7 @@ internal sealed class Settler
         }
         if (!storing.IsCompletedSuccessfully) return AfterStoreAsync(storing, held, actual, ledgerError, usage, cost, reportedByProvider, now);
         storing.GetAwaiter().GetResult();
-        // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
-        if (ledgerError is not null) return ValueTask.FromException(ledgerError);
-        Observe(held, actual, usage, cost, reportedByProvider, now);
+        Counted(held, actual, ledgerError, usage, cost, reportedByProvider, now);
         return ValueTask.CompletedTask;
     }
 
@@ -91,15 +90,16 @@ internal sealed class Settler
             if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
             return;
         }
-        // The usage happened whatever the ledger says and is counted; the caller learns the record is not durable.
-        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
-        Observe(held, actual, usage, cost, reportedByProvider, now);
+        Counted(held, actual, ledgerError, usage, cost, reportedByProvider, now);
     }
 
-    /// <summary>The settled call as the counters now hold it: a log line when it used more than was reserved, the
-    /// threshold monitor's look at the counters and at the call, and the vocabularies' loads let go after a first call.</summary>
-    private void Observe(HeldReservation held, in UsageAmounts actual, in TokenUsage usage, decimal cost, bool reportedByProvider, DateTimeOffset now)
+    /// <summary>The store has counted the call: the ledger's error, if any, is thrown (the usage happened whatever the ledger
+    /// says and is counted; the caller learns the record is not durable); otherwise a log line when it used more than was
+    /// reserved, the threshold monitor's look at the counters and at the call, and the vocabularies' loads let go after a
+    /// first call.</summary>
+    private void Counted(HeldReservation held, in UsageAmounts actual, Exception? ledgerError, in TokenUsage usage, decimal cost, bool reportedByProvider, DateTimeOffset now)
     {
+        if (ledgerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ledgerError);
         if (usage.InputTokens > held.Estimate.InputTokens || usage.OutputTokens > held.Estimate.OutputTokens)
         {
             EngineLog.UsedMoreThanReserved(_parts.Logger, held.Id, usage.InputTokens, usage.OutputTokens, held.Estimate.InputTokens, held.Estimate.OutputTokens);
