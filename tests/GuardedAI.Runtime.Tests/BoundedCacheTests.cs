@@ -8,7 +8,12 @@ public class BoundedCacheTests
     public void It_holds_at_most_its_capacity_and_keeps_what_was_added_since_it_started_again()
     {
         var cache = new BoundedCache<string, int>(100, StringComparer.Ordinal);
-        for (var i = 0; i < 250; i++) cache.Add("k" + i, i);
+        for (var i = 0; i < 250; i++)
+        {
+            cache.Add("k" + i, i);
+            // After every addition, not only at the end: the addition that starts a new table is that table's first.
+            Assert.True(cache.Count <= 100, $"{cache.Count} entries held after {i + 1} additions");
+        }
 
         Assert.InRange(cache.Count, 1, 100);
         Assert.True(cache.TryGetValue("k249", out var last));

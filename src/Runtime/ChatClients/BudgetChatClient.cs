@@ -38,7 +38,6 @@ public class BudgetChatClient : DelegatingChatClient
 
     /// <summary>The counter of the guard's default model. Tests replace it, e.g. with one that fails.</summary>
     internal ITokenCounter DefaultModelCounter { get => _counter; set => _counter = value; }
-    private readonly string? _provider;
 
     /// <summary>Creates the guard.</summary>
     /// <param name="innerClient">The provider client (or a pipeline ending in one), with no function invocation in it.</param>
@@ -57,7 +56,7 @@ public class BudgetChatClient : DelegatingChatClient
                 "Put function invocation outside the guard: new ChatClientBuilder(provider).UseFunctionInvocation().UseBudget(...).Build() — the first Use is the outermost.");
         }
         var metadata = innerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
-        _provider = metadata?.ProviderName;
+        _contexts = new CallContexts(metadata?.ProviderName);
         _defaultModel = policy.Model ?? metadata?.DefaultModelId;
         // Resolved once: the tokenizer of the client's model serves every call that does not name another model.
         _counter = engine.Parts.Tokenizers.ForModel(_defaultModel);
@@ -337,7 +336,7 @@ public class BudgetChatClient : DelegatingChatClient
             if (degradedFrom is not null) prepared.ModelId = model;
         }
         var (estimate, denial) = ChatEstimator.Estimate(Engine, Policy, list, prepared, CounterFor(model), model);
-        var context = GuardCallContext.Reservation(tenant, tags, _provider, prepared.ConversationId, degradedFrom, _plainContext ??= new ReservationContext { Provider = _provider });
+        var context = _contexts.For(tenant, tags, prepared.ConversationId, degradedFrom);
         return new PreparedCall(list, prepared, estimate, denial, context, prepared.ConversationId);
     }
 
@@ -372,8 +371,8 @@ public class BudgetChatClient : DelegatingChatClient
 
     private Action<ChatOptions>? _reportChangedOptions;
 
-    /// <summary>The context of a call with nothing of its own (see <see cref="GuardCallContext.Reservation(string?, IReadOnlyDictionary{string, string}?, string?, string?, string?, ReservationContext?)"/>).</summary>
-    private ReservationContext? _plainContext;
+    /// <summary>The contexts of this guard's calls, shared by calls that say the same about themselves.</summary>
+    private readonly CallContexts _contexts;
 
     private readonly record struct PreparedCall(IList<ChatMessage> Messages, ChatOptions Options, UsageEstimate Estimate, BudgetDenial? Denial, ReservationContext Context, string? ConversationId);
 }

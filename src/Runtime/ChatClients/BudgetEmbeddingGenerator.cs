@@ -14,7 +14,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
 {
     private readonly string? _defaultModel;
     private readonly ITokenCounter _counter;
-    private readonly string? _provider;
+    private readonly CallContexts _contexts;
 
     /// <summary>Creates the guard.</summary>
     public BudgetEmbeddingGenerator(IEmbeddingGenerator<string, TEmbedding> innerGenerator, BudgetEngine engine, BudgetPolicy policy)
@@ -23,7 +23,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
         Engine = engine ?? throw new ArgumentNullException(nameof(engine));
         Policy = policy ?? throw new ArgumentNullException(nameof(policy));
         var metadata = innerGenerator.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata;
-        _provider = metadata?.ProviderName;
+        _contexts = new CallContexts(metadata?.ProviderName);
         _defaultModel = policy.Model ?? metadata?.DefaultModelId;
         _counter = engine.Parts.Tokenizers.ForModel(_defaultModel);
         Engine.AddPolicy(policy);
@@ -66,7 +66,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
             forwarded = options!.Clone();
             forwarded.AdditionalProperties = remaining;
         }
-        var context = GuardCallContext.Reservation(tenant, tags, _provider, conversationId: null);
+        var context = _contexts.For(tenant, tags, conversationId: null, degradedFrom: null);
 
         var held = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);
         held.Operation = "embeddings";

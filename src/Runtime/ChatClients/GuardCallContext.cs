@@ -52,24 +52,7 @@ internal static class GuardCallContext
 
     /// <summary>The reservation context of a call: its tenant, tags and provider, its conversation (the call's own, else the
     /// ambient one) and the ambient run with the headroom its run guard holds back.</summary>
-    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId, string? degradedFrom = null) =>
-        Reservation(tenant, tags, provider, conversationId, degradedFrom, plain: null);
-
-    /// <summary>As above; a call with nothing of its own — no tenant, tags, conversation, run or downgrade — gets
-    /// <paramref name="plain"/> (the client's context with only its provider; contexts are immutable), allocating nothing.</summary>
-    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId,
-        string? degradedFrom, ReservationContext? plain)
-    {
-        if (plain is not null && tenant is null && tags is null && degradedFrom is null && string.IsNullOrEmpty(conversationId)
-            && BudgetScope.CurrentConversation is null && BudgetScope.CurrentRun is null && BudgetScope.CurrentRunState is null
-            && string.Equals(plain.Provider, provider, StringComparison.Ordinal))
-        {
-            return plain;
-        }
-        return Create(tenant, tags, provider, conversationId, degradedFrom);
-    }
-
-    private static ReservationContext Create(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId, string? degradedFrom) => new()
+    public static ReservationContext Reservation(string? tenant, IReadOnlyDictionary<string, string>? tags, string? provider, string? conversationId, string? degradedFrom = null) => new()
     {
         DegradedFrom = degradedFrom,
         Tenant = tenant,

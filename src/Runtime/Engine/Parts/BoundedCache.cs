@@ -42,7 +42,8 @@ internal sealed class BoundedCache<TKey, TValue> where TKey : notnull
     {
         if (Interlocked.Increment(ref _adds) > _capacity)
         {
-            Volatile.Write(ref _adds, 0);
+            // This addition is the new table's first.
+            Volatile.Write(ref _adds, 1);
             Volatile.Write(ref _entries, new ConcurrentDictionary<TKey, TValue>(Environment.ProcessorCount * 4, _capacity, _comparer));
         }
         var entries = Volatile.Read(ref _entries) ?? First();

@@ -88,8 +88,7 @@ internal static class Charges
     }
 
     /// <summary>The counter scope of a conversation or run of <paramref name="policy"/>: <c>conversation:budget:id</c>, <c>run:budget:id</c>.</summary>
-    public static string ScopeOf(BudgetPolicy policy, BudgetWindow window, string id) =>
-        (window == BudgetWindow.Conversation ? "conversation:" : "run:") + policy.Name + ":" + id;
+    public static string ScopeOf(BudgetPolicy policy, BudgetWindow window, string id) => ScopeNames.Shared.Of(policy.Name, window, id);
 
     /// <summary>The id a scope window is charged to for this call, or null when the call has none.</summary>
     public static string? ScopeId(BudgetWindow window, ReservationContext context) => window switch
