@@ -42,8 +42,37 @@ internal abstract class LedgerRetentionWorker<TLedger>(RetentionTarget<TLedger> 
             {
                 LogFailed(ledger, ex, options.Interval);
             }
-            var wait = next - time.GetUtcNow();
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+            await UntilAsync(next, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>How far the clock may move between the worker reading it and starting a delay before the delay is
+    /// started again: a delay ends at most this late.</summary>
+    private static readonly TimeSpan Moment = TimeSpan.FromSeconds(1);
+
+    /// <summary>Waits until <paramref name="due"/> on the engine's clock.</summary>
+    /// <remarks>
+    /// A delay measures its wait from the clock's time when it starts. When the clock moves on between the worker reading
+    /// it and starting the delay (a test's fake clock advanced at that instant, a provider that jumps), the delay would
+    /// end late by as much; a fake clock moved by the whole interval would hold the next run back for another interval.
+    /// So the clock is read again once the delay has started, and a delay that would end more than a moment late is
+    /// started again from the new time.
+    /// </remarks>
+    private async Task UntilAsync(DateTimeOffset due, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            var wait = due - time.GetUtcNow();
+            if (wait <= TimeSpan.Zero) return;
+            using var restart = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var delay = Task.Delay(wait, time, restart.Token);
+            if (due - time.GetUtcNow() >= wait - Moment)
+            {
+                await delay.ConfigureAwait(false);
+                return;
+            }
+            // Cancelled, so its timer is released (a cancelled task raises nothing unobserved).
+            await restart.CancelAsync().ConfigureAwait(false);
         }
     }
 }
