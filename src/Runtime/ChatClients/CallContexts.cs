@@ -7,14 +7,19 @@ namespace GuardedAI;
 /// tenant and conversation. A team that bills its customers makes every call for a tenant, and a chat makes every turn
 /// in a conversation: building the same context on each call was one of a tenant's call's two objects
 /// (docs/benchmarks.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
-/// contexts), and built with the guard's first such call, so a guard that never sees one holds nothing.
+/// contexts for tenants alone and as many in conversations), each built with the guard's first such call, so a guard that
+/// never sees one holds nothing.
 /// </summary>
 internal sealed class CallContexts(string? provider)
 {
     public const int Capacity = 4096;
 
     private readonly ReservationContext _plain = new() { Provider = provider };
-    private BoundedCache<Key, ReservationContext>? _shared;
+
+    // A tenant alone (a team billing its customers: nearly every call) is looked up by its string, which the
+    // dictionary hashes faster than a pair; a call in a conversation by the pair.
+    private BoundedCache<string, ReservationContext>? _tenants;
+    private BoundedCache<Key, ReservationContext>? _conversations;
 
     /// <summary>The context of a call (see <see cref="GuardCallContext.Reservation(string?, IReadOnlyDictionary{string, string}?, string?, string?, string?)"/>).</summary>
     public ReservationContext For(string? tenant, IReadOnlyDictionary<string, string>? tags, string? conversationId, string? degradedFrom)
@@ -25,23 +30,31 @@ internal sealed class CallContexts(string? provider)
             return GuardCallContext.Reservation(tenant, tags, provider, conversationId, degradedFrom);
 
         var conversation = string.IsNullOrEmpty(conversationId) ? BudgetScope.CurrentConversation : conversationId;
-        if (tenant is null && conversation is null) return _plain;
+        if (conversation is null)
+        {
+            if (tenant is null) return _plain;
+            var tenants = Volatile.Read(ref _tenants) ?? First(ref _tenants);
+            if (tenants.TryGetValue(tenant, out var forTenant)) return forTenant;
+            forTenant = new ReservationContext { Tenant = tenant, Provider = provider };
+            tenants.Add(tenant, forTenant);
+            return forTenant;
+        }
 
         var key = new Key(tenant, conversation);
-        var shared = Volatile.Read(ref _shared) ?? First();
-        if (shared.TryGetValue(key, out var context)) return context;
+        var conversations = Volatile.Read(ref _conversations) ?? First(ref _conversations);
+        if (conversations.TryGetValue(key, out var context)) return context;
         context = new ReservationContext { Tenant = tenant, Provider = provider, ConversationId = conversation };
-        shared.Add(key, context);
+        conversations.Add(key, context);
         return context;
     }
 
     /// <summary>How many shared contexts are held (tests).</summary>
-    internal int Count => Volatile.Read(ref _shared)?.Count ?? 0;
+    internal int Count => (Volatile.Read(ref _tenants)?.Count ?? 0) + (Volatile.Read(ref _conversations)?.Count ?? 0);
 
-    private BoundedCache<Key, ReservationContext> First()
+    private static BoundedCache<TKey, ReservationContext> First<TKey>(ref BoundedCache<TKey, ReservationContext>? field) where TKey : notnull
     {
-        var made = new BoundedCache<Key, ReservationContext>(Capacity);
-        return Interlocked.CompareExchange(ref _shared, made, null) ?? made;
+        var made = new BoundedCache<TKey, ReservationContext>(Capacity);
+        return Interlocked.CompareExchange(ref field, made, null) ?? made;
     }
 
     /// <summary>A tenant and a conversation, compared by their text.</summary>
