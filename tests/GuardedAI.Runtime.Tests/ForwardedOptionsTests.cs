@@ -46,6 +46,47 @@ public class ForwardedOptionsTests
         Assert.NotNull(options.AdditionalProperties);
     }
 
+    [Fact]
+    public void An_embedding_guards_copy_has_every_settable_property_Clone_would_give()
+    {
+        var properties = typeof(EmbeddingGenerationOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
+        Assert.True(properties.Count >= 4, $"only {properties.Count} properties found");
+        var options = new EmbeddingGenerationOptions();
+        foreach (var property in properties) property.SetValue(options, NonDefault(property.PropertyType, property.Name));
+        var remaining = new AdditionalPropertiesDictionary { ["kept"] = "yes" };
+
+        var cloned = options.Clone();
+        var copied = ForwardedOptions.With(options, remaining);
+
+        Assert.IsType<EmbeddingGenerationOptions>(copied);
+        Assert.Same(remaining, copied.AdditionalProperties);
+        Assert.NotSame(remaining, options.AdditionalProperties);
+        foreach (var property in properties.Where(p => p.Name != nameof(EmbeddingGenerationOptions.AdditionalProperties)))
+        {
+            var original = property.GetValue(options);
+            var ours = property.GetValue(copied);
+            Assert.True(ReferenceEquals(property.GetValue(cloned), original) == ReferenceEquals(ours, original),
+                $"EmbeddingGenerationOptions.{property.Name}: Clone and the guard's copy differ in sharing it");
+            Assert.Equal(original, ours);
+        }
+
+        var derived = Assert.IsType<DerivedEmbeddingOptions>(ForwardedOptions.With(new DerivedEmbeddingOptions { Marker = "mine", Dimensions = 8 }, remaining));
+        Assert.Equal("mine", derived.Marker);
+        Assert.Equal(8, derived.Dimensions);
+        Assert.Same(remaining, derived.AdditionalProperties);
+    }
+
+    private sealed class DerivedEmbeddingOptions : EmbeddingGenerationOptions
+    {
+        public DerivedEmbeddingOptions() { }
+
+        private DerivedEmbeddingOptions(DerivedEmbeddingOptions other) : base(other) => Marker = other.Marker;
+
+        public string? Marker { get; set; }
+
+        public override EmbeddingGenerationOptions Clone() => new DerivedEmbeddingOptions(this);
+    }
+
     private sealed class DerivedOptions : ChatOptions
     {
         public DerivedOptions() { }
@@ -71,6 +112,7 @@ public class ForwardedOptionsTests
         if (underlying == typeof(ChatResponseFormat)) return ChatResponseFormat.Json;
         if (underlying == typeof(ChatToolMode)) return ChatToolMode.RequireAny;
         if (underlying == typeof(Func<IChatClient, object?>)) return new Func<IChatClient, object?>(_ => null);
+        if (underlying == typeof(Func<IEmbeddingGenerator, object?>)) return new Func<IEmbeddingGenerator, object?>(_ => null);
         if (underlying == typeof(ResponseContinuationToken)) return ResponseContinuationToken.FromBytes(new byte[] { 1 });
         if (underlying == typeof(ReasoningOptions)) return new ReasoningOptions { Effort = ReasoningEffort.High, Output = ReasoningOutput.Full };
         throw new InvalidOperationException($"No value for ChatOptions.{name} ({type}): add one here, and the property to ForwardedOptions.With.");

@@ -61,11 +61,7 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
 
         var (tenant, tags, remaining) = GuardCallContext.Read(options?.AdditionalProperties, Tenant, Tags);
         var forwarded = options;
-        if (!ReferenceEquals(remaining, options?.AdditionalProperties))
-        {
-            forwarded = options!.Clone();
-            forwarded.AdditionalProperties = remaining;
-        }
+        if (!ReferenceEquals(remaining, options?.AdditionalProperties)) forwarded = ForwardedOptions.With(options!, remaining);
         var context = _contexts.For(tenant, tags, conversationId: null, degradedFrom: null);
 
         var held = await GuardedCall.AcquireAsync(Engine, Policy, estimate, null, context, cancellationToken).ConfigureAwait(false);

@@ -46,4 +46,23 @@ internal static class ForwardedOptions
             TopP = options.TopP,
         };
     }
+
+    /// <summary>The same for an embedding guard: a copy of <paramref name="options"/> whose additional properties are
+    /// <paramref name="properties"/> (<see cref="EmbeddingGenerationOptions.Clone"/> would copy them first).</summary>
+    public static EmbeddingGenerationOptions With(EmbeddingGenerationOptions options, AdditionalPropertiesDictionary? properties)
+    {
+        if (options.GetType() != typeof(EmbeddingGenerationOptions))
+        {
+            var cloned = options.Clone();
+            cloned.AdditionalProperties = properties;
+            return cloned;
+        }
+        return new EmbeddingGenerationOptions
+        {
+            AdditionalProperties = properties,
+            Dimensions = options.Dimensions,
+            ModelId = options.ModelId,
+            RawRepresentationFactory = options.RawRepresentationFactory,
+        };
+    }
 }
