@@ -7,8 +7,8 @@ namespace GuardedAI;
 /// tenant and conversation. A team that bills its customers makes every call for a tenant, and a chat makes every turn
 /// in a conversation: building the same context on each call was one of a tenant's call's two objects
 /// (docs/benchmarks.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
-/// contexts for tenants alone and as many in conversations), each built with the guard's first such call, so a guard that
-/// never sees one holds nothing.
+/// contexts for tenants alone and as many in conversations); a table is made with its first addition, so a guard that
+/// never sees such a call holds none.
 /// </summary>
 internal sealed class CallContexts(string? provider)
 {
@@ -18,8 +18,8 @@ internal sealed class CallContexts(string? provider)
 
     // A tenant alone (a team billing its customers: nearly every call) is looked up by its string, which the
     // dictionary hashes faster than a pair; a call in a conversation by the pair.
-    private BoundedCache<string, ReservationContext>? _tenants;
-    private BoundedCache<Key, ReservationContext>? _conversations;
+    private readonly BoundedCache<string, ReservationContext> _tenants = new(Capacity);
+    private readonly BoundedCache<Key, ReservationContext> _conversations = new(Capacity);
 
     /// <summary>The context of a call (see <see cref="GuardCallContext.Reservation(string?, IReadOnlyDictionary{string, string}?, string?, string?, string?)"/>).</summary>
     public ReservationContext For(string? tenant, IReadOnlyDictionary<string, string>? tags, string? conversationId, string? degradedFrom)
@@ -33,29 +33,21 @@ internal sealed class CallContexts(string? provider)
         if (conversation is null)
         {
             if (tenant is null) return _plain;
-            var tenants = Volatile.Read(ref _tenants) ?? First(ref _tenants);
-            if (tenants.TryGetValue(tenant, out var forTenant)) return forTenant;
+            if (_tenants.TryGetValue(tenant, out var forTenant)) return forTenant;
             forTenant = new ReservationContext { Tenant = tenant, Provider = provider };
-            tenants.Add(tenant, forTenant);
+            _tenants.Add(tenant, forTenant);
             return forTenant;
         }
 
         var key = new Key(tenant, conversation);
-        var conversations = Volatile.Read(ref _conversations) ?? First(ref _conversations);
-        if (conversations.TryGetValue(key, out var context)) return context;
+        if (_conversations.TryGetValue(key, out var context)) return context;
         context = new ReservationContext { Tenant = tenant, Provider = provider, ConversationId = conversation };
-        conversations.Add(key, context);
+        _conversations.Add(key, context);
         return context;
     }
 
     /// <summary>How many shared contexts are held (tests).</summary>
-    internal int Count => (Volatile.Read(ref _tenants)?.Count ?? 0) + (Volatile.Read(ref _conversations)?.Count ?? 0);
-
-    private static BoundedCache<TKey, ReservationContext> First<TKey>(ref BoundedCache<TKey, ReservationContext>? field) where TKey : notnull
-    {
-        var made = new BoundedCache<TKey, ReservationContext>(Capacity);
-        return Interlocked.CompareExchange(ref field, made, null) ?? made;
-    }
+    internal int Count => _tenants.Count + _conversations.Count;
 
     /// <summary>A tenant and a conversation, compared by their text.</summary>
     private readonly record struct Key(string? Tenant, string? Conversation);
