@@ -27,6 +27,8 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         Endpoint = configuration.ToString(includePassword: false);
         _secrets = new[] { configuration.Password, configuration.SentinelPassword }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
         Scripts = new RedisScripts(options.TestServerClockKey is null ? null : options.KeyPrefix + options.TestServerClockKey);
+        Reserves = new ScriptBatcher(Scripts.ReserveScript, Scripts.ReserveBatchScript, BatchLayouts.Reserves);
+        Settlements = new ScriptBatcher(Scripts.SettleScript, Scripts.SettleBatchScript, BatchLayouts.Settlements);
         Clock = new RedisServerClock(TimeProvider.System);
         _meter = new Meter(GuardedAITelemetry.MeterName);
         _meter.CreateObservableGauge("guardedai.redis.clock_skew", () => Clock.Skew is { } skew ? [new Measurement<double>(skew.TotalSeconds)] : Array.Empty<Measurement<double>>(),
@@ -58,8 +60,11 @@ public sealed class GuardedAIRedis : IAsyncDisposable
 
     internal RedisScripts Scripts { get; }
 
-    /// <summary>Sends script calls that arrive together in one write.</summary>
-    internal ScriptCallCoalescer Coalescer { get; } = new();
+    /// <summary>Runs the reserve script's calls, those that arrive together as one batch.</summary>
+    internal ScriptBatcher Reserves { get; }
+
+    /// <summary>Runs the settle script's calls, those that arrive together as one batch.</summary>
+    internal ScriptBatcher Settlements { get; }
 
     /// <summary>The shared clock: this instance's clock corrected by the server's (see <see cref="ClockSkew"/>).</summary>
     internal RedisServerClock Clock { get; }
@@ -174,23 +179,14 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="script"/> by its SHA1 as <see cref="RunAsync"/> runs a call, in one async method with no
-    /// delegate: the reserve and settle scripts run twice a guarded call (issue 16). When the server does not know the
-    /// script, it is sent once more as EVAL with its text (see <see cref="RedisScript"/>).
+    /// Runs a call of <paramref name="batcher"/>'s script as <see cref="RunAsync"/> runs a call, in one async method with
+    /// no delegate: the reserve and settle scripts run twice a guarded call (issue 16).
     /// </summary>
-    internal async Task<RedisResult> EvaluateAsync(RedisScript script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    internal async Task<RedisResult> EvaluateAsync(ScriptBatcher batcher, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
     {
-        var database = Database;
         try
         {
-            try
-            {
-                return await WithDeadline(Coalescer.EvaluateAsync(database, script.Sha1, keys, values), cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-            {
-                return await WithDeadline(database.ScriptEvaluateAsync(script.Text, keys, values, CommandFlags.NoScriptCache), cancellationToken).ConfigureAwait(false);
-            }
+            return await WithDeadline(batcher.EvaluateAsync(Database, keys, values), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Translate(ex) is { } translated)
         {

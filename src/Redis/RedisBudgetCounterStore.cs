@@ -75,7 +75,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         args[3] = earliestEnd;
         args[^1] = names.Lease(reservation);
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Scripts.ReserveScript, keys, args, cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Reserves, keys, args, cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
         switch ((long)result[0])
         {
@@ -115,7 +115,7 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
             args[1 + i * 2] = reservation.ActualAmount(i);
             args[2 + i * 2] = SignedExpireAt(charges[i]);
         }
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Scripts.SettleScript, keys, args, cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Settlements, keys, args, cancellationToken).ConfigureAwait(false))!;
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
     }

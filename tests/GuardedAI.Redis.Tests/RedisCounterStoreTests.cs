@@ -151,26 +151,26 @@ public class RedisCounterStoreTests(RedisFixture fixture)
         await redis.Counters.TryReserveAsync(new CounterReservation("warm", [tokens with { Amount = 0 }], Now.AddMinutes(5)));
         await db.ExecuteAsync("SCRIPT", "FLUSH");
 
-        // 40 calls queue while the writer is held, then go as one batch: each EVALSHA finds no script and is sent again
-        // alone as EVAL with the script's text. Every reservation and every settlement must count exactly once.
+        // 40 calls wait while every slot is held, then go as one batch: its EVALSHA finds no script and is sent again as
+        // EVAL with the batch script's text. Every reservation and every settlement must count exactly once.
         var ids = Enumerable.Range(0, 40).Select(i => "b" + i).ToArray();
         Task<CounterReserveResult>[] reserves;
-        using (redis.Coalescer.HoldWriter(db))
+        using (redis.Reserves.HoldSlots(db))
         {
             reserves = ids.Select(id => redis.Counters.TryReserveAsync(new CounterReservation(id, [tokens], Now.AddMinutes(5))).AsTask()).ToArray();
         }
         Assert.All(await Task.WhenAll(reserves), r => Assert.True(r.Success));
-        Assert.Equal((1L, 40L), redis.Coalescer.Batched);
+        Assert.Equal((1L, 40L), redis.Reserves.Batched);
         Assert.Equal([400L], await redis.Counters.ReadAsync([tokens.Key]));
 
         await db.ExecuteAsync("SCRIPT", "FLUSH");
         Task<IReadOnlyList<long>>[] settles;
-        using (redis.Coalescer.HoldWriter(db))
+        using (redis.Settlements.HoldSlots(db))
         {
             settles = ids.Select(id => SettleAsync(redis.Counters, id, [tokens with { Amount = 3 }])).ToArray();
         }
         await Task.WhenAll(settles);
-        Assert.Equal((2L, 80L), redis.Coalescer.Batched);
+        Assert.Equal((1L, 40L), redis.Settlements.Batched);
         Assert.Equal([120L], await redis.Counters.ReadAsync([tokens.Key]));
         Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());   // "warm" alone
     }

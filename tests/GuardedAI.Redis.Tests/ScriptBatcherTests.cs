@@ -1,0 +1,281 @@
+using StackExchange.Redis;
+
+namespace GuardedAI.Redis.Tests;
+
+/// <summary>
+/// Reservations and settlements that wait for a slot go as one batch script, which must decide and count each exactly
+/// as the calls' own scripts would one after another: the same answers, the same counters, leases and expiries.
+/// </summary>
+[Collection("redis")]
+public class ScriptBatcherTests(RedisFixture fixture)
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    private static readonly DateTimeOffset HourStart = WindowCalendar.Start(BudgetWindow.Hour, Now, TimeZoneInfo.Utc);
+
+    private async Task<GuardedAIRedis> ConnectFrozenAsync()
+    {
+        var redis = await fixture.ConnectAsync(testClockKey: "test:server-now");
+        await redis.Connection.GetDatabase().StringSetAsync(redis.Options.KeyPrefix + "test:server-now", Now.ToUnixTimeMilliseconds());
+        return redis;
+    }
+
+    private static CounterCharge Day(string scope, long amount, long limit, BudgetDimension dimension = BudgetDimension.TotalTokens) =>
+        new(new CounterKey(scope, dimension, BudgetWindow.Day, WindowCalendar.Start(BudgetWindow.Day, Now, TimeZoneInfo.Utc)), amount, limit,
+            WindowCalendar.End(BudgetWindow.Day, Now, TimeZoneInfo.Utc));
+
+    /// <summary>A conversation's counter: its window's end moves, so every call sets its expiry.</summary>
+    private static CounterCharge Conversation(string id, long amount, long limit) =>
+        new(new CounterKey("conversation:b:" + id, BudgetDimension.TotalTokens, BudgetWindow.Conversation, HourStart), amount, limit, Now.AddMinutes(30));
+
+    /// <summary>An hour's counter of two hours ago: the server's now is past its window.</summary>
+    private static CounterCharge EndedHour(long amount) =>
+        new(new CounterKey("s", BudgetDimension.Requests, BudgetWindow.Hour, HourStart.AddHours(-2)), amount, 10, HourStart.AddHours(-1));
+
+    private static readonly (string Id, CounterCharge[] Charges)[] Reservations =
+    [
+        ("r1", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 300, 1000)]),
+        ("r2", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 300, 1000)]),
+        ("r3", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 500, 1000)]),   // denied: 630 + 500 > 1000
+        ("r4", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 400, 1000)]),   // denied: 630 + 400 > 1000
+        ("r5", [Day("s", 0, 1000)]),                                                // nothing asked: never denied
+        ("r1", [Day("other", 50, 100)]),                                            // the same id again: its lease grows
+        ("r6", []),                                                                 // no counter
+        ("r7", [Day("x", 30, 50), Day("x", 30, 50)]),                               // one counter twice, each checked against 0
+        ("r8", [EndedHour(1)]),                                                     // outside its window: nothing changes
+        ("r9", [Day("bad", 1, 10)]),                                                // a corrupt counter: fails alone
+        ("r10", [Conversation("c1", 70, 100), Day("s", 0, 1000)]),
+        ("r11", [Conversation("c1", 40, 100)]),                                     // denied: 70 + 40 > 100
+        ("r12", [Day("other", 60, 100)]),                                           // denied: 50 + 60 > 100
+    ];
+
+    private static readonly (string Id, CounterCharge[] Charges)[] Settlements =
+    [
+        ("r1", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 250, 1000)]),   // "other" was in its lease: 50 go back
+        ("r2", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 350, 1000)]),
+        ("r2", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 999, 1000)]),   // settled already: only read
+        ("r4", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 0, 1000)]),     // denied, so no lease: counted as sent
+        ("r5", [Day("s", 0, 1000)]),
+        ("r6", []),
+        ("r7", [Day("x", 10, 50)]),                                                 // 60 held: 50 go back
+        ("never", [Day("fresh", 5, 100)]),                                          // no lease: counted, the key made with its expiry
+        ("old", [Day("s", 20, 1000)]),                                              // a lease of the previous layout
+        ("r10", [Conversation("c1", 90, 100), Day("s", 0, 1000)]),
+        ("r3", [Day("s", 1, 5, BudgetDimension.Requests), Day("s", 0, 1000)]),     // denied, so no lease: counted as sent
+    ];
+
+    /// <summary>The keys whose values and expiries the two runs must agree on.</summary>
+    private static readonly CounterKey[] Counters =
+    [
+        Day("s", 0, 0, BudgetDimension.Requests).Key, Day("s", 0, 0).Key, Day("other", 0, 0).Key, Day("x", 0, 0).Key,
+        Day("fresh", 0, 0).Key, Conversation("c1", 0, 0).Key, EndedHour(0).Key,
+    ];
+
+    private static readonly string[] Ids = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "never", "old"];
+
+    [Fact]
+    public async Task A_batch_decides_and_counts_each_call_as_its_own_script_would_one_after_another()
+    {
+        await using var alone = await ConnectFrozenAsync();
+        await using var batched = await ConnectFrozenAsync();
+        foreach (var redis in new[] { alone, batched }) await PrepareAsync(redis);
+
+        var aloneAnswers = new List<string>();
+        foreach (var (id, charges) in Reservations) aloneAnswers.Add(await ReserveAsync(alone, id, charges));
+        var batchedReserves = new List<Task<string>>();
+        using (batched.Reserves.HoldSlots(batched.Connection.GetDatabase()))
+        {
+            foreach (var (id, charges) in Reservations) batchedReserves.Add(ReserveAsync(batched, id, charges));
+        }
+        Assert.Equal(aloneAnswers, await Task.WhenAll(batchedReserves));
+        Assert.Equal((1L, Reservations.Length), batched.Reserves.Batched);
+        Assert.Equal((0L, 0L), alone.Reserves.Batched);
+        await AssertSameStateAsync(alone, batched);
+
+        foreach (var (id, charges) in Settlements) aloneAnswers.Add(await SettleAsync(alone, id, charges));
+        var batchedSettles = new List<Task<string>>();
+        using (batched.Settlements.HoldSlots(batched.Connection.GetDatabase()))
+        {
+            foreach (var (id, charges) in Settlements) batchedSettles.Add(SettleAsync(batched, id, charges));
+        }
+        Assert.Equal(aloneAnswers[Reservations.Length..], await Task.WhenAll(batchedSettles));
+        Assert.Equal((1L, Settlements.Length), batched.Settlements.Batched);
+        await AssertSameStateAsync(alone, batched);
+
+        // The answers themselves, so that two runs agreeing on something wrong cannot pass.
+        // The tokens counter starts at 30, held by the previous layout's lease "old".
+        Assert.Equal(
+        [
+            "reserved 1,330", "reserved 2,630", "denied 1 at 630", "denied 1 at 630", "reserved 630", "reserved 50", "reserved ",
+            "reserved 30,60", "outside the window", "failed", "reserved 70,630", "denied 0 at 70", "denied 0 at 50",
+            "settled 2,580", "settled 2,630", "settled 2,630", "settled 3,630", "settled 630", "settled ", "settled 10",
+            "settled 5", "settled 620", "settled 90,620", "settled 4,620",
+        ], aloneAnswers);
+    }
+
+    [Fact]
+    public async Task A_batch_that_fills_up_leaves_the_rest_to_the_next_request_and_a_lone_call_goes_alone()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        var count = ScriptBatcher.MaxBatch + 3;
+        Task<string>[] reserves;
+        using (redis.Reserves.HoldSlots(db))
+        {
+            reserves = Enumerable.Range(0, count).Select(i => ReserveAsync(redis, "n" + i, [Day("s", 10, 10 * count - 5)])).ToArray();
+        }
+        var answers = await Task.WhenAll(reserves);
+        Assert.Equal((2L, (long)count), redis.Reserves.Batched);
+        // The two batches may run in either order (the first use of a script is sent again as EVAL, as each call's own
+        // would be), but within each, in the calls' order: every call fits but one, which would pass the limit by 5.
+        Assert.Equal(Enumerable.Range(1, count - 1).Select(i => $"reserved {10 * i}").Append($"denied 0 at {10 * (count - 1)}").Order(), answers.Order());
+        Assert.Equal([10L * (count - 1)], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
+
+        Assert.Equal($"reserved {10 * count}", await ReserveAsync(redis, "alone", [Day("s", 10, 10 * count)]));
+        Assert.Equal((2L, (long)count), redis.Reserves.Batched);
+    }
+
+    [Fact]
+    public async Task A_call_on_a_corrupt_counter_fails_alone_in_its_batch_and_changes_nothing()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        var bad = redis.Counters.CounterKeyName(Day("bad", 0, 0).Key);
+        await db.StringSetAsync(bad, "12 tokens");
+
+        Task<CounterReserveResult>[] reserves;
+        using (redis.Reserves.HoldSlots(db))
+        {
+            reserves = new[] { "a", "b", "c" }.Select(id => redis.Counters.TryReserveAsync(
+                new CounterReservation(id, id == "b" ? [Day("s", 5, 100), Day("bad", 1, 100)] : [Day("s", 5, 100)], Now.AddMinutes(5))).AsTask()).ToArray();
+        }
+        Assert.True((await reserves[0]).Success);
+        var refused = await Assert.ThrowsAsync<RedisStoreException>(() => reserves[1]);
+        Assert.Contains($"GuardedAI counter {bad} does not hold an integer", refused.Message, StringComparison.Ordinal);
+        Assert.True((await reserves[2]).Success);
+        Assert.Equal([10L], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
+        Assert.Equal("12 tokens", (string?)await db.StringGetAsync(bad));
+        Assert.False(await db.KeyExistsAsync(redis.Options.KeyPrefix + "s:b"));
+
+        // A settlement in a batch that names the corrupt counter is refused before its lease is touched: once the
+        // counter is mended, it settles as it would have.
+        Task[] settles;
+        using (redis.Settlements.HoldSlots(db))
+        {
+            settles =
+            [
+                redis.Counters.SettleAsync(new CounterReservation("a", [Day("s", 2, 100), Day("bad", 1, 100)], Now)).AsTask(),
+                redis.Counters.SettleAsync(new CounterReservation("c", [Day("s", 4, 100)], Now)).AsTask(),
+            ];
+        }
+        refused = await Assert.ThrowsAsync<RedisStoreException>(() => settles[0]);
+        Assert.Contains("does not hold an integer", refused.Message, StringComparison.Ordinal);
+        await settles[1];
+        Assert.Equal([9L], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
+        Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());   // "a" is still held
+
+        await db.StringSetAsync(bad, "12");
+        await redis.Counters.SettleAsync(new CounterReservation("a", [Day("s", 2, 100), Day("bad", 1, 100)], Now));
+        Assert.Equal([6L, 13L], await redis.Counters.ReadAsync([Day("s", 0, 0).Key, Day("bad", 0, 0).Key]));
+        Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
+    }
+
+    [Fact]
+    public async Task Sixty_four_callers_reserving_and_settling_at_once_never_pass_a_limit_and_count_every_settlement_once()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        const long limit = 5_000;
+        var granted = 0;
+        var callers = Enumerable.Range(0, 64).Select(c => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var id = $"c{c}-{i}";
+                var reservation = new CounterReservation(id, [Day("s", 7, limit)], Now.AddMinutes(5));
+                var result = await redis.Counters.TryReserveAsync(reservation);
+                if (!result.Success) continue;
+                Interlocked.Increment(ref granted);
+                Assert.InRange(reservation.Values[0], 7, limit);
+                await redis.Counters.SettleAsync(new CounterReservation(id, [Day("s", 2, limit)], Now));
+            }
+        })).ToArray();
+        await Task.WhenAll(callers);
+
+        // Each settled call holds 2 of its 7: the counter is 2 a granted call, and nothing is outstanding.
+        Assert.True(granted > 0);
+        Assert.Equal([2L * granted], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
+        Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
+        var (batches, calls) = redis.Reserves.Batched;
+        Assert.True(batches <= calls, $"{batches} batches of {calls} calls");
+    }
+
+    /// <summary>The same starting state for both runs: a corrupt counter, and a lease of the layout before issue 16.</summary>
+    private static async Task PrepareAsync(GuardedAIRedis redis)
+    {
+        var db = redis.Connection.GetDatabase();
+        var prefix = redis.Options.KeyPrefix;
+        await db.StringSetAsync(redis.Counters.CounterKeyName(Day("bad", 0, 0).Key), "not a number");
+        var tokens = redis.Counters.CounterKeyName(Day("s", 0, 0).Key);
+        await db.StringIncrementAsync(tokens, 30);
+        await db.HashSetAsync(prefix + "l:old", tokens, 30);
+        await db.SortedSetAddAsync(prefix + "leases", prefix + "l:old", Now.AddMinutes(5).ToUnixTimeMilliseconds());
+    }
+
+    private static async Task<string> ReserveAsync(GuardedAIRedis redis, string id, CounterCharge[] charges)
+    {
+        var reservation = new CounterReservation(id, charges, Now.AddMinutes(5));
+        try
+        {
+            var result = await redis.Counters.TryReserveAsync(reservation);
+            if (result.StoreTime is not null) return "outside the window";
+            return result.Success ? "reserved " + string.Join(",", reservation.Values.ToArray()) : $"denied {result.FailedIndex} at {result.FailedCurrent}";
+        }
+        catch (RedisStoreException)
+        {
+            return "failed";
+        }
+    }
+
+    private static async Task<string> SettleAsync(GuardedAIRedis redis, string id, CounterCharge[] charges)
+    {
+        var settlement = new CounterReservation(id, charges, Now);
+        try
+        {
+            await redis.Counters.SettleAsync(settlement);
+            return "settled " + string.Join(",", settlement.Values.ToArray());
+        }
+        catch (RedisStoreException)
+        {
+            return "failed";
+        }
+    }
+
+    /// <summary>The counters, their expiries, the leases and the settled markers agree (each run under its own key prefix).</summary>
+    private static async Task AssertSameStateAsync(GuardedAIRedis alone, GuardedAIRedis batched)
+    {
+        Assert.Equal(await alone.Counters.ReadAsync(Counters), await batched.Counters.ReadAsync(Counters));
+        Assert.Equal(await alone.Counters.OutstandingReservationsAsync(), await batched.Counters.OutstandingReservationsAsync());
+        Assert.Equal(await StateAsync(alone), await StateAsync(batched));
+    }
+
+    private static async Task<string[]> StateAsync(GuardedAIRedis redis)
+    {
+        var db = redis.Connection.GetDatabase();
+        var prefix = redis.Options.KeyPrefix;
+        var state = new List<string>();
+        foreach (var key in Counters.Append(Day("bad", 0, 0).Key))
+        {
+            var name = redis.Counters.CounterKeyName(key);
+            var expiry = await db.KeyExpireTimeAsync(name);
+            state.Add($"{key.ToStorageKey()}: {(string?)await db.StringGetAsync(name)} expires {expiry?.ToString("O") ?? "never"}");
+        }
+        foreach (var id in Ids)
+        {
+            // A lease names its counters by their full key, which holds the run's prefix.
+            var lease = ((string?)await db.StringGetAsync(prefix + "s:" + id))?.Replace(prefix, "<prefix>", StringComparison.Ordinal);
+            var lives = (await db.KeyTimeToLiveAsync(prefix + "s:" + id)).HasValue;
+            var held = await db.SortedSetScoreAsync(prefix + "held", prefix + "s:" + id) is not null;
+            state.Add($"{id}: lease {lease ?? "none"}, lives {lives}, held {held}, old {await db.KeyExistsAsync(prefix + "l:" + id)}");
+        }
+        return [.. state];
+    }
+}
