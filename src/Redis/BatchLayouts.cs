@@ -3,15 +3,16 @@ using StackExchange.Redis;
 namespace GuardedAI.Redis;
 
 /// <summary>
-/// How the calls of a batch become one call of a batch script (<see cref="RedisScripts.SettleBatch"/> and the reserve
-/// batch): each call comes with its keys and arguments as its own script takes them; the batch names each distinct
-/// counter once, and each call points at its counters by their position.
+/// How calls become one request of the reserve or settle script (<see cref="RedisScripts.Reserve"/>,
+/// <see cref="RedisScripts.Settle"/>). The store describes each call on its own: its keys (the shared sets, its lease,
+/// its counters) and its arguments, in the order documented on each method here. A request names each distinct counter
+/// once, and each call points at its counters by their position.
 /// </summary>
 internal static class BatchLayouts
 {
     /// <summary>
     /// Reserve calls (keys: held zset, lease key, counters…; arguments: lease ms, extra TTL ms, latest start, earliest
-    /// end, per counter amount, limit and expiry, the lease) into the reserve batch's layout.
+    /// end, per counter amount, limit and expiry, the lease) into the reserve script's layout.
     /// </summary>
     public static (RedisKey[] Keys, RedisValue[] Values) Reserves(ScriptBatcher.PendingCall[] calls)
     {
@@ -49,7 +50,7 @@ internal static class BatchLayouts
 
     /// <summary>
     /// Settle calls (keys: held zset, lease key, previous leases zset, previous lease hash, counters…; arguments: marker
-    /// TTL ms, per counter amount and expiry) into <see cref="RedisScripts.SettleBatch"/>'s layout.
+    /// TTL ms, per counter amount and expiry) into <see cref="RedisScripts.Settle"/>'s layout.
     /// </summary>
     public static (RedisKey[] Keys, RedisValue[] Values) Settlements(ScriptBatcher.PendingCall[] calls)
     {
@@ -85,7 +86,7 @@ internal static class BatchLayouts
     }
 
     /// <summary>
-    /// The batch's distinct counters in their first appearance's order; <paramref name="positions"/> gives each call's
+    /// The request's distinct counters in their first appearance's order; <paramref name="positions"/> gives each call's
     /// counters in turn their 1-based position among them; <paramref name="argumentCount"/> is the calls' own argument count.
     /// </summary>
     private static List<RedisKey> DistinctCounters(ScriptBatcher.PendingCall[] calls, int fixedKeys, out int[] positions, out int argumentCount)
@@ -118,9 +119,9 @@ internal static class BatchLayouts
         return counters;
     }
 
-    /// <summary>Every call of a batch comes from one store, so its shared keys (the held and previous leases sets) agree.</summary>
+    /// <summary>Every call of a request comes from one store, so its shared keys (the held and previous leases sets) agree.</summary>
     private static void SameHeldSet(ScriptBatcher.PendingCall first, ScriptBatcher.PendingCall call, int key)
     {
-        if (call.Keys[key] != first.Keys[key]) throw new InvalidOperationException($"Calls of one batch name different shared keys ('{first.Keys[key]}' and '{call.Keys[key]}').");
+        if (call.Keys[key] != first.Keys[key]) throw new InvalidOperationException($"Calls of one request name different shared keys ('{first.Keys[key]}' and '{call.Keys[key]}').");
     }
 }

@@ -27,8 +27,8 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         Endpoint = configuration.ToString(includePassword: false);
         _secrets = new[] { configuration.Password, configuration.SentinelPassword }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
         Scripts = new RedisScripts(options.TestServerClockKey is null ? null : options.KeyPrefix + options.TestServerClockKey);
-        Reserves = new ScriptBatcher(Scripts.ReserveScript, Scripts.ReserveBatchScript, BatchLayouts.Reserves);
-        Settlements = new ScriptBatcher(Scripts.SettleScript, Scripts.SettleBatchScript, BatchLayouts.Settlements);
+        Reserves = new ScriptBatcher(Scripts.ReserveScript, BatchLayouts.Reserves);
+        Settlements = new ScriptBatcher(Scripts.SettleScript, BatchLayouts.Settlements);
         Clock = new RedisServerClock(TimeProvider.System);
         _meter = new Meter(GuardedAITelemetry.MeterName);
         _meter.CreateObservableGauge("guardedai.redis.clock_skew", () => Clock.Skew is { } skew ? [new Measurement<double>(skew.TotalSeconds)] : Array.Empty<Measurement<double>>(),

@@ -28,7 +28,6 @@ internal sealed class RedisScripts
             """;
         Reserve = now + "\n" + ReserveBody;
         ReserveScript = new RedisScript(Reserve);
-        ReserveBatchScript = new RedisScript(now + "\n" + ReserveBatchBody);
         Reclaim = LeaseFunctions + "\n" + now + "\n" + ReclaimBody;
         Time = now + "\nreturn now";
     }
@@ -41,16 +40,10 @@ internal sealed class RedisScripts
     /// <summary><see cref="Settle"/>, called by its SHA1.</summary>
     public RedisScript SettleScript { get; } = new(Settle);
 
-    /// <summary><see cref="ReserveBatchBody"/>: several reservations in one call.</summary>
-    public RedisScript ReserveBatchScript { get; }
-
-    /// <summary><see cref="SettleBatch"/>: several settlements in one call.</summary>
-    public RedisScript SettleBatchScript { get; } = new(SettleBatch);
-
     /// <summary>Returns the server's time (Unix ms).</summary>
     public string Time { get; }
 
-    /// <summary>See <see cref="ReserveBody"/>.</summary>
+    /// <summary>The reserve script's text: the server's time, then <see cref="ReserveBody"/>.</summary>
     public string Reserve { get; }
 
     /// <summary>See <see cref="ReclaimBody"/>.</summary>
@@ -89,130 +82,8 @@ internal sealed class RedisScripts
         """;
 
     /// <summary>
-    /// KEYS: held zset, lease key, counters…  ARGV: lease duration (ms), extra lease TTL (ms), the latest start and
-    /// the earliest end (ms) of the charged calendar windows (both 0 when none is charged), then per counter: amount,
-    /// limit, expire-at (s: positive for a window whose end moves — a conversation or a run — set on every call;
-    /// negative for a calendar window's fixed end, set only when the key is created, since it never changes); last, the
-    /// lease (see <see cref="LeaseFunctions"/>), which the client writes: building it in Lua took ~4 µs of a ~28 µs script.
-    /// Returns {1, now, values…}, {0, failedIndex, current, now}, or {2, now} when the server's time is outside a
-    /// charged window (the caller's clock disagrees with the server's: nothing is changed).
-    /// </summary>
-    /// <remarks>
-    /// Issue 16: a pair of scripts spends most of its server time calling into Redis from Lua (~1 µs a
-    /// <c>redis.call</c>), so the lease is one string written with one <c>SET … PX … NX</c> (formerly a hash: an
-    /// <c>EXISTS</c>, an <c>HSET</c> and a <c>PEXPIRE</c>). Its key is the one the settlement marks as settled
-    /// (<c>s:&lt;id&gt;</c>), so the settlement reads the lease and marks the id in one <c>SET … GET</c>. When the key is
-    /// already there (the same id reserved twice), the new amounts are appended to the lease it holds.
-    /// </remarks>
-    private const string ReserveBody = """
-        local n = #KEYS - 2
-        local windowEnd = tonumber(ARGV[4])
-        if windowEnd > 0 and (now < tonumber(ARGV[3]) or now >= windowEnd) then return {2, now} end
-        local leaseMs = tonumber(ARGV[1])
-        if n == 0 then
-          redis.call('ZADD', KEYS[1], now + leaseMs, KEYS[2])
-          return {1, now}
-        end
-        local counters = {}
-        for i = 1, n do counters[i] = KEYS[i + 2] end
-        local current = redis.call('MGET', unpack(counters))
-        for i = 1, n do
-          local base = 4 + (i - 1) * 3
-          local amount = tonumber(ARGV[base + 1])
-          if amount > 0 then
-            local value = tonumber(current[i] or '0')
-            if value + amount > tonumber(ARGV[base + 2]) then return {0, i - 1, value, now} end
-          end
-        end
-        local result = {1, now}
-        for i = 1, n do
-          local base = 4 + (i - 1) * 3
-          local key = KEYS[i + 2]
-          local amount = ARGV[base + 1]
-          result[#result + 1] = redis.call('INCRBY', key, amount)
-          local expireAt = tonumber(ARGV[base + 3])
-          if expireAt > 0 then redis.call('EXPIREAT', key, ARGV[base + 3])
-          elseif not current[i] then redis.call('EXPIREAT', key, -expireAt) end
-        end
-        local lease = ARGV[#ARGV]
-        local ttl = leaseMs + tonumber(ARGV[2])
-        if not redis.call('SET', KEYS[2], lease, 'PX', ttl, 'NX') then
-          local held = redis.call('GET', KEYS[2])
-          if held ~= '1' then lease = held .. lease end
-          redis.call('SET', KEYS[2], lease, 'PX', ttl)
-        end
-        redis.call('ZADD', KEYS[1], now + leaseMs, KEYS[2])
-        return result
-        """;
-
-    /// <summary>
-    /// KEYS: held zset, lease key, the previous layout's leases zset and lease hash (see remarks), counters…
-    /// ARGV: settled-marker TTL (ms), then per counter: amount, expire-at (s, signed as for the reserve script).
-    /// Idempotent per reservation: the lease key is swapped for the marker <c>1</c> (<c>SET … GET</c>), and a second
-    /// settlement of the same id finds the marker and changes nothing. Returns the counters' values. A counter whose
-    /// amount equals what was reserved is only read; a key that a settlement creates (it expired meanwhile) gets its expiry.
-    /// </summary>
-    /// <remarks>
-    /// The layout before issue 16's change kept each lease as a hash (<c>l:&lt;id&gt;</c>, in the <c>leases</c> zset) and
-    /// marked a settled id with <c>1</c> at <c>s:&lt;id&gt;</c>. Instances of both versions share one Redis during a rolling
-    /// upgrade: a settlement that finds no lease under the new key takes the old hash instead (a reservation made
-    /// before the upgrade, settled or replayed after it), and both versions read <c>s:&lt;id&gt;</c> = <c>1</c> as settled.
-    /// </remarks>
-    public const string Settle = LeaseFunctions + """
-
-        local values = {}
-        local n = #KEYS - 4
-        local held = redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'GET')
-        if held == '1' then
-          if n > 0 then
-            local counters = {}
-            for i = 1, n do counters[i] = KEYS[i + 4] end
-            local read = redis.call('MGET', unpack(counters))
-            for i = 1, n do values[i] = tonumber(read[i] or '0') end
-          end
-          return values
-        end
-        local reserved = {}
-        if held then
-          reserved = leaseAmounts(held)
-        else
-          local previous = previousLeaseAmounts(KEYS[4])
-          if next(previous) then
-            reserved = previous
-            redis.call('DEL', KEYS[4])
-            redis.call('ZREM', KEYS[3], KEYS[4])
-          end
-        end
-        redis.call('ZREM', KEYS[1], KEYS[2])
-        local unchanged = {}
-        for i = 1, n do
-          local base = 1 + (i - 1) * 2
-          local key = KEYS[i + 4]
-          local delta = tonumber(ARGV[base + 1]) - (reserved[key] or 0)
-          reserved[key] = nil
-          local expireAt = tonumber(ARGV[base + 2])
-          if delta ~= 0 or expireAt > 0 then
-            local value = redis.call('INCRBY', key, delta)
-            values[i] = value
-            if expireAt > 0 then redis.call('EXPIREAT', key, ARGV[base + 2])
-            elseif value == delta then redis.call('EXPIREAT', key, -expireAt) end
-          else
-            unchanged[#unchanged + 1] = i
-          end
-        end
-        if #unchanged > 0 then
-          local keys = {}
-          for j, i in ipairs(unchanged) do keys[j] = KEYS[i + 4] end
-          local read = redis.call('MGET', unpack(keys))
-          for j, i in ipairs(unchanged) do values[i] = tonumber(read[j] or '0') end
-        end
-        giveBack(reserved)
-        return values
-        """;
-
-    /// <summary>
-    /// Counter values read once for a batch script (<see cref="ReserveBatchBody"/>, <see cref="SettleBatch"/>), which
-    /// then works on them in Lua and writes each counter once at its end. <c>readCounters(first, count)</c> reads the
+    /// Counter values read once by <see cref="ReserveBody"/> and <see cref="Settle"/>, which then work on them in Lua and
+    /// write each counter once at their end. <c>readCounters(first, count)</c> reads the
     /// counters <c>KEYS[first + 1 .. first + count]</c> into <c>value</c> (a number; 0 for a key that does not exist;
     /// <c>false</c> for a key holding something that is not an integer, or a key of another type, which a call that
     /// charges it reports as its own error) and <c>exists</c>. <c>notInteger</c> is that error: a call's answer is an
@@ -246,22 +117,30 @@ internal sealed class RedisScripts
         """;
 
     /// <summary>
-    /// Several reservations in one script, each decided exactly as <see cref="ReserveBody"/> decides it when the
-    /// reservations run one after another in the order given; the counters they share are read once and written once.
-    /// KEYS: held zset, the batch's distinct counters (c of them), then one lease key per reservation.
-    /// ARGV: c, then per reservation: lease duration (ms), extra lease TTL (ms), latest start and earliest end of its
-    /// calendar windows, its number of counters n, per counter: the counter's position among the distinct counters
-    /// (1-based), amount, limit, expire-at (signed as for <see cref="ReserveBody"/>); last, its lease.
-    /// Returns one answer per reservation, as <see cref="ReserveBody"/> returns it, or an error message (a string) for a
-    /// reservation that charges a counter holding something other than an integer (that reservation changes nothing; the
-    /// others go on).
+    /// Reserves one call or several (a batch: calls that waited for a request slot), each decided as if the calls ran one
+    /// after another in the order given: all of a call's counters fit their limits and are incremented, or none is.
+    /// KEYS: held zset, the distinct counters the calls charge (c of them), then one lease key per call.
+    /// ARGV: c, then per call: lease duration (ms), extra lease TTL (ms), the latest start and the earliest end (ms) of
+    /// its charged calendar windows (both 0 when none is charged), its number of counters n, then per counter: its
+    /// position among the distinct counters (1-based), amount, limit, expire-at (s: positive for a window whose end moves
+    /// — a conversation or a run — set on every call; negative for a calendar window's fixed end, set only when the key
+    /// is created, since it never changes); last, its lease (see <see cref="LeaseFunctions"/>), which the client writes.
+    /// Returns per call {1, now, values…}, {0, failedIndex, current, now}, {2, now} when the server's time is outside a
+    /// charged window (the caller's clock disagrees with the server's: nothing is changed), or an error message (a
+    /// string) when the call charges a counter that holds something other than an integer (nothing of it is changed;
+    /// the other calls go on).
     /// </summary>
     /// <remarks>
-    /// Issue 16: a reservation's own script spends most of the server's time on its ~9 <c>redis.call</c>s; in a batch of
-    /// reservations on the same counters, one <c>MGET</c>, one <c>INCRBY</c> per counter and one <c>ZADD</c> serve them
-    /// all, and each adds only its lease's <c>SET</c>.
+    /// Issue 16: the server spends most of a script's time calling into Redis from Lua (~1 µs a <c>redis.call</c>) and
+    /// reading the request. So the counters are read with one <c>MGET</c>, the calls are decided in Lua, and each counter
+    /// is written once at the end (<c>INCRBY</c> of what the calls added, then its expiry); one <c>ZADD</c> enters every
+    /// lease in the held set. The lease is one string written with one <c>SET … PX … NX</c> (formerly a hash: an
+    /// <c>EXISTS</c>, an <c>HSET</c> and a <c>PEXPIRE</c>; building it in Lua took ~4 µs of a ~28 µs script). Its key is
+    /// the one the settlement marks as settled (<c>s:&lt;id&gt;</c>), so the settlement reads the lease and marks the id
+    /// in one <c>SET … GET</c>. When the key is already there (the same id reserved twice), the new amounts are appended
+    /// to the lease it holds.
     /// </remarks>
-    private const string ReserveBatchBody = CounterFunctions + "\n" + """
+    private const string ReserveBody = CounterFunctions + "\n" + """
         local c = tonumber(ARGV[1])
         local value, exists = readCounters(1, c)
         local delta, moving, created = {}, {}, {}
@@ -336,16 +215,28 @@ internal sealed class RedisScripts
         """;
 
     /// <summary>
-    /// Several settlements in one script, each applied exactly as <see cref="Settle"/> applies it when the settlements
-    /// run one after another in the order given; the counters they share are read once and written once.
-    /// KEYS: held zset, the previous layout's leases zset, the batch's distinct counters (c of them), then per
-    /// settlement its lease key and its previous layout's lease hash. ARGV: c, then per settlement: settled-marker TTL
-    /// (ms), its number of counters n, per counter: the counter's position among the distinct counters (1-based),
-    /// amount, expire-at (signed as for <see cref="Settle"/>). Returns one answer per settlement, as <see cref="Settle"/>
-    /// returns it, or an error message (a string) for a settlement that charges a counter holding something other than an
-    /// integer (that settlement changes nothing; the others go on).
+    /// Settles one call or several (a batch), each applied as if the settlements ran one after another in the order
+    /// given: a call's reserved amounts are replaced by its actual ones.
+    /// KEYS: held zset, the previous layout's leases zset (see remarks), the distinct counters the calls charge (c of
+    /// them), then per call its lease key and its previous layout's lease hash. ARGV: c, then per call: settled-marker
+    /// TTL (ms), its number of counters n, then per counter: its position among the distinct counters (1-based), amount,
+    /// expire-at (s, signed as for <see cref="ReserveBody"/>).
+    /// Idempotent per reservation: the lease key is swapped for the marker <c>1</c> (<c>SET … GET</c>), and a second
+    /// settlement of the same id finds the marker and changes nothing. What the lease held of a counter the settlement
+    /// does not name goes back to it. Returns per call the values of its counters, or an error message (a string) when
+    /// it names a counter that holds something other than an integer: that is found before its lease is touched, so
+    /// nothing of it changes and it can be settled once the counter is mended. A counter whose amount equals what was
+    /// reserved is only read; a key that a settlement creates (it expired meanwhile) gets its expiry.
     /// </summary>
-    public const string SettleBatch = LeaseFunctions + "\n" + CounterFunctions + """
+    /// <remarks>
+    /// The layout before issue 16's change kept each lease as a hash (<c>l:&lt;id&gt;</c>, in the <c>leases</c> zset) and
+    /// marked a settled id with <c>1</c> at <c>s:&lt;id&gt;</c>. Instances of both versions share one Redis during a rolling
+    /// upgrade: a settlement that finds no lease under the new key takes the old hash instead (a reservation made
+    /// before the upgrade, settled or replayed after it), and both versions read <c>s:&lt;id&gt;</c> = <c>1</c> as settled.
+    /// The previous version of this script (one call per script) marked the id settled before it found a counter that
+    /// was not an integer, so that settlement was never applied.
+    /// </remarks>
+    public const string Settle = LeaseFunctions + "\n" + CounterFunctions + """
 
         local c = tonumber(ARGV[1])
         local value, exists = readCounters(2, c)

@@ -5,18 +5,17 @@ namespace GuardedAI.Redis;
 
 /// <summary>
 /// Runs the calls of one script (the reserve or the settle script) with at most <see cref="MaxInFlight"/> requests on
-/// their way: a call that finds a free slot goes at once, as its own script; calls that arrive while every slot is
-/// taken wait, and go together in the next request as one call of the script's batch form, which applies them one
-/// after another in their order, reading and writing the counters they share once.
+/// their way: a call that finds a free slot goes at once, in a request of its own; calls that arrive while every slot
+/// is taken wait, and go together in the next request, which the script applies one after another in their order,
+/// reading and writing the counters they share once.
 /// </summary>
 /// <remarks>
 /// Issue 16: with 64 callers the server spent ~55 µs of CPU on a pair of scripts, most of it on the ~17
 /// <c>redis.call</c>s of two scripts and on reading each request. A batch of reservations on the same counters reads
 /// them with one <c>MGET</c> and writes each once, so what each adds is its lease. The batch grows with the load
-/// (everything that arrived while a request was out), so a lone call waits for nothing.
-/// A reservation (or settlement) in a batch that charges a corrupt counter fails alone, as its own script would; an
-/// error of the batch as a whole (a script error, a lost connection) fails every call in it, as it would have failed
-/// each of their own requests.
+/// (everything that arrived while the requests were out), so a lone call waits for nothing.
+/// A call that charges a corrupt counter fails alone, as it would in a request of its own; an error of the request as
+/// a whole (a script error, a lost connection) fails every call in it, as it would have failed each of their own.
 /// </remarks>
 internal sealed class ScriptBatcher
 {
@@ -26,21 +25,18 @@ internal sealed class ScriptBatcher
     /// <summary>Requests on their way at once: two, so the server has the next while this process reads the last answer.</summary>
     internal const int MaxInFlight = 2;
 
-    private readonly RedisScript _single;
-    private readonly RedisScript _batch;
+    private readonly RedisScript _script;
     private readonly Func<PendingCall[], (RedisKey[] Keys, RedisValue[] Values)> _merge;
     private readonly ConcurrentQueue<PendingCall> _waiting = new();
     private int _inFlight;
     private long _batches;
     private long _batchedCalls;
 
-    /// <param name="single">The script one call runs.</param>
-    /// <param name="batch">Its batch form: one answer (or error) per call, in order.</param>
-    /// <param name="merge">Turns the calls' own keys and arguments (each as <paramref name="single"/> takes them) into the batch's.</param>
-    public ScriptBatcher(RedisScript single, RedisScript batch, Func<PendingCall[], (RedisKey[] Keys, RedisValue[] Values)> merge)
+    /// <param name="script">The script: given one call or several, it answers each (an array) or refuses each (a string), in order.</param>
+    /// <param name="merge">Turns the calls' own keys and arguments (<see cref="BatchLayouts"/>) into one request's.</param>
+    public ScriptBatcher(RedisScript script, Func<PendingCall[], (RedisKey[] Keys, RedisValue[] Values)> merge)
     {
-        _single = single;
-        _batch = batch;
+        _script = script;
         _merge = merge;
     }
 
@@ -108,17 +104,13 @@ internal sealed class ScriptBatcher
         Exception? failure = null;
         try
         {
-            if (calls.Length == 1)
+            var (keys, values) = _merge(calls);
+            if (calls.Length > 1)
             {
-                answer = await EvaluateAsync(database, _single, calls[0].Keys, calls[0].Values).ConfigureAwait(false);
-            }
-            else
-            {
-                var (keys, values) = _merge(calls);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _batchedCalls, calls.Length);
-                answer = await EvaluateAsync(database, _batch, keys, values).ConfigureAwait(false);
             }
+            answer = await EvaluateAsync(database, _script, keys, values).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -132,23 +124,19 @@ internal sealed class ScriptBatcher
         {
             foreach (var call in calls) call.TrySetException(failure);
         }
-        else if (calls.Length == 1)
-        {
-            calls[0].TrySetResult(answer!);
-        }
         else
         {
             Answer(calls, answer!);
         }
     }
 
-    /// <summary>Gives each call of a batch its own answer, or its own error.</summary>
+    /// <summary>Gives each call its own answer, or its own error.</summary>
     private static void Answer(PendingCall[] calls, RedisResult answer)
     {
         var answers = answer.Resp2Type == ResultType.Array ? (RedisResult[])answer! : null;
         if (answers is null || answers.Length != calls.Length)
         {
-            var wrong = new RedisException($"A batch of {calls.Length} script calls was answered with {(answers is null ? answer.Resp2Type.ToString() : answers.Length + " answers")}.");
+            var wrong = new RedisException($"A request of {calls.Length} script calls was answered with {(answers is null ? answer.Resp2Type.ToString() : answers.Length + " answers")}.");
             foreach (var call in calls) call.TrySetException(wrong);
             return;
         }
@@ -173,7 +161,7 @@ internal sealed class ScriptBatcher
         }
     }
 
-    /// <summary>A call waiting for its answer: its keys and arguments as the single script takes them.</summary>
+    /// <summary>A call waiting for its answer: its own keys and arguments (<see cref="BatchLayouts"/>).</summary>
     internal sealed class PendingCall(RedisKey[] keys, RedisValue[] values) : TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public RedisKey[] Keys { get; } = keys;

@@ -30,7 +30,8 @@ internal static class RedisFigures
 
     /// <summary>
     /// The trivial EVAL ceiling (as the issue defines it), then GuardedAI's reserve and settle scripts run by redis-benchmark
-    /// with EVALSHA on six counters (hour and day windows, as the benchmark's policy), each request a new reservation id.
+    /// with EVALSHA on six counters (hour and day windows, as the benchmark's policy), each request one call, as a lone call
+    /// is sent, with a new reservation id.
     /// A settle here finds no lease (the ids of the two runs differ), so instead of reading and parsing the lease it looks
     /// for one in the previous layout's hash (one <c>HGETALL</c> of a missing key): about what a real one does.
     /// </summary>
@@ -50,19 +51,20 @@ internal static class RedisFigures
         string Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         string S(DateTimeOffset t) => t.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
 
-        // The arguments as RedisBudgetCounterStore sends them (RedisScripts.Reserve and Settle document the layout): the
-        // lease's duration and its key's extra lifetime, the latest start and earliest end of the charged calendar
-        // windows, then per counter its amount, its limit and its expiry negated (a calendar window's end is fixed, so the
-        // script sets it only on a key it creates), and last the lease.
-        var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:held", "{ceil}:s:__rand_int__" };
+        // The arguments as RedisBudgetCounterStore sends a call alone (RedisScripts.Reserve and Settle document the
+        // layout): the number of distinct counters, then the call's lease duration and its key's extra lifetime, the
+        // latest start and earliest end of the charged calendar windows, its number of counters, per counter its position,
+        // amount, limit and expiry negated (a calendar window's end is fixed, so the script sets it only on a key it
+        // creates), and last the lease.
+        var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:held" };
         reserve.AddRange(counters);
-        reserve.AddRange(["600000", "86400000", Ms(hour), Ms(hour.AddHours(1))]);
-        for (var i = 0; i < 6; i++) reserve.AddRange(["100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
+        reserve.AddRange(["{ceil}:s:__rand_int__", "6", "600000", "86400000", Ms(hour), Ms(hour.AddHours(1)), "6"]);
+        for (var i = 0; i < 6; i++) reserve.AddRange([(i + 1).ToString(CultureInfo.InvariantCulture), "100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
         reserve.Add(string.Concat(counters.Select(c => $"{c.Length} 100 {c}")));   // the lease, as the store writes it
-        var settle = new List<string> { "EVALSHA", settleSha, "10", "{ceil}:held", "{ceil}:s:__rand_int__", "{ceil}:leases", "{ceil}:l:__rand_int__" };
+        var settle = new List<string> { "EVALSHA", settleSha, "10", "{ceil}:held", "{ceil}:leases" };
         settle.AddRange(counters);
-        settle.Add("7200000");
-        for (var i = 0; i < 6; i++) settle.AddRange(["90", "-" + S(windows[i % 2].End)]);
+        settle.AddRange(["{ceil}:s:__rand_int__", "{ceil}:l:__rand_int__", "6", "7200000", "6"]);
+        for (var i = 0; i < 6; i++) settle.AddRange([(i + 1).ToString(CultureInfo.InvariantCulture), "90", "-" + S(windows[i % 2].End)]);
 
         var reserveRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. reserve]), "cmdstat_evalsha");
         var settleRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. settle]), "cmdstat_evalsha");

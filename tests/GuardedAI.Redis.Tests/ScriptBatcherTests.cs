@@ -3,8 +3,9 @@ using StackExchange.Redis;
 namespace GuardedAI.Redis.Tests;
 
 /// <summary>
-/// Reservations and settlements that wait for a slot go as one batch script, which must decide and count each exactly
-/// as the calls' own scripts would one after another: the same answers, the same counters, leases and expiries.
+/// Reservations and settlements that wait for a slot go together in one request, which must decide and count each
+/// exactly as the calls would one by one, each in a request of its own: the same answers, the same counters, leases and
+/// expiries. The answers are also checked against what the calls must get.
 /// </summary>
 [Collection("redis")]
 public class ScriptBatcherTests(RedisFixture fixture)
@@ -73,7 +74,7 @@ public class ScriptBatcherTests(RedisFixture fixture)
     private static readonly string[] Ids = ["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12", "never", "old"];
 
     [Fact]
-    public async Task A_batch_decides_and_counts_each_call_as_its_own_script_would_one_after_another()
+    public async Task A_batch_decides_and_counts_each_call_as_the_calls_would_one_by_one()
     {
         await using var alone = await ConnectFrozenAsync();
         await using var batched = await ConnectFrozenAsync();
@@ -172,6 +173,14 @@ public class ScriptBatcherTests(RedisFixture fixture)
         await settles[1];
         Assert.Equal([9L], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
         Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());   // "a" is still held
+
+        // Alone, in a request of its own, it is refused the same way.
+        var alone = await Assert.ThrowsAsync<RedisStoreException>(() =>
+            redis.Counters.SettleAsync(new CounterReservation("a", [Day("s", 2, 100), Day("bad", 1, 100)], Now)).AsTask());
+        Assert.Contains($"GuardedAI counter {bad} does not hold an integer", alone.Message, StringComparison.Ordinal);
+        Assert.Equal((1L, 2L), redis.Settlements.Batched);
+        Assert.Equal([9L], await redis.Counters.ReadAsync([Day("s", 0, 0).Key]));
+        Assert.Equal(1, await redis.Counters.OutstandingReservationsAsync());
 
         await db.StringSetAsync(bad, "12");
         await redis.Counters.SettleAsync(new CounterReservation("a", [Day("s", 2, 100), Day("bad", 1, 100)], Now));
