@@ -27,8 +27,8 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         Endpoint = configuration.ToString(includePassword: false);
         _secrets = new[] { configuration.Password, configuration.SentinelPassword }.Where(s => !string.IsNullOrEmpty(s)).Select(s => s!).ToArray();
         Scripts = new RedisScripts(options.TestServerClockKey is null ? null : options.KeyPrefix + options.TestServerClockKey);
-        Reserves = new ScriptBatcher(Scripts.ReserveScript, BatchLayouts.Reserves);
-        Settlements = new ScriptBatcher(Scripts.SettleScript, BatchLayouts.Settlements);
+        Reserves = new ScriptBatcher<ReserveCall>(Scripts.ReserveScript, ScriptRequests.Reserve);
+        Settlements = new ScriptBatcher<SettleCall>(Scripts.SettleScript, ScriptRequests.Settle);
         Clock = new RedisServerClock(TimeProvider.System);
         _meter = new Meter(GuardedAITelemetry.MeterName);
         _meter.CreateObservableGauge("guardedai.redis.clock_skew", () => Clock.Skew is { } skew ? [new Measurement<double>(skew.TotalSeconds)] : Array.Empty<Measurement<double>>(),
@@ -61,10 +61,10 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     internal RedisScripts Scripts { get; }
 
     /// <summary>Runs the reserve script's calls, those that arrive together as one batch.</summary>
-    internal ScriptBatcher Reserves { get; }
+    internal ScriptBatcher<ReserveCall> Reserves { get; }
 
     /// <summary>Runs the settle script's calls, those that arrive together as one batch.</summary>
-    internal ScriptBatcher Settlements { get; }
+    internal ScriptBatcher<SettleCall> Settlements { get; }
 
     /// <summary>The shared clock: this instance's clock corrected by the server's (see <see cref="ClockSkew"/>).</summary>
     internal RedisServerClock Clock { get; }
@@ -182,11 +182,12 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     /// Runs a call of <paramref name="batcher"/>'s script as <see cref="RunAsync"/> runs a call, in one async method with
     /// no delegate: the reserve and settle scripts run twice a guarded call (issue 16).
     /// </summary>
-    internal async Task<RedisResult> EvaluateAsync(ScriptBatcher batcher, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken)
+    internal async Task<RedisResult> EvaluateAsync<TCall>(ScriptBatcher<TCall> batcher, TCall call, CancellationToken cancellationToken)
+        where TCall : ScriptCall
     {
         try
         {
-            return await WithDeadline(batcher.EvaluateAsync(Database, keys, values), cancellationToken).ConfigureAwait(false);
+            return await WithDeadline(batcher.EvaluateAsync(Database, call), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (Translate(ex) is { } translated)
         {

@@ -27,6 +27,15 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
 
     private string Prefix => _redis.Options.KeyPrefix;
 
+    /// <summary>The sorted set of outstanding leases, by their expiry on the server's clock.</summary>
+    internal RedisKey HeldKey => _held;
+
+    /// <summary>The sorted set of the previous layout's leases (read during a rolling upgrade).</summary>
+    internal RedisKey PreviousLeasesKey => _previousLeases;
+
+    /// <summary>How long a settled reservation's marker is kept (ms).</summary>
+    internal long SettledMarkerMs => (long)_redis.Options.SettlementMemory.TotalMilliseconds;
+
     /// <inheritdoc/>
     public CounterRestoreStrategy RestoreStrategy => CounterRestoreStrategy.ReplaySettlements;
 
@@ -49,33 +58,21 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         var set = reservation.Set;
         var charges = set.Charges;
         var names = CounterKeys(set);
-        var counterKeys = names.Keys;
         var clock = _redis.Clock;
-        var keys = new RedisKey[charges.Length + 2];
-        var args = new RedisValue[charges.Length * 3 + 5];
-        keys[0] = _held;
-        keys[1] = LeaseKey(reservation.Id);
-        args[0] = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
-        args[1] = LeaseExtraMs;
         // The server's now must lie in every charged calendar window: after the latest start, before the earliest end.
         long latestStart = 0, earliestEnd = 0;
         for (var i = 0; i < charges.Length; i++)
         {
             ref readonly var charge = ref charges[i];
-            keys[i + 2] = counterKeys[i];
-            args[4 + i * 3] = reservation.ReservedAmount(i);
-            args[5 + i * 3] = charge.Limit;
-            args[6 + i * 3] = SignedExpireAt(charge);
             if (!IsCalendar(charge)) continue;
             latestStart = Math.Max(latestStart, charge.Key.WindowStart.ToUnixTimeMilliseconds());
             var end = charge.WindowEnd.ToUnixTimeMilliseconds();
             earliestEnd = earliestEnd == 0 ? end : Math.Min(earliestEnd, end);
         }
-        args[2] = latestStart;
-        args[3] = earliestEnd;
-        args[^1] = names.Lease(reservation);
+        var leaseMs = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
+        var call = new ReserveCall(this, reservation, names.Keys, LeaseKey(reservation.Id), leaseMs, latestStart, earliestEnd, names.Lease(reservation));
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Reserves, keys, args, cancellationToken).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Reserves, call, cancellationToken).ConfigureAwait(false))!;
         var after = clock.Local.GetUtcNow();
         switch ((long)result[0])
         {
@@ -99,23 +96,8 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     public async ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var set = reservation.Set;
-        var charges = set.Charges;
-        var counterKeys = CounterKeys(set).Keys;
-        var keys = new RedisKey[charges.Length + 4];
-        var args = new RedisValue[charges.Length * 2 + 1];
-        keys[0] = _held;
-        keys[1] = LeaseKey(reservation.Id);
-        keys[2] = _previousLeases;
-        keys[3] = PreviousLeaseKey(reservation.Id);
-        args[0] = (long)_redis.Options.SettlementMemory.TotalMilliseconds;
-        for (var i = 0; i < charges.Length; i++)
-        {
-            keys[i + 4] = counterKeys[i];
-            args[1 + i * 2] = reservation.ActualAmount(i);
-            args[2 + i * 2] = SignedExpireAt(charges[i]);
-        }
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Settlements, keys, args, cancellationToken).ConfigureAwait(false))!;
+        var call = new SettleCall(this, reservation, CounterKeys(reservation.Set).Keys, LeaseKey(reservation.Id), PreviousLeaseKey(reservation.Id));
+        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Settlements, call, cancellationToken).ConfigureAwait(false))!;
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
     }
@@ -252,10 +234,10 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     /// The expiry as the reserve and settle scripts take it: negative for a calendar window, whose end is fixed, so the
     /// script sets it only when it creates the key; positive for a window whose end moves (conversation, run), set every time.
     /// </summary>
-    private long SignedExpireAt(in CounterCharge charge) => IsCalendar(charge) ? -ExpireAt(charge) : ExpireAt(charge);
+    internal long SignedExpireAt(in CounterCharge charge) => IsCalendar(charge) ? -ExpireAt(charge) : ExpireAt(charge);
 
     private static bool IsCalendar(in CounterCharge charge) => charge.Key.Window <= BudgetWindow.Month;
 
     /// <summary>How long a lease key outlives its lease (a safety net: sweeps and settlements replace it).</summary>
-    private const long LeaseExtraMs = 86_400_000;
+    internal const long LeaseExtraMs = 86_400_000;
 }

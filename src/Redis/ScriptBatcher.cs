@@ -17,7 +17,8 @@ namespace GuardedAI.Redis;
 /// A call that charges a corrupt counter fails alone, as it would in a request of its own; an error of the request as
 /// a whole (a script error, a lost connection) fails every call in it, as it would have failed each of their own.
 /// </remarks>
-internal sealed class ScriptBatcher
+internal sealed class ScriptBatcher<TCall>
+    where TCall : ScriptCall
 {
     /// <summary>Most calls in one batch, so one request stays a few kilobytes and one script a few hundred µs.</summary>
     internal const int MaxBatch = 64;
@@ -26,27 +27,26 @@ internal sealed class ScriptBatcher
     internal const int MaxInFlight = 2;
 
     private readonly RedisScript _script;
-    private readonly Func<PendingCall[], (RedisKey[] Keys, RedisValue[] Values)> _merge;
-    private readonly ConcurrentQueue<PendingCall> _waiting = new();
+    private readonly Func<TCall[], (RedisKey[] Keys, RedisValue[] Values)> _request;
+    private readonly ConcurrentQueue<TCall> _waiting = new();
     private int _inFlight;
     private long _batches;
     private long _batchedCalls;
 
     /// <param name="script">The script: given one call or several, it answers each (an array) or refuses each (a string), in order.</param>
-    /// <param name="merge">Turns the calls' own keys and arguments (<see cref="BatchLayouts"/>) into one request's.</param>
-    public ScriptBatcher(RedisScript script, Func<PendingCall[], (RedisKey[] Keys, RedisValue[] Values)> merge)
+    /// <param name="request">Writes the keys and arguments of one request of the calls (<see cref="ScriptRequests"/>).</param>
+    public ScriptBatcher(RedisScript script, Func<TCall[], (RedisKey[] Keys, RedisValue[] Values)> request)
     {
         _script = script;
-        _merge = merge;
+        _request = request;
     }
 
     /// <summary>How many batches of two calls or more were sent, and how many calls they held (for tests and diagnostics).</summary>
     internal (long Batches, long Calls) Batched => (Interlocked.Read(ref _batches), Interlocked.Read(ref _batchedCalls));
 
-    /// <summary>Runs the script with <paramref name="keys"/> and <paramref name="values"/>, alone or in a batch; the answer is this call's own.</summary>
-    public Task<RedisResult> EvaluateAsync(IDatabase database, RedisKey[] keys, RedisValue[] values)
+    /// <summary>Runs the script for <paramref name="call"/>, alone or in a batch; the answer is this call's own.</summary>
+    public Task<RedisResult> EvaluateAsync(IDatabase database, TCall call)
     {
-        var call = new PendingCall(keys, values);
         _waiting.Enqueue(call);
         Send(database);
         return call.Task;
@@ -57,15 +57,21 @@ internal sealed class ScriptBatcher
     {
         while (!_waiting.IsEmpty && TryTakeSlot())
         {
-            var calls = new List<PendingCall>();
-            while (calls.Count < MaxBatch && _waiting.TryDequeue(out var next)) calls.Add(next);
-            if (calls.Count == 0)
+            if (!_waiting.TryDequeue(out var first))
             {
                 Interlocked.Decrement(ref _inFlight);   // another sender took them; the loop looks again
                 continue;
             }
-            _ = RunAsync(database, [.. calls]);
+            _ = RunAsync(database, _waiting.IsEmpty ? [first] : TakeWith(first));
         }
+    }
+
+    /// <summary><paramref name="first"/> and what waits after it, up to <see cref="MaxBatch"/> calls.</summary>
+    private TCall[] TakeWith(TCall first)
+    {
+        var calls = new List<TCall>(MaxBatch) { first };
+        while (calls.Count < MaxBatch && _waiting.TryDequeue(out var next)) calls.Add(next);
+        return [.. calls];
     }
 
     private bool TryTakeSlot()
@@ -89,7 +95,7 @@ internal sealed class ScriptBatcher
         return new HeldSlots(this, database);
     }
 
-    private sealed class HeldSlots(ScriptBatcher owner, IDatabase database) : IDisposable
+    private sealed class HeldSlots(ScriptBatcher<TCall> owner, IDatabase database) : IDisposable
     {
         public void Dispose()
         {
@@ -98,19 +104,27 @@ internal sealed class ScriptBatcher
         }
     }
 
-    private async Task RunAsync(IDatabase database, PendingCall[] calls)
+    private async Task RunAsync(IDatabase database, TCall[] calls)
     {
         RedisResult? answer = null;
         Exception? failure = null;
         try
         {
-            var (keys, values) = _merge(calls);
+            var (keys, values) = _request(calls);
             if (calls.Length > 1)
             {
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _batchedCalls, calls.Length);
             }
-            answer = await EvaluateAsync(database, _script, keys, values).ConfigureAwait(false);
+            try
+            {
+                answer = await database.ScriptEvaluateAsync(_script.Sha1, keys, values).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                // The server does not know the script (restarted, failed over, SCRIPT FLUSH): once more with its text.
+                answer = await database.ScriptEvaluateAsync(_script.Text, keys, values, CommandFlags.NoScriptCache).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -131,7 +145,7 @@ internal sealed class ScriptBatcher
     }
 
     /// <summary>Gives each call its own answer, or its own error.</summary>
-    private static void Answer(PendingCall[] calls, RedisResult answer)
+    private static void Answer(TCall[] calls, RedisResult answer)
     {
         var answers = answer.Resp2Type == ResultType.Array ? (RedisResult[])answer! : null;
         if (answers is null || answers.Length != calls.Length)
@@ -146,26 +160,5 @@ internal sealed class ScriptBatcher
             if (answers[i].Resp2Type != ResultType.Array) calls[i].TrySetException(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR " + answers[i]));
             else calls[i].TrySetResult(answers[i]);
         }
-    }
-
-    /// <summary>Runs <paramref name="script"/> by its SHA1; if the server does not know it, once more as EVAL with its text.</summary>
-    private static async Task<RedisResult> EvaluateAsync(IDatabase database, RedisScript script, RedisKey[] keys, RedisValue[] values)
-    {
-        try
-        {
-            return await database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            return await database.ScriptEvaluateAsync(script.Text, keys, values, CommandFlags.NoScriptCache).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>A call waiting for its answer: its own keys and arguments (<see cref="BatchLayouts"/>).</summary>
-    internal sealed class PendingCall(RedisKey[] keys, RedisValue[] values) : TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        public RedisKey[] Keys { get; } = keys;
-
-        public RedisValue[] Values { get; } = values;
     }
 }

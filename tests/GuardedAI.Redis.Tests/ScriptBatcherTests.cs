@@ -118,7 +118,7 @@ public class ScriptBatcherTests(RedisFixture fixture)
     {
         await using var redis = await ConnectFrozenAsync();
         var db = redis.Connection.GetDatabase();
-        var count = ScriptBatcher.MaxBatch + 3;
+        var count = ScriptBatcher<ReserveCall>.MaxBatch + 3;
         Task<string>[] reserves;
         using (redis.Reserves.HoldSlots(db))
         {
@@ -133,6 +133,32 @@ public class ScriptBatcherTests(RedisFixture fixture)
 
         Assert.Equal($"reserved {10 * count}", await ReserveAsync(redis, "alone", [Day("s", 10, 10 * count)]));
         Assert.Equal((2L, (long)count), redis.Reserves.Batched);
+    }
+
+    [Fact]
+    public async Task A_batch_over_many_counters_charges_each_call_its_own()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        var db = redis.Connection.GetDatabase();
+        // 40 tenants, each charging its own counter and the shared one: past the number of counters found by a scan,
+        // the request finds them by a dictionary.
+        Task<string>[] reserves;
+        using (redis.Reserves.HoldSlots(db))
+        {
+            reserves = Enumerable.Range(0, 40).Select(i => ReserveAsync(redis, "t" + i, [Day("tenant" + i, i + 1, 100), Day("s", 1, 1000)])).ToArray();
+        }
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"reserved {i + 1},{i + 1}"), await Task.WhenAll(reserves));
+        Assert.Equal((1L, 40L), redis.Reserves.Batched);
+
+        Task<string>[] settles;
+        using (redis.Settlements.HoldSlots(db))
+        {
+            settles = Enumerable.Range(0, 40).Select(i => SettleAsync(redis, "t" + i, [Day("tenant" + i, 2 * i, 100), Day("s", 2, 1000)])).ToArray();
+        }
+        // The shared counter goes from 40 to 80, one settlement at a time, in order.
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"settled {2 * i},{41 + i}"), await Task.WhenAll(settles));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => 2L * i).Append(80L),
+            await redis.Counters.ReadAsync([.. Enumerable.Range(0, 40).Select(i => Day("tenant" + i, 0, 0).Key), Day("s", 0, 0).Key]));
     }
 
     [Fact]
