@@ -86,7 +86,10 @@ internal sealed class RedisScripts
     /// write each counter once at their end. <c>readCounters(first, count)</c> reads the
     /// counters <c>KEYS[first + 1 .. first + count]</c> into <c>value</c> (a number; 0 for a key that does not exist;
     /// <c>false</c> for a key holding something that is not an integer, or a key of another type, which a call that
-    /// charges it reports as its own error) and <c>exists</c>. <c>notInteger</c> is that error: a call's answer is an
+    /// charges it reports as its own error) and <c>exists</c>. <c>writeCounters(first, count, delta, moving, created)</c>
+    /// writes back, once each, the counters a script changed: what it added (<c>delta</c>, even 0: <c>INCRBY</c> makes a
+    /// missing key), then the expiry of a window whose end moves (<c>moving</c>) or of a key the script made
+    /// (<c>created</c>). <c>notInteger</c> is the error of a call that charges a counter read as <c>false</c>: a call's answer is an
     /// array, its error a string (StackExchange.Redis refuses an error nested in an array as an unexpected response).
     /// </summary>
     private const string CounterFunctions = """
@@ -110,6 +113,16 @@ internal sealed class RedisScripts
             end
           end
           return value, exists
+        end
+        local function writeCounters(first, count, delta, moving, created)
+          for k = 1, count do
+            if delta[k] then
+              local key = KEYS[first + k]
+              redis.call('INCRBY', key, delta[k])
+              if moving[k] then redis.call('EXPIREAT', key, moving[k])
+              elseif created[k] then redis.call('EXPIREAT', key, created[k]) end
+            end
+          end
         end
         local function notInteger(key)
           return 'GuardedAI counter ' .. key .. ' does not hold an integer'
@@ -202,14 +215,7 @@ internal sealed class RedisScripts
           results[r] = outcome
           pos = first + n * 4 + 1
         end
-        for k = 1, c do
-          if delta[k] then
-            local key = KEYS[k + 1]
-            redis.call('INCRBY', key, delta[k])
-            if moving[k] then redis.call('EXPIREAT', key, moving[k])
-            elseif created[k] then redis.call('EXPIREAT', key, created[k]) end
-          end
-        end
+        writeCounters(1, c, delta, moving, created)
         if #held > 0 then redis.call('ZADD', KEYS[1], unpack(held)) end
         return results
         """;
@@ -313,14 +319,7 @@ internal sealed class RedisScripts
           end
           results[r] = outcome
         end
-        for k = 1, c do
-          if delta[k] then
-            local key = KEYS[k + 2]
-            redis.call('INCRBY', key, delta[k])
-            if moving[k] then redis.call('EXPIREAT', key, moving[k])
-            elseif created[k] then redis.call('EXPIREAT', key, created[k]) end
-          end
-        end
+        writeCounters(2, c, delta, moving, created)
         if #released > 0 then redis.call('ZREM', KEYS[1], unpack(released)) end
         return results
         """;
