@@ -41,6 +41,9 @@ public class SqliteLockTests
         var client = new BudgetChatClient(new Simulation.SimulatedChatClient(), engine, engine.GetPolicy("bot")!);
         var ledger = (SqliteUsageLedger)engine.Ledger;
         await client.GetResponseAsync("before the lock");
+        // Its record written first: the writer must find the file locked on the next call's record, not on this one's,
+        // which on a loaded machine could still be on its way when the lock is taken.
+        await ledger.FlushAsync().WaitAsync(Bound);
 
         using (ExclusiveLock.Hold(ledger.Path))
         {
