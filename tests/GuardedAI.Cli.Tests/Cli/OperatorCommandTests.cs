@@ -15,7 +15,11 @@ public sealed class OperatorCommandTests : IDisposable
     {
         var path = _dir.File(Guid.NewGuid().ToString("N") + ".db");
         var now = DateTimeOffset.UtcNow;
-        await Ledgers.FillAsync(path, [Ledgers.Record(now.AddMinutes(-5), "support", "acme", cost: costToday), Ledgers.Record(now.AddMinutes(-3), "search", cost: 0.01m)]);
+        // Minutes ago, but never before today's UTC midnight: the commands read today's day window, and a run in the first
+        // minutes after midnight would otherwise put the records in yesterday's (it did, in CI at 00:02 UTC).
+        var sinceMidnight = now - new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        TimeSpan Ago(int minutes) => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(minutes).Ticks, sinceMidnight.Ticks * minutes / 10));
+        await Ledgers.FillAsync(path, [Ledgers.Record(now - Ago(5), "support", "acme", cost: costToday), Ledgers.Record(now - Ago(3), "search", cost: 0.01m)]);
         return path;
     }
 
