@@ -8,7 +8,7 @@ using GuardedAI.Redis;
 //   mode load:   run `callers` concurrent callers, each making up to `calls` calls (or forever=true until killed);
 //                prints "C <id>" after each commit is acknowledged, then "DONE committed=… denied=… maxseen=…".
 //   mode pairs:  reserve + commit pairs for the benchmark's multi-process figure (PairsMode.cs).
-//   mode report: start an engine (restoring state), print "USAGE <dimension> <window> <units>" for each limit.
+//   mode report: start an engine (restoring state), print "USAGE <dimension> <window> <units> <window start ms> <window end ms>" for each limit.
 // Settings: redis=<connection string> (omit for in-process counters), sqlite=<path>, lease=<seconds>, seed=<n>.
 var mode = args.Length > 0 ? args[0] : "load";
 var settings = args.Skip(1).Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
@@ -39,7 +39,7 @@ if (mode == "report")
 {
     foreach (var usage in await engine.GetUsageAsync(policy))
     {
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"USAGE {usage.Limit.Dimension} {usage.Limit.Window} {BudgetUnits.ToUnits(usage.Limit.Dimension, usage.Used)}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"USAGE {usage.Limit.Dimension} {usage.Limit.Window} {BudgetUnits.ToUnits(usage.Limit.Dimension, usage.Used)} {usage.WindowStart.ToUnixTimeMilliseconds()} {usage.WindowEnd.ToUnixTimeMilliseconds()}"));
     }
     await engine.DisposeAsync();
     return 0;

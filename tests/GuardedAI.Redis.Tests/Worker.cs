@@ -70,10 +70,13 @@ internal sealed class Worker : IAsyncDisposable
 
     public string Output => string.Join('\n', Lines.TakeLast(30));
 
-    public Dictionary<(string Dimension, string Window), long> Usage() => Lines
+    /// <summary>What a <c>report</c> worker printed: each limit's units used in its current window, and that window.</summary>
+    public Dictionary<(string Dimension, string Window), (long Units, DateTimeOffset Start, DateTimeOffset End)> Usage() => Lines
         .Where(l => l.StartsWith("USAGE ", StringComparison.Ordinal))
         .Select(l => l.Split(' '))
-        .ToDictionary(p => (p[1], p[2]), p => long.Parse(p[3], CultureInfo.InvariantCulture));
+        .ToDictionary(p => (p[1], p[2]), p => (long.Parse(p[3], CultureInfo.InvariantCulture),
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(p[4], CultureInfo.InvariantCulture)),
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(p[5], CultureInfo.InvariantCulture))));
 
     public ValueTask DisposeAsync()
     {
