@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GuardedAI.Benchmarks;
 
 /// <summary>The guard's calls in a loop for a while, with time and bytes per call: something to attach a profiler to
-/// (a development aid: <c>guardloop cached|new|later|near|tenant|conversation|engine|redis|count|count-cl100k|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
+/// (a development aid: <c>guardloop cached|new|later|near|tenant|conversation|engine|redis|stream|stream-bare|count|count-cl100k|count1 seconds [alloc]</c>; <c>redis</c>: one caller's pairs against a redis-server of its own</c>). The figures of record come from BenchmarkDotNet.</summary>
 internal static class GuardLoop
 {
     public static async Task RunAsync(string what, double seconds, bool allocations = false)
@@ -24,8 +24,16 @@ internal static class GuardLoop
             redis = new RedisBenchmarks();
             redis.Setup();
         }
+        StreamingBenchmarks? streaming = null;
+        if (what is "stream" or "stream-bare")
+        {
+            streaming = new StreamingBenchmarks { Updates = StreamingBenchmarks.LongStream };
+            streaming.Setup();
+        }
         Func<Task> call = what switch
         {
+            "stream" => streaming!.Guarded,
+            "stream-bare" => streaming!.Bare,
             "cached" => guard.GuardedCachedPrompt,
             "new" => guard.GuardedNewMessage,
             "near" => guard.GuardedNearLimit,
@@ -37,7 +45,7 @@ internal static class GuardLoop
             "count" => CountNew(TokenizerEncodings.O200kBase),
             "count-cl100k" => CountNew(TokenizerEncodings.Cl100kBase),
             "count1" => CountOne(),
-            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, count, count-cl100k, count1)"),
+            _ => throw new ArgumentException($"guardloop: unknown '{what}' (cached, new, later, near, tenant, conversation, engine, redis, stream, stream-bare, count, count-cl100k, count1)"),
         };
         for (var i = 0; i < 20_000; i++) await call();
         using var sampler = allocations ? new AllocationSampler() : null;
@@ -55,6 +63,7 @@ internal static class GuardLoop
         Console.WriteLine($"{what}: {calls:#,0} calls, {elapsed.TotalNanoseconds / calls:0} ns/call, {(double)bytes / calls:0} B/call");
         sampler?.Print();
         redis?.Cleanup();
+        streaming?.Cleanup();
         engine?.Cleanup();
         guard.Cleanup();
     }

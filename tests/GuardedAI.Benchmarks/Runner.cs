@@ -66,6 +66,16 @@ internal static class Runner
         json["answers_later_allocated_bytes_per_call"] = guard.Allocated(nameof(GuardBenchmarks.GuardedAnswerLater)) - guard.Allocated(nameof(GuardBenchmarks.BareAnswerLater));
 
         Stage("guard");
+        // A streamed response of one update and of 100, read to its end: what the call costs once, and what each update adds.
+        var streaming = Run<StreamingBenchmarks>(mode);
+        var streamedOnce = streaming.Median(nameof(StreamingBenchmarks.Guarded), 1) - streaming.Median(nameof(StreamingBenchmarks.Bare), 1);
+        var streamed = streaming.Median(nameof(StreamingBenchmarks.Guarded), StreamingBenchmarks.LongStream) - streaming.Median(nameof(StreamingBenchmarks.Bare), StreamingBenchmarks.LongStream);
+        json["streaming_overhead_ns"] = streamed;
+        json["streaming_overhead_per_update_ns"] = (streamed - streamedOnce) / (StreamingBenchmarks.LongStream - 1);
+        json["streaming_allocated_bytes"] = streaming.Allocated(nameof(StreamingBenchmarks.Guarded), StreamingBenchmarks.LongStream)
+            - streaming.Allocated(nameof(StreamingBenchmarks.Bare), StreamingBenchmarks.LongStream);
+
+        Stage("streaming");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);
         json["reserve_commit_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit));
         json["token_buckets_ns"] = reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets));

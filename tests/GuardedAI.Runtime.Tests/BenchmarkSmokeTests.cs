@@ -18,7 +18,7 @@ public class BenchmarkSmokeTests
         "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "oversized_prompt_reject_ms",
         "month_report_postgres_ms", "month_report_postgres_raw_group_by_ms",
         "analyzer_overhead_no_llm_percent", "guard_near_limit_overhead_ns", "guard_tenant_overhead_ns", "guard_conversation_overhead_ns", "guard_answers_later_overhead_ns",
-        "answers_later_allocated_bytes_per_call", "run_total_s",
+        "answers_later_allocated_bytes_per_call", "streaming_overhead_ns", "streaming_overhead_per_update_ns", "streaming_allocated_bytes", "run_total_s",
     ];
 
     [Fact]
@@ -44,7 +44,7 @@ public class BenchmarkSmokeTests
             Assert.True(value.ValueKind is JsonValueKind.Number or JsonValueKind.Null, $"'{key}' is {value.ValueKind}");
         }
         // Paths that must have run here (the others depend on what the machine has installed, e.g. redis-server).
-        foreach (var key in new[] { "guard_overhead_ns", "guard_vs_limiter_ratio", "conversation_estimate_ns", "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "oversized_prompt_reject_ms" })
+        foreach (var key in new[] { "guard_overhead_ns", "streaming_overhead_ns", "guard_vs_limiter_ratio", "conversation_estimate_ns", "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "oversized_prompt_reject_ms" })
         {
             Assert.Equal(JsonValueKind.Number, summary.RootElement.GetProperty(key).ValueKind);
         }
