@@ -86,6 +86,54 @@ public class LeaseDurationTests
         Assert.Equal(UsageStatus.Success, Assert.Single(engine.Ledger.Snapshot()).Status);
     }
 
+    [Fact]
+    public async Task A_reader_that_pauses_less_than_the_timeout_each_time_is_never_cut_however_long_the_stream()
+    {
+        // The watchdog's timer is armed once and looks at when the last update was handed; each pause here is 45 s of a
+        // 60 s timeout, and the stream lasts seven and a half minutes.
+        var (engine, clock, _) = TestEngine.Create(o => o.StreamIdleTimeout = TimeSpan.FromSeconds(60));
+        var provider = new EndlessStream { Limit = 10 };
+        var client = new BudgetChatClient(provider, engine, Policy());
+
+        var enumerator = client.GetStreamingResponseAsync("a slow reader").GetAsyncEnumerator();
+        var read = 0;
+        while (await enumerator.MoveNextAsync())
+        {
+            read++;
+            clock.Advance(TimeSpan.FromSeconds(45));
+            Assert.Empty(engine.Ledger.Snapshot());
+        }
+        await enumerator.DisposeAsync();
+
+        Assert.Equal(10, read);
+        Assert.Equal(UsageStatus.Success, Assert.Single(engine.Ledger.Snapshot()).Status);
+    }
+
+    [Fact]
+    public async Task A_pause_past_the_timeout_late_in_a_stream_is_cut_at_the_timeout()
+    {
+        var (engine, clock, _) = TestEngine.Create(o => o.StreamIdleTimeout = TimeSpan.FromSeconds(60));
+        var provider = new EndlessStream();
+        var client = new BudgetChatClient(provider, engine, Policy());
+
+        var enumerator = client.GetStreamingResponseAsync("read a little, then stop").GetAsyncEnumerator();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await enumerator.MoveNextAsync());
+            clock.Advance(TimeSpan.FromSeconds(50)); // the timer fires during these pauses and looks again later
+        }
+        Assert.True(await enumerator.MoveNextAsync());
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Empty(engine.Ledger.Snapshot());
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        var record = Assert.Single(engine.Ledger.Snapshot());
+        Assert.Equal(UsageStatus.Cancelled, record.Status);
+        Assert.Equal(engine.Tokenizers.ForModel("gpt-4o-mini").CountText(string.Concat(Enumerable.Repeat(EndlessStream.Chunk, 4))), record.OutputTokens);
+        Assert.True(provider.Disposed, "the provider stream was not stopped");
+        await Assert.ThrowsAsync<TimeoutException>(async () => await enumerator.MoveNextAsync());
+    }
+
     /// <summary>A provider stream that goes on until it is stopped, and tells whether it was.</summary>
     private sealed class EndlessStream : IChatClient
     {
