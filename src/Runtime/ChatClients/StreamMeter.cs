@@ -6,81 +6,106 @@ namespace GuardedAI;
 
 /// <summary>
 /// Counts a streamed response as it arrives: the usage the provider reports (<see cref="UsageContent"/>), the text, and
-/// the output tokens counted chunk by chunk, so the guard knows the moment a provider streams past the output it
-/// reserved — a provider that ignores <c>max_tokens</c> is stopped within one chunk instead of after the stream ends.
+/// the output tokens, so the guard knows the moment a provider streams past the output it reserved — a provider that
+/// ignores <c>max_tokens</c> is stopped within one chunk instead of after the stream ends.
 /// </summary>
 /// <remarks>
-/// In a process's first second the vocabulary may still be loading, and a chunk then counts as its safe upper bound
-/// (its UTF-8 length), several times its real count: a stream would be cut long before it reached its reservation. So
-/// the chunks counted with the bound are kept, and only when the bound says the reservation is passed does
-/// <see cref="IsPastReservationAsync"/> wait for the vocabulary and count them again exactly. Below the reservation by
-/// the bound means below it exactly (the bound is never below the exact count), so nothing waits then.
+/// Issue 16: with GuardedAI's own counters a chunk is not tokenized as it arrives. It adds its upper bound
+/// (<see cref="ChatTokenCounter.Bound"/>: its UTF-8 length, never below its count), and only when the exact count of
+/// the text before it plus the bounds of the chunks since could pass the reservation are those chunks counted, together,
+/// exactly. A response well within its reservation, the common case, is tokenized once, at its end, for the floor under
+/// the provider's report; one near it is counted chunk by chunk from where the bound first reached it. Counting the
+/// chunks since the last exact count as one text also counts them as the response has them (a word split across two
+/// chunks is one token, not two).
+/// That is also what happens in a process's first second, while the vocabulary loads: the bound is what a count would
+/// be then, and only when the bound says the reservation is passed does <see cref="IsPastReservationAsync"/> wait for
+/// the vocabulary and count. Below the reservation by the bound means below it exactly, so nothing waits then.
+/// Another <see cref="ITokenCounter"/> (a user's, which promises no such bound) counts each chunk as it arrives.
 /// </remarks>
 internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputTokens)
 {
     private readonly StringBuilder _text = new();
-    private List<string>? _boundedChunks;
-    private long _boundedTokens;
+    private readonly ChatTokenCounter? _bounded = counter as ChatTokenCounter;
+
+    /// <summary>Characters of the text counted into <see cref="CountedOutputTokens"/>; the rest is only bounded.</summary>
+    private int _countedLength;
+
+    /// <summary>The upper bound of the text after <see cref="_countedLength"/>.</summary>
+    private long _pendingBound;
 
     public UsageDetails? Reported { get; private set; }
 
     public string Text => _text.ToString();
 
-    /// <summary>Output tokens counted so far (each chunk counted on its own: never fewer than the whole text has).</summary>
+    /// <summary>Output tokens counted so far, the text counted in the pieces it was counted in (never fewer than the whole
+    /// text has); what arrived since the last count is not in it (see <see cref="IsPastReservationAsync"/>).</summary>
     public long CountedOutputTokens { get; private set; }
 
-    /// <summary>Whether what arrived is past the reserved output, as counted so far (possibly with the upper bound).</summary>
+    /// <summary>Whether what arrived may be past the reserved output: as counted so far, with the bound of what was not.</summary>
     public bool IsPastReservation => OutputSoFar > reservedOutputTokens;
 
-    /// <summary>Whether what arrived is past the reserved output, counted exactly: when only chunks counted with the upper
-    /// bound (the vocabulary still loading) put it past, waits for the vocabulary and counts them again.</summary>
+    /// <summary>Whether what arrived is past the reserved output, counted exactly: when the bound of what arrived since the
+    /// last count puts it past, counts that (waiting for the vocabulary if it is still loading).</summary>
     public async ValueTask<bool> IsPastReservationAsync(CancellationToken cancellationToken)
     {
         if (!IsPastReservation) return false;
         if ((Reported?.OutputTokenCount ?? 0) > reservedOutputTokens) return true; // the provider's own word, not a bound
-        if (_boundedChunks is not { Count: > 0 } chunks || counter is not ChatTokenCounter { IsLoaded: false } loading) return IsPastReservation;
-        // Waiting for the vocabulary: its load starts now, not after the first call or the gate's deferral.
-        VocabularyLoadGate.Process.Open();
-        await loading.WhenLoaded.WaitAsync(cancellationToken).ConfigureAwait(false);
-        long exact = 0;
-        foreach (var chunk in chunks) exact += counter.CountText(chunk);
-        CountedOutputTokens += exact - _boundedTokens;
-        chunks.Clear();
-        _boundedTokens = 0;
+        if (_countedLength == _text.Length) return true;                           // counted exactly already
+        if (_bounded is { IsLoaded: false } loading)
+        {
+            // Waiting for the vocabulary: its load starts now, not after the first call or the gate's deferral.
+            VocabularyLoadGate.Process.Open();
+            await loading.WhenLoaded.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        CountPending();
         return IsPastReservation;
     }
 
-    private long OutputSoFar => Math.Max(CountedOutputTokens, Reported?.OutputTokenCount ?? 0);
+    private long OutputSoFar => Math.Max(CountedOutputTokens + _pendingBound, Reported?.OutputTokenCount ?? 0);
+
+    /// <summary>What the guard knows arrived, counted or reported (for the cut-off's reason).</summary>
+    private long KnownOutput => Math.Max(CountedOutputTokens, Reported?.OutputTokenCount ?? 0);
 
     public void Observe(ChatResponseUpdate update)
     {
-        foreach (var content in update.Contents)
+        // By index: a foreach over the contents' interface boxed an enumerator for every update.
+        var contents = update.Contents;
+        for (var i = 0; i < contents.Count; i++)
         {
-            switch (content)
+            switch (contents[i])
             {
                 case UsageContent usage:
                     (Reported ??= new UsageDetails()).Add(usage.Details);
                     break;
                 case TextContent text when !string.IsNullOrEmpty(text.Text):
-                    Count(text.Text);
+                    Add(text.Text);
                     break;
                 case TextReasoningContent reasoning when !string.IsNullOrEmpty(reasoning.Text):
-                    Count(reasoning.Text);
+                    Add(reasoning.Text);
                     break;
             }
         }
     }
 
-    private void Count(string chunk)
+    private void Add(string chunk)
     {
         _text.Append(chunk);
-        // Asked before counting: a vocabulary that finishes loading in between only makes a kept chunk exact already.
-        var bounded = counter is ChatTokenCounter { IsLoaded: false };
-        var tokens = counter.CountText(chunk);
-        CountedOutputTokens += tokens;
-        if (!bounded) return;
-        (_boundedChunks ??= []).Add(chunk);
-        _boundedTokens += tokens;
+        if (_bounded is not null)
+        {
+            _pendingBound += _bounded.Bound(chunk);
+            return;
+        }
+        CountedOutputTokens += counter.CountText(chunk);
+        _countedLength = _text.Length;
+    }
+
+    /// <summary>Counts the text after <see cref="_countedLength"/> as one text, to its end: the count is the cut-off's
+    /// figure, and the response is counted whole at its end anyway (for the floor under the provider's report).</summary>
+    private void CountPending()
+    {
+        CountedOutputTokens += counter.CountText(_text.ToString(_countedLength, _text.Length - _countedLength));
+        _countedLength = _text.Length;
+        _pendingBound = 0;
     }
 
     /// <summary>The update that ends a stream the guard cut: a finish reason of <see cref="ChatFinishReason.Length"/> and
@@ -93,5 +118,5 @@ internal sealed class StreamMeter(ITokenCounter counter, long reservedOutputToke
     };
 
     public string CutOffReason(string budget) => string.Create(CultureInfo.InvariantCulture,
-        $"GuardedAI stopped the stream of budget '{budget}': the provider streamed {OutputSoFar:#,0} output tokens, past the {reservedOutputTokens:#,0} reserved; the request was cancelled and what arrived is counted.");
+        $"GuardedAI stopped the stream of budget '{budget}': the provider streamed {KnownOutput:#,0} output tokens, past the {reservedOutputTokens:#,0} reserved; the request was cancelled and what arrived is counted.");
 }

@@ -97,6 +97,10 @@ internal sealed class ChatTokenCounter : ITokenCounter
         return count;
     }
 
+    /// <summary>The most tokens <see cref="CountText"/> can return for <paramref name="text"/>, loaded or not (what it returns
+    /// while the vocabulary loads): <see cref="UpperBound(ReadOnlySpan{char})"/>, scaled as a count is.</summary>
+    public long Bound(ReadOnlySpan<char> text) => text.IsEmpty ? 0 : Scale(UpperBound(text));
+
     /// <summary>
     /// The most tokens <paramref name="text"/> can count as without its vocabulary: byte-pair encoding never makes more
     /// tokens than the text has UTF-8 bytes, and <see cref="BoundedBpeCounter"/> adds <see cref="BoundedBpeCounter.TokensPerCut"/>
