@@ -217,6 +217,8 @@ public class BudgetChatClient : DelegatingChatClient
                 idle.Handing();
                 yield return update;
                 idle.Resumed();
+                // Nearly every update leaves the stream below its reservation by the bound alone: no count, no await.
+                if (!meter.IsPastReservation) continue;
                 bool pastReservation;
                 try
                 {
