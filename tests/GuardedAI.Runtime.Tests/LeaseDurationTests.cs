@@ -134,6 +134,56 @@ public class LeaseDurationTests
         await Assert.ThrowsAsync<TimeoutException>(async () => await enumerator.MoveNextAsync());
     }
 
+    [Fact]
+    public async Task On_the_system_clock_a_stream_nobody_reads_is_cut_once_the_timeout_has_passed()
+    {
+        // The watchdog reads the system clock through Environment.TickCount64 (the fake clock through its timestamp):
+        // the same cut, with real time and a real timer.
+        var timeout = TimeSpan.FromSeconds(1);
+        await using var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, StreamIdleTimeout = timeout });
+        var provider = new EndlessStream();
+        var client = new BudgetChatClient(provider, engine, Policy());
+
+        var enumerator = client.GetStreamingResponseAsync("walk away").GetAsyncEnumerator();
+        Assert.True(await enumerator.MoveNextAsync());
+        var away = System.Diagnostics.Stopwatch.StartNew();
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (engine.Ledger.Snapshot().Count == 0)
+            {
+                await Task.Delay(20, patience.Token);   // waiting for the cut, which the timer makes; nothing races here
+            }
+        }
+        away.Stop();
+
+        var record = Assert.Single(engine.Ledger.Snapshot());
+        Assert.Equal(UsageStatus.Cancelled, record.Status);
+        Assert.True(away.Elapsed >= timeout - TimeSpan.FromMilliseconds(50), $"cut after {away.Elapsed.TotalMilliseconds:0} ms, before the {timeout.TotalMilliseconds:0} ms timeout");
+        Assert.True(provider.Disposed, "the provider stream was not stopped");
+        await Assert.ThrowsAsync<TimeoutException>(async () => await enumerator.MoveNextAsync());
+    }
+
+    [Fact]
+    public async Task On_the_system_clock_a_reader_that_pauses_well_under_the_timeout_is_not_cut_when_the_timer_fires()
+    {
+        // Eight pauses of 0.3 s against a 2 s timeout: the timer fires at 2 s, finds the last update handed a few hundred
+        // milliseconds before, and re-arms (a clock read in the wrong unit would cut here, or never cut in the test above).
+        // 0.3 s does not divide 2 s, so the reader's own delay does not end at the moment the timer fires.
+        await using var engine = new BudgetEngine(new BudgetEngineOptions { LogAlerts = false, StreamIdleTimeout = TimeSpan.FromSeconds(2) });
+        var provider = new EndlessStream { Limit = 9 };
+        var client = new BudgetChatClient(provider, engine, Policy());
+
+        var read = 0;
+        await foreach (var _ in client.GetStreamingResponseAsync("a steady reader"))
+        {
+            read++;
+            if (read < 9) await Task.Delay(TimeSpan.FromMilliseconds(300));
+        }
+
+        Assert.Equal(9, read);
+        Assert.Equal(UsageStatus.Success, Assert.Single(engine.Ledger.Snapshot()).Status);
+    }
+
     /// <summary>A provider stream that goes on until it is stopped, and tells whether it was.</summary>
     private sealed class EndlessStream : IChatClient
     {
