@@ -74,6 +74,9 @@ internal static class Runner
         json["streaming_overhead_per_update_ns"] = (streamed - streamedOnce) / (StreamingBenchmarks.LongStream - 1);
         json["streaming_allocated_bytes"] = streaming.Allocated(nameof(StreamingBenchmarks.Guarded), StreamingBenchmarks.LongStream)
             - streaming.Allocated(nameof(StreamingBenchmarks.Bare), StreamingBenchmarks.LongStream);
+        // 64 callers reading 100-update streams at once: streams per second, ours and the bare client's.
+        json["streamed_per_sec_64"] = 1e9 * StreamingBenchmarks.StreamsPerCaller / streaming.Median(nameof(StreamingBenchmarks.Guarded64), StreamingBenchmarks.LongStream);
+        json["bare_streamed_per_sec_64"] = 1e9 * StreamingBenchmarks.StreamsPerCaller / streaming.Median(nameof(StreamingBenchmarks.Bare64), StreamingBenchmarks.LongStream);
 
         Stage("streaming");
         var reserve = Run<ReserveCommitBenchmarks>(mode, iterations: 5);

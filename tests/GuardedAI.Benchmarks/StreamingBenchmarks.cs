@@ -45,6 +45,35 @@ public class StreamingBenchmarks
     [Benchmark(Description = "UseBudget, streamed, prompt seen before")]
     public Task<int> Guarded() => ReadAsync(_guarded);
 
+    /// <summary>Concurrent readers in the 64-caller cases, each reading <see cref="StreamsPerCaller"/> streams in turn.</summary>
+    public const int Callers = 64;
+
+    public static int StreamsPerCaller => BenchmarkScale.Pick(20, 1);
+
+    [Benchmark(OperationsPerInvoke = Callers, Description = "64 callers: bare DelegatingChatClient, streamed")]
+    public Task Bare64() => Parallel(_bare);
+
+    [Benchmark(OperationsPerInvoke = Callers, Description = "64 callers: UseBudget, streamed")]
+    public Task Guarded64() => Parallel(_guarded);
+
+    // As the reserve + commit class does: the callers run on the thread pool, at most as many at once as there are cores.
+    private static readonly TaskScheduler Cores = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, Environment.ProcessorCount).ConcurrentScheduler;
+
+    /// <summary>64 callers, each reading its streams; one operation is one caller's <see cref="StreamsPerCaller"/> streams
+    /// (the figure is divided by that in the summary).</summary>
+    private Task Parallel(IChatClient client)
+    {
+        var callers = new Task[Callers];
+        for (var c = 0; c < Callers; c++)
+        {
+            callers[c] = Task.Factory.StartNew(async () =>
+            {
+                for (var i = 0; i < StreamsPerCaller; i++) await ReadAsync(client);
+            }, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Cores).Unwrap();
+        }
+        return Task.WhenAll(callers);
+    }
+
     private async Task<int> ReadAsync(IChatClient client)
     {
         var read = 0;

@@ -18,7 +18,7 @@ public class BenchmarkSmokeTests
         "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "oversized_prompt_reject_ms",
         "month_report_postgres_ms", "month_report_postgres_raw_group_by_ms",
         "analyzer_overhead_no_llm_percent", "guard_near_limit_overhead_ns", "guard_tenant_overhead_ns", "guard_conversation_overhead_ns", "guard_answers_later_overhead_ns",
-        "answers_later_allocated_bytes_per_call", "streaming_overhead_ns", "streaming_overhead_per_update_ns", "streaming_allocated_bytes", "run_total_s",
+        "answers_later_allocated_bytes_per_call", "streaming_overhead_ns", "streaming_overhead_per_update_ns", "streaming_allocated_bytes", "streamed_per_sec_64", "bare_streamed_per_sec_64", "run_total_s",
     ];
 
     [Fact]
