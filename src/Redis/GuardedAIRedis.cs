@@ -151,11 +151,22 @@ public sealed class GuardedAIRedis : IAsyncDisposable
         engine.AlertDedupStore = AlertDedup;
     }
 
-    /// <summary>Runs a trivial script; throws <see cref="RedisScriptingUnavailableException"/> if the server refuses scripts.</summary>
+    /// <summary>Runs a trivial script, then one that uses Lua's <c>struct</c> library; throws
+    /// <see cref="RedisScriptingUnavailableException"/> if the server refuses scripts or its Lua lacks that library.</summary>
     public async Task VerifyScriptsAsync(CancellationToken cancellationToken = default)
     {
         var result = await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.Probe), cancellationToken).ConfigureAwait(false);
         if ((long)result != 1) throw new RedisScriptingUnavailableException($"Redis at {Endpoint} ran a test script but answered '{result}' instead of 1.");
+        try
+        {
+            result = await RunAsync(db => db.ScriptEvaluateAsync(RedisScripts.StructProbe), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisStoreException ex) when (ex is not RedisScriptingUnavailableException && ex.Message.Contains("struct", StringComparison.Ordinal))
+        {
+            throw new RedisScriptingUnavailableException(
+                $"Redis at {Endpoint} runs Lua scripts without the 'struct' library, which GuardedAI's scripts read their arguments with (Redis and Valkey have it built in). Use a server whose Lua has it; GuardedAI will not fall back to per-instance limits silently.", ex);
+        }
+        if ((long)result != 1) throw new RedisScriptingUnavailableException($"Redis at {Endpoint} ran a test script of Lua's 'struct' library but answered '{result}' instead of 1.");
     }
 
     /// <summary>Closes the connection.</summary>

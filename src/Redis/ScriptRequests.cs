@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using StackExchange.Redis;
 
 namespace GuardedAI.Redis;
@@ -22,9 +23,10 @@ internal static class ScriptRequests
             var keys = new RedisKey[1 + counters.Count + calls.Length];
             keys[0] = store.HeldKey;
             counters.CopyTo(keys, 1);
-            var values = new RedisValue[1 + calls.Length * 6 + total * 4];
+            var values = new RedisValue[2 + calls.Length];
             values[0] = counters.Count;
-            int at = 1, counter = 0;
+            var numbers = new PackedNumbers(calls.Length * 5 + total * 4);
+            int counter = 0;
             for (var r = 0; r < calls.Length; r++)
             {
                 var call = calls[r];
@@ -32,20 +34,21 @@ internal static class ScriptRequests
                 keys[1 + counters.Count + r] = call.LeaseKey;
                 var reservation = call.Reservation;
                 var charges = reservation.Set.Charges;
-                values[at++] = call.LeaseMs;
-                values[at++] = RedisBudgetCounterStore.LeaseExtraMs;
-                values[at++] = call.LatestStart;
-                values[at++] = call.EarliestEnd;
-                values[at++] = charges.Length;
+                numbers.Add(call.LeaseMs);
+                numbers.Add(RedisBudgetCounterStore.LeaseExtraMs);
+                numbers.Add(call.LatestStart);
+                numbers.Add(call.EarliestEnd);
+                numbers.Add(charges.Length);
                 for (var i = 0; i < charges.Length; i++)
                 {
-                    values[at++] = positions[counter++];
-                    values[at++] = reservation.ReservedAmount(i);
-                    values[at++] = charges[i].Limit;
-                    values[at++] = store.SignedExpireAt(charges[i]);
+                    numbers.Add(positions[counter++]);
+                    numbers.Add(reservation.ReservedAmount(i));
+                    numbers.Add(charges[i].Limit);
+                    numbers.Add(store.SignedExpireAt(charges[i]));
                 }
-                values[at++] = call.Lease;
+                values[2 + r] = call.Lease;
             }
+            values[1] = numbers.Bytes;
             return (keys, values);
         }
         finally
@@ -64,10 +67,9 @@ internal static class ScriptRequests
             keys[0] = store.HeldKey;
             keys[1] = store.PreviousLeasesKey;
             counters.CopyTo(keys, 2);
-            var values = new RedisValue[1 + calls.Length * 2 + total * 3];
-            values[0] = counters.Count;
             var markerMs = store.SettledMarkerMs;
-            int at = 1, counter = 0, keyAt = 2 + counters.Count;
+            var numbers = new PackedNumbers(calls.Length * 2 + total * 3);
+            int counter = 0, keyAt = 2 + counters.Count;
             foreach (var call in calls)
             {
                 SameStore(store, call);
@@ -75,16 +77,16 @@ internal static class ScriptRequests
                 keys[keyAt++] = call.PreviousLeaseKey;
                 var reservation = call.Reservation;
                 var charges = reservation.Set.Charges;
-                values[at++] = markerMs;
-                values[at++] = charges.Length;
+                numbers.Add(markerMs);
+                numbers.Add(charges.Length);
                 for (var i = 0; i < charges.Length; i++)
                 {
-                    values[at++] = positions[counter++];
-                    values[at++] = reservation.ActualAmount(i);
-                    values[at++] = store.SignedExpireAt(charges[i]);
+                    numbers.Add(positions[counter++]);
+                    numbers.Add(reservation.ActualAmount(i));
+                    numbers.Add(store.SignedExpireAt(charges[i]));
                 }
             }
-            return (keys, values);
+            return (keys, [counters.Count, numbers.Bytes]);
         }
         finally
         {
@@ -137,6 +139,24 @@ internal static class ScriptRequests
         var index = new Dictionary<RedisKey, int>(counters.Count * 2);
         for (var i = 0; i < counters.Count; i++) index.Add(counters[i], i + 1);
         return index;
+    }
+
+    /// <summary>
+    /// The numbers of a request's calls as one argument: little-endian doubles, which the scripts read with
+    /// <c>struct.unpack</c>. The scripts' Lua numbers are doubles whichever way they arrive (<c>tonumber</c> of a decimal
+    /// string gave the same value, rounded to the nearest double as this conversion is), so the values are unchanged.
+    /// </summary>
+    private struct PackedNumbers(int count)
+    {
+        private int _at;
+
+        public byte[] Bytes { get; } = new byte[count * sizeof(double)];
+
+        public void Add(long value)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(Bytes.AsSpan(_at), value);
+            _at += sizeof(double);
+        }
     }
 
     /// <summary>Calls of one request come from one store: they share its held and previous leases sets.</summary>
