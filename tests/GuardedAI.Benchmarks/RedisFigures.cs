@@ -13,7 +13,8 @@ namespace GuardedAI.Benchmarks;
 /// </summary>
 internal static class RedisFigures
 {
-    /// <summary>Requests per second of each ceiling (64 redis-benchmark clients). A pair's ceiling is one reserve and one settle back to back.</summary>
+    /// <summary>Requests per second of each ceiling (64 clients: redis-benchmark's for the trivial EVAL, this process's for
+    /// the scripts). A pair's ceiling is one reserve and one settle back to back.</summary>
     public sealed record Ceilings(Ceiling TrivialEval, Ceiling Reserve, Ceiling Settle)
     {
         public double? Pair => Reserve.PerSecond is { } r && Settle.PerSecond is { } s ? 1 / (1 / r + 1 / s) : null;
@@ -29,9 +30,13 @@ internal static class RedisFigures
     public sealed record Cost(double PairsPerSecond, double P50Ms, double P99Ms, double ServerCpuUsPerPair, double ClientCpuUsPerPair, double ScriptUsPerCall);
 
     /// <summary>
-    /// The trivial EVAL ceiling (as the issue defines it), then GuardedAI's reserve and settle scripts run by redis-benchmark
-    /// with EVALSHA on six counters (hour and day windows, as the benchmark's policy), each request one call, as a lone call
-    /// is sent, with a new reservation id.
+    /// The trivial EVAL ceiling (as the issue defines it, run by redis-benchmark), then GuardedAI's reserve and settle
+    /// scripts with EVALSHA on six counters (hour and day windows, as the benchmark's policy), each request one call, as a
+    /// lone call is sent, with a new reservation id. The scripts take their numbers packed in one binary argument (see
+    /// <c>ScriptRequests</c>), which redis-benchmark cannot send (its arguments are C strings, and the packed doubles hold
+    /// zero bytes), so 64 callers of this process send them through StackExchange.Redis: their requests per second
+    /// include this client's work on the same two cores, where redis-benchmark's took its C client's; the server's CPU
+    /// and script time per call are the server's own either way.
     /// A settle here finds no lease (the ids of the two runs differ), so instead of reading and parsing the lease it looks
     /// for one in the previous layout's hash (one <c>HGETALL</c> of a missing key): about what a real one does.
     /// </summary>
@@ -41,36 +46,64 @@ internal static class RedisFigures
         var trivial = Run(admin, requests, () => server.EvalCeiling(requests), "cmdstat_eval");
         var scripts = new RedisScripts(testClockKey: null);
         var endpoint = admin.GetServer(admin.GetEndPoints()[0]);
-        var reserveSha = Hex(endpoint.ScriptLoad(scripts.Reserve));
-        var settleSha = Hex(endpoint.ScriptLoad(RedisScripts.Settle));
+        var reserveSha = endpoint.ScriptLoad(scripts.Reserve);
+        var settleSha = endpoint.ScriptLoad(RedisScripts.Settle);
         var now = DateTimeOffset.UtcNow;
         var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero);
         var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
         (DateTimeOffset Start, DateTimeOffset End)[] windows = [(hour, hour.AddHours(1)), (day, day.AddDays(1))];
-        var counters = Enumerable.Range(0, 6).Select(i => $"{{ceil}}:c:{i}").ToArray();
-        string Ms(DateTimeOffset t) => t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        string S(DateTimeOffset t) => t.AddHours(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var counters = Enumerable.Range(0, 6).Select(i => (RedisKey)$"{{ceil}}:c:{i}").ToArray();
+        long S(DateTimeOffset t) => t.AddHours(1).ToUnixTimeSeconds();
 
         // The arguments as RedisBudgetCounterStore sends a call alone (RedisScripts.Reserve and Settle document the
-        // layout): the number of distinct counters, then the call's lease duration and its key's extra lifetime, the
+        // layout): the number of distinct counters; packed, the call's lease duration and its key's extra lifetime, the
         // latest start and earliest end of the charged calendar windows, its number of counters, per counter its position,
         // amount, limit and expiry negated (a calendar window's end is fixed, so the script sets it only on a key it
-        // creates), and last the lease.
-        var reserve = new List<string> { "EVALSHA", reserveSha, "8", "{ceil}:held" };
-        reserve.AddRange(counters);
-        reserve.AddRange(["{ceil}:s:__rand_int__", "6", "600000", "86400000", Ms(hour), Ms(hour.AddHours(1)), "6"]);
-        for (var i = 0; i < 6; i++) reserve.AddRange([(i + 1).ToString(CultureInfo.InvariantCulture), "100", "4000000000000000000", "-" + S(windows[i % 2].End)]);
-        reserve.Add(string.Concat(counters.Select(c => $"{c.Length} 100 {c}")));   // the lease, as the store writes it
-        var settle = new List<string> { "EVALSHA", settleSha, "10", "{ceil}:held", "{ceil}:leases" };
-        settle.AddRange(counters);
-        settle.AddRange(["{ceil}:s:__rand_int__", "{ceil}:l:__rand_int__", "6", "7200000", "6"]);
-        for (var i = 0; i < 6; i++) settle.AddRange([(i + 1).ToString(CultureInfo.InvariantCulture), "90", "-" + S(windows[i % 2].End)]);
+        // creates); then the lease.
+        var reserveNumbers = new List<long> { 600_000, 86_400_000, hour.ToUnixTimeMilliseconds(), hour.AddHours(1).ToUnixTimeMilliseconds(), 6 };
+        for (var i = 0; i < 6; i++) reserveNumbers.AddRange([i + 1, 100, 4_000_000_000_000_000_000, -S(windows[i % 2].End)]);
+        RedisValue[] reserveValues = [6, Packed(reserveNumbers), string.Concat(counters.Select(c => $"{((string)c!).Length} 100 {c}"))];
+        var settleNumbers = new List<long> { 7_200_000, 6 };
+        for (var i = 0; i < 6; i++) settleNumbers.AddRange([i + 1, 90, -S(windows[i % 2].End)]);
+        RedisValue[] settleValues = [6, Packed(settleNumbers)];
 
-        var reserveRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. reserve]), "cmdstat_evalsha");
-        var settleRate = Run(admin, requests, () => server.RequestsPerSecond(requests, [.. settle]), "cmdstat_evalsha");
         var db = admin.GetDatabase();
-        db.KeyDelete([.. counters.Select(c => (RedisKey)c), "{ceil}:held", "{ceil}:leases"]);
+        var reserveRate = Run(admin, requests, () => LoneCalls(db, reserveSha, requests,
+            id => [(RedisKey)"{ceil}:held", .. counters, (RedisKey)("{ceil}:s:r" + id)], reserveValues), "cmdstat_evalsha");
+        var settleRate = Run(admin, requests, () => LoneCalls(db, settleSha, requests,
+            id => [(RedisKey)"{ceil}:held", (RedisKey)"{ceil}:leases", .. counters, (RedisKey)("{ceil}:s:s" + id), (RedisKey)("{ceil}:l:s" + id)], settleValues), "cmdstat_evalsha");
+        db.KeyDelete([.. counters, "{ceil}:held", "{ceil}:leases"]);
+        for (var id = 0; id < requests; id += 1000)
+        {
+            db.KeyDelete(Enumerable.Range(id, Math.Min(1000, requests - id)).SelectMany(i => new RedisKey[] { "{ceil}:s:r" + i, "{ceil}:s:s" + i }).ToArray());
+        }
         return new Ceilings(trivial, reserveRate, settleRate);
+    }
+
+    /// <summary>The numbers of one call as the scripts read them: little-endian doubles.</summary>
+    private static byte[] Packed(List<long> numbers)
+    {
+        var bytes = new byte[numbers.Count * sizeof(double)];
+        for (var i = 0; i < numbers.Count; i++) System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), numbers[i]);
+        return bytes;
+    }
+
+    /// <summary><paramref name="requests"/> lone calls of a script from 64 callers, each with its own id; requests per second.</summary>
+    private static double? LoneCalls(IDatabase db, byte[] sha, int requests, Func<int, RedisKey[]> keys, RedisValue[] values)
+    {
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        var callers = Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+        {
+            int id;
+            while ((id = Interlocked.Increment(ref next)) < requests)
+            {
+                var answer = await db.ScriptEvaluateAsync(sha, keys(id), values).ConfigureAwait(false);
+                if (answer.Resp2Type != ResultType.Array) throw new InvalidOperationException("The script refused the ceiling's call: " + answer);
+            }
+        })).ToArray();
+        Task.WaitAll(callers);
+        return requests / watch.Elapsed.TotalSeconds;
     }
 
     private static Ceiling Run(ConnectionMultiplexer admin, int requests, Func<double?> run, string stat)
@@ -183,6 +216,4 @@ internal static class RedisFigures
 
     private static double Field(string stats, string name) => stats.Split(',').Select(f => f.Split('=')).Where(f => f[0] == name)
         .Select(f => double.Parse(f[1], CultureInfo.InvariantCulture)).First();
-
-    private static string Hex(byte[] sha) => Convert.ToHexStringLower(sha);
 }

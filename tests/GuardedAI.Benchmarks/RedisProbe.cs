@@ -12,8 +12,8 @@ internal static class RedisProbe
     {
         using var server = RedisServer.Start() ?? throw new InvalidOperationException("No redis-server: install it or set GUARDEDAI_BENCH_REDIS=host:port.");
         var ceilings = RedisFigures.MeasureCeilings(server, 100_000);
-        foreach (var (name, c) in new[] { ("trivial EVAL", ceilings.TrivialEval), ("reserve EVALSHA", ceilings.Reserve), ("settle EVALSHA", ceilings.Settle) })
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ceiling, {name} (64 redis-benchmark clients): {c.PerSecond:0}/s; server CPU {c.ServerCpuUs:0.0} µs, script {c.ScriptUs:0.0} µs per request"));
+        foreach (var (name, c, clients) in new[] { ("trivial EVAL", ceilings.TrivialEval, "redis-benchmark"), ("reserve EVALSHA", ceilings.Reserve, "this process's"), ("settle EVALSHA", ceilings.Settle, "this process's") })
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ceiling, {name} (64 {clients} clients): {c.PerSecond:0}/s; server CPU {c.ServerCpuUs:0.0} µs, script {c.ScriptUs:0.0} µs per request"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ceiling, pair: {ceilings.Pair:0}/s; server CPU {ceilings.PairServerCpuUs:0.0} µs per pair"));
         var bench = new RedisBenchmarks();
         bench.Setup(server);
