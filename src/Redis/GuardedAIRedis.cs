@@ -193,7 +193,7 @@ public sealed class GuardedAIRedis : IAsyncDisposable
     /// Runs a call of <paramref name="batcher"/>'s script as <see cref="RunAsync"/> runs a call, in one async method with
     /// no delegate: the reserve and settle scripts run twice a guarded call (issue 16).
     /// </summary>
-    internal async Task<RedisResult> EvaluateAsync<TCall>(ScriptBatcher<TCall> batcher, TCall call, CancellationToken cancellationToken)
+    internal async Task<ScriptAnswer> EvaluateAsync<TCall>(ScriptBatcher<TCall> batcher, TCall call, CancellationToken cancellationToken)
         where TCall : ScriptCall
     {
         try

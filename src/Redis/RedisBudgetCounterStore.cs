@@ -72,20 +72,20 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
         var leaseMs = (long)Math.Max(0, (reservation.ExpiresAt - clock.GetUtcNow()).TotalMilliseconds);
         var call = new ReserveCall(this, reservation, names.Keys, LeaseKey(reservation.Id), leaseMs, latestStart, earliestEnd, names.Lease(reservation));
         var before = clock.Local.GetUtcNow();
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Reserves, call, cancellationToken).ConfigureAwait(false))!;
+        var result = await _redis.EvaluateAsync(_redis.Reserves, call, cancellationToken).ConfigureAwait(false);
         var after = clock.Local.GetUtcNow();
-        switch ((long)result[0])
+        switch (result[0])
         {
             case 2:
-                _redis.ObserveServerTime(before, (long)result[1], after, force: true);
-                return CounterReserveResult.OutsideWindow(DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
+                _redis.ObserveServerTime(before, result[1], after, force: true);
+                return CounterReserveResult.OutsideWindow(DateTimeOffset.FromUnixTimeMilliseconds(result[1]));
             case 0:
-                _redis.ObserveServerTime(before, (long)result[3], after);
-                return CounterReserveResult.Denied((int)(long)result[1], (long)result[2]);
+                _redis.ObserveServerTime(before, result[3], after);
+                return CounterReserveResult.Denied((int)result[1], result[2]);
         }
-        _redis.ObserveServerTime(before, (long)result[1], after);
+        _redis.ObserveServerTime(before, result[1], after);
         var values = reservation.Values;
-        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i + 2];
+        for (var i = 0; i < values.Length; i++) values[i] = result[i + 2];
         return CounterReserveResult.Reserved();
     }
 
@@ -97,9 +97,9 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     {
         ArgumentNullException.ThrowIfNull(reservation);
         var call = new SettleCall(this, reservation, CounterKeys(reservation.Set).Keys, LeaseKey(reservation.Id), PreviousLeaseKey(reservation.Id));
-        var result = (RedisResult[])(await _redis.EvaluateAsync(_redis.Settlements, call, cancellationToken).ConfigureAwait(false))!;
+        var result = await _redis.EvaluateAsync(_redis.Settlements, call, cancellationToken).ConfigureAwait(false);
         var values = reservation.Values;
-        for (var i = 0; i < values.Length; i++) values[i] = (long)result[i];
+        for (var i = 0; i < values.Length; i++) values[i] = result[i];
     }
 
     /// <inheritdoc/>

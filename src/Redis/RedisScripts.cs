@@ -96,7 +96,10 @@ internal sealed class RedisScripts
     /// (<c>created</c>). <c>notInteger</c> is the error of a call that charges a counter read as <c>false</c>: a call's answer is an
     /// array, its error a string (StackExchange.Redis refuses an error nested in an array as an unexpected response).
     /// <c>numbers(packed, at, count)</c> reads <c>count</c> numbers from byte <c>at</c> of a packed argument (little-endian
-    /// doubles, see <see cref="ScriptRequests"/>) into a table, followed by the byte after them.
+    /// doubles, see <see cref="ScriptRequests"/>) into a table, followed by the byte after them. <c>answer</c> adds a call's
+    /// answer to a request's: its count of numbers then the numbers, or −1 and its error message in <c>errors</c>;
+    /// <c>packAnswers</c> makes the reply, the numbers packed as little-endian doubles, then the error messages in order
+    /// (see <see cref="ScriptAnswer"/>).
     /// </summary>
     private const string CounterFunctions = """
         local function readCounters(first, count)
@@ -133,6 +136,20 @@ internal sealed class RedisScripts
         local function notInteger(key)
           return 'GuardedAI counter ' .. key .. ' does not hold an integer'
         end
+        local function answer(out, errors, outcome)
+          if type(outcome) == 'string' then
+            out[#out + 1] = -1
+            errors[#errors + 1] = outcome
+          else
+            out[#out + 1] = #outcome
+            for i = 1, #outcome do out[#out + 1] = outcome[i] end
+          end
+        end
+        local function packAnswers(out, errors)
+          local reply = {struct.pack('<' .. string.rep('d', #out), unpack(out))}
+          for i = 1, #errors do reply[i + 1] = errors[i] end
+          return reply
+        end
         local formats = {}
         local function numbers(packed, at, count)
           local format = formats[count]
@@ -154,7 +171,7 @@ internal sealed class RedisScripts
     /// positive for a window whose end moves — a conversation or a run — set on every call; negative for a calendar
     /// window's fixed end, set only when the key is created, since it never changes); then per call its lease (see
     /// <see cref="LeaseFunctions"/>), which the client writes.
-    /// Returns per call {1, now, values…}, {0, failedIndex, current, now}, {2, now} when the server's time is outside a
+    /// Answers (packed, see <c>answer</c>) per call {1, now, values…}, {0, failedIndex, current, now}, {2, now} when the server's time is outside a
     /// charged window (the caller's clock disagrees with the server's: nothing is changed), or an error message (a
     /// string) when the call charges a counter that holds something other than an integer (nothing of it is changed;
     /// the other calls go on).
@@ -176,7 +193,7 @@ internal sealed class RedisScripts
         local packed = ARGV[2]
         local value, exists = readCounters(1, c)
         local delta, moving, created = {}, {}, {}
-        local results, held = {}, {}
+        local out, errors, held = {}, {}, {}
         local byte = 1
         for r = 1, #KEYS - 1 - c do
           local leaseMs, extraTtl, windowStart, windowEnd, n, after = struct.unpack('<ddddd', packed, byte)
@@ -230,11 +247,11 @@ internal sealed class RedisScripts
               held[#held + 1] = leaseKey
             end
           end
-          results[r] = outcome
+          answer(out, errors, outcome)
         end
         writeCounters(1, c, delta, moving, created)
         if #held > 0 then redis.call('ZADD', KEYS[1], unpack(held)) end
-        return results
+        return packAnswers(out, errors)
         """;
 
     /// <summary>
@@ -246,7 +263,7 @@ internal sealed class RedisScripts
     /// position among the distinct counters (1-based), amount, expire-at (s, signed as for <see cref="ReserveBody"/>).
     /// Idempotent per reservation: the lease key is swapped for the marker <c>1</c> (<c>SET … GET</c>), and a second
     /// settlement of the same id finds the marker and changes nothing. What the lease held of a counter the settlement
-    /// does not name goes back to it. Returns per call the values of its counters, or an error message (a string) when
+    /// does not name goes back to it. Answers (packed, see <c>answer</c>) per call the values of its counters, or an error message when
     /// it names a counter that holds something other than an integer: that is found before its lease is touched, so
     /// nothing of it changes and it can be settled once the counter is mended. A counter whose amount equals what was
     /// reserved is only read; a key that a settlement creates (it expired meanwhile) gets its expiry.
@@ -267,7 +284,7 @@ internal sealed class RedisScripts
         local position = {}
         for k = 1, c do position[KEYS[k + 2]] = k end
         local delta, moving, created = {}, {}, {}
-        local results, released = {}, {}
+        local out, errors, released = {}, {}, {}
         local byte = 1
         local keyAt = 2 + c
         for r = 1, (#KEYS - 2 - c) / 2 do
@@ -334,11 +351,11 @@ internal sealed class RedisScripts
               end
             end
           end
-          results[r] = outcome
+          answer(out, errors, outcome)
         end
         writeCounters(2, c, delta, moving, created)
         if #released > 0 then redis.call('ZREM', KEYS[1], unpack(released)) end
-        return results
+        return packAnswers(out, errors)
         """;
 
     /// <summary>

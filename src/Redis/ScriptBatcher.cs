@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using StackExchange.Redis;
 
@@ -45,7 +46,7 @@ internal sealed class ScriptBatcher<TCall>
     internal (long Batches, long Calls) Batched => (Interlocked.Read(ref _batches), Interlocked.Read(ref _batchedCalls));
 
     /// <summary>Runs the script for <paramref name="call"/>, alone or in a batch; the answer is this call's own.</summary>
-    public Task<RedisResult> EvaluateAsync(IDatabase database, TCall call)
+    public Task<ScriptAnswer> EvaluateAsync(IDatabase database, TCall call)
     {
         _waiting.Enqueue(call);
         Send(database);
@@ -144,21 +145,44 @@ internal sealed class ScriptBatcher<TCall>
         }
     }
 
-    /// <summary>Gives each call its own answer, or its own error.</summary>
+    /// <summary>Gives each call its own answer, or its own error: the reply is the calls' packed answers, then the error
+    /// messages of the calls that failed, in order (see <see cref="RedisScripts"/>' <c>answer</c>).</summary>
     private static void Answer(TCall[] calls, RedisResult answer)
     {
-        var answers = answer.Resp2Type == ResultType.Array ? (RedisResult[])answer! : null;
-        if (answers is null || answers.Length != calls.Length)
+        var parts = answer.Resp2Type == ResultType.Array ? (RedisResult[])answer! : null;
+        var packed = parts is { Length: > 0 } && parts[0].Resp2Type == ResultType.BulkString ? (byte[]?)parts[0] : null;
+        // Read every call's place first: a reply that does not fit the request fails every call, none half-answered.
+        var counts = new int[calls.Length];
+        int offset = 0, errors = 0;
+        var fits = packed is not null;
+        for (var i = 0; fits && i < calls.Length; i++)
         {
-            var wrong = new RedisException($"A request of {calls.Length} script calls was answered with {(answers is null ? answer.Resp2Type.ToString() : answers.Length + " answers")}.");
+            if (offset + sizeof(double) > packed!.Length) { fits = false; break; }
+            var count = BinaryPrimitives.ReadDoubleLittleEndian(packed.AsSpan(offset));
+            offset += sizeof(double);
+            if (count == -1) { counts[i] = -1; errors++; continue; }
+            if (count < 0 || count != Math.Floor(count) || offset + count * sizeof(double) > packed.Length) { fits = false; break; }
+            counts[i] = (int)count;
+            offset += (int)count * sizeof(double);
+        }
+        if (!fits || offset != packed!.Length || parts!.Length != 1 + errors)
+        {
+            var wrong = new RedisException($"A request of {calls.Length} script calls was answered with {(parts is null ? answer.Resp2Type.ToString() : $"{parts.Length} parts")} that do not fit it.");
             foreach (var call in calls) call.TrySetException(wrong);
             return;
         }
+        offset = 0;
+        var error = 1;
         for (var i = 0; i < calls.Length; i++)
         {
-            // A call's answer is an array; a string is its own error (see RedisScripts.CounterFunctions).
-            if (answers[i].Resp2Type != ResultType.Array) calls[i].TrySetException(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR " + answers[i]));
-            else calls[i].TrySetResult(answers[i]);
+            offset += sizeof(double);
+            // A call's error is a message of its own (see RedisScripts.CounterFunctions).
+            if (counts[i] < 0) calls[i].TrySetException(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR " + parts[error++]));
+            else
+            {
+                calls[i].TrySetResult(new ScriptAnswer(packed, offset, counts[i]));
+                offset += counts[i] * sizeof(double);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ namespace GuardedAI.Redis;
 /// typed values; <see cref="ScriptRequests"/> writes them into a request when it is sent, alone or with others.
 /// </summary>
 internal abstract class ScriptCall(RedisBudgetCounterStore store, CounterReservation reservation, RedisKey[] counters, RedisKey leaseKey)
-    : TaskCompletionSource<RedisResult>(TaskCreationOptions.RunContinuationsAsynchronously)   // callers resume on the pool, not on the thread that read the answer
+    : TaskCompletionSource<ScriptAnswer>(TaskCreationOptions.RunContinuationsAsynchronously)   // callers resume on the pool, not on the thread that read the answer
 {
     public RedisBudgetCounterStore Store { get; } = store;
 
