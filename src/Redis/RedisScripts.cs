@@ -93,8 +93,9 @@ internal sealed class RedisScripts
     /// charges it reports as its own error) and <c>exists</c>. <c>writeCounters(first, count, delta, moving, created)</c>
     /// writes back, once each, the counters a script changed: what it added (<c>delta</c>, even 0: <c>INCRBY</c> makes a
     /// missing key), then the expiry of a window whose end moves (<c>moving</c>) or of a key the script made
-    /// (<c>created</c>). <c>notInteger</c> is the error of a call that charges a counter read as <c>false</c>: a call's answer is an
-    /// array, its error a string (StackExchange.Redis refuses an error nested in an array as an unexpected response).
+    /// (<c>created</c>). <c>notInteger</c> is the error of a call that charges a counter read as <c>false</c>: a message, not an error
+    /// reply, so the other calls of the request are answered (StackExchange.Redis refuses an error nested in an array as
+    /// an unexpected response).
     /// <c>numbers(packed, at, count)</c> reads <c>count</c> numbers from byte <c>at</c> of a packed argument (little-endian
     /// doubles, see <see cref="ScriptRequests"/>) into a table, followed by the byte after them. <c>answer</c> adds a call's
     /// answer to a request's: its count of numbers then the numbers, or −1 and its error message in <c>errors</c>;
