@@ -11,9 +11,6 @@ namespace GuardedAI.Redis;
 /// holds below 2^53, as the scripts' Lua numbers were already doubles).</remarks>
 internal readonly struct ScriptAnswer(byte[] packed, int offset, int count)
 {
-    /// <summary>How many numbers the call's answer holds.</summary>
-    public int Count => count;
-
     /// <summary>The <paramref name="index"/>th number of the answer.</summary>
     public long this[int index]
     {

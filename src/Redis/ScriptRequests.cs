@@ -146,7 +146,7 @@ internal static class ScriptRequests
     /// <c>struct.unpack</c>. The scripts' Lua numbers are doubles whichever way they arrive (<c>tonumber</c> of a decimal
     /// string gave the same value, rounded to the nearest double as this conversion is), so the values are unchanged.
     /// </summary>
-    private struct PackedNumbers(int count)
+    internal struct PackedNumbers(int count)
     {
         private int _at;
 

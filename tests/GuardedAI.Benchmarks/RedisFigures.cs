@@ -80,12 +80,12 @@ internal static class RedisFigures
         return new Ceilings(trivial, reserveRate, settleRate);
     }
 
-    /// <summary>The numbers of one call as the scripts read them: little-endian doubles.</summary>
+    /// <summary>The numbers of one call as the store packs them (<see cref="ScriptRequests.PackedNumbers"/>).</summary>
     private static byte[] Packed(List<long> numbers)
     {
-        var bytes = new byte[numbers.Count * sizeof(double)];
-        for (var i = 0; i < numbers.Count; i++) System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), numbers[i]);
-        return bytes;
+        var packed = new ScriptRequests.PackedNumbers(numbers.Count);
+        foreach (var number in numbers) packed.Add(number);
+        return packed.Bytes;
     }
 
     /// <summary><paramref name="requests"/> lone calls of a script from 64 callers, each with its own id; requests per second.</summary>
