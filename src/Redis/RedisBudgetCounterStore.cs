@@ -96,7 +96,8 @@ public sealed class RedisBudgetCounterStore : IBudgetCounterStore
     public async ValueTask SettleAsync(CounterReservation reservation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        var call = new SettleCall(this, reservation, CounterKeys(reservation.Set).Keys, LeaseKey(reservation.Id), PreviousLeaseKey(reservation.Id));
+        var names = CounterKeys(reservation.Set);
+        var call = new SettleCall(this, reservation, names.Keys, LeaseKey(reservation.Id), PreviousLeaseKey(reservation.Id), names.Lease(reservation));
         var result = await _redis.EvaluateAsync(_redis.Settlements, call, cancellationToken).ConfigureAwait(false);
         var values = reservation.Values;
         for (var i = 0; i < values.Length; i++) values[i] = result[i];

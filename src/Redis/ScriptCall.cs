@@ -37,8 +37,12 @@ internal sealed class ReserveCall(RedisBudgetCounterStore store, CounterReservat
 }
 
 /// <summary>A settlement: its actual amounts are the reservation's; the previous layout's lease key is read during a rolling upgrade.</summary>
-internal sealed class SettleCall(RedisBudgetCounterStore store, CounterReservation reservation, RedisKey[] counters, RedisKey leaseKey, RedisKey previousLeaseKey)
-    : ScriptCall(store, reservation, counters, leaseKey)
+internal sealed class SettleCall(RedisBudgetCounterStore store, CounterReservation reservation, RedisKey[] counters, RedisKey leaseKey,
+    RedisKey previousLeaseKey, byte[] lease) : ScriptCall(store, reservation, counters, leaseKey)
 {
     public RedisKey PreviousLeaseKey { get; } = previousLeaseKey;
+
+    /// <summary>The lease the reservation wrote, as its reserve call sent it: when the script finds this very lease, it
+    /// takes the reserved amounts from the request instead of reading them from the lease.</summary>
+    public byte[] Lease { get; } = lease;
 }

@@ -68,10 +68,13 @@ internal static class ScriptRequests
             keys[1] = store.PreviousLeasesKey;
             counters.CopyTo(keys, 2);
             var markerMs = store.SettledMarkerMs;
-            var numbers = new PackedNumbers(calls.Length * 2 + total * 3);
+            var values = new RedisValue[2 + calls.Length];
+            values[0] = counters.Count;
+            var numbers = new PackedNumbers(calls.Length * 2 + total * 4);
             int counter = 0, keyAt = 2 + counters.Count;
-            foreach (var call in calls)
+            for (var r = 0; r < calls.Length; r++)
             {
+                var call = calls[r];
                 SameStore(store, call);
                 keys[keyAt++] = call.LeaseKey;
                 keys[keyAt++] = call.PreviousLeaseKey;
@@ -84,9 +87,12 @@ internal static class ScriptRequests
                     numbers.Add(positions[counter++]);
                     numbers.Add(reservation.ActualAmount(i));
                     numbers.Add(store.SignedExpireAt(charges[i]));
+                    numbers.Add(reservation.ReservedAmount(i));
                 }
+                values[2 + r] = call.Lease;
             }
-            return (keys, [counters.Count, numbers.Bytes]);
+            values[1] = numbers.Bytes;
+            return (keys, values);
         }
         finally
         {

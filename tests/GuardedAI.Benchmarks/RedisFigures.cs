@@ -37,8 +37,9 @@ internal static class RedisFigures
     /// zero bytes), so 64 callers of this process send them through StackExchange.Redis: their requests per second
     /// include this client's work on the same two cores, where redis-benchmark's took its C client's; the server's CPU
     /// and script time per call are the server's own either way.
-    /// A settle here finds no lease (the ids of the two runs differ), so instead of reading and parsing the lease it looks
-    /// for one in the previous layout's hash (one <c>HGETALL</c> of a missing key): about what a real one does.
+    /// A settle here finds no lease (the ids of the two runs differ), so it looks for one in the previous layout's hash
+    /// (one <c>HGETALL</c> of a missing key) where a real one, finding the lease it sent, takes the reserved amounts from
+    /// its request: about the same work.
     /// </summary>
     public static Ceilings MeasureCeilings(RedisServer server, int requests)
     {
@@ -59,13 +60,15 @@ internal static class RedisFigures
         // layout): the number of distinct counters; packed, the call's lease duration and its key's extra lifetime, the
         // latest start and earliest end of the charged calendar windows, its number of counters, per counter its position,
         // amount, limit and expiry negated (a calendar window's end is fixed, so the script sets it only on a key it
-        // creates); then the lease.
+        // creates); then the lease. A settlement sends per counter its position, actual amount, expiry and reserved amount,
+        // then the lease its reservation wrote.
         var reserveNumbers = new List<long> { 600_000, 86_400_000, hour.ToUnixTimeMilliseconds(), hour.AddHours(1).ToUnixTimeMilliseconds(), 6 };
         for (var i = 0; i < 6; i++) reserveNumbers.AddRange([i + 1, 100, 4_000_000_000_000_000_000, -S(windows[i % 2].End)]);
-        RedisValue[] reserveValues = [6, Packed(reserveNumbers), string.Concat(counters.Select(c => $"{((string)c!).Length} 100 {c}"))];
+        var lease = string.Concat(counters.Select(c => $"{((string)c!).Length} 100 {c}"));
+        RedisValue[] reserveValues = [6, Packed(reserveNumbers), lease];
         var settleNumbers = new List<long> { 7_200_000, 6 };
-        for (var i = 0; i < 6; i++) settleNumbers.AddRange([i + 1, 90, -S(windows[i % 2].End)]);
-        RedisValue[] settleValues = [6, Packed(settleNumbers)];
+        for (var i = 0; i < 6; i++) settleNumbers.AddRange([i + 1, 90, -S(windows[i % 2].End), 100]);
+        RedisValue[] settleValues = [6, Packed(settleNumbers), lease];
 
         var db = admin.GetDatabase();
         var reserveRate = Run(admin, requests, () => LoneCalls(db, reserveSha, requests,

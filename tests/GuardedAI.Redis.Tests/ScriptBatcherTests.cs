@@ -214,6 +214,134 @@ public class ScriptBatcherTests(RedisFixture fixture)
         Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
     }
 
+    /// <summary>
+    /// A settlement sends the lease its reservation wrote; when the script finds that very lease, it takes the reserved
+    /// amounts from the request instead of reading the lease. Settled so (the reservations themselves, their actual amounts
+    /// set) and settled by a new reservation of the actual amounts alone (whose lease differs, so the script reads the
+    /// lease), the counters, leases and answers must be the same, in a batch and alone.
+    /// </summary>
+    [Fact]
+    public async Task A_settlement_that_finds_the_lease_it_sent_counts_as_one_that_reads_the_lease()
+    {
+        (string Id, CounterCharge[] Charges, long[] Actual)[] calls =
+        [
+            ("six", [Day("s", 1, 50, BudgetDimension.Requests), Day("s", 300, 5000), Day("s", 90, 900, BudgetDimension.CostUsd),
+                Day("t", 1, 50, BudgetDimension.Requests), Day("t", 300, 5000), Day("t", 90, 900, BudgetDimension.CostUsd)], [1, 120, 40, 1, 120, 40]),
+            ("twice", [Day("x", 30, 100), Day("x", 20, 100)], [10, 5]),                    // one counter twice: 50 held, 15 kept
+            ("more", [Day("s", 200, 5000), Conversation("c1", 60, 100)], [450, 70]),         // more than reserved
+            ("none", [Day("s", 100, 5000)], [0]),
+            ("last", [Day("s", 1, 50, BudgetDimension.Requests), Day("s", 10, 5000)], [1, 9]),
+        ];
+        await using var fromRequest = await ConnectFrozenAsync();
+        await using var fromLease = await ConnectFrozenAsync();
+        await using var fromRequestAlone = await ConnectFrozenAsync();
+        var answers = new List<string>[3];
+        var runs = new[] { fromRequest, fromLease, fromRequestAlone };
+        for (var run = 0; run < runs.Length; run++)
+        {
+            var redis = runs[run];
+            var reservations = calls.Select(c => new CounterReservation(c.Id, c.Charges, Now.AddMinutes(5))).ToArray();
+            answers[run] = [];
+            foreach (var reservation in reservations)
+            {
+                Assert.True((await redis.Counters.TryReserveAsync(reservation)).Success);
+                answers[run].Add("reserved " + string.Join(",", reservation.Values.ToArray()));
+            }
+            var settlements = new CounterReservation[calls.Length];
+            for (var i = 0; i < calls.Length; i++)
+            {
+                if (run == 1)
+                {
+                    settlements[i] = new CounterReservation(calls[i].Id, calls[i].Charges.Zip(calls[i].Actual, (c, a) => c with { Amount = a }).ToArray(), Now);
+                }
+                else
+                {
+                    settlements[i] = reservations[i];
+                    settlements[i].SetActualAmounts(calls[i].Actual);
+                }
+            }
+            if (run == 2)
+            {
+                foreach (var settlement in settlements) await redis.Counters.SettleAsync(settlement);
+            }
+            else
+            {
+                Task[] settles;
+                using (redis.Settlements.HoldSlots(redis.Connection.GetDatabase()))
+                {
+                    settles = settlements.Select(r => redis.Counters.SettleAsync(r).AsTask()).ToArray();
+                }
+                await Task.WhenAll(settles);
+                Assert.Equal((1L, (long)calls.Length), redis.Settlements.Batched);
+            }
+            answers[run].AddRange(settlements.Select(r => "settled " + string.Join(",", r.Values.ToArray())));
+            Assert.Equal(0, await redis.Counters.OutstandingReservationsAsync());
+        }
+        Assert.Equal(answers[1], answers[0]);
+        Assert.Equal(answers[1], answers[2]);
+        await AssertSameStateAsync(fromLease, fromRequest);
+        await AssertSameStateAsync(fromLease, fromRequestAlone);
+        // And what they agree on: each counter holds the actual amounts.
+        Assert.Equal(
+        [
+            "reserved 1,300,90,1,300,90", "reserved 30,50", "reserved 500,60", "reserved 600", "reserved 2,610",
+            "settled 2,430,40,1,120,40", "settled 10,15", "settled 680,70", "settled 580", "settled 2,579",
+        ], answers[1]);
+        Assert.Equal([2L, 579L, 15L, 70L], await fromRequest.Counters.ReadAsync(
+            [Day("s", 0, 0, BudgetDimension.Requests).Key, Day("s", 0, 0).Key, Day("x", 0, 0).Key, Conversation("c1", 0, 0).Key]));
+    }
+
+    /// <summary>
+    /// The reply of a request is one string of packed numbers and then the failed calls' messages. A reply that does not
+    /// fit the calls it answers (a count past its numbers, numbers left over, a count that is not a whole number, messages
+    /// that do not match the failed calls, not an array at all) fails every call, none half-answered.
+    /// </summary>
+    [Fact]
+    public async Task A_reply_that_does_not_fit_its_request_fails_every_call_in_it()
+    {
+        await using var redis = await ConnectFrozenAsync();
+        SettleCall Call(string id) => new(redis.Counters, new CounterReservation(id, [], Now), [], "k:" + id, "l:" + id, []);
+        static RedisResult Reply(double[] numbers, params string[] messages)
+        {
+            var packed = new byte[numbers.Length * sizeof(double)];
+            for (var i = 0; i < numbers.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(packed.AsSpan(i * sizeof(double)), numbers[i]);
+            return RedisResult.Create([RedisResult.Create((RedisValue)packed), .. messages.Select(m => RedisResult.Create((RedisValue)m))], ResultType.Array);
+        }
+
+        // One that fits: the first call's two numbers, the second call's error, the third's empty answer.
+        var calls = new[] { Call("a"), Call("b"), Call("c") };
+        ScriptBatcher<SettleCall>.Answer(calls, Reply([2, 5, 7, -1, 0], "GuardedAI counter x does not hold an integer"));
+        var first = await calls[0].Task;
+        Assert.Equal((5L, 7L), (first[0], first[1]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => first[2]);
+        Assert.Equal("ERR GuardedAI counter x does not hold an integer", (await Assert.ThrowsAsync<RedisServerException>(() => calls[1].Task)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => calls[2].Task.Result[0]);
+
+        RedisResult[] misfits =
+        [
+            Reply([2, 5, 7, 3, 1, 1]),                // the second call's count runs past the numbers
+            Reply([2, 5, 7, 0, 9]),                   // a number left over
+            Reply([2, 5, 7]),                         // the second call has no answer
+            Reply([1.5, 5, 0]),                       // a count that is not a whole number
+            Reply([-2, 0]),                           // a negative count other than an error's
+            Reply([2, 5, 7, -1], "first", "second"), // two messages for one failed call
+            Reply([2, 5, 7, -1]),                     // a failed call without its message
+            RedisResult.Create((RedisValue)12),       // not an array
+            RedisResult.Create([RedisResult.Create((RedisValue)12), RedisResult.Create((RedisValue)"x")], ResultType.Array),
+        ];
+        foreach (var misfit in misfits)
+        {
+            calls = [Call("a"), Call("b")];
+            ScriptBatcher<SettleCall>.Answer(calls, misfit);
+            foreach (var call in calls)
+            {
+                var error = await Assert.ThrowsAsync<RedisException>(() => call.Task);
+                Assert.Equal("A request of 2 script calls was answered with", error.Message[..45]);
+                Assert.EndsWith("that do not fit it.", error.Message, StringComparison.Ordinal);
+            }
+        }
+    }
+
     [Fact]
     public async Task Sixty_four_callers_reserving_and_settling_at_once_never_pass_a_limit_and_count_every_settlement_once()
     {
