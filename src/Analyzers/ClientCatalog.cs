@@ -14,11 +14,11 @@ internal sealed class ClientCatalog
     private readonly Dictionary<INamedTypeSymbol, InnerClient> _wrapperConstructors = new(SymbolEqualityComparer.Default);
     private readonly List<(INamedTypeSymbol Type, ServiceRow Row)> _services = new();
 
-    private ClientCatalog(Compilation compilation)
+    private ClientCatalog(TypeLookup types)
     {
         foreach (var row in EntryPointCatalog.Wrappers)
         {
-            foreach (var type in TypeLookup.All(compilation, row.TypeName))
+            foreach (var type in types.All(row.TypeName))
             {
                 if (row.Member == WrapperRow.Constructor)
                 {
@@ -33,12 +33,12 @@ internal sealed class ClientCatalog
 
         foreach (var row in EntryPointCatalog.Services)
         {
-            foreach (var type in TypeLookup.All(compilation, row.TypeName))
+            foreach (var type in types.All(row.TypeName))
                 _services.Add((type.OriginalDefinition, row));
         }
     }
 
-    public static ClientCatalog Create(Compilation compilation) => new(compilation);
+    public static ClientCatalog Create(TypeLookup types) => new(types);
 
     /// <summary>Where the inner client of a wrapping call is (<c>chatClient.AsAIAgent()</c>); null when the call wraps nothing.</summary>
     public InnerClient? MatchWrapperCall(IMethodSymbol method)

@@ -50,7 +50,7 @@ internal sealed class LlmEntryPoints
 
     public bool IsEmpty => _methods.Count == 0;
 
-    public static LlmEntryPoints Create(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
+    public static LlmEntryPoints Create(Compilation compilation, TypeLookup types, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         var methods = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
@@ -59,7 +59,7 @@ internal sealed class LlmEntryPoints
 
         foreach (var row in EntryPointCatalog.EntryPoints)
         {
-            foreach (var type in TypeLookup.All(compilation, row.TypeName))
+            foreach (var type in types.All(row.TypeName))
             {
                 if (type.TypeKind == TypeKind.Interface)
                     interfaces.Add(type);

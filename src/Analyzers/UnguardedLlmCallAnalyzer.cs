@@ -30,11 +30,12 @@ public sealed class UnguardedLlmCallAnalyzer : DiagnosticAnalyzer
         if (!AssemblyGate.References(context.Compilation, AssemblyGate.LlmLibraries) && !HasEntryPointsFile(context.Options.AdditionalFiles))
             return;
 
-        var entryPoints = LlmEntryPoints.Create(context.Compilation, context.Options.AdditionalFiles, context.CancellationToken);
+        var types = new TypeLookup(context.Compilation);
+        var entryPoints = LlmEntryPoints.Create(context.Compilation, types, context.Options.AdditionalFiles, context.CancellationToken);
         if (entryPoints.IsEmpty)
             return; // Nothing in this compilation can reach a model: register nothing, cost nothing.
 
-        var session = new UnguardedCallSession(context.Compilation, GuardSymbols.Create(context.Compilation), entryPoints, ClientCatalog.Create(context.Compilation));
+        var session = new UnguardedCallSession(context.Compilation, GuardSymbols.Create(context.Compilation), entryPoints, ClientCatalog.Create(types));
         context.RegisterOperationAction(session.AnalyzeInvocation, OperationKind.Invocation);
         context.RegisterOperationAction(session.AnalyzeMethodReference, OperationKind.MethodReference);
         context.RegisterOperationAction(
