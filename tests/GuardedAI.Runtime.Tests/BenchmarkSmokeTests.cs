@@ -13,7 +13,7 @@ public class BenchmarkSmokeTests
     private static readonly string[] Keys =
     [
         "guard_overhead_ns", "new_prompt_overhead_ns", "allocated_bytes_per_call", "guard_vs_limiter_ratio", "guarded_pairs_per_sec_64",
-        "tokenizer_vs_sharptoken_throughput_ratio", "conversation_estimate_ns", "redis_pairs_per_sec", "redis_vs_eval_ceiling_ratio",
+        "tokenizer_vs_sharptoken_throughput_ratio", "conversation_estimate_ns", "redis_pairs_per_sec", "redis_started_and_awaited_pairs_per_sec", "redis_vs_eval_ceiling_ratio",
         "redis_pairs_per_sec_4proc", "redis_p50_ms_4proc", "redis_p99_ms_4proc",
         "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "build_overhead_percent", "oversized_prompt_reject_ms",
         "month_report_postgres_ms", "month_report_postgres_raw_group_by_ms",
