@@ -108,9 +108,11 @@ public sealed class BudgetPolicy
     /// <summary>The limit for (<paramref name="dimension"/>, <paramref name="window"/>), if any.</summary>
     public decimal? GetLimit(BudgetDimension dimension, BudgetWindow window)
     {
-        foreach (var limit in Limits)
+        // Indexed, not foreach: see Charges.Count.
+        var limits = Limits;
+        for (var l = 0; l < limits.Length; l++)
         {
-            if (limit.Dimension == dimension && limit.Window == window) return limit.Amount;
+            if (limits[l].Dimension == dimension && limits[l].Window == window) return limits[l].Amount;
         }
         return null;
     }

@@ -15,7 +15,8 @@ internal static class BudgetPolicyValidator
         BudgetThresholds thresholds, BreakerSettings breaker)
     {
         var draft = new BudgetDraft();
-        foreach (var limit in limits) draft.SetLimit((LimitDimension)limit.Dimension, (LimitWindow)limit.Window, limit.Amount, null);
+        // Indexed, not foreach: ImmutableArray's enumerator is compiled just in time on a process's first call (see Charges.Count).
+        for (var l = 0; l < limits.Length; l++) draft.SetLimit((LimitDimension)limits[l].Dimension, (LimitWindow)limits[l].Window, limits[l].Amount, null);
         draft.SetCap(LimitDimension.InputTokens, maxInput, null);
         draft.SetCap(LimitDimension.OutputTokens, maxOutput, null);
         draft.SetCap(LimitDimension.CostUsd, maxCost, null);

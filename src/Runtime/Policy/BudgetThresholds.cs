@@ -76,12 +76,15 @@ public sealed record BudgetThresholds(
             throw new BudgetPolicyException(policyName,
                 $"thresholds must satisfy 0 < warn < critical <= trip <= 100, but warn = {WarnAtPercent}, critical = {CriticalAtPercent}, trip = {TripAtPercent}");
         }
-        foreach (var percent in AlertAtPercents)
+        // Indexed, not foreach: ImmutableArray's enumerator is compiled just in time on a process's first call (see Charges.Count).
+        var percents = AlertAtPercents;
+        for (var p = 0; p < percents.Length; p++)
         {
+            var percent = percents[p];
             if (!(percent > 0 && percent <= 100))
                 throw new BudgetPolicyException(policyName, string.Create(CultureInfo.InvariantCulture, $"alert levels must be in (0, 100] percent, but one is {percent}"));
         }
-        if (SoftLimits.IsDefaultOrEmpty) return; // most policies have none: no set of tuples to build (start-up code)
+        if (SoftLimits.Length == 0) return; // most policies have none: no set of tuples to build (start-up code); never default (see init)
         var seen = new HashSet<(BudgetDimension, BudgetWindow)>();
         foreach (var soft in SoftLimits)
         {

@@ -70,8 +70,11 @@ internal sealed class BudgetLevels
     public double HighestPercent(BudgetPolicy policy, DateTimeOffset now)
     {
         var highest = 0.0;
-        foreach (var limit in policy.Limits)
+        // Indexed, not foreach: see Charges.Count.
+        var limits = policy.Limits;
+        for (var l = 0; l < limits.Length; l++)
         {
+            var limit = limits[l];
             if (limit.Window.IsScope()) continue;
             if (_readings.TryGetValue(LimitKey.Probe(policy.Name, limit.Dimension, limit.Window), out var reading) && reading.WindowEnd > now && reading.Percent > highest)
             {

@@ -51,9 +51,10 @@ internal static class Charges
     public static bool ChargesScope(BudgetPolicy policy, ReservationContext context)
     {
         if (context.ConversationId is null && context.RunId is null) return false;
-        foreach (var limit in policy.Limits)
+        var limits = policy.Limits;
+        for (var l = 0; l < limits.Length; l++)
         {
-            if (limit.Window.IsScope() && ScopeId(limit.Window, context) is not null) return true;
+            if (limits[l].Window.IsScope() && ScopeId(limits[l].Window, context) is not null) return true;
         }
         return false;
     }
@@ -101,15 +102,21 @@ internal static class Charges
     /// <summary>How many charges <paramref name="policy"/> makes for a call in <paramref name="context"/>.</summary>
     public static int CountFor(BudgetPolicy policy, ReservationContext context) => Count(policy, context);
 
+    // Indexed loops over the policy's arrays, not foreach: ImmutableArray's indexer and Length are compiled into this
+    // assembly's ReadyToRun code, where its enumerator (four methods per element type) is compiled just in time on a
+    // process's first call.
     private static int Count(BudgetPolicy policy, ReservationContext context)
     {
         var count = 0;
-        foreach (var limit in policy.Limits)
+        var limits = policy.Limits;
+        for (var l = 0; l < limits.Length; l++)
         {
-            if (!limit.Window.IsScope() || ScopeId(limit.Window, context) is not null) count++;
+            if (!limits[l].Window.IsScope() || ScopeId(limits[l].Window, context) is not null) count++;
         }
-        foreach (var soft in policy.Thresholds.SoftLimits)
+        var softLimits = policy.Thresholds.SoftLimits;
+        for (var s = 0; s < softLimits.Length; s++)
         {
+            var soft = softLimits[s];
             if (!soft.Window.IsScope() && policy.GetLimit(soft.Dimension, soft.Window) is null) count++;
         }
         return count;
@@ -135,8 +142,10 @@ internal static class Charges
             charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension), units, end);
         }
         // A soft limit without a hard limit beside it still needs its usage counted; it gets a counter that never denies.
-        foreach (var soft in policy.Thresholds.SoftLimits)
+        var softLimits = policy.Thresholds.SoftLimits;
+        for (var s = 0; s < softLimits.Length; s++)
         {
+            var soft = softLimits[s];
             if (soft.Window.IsScope() || policy.GetLimit(soft.Dimension, soft.Window) is not null) continue;
             var (start, end) = policy.GetWindowBounds(soft.Window, at);
             charges[i++] = new CounterCharge(new CounterKey(policy.Name, soft.Dimension, soft.Window, start), amounts.Units(soft.Dimension), Unlimited, end);

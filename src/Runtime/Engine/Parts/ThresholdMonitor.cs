@@ -64,8 +64,11 @@ internal sealed class ThresholdMonitor
                 EvaluateLevels(charge, values[i], percent, judge, now);
                 Project(charge, values[i], now);
             }
-            foreach (var soft in judge.Thresholds.SoftLimits)
+            // Indexed, not foreach: see Charges.Count.
+            var softLimits = judge.Thresholds.SoftLimits;
+            for (var s = 0; s < softLimits.Length; s++)
             {
+                var soft = softLimits[s];
                 if (soft.Dimension != charge.Key.Dimension || soft.Window != charge.Key.Window) continue;
                 var softUnits = BudgetUnits.ToUnits(soft.Dimension, soft.Amount);
                 _metrics?.Utilization(charge, values[i], softUnits, soft: true);
