@@ -6,7 +6,7 @@ namespace GuardedAI;
 /// for a tenant or in a conversation, with no tags, run or downgrade, gets the context it got last time for the same
 /// tenant and conversation. A team that bills its customers makes every call for a tenant, and a chat makes every turn
 /// in a conversation: building the same context on each call was one of a tenant's call's two objects
-/// (docs/benchmarks.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
+/// (docs/benchmarks-history.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
 /// contexts for tenants alone and as many in conversations); a table is made with its first addition, so a guard that
 /// never sees such a call holds none.
 /// </summary>

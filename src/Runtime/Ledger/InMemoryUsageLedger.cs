@@ -15,7 +15,7 @@ namespace GuardedAI;
 /// and its values are copied into that slot (see <see cref="LedgerSlot"/>) under the slot's own lock. The slots are
 /// made once and reused, so no record outlives its call: keeping the record object itself made every call's record
 /// survive into the oldest generation, and the garbage collector's copying of them cost ~0.65 µs a call
-/// (docs/benchmarks.md, fifth round). The engine's settlement hands its values over without making a record at all
+/// (docs/benchmarks-history.md, fifth round). The engine's settlement hands its values over without making a record at all
 /// when nobody asked for one (the guards). <see cref="Snapshot"/> and <see cref="QueryAsync"/> build records
 /// equal to the ones appended (the same values; the same tags dictionary), not the same instances.
 /// </remarks>

@@ -337,7 +337,7 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
     /// time (one call's, <see cref="PerLine"/> at most) in the same cache line, and nothing else there: the array never
     /// moves, so the line is found once, when it is made. Every call of a budget adds to each of its counters; with
     /// each counter an object of its own they spread over four lines or more, and two cores passed each line back and
-    /// forth once per counter (docs/benchmarks.md, twelfth round).
+    /// forth once per counter (docs/benchmarks-history.md, twelfth round).
     /// </summary>
     private sealed class Counter
     {

@@ -15,7 +15,7 @@ namespace GuardedAI;
 /// before its count is used, so a collision or a race costs a miss, never a wrong count. Bounded in entries and in what
 /// they hold: at most the table's slots, each text at most its <see cref="MaxLength"/> characters. Adding costs one
 /// small object and one write, where a dictionary took a lock, a node and now and then a larger table
-/// (docs/benchmarks.md, "Seventh round").
+/// (docs/benchmarks-history.md, "Seventh round").
 /// </remarks>
 internal sealed class CountTable
 {

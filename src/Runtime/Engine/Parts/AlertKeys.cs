@@ -6,7 +6,7 @@ namespace GuardedAI.Engine;
 /// The de-duplication keys of the threshold monitor's alerts, each built once. A budget past its warning level stays
 /// there for hours, and every settlement in that time asks whether the warning is held: formatting its key each time
 /// (a scope, two enums and a percentage through a <see cref="FormattableString"/>) cost ~1.3 µs and ~850 B a call with
-/// two charges past a level (docs/benchmarks.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>): a key
+/// two charges past a level (docs/benchmarks-history.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>): a key
 /// built again is the same text.
 /// </summary>
 internal sealed class AlertKeys

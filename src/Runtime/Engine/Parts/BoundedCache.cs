@@ -8,7 +8,7 @@ namespace GuardedAI;
 /// caches (token counts, alert keys, tenants' charge sets), where what is forgotten is rebuilt the same on its next use.
 /// Additions are counted, not read from <see cref="ConcurrentDictionary{TKey, TValue}.Count"/>, which takes every lock
 /// of the dictionary. It starts again with a table of full size rather than <c>Clear()</c>ing: <c>Clear()</c> goes back
-/// to the smallest table, and regrowing it to the capacity rehashed everything several times (docs/benchmarks.md, fifth
+/// to the smallest table, and regrowing it to the capacity rehashed everything several times (docs/benchmarks-history.md, fifth
 /// round). The first table starts small, and is made with the first addition, so a cache that is never used costs
 /// nothing at start-up: a table over one of the engine's structs is generic code no ReadyToRun image holds, compiled just
 /// in time (the alert keys' and the tenants' sets were ~1.5 ms of a process's first call).

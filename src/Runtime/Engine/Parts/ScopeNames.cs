@@ -3,7 +3,7 @@ namespace GuardedAI.Engine;
 /// <summary>
 /// The counter scopes of conversations and runs (<c>conversation:budget:id</c>, <c>run:budget:id</c>), kept once built.
 /// Every call in a conversation or run charges its counters under that name, so joining the three strings on each call
-/// was a new string of the call's (docs/benchmarks.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>,
+/// was a new string of the call's (docs/benchmarks-history.md, nineteenth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>,
 /// <see cref="Capacity"/> names): a process that has seen a million conversations holds the names of recent ones only,
 /// and one forgotten is joined again, the same.
 /// </summary>

@@ -6,7 +6,7 @@ namespace GuardedAI.Engine;
 /// The charge sets of tenants' calls, shared like a budget's own (<see cref="Charges.SetFor(BudgetPolicy, ReservationContext, DateTimeOffset)"/>): one per budget and
 /// tenant for the current windows. A team that bills its customers makes every call for a tenant; building the tenant's
 /// charges for each call, and having the store look each counter up by its key, cost more than the rest of the
-/// reservation (docs/benchmarks.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
+/// reservation (docs/benchmarks-history.md, fifth round). Bounded (<see cref="BoundedCache{TKey, TValue}"/>, <see cref="Capacity"/>
 /// sets), so a process that has served a million tenants holds the sets of the recent ones only.
 /// </summary>
 internal sealed class TenantChargeSets
