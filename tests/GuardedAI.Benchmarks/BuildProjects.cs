@@ -269,8 +269,10 @@ internal sealed class BuildProjects
     }
 }
 
-/// <summary>What the repository built that the generated projects use: the runtime, its packages, our Roslyn components.</summary>
-internal sealed record RepositoryOutputs(string Repository, string RuntimeAssembly, IReadOnlyList<(string Id, string Version)> RuntimePackages, IReadOnlyList<string> Analyzers)
+/// <summary>What the repository built that the generated projects use: the runtime, its packages, our Roslyn components;
+/// and the provider SDK the cold-start app's real client comes from, at the versions the repository pins.</summary>
+internal sealed record RepositoryOutputs(string Repository, string RuntimeAssembly, IReadOnlyList<(string Id, string Version)> RuntimePackages,
+    IReadOnlyList<string> Analyzers, IReadOnlyList<(string Id, string Version)> ProviderPackages)
 {
     /// <summary>
     /// Finds the repository above the benchmark's own output (bin/&lt;Configuration&gt;/net10.0) and the generator,
@@ -299,6 +301,9 @@ internal sealed record RepositoryOutputs(string Repository, string RuntimeAssemb
             .Select(e => (string)e.Attribute("Include")!)
             .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
             .ToList();
-        return new RepositoryOutputs(repo.FullName, Path.Combine(baseDir, "GuardedAI.Runtime.dll"), packages, analyzers);
+        var provider = new[] { "OpenAI", "Microsoft.Extensions.AI.OpenAI" }
+            .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
+            .ToList();
+        return new RepositoryOutputs(repo.FullName, Path.Combine(baseDir, "GuardedAI.Runtime.dll"), packages, analyzers, provider);
     }
 }

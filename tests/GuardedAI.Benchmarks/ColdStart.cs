@@ -6,7 +6,9 @@ namespace GuardedAI.Benchmarks;
 /// <summary>
 /// Process start → first call, in a fresh process each time (<c>coldstart bare|guarded</c>): a bare client's first call,
 /// and the first call through <c>UseBudget</c> with the default engine and a 60-byte prompt. The child reports the time
-/// since its own process started and its peak working set; the parent takes the medians.
+/// since its own process started and its peak working set; the parent takes the medians. <c>openai-bare|openai-guarded</c>
+/// make the same first call with a real client, OpenAI's SDK through Microsoft.Extensions.AI, against the loopback
+/// server <see cref="ColdStartOpenAi"/> runs: what an app pays before its first answer either way.
 /// </summary>
 internal static class ColdStart
 {
@@ -47,9 +49,9 @@ internal static class ColdStart
                 lock (loads) loads.Add(FormattableString.Invariant($"  +{at:0.0} ms thread {Environment.CurrentManagedThreadId}: {name}{why}"));
             };
         }
-        IChatClient client = new InstantChatClient();
+        IChatClient client = mode.StartsWith("openai-", StringComparison.Ordinal) ? OpenAiChatClient() : new InstantChatClient();
         BudgetEngine? engine = null;
-        if (mode == "guarded")
+        if (mode is "guarded" or "openai-guarded")
         {
             if (Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_SPLIT") == "1")
             {
@@ -119,6 +121,17 @@ internal static class ColdStart
         return 0;
     }
 
+    /// <summary>OpenAI's chat client for the loopback server at <c>GUARDEDAI_COLDSTART_OPENAI_URL</c>. A method of its own, not
+    /// inlined, so that the other modes never load the SDK.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IChatClient OpenAiChatClient()
+    {
+        var url = Environment.GetEnvironmentVariable("GUARDEDAI_COLDSTART_OPENAI_URL")
+            ?? throw new InvalidOperationException("GUARDEDAI_COLDSTART_OPENAI_URL is not set: the openai-* modes call the parent's loopback server.");
+        var options = new OpenAI.OpenAIClientOptions { Endpoint = new Uri(url) };
+        return new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("cold-start"), options).GetChatClient("gpt-4o-mini").AsIChatClient();
+    }
+
     /// <summary>
     /// A development aid (<c>GUARDEDAI_COLDSTART_JITLOG=file</c>): each method the JIT compiles, with the thread that
     /// compiled it (<c>main</c> or another), from the runtime's own events, written to the file when the child ends. It
@@ -168,21 +181,28 @@ internal static class ColdStart
     public static Result Run(int runs) => Run(runs, typeof(ColdStart).Assembly.Location);
 
     /// <summary>The children run from <paramref name="program"/> (e.g. the ReadyToRun publish of <see cref="ColdStartApp"/>).</summary>
-    public static Result Run(int runs, string program)
+    public static Result Run(int runs, string program) => Run(runs, program, "bare", "guarded", environment: null);
+
+    /// <summary>The two modes alternated <paramref name="runs"/> times, each child with <paramref name="environment"/> added.</summary>
+    internal static Result Run(int runs, string program, string bareMode, string guardedMode, IReadOnlyDictionary<string, string>? environment)
     {
         var bare = new List<(double Ms, long Peak)>();
         var guarded = new List<(double Ms, long Peak)>();
         for (var i = 0; i < runs; i++)
         {
-            bare.Add(Spawn(program, "bare"));
-            guarded.Add(Spawn(program, "guarded"));
+            bare.Add(Spawn(program, bareMode, environment));
+            guarded.Add(Spawn(program, guardedMode, environment));
         }
         return new Result(Stats.Median(bare.Select(b => b.Ms)), Stats.Median(guarded.Select(g => g.Ms)), (long)Stats.Median(bare.Select(b => (double)b.Peak)), (long)Stats.Median(guarded.Select(g => (double)g.Peak)));
     }
 
-    private static (double Ms, long Peak) Spawn(string program, string mode)
+    private static (double Ms, long Peak) Spawn(string program, string mode, IReadOnlyDictionary<string, string>? environment)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (environment is not null)
+        {
+            foreach (var (name, value) in environment) start.Environment[name] = value;
+        }
         start.ArgumentList.Add(program);
         start.ArgumentList.Add("coldstart");
         start.ArgumentList.Add(mode);

@@ -26,7 +26,7 @@ internal static class ColdStartApp
         var stamp = Stamp(sources.Append(outputs.RuntimeAssembly));
         if (IsCurrent(root, published, stamp)) return (published, null);
 
-        var packages = string.Concat(outputs.RuntimePackages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
+        var packages = string.Concat(outputs.RuntimePackages.Concat(outputs.ProviderPackages).Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
         WriteProject(root, sources, $"""
                 <RuntimeIdentifier>{RuntimeInformation.RuntimeIdentifier}</RuntimeIdentifier>
                 <SelfContained>false</SelfContained>
@@ -71,7 +71,8 @@ internal static class ColdStartApp
             </configuration>
 
             """);
-        WriteProject(root, sources, "", $"    <PackageReference Include=\"GuardedAI\" Version=\"{version}\" />\n");
+        var provider = string.Concat(outputs.ProviderPackages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
+        WriteProject(root, sources, "", $"    <PackageReference Include=\"GuardedAI\" Version=\"{version}\" />\n{provider}");
         why = Dotnet(root, "build", Path.Combine(root, "ColdStartApp.csproj"), "-c", "Release", "-nologo", "-v:q");
         return Finish(root, built, stamp, why, "the build against the package");
     }

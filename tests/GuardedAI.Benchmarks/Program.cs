@@ -11,7 +11,7 @@ using GuardedAI.Benchmarks;
 // … -- sqlite 7 [N]             the SQLite append comparison alone, 7 rounds of the four, medians and ratios (and of each N rounds)
 // … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
-// … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, published ReadyToRun
+// … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, with OpenAI's SDK, published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
 // … -- probe contention           each step on one thread, then on two at once (what callers on two cores share)
 // … -- probe pairs T S            reserve + commit on T threads for S seconds (to attach a profiler to)
@@ -84,6 +84,7 @@ switch (args)
         Console.WriteLine($"JIT:        {ColdStart.Run(runs)}");
         var (fromPackage, packageWhy) = ColdStartApp.BuildFromPackage();
         Console.WriteLine(fromPackage is null ? $"Package:    {packageWhy}" : $"Package:    {ColdStart.Run(runs, fromPackage)}");
+        Console.WriteLine($"OpenAI SDK: {ColdStartOpenAi.Run(runs, fromPackage ?? typeof(ColdStart).Assembly.Location)}");
         var (app, why) = ColdStartApp.Publish();
         Console.WriteLine(app is null ? $"ReadyToRun: {why}" : $"ReadyToRun: {ColdStart.Run(runs, app)}");
         return 0;

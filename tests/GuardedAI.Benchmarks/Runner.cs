@@ -242,6 +242,13 @@ internal static class Runner
         json["cold_start_guarded_ms"] = package.GuardedMs;
         json["cold_start_bare_peak_mib"] = package.BarePeakBytes / 1048576.0;
         json["cold_start_guarded_peak_mib"] = package.GuardedPeakBytes / 1048576.0;
+        // The same first call made with a real client (OpenAI's SDK against a loopback server), from the same build: what
+        // GuardedAI adds to an app whose first call is an HTTP call, as every real one is.
+        var openAi = ColdStartOpenAi.Run(smoke ? 1 : 5, fromPackage ?? typeof(ColdStart).Assembly.Location);
+        json["cold_start_openai_bare_ms"] = openAi.BareMs;
+        json["cold_start_openai_guarded_ms"] = openAi.GuardedMs;
+        json["cold_start_openai_added_ms"] = openAi.GuardedMs - openAi.BareMs;
+        json["cold_start_ratio_openai"] = openAi.Ratio;
         if (smoke)
         {
             json["cold_start_ratio_ready_to_run"] = null;
