@@ -9,16 +9,19 @@ namespace GuardedAI;
 /// A load running beside the first call made that call ~30 ms slower on this project's two-core machine (~200 against
 /// ~170 ms from process start), though the call counts with the upper bound and never waits for the vocabulary: the
 /// loader's page faults, allocations and type loads compete with the call's own, whatever the thread's priority (a
-/// nice level of 19 changed nothing). So the loader waits for the first call, and a first call that takes longer than
-/// the deferral is waiting on its provider, when the load competes with nothing. Calls in the meantime reserve the
-/// upper bound, as they do while the vocabulary loads.
+/// nice level of 19 changed nothing). So the loader waits for the first call. The deferral is a second, not less: a real
+/// client's first call spends its first few hundred milliseconds on the processor, not waiting on its provider (OpenAI's
+/// SDK against a loopback server: ~270 ms from process start here, HttpClient, sockets and JSON compiled just in time),
+/// and with a deferral of 100 ms the load ran beside that and added ~40 ms to it; with a second, ~3 ms
+/// (docs/benchmarks-history.md, twenty-fifth round). Calls in the meantime reserve the upper bound, as they do while the
+/// vocabulary loads, so a later load costs budgets some headroom for a moment, never an under-count.
 /// </remarks>
 internal sealed class VocabularyLoadGate(TimeSpan deferral)
 {
     private readonly ManualResetEventSlim _opened = new(initialState: false);
 
     /// <summary>The gate of the process's vocabularies.</summary>
-    public static VocabularyLoadGate Process { get; } = new(TimeSpan.FromMilliseconds(100));
+    public static VocabularyLoadGate Process { get; } = new(TimeSpan.FromSeconds(1));
 
     /// <summary>How long a load waits for the gate before it starts anyway.</summary>
     public TimeSpan Deferral { get; } = deferral;
