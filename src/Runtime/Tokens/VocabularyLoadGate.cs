@@ -11,8 +11,8 @@ namespace GuardedAI;
 /// loader's page faults, allocations and type loads compete with the call's own, whatever the thread's priority (a
 /// nice level of 19 changed nothing). So the loader waits for the first call. The deferral is a second, not less: a real
 /// client's first call spends its first few hundred milliseconds on the processor, not waiting on its provider (OpenAI's
-/// SDK against a loopback server: ~270 ms from process start here, HttpClient, sockets and JSON compiled just in time),
-/// and with a deferral of 100 ms the load ran beside that and added ~40 ms to it; with a second, ~3 ms
+/// SDK against a loopback server: ~250–290 ms from process start here, HttpClient, sockets and JSON compiled just in
+/// time), and with a deferral of 100 ms the load ran beside it: that first call took 26–38 ms longer than with a second
 /// (docs/benchmarks-history.md, twenty-fifth round). Calls in the meantime reserve the upper bound, as they do while the
 /// vocabulary loads, so a later load costs budgets some headroom for a moment, never an under-count.
 /// </remarks>
