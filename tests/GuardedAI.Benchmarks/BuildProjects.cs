@@ -59,7 +59,7 @@ internal sealed class BuildProjects
             "<Solution>\n  <Project Path=\"llm-with/llm-with.csproj\" />\n  <Project Path=\"llm-without/llm-without.csproj\" />\n" +
             "  <Project Path=\"plain-with/plain-with.csproj\" />\n  <Project Path=\"plain-without/plain-without.csproj\" />\n</Solution>\n");
 
-        var packages = string.Concat(outputs.RuntimePackages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
+        var packages = RepositoryOutputs.PackageReferences(outputs.RuntimePackages);
         var runtime = $"    <Reference Include=\"GuardedAI.Runtime\" HintPath=\"{outputs.RuntimeAssembly}\" />\n";
         var analyzers = string.Concat(outputs.Analyzers.Select(a => $"    <Analyzer Include=\"{a}\" />\n"));
         WriteIfChanged(LlmWith, Project("llm-src", packages + runtime + analyzers, extra: ""));
@@ -297,13 +297,18 @@ internal sealed record RepositoryOutputs(string Repository, string RuntimeAssemb
         // The runtime's package references, at the versions the repository pins (what the GuardedAI package brings along).
         var versions = XDocument.Load(Path.Combine(repo.FullName, "Directory.Packages.props")).Descendants("PackageVersion")
             .ToDictionary(e => (string)e.Attribute("Include")!, e => (string)e.Attribute("Version")!, StringComparer.OrdinalIgnoreCase);
+        (string, string) Pinned(string id) => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}."));
         var packages = XDocument.Load(Path.Combine(repo.FullName, "src", "Runtime", "GuardedAI.Runtime.csproj")).Descendants("PackageReference")
-            .Select(e => (string)e.Attribute("Include")!)
-            .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
+            .Select(e => Pinned((string)e.Attribute("Include")!))
             .ToList();
-        var provider = new[] { "OpenAI", "Microsoft.Extensions.AI.OpenAI" }
-            .Select(id => (id, versions.TryGetValue(id, out var v) ? v : throw new InvalidOperationException($"No central version for {id}.")))
-            .ToList();
+        var provider = new[] { Pinned("OpenAI"), Pinned("Microsoft.Extensions.AI.OpenAI") };
         return new RepositoryOutputs(repo.FullName, Path.Combine(baseDir, "GuardedAI.Runtime.dll"), packages, analyzers, provider);
     }
+
+    /// <summary>The file that pins the packages' versions: an app built with them is stale once it changes.</summary>
+    public string PinnedVersions => Path.Combine(Repository, "Directory.Packages.props");
+
+    /// <summary>Project-file lines referencing <paramref name="packages"/> at their versions.</summary>
+    public static string PackageReferences(IEnumerable<(string Id, string Version)> packages) =>
+        string.Concat(packages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
 }

@@ -23,10 +23,10 @@ internal static class ColdStartApp
         var root = Path.Combine(Path.GetTempPath(), "guardedai-coldstart-r2r");
         var published = Path.Combine(root, "out", "ColdStartApp.dll");
         var sources = Sources(outputs);
-        var stamp = Stamp(sources.Append(outputs.RuntimeAssembly));
+        var stamp = Stamp(sources.Append(outputs.RuntimeAssembly).Append(outputs.PinnedVersions));
         if (IsCurrent(root, published, stamp)) return (published, null);
 
-        var packages = string.Concat(outputs.RuntimePackages.Concat(outputs.ProviderPackages).Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
+        var packages = RepositoryOutputs.PackageReferences(outputs.RuntimePackages.Concat(outputs.ProviderPackages));
         WriteProject(root, sources, $"""
                 <RuntimeIdentifier>{RuntimeInformation.RuntimeIdentifier}</RuntimeIdentifier>
                 <SelfContained>false</SelfContained>
@@ -51,7 +51,7 @@ internal static class ColdStartApp
         var sources = Sources(outputs);
         var packing = new[] { Path.Combine("src", "Runtime", "GuardedAI.Runtime.csproj"), Path.Combine("src", "ReadyToRun", "GuardedAI.ReadyToRun.csproj"), Path.Combine("src", "Directory.Build.targets") }
             .Select(f => Path.Combine(outputs.Repository, f));
-        var stamp = Stamp(sources.Append(outputs.RuntimeAssembly).Concat(packing));
+        var stamp = Stamp(sources.Append(outputs.RuntimeAssembly).Append(outputs.PinnedVersions).Concat(packing));
         if (IsCurrent(root, built, stamp)) return (built, null);
 
         var version = "0.0.0-coldstart." + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(stamp)))[..12];
@@ -71,8 +71,7 @@ internal static class ColdStartApp
             </configuration>
 
             """);
-        var provider = string.Concat(outputs.ProviderPackages.Select(p => $"    <PackageReference Include=\"{p.Id}\" Version=\"{p.Version}\" />\n"));
-        WriteProject(root, sources, "", $"    <PackageReference Include=\"GuardedAI\" Version=\"{version}\" />\n{provider}");
+        WriteProject(root, sources, "", RepositoryOutputs.PackageReferences([("GuardedAI", version), .. outputs.ProviderPackages]));
         why = Dotnet(root, "build", Path.Combine(root, "ColdStartApp.csproj"), "-c", "Release", "-nologo", "-v:q");
         return Finish(root, built, stamp, why, "the build against the package");
     }
