@@ -19,19 +19,8 @@ internal static class BuildProfile
 {
     public static void Run(int interfaces, int callSites, int runs)
     {
-        var projects = BuildOverhead.WriteOnly(interfaces, callSites);
+        var (fresh, parse) = Project(interfaces, callSites);
         var outputs = RepositoryOutputs.Locate();
-        BuildOverhead.Restore(projects);
-        var references = ReferencePaths(projects.LlmWith).Select(p => MetadataReference.CreateFromFile(p)).ToList();
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        // The SDK's implicit usings for a console project, as the build adds them.
-        const string globalUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
-            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
-        var trees = Directory.GetFiles(Path.Combine(projects.Root, "llm-src"), "*.cs", SearchOption.AllDirectories)
-            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
-            .Append(CSharpSyntaxTree.ParseText(globalUsings, parse, "GlobalUsings.g.cs")).ToList();
-        var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
-        CSharpCompilation Fresh() => CSharpCompilation.Create("BuildBench", trees, references, options);
 
         var generatorAssembly = Assembly.LoadFrom(outputs.Analyzers.Single(a => a.EndsWith("GuardedAI.Generator.dll", StringComparison.Ordinal)));
         var analyzerAssembly = Assembly.LoadFrom(outputs.Analyzers.Single(a => a.EndsWith("GuardedAI.Analyzers.dll", StringComparison.Ordinal)));
@@ -48,7 +37,7 @@ internal static class BuildProfile
         for (var i = 0; i < runs + 1; i++)
         {
             var watch = Stopwatch.StartNew();
-            var driver = CSharpGeneratorDriver.Create([generator], parseOptions: parse).RunGeneratorsAndUpdateCompilation(Fresh(), out generated, out var diagnostics);
+            var driver = CSharpGeneratorDriver.Create([generator], parseOptions: parse).RunGeneratorsAndUpdateCompilation(fresh(), out generated, out var diagnostics);
             var generatorTime = watch.Elapsed.TotalMilliseconds;
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error)) throw new InvalidOperationException(string.Join("\n", diagnostics));
 
@@ -80,6 +69,60 @@ internal static class BuildProfile
         foreach (var (name, times) in analyzerMs.OrderByDescending(p => Stats.Median(p.Value))) Console.WriteLine($"    {name,-40} {Stats.Median(times),8:0.0}");
         var ours = Stats.Median(generatorMs) + Stats.Median(marginalMs);
         Console.WriteLine($"  generator + analyzers added, over compile and emit: {ours / Stats.Median(emitMs) * 100:0.0} %");
+    }
+
+    /// <summary>The <c>llm-src</c> project written and restored: a fresh compilation of it on each call, and its parse options.</summary>
+    private static (Func<CSharpCompilation> Fresh, CSharpParseOptions Parse) Project(int interfaces, int callSites)
+    {
+        var projects = BuildOverhead.WriteOnly(interfaces, callSites);
+        BuildOverhead.Restore(projects);
+        var references = ReferencePaths(projects.LlmWith).Select(p => MetadataReference.CreateFromFile(p)).ToList();
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        // The SDK's implicit usings for a console project, as the build adds them.
+        const string globalUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
+            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
+        var trees = Directory.GetFiles(Path.Combine(projects.Root, "llm-src"), "*.cs", SearchOption.AllDirectories)
+            .Select(p => CSharpSyntaxTree.ParseText(File.ReadAllText(p), parse, p))
+            .Append(CSharpSyntaxTree.ParseText(globalUsings, parse, "GlobalUsings.g.cs")).ToList();
+        var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable);
+        return (() => CSharpCompilation.Create("BuildBench", trees, references, options), parse);
+    }
+
+    /// <summary>
+    /// Two builds of the generator side by side (<c>generatorab A.dll B.dll</c>, a development aid): each loaded in an
+    /// assembly load context of its own, run alternately on fresh compilations of the same project, so that the machine's
+    /// drift from one minute to the next falls on both alike. Prints each one's median and the median of the paired
+    /// differences.
+    /// </summary>
+    public static void CompareGenerators(string pathA, string pathB, int interfaces, int callSites, int runs)
+    {
+        var (fresh, parse) = Project(interfaces, callSites);
+        ISourceGenerator Load(string path, string name)
+        {
+            // Roslyn itself comes from the default context: both generators then see the same Microsoft.CodeAnalysis types.
+            var context = new System.Runtime.Loader.AssemblyLoadContext(name);
+            var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(path));
+            return ((IIncrementalGenerator)Activator.CreateInstance(assembly.GetTypes().Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t)))!).AsSourceGenerator();
+        }
+        var generators = new[] { Load(pathA, "A"), Load(pathB, "B") };
+        var times = new[] { new List<double>(), new List<double>() };
+        string? firstOutput = null;
+        for (var i = 0; i < runs + 1; i++)
+        {
+            for (var g = 0; g < 2; g++)
+            {
+                var watch = Stopwatch.StartNew();
+                var driver = CSharpGeneratorDriver.Create([generators[g]], parseOptions: parse).RunGenerators(fresh());
+                var elapsed = watch.Elapsed.TotalMilliseconds;
+                // Both must generate the same files, or the comparison compares different work.
+                var output = string.Concat(driver.GetRunResult().GeneratedTrees.Select(t => t.GetText().ToString()));
+                if (firstOutput is null) firstOutput = output;
+                else if (output != firstOutput) throw new InvalidOperationException("The two generators produce different sources.");
+                if (i > 0) times[g].Add(elapsed); // the first round pays for JIT and assembly loading
+            }
+        }
+        var differences = times[1].Zip(times[0], (b, a) => b - a);
+        Console.WriteLine($"{interfaces} interfaces, {runs} alternated runs (ms): A {Stats.Median(times[0]):0.0}, B {Stats.Median(times[1]):0.0}, median of B − A {Stats.Median(differences):0.0}");
     }
 
     /// <summary>Wall time of one analysis of a fresh copy of <paramref name="compilation"/> (references bound beforehand).</summary>

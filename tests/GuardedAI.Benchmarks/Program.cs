@@ -11,6 +11,7 @@ using GuardedAI.Benchmarks;
 // … -- sqlite 7 [N]             the SQLite append comparison alone, 7 rounds of the four, medians and ratios (and of each N rounds)
 // … -- build 200 1000 5            build with and without the generator and analyzers (200 interfaces, 1,000 call sites, 5 runs)
 // … -- buildprofile 200 1000 5     the same project compiled in process: our generator's and each analyzer's time beside the emit
+// … -- generatorab A.dll B.dll 200 1000 30   two builds of the generator alternated on that project (a development aid)
 // … -- coldstarts 5              process start → first guarded call against a bare client's: as built here, from the package, with OpenAI's SDK, published ReadyToRun
 // … -- probe                      each step of a reservation timed on its own
 // … -- probe contention           each step on one thread, then on two at once (what callers on two cores share)
@@ -52,6 +53,10 @@ switch (args)
     case ["buildprofile", ..]:
         var profile = args.Skip(1).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         BuildProfile.Run(profile.ElementAtOrDefault(0) is > 0 and var pi ? pi : 200, profile.ElementAtOrDefault(1) is > 0 and var pc ? pc : 1000, profile.ElementAtOrDefault(2) is > 0 and var pr ? pr : 5);
+        return 0;
+    case ["generatorab", var pathA, var pathB, ..]:
+        var ab = args.Skip(3).Select(a => int.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        BuildProfile.CompareGenerators(pathA, pathB, ab.ElementAtOrDefault(0) is > 0 and var ai ? ai : 200, ab.ElementAtOrDefault(1) is > 0 and var ac ? ac : 1000, ab.ElementAtOrDefault(2) is > 0 and var ar ? ar : 30);
         return 0;
     case ["guardloop", var what, ..]:
         await GuardLoop.RunAsync(what, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10, args.Contains("alloc"));

@@ -1,5 +1,7 @@
 using GuardedAI.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace GuardedAI.Generator.Parsing;
 
@@ -7,6 +9,43 @@ namespace GuardedAI.Generator.Parsing;
 internal static class DefaultValues
 {
     private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+    /// <summary>The default value of <paramref name="parameter"/>, or null when it has none.</summary>
+    /// <remarks>
+    /// A parameter whose default is the literal <c>default</c> (or <c>null</c>) on a type whose default is null — a
+    /// reference type, a nullable value type, or a struct that is neither primitive nor an enum, such as
+    /// <c>CancellationToken ct = default</c> on nearly every prompt method — is read from its syntax. Asking the symbol
+    /// binds the expression (a binder built for the parameter's place in the file), which was a quarter of the parser's
+    /// own time in a 200-interface project (docs/benchmarks-history.md, twenty-sixth round), and the compilation the
+    /// build then makes with the generated files binds it again anyway. Anything else is asked of the symbol.
+    /// </remarks>
+    public static DefaultValueModel? Of(IParameterSymbol parameter)
+    {
+        if (IsNullBySyntax(parameter)) return Read(parameter.Type, value: null);
+        return parameter.HasExplicitDefaultValue ? Read(parameter.Type, parameter.ExplicitDefaultValue) : null;
+    }
+
+    /// <summary>Whether the parameter's one declaration says <c>= default</c> or <c>= null</c> and its type's default is null.</summary>
+    private static bool IsNullBySyntax(IParameterSymbol parameter)
+    {
+        if (parameter.DeclaringSyntaxReferences.Length != 1 ||
+            parameter.DeclaringSyntaxReferences[0].GetSyntax() is not ParameterSyntax { Default.Value: LiteralExpressionSyntax literal })
+        {
+            return false;
+        }
+
+        ITypeSymbol type = parameter.Type;
+        bool defaultIsNull = type.IsReferenceType
+            || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+            || type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, EnumUnderlyingType: null };
+        return literal.Kind() switch
+        {
+            SyntaxKind.DefaultLiteralExpression => defaultIsNull,
+            // null converts to a reference or nullable type only; on a struct it is an error the compiler reports.
+            SyntaxKind.NullLiteralExpression => defaultIsNull && (type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T),
+            _ => false,
+        };
+    }
 
     public static DefaultValueModel Read(ITypeSymbol type, object? value)
     {

@@ -223,7 +223,7 @@ internal static class InterfaceParser
             parameters.Add(new ParameterModel(
                 name,
                 parameter.Type.ToDisplayString(s_typeFormat),
-                parameter.HasExplicitDefaultValue ? DefaultValues.Read(parameter.Type, parameter.ExplicitDefaultValue) : null,
+                DefaultValues.Of(parameter),
                 parameter.IsParams,
                 isToken));
         }
