@@ -124,8 +124,8 @@ public sealed class PriceCatalog
             return cached;
         }
 
-        // The id as given is the first candidate: tried before the others are computed (they take a regular
-        // expression, which a process's first call need not compile when the id is exact).
+        // The id as given is the first candidate: tried before the others are computed, which a call with an exact id
+        // need not pay for.
         var found = TryEntry(requested, out var result);
         if (!found)
         {
