@@ -24,7 +24,7 @@ internal static class BuildProfile
 
         var generatorAssembly = Assembly.LoadFrom(outputs.Analyzers.Single(a => a.EndsWith("GuardedAI.Generator.dll", StringComparison.Ordinal)));
         var analyzerAssembly = Assembly.LoadFrom(outputs.Analyzers.Single(a => a.EndsWith("GuardedAI.Analyzers.dll", StringComparison.Ordinal)));
-        var generator = ((IIncrementalGenerator)Activator.CreateInstance(generatorAssembly.GetTypes().Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t)))!).AsSourceGenerator();
+        var generator = GeneratorIn(generatorAssembly);
         var analyzers = analyzerAssembly.GetTypes().Where(t => t.IsSubclassOf(typeof(DiagnosticAnalyzer)) && !t.IsAbstract)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToImmutableArray();
 
@@ -101,8 +101,7 @@ internal static class BuildProfile
         {
             // Roslyn itself comes from the default context: both generators then see the same Microsoft.CodeAnalysis types.
             var context = new System.Runtime.Loader.AssemblyLoadContext(name);
-            var assembly = context.LoadFromAssemblyPath(Path.GetFullPath(path));
-            return ((IIncrementalGenerator)Activator.CreateInstance(assembly.GetTypes().Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t)))!).AsSourceGenerator();
+            return GeneratorIn(context.LoadFromAssemblyPath(Path.GetFullPath(path)));
         }
         var generators = new[] { Load(pathA, "A"), Load(pathB, "B") };
         var times = new[] { new List<double>(), new List<double>() };
@@ -124,6 +123,10 @@ internal static class BuildProfile
         var differences = times[1].Zip(times[0], (b, a) => b - a);
         Console.WriteLine($"{interfaces} interfaces, {runs} alternated runs (ms): A {Stats.Median(times[0]):0.0}, B {Stats.Median(times[1]):0.0}, median of B − A {Stats.Median(differences):0.0}");
     }
+
+    /// <summary>The incremental generator <paramref name="assembly"/> holds, as the driver runs it.</summary>
+    private static ISourceGenerator GeneratorIn(Assembly assembly) =>
+        ((IIncrementalGenerator)Activator.CreateInstance(assembly.GetTypes().Single(t => typeof(IIncrementalGenerator).IsAssignableFrom(t)))!).AsSourceGenerator();
 
     /// <summary>Wall time of one analysis of a fresh copy of <paramref name="compilation"/> (references bound beforehand).</summary>
     private static double AnalyzeMs(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, out Dictionary<string, double> telemetry)

@@ -35,24 +35,28 @@ internal static class DefaultValues
         }
 
         ITypeSymbol type = parameter.Type;
-        bool defaultIsNull = type.IsReferenceType
-            || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
-            || type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, EnumUnderlyingType: null };
         return literal.Kind() switch
         {
-            SyntaxKind.DefaultLiteralExpression => defaultIsNull,
+            // default is null where null is a value, and on a struct that is neither primitive nor an enum.
+            SyntaxKind.DefaultLiteralExpression => AcceptsNull(type)
+                || type is INamedTypeSymbol { TypeKind: TypeKind.Struct, SpecialType: SpecialType.None, EnumUnderlyingType: null },
             // null converts to a reference or nullable type only; on a struct it is an error the compiler reports.
-            SyntaxKind.NullLiteralExpression => defaultIsNull && (type.IsReferenceType || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T),
+            SyntaxKind.NullLiteralExpression => AcceptsNull(type),
             _ => false,
         };
     }
 
+    /// <summary>A reference type or a nullable value type.</summary>
+    private static bool AcceptsNull(ITypeSymbol type) => type.IsReferenceType || NullableOf(type) is not null;
+
+    /// <summary>The <c>T</c> of a <c>Nullable&lt;T&gt;</c>; null for any other type.</summary>
+    private static ITypeSymbol? NullableOf(ITypeSymbol type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable ? nullable.TypeArguments[0] : null;
+
     public static DefaultValueModel Read(ITypeSymbol type, object? value)
     {
-        ITypeSymbol underlying = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
-            ? nullable.TypeArguments[0]
-            : type;
-        bool acceptsNull = type.IsReferenceType || !ReferenceEquals(underlying, type);
+        ITypeSymbol underlying = NullableOf(type) ?? type;
+        bool acceptsNull = AcceptsNull(type);
 
         if (value is null || underlying is not INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
         {
