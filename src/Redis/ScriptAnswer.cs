@@ -4,7 +4,7 @@ namespace GuardedAI.Redis;
 
 /// <summary>
 /// One call's answer from the reserve or settle script: its numbers, read from the request's packed answers (see
-/// <see cref="RedisScripts"/>' <c>answer</c>), without an object per number.
+/// <see cref="RedisScripts"/>' <c>packAnswers</c>), without an object per number.
 /// </summary>
 /// <remarks>Issue 16: the scripts answered each call with an array of integers, which StackExchange.Redis read into an
 /// object each; the numbers now come back as one string of little-endian doubles (exact for every integer a counter

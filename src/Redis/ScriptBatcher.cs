@@ -146,7 +146,7 @@ internal sealed class ScriptBatcher<TCall>
     }
 
     /// <summary>Gives each call its own answer, or its own error: the reply is the calls' packed answers, then the error
-    /// messages of the calls that failed, in order (see <see cref="RedisScripts"/>' <c>answer</c>).</summary>
+    /// messages of the calls that failed, in order (see <see cref="RedisScripts"/>' <c>packAnswers</c>).</summary>
     internal static void Answer(TCall[] calls, RedisResult answer)
     {
         var parts = answer.Resp2Type == ResultType.Array ? (RedisResult[])answer! : null;
