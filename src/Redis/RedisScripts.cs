@@ -276,7 +276,8 @@ internal sealed class RedisScripts
     /// them), then per call its lease key and its previous layout's lease hash. ARGV: c; the calls' numbers, packed as for
     /// <see cref="ReserveBody"/>: per call its settled-marker TTL (ms), its number of counters n, then per counter: its
     /// position among the distinct counters (1-based), amount, expire-at (s, signed as for <see cref="ReserveBody"/>), the
-    /// amount reserved; then per call the lease its reservation wrote (as <see cref="ReserveBody"/> stores it), or an
+    /// amount reserved (a counter charged twice by one call: both its amounts on its first charge, 0 on the second); then
+    /// per call the lease its reservation wrote (as <see cref="ReserveBody"/> stores it), or an
     /// empty string.
     /// Idempotent per reservation: the lease key is swapped for the marker <c>1</c> (<c>SET … GET</c>), and a second
     /// settlement of the same id finds the marker and changes nothing. What the lease held of a counter the settlement
@@ -334,20 +335,17 @@ internal sealed class RedisScripts
               for j = 0, n - 1 do out[o + j + 1] = value[v[j * 4 + 1]] end
               o = o + n
             else
-              local reserved = {}
+              -- The amounts reserved, by counter key; nil when the lease found is the one this settlement's reservation
+              -- wrote, whose amounts came with the request: each counter's on its first charge and 0 on a later charge of
+              -- the same counter (ScriptRequests adds them up), which is how the lease's amounts apply when read by key.
+              local reserved
               if held and held == ARGV[2 + r] then
-                -- The lease this settlement's reservation wrote: it holds the amounts reserved that came with the
-                -- counters, added up by key as leaseAmounts does.
-                for j = 0, n - 1 do
-                  local key = KEYS[v[j * 4 + 1] + 2]
-                  reserved[key] = (reserved[key] or 0) + v[j * 4 + 4]
-                end
+                reserved = nil
               elseif held then
                 reserved = leaseAmounts(held)
               else
-                local previous = previousLeaseAmounts(previousKey)
-                if next(previous) then
-                  reserved = previous
+                reserved = previousLeaseAmounts(previousKey)
+                if next(reserved) then
                   redis.call('DEL', previousKey)
                   redis.call('ZREM', KEYS[2], previousKey)
                 end
@@ -357,9 +355,14 @@ internal sealed class RedisScripts
               for j = 0, n - 1 do
                 local at = j * 4
                 local k = v[at + 1]
-                local key = KEYS[k + 2]
-                local change = v[at + 2] - (reserved[key] or 0)
-                reserved[key] = nil
+                local change
+                if reserved then
+                  local key = KEYS[k + 2]
+                  change = v[at + 2] - (reserved[key] or 0)
+                  reserved[key] = nil
+                else
+                  change = v[at + 2] - v[at + 4]
+                end
                 local expireAt = v[at + 3]
                 if change ~= 0 or expireAt > 0 then
                   value[k] = value[k] + change
@@ -371,17 +374,20 @@ internal sealed class RedisScripts
                 o = o + 1
                 out[o] = value[k]
               end
-              -- What the lease held of counters this settlement does not name goes back, as giveBack does.
-              for key, amount in pairs(reserved) do
-                local k = position[key]
-                if amount ~= 0 then
-                  if k and value[k] then
-                    if exists[k] then
-                      value[k] = value[k] - amount
-                      delta[k] = (delta[k] or 0) - amount
+              -- What the lease held of counters this settlement does not name goes back, as giveBack does (the
+              -- request's own amounts name only its counters).
+              if reserved then
+                for key, amount in pairs(reserved) do
+                  local k = position[key]
+                  if amount ~= 0 then
+                    if k and value[k] then
+                      if exists[k] then
+                        value[k] = value[k] - amount
+                        delta[k] = (delta[k] or 0) - amount
+                      end
+                    elseif redis.call('EXISTS', key) == 1 then
+                      redis.call('DECRBY', key, amount)
                     end
-                  elseif redis.call('EXISTS', key) == 1 then
-                    redis.call('DECRBY', key, amount)
                   end
                 end
               end

@@ -82,12 +82,13 @@ internal static class ScriptRequests
                 var charges = reservation.Set.Charges;
                 numbers.Add(markerMs);
                 numbers.Add(charges.Length);
+                var callPositions = positions.AsSpan(counter, charges.Length);
                 for (var i = 0; i < charges.Length; i++)
                 {
                     numbers.Add(positions[counter++]);
                     numbers.Add(reservation.ActualAmount(i));
                     numbers.Add(store.SignedExpireAt(charges[i]));
-                    numbers.Add(reservation.ReservedAmount(i));
+                    numbers.Add(ReservedOnFirstCharge(reservation, callPositions, i));
                 }
                 values[2 + r] = call.Lease;
             }
@@ -98,6 +99,23 @@ internal static class ScriptRequests
         {
             ArrayPool<int>.Shared.Return(positions);
         }
+    }
+
+    /// <summary>
+    /// What charge <paramref name="charge"/> of a settlement sends as reserved: a counter's amounts reserved, added up, on
+    /// its first charge in the call and 0 on any later one. The settle script subtracts each charge's own figure, which then
+    /// comes to what its lease says of the counter, read by key (<see cref="RedisScripts.Settle"/>).
+    /// </summary>
+    private static long ReservedOnFirstCharge(CounterReservation reservation, ReadOnlySpan<int> callPositions, int charge)
+    {
+        var position = callPositions[charge];
+        if (callPositions[..charge].Contains(position)) return 0;
+        var reserved = reservation.ReservedAmount(charge);
+        for (var later = charge + 1; later < callPositions.Length; later++)
+        {
+            if (callPositions[later] == position) reserved += reservation.ReservedAmount(later);
+        }
+        return reserved;
     }
 
     /// <summary>
