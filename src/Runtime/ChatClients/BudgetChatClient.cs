@@ -365,7 +365,7 @@ public class BudgetChatClient : DelegatingChatClient
     // Not inlined: GuardedCall.Settle's delegate call was devirtualized and this step (with the answer's count) pulled in,
     // which made that method clear ~1 KB of stack on every call.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private (TokenUsage Usage, bool Reported) Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
+    private CallUsage Reconcile(UsageDetails? reported, UsageEstimate estimate, string responseText) =>
         ResponseUsage.Read(reported, estimate, responseText, CounterFor(estimate.Model));
 
     /// <summary>The options passed down for calls that bring none (see <see cref="CappedOptions"/>).</summary>

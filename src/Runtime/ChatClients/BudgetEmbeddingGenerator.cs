@@ -70,8 +70,8 @@ public class BudgetEmbeddingGenerator<TEmbedding> : DelegatingEmbeddingGenerator
             static (s, ct) => s.Generator.InnerGenerator.GenerateAsync(s.Inputs, s.Options, ct),
             input,
             static (counted, _, result) => result.Usage is { InputTokenCount: not null } or { TotalTokenCount: not null }
-                ? (new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? counted, 0), true)
-                : (new TokenUsage(counted, 0), false),
+                ? new CallUsage(new TokenUsage(result.Usage.InputTokenCount ?? result.Usage.TotalTokenCount ?? counted, 0), true)
+                : new CallUsage(new TokenUsage(counted, 0), false),
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -11,7 +11,7 @@ namespace GuardedAI;
 internal static class ChatEstimator
 {
     /// <summary>The estimate, or — for a prompt too large to count — the denial.</summary>
-    public static (UsageEstimate Estimate, BudgetDenial? Denial) Estimate(
+    public static ChatEstimate Estimate(
         BudgetEngine engine, BudgetPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, ITokenCounter? counter = null, string? model = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
@@ -27,12 +27,12 @@ internal static class ChatEstimator
         var characters = ChatPromptMeasure.Characters(list, options, parts.MaxPromptCharacters);
         if (characters > parts.MaxPromptCharacters)
         {
-            return (new UsageEstimate(model, 0, 0, 0), Denials.PromptTooLarge(policy.Name, characters, parts.MaxPromptCharacters));
+            return new(new UsageEstimate(model, 0, 0, 0), Denials.PromptTooLarge(policy.Name, characters, parts.MaxPromptCharacters));
         }
 
         var cap = policy.MaxInputTokens ?? int.MaxValue;
         var input = ChatPromptMeasure.Tokens(counter, list, options, cap);
         long output = options?.MaxOutputTokens ?? policy.MaxOutputTokens ?? 0;
-        return (new UsageEstimate(model, input, output, parts.Pricing.Cost(model, new TokenUsage(input, output))), null);
+        return new(new UsageEstimate(model, input, output, parts.Pricing.Cost(model, new TokenUsage(input, output))), null);
     }
 }

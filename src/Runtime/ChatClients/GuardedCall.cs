@@ -66,7 +66,7 @@ internal static class GuardedCall
     /// guard's prepared call, ~100 B, is the call's, not the settlement's).</remarks>
     public static Task<TResult> RunAsync<TState, TSettle, TResult>(
         HeldReservation held, TState state, Func<TState, CancellationToken, Task<TResult>> call,
-        TSettle settle, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
+        TSettle settle, Func<TSettle, HeldReservation, TResult, CallUsage> reconcile, CancellationToken cancellationToken)
     {
         Task<TResult> calling;
         try
@@ -96,7 +96,7 @@ internal static class GuardedCall
     }
 
     private static async Task<TResult> CompleteAsync<TSettle, TResult>(
-        HeldReservation held, TSettle settle, Task<TResult> calling, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile, CancellationToken cancellationToken)
+        HeldReservation held, TSettle settle, Task<TResult> calling, Func<TSettle, HeldReservation, TResult, CallUsage> reconcile, CancellationToken cancellationToken)
     {
         TResult result;
         try
@@ -129,7 +129,7 @@ internal static class GuardedCall
     }
 
     /// <summary>Settles a call that returned <paramref name="result"/> with the usage it reports.</summary>
-    private static ValueTask Settle<TSettle, TResult>(HeldReservation held, TSettle settle, TResult result, Func<TSettle, HeldReservation, TResult, (TokenUsage Usage, bool Reported)> reconcile)
+    private static ValueTask Settle<TSettle, TResult>(HeldReservation held, TSettle settle, TResult result, Func<TSettle, HeldReservation, TResult, CallUsage> reconcile)
     {
         var response = result as Microsoft.Extensions.AI.ChatResponse;
         if (response is not null) held.ResponseModel = response.ModelId;

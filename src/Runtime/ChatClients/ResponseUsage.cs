@@ -10,7 +10,7 @@ namespace GuardedAI;
 /// </summary>
 internal static class ResponseUsage
 {
-    public static (TokenUsage Usage, bool Reported) Read(UsageDetails? reported, UsageEstimate estimate, string responseText, ITokenCounter counter)
+    public static CallUsage Read(UsageDetails? reported, UsageEstimate estimate, string responseText, ITokenCounter counter)
     {
         // A reported output at or above the most tokens the text can be (its UTF-8 bytes, see ChatTokenCounter.UpperBound)
         // cannot be raised by the floor, so the text is not tokenized: a reasoning model's hidden tokens make that the
@@ -31,8 +31,8 @@ internal static class ResponseUsage
             // nothing about what the provider billed: no floor then, or a fast start would over-charge the first calls.
             var floor = counter is ChatTokenCounter { IsLoaded: false } ? 0
                 : counter.IsExact ? counted : (long)Math.Floor(counted / (2 * TokenCounterRegistry.ApproximationMargin));
-            return (usage with { CountedOutputTokens = floor }, true);
+            return new(usage with { CountedOutputTokens = floor }, true);
         }
-        return (new TokenUsage(estimate.InputTokens, counted), false);
+        return new(new TokenUsage(estimate.InputTokens, counted), false);
     }
 }

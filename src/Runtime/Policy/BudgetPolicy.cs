@@ -121,20 +121,29 @@ public sealed class BudgetPolicy
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="window"/> is a scope (conversation or run), not a calendar period.</exception>
     public (DateTimeOffset Start, DateTimeOffset End) GetWindowBounds(BudgetWindow window, DateTimeOffset instant)
     {
+        var bounds = Bounds(window, instant);
+        return (bounds.Start, bounds.End);
+    }
+
+    /// <summary><see cref="GetWindowBounds"/> as the object it keeps: the engine's charges read it without a tuple, whose
+    /// constructor over <see cref="DateTimeOffset"/> no ReadyToRun image holds (it was compiled on a process's first call).</summary>
+    internal WindowBounds Bounds(BudgetWindow window, DateTimeOffset instant)
+    {
         if (window.IsScope() || (int)window is < 0 or >= 4)
             throw new ArgumentOutOfRangeException(nameof(window), window, "Only calendar windows (Minute, Hour, Day, Month) have bounds.");
         // Calendar arithmetic with time zones is the costliest step of a reservation; the bounds change only when a
         // window rolls over, so the last ones are kept (one immutable object per window kind, swapped atomically).
         var cached = Volatile.Read(ref _bounds[(int)window]);
-        if (cached is not null && instant >= cached.Start && instant < cached.End) return (cached.Start, cached.End);
+        if (cached is not null && instant >= cached.Start && instant < cached.End) return cached;
         var fresh = new WindowBounds(WindowCalendar.Start(window, instant, Zone), WindowCalendar.End(window, instant, Zone));
         Volatile.Write(ref _bounds[(int)window], fresh);
-        return (fresh.Start, fresh.End);
+        return fresh;
     }
 
     private readonly WindowBounds?[] _bounds = new WindowBounds?[4];
 
-    private sealed record WindowBounds(DateTimeOffset Start, DateTimeOffset End);
+    /// <summary>The start and end of one calendar window.</summary>
+    internal sealed record WindowBounds(DateTimeOffset Start, DateTimeOffset End);
 
     /// <summary>A builder that starts from this policy, for variations such as a tenant's copy.</summary>
     public BudgetPolicyBuilder ToBuilder() => new(this);

@@ -235,42 +235,64 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         return ValueTask.CompletedTask;
     }
 
-    private Counter GetCounter(in CounterCharge charge) => GetCounter(new ReadOnlySpan<CounterCharge>(in charge), 0);
+    private Counter GetCounter(in CounterCharge charge)
+    {
+        if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
+        {
+            long[]? line = null;
+            int next = 0, end = 0;
+            MakeIfMissing(charge, ref line, ref next, ref end);
+            counter = Made(charge);
+        }
+        counter.ExtendTo(charge.WindowEnd);
+        return counter;
+    }
 
     /// <summary>The counter of <paramref name="charges"/>[<paramref name="index"/>]. When it is missing it is made, and with
     /// it every missing counter of the charges after it (see <see cref="MakeMissing"/>).</summary>
-    private Counter GetCounter(ReadOnlySpan<CounterCharge> charges, int index)
+    /// <remarks>An array and an index rather than a span: <c>ReadOnlySpan&lt;CounterCharge&gt;</c>'s methods are generic code
+    /// over a GuardedAI struct that no ReadyToRun image holds, compiled just in time on a process's first call.</remarks>
+    private Counter GetCounter(CounterCharge[] charges, int index)
     {
         ref readonly var charge = ref charges[index];
         if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
         {
-            MakeMissing(charges[index..]);
-            // Made just now, unless a sweep took it straight away (a late charge to a window long ended).
-            counter = _counters.TryGetValue(StoreKey.Probe(charge.Key), out var made) ? made : _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
+            MakeMissing(charges, index);
+            counter = Made(charge);
         }
         // A conversation's or run's counter lives until its idle timeout after the last call: each charge moves its end.
         counter.ExtendTo(charge.WindowEnd);
         return counter;
     }
 
-    /// <summary>Makes the missing counters of <paramref name="charges"/> (one call's) side by side, eight at most to a cache
-    /// line: a reservation then takes one line from the other cores, not one per counter. Whichever call first needs a
-    /// budget's counters makes them, with a set shared by every call or one of its own (a conversation's).</summary>
-    private void MakeMissing(ReadOnlySpan<CounterCharge> charges)
+    /// <summary>The counter just made for <paramref name="charge"/>, unless a sweep took it straight away (a late charge to a
+    /// window long ended): then one made now.</summary>
+    private Counter Made(in CounterCharge charge) =>
+        _counters.TryGetValue(StoreKey.Probe(charge.Key), out var made) ? made : _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
+
+    /// <summary>Makes the missing counters of <paramref name="charges"/> (one call's) from <paramref name="from"/> on, side by
+    /// side, eight at most to a cache line: a reservation then takes one line from the other cores, not one per counter.
+    /// Whichever call first needs a budget's counters makes them, with a set shared by every call or one of its own (a
+    /// conversation's).</summary>
+    private void MakeMissing(CounterCharge[] charges, int from)
     {
         long[]? line = null;
         int next = 0, end = 0;
-        foreach (ref readonly var charge in charges)
+        for (var i = from; i < charges.Length; i++) MakeIfMissing(charges[i], ref line, ref next, ref end);
+    }
+
+    /// <summary>Makes <paramref name="charge"/>'s counter when it is missing, in the next free cell of <paramref name="line"/>
+    /// (a new line when it is full).</summary>
+    private void MakeIfMissing(in CounterCharge charge, ref long[]? line, ref int next, ref int end)
+    {
+        if (_counters.ContainsKey(StoreKey.Probe(charge.Key))) return;
+        if (next == end)
         {
-            if (_counters.ContainsKey(StoreKey.Probe(charge.Key))) continue;
-            if (next == end)
-            {
-                line = Counter.NewLine(out next);
-                end = next + Counter.PerLine;
-            }
-            // A racing call may add the key first: then its counter is the one, and this cell stays unused.
-            if (_counters.TryAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd, line!, next))) next++;
+            line = Counter.NewLine(out next);
+            end = next + Counter.PerLine;
         }
+        // A racing call may add the key first: then its counter is the one, and this cell stays unused.
+        if (_counters.TryAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd, line!, next))) next++;
     }
 
     private static readonly TimeSpan WindowGrace = TimeSpan.FromHours(1);

@@ -138,8 +138,8 @@ internal static class Charges
                     amounts.Units(limit.Dimension), units, at + policy.ScopeIdleTimeout);
                 continue;
             }
-            var (start, end) = policy.GetWindowBounds(limit.Window, at);
-            charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, start), amounts.Units(limit.Dimension), units, end);
+            var bounds = policy.Bounds(limit.Window, at);
+            charges[i++] = new CounterCharge(new CounterKey(policy.Name, limit.Dimension, limit.Window, bounds.Start), amounts.Units(limit.Dimension), units, bounds.End);
         }
         // A soft limit without a hard limit beside it still needs its usage counted; it gets a counter that never denies.
         var softLimits = policy.Thresholds.SoftLimits;
@@ -147,8 +147,8 @@ internal static class Charges
         {
             var soft = softLimits[s];
             if (soft.Window.IsScope() || policy.GetLimit(soft.Dimension, soft.Window) is not null) continue;
-            var (start, end) = policy.GetWindowBounds(soft.Window, at);
-            charges[i++] = new CounterCharge(new CounterKey(policy.Name, soft.Dimension, soft.Window, start), amounts.Units(soft.Dimension), Unlimited, end);
+            var bounds = policy.Bounds(soft.Window, at);
+            charges[i++] = new CounterCharge(new CounterKey(policy.Name, soft.Dimension, soft.Window, bounds.Start), amounts.Units(soft.Dimension), Unlimited, bounds.End);
         }
         return i;
     }
