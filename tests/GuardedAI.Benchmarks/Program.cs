@@ -36,6 +36,10 @@ switch (args)
     case ["pgverify", var chained, ..]:
         await PostgreSqlVerifyBenchmarks.MeasureAsync(int.Parse(chained, System.Globalization.CultureInfo.InvariantCulture));
         return 0;
+    case ["interleaved", ..]:
+        Console.WriteLine(await InterleavedRatio.MeasureAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 41,
+            args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5_000));
+        return 0;
     case ["redisscript", ..]:
         RedisScriptTime.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 11,
             args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2_000);

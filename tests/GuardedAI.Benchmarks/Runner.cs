@@ -86,6 +86,11 @@ internal static class Runner
         json["guard_vs_limiter_ratio"] = reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit)) / reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets));
         json["guarded_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.ReserveCommit64));
         json["token_bucket_pairs_per_sec_64"] = 1e9 / reserve.Median(nameof(ReserveCommitBenchmarks.TokenBuckets64));
+        // The same ratio from alternating blocks of each side (InterleavedRatio): steadier on a machine whose speed drifts.
+        var interleaved = await InterleavedRatio.MeasureAsync(blocks: BenchmarkScale.Pick(41, 3), pairsPerBlock: BenchmarkScale.Pick(5_000, 50));
+        json["guard_vs_limiter_ratio_interleaved"] = interleaved.Ratio;
+        json["reserve_commit_interleaved_ns"] = interleaved.PairNs;
+        json["token_buckets_interleaved_ns"] = interleaved.BucketsNs;
 
         Stage("reserve_commit");
         int[] sizes = [60, 4096, 102_400];

@@ -12,7 +12,7 @@ public class BenchmarkSmokeTests
 {
     private static readonly string[] Keys =
     [
-        "guard_overhead_ns", "new_prompt_overhead_ns", "allocated_bytes_per_call", "guard_vs_limiter_ratio", "guarded_pairs_per_sec_64",
+        "guard_overhead_ns", "new_prompt_overhead_ns", "allocated_bytes_per_call", "guard_vs_limiter_ratio", "guard_vs_limiter_ratio_interleaved", "guarded_pairs_per_sec_64",
         "tokenizer_vs_sharptoken_throughput_ratio", "conversation_estimate_ns", "redis_pairs_per_sec", "redis_started_and_awaited_pairs_per_sec", "redis_vs_eval_ceiling_ratio",
         "redis_pairs_per_sec_4proc", "redis_p50_ms_4proc", "redis_p99_ms_4proc",
         "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "cold_start_ratio_openai", "cold_start_openai_added_ms", "build_overhead_percent", "oversized_prompt_reject_ms",
@@ -44,7 +44,7 @@ public class BenchmarkSmokeTests
             Assert.True(value.ValueKind is JsonValueKind.Number or JsonValueKind.Null, $"'{key}' is {value.ValueKind}");
         }
         // Paths that must have run here (the others depend on what the machine has installed, e.g. redis-server).
-        foreach (var key in new[] { "guard_overhead_ns", "streaming_overhead_ns", "guard_vs_limiter_ratio", "conversation_estimate_ns", "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "cold_start_ratio_openai", "oversized_prompt_reject_ms" })
+        foreach (var key in new[] { "guard_overhead_ns", "streaming_overhead_ns", "guard_vs_limiter_ratio", "guard_vs_limiter_ratio_interleaved", "conversation_estimate_ns", "sqlite_appends_vs_raw_ratio", "month_report_ms", "cold_start_ratio", "cold_start_ratio_openai", "oversized_prompt_reject_ms" })
         {
             Assert.Equal(JsonValueKind.Number, summary.RootElement.GetProperty(key).ValueKind);
         }
