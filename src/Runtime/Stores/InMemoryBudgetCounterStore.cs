@@ -235,50 +235,40 @@ public sealed class InMemoryBudgetCounterStore : IBudgetCounterStore
         return ValueTask.CompletedTask;
     }
 
-    private Counter GetCounter(in CounterCharge charge)
-    {
-        if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
-        {
-            long[]? line = null;
-            int next = 0, end = 0;
-            MakeIfMissing(charge, ref line, ref next, ref end);
-            counter = Made(charge);
-        }
-        counter.ExtendTo(charge.WindowEnd);
-        return counter;
-    }
+    private Counter GetCounter(in CounterCharge charge) => GetCounter(charge, null, 0);
 
     /// <summary>The counter of <paramref name="charges"/>[<paramref name="index"/>]. When it is missing it is made, and with
     /// it every missing counter of the charges after it (see <see cref="MakeMissing"/>).</summary>
     /// <remarks>An array and an index rather than a span: <c>ReadOnlySpan&lt;CounterCharge&gt;</c>'s methods are generic code
     /// over a GuardedAI struct that no ReadyToRun image holds, compiled just in time on a process's first call.</remarks>
-    private Counter GetCounter(CounterCharge[] charges, int index)
+    private Counter GetCounter(CounterCharge[] charges, int index) => GetCounter(charges[index], charges, index + 1);
+
+    /// <summary>The counter of <paramref name="charge"/>; when it is missing, it is made beside the missing counters of
+    /// <paramref name="rest"/> from <paramref name="from"/> on (the same call's later charges, or none).</summary>
+    private Counter GetCounter(in CounterCharge charge, CounterCharge[]? rest, int from)
     {
-        ref readonly var charge = ref charges[index];
         if (!_counters.TryGetValue(StoreKey.Probe(charge.Key), out var counter))
         {
-            MakeMissing(charges, index);
-            counter = Made(charge);
+            MakeMissing(charge, rest, from);
+            // Made just now, unless a sweep took it straight away (a late charge to a window long ended).
+            counter = _counters.TryGetValue(StoreKey.Probe(charge.Key), out var made) ? made : _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
         }
         // A conversation's or run's counter lives until its idle timeout after the last call: each charge moves its end.
         counter.ExtendTo(charge.WindowEnd);
         return counter;
     }
 
-    /// <summary>The counter just made for <paramref name="charge"/>, unless a sweep took it straight away (a late charge to a
-    /// window long ended): then one made now.</summary>
-    private Counter Made(in CounterCharge charge) =>
-        _counters.TryGetValue(StoreKey.Probe(charge.Key), out var made) ? made : _counters.GetOrAdd(new StoreKey(charge.Key), new Counter(charge.WindowEnd));
-
-    /// <summary>Makes the missing counters of <paramref name="charges"/> (one call's) from <paramref name="from"/> on, side by
-    /// side, eight at most to a cache line: a reservation then takes one line from the other cores, not one per counter.
-    /// Whichever call first needs a budget's counters makes them, with a set shared by every call or one of its own (a
-    /// conversation's).</summary>
-    private void MakeMissing(CounterCharge[] charges, int from)
+    /// <summary>Makes the missing counters of <paramref name="first"/> and of <paramref name="rest"/> from
+    /// <paramref name="from"/> on (one call's charges) side by side, eight at most to a cache line: a reservation then takes
+    /// one line from the other cores, not one per counter. Whichever call first needs a budget's counters makes them, with a
+    /// set shared by every call or one of its own (a conversation's).</summary>
+    private void MakeMissing(in CounterCharge first, CounterCharge[]? rest, int from)
     {
         long[]? line = null;
         int next = 0, end = 0;
-        for (var i = from; i < charges.Length; i++) MakeIfMissing(charges[i], ref line, ref next, ref end);
+        MakeIfMissing(first, ref line, ref next, ref end);
+        if (rest is null) return;
+        for (var i = from; i < rest.Length; i++) MakeIfMissing(rest[i], ref line, ref next, ref end);
     }
 
     /// <summary>Makes <paramref name="charge"/>'s counter when it is missing, in the next free cell of <paramref name="line"/>
