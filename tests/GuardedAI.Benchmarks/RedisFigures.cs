@@ -200,7 +200,8 @@ internal static class RedisFigures
         return File.Exists(path) ? path : throw new FileNotFoundException($"The Redis load worker was not built at {path} (it is a ProjectReference of the benchmarks).");
     }
 
-    private static ConnectionMultiplexer Admin(RedisServer server)
+    /// <summary>A connection to <paramref name="server"/> that may run admin commands (<c>INFO</c>, <c>CONFIG RESETSTAT</c>, <c>SCRIPT LOAD</c>).</summary>
+    internal static ConnectionMultiplexer Admin(RedisServer server)
     {
         var options = ConfigurationOptions.Parse(server.Configuration);
         options.AllowAdmin = true;
@@ -213,10 +214,12 @@ internal static class RedisFigures
         return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
     }
 
-    private static Dictionary<string, string> Info(IServer endpoint, string section) => endpoint.InfoRaw(section)!
+    /// <summary>One section of <c>INFO</c>, field by field.</summary>
+    internal static Dictionary<string, string> Info(IServer endpoint, string section) => endpoint.InfoRaw(section)!
         .Split('\n').Select(l => l.Trim()).Where(l => l.Contains(':') && !l.StartsWith('#')).Select(l => l.Split(':', 2))
         .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 
-    private static double Field(string stats, string name) => stats.Split(',').Select(f => f.Split('=')).Where(f => f[0] == name)
+    /// <summary>One number of a <c>name=value,…</c> line of <c>INFO</c> (a command's statistics).</summary>
+    internal static double Field(string stats, string name) => stats.Split(',').Select(f => f.Split('=')).Where(f => f[0] == name)
         .Select(f => double.Parse(f[1], CultureInfo.InvariantCulture)).First();
 }

@@ -16,9 +16,7 @@ internal static class RedisScriptTime
     public static void Run(int batch, int requests)
     {
         using var server = RedisServer.Start() ?? throw new InvalidOperationException("No redis-server: install it or set GUARDEDAI_BENCH_REDIS=host:port.");
-        var options = ConfigurationOptions.Parse(server.Configuration);
-        options.AllowAdmin = true;
-        using var connection = ConnectionMultiplexer.Connect(options);
+        using var connection = RedisFigures.Admin(server);
         var endpoint = connection.GetServer(connection.GetEndPoints()[0]);
         var db = connection.GetDatabase();
         var scripts = new RedisScripts(testClockKey: null);
@@ -54,9 +52,8 @@ internal static class RedisScriptTime
             {
                 if (request(q).Resp2Type != ResultType.Array) throw new InvalidOperationException("A script refused its request.");
             }
-            var stats = endpoint.Info("commandstats").SelectMany(g => g).First(p => p.Key == "cmdstat_evalsha").Value;
-            var usec = stats.Split(',').Select(f => f.Split('=')).First(f => f[0] == "usec").ElementAt(1);
-            return double.Parse(usec, CultureInfo.InvariantCulture) / requests / batch;
+            // usec_per_call is per request: each request holds batch calls.
+            return RedisFigures.Field(RedisFigures.Info(endpoint, "commandstats")["cmdstat_evalsha"], "usec_per_call") / batch;
         }
 
         RedisKey Lease(int q, int r) => $"{{st}}:s:{q}:{r}";
