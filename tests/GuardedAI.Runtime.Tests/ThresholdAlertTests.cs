@@ -120,6 +120,52 @@ public class ThresholdAlertTests
         Assert.DoesNotContain(alerts.Alerts, a => a.Level == AlertLevel.ProjectedToExceed);
     }
 
+    [Theory]
+    [InlineData(0.1, 100, false)] // 02:24, 10 % of the day gone: 100 of 1,000 reaches exactly 1,000 at midnight
+    [InlineData(0.1, 101, true)]  // 10.1 %: the trend passes the limit before midnight
+    [InlineData(0.5, 500, false)]
+    [InlineData(0.5, 501, true)]
+    public async Task A_projection_fires_from_the_first_counter_value_whose_trend_passes_the_limit(double minimumElapsed, int used, bool projected)
+    {
+        // Settlements below the lowest alert level and below the minimum elapsed share of the limit skip the projection;
+        // these sit on that bound, far below the lowest level (70 %).
+        var dayStart = new DateTimeOffset(2026, 3, 15, 0, 0, 0, TimeSpan.Zero);
+        var (engine, _, alerts) = TestEngine.Create(o =>
+        {
+            o.Alerts.AnomalyFactor = 0;
+            o.Alerts.ProjectionMinimumElapsed = minimumElapsed;
+        }, start: dayStart + TimeSpan.FromTicks((long)(TimeSpan.TicksPerDay * minimumElapsed)));
+        var policy = BudgetPolicy.Create("edge").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, 1000).Build();
+
+        await Spend(engine, policy, 1, usage: new TokenUsage(used - 10, 10));
+
+        Assert.Equal(projected, alerts.Alerts.Any(a => a.Level == AlertLevel.ProjectedToExceed));
+    }
+
+    [Fact]
+    public async Task A_projection_fires_exactly_when_the_windows_trend_passes_its_limit_before_the_window_ends()
+    {
+        // The rule in integers: after the minimum share of the window, used × length > limit × elapsed. Random counters and
+        // instants, most of them far below every alert level, where the settlement takes its quick path.
+        var random = new Random(20261203);
+        var dayStart = new DateTimeOffset(2026, 3, 15, 0, 0, 0, TimeSpan.Zero);
+        const long limit = 1_000_000;
+        for (var n = 0; n < 200; n++)
+        {
+            var elapsed = random.NextInt64(1, TimeSpan.TicksPerDay);
+            var used = random.Next(0, 2) == 0 ? random.NextInt64(20, limit / 4) : random.NextInt64(20, limit - 20);
+            var (engine, _, alerts) = TestEngine.Create(o => o.Alerts.AnomalyFactor = 0, start: dayStart + TimeSpan.FromTicks(elapsed));
+            var policy = BudgetPolicy.Create("trend").WithLimit(BudgetDimension.TotalTokens, BudgetWindow.Day, limit)
+                .WithBreaker(BreakerSettings.Default with { TripOnThreshold = false }).Build();
+
+            await Spend(engine, policy, 1, usage: new TokenUsage(used - 10, 10));
+
+            var expected = elapsed >= TimeSpan.TicksPerDay / 10 && (System.Numerics.BigInteger)used * TimeSpan.TicksPerDay > (System.Numerics.BigInteger)limit * elapsed;
+            Assert.True(expected == alerts.Alerts.Any(a => a.Level == AlertLevel.ProjectedToExceed),
+                $"{used:#,0} of {limit:#,0} at {elapsed / (double)TimeSpan.TicksPerDay:P4} of the day: projected expected {expected}");
+        }
+    }
+
     [Fact]
     public async Task An_hour_far_above_its_baseline_is_an_anomaly()
     {

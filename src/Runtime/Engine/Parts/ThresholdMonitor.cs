@@ -46,6 +46,7 @@ internal sealed class ThresholdMonitor
     {
         var charges = settled.Set.Charges;
         var values = settled.Values;
+        var projectFrom = ProjectionFromPercent();
         for (var i = 0; i < charges.Length; i++)
         {
             ref readonly var charge = ref charges[i];
@@ -61,8 +62,13 @@ internal sealed class ThresholdMonitor
                 _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);
                 var percent = values[i] * 100.0 / charge.Limit;
                 Levels.Record(settled.Set, i, percent);
-                EvaluateLevels(charge, values[i], percent, judge, now);
-                Project(charge, values[i], now);
+                // Below the lowest alert level and below any projection nothing can fire: nearly every settlement stops
+                // at this comparison instead of working out the levels and the window's trend for each counter.
+                if (percent >= Math.Min(LowestLevelPercent(judge.Thresholds), projectFrom))
+                {
+                    EvaluateLevels(charge, values[i], percent, judge, now);
+                    Project(charge, values[i], now);
+                }
             }
             // Indexed, not foreach: see Charges.Count.
             var softLimits = judge.Thresholds.SoftLimits;
@@ -77,6 +83,24 @@ internal sealed class ThresholdMonitor
         }
         Levels.Bind(settled.Set);
     }
+
+    /// <summary>The lowest percent of a limit at which <see cref="EvaluateLevels"/> can alert (infinity when there is no level).</summary>
+    private static double LowestLevelPercent(BudgetThresholds thresholds)
+    {
+        var levels = thresholds.LevelArray; // lowest first
+        return levels.Length > 0 ? levels[0].Percent : double.PositiveInfinity;
+    }
+
+    /// <summary>
+    /// A percent of a limit below which <see cref="Project"/> cannot alert, whatever the time. A projection fires when the
+    /// window's rate so far reaches the limit before the window ends: <c>(limit − used) × elapsed / used &lt; length −
+    /// elapsed</c>, that is <c>used / limit &gt; elapsed / length</c>, and only once <c>elapsed / length</c> is at least
+    /// <see cref="AlertSettings.ProjectionMinimumElapsed"/>. So a counter below that share of its limit is never projected
+    /// to exceed it; the bound is lowered by a millionth of itself so that no rounding of <see cref="Exhaustion"/>'s
+    /// doubles can put a firing projection below it.
+    /// </summary>
+    private double ProjectionFromPercent() =>
+        _settings.ProjectExceedance ? _settings.ProjectionMinimumElapsed * 100 * (1 - 1e-6) : double.PositiveInfinity;
 
     /// <summary>Looks at one settled call: its cost (<paramref name="costUnits"/>, nano-dollars) for the spend-anomaly
     /// baseline, its tokens against the reservation.</summary>
