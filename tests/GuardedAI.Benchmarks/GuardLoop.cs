@@ -53,6 +53,8 @@ internal static class GuardLoop
         long calls = 0;
         var started = Stopwatch.GetTimestamp();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var paused = GC.GetTotalPauseDuration();
+        int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         while (Stopwatch.GetTimestamp() < until)
         {
             for (var i = 0; i < 1000; i++) await call();
@@ -61,6 +63,10 @@ internal static class GuardLoop
         var elapsed = Stopwatch.GetElapsedTime(started);
         var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         Console.WriteLine($"{what}: {calls:#,0} calls, {elapsed.TotalNanoseconds / calls:0} ns/call, {(double)bytes / calls:0} B/call");
+        // The collections the calls caused and the time the process stood still for them, a call's share of it included
+        // above: a figure that is the median of short blocks (InterleavedRatio) leaves most of it out.
+        var pause = GC.GetTotalPauseDuration() - paused;
+        Console.WriteLine($"  collections gen0/1/2: {GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}, paused {pause.TotalMilliseconds:0.0} ms = {pause.TotalNanoseconds / calls:0.0} ns/call");
         sampler?.Print();
         redis?.Cleanup();
         streaming?.Cleanup();

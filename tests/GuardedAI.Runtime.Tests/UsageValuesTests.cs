@@ -22,6 +22,36 @@ public class UsageValuesTests
         Assert.Empty(missing);
     }
 
+    [Fact]
+    public void Copying_into_a_ledger_slot_copies_every_field()
+    {
+        // Every field set to a value unlike its default, so a field CopyTo leaves out stays default in the copy.
+        var fields = typeof(UsageValues).GetFields(BindingFlags.Public | BindingFlags.Instance);
+        object boxed = default(UsageValues);
+        for (var n = 0; n < fields.Length; n++) fields[n].SetValue(boxed, NotDefault(fields[n].FieldType, n + 1));
+        var values = (UsageValues)boxed;
+
+        var copy = default(UsageValues);
+        values.CopyTo(ref copy);
+
+        foreach (var field in fields) Assert.True(Equals(field.GetValue(values), field.GetValue(copy)), $"UsageValues.CopyTo left out {field.Name}");
+    }
+
+    private static object NotDefault(Type type, int n)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying.IsEnum) return Enum.ToObject(underlying, 1);
+        if (underlying == typeof(string)) return "value " + n;
+        if (underlying == typeof(long)) return (long)n;
+        if (underlying == typeof(decimal)) return n + 0.25m;
+        if (underlying == typeof(bool)) return true;
+        if (underlying == typeof(TimeSpan)) return TimeSpan.FromTicks(n);
+        if (underlying == typeof(DateTimeOffset)) return DateTimeOffset.UnixEpoch.AddDays(n);
+        if (underlying == typeof(ReservationId)) return ReservationId.TryParse("0192d4e0a1b27c3d8e4f5a6b7c8d9e0f", out var id) ? id : throw new InvalidOperationException("the id did not parse");
+        if (underlying == typeof(IReadOnlyDictionary<string, string>)) return new Dictionary<string, string> { ["tag"] = "value " + n };
+        throw new InvalidOperationException($"No test value for a field of type {type}: add one.");
+    }
+
     [Theory]
     [InlineData("0192d4e0a1b27c3d8e4f5a6b7c8d9e0f")] // the engine's form: kept as its bits
     [InlineData("invoice-7/line 3")]                 // anything else: kept as it came

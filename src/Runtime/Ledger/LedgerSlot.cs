@@ -19,7 +19,7 @@ internal sealed class LedgerSlot
         {
             if (_sequence > sequence) return;
             _sequence = sequence;
-            _values = values;
+            values.CopyTo(ref _values); // not `_values = values`: see CopyTo
         }
     }
 
