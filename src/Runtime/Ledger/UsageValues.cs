@@ -105,17 +105,17 @@ internal struct UsageValues
     /// </remarks>
     public readonly void CopyTo(ref UsageValues target)
     {
-        if (!ReferenceEquals(target.Id, Id)) target.Id = Id;
+        Keep(ref target.Id, Id);
         target.Key = Key;
         target.Timestamp = Timestamp;
         if (!ReferenceEquals(target.Budget, Budget)) target.Budget = Budget;
-        if (!ReferenceEquals(target.Tenant, Tenant)) target.Tenant = Tenant;
-        if (!ReferenceEquals(target.ConversationId, ConversationId)) target.ConversationId = ConversationId;
-        if (!ReferenceEquals(target.RunId, RunId)) target.RunId = RunId;
+        Keep(ref target.Tenant, Tenant);
+        Keep(ref target.ConversationId, ConversationId);
+        Keep(ref target.RunId, RunId);
         target.Kind = Kind;
-        if (!ReferenceEquals(target.DegradedFrom, DegradedFrom)) target.DegradedFrom = DegradedFrom;
-        if (!ReferenceEquals(target.Provider, Provider)) target.Provider = Provider;
-        if (!ReferenceEquals(target.Model, Model)) target.Model = Model;
+        Keep(ref target.DegradedFrom, DegradedFrom);
+        Keep(ref target.Provider, Provider);
+        Keep(ref target.Model, Model);
         target.InputTokens = InputTokens;
         target.OutputTokens = OutputTokens;
         target.CachedInputTokens = CachedInputTokens;
@@ -126,7 +126,7 @@ internal struct UsageValues
         target.ReportedTotalTokens = ReportedTotalTokens;
         target.ReportedCachedInputTokens = ReportedCachedInputTokens;
         target.ReportedReasoningTokens = ReportedReasoningTokens;
-        if (!ReferenceEquals(target.Anomalies, Anomalies)) target.Anomalies = Anomalies;
+        Keep(ref target.Anomalies, Anomalies);
         target.ReservedInputTokens = ReservedInputTokens;
         target.ReservedOutputTokens = ReservedOutputTokens;
         target.ReservedCostUsd = ReservedCostUsd;
@@ -134,11 +134,18 @@ internal struct UsageValues
         target.UsageReported = UsageReported;
         target.Duration = Duration;
         target.Status = Status;
-        if (!ReferenceEquals(target.Reason, Reason)) target.Reason = Reason;
-        if (!ReferenceEquals(target.PriceTableVersion, PriceTableVersion)) target.PriceTableVersion = PriceTableVersion;
-        if (!ReferenceEquals(target.WouldBeDeniedBy, WouldBeDeniedBy)) target.WouldBeDeniedBy = WouldBeDeniedBy;
-        if (!ReferenceEquals(target.WouldBeDeniedReason, WouldBeDeniedReason)) target.WouldBeDeniedReason = WouldBeDeniedReason;
+        Keep(ref target.Reason, Reason);
+        Keep(ref target.PriceTableVersion, PriceTableVersion);
+        Keep(ref target.WouldBeDeniedBy, WouldBeDeniedBy);
+        Keep(ref target.WouldBeDeniedReason, WouldBeDeniedReason);
         if (!ReferenceEquals(target.Tags, Tags)) target.Tags = Tags;
+    }
+
+    /// <summary>Stores <paramref name="value"/> in <paramref name="slot"/> unless it holds that very string already (see
+    /// <see cref="CopyTo"/>: a store is a write barrier, a card to scan when the string is young).</summary>
+    private static void Keep(ref string? slot, string? value)
+    {
+        if (!ReferenceEquals(slot, value)) slot = value;
     }
 
     /// <summary>A record of these values.</summary>
