@@ -108,7 +108,7 @@ internal struct UsageValues
         Keep(ref target.Id, Id);
         target.Key = Key;
         target.Timestamp = Timestamp;
-        if (!ReferenceEquals(target.Budget, Budget)) target.Budget = Budget;
+        Keep(ref target.Budget, Budget);
         Keep(ref target.Tenant, Tenant);
         Keep(ref target.ConversationId, ConversationId);
         Keep(ref target.RunId, RunId);
@@ -138,12 +138,12 @@ internal struct UsageValues
         Keep(ref target.PriceTableVersion, PriceTableVersion);
         Keep(ref target.WouldBeDeniedBy, WouldBeDeniedBy);
         Keep(ref target.WouldBeDeniedReason, WouldBeDeniedReason);
-        if (!ReferenceEquals(target.Tags, Tags)) target.Tags = Tags;
+        Keep(ref target.Tags, Tags);
     }
 
-    /// <summary>Stores <paramref name="value"/> in <paramref name="slot"/> unless it holds that very string already (see
-    /// <see cref="CopyTo"/>: a store is a write barrier, a card to scan when the string is young).</summary>
-    private static void Keep(ref string? slot, string? value)
+    /// <summary>Stores <paramref name="value"/> in <paramref name="slot"/> unless it holds that very object already (see
+    /// <see cref="CopyTo"/>: a store is a write barrier, a card to scan when the object is young).</summary>
+    private static void Keep<T>(ref T slot, T value) where T : class?
     {
         if (!ReferenceEquals(slot, value)) slot = value;
     }
