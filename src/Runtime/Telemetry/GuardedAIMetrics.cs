@@ -105,6 +105,9 @@ internal sealed class GuardedAIMetrics : IDisposable
         }
     }
 
+    /// <summary>Whether anyone listens to the utilization gauge (which takes every counter's value on every settlement).</summary>
+    public bool UtilizationEnabled => I.Utilization.Enabled;
+
     public void Utilization(in CounterCharge charge, long value, long limitUnits, bool soft)
     {
         if (I.Utilization.Enabled && limitUnits > 0) RecordUtilization(charge, value, limitUnits, soft);

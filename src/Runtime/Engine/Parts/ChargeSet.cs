@@ -43,6 +43,9 @@ internal sealed class ChargeSet
     /// <summary>The budget levels' readings of each charge, for a shared set; set once.</summary>
     public object? Readings;
 
+    /// <summary>What the threshold monitor worked out for a shared set (<see cref="ChargeWatch"/>); set once.</summary>
+    public object? Watch;
+
     /// <summary>A set used by one reservation only.</summary>
     public static ChargeSet Of(IReadOnlyList<CounterCharge> charges)
     {

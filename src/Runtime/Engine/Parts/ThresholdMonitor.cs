@@ -44,48 +44,91 @@ internal sealed class ThresholdMonitor
     /// judged by it, every other by <paramref name="policy"/>. Only the charges' counters and limits are read, not their amounts.</summary>
     public void Evaluate(CounterReservation settled, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, DateTimeOffset now)
     {
-        var charges = settled.Set.Charges;
+        var set = settled.Set;
         var values = settled.Values;
         var projectFrom = ProjectionFromPercent();
-        for (var i = 0; i < charges.Length; i++)
+        // A shared set (the budget's own charges, nearly every call) has its marks worked out once: a counter below its
+        // mark only has its percent recorded. Listeners to the utilization metric want every counter's value, so they get
+        // the full look.
+        if (set.IsShared && (_metrics is null || !_metrics.UtilizationEnabled) && WatchOf(set, policy, tenantPolicy, companion, projectFrom) is { } watch)
         {
-            ref readonly var charge = ref charges[i];
-            // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
-            // alerts and no breaker.
-            if (charge.Key.Window.IsScope()) continue;
-            // Each scope is judged by its own policy: the tenant's, a shadow companion's, else the budget's.
-            var judge = tenantPolicy is not null && string.Equals(charge.Key.Scope, tenantPolicy.Name, StringComparison.Ordinal) ? tenantPolicy
-                : companion is not null && string.Equals(charge.Key.Scope, companion.Name, StringComparison.Ordinal) ? companion
-                : policy;
-            if (charge.Limit is > 0 and not Charges.Unlimited)
+            var charges = set.Charges;
+            var quietBelow = watch.QuietBelow;
+            var recordsLevel = watch.RecordsLevel;
+            for (var i = 0; i < charges.Length; i++)
             {
-                _metrics?.Utilization(charge, values[i], charge.Limit, soft: false);
-                var percent = values[i] * 100.0 / charge.Limit;
-                Levels.Record(settled.Set, i, percent);
-                // Below the lowest alert level and below any projection nothing can fire: nearly every settlement stops
-                // at this comparison instead of working out the levels and the window's trend for each counter.
-                if (percent >= Math.Min(LowestLevelPercent(judge.Thresholds), projectFrom))
+                if (values[i] < quietBelow[i])
                 {
-                    EvaluateLevels(charge, values[i], percent, judge, now);
-                    Project(charge, values[i], now);
+                    if (recordsLevel[i]) Levels.Record(set, i, values[i] * 100.0 / charges[i].Limit);
+                    continue;
                 }
-            }
-            // Indexed, not foreach: see Charges.Count.
-            var softLimits = judge.Thresholds.SoftLimits;
-            for (var s = 0; s < softLimits.Length; s++)
-            {
-                var soft = softLimits[s];
-                if (soft.Dimension != charge.Key.Dimension || soft.Window != charge.Key.Window) continue;
-                var softUnits = BudgetUnits.ToUnits(soft.Dimension, soft.Amount);
-                _metrics?.Utilization(charge, values[i], softUnits, soft: true);
-                if (values[i] >= softUnits) PublishSoft(charge, values[i], softUnits, now);
+                Look(settled, i, policy, tenantPolicy, companion, projectFrom, now);
             }
         }
-        Levels.Bind(settled.Set);
+        else
+        {
+            for (var i = 0; i < set.Count; i++) Look(settled, i, policy, tenantPolicy, companion, projectFrom, now);
+        }
+        Levels.Bind(set);
     }
 
+    /// <summary>The watch of a shared set for these policies: the one the set holds, or a new one when it holds none; null
+    /// when it holds another engine's or other policies' (the caller then looks at each counter in full).</summary>
+    private ChargeWatch? WatchOf(ChargeSet set, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, double projectFrom)
+    {
+        if (Volatile.Read(ref set.Watch) is ChargeWatch held) return held.Matches(this, policy, tenantPolicy, companion) ? held : null;
+        var made = ChargeWatch.For(this, set.Charges, policy, tenantPolicy, companion, projectFrom);
+        var kept = Interlocked.CompareExchange(ref set.Watch, made, null) ?? made;
+        return ReferenceEquals(kept, made) || ((ChargeWatch)kept).Matches(this, policy, tenantPolicy, companion) ? (ChargeWatch)kept : null;
+    }
+
+    /// <summary>The full look at charge <paramref name="i"/>: its percent recorded, then its alert levels, projection and
+    /// soft limits, each only where it could fire.</summary>
+    private void Look(CounterReservation settled, int i, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, double projectFrom, DateTimeOffset now)
+    {
+        ref readonly var charge = ref settled.Set.Charges[i];
+        var value = settled.Values[i];
+        // Conversation and run limits cap one entity each: they deny, but they are not the budget's health, so no
+        // alerts and no breaker.
+        if (charge.Key.Window.IsScope()) return;
+        var judge = JudgeOf(charge, policy, tenantPolicy, companion);
+        if (HasLimit(charge))
+        {
+            _metrics?.Utilization(charge, value, charge.Limit, soft: false);
+            var percent = value * 100.0 / charge.Limit;
+            Levels.Record(settled.Set, i, percent);
+            // Below the lowest alert level and below any projection nothing can fire: nearly every settlement stops
+            // at this comparison instead of working out the levels and the window's trend for each counter.
+            if (percent >= Math.Min(LowestLevelPercent(judge.Thresholds), projectFrom))
+            {
+                EvaluateLevels(charge, value, percent, judge, now);
+                Project(charge, value, now);
+            }
+        }
+        // Indexed, not foreach: see Charges.Count.
+        var softLimits = judge.Thresholds.SoftLimits;
+        for (var s = 0; s < softLimits.Length; s++)
+        {
+            var soft = softLimits[s];
+            if (soft.Dimension != charge.Key.Dimension || soft.Window != charge.Key.Window) continue;
+            var softUnits = BudgetUnits.ToUnits(soft.Dimension, soft.Amount);
+            _metrics?.Utilization(charge, value, softUnits, soft: true);
+            if (value >= softUnits) PublishSoft(charge, value, softUnits, now);
+        }
+    }
+
+    /// <summary>The policy that judges <paramref name="charge"/>: each scope by its own, the tenant's, a shadow companion's,
+    /// else the budget's.</summary>
+    internal static BudgetPolicy JudgeOf(in CounterCharge charge, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion) =>
+        tenantPolicy is not null && string.Equals(charge.Key.Scope, tenantPolicy.Name, StringComparison.Ordinal) ? tenantPolicy
+        : companion is not null && string.Equals(charge.Key.Scope, companion.Name, StringComparison.Ordinal) ? companion
+        : policy;
+
+    /// <summary>Whether <paramref name="charge"/> has a limit its value can be a percent of.</summary>
+    internal static bool HasLimit(in CounterCharge charge) => charge.Limit is > 0 and not Charges.Unlimited;
+
     /// <summary>The lowest percent of a limit at which <see cref="EvaluateLevels"/> can alert (infinity when there is no level).</summary>
-    private static double LowestLevelPercent(BudgetThresholds thresholds)
+    internal static double LowestLevelPercent(BudgetThresholds thresholds)
     {
         var levels = thresholds.LevelArray; // lowest first
         return levels.Length > 0 ? levels[0].Percent : double.PositiveInfinity;
