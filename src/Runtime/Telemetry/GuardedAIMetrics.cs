@@ -110,7 +110,7 @@ internal sealed class GuardedAIMetrics : IDisposable
 
     public void Utilization(in CounterCharge charge, long value, long limitUnits, bool soft)
     {
-        if (I.Utilization.Enabled && limitUnits > 0) RecordUtilization(charge, value, limitUnits, soft);
+        if (UtilizationEnabled && limitUnits > 0) RecordUtilization(charge, value, limitUnits, soft);
     }
 
     // Apart from the check, which is inlined into every settlement's look at each counter: inlined, this method's tag

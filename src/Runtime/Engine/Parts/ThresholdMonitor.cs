@@ -72,14 +72,16 @@ internal sealed class ThresholdMonitor
         Levels.Bind(set);
     }
 
-    /// <summary>The watch of a shared set for these policies: the one the set holds, or a new one when it holds none; null
-    /// when it holds another engine's or other policies' (the caller then looks at each counter in full).</summary>
+    /// <summary>The watch of a shared set for these policies: the one the set holds, or, when it holds none, a new one it
+    /// keeps for the settlements after this one (unless another settlement's got there first); null when it holds another
+    /// engine's or other policies' (the caller then looks at each counter in full).</summary>
     private ChargeWatch? WatchOf(ChargeSet set, BudgetPolicy policy, BudgetPolicy? tenantPolicy, BudgetPolicy? companion, double projectFrom)
     {
         if (Volatile.Read(ref set.Watch) is ChargeWatch held) return held.Matches(this, policy, tenantPolicy, companion) ? held : null;
+        // Right for this settlement whether or not the set keeps it.
         var made = ChargeWatch.For(this, set.Charges, policy, tenantPolicy, companion, projectFrom);
-        var kept = Interlocked.CompareExchange(ref set.Watch, made, null) ?? made;
-        return ReferenceEquals(kept, made) || ((ChargeWatch)kept).Matches(this, policy, tenantPolicy, companion) ? (ChargeWatch)kept : null;
+        Interlocked.CompareExchange(ref set.Watch, made, null);
+        return made;
     }
 
     /// <summary>The full look at charge <paramref name="i"/>: its percent recorded, then its alert levels, projection and
